@@ -1,0 +1,272 @@
+"""The one analyzer: how report text and query text become index terms.
+
+Both the indexer and the query parser import from here, and the Whoosh schema
+stores these tokenizers, so index and query always segment identically.
+
+Two steps, in this order:
+
+1. ``normalize`` maps every character to exactly one character: Traditional to
+   Simplified (OpenCC's character table), full-width ASCII to half-width, ASCII
+   to lower case, every kind of white space to a plain space, dash variants to
+   one dash.  Because the mapping is one-to-one, an offset into the normalised
+   text is the same offset into the displayed original; that is what lets a
+   highlight found in Simplified land on the right Traditional characters.
+   (OpenCC's phrase tables are not used here: they can change a string's length
+   and they convert a character differently depending on its neighbours, which
+   would make a quoted query and the text it was copied from disagree.)
+
+2. Two token streams over the normalised text:
+   * ``WordTokenizer``: jieba's precise cut (HMM off, so an unknown string is
+     cut the same way wherever it stands) with our policy-term dictionary, plus,
+     at the same position, the dictionary words inside each long word, as
+     jieba's own search mode does, so ``双城经济圈`` finds ``成渝地区双城经济圈``.
+   * ``GramTokenizer``: one token per character position, the character and its
+     right neighbour.  A quoted phrase becomes the run of its bigrams at
+     consecutive positions, which matches exactly where the phrase is a
+     substring of the normalised text: Ctrl-F semantics, whatever jieba does.
+
+Change anything here that alters tokens and bump ``ANALYZER_VERSION``: an index
+built with another version refuses to open until it is rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import unicodedata
+from pathlib import Path
+
+from whoosh.analysis import Token, Tokenizer
+
+ANALYZER_VERSION = "3"
+
+_HERE = Path(__file__).resolve().parent
+POLICY_TERMS = _HERE / "policy_terms.txt"
+
+
+# --------------------------------------------------------------------------
+# normalisation
+
+
+def _opencc_t2s_table() -> dict[int, str]:
+    """OpenCC's Traditional→Simplified character table, first choice of each."""
+    import opencc  # the package ships its dictionaries as text files
+
+    path = Path(opencc.__file__).resolve().parent / "dictionary" / "TSCharacters.txt"
+    table: dict[int, str] = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) != 2:
+                continue
+            src, dst = parts[0], parts[1].split(" ")[0]
+            if len(src) == 1 and len(dst) == 1 and src != dst:
+                table[ord(src)] = dst
+    return table
+
+
+def _build_table() -> dict[int, str]:
+    table = _opencc_t2s_table()
+    for cp in range(0xFF01, 0xFF5F):  # full-width ASCII block
+        table[cp] = chr(cp - 0xFEE0)
+    for cp in range(ord("A"), ord("Z") + 1):
+        table[cp] = chr(cp + 32)
+    for cp in range(0xFF21, 0xFF3B):  # full-width capitals: straight to lower case
+        table[cp] = chr(cp - 0xFEE0 + 32)
+    for ch in "\u3000\t\n\r\x0b\x0c\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005" \
+              "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f":
+        table[ord(ch)] = " "
+    for ch in "\u2015\u2500\u2501\u2e3a\ufe58":  # ―, box-drawing and other long dashes
+        table[ord(ch)] = "\u2014"
+    for ch in "\u30fb\u2027\uff65":  # katakana/hyphenation middle dots
+        table[ord(ch)] = "\u00b7"
+    table[0x3002] = "\u3002"
+    table[0xFF61] = "\u3002"  # halfwidth ideographic full stop
+    return table
+
+
+_TABLE = _build_table()
+
+
+def normalize(text: str) -> str:
+    """Map text to its matching form, one character for one character."""
+    return text.translate(_TABLE)
+
+
+def is_traditional(text: str, threshold: int = 3) -> bool:
+    """True when the text has at least ``threshold`` characters OpenCC converts."""
+    count = 0
+    for ch in text:
+        mapped = _TABLE.get(ord(ch))
+        if mapped is not None and "\u4e00" <= ch <= "\u9fff":
+            count += 1
+            if count >= threshold:
+                return True
+    return False
+
+
+def is_cjk(ch: str) -> bool:
+    cp = ord(ch)
+    return 0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0x20000 <= cp <= 0x2FA1F \
+        or 0xF900 <= cp <= 0xFAFF
+
+
+def is_word_char(ch: str) -> bool:
+    return ch.isalnum() or is_cjk(ch)
+
+
+# --------------------------------------------------------------------------
+# jieba
+
+
+class _Jieba:
+    """One jieba tokenizer for the process, with our policy terms loaded."""
+
+    _lock = threading.Lock()
+    _tok = None
+
+    @classmethod
+    def get(cls):
+        if cls._tok is None:
+            with cls._lock:
+                if cls._tok is None:
+                    import logging
+
+                    import jieba
+
+                    jieba.setLogLevel(logging.WARNING)
+                    tok = jieba.Tokenizer()
+                    cache = os.environ.get("GOVSEARCH_JIEBA_CACHE")
+                    if cache:
+                        tok.tmp_dir = cache
+                    tok.initialize()
+                    tok.load_userdict(str(POLICY_TERMS))
+                    cls._tok = tok
+        return cls._tok
+
+
+def dictionary_fingerprint() -> str:
+    """Hash of what decides segmentation: jieba's version and our term list."""
+    import jieba
+
+    h = hashlib.sha256()
+    h.update(jieba.__version__.encode())
+    h.update(POLICY_TERMS.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def cut(norm_text: str) -> list[str]:
+    """jieba's precise cut of normalised text, punctuation and spaces dropped."""
+    tok = _Jieba.get()
+    return [w for w in tok.cut(norm_text, HMM=False) if any(is_word_char(c) for c in w)]
+
+
+def cut_with_offsets(norm_text: str):
+    """Yield (word, start, end, subwords) for each word of the precise cut."""
+    tok = _Jieba.get()
+    freq = tok.FREQ
+    pos = 0
+    for w in tok.cut(norm_text, HMM=False):
+        start = pos
+        pos += len(w)
+        if not any(is_word_char(c) for c in w):
+            continue
+        subs = []
+        n = len(w)
+        if n > 2:
+            for size in range(2, n):
+                for i in range(0, n - size + 1):
+                    sub = w[i:i + size]
+                    if freq.get(sub):
+                        subs.append((sub, start + i, start + i + size))
+        yield w, start, pos, subs
+
+
+# --------------------------------------------------------------------------
+# Whoosh tokenizers (pickled into the index schema by reference)
+
+
+class WordTokenizer(Tokenizer):
+    """jieba words of the normalised text, with dictionary sub-words."""
+
+    def __eq__(self, other):
+        return type(other) is type(self)
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True,
+                 mode="", **kwargs):
+        norm = normalize(value)
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = norm
+            t.boost = 1.0
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar, t.endchar = start_char, start_char + len(value)
+            yield t
+            return
+        index_mode = mode == "index"
+        pos = start_pos
+        for word, s, e, subs in cut_with_offsets(norm):
+            if index_mode:
+                for sub, ss, se in subs:
+                    t.text = sub
+                    t.boost = 1.0
+                    t.stopped = False
+                    if positions:
+                        t.pos = pos
+                    if chars:
+                        t.startchar, t.endchar = start_char + ss, start_char + se
+                    yield t
+            t.text = word
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = word
+            if positions:
+                t.pos = pos
+            if chars:
+                t.startchar, t.endchar = start_char + s, start_char + e
+            yield t
+            pos += 1
+
+
+class GramTokenizer(Tokenizer):
+    """One token per character of the normalised text: it and its successor."""
+
+    def __eq__(self, other):
+        return type(other) is type(self)
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True,
+                 mode="", **kwargs):
+        norm = normalize(value)
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        n = len(norm)
+        for i in range(n):
+            t.text = norm[i:i + 2]
+            t.boost = 1.0
+            t.stopped = False
+            if positions:
+                t.pos = start_pos + i
+            if chars:
+                t.startchar, t.endchar = start_char + i, start_char + min(i + 2, n)
+            yield t
+
+
+def word_analyzer():
+    return WordTokenizer()
+
+
+def gram_analyzer():
+    return GramTokenizer()
+
+
+def phrase_grams(norm_phrase: str) -> list[str]:
+    """The bigram tokens a quoted phrase must match at consecutive positions."""
+    if len(norm_phrase) < 2:
+        return [norm_phrase]
+    return [norm_phrase[i:i + 2] for i in range(len(norm_phrase) - 1)]
+

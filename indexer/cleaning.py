@@ -1,0 +1,318 @@
+"""clean_text: from decoded file text to the text we index and show.
+
+Each rule is a small function over lines, applied in order by ``clean_text``:
+invisible characters, pinyin debris from web converters, web-page chrome, hard
+wraps.  Lines keep their leading tabs: the structure step reads Word-exported
+tables from them.  Nothing here changes the script (Traditional stays
+Traditional); matching forms are made later by ``analysis.normalize``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .analysis import is_cjk, normalize
+
+# --------------------------------------------------------------------------
+# characters
+
+
+def strip_invisible(text: str) -> str:
+    """Drop zero-width/format characters and control characters but tab and newline.
+
+    Line breaks of every kind (\\r\\n, \\r, U+2028/2029, form feed) become \\n.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n").replace("\x0c", "\n")
+    out = []
+    for ch in text:
+        if ch in "\n\t":
+            out.append(ch)
+            continue
+        cat = unicodedata.category(ch)
+        if cat in ("Cf", "Cc", "Cs", "Co", "Cn"):
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+_TONES = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+# 關(guān) -> 關: a lower-case syllable in brackets, carrying a tone mark, glued to
+# the character it transcribes.  The tone mark keeps real brackets such as
+# (一) or (2024年…) or (GDP) out of reach.
+_PINYIN = re.compile(r"(?<=\S)\((?=[a-zü]*[" + _TONES + r"])[a-zü" + _TONES + r"]{1,7}\)")
+# where the converter also lost the character itself it leaves '?' and the
+# bracket's opening half: 發展?jié)… -> 發展…
+_PINYIN_LOST = re.compile(r"\?(?=[a-zü]*[" + _TONES + r"])[a-zü" + _TONES + r"]{1,7}\)")
+_HTML_DEBRIS = re.compile(r"\??</?(?:p|br|span|div|strong|b|font)\s*/?>|\?/p>", re.I)
+
+
+def remove_pinyin_debris(text: str) -> str:
+    text = _PINYIN.sub("", text)
+    text = _PINYIN_LOST.sub("", text)
+    return _HTML_DEBRIS.sub("", text)
+
+
+# --------------------------------------------------------------------------
+# page chrome
+
+# whole lines that are page furniture wherever they stand in the head or tail
+_CHROME_LINES = {
+    "下载", "打印", "全屏", "收藏", "【字号:", "【字体:", "加大", "还原", "减小", "】", "【",
+    "大", "中", "小", "分享:", "分享到:", "分享到微信", "×", "|", ">", "首页",
+    "您的位置:", "当前位置:", "来源:", "时间:", "发表时间:", "发布时间:", "阅读量:", "阅读次数:",
+    "打印本页", "关闭窗口", "扫一扫在手机打开当前页", "相关报道:", "相关文档:", "相关附件>>",
+    "相关链接>>", "责任编辑:", "编辑:", "》》点击图片进入专题《《", "字号:", "【打印】", "【关闭】",
+    "[打印]", "[关闭]", "返回顶部", "打印本页 关闭窗口",
+}
+# labels whose value sits on the next line (来源：\n宁夏日报客户端)
+_LABELS = {"来源:", "时间:", "发表时间:", "发布时间:", "阅读量:", "责任编辑:", "编辑:"}
+# once one of these stands alone on a line, the article is over
+_TAIL_MARKERS = {
+    "相关报道:", "相关文档:", "相关附件>>", "相关链接>>", "责任编辑:", "扫一扫在手机打开当前页",
+    "打印本页", "关闭窗口", "》》点击图片进入专题《《", "【打印】", "【关闭】", "[打印]", "[关闭]",
+    "返回顶部",
+}
+_CHROME_PREFIX = re.compile(
+    r"^(来源|时间|发表时间|发布时间|责任编辑|编辑|作者|阅读量|阅读次数|浏览次数)[:][^。]{0,40}$"
+    r"|^\(来源[:][^)]{1,30}\)$"
+    r"|^\d{4}-\d{1,2}-\d{1,2}( ?\d{1,2}:\d{2}(:\d{2})?)?$"
+    r"|^\d{4}年\d{1,2}月\d{1,2}日 ?\d{1,2}[时:]\d{1,2}分?$"
+    r"|^[0-9a-f]{32}:?$"
+)
+_CHROME_WORDS = ("发布时间", "来源", "字号", "阅读次数", "浏览次数", "打印", "关闭", "收藏",
+                 "选择阅读", "分享")
+_CAPTION = re.compile(r"(记者|摄影|通讯员).{0,12}(摄\)?|摄影)?$|\s摄$|作政府工作报告[。.]?$")
+
+
+def _key(line: str) -> str:
+    """The form chrome is recognised in: normalised, no spaces."""
+    return normalize(line).replace(" ", "").replace("：", ":")
+
+
+def _is_chrome(key: str) -> bool:
+    if key in _CHROME_LINES or _CHROME_PREFIX.match(key):
+        return True
+    # a run-together chrome line: 发布时间:… 来源:… 选择阅读字号:[大中小] 阅读次数:
+    return len(key) < 120 and sum(w in key for w in _CHROME_WORDS) >= 3
+
+
+def _is_caption(key: str) -> bool:
+    return len(key) < 120 and bool(_CAPTION.search(key)) and not key.startswith("各位代表")
+
+
+def _body_anchor(keys: list[str]) -> int:
+    """Index of the salutation or first top-level heading: the head ends there."""
+    for i, k in enumerate(keys[:80]):
+        if k.startswith(("各位代表", "同志们", "代表们")) or re.match(r"^一、", k):
+            return i
+    return min(len(keys), 40)
+
+
+def remove_chrome(lines: list[str]) -> list[str]:
+    """Drop page furniture around the report body; keep every line of the body."""
+    keys = [_key(line) for line in lines]
+    drop = [False] * len(lines)
+
+    anchor = _body_anchor(keys)
+    head_end = min(len(lines), anchor + 1)
+    seen: set[str] = set()
+    removed_values: set[str] = set()
+    for i in range(head_end):
+        k = keys[i]
+        if not k:
+            continue
+        if _is_chrome(k) or _is_caption(k):
+            drop[i] = True
+            if k in _LABELS and i + 1 < head_end and 0 < len(keys[i + 1]) <= 30:
+                drop[i + 1] = True
+            continue
+        if k == ">" or (i + 1 < head_end and keys[i + 1] == ">") or (i > 0 and keys[i - 1] == ">"):
+            drop[i] = True       # breadcrumb: 首页 > 政务信息 > 宁夏要闻
+            removed_values.add(k)
+            continue
+        if k in seen or (k in removed_values and len(k) <= 10):
+            drop[i] = True       # the title and subtitle repeated by the page template
+            continue
+        seen.add(k)
+
+    # the tail: everything from the first tail marker in the second half
+    start_tail = max(head_end, len(lines) // 2)
+    for i in range(start_tail, len(lines)):
+        if keys[i] in _TAIL_MARKERS:
+            for j in range(i, len(lines)):
+                drop[j] = True
+            break
+    for i in range(start_tail, len(lines)):
+        k = keys[i]
+        if k and (_is_chrome(k) and len(k) <= 30 or k.startswith("(来源:")):
+            drop[i] = True
+    return [line for line, d in zip(lines, drop) if not d]
+
+
+# --------------------------------------------------------------------------
+# hard wraps
+
+_TERMINAL = set("。！？!?；;：:…”’」』）)]】》>|") | {"\u201d"}
+_OPENERS = "（(“‘《【[「『"
+_CLOSERS = {"（": "）", "(": ")", "“": "”", "‘": "’", "《": "》", "【": "】", "[": "]",
+            "「": "」", "『": "』"}
+_CONTINUES = set("，,、。；;：:！!？?）)”’》】]」』")
+_DANGLING = set("的之和与及或在对把将被从向于第等并而以为其")
+# a line that starts a new unit whatever the line before it looks like
+_STARTS_UNIT = re.compile(
+    r"^\s*(第[一二三四五六七八九十百]+[部分章节篇]|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百]+[）)]"
+    r"|\d+[.．、](?!\d)|[（(]\d+[）)]|[①-⑳]|——|—|[一二三四五六七八九十]是|各位代表|同志们|附件|专栏|注[:：]"
+    r"|[#＃]|[-*+]\s)"
+)
+
+
+def _unbalanced(line: str) -> bool:
+    depth = 0
+    for ch in line:
+        if ch in _CLOSERS:
+            depth += 1
+        elif ch in _CLOSERS.values():
+            depth = max(0, depth - 1)
+    return depth > 0
+
+
+def _complete(line: str) -> bool:
+    s = line.rstrip()
+    return not s or s[-1] in _TERMINAL
+
+
+def _wrap_width(lines: list[str]) -> int:
+    """The fixed width of a hard-wrapped text (PDF, wiki copy), or 0 if none.
+
+    Hard-wrapped text has many lines of one length that stop mid-sentence; a
+    web page's paragraphs have lengths all over the place and end in 。
+    """
+    stripped = [l.strip() for l in lines if len(l.strip()) >= 16 and not l.startswith("\t")]
+    if len(stripped) < 6:
+        return 0
+    lengths = [len(l) for l in stripped]
+    best, best_n = 0, 0
+    for width in set(lengths):
+        n = sum(1 for x in lengths if width - 1 <= x <= width + 1)
+        if n > best_n:
+            best, best_n = width, n
+    if best_n < max(5, 0.3 * len(lengths)):
+        return 0
+    at_width = [l for l in stripped if best - 1 <= len(l) <= best + 1]
+    open_ended = sum(1 for l in at_width if not _complete(l))
+    return best if open_ended >= 0.5 * len(at_width) else 0
+
+
+def rejoin_hard_wraps(lines: list[str]) -> list[str]:
+    """Join lines broken mid-sentence or mid-word back into their paragraph.
+
+    Tables (tab-indented cells) and blank-line structure are left alone; a line
+    that starts a heading, list item or salutation is never glued to the one
+    before it.
+    """
+    width = _wrap_width(lines)
+    out: list[str] = []
+    in_table = False
+    blank_run = 0
+    for raw in lines:
+        line = raw.rstrip()
+        if not line.strip():
+            blank_run += 1
+            if blank_run >= 2:
+                in_table = False
+            out.append(line)
+            continue
+        blank_run_before, blank_run = blank_run, 0
+        if line.startswith("\t"):
+            in_table = True
+            out.append(line)
+            continue
+        if in_table or not out or blank_run_before or not out[-1].strip() or out[-1].startswith("\t"):
+            out.append(line)
+            continue
+        prev = out[-1]
+        s = line.strip()
+        if _STARTS_UNIT.match(s) and not prev.rstrip().endswith(tuple(_OPENERS)):
+            out.append(line)
+            continue
+        join = False
+        heading_like = bool(_STARTS_UNIT.match(prev.strip())) and len(prev.strip()) <= 40
+        if heading_like and not (prev.rstrip()[-1] in _OPENERS or s[0] in _CONTINUES):
+            out.append(line)                      # 一、2024年经济工作情况 | 2024年，预计…
+            continue
+        if not _complete(prev):
+            p = prev.rstrip()
+            if p[-1] in _OPENERS or _unbalanced(p):
+                join = True                       # （ | 三）改革开放…
+            elif s[0] in _CONTINUES:
+                join = True                       # …带技术 | ；“成果找市场…
+            elif p[-1] in _DANGLING and is_cjk(s[0]):
+                join = True                       # …发展的 | 主要目标
+            elif len(s) <= 4 and is_cjk(s[0]) and not re.search(r"[，。、；：]", s) \
+                    and not re.search(r"会议上?[）)]?$|报告$", p):
+                join = True                       # a word set apart by markup: 揭榜
+            elif width and len(p.strip()) >= width - 1:
+                join = True                       # a full line of a hard-wrapped text
+            elif p.lstrip().startswith("——") and re.search(r"\d+年|〇|年", p) and \
+                    re.search(r"(会议上|上[）)]?)$", s):
+                join = True                       # ——2026年1月26日在广东省第十四届 | 人民代表大会…会议上
+        elif len(prev.strip()) <= 6 and is_cjk(prev.strip()[-1]) and s[0] in "是":
+            join = True                           # 主要目标 | 是：地区生产总值…
+        if join:
+            out[-1] = prev.rstrip() + s
+        else:
+            out.append(line)
+    return out
+
+
+# --------------------------------------------------------------------------
+
+
+def collapse_spaces(line: str) -> str:
+    """Runs of white space become one space; a space between two CJK characters goes."""
+    line = re.sub(r"[ \u3000\u00a0\u2000-\u200a\u202f\u205f]+", " ", line).strip()
+    return re.sub(r"(?<=[\u3400-\u9fff\uf900-\ufaff]) (?=[\u3400-\u9fff\uf900-\ufaff（“《【])", "",
+                  line)
+
+
+def join_split_title(lines: list[str]) -> list[str]:
+    """关于…2023年国民经济和社会发展 | (blank) | 计划执行情况…的报告 -> one title line."""
+    out = list(lines)
+    for i in range(min(len(out), 12)):
+        s = out[i].strip()
+        if not s.startswith("关于") or re.search(r"(报告|讲话|通知|决议|意见)$", s):
+            continue
+        for j in range(i + 1, min(len(out), i + 4)):
+            t = out[j].strip()
+            if not t:
+                continue
+            if len(t) <= 40 and re.search(r"(报告|報告)$", t) and not t.startswith("\t"):
+                out[i] = s + t
+                del out[j]
+                for k in range(j - 1, i, -1):   # blank lines between the halves
+                    if not out[k].strip():
+                        del out[k]
+            break
+    return out
+
+
+def clean_lines(text: str) -> list[str]:
+    """All cleaning rules; lines keep leading tabs for the table reader."""
+    text = strip_invisible(text)
+    text = remove_pinyin_debris(text)
+    lines = text.split("\n")
+    lines = remove_chrome(lines)
+    lines = rejoin_hard_wraps(lines)
+    return join_split_title(lines)
+
+
+def clean_text(text: str) -> str:
+    """The cleaned report text: chrome gone, wraps joined, spaces tidied, one unit a line."""
+    out = []
+    for line in clean_lines(text):
+        c = collapse_spaces(line)
+        if c:
+            out.append(c)
+    return "\n".join(out)

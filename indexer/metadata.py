@@ -1,0 +1,293 @@
+"""extract_metadata: who delivered which report, where and when.
+
+Precedence, field by field: front matter in the file (or a collection row's own
+columns), then the folder's catalog, then what the text itself says, then 未知.
+A region is only ever taken from the text or the catalog: never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from .analysis import normalize
+from .model import REPORT_TYPES, UNKNOWN
+
+_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+_NUM = r"(?:\d{1,4}|[〇零○一二三四五六七八九十]{1,4})"
+_DATE = re.compile(r"(\d{4}|[〇零○Ｏ一二三四五六七八九]{4})\s*年\s*(" + _NUM + r")\s*月\s*(" + _NUM + r")\s*日")
+_MEETING = re.compile(r"(会议|大会|常委会|全会)上?[）)]?")
+_SPEAKER_ROLE = ("省长", "市长", "区长", "县长", "州长", "旗长", "盟长", "主席", "局长", "主任", "书记",
+                 "部长", "厅长", "总理", "副省长", "副市长", "副区长", "副县长")
+_SPEAKER = re.compile(
+    r"^(?P<role>[\u4e00-\u9fff·]{0,30}?(?:" + "|".join(_SPEAKER_ROLE) + r"))\s*"
+    r"(?P<name>[\u4e00-\u9fff·](?:\s?[\u4e00-\u9fff·]){1,9})$")
+_DISTRICT = re.compile(r"([\u4e00-\u9fff]{1,6}?(?:新区|区|县|自治县|旗|自治旗|市))")
+_NOT_DISTRICT = re.compile(r"^(全|本|我|该|各|城|市|地|辖|社|园|景|片|街|县城|城区|新区|小区|"
+                           r"第|开发区|高新区|示范区|功能区|自贸区|保税区|试验区)")
+
+
+def cn_number(s: str) -> int | None:
+    """'2024' -> 2024, '二〇二六' -> 2026, '二十七' -> 27, '十' -> 10."""
+    if s.isdigit():
+        return int(s)
+    if all(ch in _CN_DIGITS for ch in s):
+        return int("".join(str(_CN_DIGITS[ch]) for ch in s))
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        t = _CN_DIGITS.get(tens, 1) if tens else 1
+        o = _CN_DIGITS.get(ones, 0) if ones else 0
+        return t * 10 + o
+    return None
+
+
+def parse_date(text: str) -> str:
+    """First full date in the text as YYYY-MM-DD, or ''."""
+    for m in _DATE.finditer(text):
+        y, mo, d = (cn_number(g) for g in m.groups())
+        if y and mo and d and 1900 < y < 2200 and 1 <= mo <= 12 and 1 <= d <= 31:
+            return f"{y:04d}-{mo:02d}-{d:02d}"
+    return ""
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> tuple[dict[str, str], list[str]]:
+    """city -> province, and the province names, from regions.txt."""
+    city_to_province: dict[str, str] = {}
+    provinces: list[str] = []
+    path = Path(__file__).resolve().parent / "regions.txt"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        names = line.split()
+        provinces.append(names[0])
+        for city in names[1:]:
+            city_to_province[city] = names[0]
+    return city_to_province, provinces
+
+
+MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
+
+
+def _short(name: str) -> str:
+    """四川省 -> 四川, 广西壮族自治区 -> 广西, 攀枝花市 -> 攀枝花."""
+    for suffix in ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "特别行政区", "省", "市"):
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+def find_region(text: str) -> dict:
+    """Province, city and district named at the start of a title or subtitle line."""
+    city_to_province, provinces = gazetteer()
+    norm = normalize(text)
+    found: dict = {}
+    pos = 0
+    for prov in sorted(provinces, key=len, reverse=True):
+        i = norm.find(prov)
+        if i != -1 and (not found or i < found["_at"]):
+            found = {"province": prov, "_at": i, "_end": i + len(prov)}
+    for city, prov in city_to_province.items():
+        i = norm.find(city)
+        if i != -1 and (not found or "city" not in found) and (
+                "province" not in found or found["province"] == prov):
+            if "province" in found and i != found["_end"]:
+                continue
+            found.update({"province": prov, "city": city, "_at": found.get("_at", i),
+                          "_end": i + len(city)})
+    if not found:
+        return {}
+    pos = found["_end"]
+    rest = norm[pos:pos + 12]
+    m = _DISTRICT.match(rest)
+    if m and not _NOT_DISTRICT.match(m.group(1)) and not re.search(r"\d", m.group(1)):
+        name = m.group(1)
+        if not re.search(r"(人民|政府|代表|会议|经济|工作|委员|发展)", name):
+            found["district"] = name
+    found.pop("_at", None)
+    found.pop("_end", None)
+    return found
+
+
+def region_fields(province: str, city: str, district: str) -> dict:
+    """Fill region label and level from the hierarchy."""
+    if province == "全国":
+        return {"province": "全国", "city": "", "district": "", "region": "全国", "level": "国家"}
+    if not province and not city and not district:
+        return {"province": UNKNOWN, "city": "", "district": "", "region": UNKNOWN, "level": UNKNOWN}
+    if district:
+        level = "县区级"
+    elif city:
+        level = "地市级"
+    else:
+        level = "省级"
+    region = "".join(x for x in (province, city, district) if x) or UNKNOWN
+    return {"province": province or UNKNOWN, "city": city, "district": district,
+            "region": region, "level": level}
+
+
+def classify_type(title: str) -> str:
+    t = normalize(title)
+    if "政府工作报告" in t:
+        return "政府工作报告"
+    if "计划" in t and re.search(r"执行情况|草案|计划的报告|计划报告", t):
+        return "计划报告"
+    if "预算" in t or "决算" in t:
+        return "预算报告"
+    if "讲话" in t or "致辞" in t:
+        return "讲话"
+    return "其他"
+
+
+def _head(lines: list[str], n: int = 25) -> list[str]:
+    out = []
+    for line in lines:
+        s = line.strip()
+        if s:
+            out.append(s)
+        if len(out) >= n:
+            break
+    return out
+
+
+def find_title(head: list[str]) -> str:
+    """The line that names the report: before its subtitle, or the first that says 报告/讲话."""
+    for i, line in enumerate(head):
+        if is_subtitle(line) and i > 0:
+            cand = head[i - 1]
+            if re.search(r"报告|報告|讲话|講話|草案", cand):
+                return cand
+    for line in head:
+        if re.search(r"(报告|報告|讲话|講話)$", line) and len(line) <= 80 and not line.startswith("《"):
+            if not re.search(r"印发|通知", normalize(line)):
+                return line
+    for line in head:
+        if re.search(r"报告|報告|讲话|講話", line) and len(line) <= 80:
+            return line
+    return ""
+
+
+def is_subtitle(line: str) -> bool:
+    n = normalize(line)
+    return bool(_DATE.search(n) and re.search(r"在.{0,40}(会议|大会)", n)) and len(n) < 100
+
+
+def find_speaker(head: list[str]) -> str:
+    for i, line in enumerate(head):
+        n = normalize(line).strip()
+        if n.startswith(("各位代表", "同志们")):
+            break
+        if is_subtitle(n):
+            m = re.search(r"(会议|大会)上[）)]?\s*(.+)$", n)
+            if m:                                 # …会议上 陕西省省长 赵刚
+                sp = _match_speaker(line[m.start(2):].strip())
+                if sp:
+                    return sp
+            continue
+        sp = _match_speaker(line.strip())
+        if sp:
+            return sp
+    # a name alone on its line just after the subtitle (湖南: 毛伟明)
+    for i, line in enumerate(head):
+        if is_subtitle(line):
+            for nxt in head[i + 1:i + 4]:
+                s = normalize(nxt).strip()
+                if re.fullmatch(r"[\u4e00-\u9fff]{2,4}", s) and not re.search(r"代表|同志|报告|政府", s):
+                    return s
+            break
+    return ""
+
+
+def _match_speaker(line: str) -> str:
+    m = _SPEAKER.match(normalize(line))
+    if not m:
+        return ""
+    role = line[m.start("role"):m.end("role")].strip()
+    name = re.sub(r"\s+", "", line[m.start("name"):m.end("name")])
+    if len(name) > 10 or re.search(r"(政府|代表|会议|报告)", normalize(name)):
+        return ""
+    return f"{role} {name}".strip()
+
+
+def find_year(title: str, date: str, head: list[str]) -> int:
+    if date:
+        return int(date[:4])
+    nt = normalize(title)
+    years = [int(y) for y in re.findall(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)", nt)]
+    if years:
+        return max(years)      # …2023年…执行情况及2024年计划草案: delivered in 2024
+    for line in head:
+        years = [int(y) for y in re.findall(r"(?<!\d)(20\d{2})年", normalize(line))]
+        if years:
+            return max(years)
+    return 0
+
+
+def extract_metadata(lines: list[str], given: dict) -> tuple[dict, dict]:
+    """Report-level fields from the cleaned lines; ``given`` (front matter, catalog,
+    collection columns) wins field by field.  Returns (fields, origin per field)."""
+    head = _head(lines)
+    origin: dict[str, str] = {}
+    out: dict = {}
+
+    def pick(name, from_text):
+        if given.get(name) not in (None, ""):
+            out[name] = given[name]
+            origin[name] = given.get("_origin", {}).get(name, "given")
+        else:
+            out[name] = from_text() if callable(from_text) else from_text
+            if out[name] not in (None, "", 0, UNKNOWN):
+                origin[name] = "text"
+
+    pick("title", lambda: find_title(head) or UNKNOWN)
+    title = out["title"]
+    subtitle = next((l for l in head if is_subtitle(l)), "")
+    pick("date", lambda: parse_date(normalize(subtitle)) if subtitle else "")
+    pick("year", lambda: find_year(title, out["date"], head))
+    try:
+        out["year"] = int(out["year"])
+    except (TypeError, ValueError):
+        out["year"] = 0
+    pick("type", lambda: classify_type(title))
+    if out["type"] not in REPORT_TYPES:
+        out["type"] = classify_type(str(out["type"])) if out["type"] else "其他"
+    pick("speaker", lambda: find_speaker(head))
+
+    # region: given parts win; the text fills only what it states
+    given_region = {k: given.get(k) for k in ("province", "city", "district") if given.get(k)}
+    if not given_region and given.get("region"):
+        given_region = {k: v for k, v in find_region(given["region"]).items() if v}
+        if not given_region and normalize(given["region"]) == "全国":
+            given_region = {"province": "全国"}
+    text_region: dict = {}
+    if "province" not in given_region or not ({"city", "district"} & given_region.keys()):
+        sources = [title, subtitle] + [l for l in head if _match_speaker(l)]
+        for s in sources:
+            if not s:
+                continue
+            r = find_region(s)
+            if r:
+                text_region = r
+                break
+        if not text_region and re.search(r"国务院|全国人民代表大会", normalize(title + subtitle)):
+            text_region = {"province": "全国"}
+    region = dict(text_region)
+    if given_region:
+        if text_region.get("province") and given_region.get("province") and \
+                text_region["province"] != given_region["province"]:
+            region = {}
+        region.update(given_region)
+    for k in ("province", "city", "district"):
+        if k in given_region:
+            origin[k] = given.get("_origin", {}).get(k, "given")
+        elif region.get(k):
+            origin[k] = "text"
+    fields = region_fields(region.get("province", ""), region.get("city", ""), region.get("district", ""))
+    if given.get("level"):
+        fields["level"] = given["level"]
+    if given.get("region") and not given_region:
+        fields["region"] = given["region"]
+    out.update(fields)
+    return out, origin

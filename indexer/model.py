@@ -1,0 +1,70 @@
+"""What a report becomes before it is indexed: a Report with its Paragraphs."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+UNKNOWN = "未知"
+
+REPORT_TYPES = ("政府工作报告", "计划报告", "预算报告", "讲话", "其他")
+LEVELS = ("国家", "省级", "地市级", "县区级")
+PARTS = ("回顾", "部署", "其他")
+KINDS = ("heading", "paragraph", "table_row", "list_item")
+
+# report-level fields, in the order `govsearch reports` shows them
+REPORT_FIELDS = ("report_id", "source", "title", "province", "city", "district", "region",
+                 "level", "year", "date", "type", "speaker")
+
+
+@dataclass
+class SourceDocument:
+    """One report's raw text as read from a file or a collection row."""
+
+    source: str                 # path, or path#row for a row of a collection file
+    text: str                   # decoded text, not yet cleaned
+    fields: dict = field(default_factory=dict)   # metadata given by the file itself
+    content_hash: str = ""
+    warnings: list = field(default_factory=list)
+
+
+@dataclass
+class Paragraph:
+    """One unit of a report: a heading, paragraph, list item or table row."""
+
+    para_no: int
+    kind: str
+    text: str                   # the report's own characters, cleaned
+    heading_path: list[str]     # headings above this unit (and itself, for a heading)
+    section: str = ""           # top-level heading without its numbering
+    part: str = "其他"
+    cells: list[str] | None = None   # table rows: the cells, empty ones included
+
+
+@dataclass
+class Report:
+    report_id: str
+    source: str
+    title: str = UNKNOWN
+    province: str = UNKNOWN
+    city: str = ""
+    district: str = ""
+    region: str = UNKNOWN
+    level: str = UNKNOWN
+    year: int = 0
+    date: str = ""
+    type: str = "其他"
+    speaker: str = ""
+    content_hash: str = ""
+    script: str = "简"           # 繁 when the text is in Traditional characters
+    text: str = ""              # the cleaned text the paragraphs were cut from
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    metadata_origin: dict = field(default_factory=dict)  # field -> front matter|catalog|text
+    warnings: list = field(default_factory=list)
+
+    def report_fields(self) -> dict:
+        return {k: getattr(self, k) for k in REPORT_FIELDS}
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("text", None)
+        return d

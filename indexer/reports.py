@@ -1,0 +1,82 @@
+"""build_report: one SourceDocument becomes a Report with its Paragraphs.
+
+source text → clean_lines → extract_metadata → split_units → Report
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from markdown_it import MarkdownIt
+
+from .analysis import is_traditional
+from .cleaning import clean_lines, collapse_spaces, remove_chrome, remove_pinyin_debris, strip_invisible
+from .metadata import extract_metadata
+from .model import Report, SourceDocument, UNKNOWN
+from .structure import split_units
+
+
+def report_id_for(key: str) -> str:
+    """Stable id from where the report lives (folder name + path below it, + #row)."""
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+_md = MarkdownIt("commonmark").enable("table")
+
+
+def markdown_lines(text: str) -> list[str]:
+    """Markdown to the line form the structure reader takes.
+
+    Headings keep their ``#`` marks, list items become ``- `` lines, tables become
+    tab-indented cells with a blank line between rows, paragraphs one line each
+    (Markdown's own soft breaks are already a rejoined hard wrap).
+    """
+    tokens = _md.parse(text)
+    out: list[str] = []
+    row: list[str] = []
+    in_item = 0
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open":
+            level = int(tok.tag[1])
+            out.append("#" * level + " " + tokens[i + 1].content.replace("\n", ""))
+        elif tok.type == "list_item_open":
+            in_item += 1
+        elif tok.type == "list_item_close":
+            in_item -= 1
+        elif tok.type == "inline" and tokens[i - 1].type == "paragraph_open":
+            content = tok.content.replace("\n", "")
+            out.append(("- " + content) if in_item else content)
+        elif tok.type in ("fence", "code_block"):
+            out.extend(line for line in tok.content.splitlines() if line.strip())
+        elif tok.type == "tr_open":
+            row = []
+        elif tok.type == "inline" and tokens[i - 1].type in ("th_open", "td_open"):
+            row.append(tok.content)
+        elif tok.type == "tr_close":
+            out.extend("\t" + c for c in row)
+            out.append("")
+        elif tok.type == "table_close":
+            out.append("")
+    return out
+
+
+def build_report(doc: SourceDocument, key: str) -> Report:
+    fields = doc.fields
+    if fields.get("_markdown"):
+        text = remove_pinyin_debris(strip_invisible(doc.text))
+        lines = remove_chrome(markdown_lines(text))
+    else:
+        lines = clean_lines(doc.text)
+    meta, origin = extract_metadata(lines, fields)
+    units = split_units(lines)
+    rid = str(fields.get("report_id") or report_id_for(key))
+    report = Report(
+        report_id=rid, source=doc.source, title=collapse_spaces(meta["title"]) or UNKNOWN,
+        province=meta["province"], city=meta["city"], district=meta["district"],
+        region=meta["region"], level=meta["level"], year=meta["year"], date=meta["date"],
+        type=meta["type"], speaker=meta["speaker"], content_hash=doc.content_hash,
+        text="\n".join(u.text for u in units), paragraphs=units, metadata_origin=origin,
+        warnings=list(doc.warnings),
+    )
+    report.script = "繁" if is_traditional(report.text, threshold=20) else "简"
+    return report

@@ -1,0 +1,307 @@
+"""split_units: cleaned lines become ordered units, each with its heading path.
+
+Headings follow the numbering of Chinese official documents (第一部分 > 一、 >
+（一） > 1. > （1）, and 一是 for lead sentences), plus Markdown ``#`` and short
+unnumbered lines standing alone (甘肃's “十四五”时期工作回顾).  A heading style
+gets its level from the order styles first appear in, the way a word processor
+builds an outline, so a report that starts at （一） still nests correctly.
+
+Word-exported tables (one cell a tab-indented line, rows apart by a blank line)
+become one unit a row; their caption (专栏1：…, 附件1 …) heads the rows.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .cleaning import collapse_spaces
+from .model import Paragraph
+
+_CN_NUM = "一二三四五六七八九十百零〇"
+_STYLES = [
+    ("part", re.compile(r"^第[" + _CN_NUM + r"]+(部分|篇|章)\s*")),
+    ("cn", re.compile(r"^[" + _CN_NUM + r"]+[、.．]\s*")),
+    ("cn_paren", re.compile(r"^[（(][" + _CN_NUM + r"]+[）)]\s*")),
+    ("num", re.compile(r"^\d{1,2}[.．、](?!\d)\s*")),
+    ("num_paren", re.compile(r"^[（(]\d{1,2}[）)]\s*")),
+    ("circled", re.compile(r"^[①-⑳]\s*")),
+    ("shi", re.compile(r"^[" + _CN_NUM + r"]+是")),
+]
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+_CAPTION = re.compile(r"^(专栏\s*\d+|附件\s*\d*|附表\s*\d*|表\s*\d+)(?![\u4e00-\u9fff]{0,2}[:：]?\s*\d+[.．]\s)")
+_BACK_MATTER = re.compile(r"^(名词解释|名词注释|注释|附录|附件|说明)")
+_SENTENCE_END = re.compile(r"[。！？!?]")
+_TERMINAL = tuple("。！？!?；;：:，,、")
+
+_REVIEW = re.compile(r"回顾|执行情况|完成情况|工作情况|成就|总结|过去|成绩")
+_PLAN = re.compile(r"安排|任务|重点工作|主要目标|预期目标|目标任务|草案|部署|建议|总体要求|措施|"
+                   r"思路|考量|预期|展望|打算|实现.*计划|自身建设|形势|要求|目标|规划")
+
+
+def strip_numbering(text: str) -> str:
+    for _, pat in _STYLES[:-1]:
+        m = pat.match(text)
+        if m:
+            return text[m.end():].strip()
+    m = _MD_HEADING.match(text)
+    return m.group(2).strip() if m else text.strip()
+
+
+def classify_part(section_title: str) -> str | None:
+    """回顾 for a review of the past year, 部署 for plans and tasks, None if unclear."""
+    if not section_title:
+        return None
+    if _REVIEW.search(section_title) and not re.search(r"安排|任务|部署|预期目标", section_title):
+        return "回顾"
+    if _PLAN.search(section_title):
+        return "部署"
+    return None
+
+
+def _style_of(line: str) -> str | None:
+    for name, pat in _STYLES:
+        if pat.match(line):
+            return name
+    return None
+
+
+class _Outline:
+    """The heading stack: styles in order of first appearance define the levels."""
+
+    def __init__(self):
+        self.stack: list[tuple[str, str]] = []   # (style, heading text)
+
+    def push(self, style: str, text: str):
+        styles = [s for s, _ in self.stack]
+        if style in styles:
+            del self.stack[styles.index(style):]
+        self.stack.append((style, text))
+
+    def pop_style(self, style: str):
+        styles = [s for s, _ in self.stack]
+        if style in styles:
+            del self.stack[styles.index(style):]
+
+    def path(self) -> list[str]:
+        return [t for _, t in self.stack]
+
+    def top(self) -> tuple[str, str] | None:
+        return self.stack[0] if self.stack else None
+
+
+def _next_nonblank(lines: list[str], i: int) -> str:
+    for j in range(i + 1, len(lines)):
+        if lines[j].strip():
+            return lines[j].strip()
+    return ""
+
+
+def _is_heading_line(line: str, style: str | None, nxt: str) -> bool:
+    """A numbered line is a heading when it is short and a body paragraph follows."""
+    if style is None:
+        return False
+    n = len(line)
+    if style in ("part", "cn"):
+        return n <= 80
+    first_sentence = _SENTENCE_END.search(line)
+    if first_sentence and first_sentence.end() < n - 1:
+        return False                      # （一）坚定信念铸就绝对忠诚。把党的… : a paragraph
+    if n > 60:
+        return False
+    if style in ("num", "num_paren", "circled", "shi"):
+        # a run of items of one style is a list; an item followed by prose heads it
+        return _style_of(nxt) != style and bool(nxt) and len(nxt) > n
+    return True
+
+
+def _is_plain_heading(line: str, prev: str, nxt: str) -> bool:
+    """An unnumbered short line between complete paragraphs: 名词解释, “十四五”时期工作回顾."""
+    if len(line) > 30 or line.endswith(_TERMINAL) or line.startswith(("——", "—")):
+        return False
+    if not prev or not nxt or not prev.endswith(tuple("。！？!?”")):
+        return False
+    return len(nxt) > len(line) and not nxt.startswith("\t")
+
+
+def split_units(lines: list[str], report_title: str = "") -> list[Paragraph]:
+    """Cleaned lines (tabs kept) to ordered units with heading paths."""
+    units: list[Paragraph] = []
+    outline = _Outline()
+    parts_seen: dict[str, str] = {}
+    state = {"body": False}
+
+    def section_info() -> tuple[str, str]:
+        top = outline.top()
+        if not top:
+            return "导言", "其他"
+        title = strip_numbering(top[1])
+        if top[0] in ("caption", "appendix"):
+            return title, "其他"
+        part = parts_seen.get(top[1])
+        if part is None:
+            part = classify_part(title)
+            if part is None:
+                # reports open with the review and go on to plans: an unclear
+                # first section reviews, an unclear later one plans
+                if _BACK_MATTER.match(title):
+                    part = "其他"
+                else:
+                    part = "回顾" if not parts_seen else "部署"
+            parts_seen[top[1]] = part
+        return title, part
+
+    def emit(kind: str, text: str, cells=None, is_heading=False):
+        text = collapse_spaces(text)
+        if not text:
+            return
+        section, part = section_info()
+        path = outline.path()
+        units.append(Paragraph(para_no=len(units), kind=kind, text=text, heading_path=path,
+                               section=section, part=part, cells=cells))
+        if text.startswith(("各位代表", "同志们", "代表们")) or kind == "heading" and path:
+            state["body"] = True
+
+    i = 0
+    blank_run = 0
+    caption_open = False      # a 专栏/附件 box is open until two blank lines
+    prev_text = ""
+    n = len(lines)
+    while i < n:
+        raw = lines[i]
+        stripped = raw.strip()
+        if not stripped:
+            blank_run += 1
+            if blank_run >= 2 and caption_open:
+                outline.pop_style("caption")
+                caption_open = False
+            i += 1
+            continue
+        blank_run = 0
+
+        # ---- a caption, tab-indented or not: 专栏1：…, 附件1 (+ its title lines)
+        if _CAPTION.match(stripped) and len(stripped) <= 60 and not stripped.startswith("附件：") \
+                and not re.match(r"^附件[:：]\s*1", stripped):
+            caption = collapse_spaces(stripped)
+            j = i + 1
+            # 附件1 | 2023年国民经济和社会发展计划 | 完成情况: the title lines belong to it
+            while j < n and (not lines[j].strip() or (
+                    not lines[j].startswith("\t") and len(lines[j].strip()) <= 30
+                    and not lines[j].strip().endswith(_TERMINAL)
+                    and _style_of(lines[j].strip()) is None
+                    and not _CAPTION.match(lines[j].strip()))):
+                if lines[j].strip():
+                    sep = " " if re.search(r"\d$", caption) or caption in ("附件", "附表") else ""
+                    caption = caption + sep + collapse_spaces(lines[j].strip())
+                j += 1
+                if j < n and lines[j].strip() and _style_of(lines[j].strip()):
+                    break
+            if caption.startswith(("附件", "附表")):
+                outline.stack.clear()           # an appendix is a top-level section
+                outline.push("appendix", caption)
+            else:
+                outline.push("caption", caption)
+                caption_open = True
+            emit("heading", caption)
+            prev_text = caption
+            i = j
+            continue
+
+        # ---- a table: tab-indented cells, rows apart by a blank line
+        if raw.startswith("\t"):
+            i = _read_table(lines, i, emit)
+            prev_text = ""
+            if caption_open:
+                # the box ends with its table, after the table's note (注：…) if any
+                k = i
+                while k < n and not lines[k].strip():
+                    k += 1
+                if k < n and re.match(r"^注[:：]", lines[k].strip()):
+                    emit("paragraph", lines[k].strip())
+                    i = k + 1
+                outline.pop_style("caption")
+                caption_open = False
+            continue
+
+        # ---- Markdown heading
+        m = _MD_HEADING.match(stripped)
+        if m:
+            outline.push("md" + str(len(m.group(1))), collapse_spaces(m.group(2)))
+            emit("heading", m.group(2))
+            prev_text = stripped
+            i += 1
+            continue
+
+        nxt = _next_nonblank(lines, i)
+        style = _style_of(stripped)
+        if _is_heading_line(stripped, style, nxt):
+            if caption_open and style in ("part", "cn", "cn_paren"):
+                outline.pop_style("caption")
+                caption_open = False
+            outline.push(style, collapse_spaces(stripped))
+            emit("heading", stripped)
+        elif style in ("num", "num_paren", "circled") or stripped.startswith(("——", "—", "- ", "* ", "• ")):
+            if stripped.startswith("——") and re.search(r"会议上[）)]?$", stripped) and not state["body"]:
+                emit("paragraph", stripped)      # the subtitle: ——2024年1月26日在…会议上
+            else:
+                emit("list_item", stripped)
+        elif state["body"] and _is_plain_heading(stripped, prev_text, nxt) and not caption_open:
+            if _BACK_MATTER.match(stripped):
+                outline.stack.clear()            # 名词解释, 注释: back matter is its own section
+            outline.push("plain", collapse_spaces(stripped))
+            emit("heading", stripped)
+        elif not units and not outline.stack and re.search(r"(报告|讲话|報告|講話)$", stripped):
+            emit("heading", stripped)            # the report's title
+        else:
+            emit("paragraph", stripped)
+        prev_text = stripped
+        i += 1
+    return units
+
+
+def _read_table(lines: list[str], i: int, emit) -> int:
+    """Read rows from line i; emit a table_row unit for each; return the next line index."""
+    n = len(lines)
+    rows: list[list[str]] = []
+    row: list[str] = []
+    blank_run = 0
+    while i < n:
+        raw = lines[i]
+        s = raw.strip()
+        if not s:
+            blank_run += 1
+            if blank_run >= 2:
+                break
+            if row:
+                rows.append(row)
+                row = []
+            i += 1
+            continue
+        if raw.startswith("\t"):
+            if blank_run and row:
+                rows.append(row)
+                row = []
+            blank_run = 0
+            cell = raw[1:]
+            # a tab line holding several cells: split on the remaining tabs
+            for part in cell.split("\t"):
+                row.append(collapse_spaces(part))
+            i += 1
+            continue
+        # a line without a tab: either the rest of a cell (综合 | 质量 …) or the table's end
+        if len(s) <= 12 and not s.startswith(("注", "注：")) and _style_of(s) is None \
+                and not _CAPTION.match(s) and (row or rows):
+            target = row if row else rows[-1]
+            if target:
+                target[-1] = target[-1] + collapse_spaces(s)
+            blank_run = 0
+            i += 1
+            continue
+        break
+    if row:
+        rows.append(row)
+    for k, cells in enumerate(rows):
+        if not any(cells):
+            continue
+        text = " | ".join(c for c in cells if c)
+        emit("table_row", text, cells={"header": k == 0, "cells": cells})
+    return i
