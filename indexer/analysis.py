@@ -89,6 +89,14 @@ def _build_table() -> dict[int, str]:
 _TABLE = _build_table()
 
 
+_T2S_ONLY = _opencc_t2s_table()
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters to Simplified, nothing else: for labels (sections, regions)."""
+    return text.translate(_T2S_ONLY)
+
+
 def normalize(text: str) -> str:
     """Map text to its matching form, one character for one character."""
     return text.translate(_TABLE)

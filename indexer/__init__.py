@@ -1,0 +1,1 @@
+"""Writing the index: files, cleaning, metadata, structure, the analyzer and the writer."""

@@ -1,0 +1,211 @@
+"""Where an index lives on disk, its schema, and the checks that keep it honest.
+
+Layout of an index folder (default ./index, or $GOVSEARCH_INDEX, or --index):
+
+    index/
+      CURRENT            name of the live data folder, replaced atomically
+      data-<stamp>/      a Whoosh index plus govsearch.json (versions)
+      write.lock         held (flock) by the one process that writes
+
+A rebuild writes a new data folder and then replaces CURRENT, so readers see
+the old index or the new one, never half of either; the kernel drops the flock
+when a writer dies, so a killed run leaves no stale lock behind.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+
+from .analysis import ANALYZER_VERSION, dictionary_fingerprint, gram_analyzer, word_analyzer
+
+SCHEMA_VERSION = "2"
+META_NAME = "govsearch.json"
+
+# report-level and unit-level fields that filters and facets work on
+FACET_FIELDS = ("region", "province", "level", "year", "type", "section", "part")
+FILTER_FIELDS = ("province", "city", "district", "region", "level", "type", "section", "part",
+                 "kind", "report_id")
+
+
+class IndexError_(Exception):
+    """An index that is missing, locked or built by another analyzer: one line for the user."""
+
+
+def default_index_dir() -> str:
+    return os.environ.get("GOVSEARCH_INDEX") or "index"
+
+
+def make_schema() -> Schema:
+    return Schema(
+        id=ID(stored=True, unique=True),
+        report_id=ID(stored=True, sortable=True),
+        source=ID(stored=True),
+        head=ID(),                                   # "1" on a report's first unit
+        title=STORED,
+        province=ID(stored=True, sortable=True),
+        city=ID(stored=True),
+        district=ID(stored=True, sortable=True),
+        region=ID(stored=True, sortable=True),
+        level=ID(stored=True, sortable=True),
+        year=NUMERIC(int, bits=32, stored=True, sortable=True, signed=False),
+        date=STORED,
+        type=ID(stored=True, sortable=True),
+        speaker=STORED,
+        section=ID(stored=True, sortable=True),
+        part=ID(stored=True, sortable=True),
+        kind=ID(stored=True, sortable=True),
+        para_no=NUMERIC(int, bits=32, stored=True, sortable=True, signed=False),
+        heading_path=STORED,                         # JSON list, shown as breadcrumb
+        heading=TEXT(analyzer=word_analyzer(), phrase=False),  # its words, for ranking
+        text=TEXT(analyzer=word_analyzer(), stored=True, phrase=True),
+        grams=TEXT(analyzer=gram_analyzer(), phrase=True),    # exact phrases
+        cells=STORED,
+        report=STORED,                               # JSON of report-level extras, head unit only
+    )
+
+
+def index_meta() -> dict:
+    return {"analyzer_version": ANALYZER_VERSION, "schema_version": SCHEMA_VERSION,
+            "dictionary": dictionary_fingerprint()}
+
+
+class IndexStore:
+    """An index folder: finds the live data folder and guards writing."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+
+    # ---- reading
+
+    @property
+    def current_file(self) -> Path:
+        return self.root / "CURRENT"
+
+    def current_dir(self) -> Path | None:
+        try:
+            name = self.current_file.read_text(encoding="utf-8").strip()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        d = self.root / name
+        return d if name and d.is_dir() else None
+
+    def exists(self) -> bool:
+        d = self.current_dir()
+        return d is not None and whoosh_index.exists_in(str(d))
+
+    def read_meta(self, data_dir: Path | None = None) -> dict:
+        d = data_dir or self.current_dir()
+        try:
+            return json.loads((d / META_NAME).read_text(encoding="utf-8"))
+        except (OSError, ValueError, TypeError):
+            return {}
+
+    def version_problem(self, data_dir: Path | None = None) -> str | None:
+        """Why this index can't be used by this govsearch, or None."""
+        meta = self.read_meta(data_dir)
+        want = index_meta()
+        for key, label in (("schema_version", "schema"), ("analyzer_version", "analyzer"),
+                           ("dictionary", "segmentation dictionary")):
+            if meta.get(key) != want[key]:
+                return (f"index {self.root} was built with {label} {meta.get(key) or '(unknown)'}, "
+                        f"this govsearch uses {want[key]}: rebuild it with "
+                        f"`govsearch index --rebuild --index {self.root} PATH...`")
+        return None
+
+    def open(self, check_version: bool = True):
+        """Open the live Whoosh index for reading; raise IndexError_ with a one-line reason."""
+        d = self.current_dir()
+        if d is None or not whoosh_index.exists_in(str(d)):
+            raise IndexError_(f"no index at {self.root}: build one with "
+                              f"`govsearch index --index {self.root} PATH...`")
+        if check_version:
+            problem = self.version_problem(d)
+            if problem:
+                raise IndexError_(problem)
+        try:
+            return whoosh_index.open_dir(str(d))
+        except Exception as e:  # a damaged index: say so in one line
+            raise IndexError_(f"index at {d} cannot be opened: {e}") from None
+
+    def generation(self) -> tuple[str, int]:
+        """(data folder, Whoosh generation): changes whenever a commit lands."""
+        d = self.current_dir()
+        if d is None:
+            return ("", -1)
+        return (d.name, _latest_generation(d))
+
+    # ---- writing
+
+    @contextmanager
+    def write_lock(self, wait: float = 0.0):
+        """Hold the index's single-writer lock; raise IndexError_ if another writer has it."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / "write.lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + wait
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        try:
+                            holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
+                        except OSError:
+                            holder = ""
+                        raise IndexError_(
+                            f"another govsearch is writing index {self.root}"
+                            + (f" (pid {holder})" if holder else "")
+                            + ": wait for it to finish, or pass --wait SECONDS") from None
+                    time.sleep(0.2)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            yield
+        finally:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            finally:
+                os.close(fd)
+
+    def new_data_dir(self) -> Path:
+        stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+        d = self.root / f"data-{stamp}"
+        d.mkdir(parents=True)
+        (d / META_NAME).write_text(json.dumps(index_meta(), indent=1), encoding="utf-8")
+        whoosh_index.create_in(str(d), make_schema())
+        return d
+
+    def publish(self, data_dir: Path):
+        """Make data_dir the live index in one atomic step, then drop the old ones."""
+        tmp = self.root / f"CURRENT.{os.getpid()}.tmp"
+        tmp.write_text(data_dir.name + "\n", encoding="utf-8")
+        os.replace(tmp, self.current_file)
+        self.cleanup(keep=data_dir)
+
+    def cleanup(self, keep: Path):
+        """Remove data folders that are not live (old generations, abandoned rebuilds)."""
+        for d in self.root.glob("data-*"):
+            if d.is_dir() and d.name != keep.name:
+                shutil.rmtree(d, ignore_errors=True)
+        for t in self.root.glob("CURRENT.*.tmp"):
+            t.unlink(missing_ok=True)
+
+
+def _latest_generation(d: Path) -> int:
+    gens = []
+    for p in d.glob("_MAIN_*.toc"):
+        try:
+            gens.append(int(p.stem.rsplit("_", 1)[1]))
+        except ValueError:
+            pass
+    return max(gens) if gens else -1

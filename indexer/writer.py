@@ -1,0 +1,255 @@
+"""index_paths: bring an index up to date with report files, incrementally.
+
+Every report's first unit carries a manifest entry (source, content hash, unit
+count, when indexed), so the manifest lives inside the Whoosh index and is
+committed atomically with the units it describes: there is no side file to
+fall out of step when a run is killed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh.query import Term
+
+from .analysis import to_simplified
+from .model import Report
+from .reports import build_report, report_id_for
+from .sources import SourceError, find_files, load_catalog, read_file
+from .store import IndexError_, IndexStore
+
+
+@dataclass
+class IndexRun:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    failed: list = field(default_factory=list)       # {"source", "error"}
+    warnings: list = field(default_factory=list)     # {"source", "warning"}
+    duplicates: list = field(default_factory=list)   # {"source", "same_as"}
+    moved: list = field(default_factory=list)        # {"from", "to"}
+    reports: int = 0
+    paragraphs: int = 0
+    seconds: float = 0.0
+
+    def as_json(self) -> dict:
+        return {"added": self.added, "updated": self.updated, "removed": self.removed,
+                "unchanged": self.unchanged, "failed": self.failed, "reports": self.reports,
+                "paragraphs": self.paragraphs, "seconds": round(self.seconds, 3),
+                "warnings": self.warnings, "duplicates": self.duplicates, "moved": self.moved}
+
+
+def read_manifest(ix) -> dict[str, dict]:
+    """report_id -> manifest entry, from the head unit of every report."""
+    out: dict[str, dict] = {}
+    with ix.searcher() as s:
+        for docnum in s.docs_for_query(Term("head", "1")):
+            f = s.stored_fields(docnum)
+            entry = json.loads(f.get("report") or "{}")
+            entry["source"] = f.get("source", "")
+            entry["report_id"] = f.get("report_id", "")
+            out[entry["report_id"]] = entry
+    return out
+
+
+def unit_documents(report: Report, indexed_at: str):
+    """The Whoosh documents of one report, head unit first."""
+    head_extra = json.dumps({
+        "key": report.metadata_origin.get("_key", ""),
+        "content_hash": report.content_hash,
+        "unit_count": len(report.paragraphs),
+        "indexed_at": indexed_at,
+        "script": report.script,
+        "metadata_origin": {k: v for k, v in report.metadata_origin.items() if not k.startswith("_")},
+        "warnings": report.warnings,
+    }, ensure_ascii=False)
+    common = {
+        "report_id": report.report_id, "source": report.source, "title": report.title,
+        "province": report.province, "city": report.city, "district": report.district,
+        "region": report.region, "level": report.level, "year": int(report.year or 0),
+        "date": report.date, "type": report.type, "speaker": report.speaker,
+    }
+    for p in report.paragraphs:
+        doc = dict(common)
+        doc.update({
+            "id": f"{report.report_id}:{p.para_no}", "section": to_simplified(p.section), "part": p.part,
+            "kind": p.kind, "para_no": p.para_no,
+            "heading_path": json.dumps(p.heading_path, ensure_ascii=False),
+            "heading": " ".join(p.heading_path), "text": p.text, "grams": p.text,
+        })
+        if p.cells is not None:
+            doc["cells"] = json.dumps(p.cells, ensure_ascii=False)
+        if p.para_no == 0:
+            doc["head"] = "1"
+            doc["report"] = head_extra
+        yield doc
+
+
+def _under(key: str, root_keys: list[str]) -> bool:
+    for rk in root_keys:
+        if key == rk or key.startswith(rk + "/") or key.startswith(rk + "#"):
+            return True
+    return False
+
+
+def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: float = 0.0,
+                progress=None) -> IndexRun:
+    """Index report files and folders into index_root; see IndexRun for the outcome.
+
+    Raises IndexError_ (one line) when the index is locked or was built with
+    another analyzer and --rebuild was not asked for.
+    """
+    started = time.monotonic()
+    store = IndexStore(index_root)
+    run = IndexRun()
+    with store.write_lock(wait=wait):
+        existing = store.exists()
+        if existing and not rebuild:
+            problem = store.version_problem()
+            if problem:
+                raise IndexError_(problem)
+        fresh = rebuild or not existing
+        manifest: dict[str, dict] = {}
+        if not fresh:
+            manifest = read_manifest(store.open())
+
+        files, missing = find_files(paths)
+        for src, reason in missing:
+            run.failed.append({"source": src, "error": reason})
+        root_keys = _root_keys(paths)
+
+        # pass 1: read and hash everything (cheap), so decisions can see the whole run
+        entries = []                       # (source, key, rid, doc)
+        failed_prefixes: list[str] = []
+        catalogs: dict[Path, dict] = {}
+        for n, found in enumerate(files, 1):
+            folder = found.path.parent
+            try:
+                if folder not in catalogs:
+                    catalogs[folder] = load_catalog(folder)
+                items = list(read_file(found, catalogs[folder]))
+            except SourceError as e:
+                run.failed.append({"source": found.display, "error": str(e)})
+                failed_prefixes.append(found.key)
+                continue
+            for source, doc in items:
+                key = found.key + source[len(found.display):]    # + "#<row>" for collections
+                if isinstance(doc, SourceError):
+                    run.failed.append({"source": source, "error": str(doc)})
+                    failed_prefixes.append(key)
+                    continue
+                for w in doc.warnings:
+                    run.warnings.append({"source": source, "warning": w})
+                entries.append((source, key, str(doc.fields.get("report_id") or report_id_for(key)), doc))
+
+        present = {rid for _, _, rid, _ in entries}
+
+        def stays(rid: str) -> bool:
+            """An indexed report stays unless this run shows its source is gone."""
+            return rid in present or not _under(manifest[rid].get("key", ""), root_keys)
+
+        # pass 2: decide what each source needs
+        assigned: set[str] = set()
+        kept_hash: dict[str, str] = {}     # content hash -> source, for this run's reports
+        manifest_hash = {e.get("content_hash"): rid for rid, e in manifest.items()}
+        pending = []
+        for source, key, rid, doc in entries:
+            if rid in assigned:
+                run.failed.append({"source": source, "error": f"report_id {rid} is used twice"})
+                continue
+            assigned.add(rid)
+            old = manifest.get(rid)
+            if old and old.get("content_hash") == doc.content_hash and old.get("source") == source:
+                run.unchanged += 1
+                kept_hash.setdefault(doc.content_hash, source)
+                continue
+            twin = manifest_hash.get(doc.content_hash)
+            if doc.content_hash in kept_hash:
+                run.duplicates.append({"source": source, "same_as": kept_hash[doc.content_hash]})
+                continue
+            if twin and twin != rid and stays(twin):
+                run.duplicates.append({"source": source, "same_as": manifest[twin]["source"]})
+                continue
+            kept_hash[doc.content_hash] = source
+            pending.append((source, key, rid, doc, old))
+
+        to_write: list[Report] = []
+        indexed_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        for n, (source, key, rid, doc, old) in enumerate(pending, 1):
+            if progress:
+                progress(n, len(pending), source)
+            try:
+                report = build_report(doc, key)
+            except Exception as e:  # a report our reader cannot parse: name it, go on
+                run.failed.append({"source": source, "error": f"cannot parse: {type(e).__name__}: {e}"})
+                failed_prefixes.append(key)
+                continue
+            if not report.paragraphs:
+                run.failed.append({"source": source, "error": "no text left after cleaning"})
+                failed_prefixes.append(key)
+                continue
+            report.report_id = rid
+            report.metadata_origin["_key"] = key
+            to_write.append(report)
+            if old:
+                run.updated += 1
+            else:
+                run.added += 1
+
+        # sources that were under an indexed root and are gone now
+        gone = [rid for rid, e in manifest.items()
+                if rid not in present and _under(e.get("key", ""), root_keys)
+                and not any(e.get("key", "").startswith(fp) for fp in failed_prefixes)]
+        new_by_hash = {r.content_hash: r for r in to_write}
+        for rid in gone:
+            twin = new_by_hash.get(manifest[rid].get("content_hash"))
+            if twin is not None and twin.report_id not in manifest:
+                run.moved.append({"from": manifest[rid]["source"], "to": twin.source})
+        run.removed = len(gone)
+
+        if fresh:
+            data_dir = store.new_data_dir()
+            from whoosh import index as whoosh_index
+            ix = whoosh_index.open_dir(str(data_dir))
+        else:
+            ix = store.open()
+        if fresh or to_write or gone:
+            writer = ix.writer(limitmb=256)
+            try:
+                for rid in gone:
+                    writer.delete_by_term("report_id", rid)
+                for report in to_write:
+                    if report.report_id in manifest:
+                        writer.delete_by_term("report_id", report.report_id)
+                    for doc in unit_documents(report, indexed_at):
+                        writer.add_document(**doc)
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
+        if fresh:
+            store.publish(data_dir)
+        ix = store.open()
+        with ix.searcher() as s:
+            run.paragraphs = s.doc_count()
+            run.reports = sum(1 for _ in s.docs_for_query(Term("head", "1")))
+    run.seconds = time.monotonic() - started
+    return run
+
+
+def _root_keys(paths: list[str]) -> list[str]:
+    keys = []
+    for arg in paths:
+        p = Path(arg)
+        if p.is_dir():
+            keys.append(p.resolve().name)
+        elif p.parent == Path("."):
+            keys.append(p.name)
+        else:
+            keys.append(f"{p.resolve().parent.name}/{p.name}")
+    return keys

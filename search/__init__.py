@@ -1,0 +1,1 @@
+"""Reading the index: query parsing, ranking, facets, highlighting, the result model."""

@@ -1,0 +1,39 @@
+"""What is in an index: one row per report, and counts for `govsearch stats`."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from whoosh.query import Term
+
+from indexer.model import REPORT_FIELDS
+
+
+def list_reports(ix) -> list[dict]:
+    """Every report with its report-level fields and unit count, newest first."""
+    rows = []
+    with ix.searcher() as s:
+        for docnum in s.docs_for_query(Term("head", "1")):
+            f = s.stored_fields(docnum)
+            extra = json.loads(f.get("report") or "{}")
+            row = {k: f.get(k, "") for k in REPORT_FIELDS}
+            row["year"] = int(f.get("year") or 0)
+            row["units"] = extra.get("unit_count", 0)
+            row["script"] = extra.get("script", "简")
+            row["indexed_at"] = extra.get("indexed_at", "")
+            row["metadata_origin"] = extra.get("metadata_origin", {})
+            rows.append(row)
+    rows.sort(key=lambda r: (-r["year"], r["region"], r["source"]))
+    return rows
+
+
+def index_stats(ix) -> dict:
+    reports = list_reports(ix)
+    with ix.searcher() as s:
+        paragraphs = s.doc_count()
+    out = {"reports": len(reports), "paragraphs": paragraphs}
+    for field in ("region", "year", "type", "level"):
+        c = Counter(r[field] for r in reports)
+        out[field] = [{"value": v, "count": n} for v, n in sorted(c.items(), key=lambda kv: (-kv[1], str(kv[0])))]
+    return out

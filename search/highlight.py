@@ -1,0 +1,97 @@
+"""Highlighting: which characters of the original text matched, and the best fragment.
+
+Matching happens in the normalised text (Simplified, half-width, lower case);
+because normalisation maps one character to one character, the same offsets
+cut the original, so marks land on the report's own (possibly Traditional)
+characters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from indexer.analysis import normalize
+
+FRAGMENT_CHARS = 180
+ELLIPSIS = "…"
+
+
+@dataclass
+class Highlighted:
+    text: str                        # the fragment (or whole text), original characters
+    spans: list[tuple[int, int]]     # matched [start, end) offsets within ``text``
+    prefix: bool                     # an ellipsis stands before the fragment
+    suffix: bool
+
+    def html(self) -> str:
+        out, pos = [], 0
+        if self.prefix:
+            out.append(ELLIPSIS)
+        for s, e in self.spans:
+            out.append(escape(self.text[pos:s], quote=True))
+            out.append("<mark>" + escape(self.text[s:e], quote=True) + "</mark>")
+            pos = e
+        out.append(escape(self.text[pos:], quote=True))
+        if self.suffix:
+            out.append(ELLIPSIS)
+        return "".join(out)
+
+    def ansi(self, on: str = "\x1b[1;31m", off: str = "\x1b[0m") -> str:
+        out, pos = [], 0
+        for s, e in self.spans:
+            out.append(self.text[pos:s] + on + self.text[s:e] + off)
+            pos = e
+        text = "".join(out) + self.text[pos:]
+        return (ELLIPSIS if self.prefix else "") + text + (ELLIPSIS if self.suffix else "")
+
+
+def match_spans(text: str, terms: list[str]) -> list[tuple[int, int, int]]:
+    """(start, end, term index) of every occurrence of any term, longest first, no overlaps."""
+    if not terms or not text:
+        return []
+    norm = normalize(text)
+    found: list[tuple[int, int, int]] = []
+    for ti, term in enumerate(terms):
+        if not term:
+            continue
+        start = norm.find(term)
+        while start != -1:
+            found.append((start, start + len(term), ti))
+            start = norm.find(term, start + 1)
+    found.sort(key=lambda x: (x[0], -(x[1] - x[0])))
+    merged: list[tuple[int, int, int]] = []
+    for s, e, ti in found:
+        if merged and s <= merged[-1][1]:
+            ps, pe, pti = merged[-1]
+            if e > pe:
+                merged[-1] = (ps, e, pti)   # touching or overlapping matches mark one run
+            continue
+        merged.append((s, e, ti))
+    return merged
+
+
+def highlight(text: str, terms: list[str], max_chars: int = FRAGMENT_CHARS) -> Highlighted:
+    """The text with its matches; a long text is cut to its best fragment."""
+    spans = match_spans(text, terms)
+    if len(text) <= max_chars or max_chars <= 0:
+        return Highlighted(text, [(s, e) for s, e, _ in spans], False, False)
+    start = _best_window(spans, len(text), max_chars)
+    end = min(len(text), start + max_chars)
+    inside = [(s - start, e - start) for s, e, _ in spans if s >= start and e <= end]
+    return Highlighted(text[start:end], inside, start > 0, end < len(text))
+
+
+def _best_window(spans, n: int, width: int) -> int:
+    """Start of the window that holds the most distinct terms, then the most matches."""
+    if not spans:
+        return 0
+    best, best_key = 0, (-1, -1)
+    for i, (s, _, _) in enumerate(spans):
+        start = max(0, min(s - width // 5, n - width))
+        end = start + width
+        inside = [sp for sp in spans if sp[0] >= start and sp[1] <= end]
+        key = (len({sp[2] for sp in inside}), len(inside))
+        if key > best_key:
+            best, best_key = start, key
+    return best

@@ -1,0 +1,79 @@
+"""One whole report, read back from the index, for the report page and /api/reports."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from whoosh.query import Term
+
+from indexer.model import REPORT_FIELDS
+
+from .highlight import highlight
+from .query import QuerySyntaxError, parse_query
+
+_REPORT_ID = re.compile(r"^[0-9A-Za-z_\-]{1,64}$")
+
+
+@dataclass
+class Unit:
+    para_no: int
+    kind: str
+    text: str
+    heading_path: list
+    section: str
+    part: str
+    cells: dict | None = None
+    highlight: str = ""          # HTML, with <mark> when a query was given
+
+
+@dataclass
+class ReportView:
+    fields: dict                 # report-level fields (REPORT_FIELDS) + script, units
+    units: list = field(default_factory=list)
+    outline: list = field(default_factory=list)   # [{"para_no", "text", "depth"}] headings
+
+    def as_json(self) -> dict:
+        return {**self.fields, "outline": self.outline,
+                "units": [{"para_no": u.para_no, "kind": u.kind, "text": u.text,
+                           "heading_path": u.heading_path, "section": u.section, "part": u.part,
+                           "cells": u.cells, "highlight": u.highlight} for u in self.units]}
+
+
+def get_report(engine, report_id: str, q: str = "") -> ReportView | None:
+    """The report's units in reading order, matches of ``q`` marked; None if unknown."""
+    if not report_id or not _REPORT_ID.match(report_id):
+        return None
+    terms: list[str] = []
+    if q:
+        try:
+            terms = parse_query(q).highlight
+        except QuerySyntaxError:
+            terms = []
+    snap = engine.snapshot()
+    s = snap.searcher()
+    docnums = list(s.docs_for_query(Term("report_id", report_id)))
+    if not docnums:
+        return None
+    stored = sorted((s.stored_fields(d) for d in docnums), key=lambda f: int(f.get("para_no") or 0))
+    head = stored[0]
+    extra = json.loads(head.get("report") or "{}")
+    fields = {k: head.get(k, "") for k in REPORT_FIELDS}
+    fields["year"] = int(head.get("year") or 0)
+    fields["script"] = extra.get("script", "简")
+    fields["units"] = len(stored)
+    fields["indexed_at"] = extra.get("indexed_at", "")
+    view = ReportView(fields=fields)
+    for f in stored:
+        text = f.get("text", "")
+        unit = Unit(para_no=int(f.get("para_no") or 0), kind=f.get("kind", ""), text=text,
+                    heading_path=json.loads(f.get("heading_path") or "[]"),
+                    section=f.get("section", ""), part=f.get("part", ""),
+                    cells=json.loads(f["cells"]) if f.get("cells") else None,
+                    highlight=highlight(text, terms, max_chars=0).html())
+        view.units.append(unit)
+        if unit.kind == "heading" and unit.heading_path:
+            view.outline.append({"para_no": unit.para_no, "text": text,
+                                 "depth": len(unit.heading_path)})
+    return view

@@ -1,0 +1,79 @@
+"""Shared fixtures: real indexes of the real seed and provincial reports, built once per run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SHARED = Path(os.environ.get("GOVSEARCH_SHARED", ROOT.parent / "shared"))
+PROVINCES = SHARED / "corpora" / "provinces-2026"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def _require_provinces():
+    if not PROVINCES.is_dir():
+        pytest.fail(f"provincial corpus not found at {PROVINCES} (set GOVSEARCH_SHARED)")
+
+
+@pytest.fixture(scope="session")
+def seeds_index(tmp_path_factory) -> str:
+    """An index of the five seed reports (seeds/ with its catalog)."""
+    from indexer.writer import index_paths
+
+    d = tmp_path_factory.mktemp("seeds-index")
+    run = index_paths(str(d), [str(SEEDS)])
+    assert not run.failed, run.failed
+    return str(d)
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory) -> str:
+    """An index of the seeds plus the 31 provincial reports."""
+    from indexer.writer import index_paths
+
+    _require_provinces()
+    d = tmp_path_factory.mktemp("corpus-index")
+    run = index_paths(str(d), [str(SEEDS), str(PROVINCES)])
+    assert not run.failed, run.failed
+    return str(d)
+
+
+@pytest.fixture(scope="session")
+def corpus_engine(corpus_index):
+    from search.engine import Engine
+
+    return Engine(corpus_index)
+
+
+@pytest.fixture(scope="session")
+def seeds_engine(seeds_index):
+    from search.engine import Engine
+
+    return Engine(seeds_index)
+
+
+@pytest.fixture(scope="session")
+def provinces_dir() -> Path:
+    _require_provinces()
+    return PROVINCES
+
+
+@pytest.fixture()
+def seeds_copy(tmp_path) -> Path:
+    """The seed files alone (no catalog) in a temp folder, to test extraction from text."""
+    d = tmp_path / "seeds"
+    d.mkdir()
+    for f in SEEDS.glob("*.txt"):
+        shutil.copy(f, d / f.name)
+    return d
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

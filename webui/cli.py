@@ -1,0 +1,246 @@
+"""`govsearch`: the terminal skin over indexer/ and search/.
+
+Like the HTML pages, it only presents: every command is a call into the library
+and a rendering of what comes back (text for people, --json for scripts).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from indexer.store import IndexError_, IndexStore, default_index_dir
+
+index_option = click.option(
+    "--index", "index_dir", default=default_index_dir, show_default="$GOVSEARCH_INDEX or ./index",
+    help="Index folder.")
+
+
+def fail(message: str, code: int = 1):
+    """One line on stderr, never a traceback."""
+    click.echo(f"govsearch: error: {message}", err=True)
+    sys.exit(code)
+
+
+def echo_json(obj):
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=1))
+
+
+def open_index(index_dir: str):
+    try:
+        return IndexStore(index_dir).open()
+    except IndexError_ as e:
+        fail(str(e))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="govsearch")
+def cli():
+    """Full-text search for Chinese government work reports."""
+
+
+# --------------------------------------------------------------------------- index
+
+class _Progress:
+    """A one-line progress bar on a terminal; silent when stderr is not one."""
+
+    def __init__(self):
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int, source: str):
+        if not self.enabled or total == 0:
+            return
+        width = 30
+        filled = int(width * done / total)
+        name = os.path.basename(source)[-40:]
+        sys.stderr.write(f"\r[{'#' * filled}{' ' * (width - filled)}] {done}/{total} {name:<40}")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+@cli.command("index")
+@click.argument("paths", nargs=-1, required=True)
+@index_option
+@click.option("--rebuild", is_flag=True, help="Build from scratch into a new folder, then swap it in.")
+@click.option("--wait", type=float, default=0.0, help="Seconds to wait for another writer to finish.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+def index_cmd(paths, index_dir, rebuild, wait, as_json):
+    """Index report files (.txt .md .csv .jsonl) and folders of them.
+
+    Incremental: new reports are added, changed ones replaced, deleted ones
+    removed, unchanged ones skipped. Exit status 1 when any source failed.
+    """
+    from indexer.writer import index_paths
+
+    try:
+        run = index_paths(index_dir, list(paths), rebuild=rebuild, wait=wait,
+                          progress=None if as_json else _Progress())
+    except IndexError_ as e:
+        fail(str(e))
+    except KeyboardInterrupt:
+        fail("interrupted: the index is as it was before this run", 130)
+    if as_json:
+        echo_json(run.as_json())
+    else:
+        click.echo(f"added {run.added}, updated {run.updated}, removed {run.removed}, "
+                   f"unchanged {run.unchanged}, failed {len(run.failed)} "
+                   f"({run.reports} reports, {run.paragraphs} paragraphs, {run.seconds:.1f} s)")
+        for d in run.duplicates:
+            click.echo(f"duplicate: {d['source']} has the same content as {d['same_as']}, not indexed")
+        for m in run.moved:
+            click.echo(f"moved: {m['from']} -> {m['to']}")
+        for w in run.warnings:
+            click.echo(f"warning: {w['source']}: {w['warning']}", err=True)
+        for f in run.failed:
+            click.echo(f"failed: {f['source']}: {f['error']}", err=True)
+    sys.exit(1 if run.failed else 0)
+
+
+# --------------------------------------------------------------------------- stats, reports
+
+@cli.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True)
+def stats(index_dir, as_json):
+    """Reports, paragraphs, and counts per region, year, type and level."""
+    from search.catalog import index_stats
+
+    data = index_stats(open_index(index_dir))
+    if as_json:
+        echo_json(data)
+        return
+    click.echo(f"{data['reports']} reports, {data['paragraphs']} paragraphs")
+    for field, label in (("level", "level"), ("type", "type"), ("year", "year"), ("region", "region")):
+        click.echo(f"\n{label}:")
+        for row in data[field]:
+            click.echo(f"  {row['count']:>6}  {row['value']}")
+
+
+@cli.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True)
+def reports(index_dir, as_json):
+    """One row per report with its report-level fields: the way to check extraction."""
+    from search.catalog import list_reports
+
+    rows = list_reports(open_index(index_dir))
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['report_id']}  {r['year'] or '----'}  {r['level']:<4} {r['region']:<14} "
+                   f"{r['type']:<6} {r['date'] or '':<10}  {r['units']:>4} units  {r['title']}")
+        click.echo(f"{'':18}{r['source']}" + (f"  ({r['speaker']})" if r['speaker'] else ""))
+
+
+# --------------------------------------------------------------------------- query
+
+@cli.command()
+@click.argument("text", required=False, default="")
+@index_option
+@click.option("--district", multiple=True, help="Filter; repeat for any of several.")
+@click.option("--province", multiple=True)
+@click.option("--city", multiple=True)
+@click.option("--region", multiple=True)
+@click.option("--level", multiple=True, help="国家, 省级, 地市级 or 县区级.")
+@click.option("--year", multiple=True, help="A year (2024) or a range (2020-2024, 2020..2024).")
+@click.option("--type", "type_", multiple=True, help="政府工作报告, 计划报告, 预算报告, 讲话 or 其他.")
+@click.option("--section", multiple=True)
+@click.option("--part", multiple=True, help="回顾, 部署 or 其他.")
+@click.option("--kind", multiple=True, help="heading, paragraph, table_row or list_item.")
+@click.option("--limit", default=None, help="Hits per page, 1 to 10000 (default 10).")
+@click.option("--page", default=None, help="Page number, from 1.")
+@click.option("--sort", default=None, help="relevance (default), year (oldest first) or -year.")
+@click.option("--by-report", is_flag=True, help="Group hits by report.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON the web API returns.")
+def query(text, index_dir, as_json, **opts):
+    """Search: words (AND), "exact phrases", OR, NOT/-word, ( ), field:value filters."""
+    from search.engine import Engine, search
+    from search.query import QuerySyntaxError
+    from search.results import RequestError, SearchRequest, to_json
+
+    params = {"q": [text], "limit": [opts["limit"]], "page": [opts["page"]], "sort": [opts["sort"]],
+              "by_report": ["1" if opts["by_report"] else ""]}
+    for name in ("district", "province", "city", "region", "level", "year", "section", "part", "kind"):
+        params[name] = list(opts[name])
+    params["type"] = list(opts["type_"])
+    try:
+        req = SearchRequest.from_params(lambda k: params.get(k, []),
+                                        lambda k: (params.get(k) or [None])[0])
+        engine = Engine(index_dir)
+        result = search(engine, req)
+    except (QuerySyntaxError, RequestError) as e:
+        fail(str(e), 2)
+    except IndexError_ as e:
+        fail(str(e))
+    if as_json:
+        echo_json(to_json(result))
+        return
+    _print_result(result, color=sys.stdout.isatty())
+
+
+def _print_result(result, color: bool):
+    first = (result.page - 1) * result.limit + 1
+    shown = len(result.groups) if result.groups is not None else len(result.hits)
+    what = "reports" if result.groups is not None else "paragraphs"
+    total = result.total_reports if result.groups is not None else result.total
+    click.echo(f"{result.total} paragraphs match" +
+               (f" in {result.total_reports} reports" if result.groups is not None else "") +
+               f" ({result.took_ms:.0f} ms); {what} {first if shown else 0}–{first + shown - 1 if shown else 0} of {total}")
+
+    def show(h, indent="  "):
+        text = h.highlight_ansi if color else h.highlight_ansi.replace("\x1b[1;31m", "【").replace("\x1b[0m", "】")
+        path = " › ".join(h.heading_path[-3:])
+        click.echo(f"{indent}{h.region} · {h.year or '----'} · {h.type}  {h.title}")
+        if path:
+            click.echo(f"{indent}  {path}")
+        click.echo(f"{indent}  {text}")
+        click.echo(f"{indent}  {h.source} #p-{h.para_no}  (score {h.score:.2f})")
+
+    if result.groups is not None:
+        for g in result.groups:
+            click.echo(f"\n■ {g.region} · {g.year} · {g.type}  {g.title}  — {g.total} paragraphs")
+            for h in g.hits:
+                show(h, "    ")
+            if g.total > len(g.hits):
+                click.echo(f"    … {g.total - len(g.hits)} more in this report")
+    else:
+        for i, h in enumerate(result.hits, first):
+            click.echo(f"\n[{i}]")
+            show(h)
+    click.echo("")
+    for field, values in result.facets.items():
+        if values:
+            listed = ", ".join(f"{v.value} {v.count}" + ("*" if v.selected else "") for v in values[:8])
+            more = f", … {len(values) - 8} more" if len(values) > 8 else ""
+            click.echo(f"{field}: {listed}{more}")
+
+
+# --------------------------------------------------------------------------- serve
+
+@cli.command()
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(index_dir, host, port, threads):
+    """Serve the web UI with a production WSGI server (waitress)."""
+    from webui.server import serve as run_server
+
+    try:
+        IndexStore(index_dir).open()
+    except IndexError_ as e:
+        fail(str(e))
+    run_server(index_dir, host=host, port=port, threads=threads)
+
+
+def main():
+    cli(prog_name="govsearch")
+
+
+if __name__ == "__main__":
+    main()
