@@ -168,6 +168,11 @@ _STARTS_UNIT = re.compile(
 )
 
 
+# numbered headings proper (not dashes, salutations or list marks)
+_HEADING_START = re.compile(
+    r"^\s*(第[一二三四五六七八九十百]+[部分章节篇]|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百]+[）)])")
+
+
 def _unbalanced(line: str) -> bool:
     depth = 0
     for ch in line:
@@ -234,27 +239,32 @@ def rejoin_hard_wraps(lines: list[str]) -> list[str]:
             continue
         prev = out[-1]
         s = line.strip()
-        if _STARTS_UNIT.match(s) and not prev.rstrip().endswith(tuple(_OPENERS)):
+        # a line of a hard-wrapped text that runs to the margin goes on, unless it
+        # ends a sentence (then a paragraph may or may not end: keep the break)
+        full_width_line = bool(width) and len(prev.strip()) >= width - 1 and \
+            prev.rstrip()[-1] not in "。！？!?…"
+        if _STARTS_UNIT.match(s) and not prev.rstrip().endswith(tuple(_OPENERS)) and not (
+                full_width_line and not _HEADING_START.match(s)):
             out.append(line)
             continue
         join = False
-        heading_like = bool(_STARTS_UNIT.match(prev.strip())) and len(prev.strip()) <= 40
+        heading_like = bool(_HEADING_START.match(prev.strip())) and len(prev.strip()) <= 40
         if heading_like and not (prev.rstrip()[-1] in _OPENERS or s[0] in _CONTINUES):
             out.append(line)                      # 一、2024年经济工作情况 | 2024年，预计…
             continue
-        if not _complete(prev):
+        if full_width_line and not prev.startswith("\t"):
+            join = True
+        elif not _complete(prev):
             p = prev.rstrip()
             if p[-1] in _OPENERS or _unbalanced(p):
                 join = True                       # （ | 三）改革开放…
-            elif s[0] in _CONTINUES:
-                join = True                       # …带技术 | ；“成果找市场…
+            elif s[0] in _CONTINUES or re.match(r"^是[:：]", s):
+                join = True                       # …带技术 | ；“成果找市场…   …主要目标 | 是：…
             elif p[-1] in _DANGLING and is_cjk(s[0]):
                 join = True                       # …发展的 | 主要目标
             elif len(s) <= 4 and is_cjk(s[0]) and not re.search(r"[，。、；：]", s) \
                     and not re.search(r"会议上?[）)]?$|报告$", p):
                 join = True                       # a word set apart by markup: 揭榜
-            elif width and len(p.strip()) >= width - 1:
-                join = True                       # a full line of a hard-wrapped text
             elif p.lstrip().startswith("——") and re.search(r"\d+年|〇|年", p) and \
                     re.search(r"(会议上|上[）)]?)$", s):
                 join = True                       # ——2026年1月26日在广东省第十四届 | 人民代表大会…会议上

@@ -1,0 +1,56 @@
+"""The web skin: a Flask app that only presents what search/ returns.
+
+``create_app`` is the app factory (Flask-tutorial style).  One ``Engine`` lives
+on the app (``app.extensions["govsearch_engine"]``); it is thread-safe and
+follows reindexing by itself.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from indexer.store import default_index_dir
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                                "script-src 'self'; object-src 'none'; base-uri 'none'; "
+                                "frame-ancestors 'none'; form-action 'self'"),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def create_app(index_dir: str | None = None, config: dict | None = None) -> Flask:
+    """Build the app over the index at ``index_dir`` ($GOVSEARCH_INDEX or ./index)."""
+    from search.engine import Engine
+
+    from . import api, views
+
+    app = Flask(__name__)
+    app.config.from_mapping(
+        INDEX_DIR=os.fspath(index_dir) if index_dir else default_index_dir(),
+        DEBUG=False,
+        TESTING=False,
+        JSON_AS_ASCII=False,
+    )
+    if config:
+        app.config.update(config)
+    app.debug = False
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.extensions["govsearch_engine"] = Engine(app.config["INDEX_DIR"])
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    views.register_error_handlers(app)
+
+    @app.after_request
+    def security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers[name] = value
+        return response
+
+    return app

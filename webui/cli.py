@@ -66,9 +66,11 @@ class _Progress:
 @click.argument("paths", nargs=-1, required=True)
 @index_option
 @click.option("--rebuild", is_flag=True, help="Build from scratch into a new folder, then swap it in.")
+@click.option("--rebuild-if-stale", is_flag=True,
+              help="Rebuild instead of refusing when the index was built by another analyzer version.")
 @click.option("--wait", type=float, default=0.0, help="Seconds to wait for another writer to finish.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-def index_cmd(paths, index_dir, rebuild, wait, as_json):
+def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json):
     """Index report files (.txt .md .csv .jsonl) and folders of them.
 
     Incremental: new reports are added, changed ones replaced, deleted ones
@@ -76,6 +78,10 @@ def index_cmd(paths, index_dir, rebuild, wait, as_json):
     """
     from indexer.writer import index_paths
 
+    store = IndexStore(index_dir)
+    if rebuild_if_stale and store.exists() and store.version_problem():
+        click.echo(f"govsearch: {index_dir} was built by another analyzer version: rebuilding", err=True)
+        rebuild = True
     try:
         run = index_paths(index_dir, list(paths), rebuild=rebuild, wait=wait,
                           progress=None if as_json else _Progress())

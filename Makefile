@@ -1,0 +1,39 @@
+# Two commands set everything up on a fresh machine: `make serve` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+INDEX  ?= index
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+PARAGRAPHS ?= 100000
+
+.PHONY: install index serve test test-fast bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# incremental: adds, updates or removes only what changed in seeds/; rebuilds
+# when the index was made by another analyzer version
+index: $(STAMP)
+	$(BIN)/govsearch index seeds --index $(INDEX) --rebuild-if-stale
+
+serve: index
+	$(BIN)/govsearch serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not browser"
+
+bench: $(STAMP)
+	$(BIN)/python -m bench --paragraphs $(PARAGRAPHS)
+
+clean:
+	rm -rf $(INDEX)/CURRENT $(INDEX)/data-* $(INDEX)/write.lock tests/artifacts .pytest_cache

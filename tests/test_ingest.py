@@ -1,0 +1,279 @@
+"""Metadata, structure and the index built from the real seed and provincial reports."""
+
+from __future__ import annotations
+
+import collections
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from indexer.cleaning import clean_text
+from indexer.metadata import cn_number, extract_metadata, find_region, parse_date
+from indexer.model import SourceDocument
+from indexer.reports import build_report
+from indexer.sources import FoundFile, find_files, load_catalog, read_file, split_front_matter
+
+from .conftest import SEEDS
+
+EXPECTED_SEEDS = {
+    "000": dict(province="四川省", city="成都市", district="金牛区", region="四川省成都市金牛区",
+                level="县区级", year=2024, type="讲话", date="", speaker=""),
+    "001": dict(province="四川省", city="攀枝花市", district="东区", region="四川省攀枝花市东区",
+                level="县区级", year=2024, type="计划报告", date="2024-02-27",
+                speaker="攀枝花市東區發展和改革局局長 孟昆"),
+    "002": dict(province="重庆市", city="", district="渝北区", region="重庆市渝北区", level="县区级",
+                year=2024, type="政府工作报告", date="2024-01-26",
+                speaker="重庆市渝北区人民政府区长 廖红军"),
+    "003": dict(province="重庆市", city="", district="綦江区", region="重庆市綦江区", level="县区级",
+                year=2024, type="计划报告", date="", speaker=""),
+    "004": dict(province="重庆市", city="", district="江北区", region="重庆市江北区", level="县区级",
+                year=2024, type="计划报告", date="", speaker=""),
+}
+
+
+def cli(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "webui.cli", *args], capture_output=True, text=True,
+                          timeout=300)
+
+
+def reports_of(index_dir) -> list[dict]:
+    out = cli("reports", "--json", "--index", index_dir)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def build_all(path):
+    files, _ = find_files([str(path)])
+    out = []
+    for f in files:
+        for source, doc in read_file(f, load_catalog(f.path.parent)):
+            out.append(build_report(doc, f.key))
+    return out
+
+
+# ---------------------------------------------------------------- reports --json
+
+def test_seed_reports_metadata(seeds_index):
+    rows = {r["source"].split("/")[-1][:3]: r for r in reports_of(seeds_index)}
+    assert sorted(rows) == sorted(EXPECTED_SEEDS)
+    for key, want in EXPECTED_SEEDS.items():
+        got = {k: rows[key][k] for k in want}
+        assert got == want, key
+        assert rows[key]["report_id"] and rows[key]["units"] > 20
+
+
+def test_seed_000_district_comes_from_the_catalog(seeds_copy):
+    """Without the catalog the text names no district: 未知, never a guess."""
+    report = next(r for r in build_all(seeds_copy) if r.source.endswith("000_0934b745515b24c3.txt"))
+    assert report.region == "未知" and report.province == "未知" and report.level == "未知"
+    assert report.type == "讲话" and report.year == 2024
+
+
+def test_seed_metadata_from_text_alone(seeds_copy):
+    """Everything but seed 000's place is read from the text itself."""
+    by = {r.source.split("/")[-1][:3]: r for r in build_all(seeds_copy)}
+    for key, want in EXPECTED_SEEDS.items():
+        if key == "000":
+            continue
+        got = {k: getattr(by[key], k) for k in want}
+        assert got == want, key
+
+
+def test_provincial_reports(corpus_index, provinces_dir):
+    rows = [r for r in reports_of(corpus_index) if "provinces-2026" in r["source"]]
+    assert len(rows) == 31
+    names = {p.name.split("_")[1] for p in provinces_dir.glob("*.csv")}
+    assert {r["province"] for r in rows} == names
+    for r in rows:
+        assert r["year"] == 2026 and r["type"] == "政府工作报告" and r["level"] == "省级"
+        assert r["region"] == r["province"]
+        assert re.fullmatch(r"2026-0[12]-\d\d", r["date"]), r
+        assert r["source"].endswith("#1")
+
+
+def test_delivery_date_not_publication_date(corpus_index):
+    rows = {r["province"]: r for r in reports_of(corpus_index)}
+    assert rows["上海市"]["date"] == "2026-02-03"       # the CSV says published 2026-02-09
+    assert rows["甘肃省"]["date"] == "2026-01-27"       # 二〇二六年一月二十七日
+    assert rows["湖南省"]["speaker"] == "毛伟明"          # a name alone under the subtitle
+    assert rows["陕西省"]["speaker"] == "陕西省省长 赵刚"  # on the subtitle's line
+
+
+CHROME = re.compile(r"^(下载|打印|全屏|收藏|加大|还原|减小|分享|大|中|小|】|【|首页|>)$|【字号|【字体|"
+                    r"^来源[:：]|^时间[:：]|^发表时间|阅读量|扫一扫|^相关报道|相关链接|相关附件|相关文档|"
+                    r"关闭窗口|打印本页|责任编辑|^编辑[:：]|记者.{0,8}摄|^\d{4}-\d\d-\d\d \d\d:\d\d")
+
+
+def test_no_page_chrome_in_any_unit(corpus_engine):
+    s = corpus_engine.snapshot().searcher()
+    bad = [f["text"] for f in s.all_stored_fields() if CHROME.search(f["text"])]
+    assert bad == []
+
+
+# ---------------------------------------------------------------- metadata rules
+
+def test_dates_in_arabic_and_chinese_numerals():
+    assert parse_date("——2024年1月26日在重庆市渝北区第十九届人民代表大会") == "2024-01-26"
+    assert parse_date("——二〇二六年一月二十七日在甘肃省十四届人民代表大会") == "2026-01-27"
+    assert parse_date("（2026年1月27日在贵州省第十四届人民代表大会第四次会议上）") == "2026-01-27"
+    assert cn_number("二十七") == 27 and cn_number("十") == 10 and cn_number("二〇二六") == 2026
+
+
+def test_region_hierarchy():
+    assert find_region("關于攀枝花市東區2023年國民經濟") == {"province": "四川省", "city": "攀枝花市",
+                                                      "district": "东区"}
+    assert find_region("重庆市渝北区人民政府工作报告") == {"province": "重庆市", "district": "渝北区"}
+    assert find_region("2026年上海市政府工作报告") == {"province": "上海市"}
+    assert find_region("在上海市第十六届人民代表大会") == {"province": "上海市"}
+    assert find_region("2024在区委经济工作会议上的讲话") == {}
+
+
+def test_titles_in_both_word_orders_and_types():
+    meta, _ = extract_metadata(["陕西省2026年政府工作报告", "2026年1月27日在陕西省第十四届人民代表大会第四次会议上"], {})
+    assert (meta["title"], meta["year"], meta["type"], meta["province"]) == \
+        ("陕西省2026年政府工作报告", 2026, "政府工作报告", "陕西省")
+    meta, _ = extract_metadata(["2026年陕西省政府工作报告"], {})
+    assert meta["province"] == "陕西省" and meta["year"] == 2026
+    meta, _ = extract_metadata(["关于2025年预算执行情况和2026年预算草案的报告"], {})
+    assert meta["type"] == "预算报告" and meta["year"] == 2026
+    meta, _ = extract_metadata(["政府工作报告", "——2026年3月5日在第十四届全国人民代表大会第四次会议上",
+                                "国务院总理 李强"], {})
+    assert meta["region"] == "全国" and meta["level"] == "国家" and meta["speaker"] == "国务院总理 李强"
+
+
+def test_front_matter_beats_catalog_beats_text(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "catalog.csv").write_text("file,district,city,province,year\nr.txt,金牛区,成都市,四川省,2023\n",
+                                        encoding="utf-8")
+    (folder / "r.txt").write_text("---\nyear: 2022\n---\n2021年重庆市渝北区政府工作报告\n各位代表：\n一、工作回顾\n过去一年。\n",
+                                  encoding="utf-8")
+    report = build_all(folder)[0]
+    assert report.year == 2022                                  # front matter
+    assert report.region == "四川省成都市金牛区"                  # catalog, over the text's 渝北区
+    assert report.metadata_origin["year"] == "front matter"
+    assert report.metadata_origin["district"] == "catalog"
+
+
+def test_front_matter_parsing():
+    fields, body = split_front_matter("---\ntitle: 某报告\nyear: 2024\nbogus: x\n---\n正文")
+    assert fields == {"title": "某报告", "year": "2024"}
+    assert body.endswith("正文") and body.count("\n") == 5
+
+
+# ---------------------------------------------------------------- structure
+
+def units_of(prefix: str):
+    path = next(SEEDS.glob(prefix + "_*.txt"))
+    f = FoundFile(path, "seeds/" + path.name, str(path))
+    (source, doc), = list(read_file(f))
+    return build_report(doc, f.key).paragraphs
+
+
+def test_word_tables_become_rows_not_cells():
+    units = units_of("003")
+    rows = [u for u in units if u.kind == "table_row"]
+    assert any(u.text == "发展综合质量效益 | 地区生产总值增速（%） | 7以上 | 6.5 | 预期性" for u in rows)
+    assert any(u.text == "规上工业增加值增速（%） | 9 | 8.6 | 预期性" for u in rows)
+    first = next(u for u in rows)
+    assert first.cells == {"header": True, "cells": ["类别", "指标名称", "2023年计划目标", "完成情况", "备注"]}
+    assert first.heading_path[-1] == "专栏1：2023年国民经济和社会发展主要指标完成情况"
+    # never one unit per cell: no table unit is a bare number
+    assert not any(re.fullmatch(r"[\d.%]+", u.text) for u in units)
+
+
+def test_appendix_tables_and_caption_titles():
+    units = units_of("004")
+    rows = [u for u in units if u.kind == "table_row"]
+    assert "19 | 单位地区生产总值二氧化碳排放下降（%）* | 市级下达 | 完成市级下达目标" in [u.text for u in rows]
+    assert rows[0].heading_path == ["附件1 2023年国民经济和社会发展计划主要指标完成情况"]
+    assert rows[0].section.startswith("附件1") and rows[0].part == "其他"
+    assert len(rows) == 21 + 24
+
+
+def test_headings_levels_sections_and_parts():
+    units = units_of("002")
+    by_text = {u.text: u for u in units}
+    h = by_text["（三）扎实推进开放合作走深走实"]
+    assert h.kind == "heading" and h.heading_path == ["一、2023年工作回顾", "（三）扎实推进开放合作走深走实"]
+    assert h.section == "2023年工作回顾" and h.part == "回顾"
+    plan = next(u for u in units if u.text.startswith("纵深推进重点领域改革"))
+    assert plan.part == "部署" and plan.heading_path[0] == "二、2024年重点工作"
+    assert units[0].section == "导言" and units[0].part == "其他"
+    speech = units_of("000")
+    assert next(u for u in speech if u.text == "九是加快打造营商环境标杆。").kind == "heading"
+
+
+def test_box_paragraphs_and_lists_under_their_caption():
+    units = units_of("003")
+    item = next(u for u in units if u.text == "1.江苏省人民医院重庆医院。")
+    assert item.kind == "list_item" and item.heading_path[-1] == "专栏32：2024年区级民心工程项目"
+    after_box = next(u for u in units if u.text.startswith("招商引资成效初显"))
+    assert not any(h.startswith("专栏") for h in after_box.heading_path)
+
+
+def _cjk(text: str) -> collections.Counter:
+    return collections.Counter(ch for ch in text if "\u3400" <= ch <= "\u9fff")
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+def test_units_keep_every_chinese_character_of_the_cleaned_text(prefix):
+    path = next(SEEDS.glob(prefix + "_*.txt"))
+    cleaned = clean_text(path.read_text(encoding="utf-8"))
+    joined = "".join(u.text for u in units_of(prefix))
+    missing = _cjk(cleaned) - _cjk(joined)
+    assert not missing
+
+
+def test_provincial_units_keep_every_chinese_character(provinces_dir):
+    for report in build_all(provinces_dir):
+        files, _ = find_files([str(provinces_dir)])
+        doc_text = None
+        for f in files:
+            for source, doc in read_file(f):
+                if source == report.source:
+                    doc_text = doc.text
+        missing = _cjk(clean_text(doc_text)) - _cjk(report.text)
+        assert not missing, report.source
+
+
+# ---------------------------------------------------------------- the CLI
+
+def test_index_json_stats_and_rerun(tmp_path):
+    d = str(tmp_path / "ix")
+    out = cli("index", str(SEEDS), "--index", d, "--json")
+    assert out.returncode == 0, out.stderr
+    run = json.loads(out.stdout)
+    assert {k: run[k] for k in ("added", "updated", "removed", "unchanged", "failed", "reports")} == \
+        {"added": 5, "updated": 0, "removed": 0, "unchanged": 0, "failed": [], "reports": 5}
+    assert run["paragraphs"] > 500 and run["seconds"] > 0
+    again = json.loads(cli("index", str(SEEDS), "--index", d, "--json").stdout)
+    assert (again["added"], again["unchanged"], again["reports"]) == (0, 5, 5)
+    stats = json.loads(cli("stats", "--json", "--index", d).stdout)
+    assert stats["reports"] == 5 and stats["paragraphs"] == run["paragraphs"]
+    assert {r["value"]: r["count"] for r in stats["type"]} == {"计划报告": 3, "政府工作报告": 1, "讲话": 1}
+    assert stats["year"] == [{"value": 2024, "count": 5}]
+
+
+def test_unreadable_file_listed_others_indexed(tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "good.txt").write_text((SEEDS / "002_afc496c3baaee718.txt").read_text(encoding="utf-8"),
+                                     encoding="utf-8")
+    (folder / "fake.txt").write_bytes(b"%PDF-1.4\n\x00\x01\x02binary")
+    (folder / "empty.txt").write_bytes(b"")
+    out = cli("index", str(folder), "--index", str(tmp_path / "ix"), "--json")
+    assert out.returncode == 1
+    run = json.loads(out.stdout)
+    assert run["added"] == 1 and run["reports"] == 1
+    reasons = {f["source"].split("/")[-1]: f["error"] for f in run["failed"]}
+    assert "PDF" in reasons["fake.txt"] and "empty" in reasons["empty.txt"]
+
+
+def test_missing_index_is_one_line_error(tmp_path):
+    out = cli("reports", "--index", str(tmp_path / "nothing"))
+    assert out.returncode == 1 and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+    assert "no index" in out.stderr

@@ -1,0 +1,42 @@
+"""The JSON API: the same parameters as the CLI, the same JSON as `govsearch query --json`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, request
+
+from search.engine import search
+from search.query import MAX_QUERY_CHARS, QuerySyntaxError
+from search.reports import get_report
+from search.results import RequestError, to_json
+
+from .views import engine, search_request
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def _bad(e: Exception):
+    return jsonify({"error": str(e)}), 400
+
+
+@bp.get("/search")
+def api_search():
+    try:
+        return jsonify(to_json(search(engine(), search_request(request.args))))
+    except (QuerySyntaxError, RequestError) as e:
+        return _bad(e)
+
+
+@bp.get("/facets")
+def api_facets():
+    try:
+        return jsonify(to_json(search(engine(), search_request(request.args)))["facets"])
+    except (QuerySyntaxError, RequestError) as e:
+        return _bad(e)
+
+
+@bp.get("/reports/<report_id>")
+def api_report(report_id: str):
+    view = get_report(engine(), report_id, q=request.args.get("q", "")[:MAX_QUERY_CHARS])
+    if view is None:
+        abort(404, description=f"no report with id {report_id[:80]!r}")
+    return jsonify(view.as_json())

@@ -1,0 +1,211 @@
+"""The search page's state, which always lives in the URL, and links that change it.
+
+Datasette-style: every facet value carries its count, whether it is selected
+and the URL that toggles it; every selected filter becomes a chip with the URL
+that removes it.  Nothing here searches: it only reads the request's
+parameters and the SearchResult that search/ returned.
+"""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import urlencode
+
+from search.results import FILTER_PARAMS, MAX_PAGE
+
+# parameters the search page keeps in its links, in the order they appear
+STATE_PARAMS = ("q",) + FILTER_PARAMS + ("sort", "by_report", "limit", "page")
+
+LABELS = {
+    "q": "检索词", "district": "区县", "province": "省份", "city": "城市", "region": "地区",
+    "level": "层级", "year": "年份", "type": "类型", "section": "章节", "part": "部分",
+    "kind": "段落类型", "report_id": "报告",
+}
+KIND_LABELS = {"heading": "标题", "paragraph": "段落", "table_row": "表格行", "list_item": "列表项"}
+SORT_LABELS = (("relevance", "按相关度"), ("-year", "年份从新到旧"), ("year", "年份从旧到新"))
+# the sidebar's facets, in order (region is grouped by province)
+SIDEBAR_FACETS = ("region", "year", "type", "level", "section", "part")
+FACET_SHOWN = 8                 # values shown before "show all"
+
+
+class State:
+    """The known parameters of one request, as ordered (name, value) pairs."""
+
+    def __init__(self, pairs: list[tuple[str, str]], path: str = "/"):
+        self.pairs = pairs
+        self.path = path
+
+    @classmethod
+    def from_args(cls, args, path: str = "/") -> "State":
+        pairs = []
+        for name in STATE_PARAMS:
+            for v in args.getlist(name):
+                if v is not None and v.strip() != "":
+                    pairs.append((name, v))
+                    if name not in FILTER_PARAMS:
+                        break          # single-valued: the first one counts, like get_one
+        return cls(pairs, path)
+
+    # ---- reading
+
+    def get(self, name: str, default: str = "") -> str:
+        for k, v in self.pairs:
+            if k == name:
+                return v
+        return default
+
+    def has(self, name: str, value: str | None = None) -> bool:
+        return any(k == name and (value is None or v == value) for k, v in self.pairs)
+
+    @property
+    def q(self) -> str:
+        return self.get("q")
+
+    @property
+    def filters(self) -> list[tuple[str, str]]:
+        return [(k, v) for k, v in self.pairs if k in FILTER_PARAMS]
+
+    @property
+    def is_blank(self) -> bool:
+        """No query and no filter: the landing page."""
+        return not self.q.strip() and not self.filters
+
+    # ---- changing (each returns a URL; the page always goes back to 1 unless set)
+
+    def url(self, pairs=None) -> str:
+        pairs = self.pairs if pairs is None else pairs
+        qs = urlencode([(k, v) for k, v in pairs if v not in (None, "")])
+        return self.path + ("?" + qs if qs else "")
+
+    def _without(self, name: str, value: str | None = None, keep_page: bool = False):
+        return [(k, v) for k, v in self.pairs
+                if not (k == name and (value is None or v == value)) and (keep_page or k != "page")]
+
+    def toggle(self, name: str, value) -> str:
+        value = str(value)
+        if self.has(name, value):
+            return self.url(self._without(name, value))
+        return self.url(self._sorted(self._without("page") + [(name, value)]))
+
+    def remove(self, name: str, value: str | None = None) -> str:
+        return self.url(self._without(name, value))
+
+    def set(self, name: str, value: str | None, keep_page: bool = False) -> str:
+        pairs = self._without(name, keep_page=keep_page)
+        if value not in (None, ""):
+            pairs.append((name, str(value)))
+        return self.url(self._sorted(pairs))
+
+    def page_url(self, page: int) -> str:
+        return self.set("page", None if page <= 1 else str(page), keep_page=True)
+
+    def with_q(self, q: str) -> str:
+        return self.set("q", q)
+
+    @staticmethod
+    def _sorted(pairs):
+        order = {n: i for i, n in enumerate(STATE_PARAMS)}
+        return sorted(pairs, key=lambda kv: order.get(kv[0], len(order)))
+
+    # ---- view models
+
+    def chips(self) -> list[dict]:
+        return [{"name": k, "label": LABELS.get(k, k), "value": display_value(k, v),
+                 "url": self.remove(k, v)} for k, v in self.filters]
+
+    def suggestions(self) -> list[dict]:
+        """For an empty result: the same search without each filter, and without each word."""
+        out = [{"label": f"去掉筛选“{LABELS.get(k, k)}：{display_value(k, v)}”", "url": self.remove(k, v)}
+               for k, v in self.filters]
+        words = self.q.split()
+        if len(words) > 1 and not any(c in self.q for c in '"“”()（）'):
+            for i, w in enumerate(words):
+                rest = " ".join(words[:i] + words[i + 1:])
+                out.append({"label": f"去掉检索词“{w}”", "url": self.with_q(rest)})
+        return out
+
+
+def display_value(name: str, value) -> str:
+    if name == "kind":
+        return KIND_LABELS.get(str(value), str(value))
+    return str(value)
+
+
+def _facet_value(state: State, field: str, fv) -> dict:
+    value = str(fv.value)
+    in_url = state.has(field, value)
+    return {"value": value, "label": display_value(field, fv.value) or "（未标注）", "count": fv.count,
+            "selected": bool(fv.selected or in_url),
+            # a value chosen inside the query text (year:2024) can't be toggled from here
+            "url": state.toggle(field, value) if (in_url or not fv.selected) else None}
+
+
+def facet_views(state: State, facets: dict) -> list[dict]:
+    """The sidebar: one block per facet, each value with count, toggle URL and selected state."""
+    blocks = []
+    for field in SIDEBAR_FACETS:
+        values = facets.get(field) or []
+        if field == "region":
+            groups = _region_groups(state, values, facets.get("province") or [])
+            if groups:
+                blocks.append({"field": field, "label": LABELS[field], "groups": groups,
+                               "values": [], "more": []})
+            continue
+        items = [_facet_value(state, field, fv) for fv in values]
+        if not items:
+            continue
+        # selected values always stay in the visible part
+        shown = [v for v in items[:FACET_SHOWN]] + [v for v in items[FACET_SHOWN:] if v["selected"]]
+        more = [v for v in items[FACET_SHOWN:] if not v["selected"]]
+        blocks.append({"field": field, "label": LABELS[field], "values": shown, "more": more,
+                       "groups": None})
+    return blocks
+
+
+def _region_groups(state: State, regions: list, provinces: list) -> list[dict]:
+    """Region values under the province they belong to (a region's name starts with it)."""
+    names = sorted((str(p.value) for p in provinces if p.value), key=len, reverse=True)
+    by_province: dict[str, list] = {}
+    for fv in regions:
+        region = str(fv.value)
+        owner = next((p for p in names if region.startswith(p)), "")
+        by_province.setdefault(owner, []).append(fv)
+    groups = []
+    for p in provinces:
+        name = str(p.value)
+        if name not in by_province and not state.has("province", name):
+            continue
+        children = []
+        for fv in by_province.pop(name, []):
+            item = _facet_value(state, "region", fv)
+            if item["value"] == name:
+                item["label"] = "本级"
+            children.append(item)
+        head = _facet_value(state, "province", p) if name else None
+        if head and len(children) == 1 and children[0]["value"] == name and not children[0]["selected"]:
+            children = []          # a province with only its own report: the header says it all
+        groups.append({"province": head, "regions": children})
+    rest = [fv for vals in by_province.values() for fv in vals]
+    if rest:
+        groups.append({"province": None, "regions": [_facet_value(state, "region", fv) for fv in rest]})
+    return groups
+
+
+def pagination(state: State, result) -> dict | None:
+    """Prev/next and a bounded window of page numbers around the current page."""
+    items = result.total_reports if result.groups is not None else result.total
+    last = min(max(1, math.ceil(items / result.limit)), MAX_PAGE)
+    page = result.page
+    if last <= 1 and page <= 1:
+        return None
+    window = sorted({1, last, *range(max(1, page - 2), min(last, page + 2) + 1)})
+    numbers, prev = [], 0
+    for n in window:
+        if n - prev > 1:
+            numbers.append(None)        # a gap: …
+        numbers.append({"n": n, "url": state.page_url(n), "current": n == page})
+        prev = n
+    return {"page": page, "last": last, "numbers": numbers,
+            "prev": state.page_url(page - 1) if 1 < page <= last + 1 else None,
+            "next": state.page_url(page + 1) if page < last else None,
+            "past_end": page > last, "first_url": state.page_url(1), "last_url": state.page_url(last)}

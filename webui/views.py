@@ -1,0 +1,192 @@
+"""HTML pages: the search page, the report page, the report list, error pages."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from markupsafe import Markup, escape
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from indexer.store import IndexError_
+from search.catalog import list_reports
+from search.engine import search
+from search.highlight import highlight
+from search.query import MAX_QUERY_CHARS, QuerySyntaxError, parse_query
+from search.reports import get_report
+from search.results import RequestError, SearchRequest
+
+from .state import KIND_LABELS, SORT_LABELS, State, facet_views, pagination
+
+bp = Blueprint("pages", __name__)
+
+ALLOWED_METHODS = ("GET", "HEAD")
+
+
+def engine():
+    return current_app.extensions["govsearch_engine"]
+
+
+def search_request(args) -> SearchRequest:
+    """The request's parameters, read exactly as the CLI reads its options."""
+    return SearchRequest.from_params(args.getlist, args.get)
+
+
+@bp.before_app_request
+def only_get_and_head():
+    # Flask also answers OPTIONS on its own; this tool only reads.
+    if request.method not in ALLOWED_METHODS and request.url_rule is not None:
+        raise MethodNotAllowed(valid_methods=list(ALLOWED_METHODS))
+
+
+# --------------------------------------------------------------------------- search page
+
+@bp.get("/")
+def search_page():
+    state = State.from_args(request.args, url_for("pages.search_page"))
+    ctx = {"state": state, "q": state.q, "error": None, "result": None, "facets": [],
+           "chips": state.chips(), "pages": None, "sorts": [], "max_q": MAX_QUERY_CHARS}
+    if state.is_blank and not request.args.get("page"):
+        snap = engine().snapshot()
+        reports = list_reports(snap.ix)
+        return render_template("search.html", landing=True, reports=reports,
+                               paragraphs=snap.doc_count, **ctx)
+    try:
+        req = search_request(request.args)
+        result = search(engine(), req)
+    except (QuerySyntaxError, RequestError) as e:
+        ctx["error"] = str(e)
+        return render_template("search.html", landing=False, **ctx), 400
+    ctx.update(
+        result=result,
+        facets=facet_views(state, result.facets),
+        pages=pagination(state, result),
+        sorts=[{"value": v, "label": label, "current": req.sort == v,
+                "url": state.set("sort", None if v == "relevance" else v)} for v, label in SORT_LABELS],
+        group_url=state.set("by_report", None if req.by_report else "1"),
+        suggestions=state.suggestions() if result.total == 0 else [],
+        first=(result.page - 1) * result.limit + 1,
+        hits_by_id={h.id: h for h in result.hits},
+    )
+    return render_template("search.html", landing=False, **ctx)
+
+
+# --------------------------------------------------------------------------- report pages
+
+@bp.get("/reports")
+def reports_page():
+    return render_template("reports.html", reports=list_reports(engine().snapshot().ix))
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified_display(text: str) -> str:
+    """Phrase-level Traditional→Simplified for display (ASCII, so HTML tags and entities, untouched)."""
+    return _t2s().convert(text) if text else text
+
+
+@bp.get("/reports/<report_id>")
+def report_page(report_id: str):
+    q = request.args.get("q", "")[:MAX_QUERY_CHARS]
+    view = get_report(engine(), report_id, q=q)
+    if view is None:
+        abort(404, description="没有这份报告：报告编号不存在或格式不对。")
+    f = dict(view.fields)
+    traditional = f.get("script") == "繁"
+    simplified = traditional and request.args.get("script") in ("简", "simplified", "s")
+    conv = to_simplified_display if simplified else (lambda s: s)
+    terms = []
+    if q:
+        try:
+            terms = parse_query(q).highlight
+        except QuerySyntaxError:
+            terms = []
+
+    for k in ("title", "speaker", "region"):
+        f[k] = conv(f.get(k) or "")
+    blocks: list[dict] = []
+    matches = []
+    for u in view.units:
+        hl = Markup(conv(u.highlight or str(escape(u.text))))
+        if "<mark>" in hl:
+            matches.append(u.para_no)
+        cite = "——" + "·".join(str(x) for x in (f["region"], f"{f['year']}年" if f.get("year") else "",
+                                                  f"《{f['title']}》", conv(u.section)) if x)
+        if u.kind == "table_row" and u.cells and u.cells.get("cells") is not None:
+            cells = [Markup(conv(highlight(str(c), terms, max_chars=0).html())) for c in u.cells["cells"]]
+            row = {"para_no": u.para_no, "header": bool(u.cells.get("header")), "cells": cells}
+            if blocks and blocks[-1]["type"] == "table":
+                blocks[-1]["rows"].append(row)
+            else:
+                blocks.append({"type": "table", "rows": [row], "caption": conv(u.heading_path[-1]) if u.heading_path else ""})
+            continue
+        block = {"type": u.kind, "unit": u, "html": hl, "cite": cite}
+        if u.kind == "heading":
+            depth = len(u.heading_path)
+            block["level"] = min(depth + 1, 6) if depth else 0
+        blocks.append(block)
+    for b in blocks:
+        if b["type"] == "table":
+            rows = b["rows"]
+            n = 0
+            while n < len(rows) and rows[n]["header"]:
+                n += 1
+            b["head"], b["body"] = rows[:n], rows[n:]
+    outline = [{**o, "text": conv(o["text"])} for o in view.outline]
+    switch = None
+    if traditional:
+        switch = {"simplified": simplified,
+                  "to_traditional": url_for("pages.report_page", report_id=f["report_id"], q=q or None),
+                  "to_simplified": url_for("pages.report_page", report_id=f["report_id"], q=q or None,
+                                           script="简")}
+    return render_template("report.html", r=f, blocks=blocks, outline=outline, q=q, matches=matches,
+                           switch=switch, kind_labels=KIND_LABELS,
+                           search_url=url_for("pages.search_page", q=q or None))
+
+
+# --------------------------------------------------------------------------- errors
+
+MESSAGES = {400: "请求有误", 404: "页面不存在", 405: "不支持此请求方法", 500: "服务器内部错误",
+            503: "检索服务暂不可用"}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register_error_handlers(app):
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException):
+        code = e.code or 500
+        desc = e.description if code in (400, 404) and isinstance(e.description, str) else None
+        if _wants_json():
+            resp = app.json.response({"error": desc or e.name})
+        else:
+            resp = app.make_response((render_template(
+                "error.html", code=code, title=MESSAGES.get(code, e.name),
+                message=desc if code == 404 and desc and desc.startswith("没有") else None), code))
+        resp.status_code = code
+        if code == 405:
+            resp.headers["Allow"] = ", ".join(ALLOWED_METHODS)
+        return resp
+
+    @app.errorhandler(IndexError_)
+    def index_missing(e: IndexError_):
+        if _wants_json():
+            return app.json.response({"error": str(e)}), 503
+        return render_template("no_index.html", reason=str(e),
+                               index_dir=current_app.config["INDEX_DIR"]), 503
+
+    @app.errorhandler(Exception)
+    def server_error(e: Exception):
+        if isinstance(e, HTTPException):
+            return http_error(e)
+        app.logger.exception("unhandled error on %s", request.path)
+        if _wants_json():
+            return app.json.response({"error": "internal server error"}), 500
+        return render_template("error.html", code=500, title=MESSAGES[500], message=None), 500
