@@ -1,0 +1,256 @@
+"""Search semantics on the real index: words, phrases, operators, filters, facets, highlights."""
+
+from __future__ import annotations
+
+import collections
+import json
+import random
+import re
+import subprocess
+import sys
+
+import pytest
+from opencc import OpenCC
+
+from indexer.analysis import normalize
+from search.engine import search
+from search.query import QuerySyntaxError, parse_query
+from search.results import RequestError, SearchRequest, to_json
+
+FACET_FIELDS = ("region", "province", "level", "year", "type", "section", "part")
+
+
+def run(engine, q="", limit=10000, **filters) -> dict:
+    req = SearchRequest(q=q, filters={k: v if isinstance(v, list) else [v] for k, v in filters.items()},
+                        limit=limit)
+    return to_json(search(engine, req))
+
+
+def ids(result) -> set[str]:
+    return {h["id"] for h in result["hits"]}
+
+
+@pytest.fixture(scope="module")
+def corpus_docs(corpus_engine) -> list[dict]:
+    return list(corpus_engine.snapshot().searcher().all_stored_fields())
+
+
+def brute_phrase(docs, phrase: str) -> set[str]:
+    p = " ".join(normalize(phrase).split())
+    return {d["id"] for d in docs if p in normalize(d["text"])}
+
+
+# ---------------------------------------------------------------- words and operators
+
+def test_plain_words_are_and(corpus_engine, corpus_docs):
+    both = ids(run(corpus_engine, "营商环境 优化"))
+    one = ids(run(corpus_engine, "营商环境"))
+    other = ids(run(corpus_engine, "优化"))
+    assert both and both == one & other
+
+
+def test_or_not_minus_and_parentheses(corpus_engine):
+    a, b = ids(run(corpus_engine, "营商环境")), ids(run(corpus_engine, "招商引资"))
+    assert ids(run(corpus_engine, "营商环境 OR 招商引资")) == a | b
+    assert ids(run(corpus_engine, "营商环境 NOT 招商引资")) == a - b
+    assert ids(run(corpus_engine, "营商环境 -招商引资")) == a - b
+    c = ids(run(corpus_engine, "民营经济"))
+    assert ids(run(corpus_engine, "(营商环境 OR 招商引资) 民营经济")) == (a | b) & c
+
+
+def test_filters_inline_and_as_parameters(corpus_engine):
+    inline = run(corpus_engine, "营商环境 district:渝北区")
+    param = run(corpus_engine, "营商环境", district="渝北区")
+    assert ids(inline) == ids(param) and inline["total"] > 0
+    assert all(h["district"] == "渝北区" for h in param["hits"])
+    years = run(corpus_engine, "营商环境 year:2020..2024")
+    assert years["total"] > 0 and all(h["year"] <= 2024 for h in years["hits"])
+    assert ids(run(corpus_engine, "营商环境", year="2026")) == \
+        ids(run(corpus_engine, "营商环境")) - ids(years)
+    t = run(corpus_engine, "营商环境 type:计划报告 part:部署")
+    assert t["total"] > 0 and all(h["type"] == "计划报告" and h["part"] == "部署" for h in t["hits"])
+    both = run(corpus_engine, "营商环境", district=["渝北区", "江北区"])
+    assert {h["district"] for h in both["hits"]} == {"渝北区", "江北区"}
+
+
+def test_section_filter_matches_traditional_report(corpus_engine):
+    r = run(corpus_engine, "", section="2023年国民经济和社会发展计划执行情况")
+    assert {h["region"] for h in r["hits"]} >= {"四川省攀枝花市东区", "重庆市綦江区"}
+
+
+def test_scripts_find_each_other(corpus_engine):
+    simplified = run(corpus_engine, "国民经济 攀枝花")
+    assert any(h["source"].endswith("001_ee0cd8f568fba525.txt") for h in simplified["hits"])
+    traditional = run(corpus_engine, "營商環境")
+    assert ids(traditional) == ids(run(corpus_engine, "营商环境"))
+    assert {h["source"].split("/")[-1][:3] for h in traditional["hits"] if "seeds" in h["source"]} == \
+        {"000", "001", "002", "003", "004"}
+
+
+def test_synonyms_expand_unquoted_words_only(corpus_engine, corpus_docs):
+    short = ids(run(corpus_engine, "规上工业"))
+    long_ = ids(run(corpus_engine, "规模以上工业"))
+    assert short == ids(run(corpus_engine, "规上工业 OR 规模以上工业")) and short >= long_
+    assert ids(run(corpus_engine, '"规上工业"')) == brute_phrase(corpus_docs, "规上工业")
+    gdp = ids(run(corpus_engine, "GDP"))
+    assert gdp >= ids(run(corpus_engine, "地区生产总值"))
+
+
+# ---------------------------------------------------------------- exact phrases
+
+@pytest.mark.parametrize("phrase", ["稳进增效", "量发展", "经济圈建", "發展", "发展", "高质量发展",
+                                    "成渝地区双城经济圈", "X亿元", "1.2", "（%）", "營商"])
+def test_phrase_is_exact_substring(corpus_engine, corpus_docs, phrase):
+    got = ids(run(corpus_engine, f'"{phrase}"'))
+    assert got == brute_phrase(corpus_docs, phrase)
+    assert got
+
+
+def _sample_phrases(docs, n=60, seed=20261122):
+    rnd = random.Random(seed)
+    cc = OpenCC("s2t")
+    texts = [d["text"] for d in docs if len(d["text"]) > 20]
+    out = []
+    while len(out) < n:
+        t = rnd.choice(texts)
+        size = rnd.randint(2, 12)
+        start = rnd.randrange(0, max(1, len(t) - size))
+        p = t[start:start + size].strip()
+        if len(p) < 2 or re.search(r"[\"“”「」『』\s]", p) or not re.search(r"[\u4e00-\u9fff]", p):
+            continue
+        if len(out) % 6 == 5:
+            p = cc.convert(p)            # some queries typed in Traditional
+        out.append(p)
+    return out
+
+
+def test_sampled_phrases_equal_substring_scan(corpus_engine, corpus_docs):
+    phrases = _sample_phrases(corpus_docs)
+    assert len(phrases) >= 50
+    traditional = [p for p in phrases if normalize(p) != p]
+    assert len(traditional) >= 5
+    for p in phrases:
+        assert ids(run(corpus_engine, f'"{p}"')) == brute_phrase(corpus_docs, p), p
+
+
+# ---------------------------------------------------------------- ranking
+
+def test_heading_outranks_passing_mention(corpus_engine):
+    hits = run(corpus_engine, "营商环境", limit=20)["hits"]
+    top = hits[0]
+    assert top["kind"] == "heading" or "营商环境" in " ".join(top["heading_path"])
+    passing = [h for h in hits if "营商环境" not in " ".join(h["heading_path"])]
+    under = [h for h in hits if "营商环境" in " ".join(h["heading_path"])]
+    assert under and (not passing or under[0]["score"] > passing[0]["score"])
+
+
+def test_sort_by_year_and_paging(corpus_engine):
+    new = SearchRequest(q="营商环境", sort="-year", limit=200)
+    old = SearchRequest(q="营商环境", sort="year", limit=200)
+    years_new = [h.year for h in search(corpus_engine, new).hits]
+    years_old = [h.year for h in search(corpus_engine, old).hits]
+    assert years_new == sorted(years_new, reverse=True) and years_old == sorted(years_old)
+    all_ids = [h.id for h in search(corpus_engine, SearchRequest(q="发展", limit=60)).hits]
+    pages = []
+    for page in (1, 2, 3):
+        pages += [h.id for h in search(corpus_engine, SearchRequest(q="发展", limit=20, page=page)).hits]
+    assert pages == all_ids
+    beyond = search(corpus_engine, SearchRequest(q="发展", limit=20, page=10**6))
+    assert beyond.hits == [] and beyond.total > 0
+
+
+def test_group_by_report(corpus_engine):
+    r = search(corpus_engine, SearchRequest(q="营商环境", by_report=True, limit=50))
+    assert r.total_reports == len(r.groups) == len({h.report_id for h in
+                                                    search(corpus_engine, SearchRequest(q="营商环境", limit=1000)).hits})
+    assert sum(g.total for g in r.groups) == r.total
+    assert all(1 <= len(g.hits) <= 3 for g in r.groups)
+
+
+# ---------------------------------------------------------------- highlights
+
+def test_highlight_marks_exact_characters_in_original_script(corpus_engine):
+    r = run(corpus_engine, '"發展計劃"')
+    assert r["total"] > 0
+    for h in r["hits"]:
+        marked = re.findall(r"<mark>(.*?)</mark>", h["highlight"])
+        assert marked and all(normalize(m) == "发展计划" for m in marked)
+        if "seeds/001" in h["source"]:
+            assert "發展計劃" in marked                     # Traditional stays Traditional
+    simp = run(corpus_engine, "营商环境 district:东区")
+    assert simp["total"] > 0
+    for h in simp["hits"]:
+        assert "<mark>營商環境</mark>" in h["highlight"]
+
+
+def test_highlight_is_escaped_and_fragmented(corpus_engine):
+    r = run(corpus_engine, "高质量发展", limit=50)
+    for h in r["hits"]:
+        plain = re.sub(r"</?mark>", "", h["highlight"])
+        assert "<" not in plain.replace("&lt;", "")
+        if len(h["text"]) > 200:
+            assert h["highlight"].startswith("…") or h["highlight"].endswith("…")
+
+
+# ---------------------------------------------------------------- facets
+
+@pytest.mark.parametrize("q,filters", [("营商环境", {}), ("发展", {}), ('"稳进增效"', {}),
+                                       ("发展", {"level": "县区级"}), ("", {"year": "2024"}),
+                                       ("创新 OR 改革", {"part": "部署", "province": "重庆市"})])
+def test_facet_counts_equal_brute_force(corpus_engine, q, filters):
+    r = run(corpus_engine, q, **filters)
+    assert len(r["hits"]) == r["total"]
+    for field in FACET_FIELDS:
+        brute = collections.Counter(h[field] for h in r["hits"])
+        got = {f["value"]: f["count"] for f in r["facets"][field] if f["count"]}
+        assert got == dict(brute), field
+        assert sum(got.values()) == r["total"]
+
+
+def test_seeds_query_json_contract(seeds_index):
+    out = subprocess.run([sys.executable, "-m", "webui.cli", "query", "营商环境", "--json", "--limit", "100",
+                          "--index", seeds_index], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    j = json.loads(out.stdout)
+    assert list(j) == ["query", "total", "page", "limit", "took_ms", "hits", "facets"]
+    assert {h["source"].split("/")[-1][:3] for h in j["hits"]} == {"000", "001", "002", "003", "004"}
+    hit_keys = ["id", "report_id", "source", "title", "province", "city", "district", "region", "level",
+                "year", "date", "type", "section", "part", "heading_path", "kind", "para_no", "text",
+                "highlight", "score"]
+    for h in j["hits"]:
+        assert list(h) == hit_keys and "<mark>" in h["highlight"]
+    assert list(j["facets"]) == list(FACET_FIELDS)
+    for values in j["facets"].values():
+        assert sum(v["count"] for v in values) == j["total"]
+
+
+# ---------------------------------------------------------------- errors
+
+@pytest.mark.parametrize("q,needle", [('"营商', "unbalanced quote"), ("(营商 OR 环境", "unbalanced parenthesis"),
+                                      ("营商)", "unbalanced parenthesis"), ("foo:bar", "unknown field"),
+                                      ("*商", "wildcard"), ("year:abc", "year"), ("营商 OR", "OR"),
+                                      ("x" * 1001, "longer than")])
+def test_malformed_queries(q, needle):
+    with pytest.raises(QuerySyntaxError) as e:
+        parse_query(q)
+    assert needle in str(e.value)
+
+
+def test_cli_malformed_query_exits_with_message(seeds_index):
+    out = subprocess.run([sys.executable, "-m", "webui.cli", "query", '"营商', "--index", seeds_index],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "unbalanced quote" in out.stderr and "Traceback" not in out.stderr
+    out = subprocess.run([sys.executable, "-m", "webui.cli", "query", "营商", "--limit", "0",
+                          "--index", seeds_index], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "'limit'" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_request_parameter_errors_name_the_parameter():
+    def params(d):
+        return (lambda k: d.get(k, []) if isinstance(d.get(k, []), list) else [d[k]]), \
+               (lambda k: d.get(k) if not isinstance(d.get(k), list) else d[k][0])
+    for bad, name in (({"limit": "-1"}, "limit"), ({"limit": str(10**9)}, "limit"),
+                      ({"page": "x"}, "page"), ({"sort": "price"}, "sort")):
+        with pytest.raises(RequestError) as e:
+            SearchRequest.from_params(*params(bad))
+        assert f"'{name}'" in str(e.value)
