@@ -223,7 +223,9 @@ def rejoin_hard_wraps(lines: list[str]) -> list[str]:
     blank_run = 0
     for raw in lines:
         line = raw.rstrip()
-        if not line.strip():
+        if raw.startswith("\t") and not line:
+            line = "\t"                          # an empty table cell, not a blank line
+        if not line.strip() and line != "\t":
             blank_run += 1
             if blank_run >= 2:
                 in_table = False

@@ -169,6 +169,9 @@ def split_units(lines: list[str], report_title: str = "") -> list[Paragraph]:
     while i < n:
         raw = lines[i]
         stripped = raw.strip()
+        if raw.startswith("\t") and not stripped:
+            i = _read_table(lines, i, emit)       # a table whose first cell is empty
+            continue
         if not stripped:
             blank_run += 1
             if blank_run >= 2 and caption_open:
@@ -267,7 +270,7 @@ def _read_table(lines: list[str], i: int, emit) -> int:
     while i < n:
         raw = lines[i]
         s = raw.strip()
-        if not s:
+        if not s and not raw.startswith("\t"):
             blank_run += 1
             if blank_run >= 2:
                 break

@@ -33,6 +33,7 @@ class IndexRun:
     warnings: list = field(default_factory=list)     # {"source", "warning"}
     duplicates: list = field(default_factory=list)   # {"source", "same_as"}
     moved: list = field(default_factory=list)        # {"from", "to"}
+    changes: list = field(default_factory=list)      # {"action": added|updated|removed, "source"}
     reports: int = 0
     paragraphs: int = 0
     seconds: float = 0.0
@@ -200,6 +201,7 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
                 run.updated += 1
             else:
                 run.added += 1
+            run.changes.append({"action": "updated" if old else "added", "source": source})
 
         # sources that were under an indexed root and are gone now
         gone = [rid for rid, e in manifest.items()
@@ -211,6 +213,7 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
             if twin is not None and twin.report_id not in manifest:
                 run.moved.append({"from": manifest[rid]["source"], "to": twin.source})
         run.removed = len(gone)
+        run.changes.extend({"action": "removed", "source": manifest[rid]["source"]} for rid in gone)
 
         if fresh:
             data_dir = store.new_data_dir()

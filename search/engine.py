@@ -14,6 +14,8 @@ import time
 import numpy as np
 from whoosh import query as Q
 from whoosh import scoring, sorting
+from whoosh.index import TOC, FileIndex
+from whoosh.searching import Searcher
 
 from indexer.store import IndexStore
 
@@ -27,21 +29,34 @@ GROUP_SCAN = 2000              # best paragraphs scanned to build report groups
 
 
 class Snapshot:
-    """One index generation, opened: never changes once made."""
+    """One index generation, opened: never changes once made.
 
-    def __init__(self, store: IndexStore, generation):
-        self.generation = generation
+    Every reader it hands out is opened from the same table of contents, so the
+    facet table (built from one reader) and each thread's searcher always see
+    the same documents under the same numbers, whatever commits land meanwhile.
+    """
+
+    def __init__(self, store: IndexStore):
         self.ix = store.open()
         self.data_dir = store.current_dir()
+        self.toc = TOC.read(self.ix.storage, self.ix.indexname, schema=self.ix.schema)
+        self.generation = (self.data_dir.name, self.toc.generation)
         self._local = threading.local()
-        with self.ix.searcher() as s:
-            self.facets = FacetTable(s.reader())
-            self.doc_count = s.doc_count()
+        reader = self._open_reader()
+        try:
+            self.facets = FacetTable(reader)
+            self.doc_count = reader.doc_count()
+        finally:
+            reader.close()
+
+    def _open_reader(self):
+        return FileIndex._reader(self.ix.storage, self.toc.schema, list(self.toc.segments),
+                                 self.toc.generation)
 
     def searcher(self):
         s = getattr(self._local, "searcher", None)
         if s is None:
-            s = self.ix.searcher(weighting=scoring.BM25F(B=0.6, K1=1.2))
+            s = Searcher(self._open_reader(), weighting=scoring.BM25F(B=0.6, K1=1.2))
             self._local.searcher = s
         return s
 
@@ -61,8 +76,15 @@ class Engine:
         if snap is None or snap.generation != gen:
             with self._lock:
                 snap = self._snapshot
-                if snap is None or snap.generation != gen:
-                    snap = Snapshot(self.store, gen)
+                if snap is None or snap.generation != self.store.generation():
+                    for attempt in range(5):
+                        try:
+                            snap = Snapshot(self.store)
+                            break
+                        except OSError:       # a writer swapped files as we opened them
+                            if attempt == 4:
+                                raise
+                            time.sleep(0.05)
                     self._snapshot = snap
         return snap
 

@@ -40,6 +40,8 @@ class FacetTable:
         values: list = []
         index: dict = {}
         ords = np.zeros(n, dtype=np.int32)
+        if n == 0:
+            return FacetColumn(values, ords)      # an empty index has no columns
         col = reader.column_reader(field)
         for docnum in range(n):
             v = col[docnum]

@@ -106,6 +106,36 @@ def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json):
     sys.exit(1 if run.failed else 0)
 
 
+@cli.command()
+@click.argument("folders", nargs=-1, required=True)
+@index_option
+@click.option("--debounce", type=float, default=1.0, show_default=True,
+              help="Seconds a folder must stay unchanged before its changes are indexed.")
+@click.option("--polling", is_flag=True, help="Poll instead of using inotify.")
+def watch(folders, index_dir, debounce, polling):
+    """Watch folders and index reports as they arrive, change or disappear (Ctrl-C stops)."""
+    import signal
+    import threading
+    import time as _time
+
+    from indexer.watch import watch_folders
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def log(line):
+        click.echo(f"{_time.strftime('%H:%M:%S')} {line}", err=False)
+        sys.stdout.flush()
+
+    try:
+        watch_folders(index_dir, list(folders), log, debounce=debounce, polling=polling, stop=stop)
+    except KeyboardInterrupt:
+        pass
+    except IndexError_ as e:
+        fail(str(e))
+    click.echo("stopped")
+
+
 # --------------------------------------------------------------------------- stats, reports
 
 @cli.command()

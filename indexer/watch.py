@@ -1,0 +1,134 @@
+"""watch_folders: index reports as they arrive, change or go.
+
+Filesystem events (watchdog: inotify where the kernel has it, polling where it
+does not) only say *that* something changed.  A change is indexed once the
+folder has been quiet for ``debounce`` seconds and every report file's size
+and modification time held still across that wait, so a file still being
+copied is never indexed half-written.  Indexing itself is the ordinary
+incremental run, so each change costs what that report costs.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+from .sources import SUFFIXES
+from .store import IndexError_
+from .writer import index_paths
+
+
+def snapshot_files(folders: list[str]) -> dict[str, tuple[int, int]]:
+    """path -> (size, mtime_ns) of every report file below the folders."""
+    state: dict[str, tuple[int, int]] = {}
+    for folder in folders:
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            for name in filenames:
+                if name.startswith(".") or Path(name).suffix.lower() not in SUFFIXES:
+                    continue
+                p = os.path.join(dirpath, name)
+                try:
+                    st = os.stat(p)
+                except OSError:
+                    continue
+                state[p] = (st.st_size, st.st_mtime_ns)
+    return state
+
+
+class _Trigger:
+    """Set by filesystem events; the loop also rescans now and then in case one was missed."""
+
+    def __init__(self):
+        self.event = threading.Event()
+        self.last = time.monotonic()
+
+    def dispatch(self, event):  # watchdog handler protocol
+        if getattr(event, "is_directory", False) and event.event_type == "modified":
+            return
+        self.last = time.monotonic()
+        self.event.set()
+
+
+def _start_observer(folders: list[str], trigger: _Trigger, polling: bool):
+    try:
+        if polling:
+            from watchdog.observers.polling import PollingObserver as Observer
+        else:
+            from watchdog.observers import Observer
+    except ImportError:
+        return None, "rescan"
+    observer = Observer()
+    for f in folders:
+        observer.schedule(trigger, f, recursive=True)
+    try:
+        observer.start()
+    except OSError:          # inotify limits reached or unavailable: poll instead
+        if polling:
+            return None, "rescan"
+        return _start_observer(folders, trigger, polling=True)
+    return observer, "polling" if polling else "events"
+
+
+def watch_folders(index_dir: str, folders: list[str], log, debounce: float = 1.0,
+                  rescan: float = 5.0, polling: bool = False, stop: threading.Event | None = None,
+                  wait: float = 30.0):
+    """Index the folders now, then on every settled change, until ``stop`` is set.
+
+    ``log`` receives one line per change (and per failure).
+    """
+    stop = stop or threading.Event()
+    for f in folders:
+        if not os.path.isdir(f):
+            raise IndexError_(f"cannot watch {f}: not a folder")
+
+    def run_once():
+        try:
+            run = index_paths(index_dir, folders, wait=wait)
+        except IndexError_ as e:
+            log(f"error: {e}")
+            return
+        for c in run.changes:
+            log(f"{c['action']}: {c['source']}")
+        for d in run.duplicates:
+            log(f"duplicate: {d['source']} (same as {d['same_as']})")
+        for fl in run.failed:
+            log(f"failed: {fl['source']}: {fl['error']}")
+
+    trigger = _Trigger()
+    observer, mode = _start_observer(folders, trigger, polling)
+    log(f"watching {', '.join(folders)} ({mode}); index {index_dir}")
+    last_state = snapshot_files(folders)
+    run_once()
+    last_state = snapshot_files(folders)
+    next_rescan = time.monotonic() + rescan
+    try:
+        while not stop.is_set():
+            fired = trigger.event.wait(timeout=0.2)
+            now = time.monotonic()
+            if not fired and now < next_rescan:
+                continue
+            if fired and now - trigger.last < debounce:
+                continue                       # still busy: wait for quiet
+            trigger.event.clear()
+            next_rescan = now + rescan
+            state = snapshot_files(folders)
+            if state == last_state:
+                continue
+            # settle: nothing may change across one more debounce period
+            while not stop.is_set():
+                time.sleep(debounce)
+                again = snapshot_files(folders)
+                if again == state:
+                    break
+                state = again
+            if stop.is_set():
+                break
+            run_once()
+            last_state = snapshot_files(folders)
+    finally:
+        if observer is not None:
+            observer.stop()
+            observer.join(timeout=5)

@@ -1,0 +1,228 @@
+"""Reindexing as reports arrive: incremental counts, atomic swaps, concurrency, kills, watch."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from indexer.store import META_NAME, IndexError_, IndexStore
+from indexer.writer import index_paths
+from search.engine import Engine, search
+from search.results import SearchRequest
+
+from .conftest import ROOT, SEEDS
+
+GS = [sys.executable, "-m", "webui.cli"]
+
+
+def gs(*args, timeout=300):
+    return subprocess.run(GS + list(args), capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+def counts(run) -> dict:
+    j = run.as_json() if hasattr(run, "as_json") else run
+    return {k: j[k] for k in ("added", "updated", "removed", "unchanged", "reports")} | \
+        {"failed": len(j["failed"])}
+
+
+def total(index_dir, q) -> int:
+    return search(Engine(index_dir), SearchRequest(q=q, limit=1)).total
+
+
+@pytest.fixture()
+def workdir(tmp_path):
+    src = tmp_path / "reports"
+    src.mkdir()
+    for f in sorted(SEEDS.glob("*.txt"))[1:]:          # 001..004
+        shutil.copy(f, src / f.name)
+    return src, str(tmp_path / "index")
+
+
+def test_add_change_delete_rename_duplicate(workdir, provinces_dir):
+    src, ix = workdir
+    assert counts(index_paths(ix, [str(src)])) == dict(added=4, updated=0, removed=0, unchanged=0,
+                                                        reports=4, failed=0)
+    assert total(ix, '"驷马桥"') == 0
+
+    # add: seed 000 arrives
+    shutil.copy(next(SEEDS.glob("000_*.txt")), src / "000.txt")
+    assert counts(index_paths(ix, [str(src)])) == dict(added=1, updated=0, removed=0, unchanged=4,
+                                                        reports=5, failed=0)
+    assert total(ix, '"驷马桥"') == 1
+
+    # change: a correction to seed 002
+    f002 = next(src.glob("002_*.txt"))
+    f002.write_text(f002.read_text(encoding="utf-8").replace("廖红军", "廖红军（更正稿）"), encoding="utf-8")
+    assert counts(index_paths(ix, [str(src)])) == dict(added=0, updated=1, removed=0, unchanged=4,
+                                                        reports=5, failed=0)
+    assert total(ix, '"更正稿"') == 1
+    units_before = Engine(ix).snapshot().doc_count
+
+    # rename: same content, new name -> moved cleanly, never twice
+    f002.rename(src / "yubei-2024.txt")
+    run = index_paths(ix, [str(src)])
+    assert counts(run) == dict(added=1, updated=0, removed=1, unchanged=4, reports=5, failed=0)
+    assert run.moved and run.moved[0]["to"].endswith("yubei-2024.txt")
+    assert total(ix, '"更正稿"') == 1 and Engine(ix).snapshot().doc_count == units_before
+
+    # duplicate: the same content under a second name is reported, not indexed
+    shutil.copy(src / "yubei-2024.txt", src / "copy-of-yubei.txt")
+    run = index_paths(ix, [str(src)])
+    assert counts(run) == dict(added=0, updated=0, removed=0, unchanged=5, reports=5, failed=0)
+    assert [d["source"].split("/")[-1] for d in run.duplicates] == ["copy-of-yubei.txt"]
+    assert total(ix, '"更正稿"') == 1
+
+    # delete
+    (src / "000.txt").unlink()
+    (src / "copy-of-yubei.txt").unlink()
+    assert counts(index_paths(ix, [str(src)])) == dict(added=0, updated=0, removed=1, unchanged=4,
+                                                        reports=4, failed=0)
+    assert total(ix, '"驷马桥"') == 0
+
+    # another root leaves these alone; a collection's rows come and go by row
+    run = index_paths(ix, [str(provinces_dir)])
+    assert counts(run) == dict(added=31, updated=0, removed=0, unchanged=0, reports=35, failed=0)
+
+
+def test_unreadable_file_keeps_its_indexed_version(workdir):
+    src, ix = workdir
+    index_paths(ix, [str(src)])
+    f = next(src.glob("003_*.txt"))
+    f.write_bytes(b"\x00\x01\x02\x03" * 1000)           # broken in place
+    run = index_paths(ix, [str(src)])
+    assert run.failed and run.removed == 0 and run.reports == 4
+    assert total(ix, '"綦江"') > 0                        # nothing already indexed is lost
+
+
+def test_rebuild_swaps_atomically_and_cleans_up(workdir):
+    src, ix = workdir
+    index_paths(ix, [str(src)])
+    store = IndexStore(ix)
+    old = store.current_dir()
+    run = index_paths(ix, [str(src)], rebuild=True)
+    assert run.added == 4 and run.reports == 4
+    assert store.current_dir() != old and not old.exists()
+    assert len(list(Path(ix).glob("data-*"))) == 1
+
+
+def test_analyzer_change_demands_rebuild(workdir):
+    src, ix = workdir
+    index_paths(ix, [str(src)])
+    meta_path = IndexStore(ix).current_dir() / META_NAME
+    meta = json.loads(meta_path.read_text())
+    meta["analyzer_version"] = "0-old"
+    meta_path.write_text(json.dumps(meta))
+    out = gs("index", str(src), "--index", ix)
+    assert out.returncode == 1 and out.stderr.count("\n") == 1 and "--rebuild" in out.stderr
+    out = gs("query", "营商环境", "--index", ix)
+    assert out.returncode == 1 and "rebuild" in out.stderr and "Traceback" not in out.stderr
+    out = gs("index", str(src), "--index", ix, "--rebuild-if-stale", "--json")
+    assert out.returncode == 0 and json.loads(out.stdout)["added"] == 4
+
+
+def test_second_writer_gets_a_clear_message(workdir):
+    src, ix = workdir
+    index_paths(ix, [str(src)])
+    store = IndexStore(ix)
+    with store.write_lock():
+        with pytest.raises(IndexError_) as e:
+            index_paths(ix, [str(src)])
+        assert "another govsearch is writing" in str(e.value)
+        out = gs("index", str(src), "--index", ix)
+        assert out.returncode == 1 and "another govsearch is writing" in out.stderr
+
+
+def test_reindex_while_querying_never_mixes(workdir, provinces_dir):
+    src, ix = workdir
+    index_paths(ix, [str(src)])
+    engine = Engine(ix)
+    q = "营商环境"
+    before = search(engine, SearchRequest(q=q, limit=1)).total
+    errors, answers = [], []
+    stop = threading.Event()
+
+    def query_loop():
+        while not stop.is_set():
+            try:
+                r = search(engine, SearchRequest(q=q, limit=5))
+                facet_sum = sum(v.count for v in r.facets["region"])
+                answers.append((r.total, facet_sum, len({h.report_id for h in r.hits})))
+            except Exception as e:  # noqa: BLE001 - any error fails the test
+                errors.append(repr(e))
+
+    threads = [threading.Thread(target=query_loop) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        index_paths(ix, [str(provinces_dir)])                 # adds 31 reports
+        index_paths(ix, [str(src)], rebuild=True)             # swaps in a rebuilt index
+        index_paths(ix, [str(provinces_dir)])
+    finally:
+        time.sleep(0.3)
+        stop.set()
+        for t in threads:
+            t.join()
+    after = search(engine, SearchRequest(q=q, limit=1)).total
+    assert errors == []
+    assert answers and after > before
+    for tot, facet_sum, _ in answers:
+        assert tot in (before, after) and facet_sum == tot
+
+
+def test_killed_writer_leaves_old_index_and_rerun_completes(workdir, provinces_dir):
+    src, ix = workdir
+    index_paths(ix, [str(src)])
+    before = total(ix, "营商环境")
+    proc = subprocess.Popen(GS + ["index", str(provinces_dir), "--index", ix, "--json"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(4.0)                                           # mid-run: reading and segmenting
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert total(ix, "营商环境") == before                      # the old index answers
+    out = gs("index", str(provinces_dir), "--index", ix, "--json")   # no stale lock in the way
+    assert out.returncode == 0, out.stderr
+    run = json.loads(out.stdout)
+    assert run["added"] == 31 and run["reports"] == 35 and run["failed"] == []
+    assert total(ix, "营商环境") > before
+
+
+def test_watch_indexes_a_dropped_report_within_seconds(tmp_path):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    ix = str(tmp_path / "index")
+    proc = subprocess.Popen(GS + ["watch", str(folder), "--index", ix, "--debounce", "0.5"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not IndexStore(ix).exists():                   # the first (empty) pass
+            assert proc.poll() is None, proc.stdout.read()
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        shutil.copy(next(SEEDS.glob("000_*.txt")), folder / "speech.txt")
+        dropped = time.monotonic()
+        found = False
+        while time.monotonic() - dropped < 10:
+            if IndexStore(ix).exists() and total(ix, '"驷马桥"') == 1:
+                found = True
+                break
+            time.sleep(0.2)
+        assert found, "report not searchable within 10 s"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, _ = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+    assert "added: " in out and "speech.txt" in out
+    assert "Traceback" not in out and proc.returncode == 0
