@@ -5,10 +5,10 @@ Layout of an index folder (default ./index, or $GOVSEARCH_INDEX, or --index):
     index/
       CURRENT            name of the live data folder, replaced atomically
       data-<stamp>/      a Whoosh index plus govsearch.json (versions)
-      write.lock         held (flock) by the one process that writes
+      write.lock         held (POSIX lock) by the one process that writes
 
 A rebuild writes a new data folder and then replaces CURRENT, so readers see
-the old index or the new one, never half of either; the kernel drops the flock
+the old index or the new one, never half of either; the kernel drops the lock
 when a writer dies, so a killed run leaves no stale lock behind.
 """
 
@@ -18,16 +18,18 @@ import fcntl
 import json
 import os
 import shutil
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh import formats
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
 
 from .analysis import ANALYZER_VERSION, dictionary_fingerprint, gram_analyzer, word_analyzer
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 META_NAME = "govsearch.json"
 
 # report-level and unit-level fields that filters and facets work on
@@ -36,12 +38,28 @@ FILTER_FIELDS = ("province", "city", "district", "region", "level", "type", "sec
                  "kind", "report_id")
 
 
+_LOCAL_LOCKS: dict[str, threading.Lock] = {}
+
+
 class IndexError_(Exception):
     """An index that is missing, locked or built by another analyzer: one line for the user."""
 
 
 def default_index_dir() -> str:
     return os.environ.get("GOVSEARCH_INDEX") or "index"
+
+
+class GramField(FieldType):
+    """Character bigrams with positions, for exact phrases.
+
+    Not scorable: it records no field lengths, which spares the writer a length
+    lookup for each of its postings (one per character of text); phrase hits
+    are ranked by the word field's BM25F instead.
+    """
+
+    def __init__(self):
+        super().__init__(format=formats.Positions(), analyzer=gram_analyzer(), scorable=False,
+                         stored=False)
 
 
 def make_schema() -> Schema:
@@ -67,7 +85,7 @@ def make_schema() -> Schema:
         heading_path=STORED,                         # JSON list, shown as breadcrumb
         heading=TEXT(analyzer=word_analyzer(), phrase=False),  # its words, for ranking
         text=TEXT(analyzer=word_analyzer(), stored=True, phrase=True),
-        grams=TEXT(analyzer=gram_analyzer(), phrase=True),    # exact phrases
+        grams=GramField(),                           # exact phrases
         cells=STORED,
         report=STORED,                               # JSON of report-level extras, head unit only
     )
@@ -150,14 +168,29 @@ class IndexStore:
         """Hold the index's single-writer lock; raise IndexError_ if another writer has it."""
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / "write.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        # POSIX locks do not exclude threads of one process: a process-local
+        # lock does that, the file lock excludes other processes
+        local = _LOCAL_LOCKS.setdefault(str(path.resolve()), threading.Lock())
         deadline = time.monotonic() + wait
+        while not local.acquire(blocking=False):
+            if time.monotonic() >= deadline:
+                raise IndexError_(f"another govsearch is writing index {self.root} (pid {os.getpid()}): "
+                                  f"wait for it to finish, or pass --wait SECONDS")
+            time.sleep(0.2)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            local.release()
+            raise
         try:
             while True:
                 try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    # a POSIX record lock belongs to this process alone: writer
+                    # children forked later do not inherit it, and it goes
+                    # the moment this process dies, however it dies
+                    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
-                except BlockingIOError:
+                except (BlockingIOError, PermissionError):
                     if time.monotonic() >= deadline:
                         try:
                             holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
@@ -173,9 +206,10 @@ class IndexStore:
             yield
         finally:
             try:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+                fcntl.lockf(fd, fcntl.LOCK_UN)
             finally:
                 os.close(fd)
+                local.release()
 
     def new_data_dir(self) -> Path:
         stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"

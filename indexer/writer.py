@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.query import Term
 
 from .analysis import to_simplified
@@ -222,7 +223,8 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
         else:
             ix = store.open()
         if fresh or to_write or gone:
-            writer = ix.writer(limitmb=256)
+            units = sum(len(r.paragraphs) for r in to_write)
+            writer = _writer(ix, units)
             try:
                 for rid in gone:
                     writer.delete_by_term("report_id", rid)
@@ -243,6 +245,54 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
             run.reports = sum(1 for _ in s.docs_for_query(Term("head", "1")))
     run.seconds = time.monotonic() - started
     return run
+
+
+# Whoosh's postings writer is pure Python and is most of the cost of indexing;
+# on a big batch, one writer process per core roughly divides it by the cores.
+PARALLEL_MIN_UNITS = 2000
+
+
+def _die_with_parent(parent: int):
+    """In a writer child: be killed when the parent dies (Linux), so a SIGKILLed
+    run leaves no orphan holding the index's locks."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL))          # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:                      # the parent died before prctl took
+        os._exit(1)
+
+
+class _ChildTask(SubWriterTask):
+    def __init__(self, *args):
+        super().__init__(*args)
+        self._parent = os.getpid()
+
+    def run(self):
+        _die_with_parent(self._parent)
+        super().run()
+
+
+class _ParallelWriter(MpWriter):
+    """Whoosh's multi-process writer whose children never outlive this process."""
+
+    def _new_task(self):
+        task = _ChildTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
+                          self.subargs, self.multisegment)
+        self.tasks.append(task)
+        task.start()
+        return task
+
+
+def _writer(ix, units: int):
+    procs = min(os.cpu_count() or 1, 4)
+    if procs > 1 and units >= PARALLEL_MIN_UNITS:
+        return _ParallelWriter(ix, procs=procs, multisegment=True, limitmb=128)
+    return ix.writer(limitmb=256)
 
 
 def _root_keys(paths: list[str]) -> list[str]:
