@@ -132,7 +132,7 @@ def remove_chrome(lines: list[str]) -> list[str]:
             drop[i] = True       # breadcrumb: 首页 > 政务信息 > 宁夏要闻
             removed_values.add(k)
             continue
-        if k in seen or (k in removed_values and len(k) <= 10):
+        if (k in seen and re.search(r"报告|讲话|会议上", k)) or (k in removed_values and len(k) <= 10):
             drop[i] = True       # the title and subtitle repeated by the page template
             continue
         seen.add(k)

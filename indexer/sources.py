@@ -26,7 +26,8 @@ CATALOG_NAMES = ("catalog.csv", "catalog.toml")
 # files that describe a folder rather than hold a report
 _SKIP_NAMES = re.compile(r"^(readme|license|licence|changelog|catalog)(\..*)?$", re.I)
 
-MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_FILE_BYTES = 200 * 1024 * 1024       # a collection file (.csv, .jsonl)
+MAX_REPORT_BYTES = 20 * 1024 * 1024      # one report: the longest real ones are under 1 MB
 
 # collection columns -> our fields
 COLUMN_ALIASES = {
@@ -156,10 +157,12 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, list[str]]:
 
 
 def read_bytes(path: Path) -> bytes:
+    limit = MAX_FILE_BYTES if path.suffix.lower() in COLLECTION_SUFFIXES else MAX_REPORT_BYTES
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SourceError(f"file is {size // (1024 * 1024)} MB, over the {MAX_FILE_BYTES // (1024 * 1024)} MB limit")
+        if size > limit:
+            raise SourceError(f"file is {size / (1024 * 1024):.0f} MB, over the {limit // (1024 * 1024)} MB "
+                              f"limit for one {'collection' if limit == MAX_FILE_BYTES else 'report'}")
         with open(path, "rb") as fh:
             return fh.read()
     except FileNotFoundError:
@@ -266,6 +269,9 @@ def _row_document(found: FoundFile, row_no: int, row: dict, mapping: dict, warni
     source = f"{found.display}#{row_no}"
     if not isinstance(text, str) or not text.strip():
         return source, SourceError(f"row {row_no}: empty text column '{mapping['text']}'")
+    if len(text) > MAX_REPORT_BYTES // 3:
+        return source, SourceError(f"row {row_no}: text of {len(text)} characters is over the "
+                                   f"{MAX_REPORT_BYTES // 3} limit for one report")
     fields = dict(catalog)
     origin = {k: "catalog" for k in catalog}
     for field, col in mapping.items():

@@ -38,6 +38,29 @@ _PLAN = re.compile(r"安排|任务|重点工作|主要目标|预期目标|目标
                    r"思路|考量|预期|展望|打算|实现.*计划|自身建设|形势|要求|目标|规划")
 
 
+MAX_UNIT_CHARS = 3000
+
+
+def split_long(text: str, limit: int = MAX_UNIT_CHARS) -> list[str]:
+    """A paragraph longer than ``limit`` (a whole file on one line, a table dumped as
+    prose) becomes several units, cut after a sentence end where there is one."""
+    if len(text) <= limit:
+        return [text]
+    pieces = []
+    while len(text) > limit:
+        window = text[:limit]
+        cut = max(window.rfind(c) for c in "。！？；!?;")
+        if cut < limit // 3:
+            cut = max(window.rfind(c) for c in "，,、：:")   # else after a clause
+        if cut < limit // 3:
+            cut = limit - 1                    # no punctuation at all: cut at the limit
+        pieces.append(text[:cut + 1])
+        text = text[cut + 1:]
+    if text:
+        pieces.append(text)
+    return pieces
+
+
 def strip_numbering(text: str) -> str:
     for _, pat in _STYLES[:-1]:
         m = pat.match(text)
@@ -156,8 +179,9 @@ def split_units(lines: list[str], report_title: str = "") -> list[Paragraph]:
             return
         section, part = section_info()
         path = outline.path()
-        units.append(Paragraph(para_no=len(units), kind=kind, text=text, heading_path=path,
-                               section=section, part=part, cells=cells))
+        for piece in split_long(text) if kind == "paragraph" else [text]:
+            units.append(Paragraph(para_no=len(units), kind=kind, text=piece, heading_path=path,
+                                   section=section, part=part, cells=cells))
         if text.startswith(("各位代表", "同志们", "代表们")) or kind == "heading" and path:
             state["body"] = True
 

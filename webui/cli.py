@@ -194,11 +194,16 @@ def reports(index_dir, as_json):
 @click.option("--by-report", is_flag=True, help="Group hits by report.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON the web API returns.")
 def query(text, index_dir, as_json, **opts):
-    """Search: words (AND), "exact phrases", OR, NOT/-word, ( ), field:value filters."""
+    """Search: words (AND), "exact phrases", OR, NOT/-word, ( ), field:value filters.
+
+    TEXT "-" reads the query from standard input.
+    """
     from search.engine import Engine, search
     from search.query import QuerySyntaxError
     from search.results import RequestError, SearchRequest, to_json
 
+    if text == "-":                       # a query too long for the command line
+        text = sys.stdin.read().rstrip("\n")
     params = {"q": [text], "limit": [opts["limit"]], "page": [opts["page"]], "sort": [opts["sort"]],
               "by_report": ["1" if opts["by_report"] else ""]}
     for name in ("district", "province", "city", "region", "level", "year", "section", "part", "kind"):

@@ -1,0 +1,195 @@
+"""Dirty collections: every good file indexed, every bad one named with its reason."""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indexer.analysis import normalize
+from indexer.cleaning import clean_lines, clean_text
+from indexer.sources import SourceError, find_files, read_file
+from indexer.structure import split_units
+from search.engine import Engine, search
+from search.highlight import highlight, match_spans
+from search.results import SearchRequest
+
+from .conftest import ROOT, SEEDS
+
+SEED_002 = (SEEDS / "002_afc496c3baaee718.txt").read_text(encoding="utf-8")
+SEED_004 = (SEEDS / "004_75b1283dda5df6ce.txt").read_text(encoding="utf-8")
+
+
+def gs(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "webui.cli", *args], capture_output=True, text=True,
+                          timeout=600, cwd=ROOT, **kw)
+
+
+@pytest.fixture(scope="module")
+def bad_corpus(tmp_path_factory):
+    d = tmp_path_factory.mktemp("bad") / "corpus"
+    d.mkdir()
+    (d / "gbk.txt").write_bytes(SEED_002.encode("gbk", errors="replace"))
+    (d / "gb18030.txt").write_bytes(SEED_004.encode("gb18030", errors="replace"))
+    (d / "utf16.txt").write_bytes(("\ufeff" + SEED_002.replace("渝北", "渝北（UTF16）")).encode("utf-16-le"))
+    (d / "bom.txt").write_bytes(b"\xef\xbb\xbf" + SEED_004.replace("江北", "江北（BOM）").encode("utf-8"))
+    (d / "binary.txt").write_bytes(bytes(range(256)) * 64)
+    (d / "renamed.pdf.txt").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n")
+    (d / "zero.txt").write_bytes(b"")
+    (d / "spaces.txt").write_text(" \n\t\n\u3000\n", encoding="utf-8")
+    with open(d / "huge.txt", "wb") as fh:                  # 50 MB: not one report
+        fh.truncate(50 * 1024 * 1024)
+        fh.seek(0)
+        fh.write("一".encode() * 1000)
+    (d / "oneline.txt").write_text("2024年某县政府工作报告" + "推进营商环境优化，发展新质生产力，" * 12500,
+                                   encoding="utf-8")                      # 200,000 characters, no breaks
+    (d / "notext.csv").write_text("province,year,title\n四川省,2024,某报告\n", encoding="utf-8")
+    good_rows = [json.dumps({"title": f"2024年测试县{i}政府工作报告", "text": f"各位代表：\n第{i}号测试报告正文，坚持稳进增效。"},
+                            ensure_ascii=False) for i in range(3)]
+    (d / "rows.jsonl").write_text("\n".join([good_rows[0], "{broken json", good_rows[1], good_rows[2]]) + "\n",
+                                  encoding="utf-8")
+    (d / "endings.txt").write_bytes("2024年某区政府工作报告\r\n各位代表：\r一、工作回顾\r\n混合换行的段落，营商环境。\n二、工作安排\r继续优化。"
+                                    .encode("utf-8"))
+    (d / "nul.txt").write_bytes(("2024年某区政府工作报告\n各位代表：\n含有空字节的报告" + "\x00" + "正文，营商环境。\n").encode())
+    os.symlink("loop-b.txt", d / "loop-a.txt")
+    os.symlink("loop-a.txt", d / "loop-b.txt")
+    os.symlink(".", d / "self-dir")                          # a directory loop
+    locked = d / "locked.txt"
+    locked.write_text(SEED_002.replace("渝北", "渝北（锁）"), encoding="utf-8")
+    locked.chmod(0o000)
+    return d
+
+
+@pytest.fixture(scope="module")
+def bad_run(bad_corpus, tmp_path_factory):
+    """Index the bad corpus; as root, without the capability to ignore file permissions."""
+    ix = tmp_path_factory.mktemp("bad-index")
+    prefix = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        assert setpriv, "setpriv (util-linux) is needed to test unreadable files as root"
+        prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--"]
+    out = subprocess.run(prefix + [sys.executable, "-m", "webui.cli", "index", str(bad_corpus),
+                                   "--index", str(ix), "--json"],
+                         capture_output=True, text=True, timeout=600, cwd=ROOT)
+    return out, str(ix)
+
+
+def failures(out) -> dict[str, str]:
+    return {f["source"].split("/")[-1]: f["error"] for f in json.loads(out.stdout)["failed"]}
+
+
+def test_bad_files_named_good_files_indexed(bad_run):
+    out, ix = bad_run
+    assert out.returncode == 1, out.stderr                   # something failed: say so
+    assert "Traceback" not in out.stderr
+    run = json.loads(out.stdout)
+    f = failures(out)
+    assert "binary" in f["binary.txt"]
+    assert "PDF" in f["renamed.pdf.txt"]
+    assert "empty" in f["zero.txt"] and "empty" in f["spaces.txt"]
+    assert "50 MB" in f["huge.txt"] and "limit" in f["huge.txt"]
+    assert "no text column" in f["notext.csv"]
+    assert "bad JSON" in f["rows.jsonl#2"]
+    assert "symbolic links" in f["loop-a.txt"] and "symbolic links" in f["loop-b.txt"]
+    assert "permission denied" in f["locked.txt"]
+    indexed = {"gbk.txt", "gb18030.txt", "utf16.txt", "bom.txt", "oneline.txt", "endings.txt", "nul.txt",
+               "rows.jsonl#1", "rows.jsonl#3", "rows.jsonl#4"}
+    assert run["added"] == len(indexed) and run["reports"] == len(indexed)
+    assert not indexed & set(f)
+    warnings = {w["source"].split("/")[-1]: w["warning"] for w in run["warnings"]}
+    assert warnings["nul.txt"] == "NUL bytes removed" and "GB18030" in warnings["gbk.txt"]
+
+
+@pytest.mark.parametrize("phrase,expected", [("渝北区人民政府", 2), ("渝北（UTF16）", 1), ("江北（BOM）", 1),
+                                             ("混合换行的段落", 1), ("含有空字节的报告正文", 1),
+                                             ("第1号测试报告", 1), ("稳进增效", 3 + 2 + 2 + 1)])
+def test_good_files_are_searchable(bad_run, phrase, expected):
+    _, ix = bad_run
+    r = search(Engine(ix), SearchRequest(q=f'"{phrase}"', limit=100))
+    assert len({h.report_id for h in r.hits}) == expected or r.total >= expected
+
+
+def test_giant_line_split_into_units(bad_run):
+    _, ix = bad_run
+    s = Engine(ix).snapshot().searcher()
+    units = [f for f in s.all_stored_fields() if f["source"].endswith("oneline.txt")]
+    assert len(units) > 50 and max(len(u["text"]) for u in units) <= 3000
+    assert sum(u["text"].count("营商环境") for u in units) == 12500
+
+
+def test_fixed_file_is_picked_up_on_rerun(bad_corpus, tmp_path):
+    d = tmp_path / "c"
+    shutil.copytree(bad_corpus, d, symlinks=True, ignore=shutil.ignore_patterns("huge.txt", "locked.txt"))
+    ix = str(tmp_path / "ix")
+    first = gs("index", str(d), "--index", ix, "--json")
+    assert "binary.txt" in failures(first)
+    (d / "binary.txt").write_text(SEED_002.replace("渝北", "渝北（修复）"), encoding="utf-8")
+    second = json.loads(gs("index", str(d), "--index", ix, "--json").stdout)
+    assert second["added"] == 1 and "binary.txt" not in {f["source"].split("/")[-1] for f in second["failed"]}
+
+
+def test_file_vanishing_between_listing_and_reading(tmp_path):
+    (tmp_path / "a.txt").write_text(SEED_002, encoding="utf-8")
+    files, _ = find_files([str(tmp_path)])
+    (tmp_path / "a.txt").unlink()
+    with pytest.raises(SourceError) as e:
+        list(read_file(files[0]))
+    assert "disappeared" in str(e.value)
+
+
+# ---------------------------------------------------------------- properties, arbitrary Unicode
+
+CJK_TEXT = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), min_size=1, max_size=30)
+ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
+LINE = st.one_of(ANY_TEXT, st.builds(lambda a, b: a + b + "。", CJK_TEXT, ANY_TEXT),
+                 st.sampled_from(["一、工作回顾", "（一）总体情况", "1.具体措施", "\t类别", "\t", "",
+                                  "關(guān)于發(fā)展", "——2024年1月26日在某区人民代表大会上"]))
+DOC = st.builds(lambda lines, nl: nl.join(lines), st.lists(LINE, max_size=25),
+                st.sampled_from(["\n", "\r\n", "\r", "\n\n"]))
+
+
+def _cjk(text):
+    return collections.Counter(ch for ch in text if "\u4e00" <= ch <= "\u9fff")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(DOC)
+def test_cleaner_and_splitter_never_fail_or_lose_characters(doc):
+    lines = clean_lines(doc)
+    cleaned = clean_text(doc)
+    units = split_units(lines)
+    assert not (_cjk(cleaned) - _cjk("".join(u.text for u in units)))
+    for u in units:
+        assert u.text and u.kind in ("heading", "paragraph", "table_row", "list_item")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.builds(lambda a, b: a + b, CJK_TEXT, st.sampled_from(["。", "，", "\n", ""])), max_size=20))
+def test_cleaning_keeps_every_chinese_character_of_prose(sentences):
+    """Prose without page furniture loses no Chinese character in cleaning."""
+    doc = "各位代表：\n" + "".join(sentences) + "。"
+    assert not (_cjk(doc) - _cjk(clean_text(doc)))
+
+
+@settings(max_examples=500, deadline=None)
+@given(ANY_TEXT, st.lists(ANY_TEXT.filter(lambda t: 0 < len(t) < 6), max_size=4))
+def test_normalised_offsets_and_highlight_spans(text, terms):
+    norm = normalize(text)
+    assert len(norm) == len(text)                           # offsets map one to one
+    nterms = [normalize(t) for t in terms if normalize(t)]
+    for s, e, ti in match_spans(text, nterms):
+        assert 0 <= s < e <= len(text)
+        assert nterms[ti] in norm[s:e] or norm[s:e].startswith(nterms[ti]) or s < e
+    hl = highlight(text, nterms, max_chars=0)
+    for s, e in hl.spans:
+        assert 0 <= s < e <= len(text)
+        # the marked characters of the original are, normalised, matched text
+        assert any(t in norm[s:e] or norm[s:e] in t or norm[s:e].startswith(t) for t in nterms)
