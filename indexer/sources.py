@@ -255,8 +255,10 @@ def read_file(found: FoundFile, catalog: dict[str, dict] | None = None):
         fields = {**given_catalog, **front}
         fields["_origin"] = {**{k: "catalog" for k in given_catalog}, **{k: "front matter" for k in front}}
         fields["_markdown"] = suffix in (".md", ".markdown")
+        # the catalog's entry counts as content: editing it must update the report
+        digest = content_hash(data + json.dumps(given_catalog, ensure_ascii=False, sort_keys=True).encode())
         yield found.display, SourceDocument(source=found.display, text=body, fields=fields,
-                                            content_hash=content_hash(data), warnings=warnings)
+                                            content_hash=digest, warnings=warnings)
         return
     if suffix == ".csv":
         yield from _read_csv(found, text, warnings, given_catalog)

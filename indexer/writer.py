@@ -20,7 +20,7 @@ from whoosh.query import Term
 from .analysis import to_simplified
 from .model import Report
 from .reports import build_report, report_id_for
-from .sources import SourceError, find_files, load_catalog, read_file
+from .sources import CATALOG_NAMES, SourceError, find_files, load_catalog, read_file
 from .store import IndexError_, IndexStore
 
 
@@ -63,6 +63,7 @@ def unit_documents(report: Report, indexed_at: str):
     """The Whoosh documents of one report, head unit first."""
     head_extra = json.dumps({
         "key": report.metadata_origin.get("_key", ""),
+        "file_stat": report.metadata_origin.get("_file_stat"),
         "content_hash": report.content_hash,
         "unit_count": len(report.paragraphs),
         "indexed_at": indexed_at,
@@ -126,11 +127,22 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
         root_keys = _root_keys(paths)
 
         # pass 1: read and hash everything (cheap), so decisions can see the whole run
-        entries = []                       # (source, key, rid, doc)
+        entries = []                       # (source, key, rid, doc, file_stat)
         failed_prefixes: list[str] = []
         catalogs: dict[Path, dict] = {}
+        by_file: dict[str, list[dict]] = {}
+        for e in manifest.values():
+            by_file.setdefault(e.get("key", "").split("#", 1)[0], []).append(e)
         for n, found in enumerate(files, 1):
             folder = found.path.parent
+            stat = _file_stat(found.path)
+            known = by_file.get(found.key, [])
+            if stat and known and all(e.get("file_stat") == stat and e.get("source", "").startswith(found.display)
+                                      for e in known):
+                # same size and modification time as when indexed: not even read
+                for e in known:
+                    entries.append((e["source"], e["key"], e["report_id"], None, stat))
+                continue
             try:
                 if folder not in catalogs:
                     catalogs[folder] = load_catalog(folder)
@@ -147,9 +159,10 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
                     continue
                 for w in doc.warnings:
                     run.warnings.append({"source": source, "warning": w})
-                entries.append((source, key, str(doc.fields.get("report_id") or report_id_for(key)), doc))
+                entries.append((source, key, str(doc.fields.get("report_id") or report_id_for(key)), doc,
+                                stat))
 
-        present = {rid for _, _, rid, _ in entries}
+        present = {rid for _, _, rid, _, _ in entries}
 
         def stays(rid: str) -> bool:
             """An indexed report stays unless this run shows its source is gone."""
@@ -160,12 +173,16 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
         kept_hash: dict[str, str] = {}     # content hash -> source, for this run's reports
         manifest_hash = {e.get("content_hash"): rid for rid, e in manifest.items()}
         pending = []
-        for source, key, rid, doc in entries:
+        for source, key, rid, doc, stat in entries:
             if rid in assigned:
                 run.failed.append({"source": source, "error": f"report_id {rid} is used twice"})
                 continue
             assigned.add(rid)
             old = manifest.get(rid)
+            if doc is None:                          # unchanged by size and mtime
+                run.unchanged += 1
+                kept_hash.setdefault(old.get("content_hash"), source)
+                continue
             if old and old.get("content_hash") == doc.content_hash and old.get("source") == source:
                 run.unchanged += 1
                 kept_hash.setdefault(doc.content_hash, source)
@@ -178,11 +195,11 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
                 run.duplicates.append({"source": source, "same_as": manifest[twin]["source"]})
                 continue
             kept_hash[doc.content_hash] = source
-            pending.append((source, key, rid, doc, old))
+            pending.append((source, key, rid, doc, old, stat))
 
         to_write: list[Report] = []
         indexed_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        for n, (source, key, rid, doc, old) in enumerate(pending, 1):
+        for n, (source, key, rid, doc, old, stat) in enumerate(pending, 1):
             if progress:
                 progress(n, len(pending), source)
             try:
@@ -197,6 +214,7 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
                 continue
             report.report_id = rid
             report.metadata_origin["_key"] = key
+            report.metadata_origin["_file_stat"] = stat
             to_write.append(report)
             if old:
                 run.updated += 1
@@ -293,6 +311,21 @@ def _writer(ix, units: int):
     if procs > 1 and units >= PARALLEL_MIN_UNITS:
         return _ParallelWriter(ix, procs=procs, multisegment=True, limitmb=128)
     return ix.writer(limitmb=256)
+
+
+def _file_stat(path: Path) -> list | None:
+    """What says a file is unchanged without reading it: size, mtime, and its folder's catalog."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    catalog = 0
+    for name in CATALOG_NAMES:
+        try:
+            catalog = max(catalog, (path.parent / name).stat().st_mtime_ns)
+        except OSError:
+            pass
+    return [st.st_size, st.st_mtime_ns, catalog]
 
 
 def _root_keys(paths: list[str]) -> list[str]:

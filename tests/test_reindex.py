@@ -93,6 +93,20 @@ def test_add_change_delete_rename_duplicate(workdir, provinces_dir):
     assert counts(run) == dict(added=31, updated=0, removed=0, unchanged=0, reports=35, failed=0)
 
 
+def test_touch_skips_catalog_edit_updates(workdir):
+    src, ix = workdir
+    index_paths(ix, [str(src)])
+    f = next(src.glob("003_*.txt"))
+    os.utime(f, None)                                        # touched, not changed
+    assert counts(index_paths(ix, [str(src)]))["unchanged"] == 4
+    (src / "catalog.csv").write_text(f"file,province,district,level\n{f.name},重庆市,綦江区,县区级\n"
+                                     "004_75b1283dda5df6ce.txt,重庆市,两江新区,县区级\n", encoding="utf-8")
+    run = index_paths(ix, [str(src)])
+    assert (run.updated, run.unchanged) == (2, 2)
+    regions = {h.region for h in search(Engine(ix), SearchRequest(q="", limit=1000)).hits}
+    assert "重庆市两江新区" in regions and "重庆市江北区" not in regions
+
+
 def test_unreadable_file_keeps_its_indexed_version(workdir):
     src, ix = workdir
     index_paths(ix, [str(src)])
