@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 from whoosh import query as Q
-from whoosh import scoring, sorting
+from whoosh import scoring
 from whoosh.index import TOC, FileIndex
 from whoosh.searching import Searcher
 
@@ -31,9 +31,9 @@ GROUP_SCAN = 2000              # best paragraphs scanned to build report groups
 class Snapshot:
     """One index generation, opened: never changes once made.
 
-    Every reader it hands out is opened from the same table of contents, so the
-    facet table (built from one reader) and each thread's searcher always see
-    the same documents under the same numbers, whatever commits land meanwhile.
+    Its one reader is opened from one table of contents, so the facet table and
+    the searcher see the same documents under the same numbers, whatever
+    commits land meanwhile.
     """
 
     def __init__(self, store: IndexStore):
@@ -41,24 +41,21 @@ class Snapshot:
         self.data_dir = store.current_dir()
         self.toc = TOC.read(self.ix.storage, self.ix.indexname, schema=self.ix.schema)
         self.generation = (self.data_dir.name, self.toc.generation)
-        self._local = threading.local()
         reader = self._open_reader()
-        try:
-            self.facets = FacetTable(reader)
-            self.doc_count = reader.doc_count()
-        finally:
-            reader.close()
+        self.facets = FacetTable(reader)
+        self.doc_count = reader.doc_count()
+        # One searcher for all threads: the segment files are memory-mapped and
+        # reads are slices of the map, so concurrent searches do not disturb
+        # each other (tests/test_reindex.py hammers this), while a searcher per
+        # thread would map every file once per thread.
+        self._searcher = Searcher(reader, weighting=scoring.BM25F(B=0.6, K1=1.2))
 
     def _open_reader(self):
         return FileIndex._reader(self.ix.storage, self.toc.schema, list(self.toc.segments),
                                  self.toc.generation)
 
     def searcher(self):
-        s = getattr(self._local, "searcher", None)
-        if s is None:
-            s = Searcher(self._open_reader(), weighting=scoring.BM25F(B=0.6, K1=1.2))
-            self._local.searcher = s
-        return s
+        return self._searcher
 
 
 class Engine:
@@ -103,7 +100,15 @@ def search(engine: Engine, req: SearchRequest) -> SearchResult:
 
     snap = engine.snapshot()
     s = snap.searcher()
-    docnums = np.fromiter(s.docs_for_query(full), dtype=np.int64)
+    scoring_q = Q.AndMaybe(full, parsed.boost) if parsed.boost is not None else full
+    all_ranked = None
+    if parsed.phrases and req.sort == "relevance":
+        # phrase matching is the costly part: match once, scoring every hit,
+        # and take both the match list and the ranking from that one pass
+        all_ranked = _rank_all(s, snap, scoring_q)
+        docnums = np.sort(np.fromiter((d for d, _ in all_ranked), dtype=np.int64, count=len(all_ranked)))
+    else:
+        docnums = np.fromiter(s.docs_for_query(full), dtype=np.int64)
     total = int(docnums.size)
 
     selected = {f: set(v) for f, v in req.filters.items()}
@@ -121,42 +126,55 @@ def search(engine: Engine, req: SearchRequest) -> SearchResult:
 
     result = SearchResult(query=req.q, total=total, page=req.page, limit=req.limit, took_ms=0.0,
                           hits=[], facets=facets, request=req)
-    scoring_q = Q.AndMaybe(full, parsed.boost) if parsed.boost is not None else full
     if req.by_report:
-        _grouped(s, snap, scoring_q, parsed, req, result, docnums)
+        _grouped(s, snap, scoring_q, parsed, req, result, docnums, all_ranked)
     else:
         offset = (req.page - 1) * req.limit
         if offset < total:
-            results = s.search(scoring_q, limit=offset + req.limit, sortedby=_sort_facets(req, parsed),
-                               terms=False)
-            for sh in results[offset:offset + req.limit]:
-                result.hits.append(_make_hit(sh, parsed.highlight))
+            page = (all_ranked if all_ranked is not None else
+                    ranked(s, snap, scoring_q, parsed, req, docnums, offset + req.limit))
+            page = page[offset:offset + req.limit]
+            result.hits = [_make_hit(s.stored_fields(d), score, parsed.highlight) for d, score in page]
     result.took_ms = (time.perf_counter() - t0) * 1000
     return result
 
 
-def _score_of(sh) -> float:
-    """The relevance score of a hit, also when it was sorted by a facet list."""
-    key = sh.score
-    if isinstance(key, tuple):
-        floats = [k for k in key if isinstance(k, float)]
-        return -floats[0] if floats else 0.0
-    return float(key or 0.0)
+def _by_relevance(snap, scored: list) -> list:
+    """Sort (docnum, score) by score, then recency, then reading order."""
+    years = snap.facets.columns["year"]
+    scored.sort(key=lambda ds: (-round(ds[1], 9), -int(years.values[years.ords[ds[0]]] or 0), ds[0]))
+    return scored
 
 
-def _sort_facets(req: SearchRequest, parsed):
-    if req.sort == "year":
-        return [sorting.FieldFacet("year"), sorting.ScoreFacet(), sorting.FieldFacet("para_no")]
-    if req.sort == "-year" or parsed.empty:
-        return [sorting.FieldFacet("year", reverse=True), sorting.ScoreFacet(),
-                sorting.FieldFacet("report_id"), sorting.FieldFacet("para_no")]
-    # relevance, ties broken by recency, then reading order
-    return [sorting.ScoreFacet(), sorting.FieldFacet("year", reverse=True),
-            sorting.FieldFacet("para_no")]
+def _rank_all(s, snap, scoring_q) -> list[tuple[int, float]]:
+    results = s.search(scoring_q, limit=None, terms=False)
+    return _by_relevance(snap, [(hit.docnum, float(hit.score or 0.0)) for hit in results])
 
 
-def _make_hit(sh, terms: list[str]) -> Hit:
-    f = sh.fields()
+def ranked(s, snap, scoring_q, parsed, req, docnums: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The first k matches in the requested order, as (docnum, score).
+
+    Relevance uses Whoosh's top-k collector (it skips blocks that cannot make
+    the top k) and breaks ties by recency, then reading order.  Year orders and
+    browsing (no search words) sort the match list with numpy, then score only
+    the page.
+    """
+    if req.sort == "relevance" and not parsed.empty:
+        results = s.search(scoring_q, limit=k, terms=False)
+        return _by_relevance(snap, [(hit.docnum, float(hit.score or 0.0)) for hit in results])
+    years = snap.facets.columns["year"]
+    year_of = np.array([int(v or 0) for v in years.values], dtype=np.int64)[years.ords[docnums]]
+    newest_first = req.sort != "year"
+    order = np.lexsort((docnums, -year_of if newest_first else year_of))
+    page = [int(d) for d in docnums[order[:k]]]
+    if parsed.empty:
+        return [(d, 0.0) for d in page]
+    scores = {hit.docnum: float(hit.score or 0.0)
+              for hit in s.search(scoring_q, limit=len(page), filter=set(page), terms=False)}
+    return [(d, scores.get(d, 0.0)) for d in page]
+
+
+def _make_hit(f: dict, score: float, terms: list[str]) -> Hit:
     text = f.get("text", "")
     hl = highlight(text, terms)
     return Hit(
@@ -167,56 +185,38 @@ def _make_hit(sh, terms: list[str]) -> Hit:
         section=f.get("section", ""), part=f.get("part", ""),
         heading_path=json.loads(f.get("heading_path") or "[]"), kind=f.get("kind", ""),
         para_no=int(f.get("para_no") or 0), text=text, highlight=hl.html(),
-        score=_score_of(sh), highlight_ansi=hl.ansi(),
+        score=score, highlight_ansi=hl.ansi(),
     )
 
 
-def _grouped(s, snap, scoring_q, parsed, req, result, docnums):
+def _grouped(s, snap, scoring_q, parsed, req, result, docnums, all_ranked=None):
     """Hits grouped by report: best reports first, each with its best paragraphs."""
     report_counts = dict(snap.facets.count("report_id", docnums))
     result.total_reports = len(report_counts)
-    results = s.search(scoring_q, limit=GROUP_SCAN, sortedby=_sort_facets(req, parsed), terms=False)
+    rid_col = snap.facets.columns["report_id"]
     order: list[str] = []
     best: dict[str, list] = {}
-    for sh in results:
-        rid = sh["report_id"]
+    top = all_ranked[:GROUP_SCAN] if all_ranked is not None else \
+        ranked(s, snap, scoring_q, parsed, req, docnums, GROUP_SCAN)
+    for docnum, score in top:
+        rid = rid_col.values[rid_col.ords[docnum]]
         if rid not in best:
             best[rid] = []
             order.append(rid)
         if len(best[rid]) < GROUP_HITS:
-            best[rid].append(sh)
+            best[rid].append((docnum, score))
     # reports whose paragraphs all ranked below the scan still get a group, at the end
     for rid in report_counts:
         if rid not in best:
             order.append(rid)
-            best[rid] = []
+            first = int(docnums[rid_col.ords[docnums] == rid_col.values.index(rid)][0])
+            best[rid] = [(first, 0.0)]
     offset = (req.page - 1) * req.limit
     groups = []
     for rid in order[offset:offset + req.limit]:
-        hits = [_make_hit(sh, parsed.highlight) for sh in best[rid]]
-        if not hits:
-            docnum = next(s.docs_for_query(Q.And([Q.Term("report_id", rid), scoring_q])), None)
-            if docnum is None:
-                continue
-            hits = [_hit_from_docnum(s, docnum, parsed.highlight)]
+        hits = [_make_hit(s.stored_fields(d), score, parsed.highlight) for d, score in best[rid]]
         h0 = hits[0]
         groups.append(ReportGroup(rid, h0.title, h0.region, h0.year, h0.type,
                                   report_counts.get(rid, len(hits)), hits))
         result.hits.extend(hits)
     result.groups = groups
-
-
-class _StoredHit:
-    def __init__(self, fields):
-        self._f = fields
-        self.score = 0.0
-
-    def fields(self):
-        return self._f
-
-    def __getitem__(self, k):
-        return self._f[k]
-
-
-def _hit_from_docnum(s, docnum, terms):
-    return _make_hit(_StoredHit(s.stored_fields(docnum)), terms)

@@ -52,6 +52,7 @@ class ParsedQuery:
     highlight: list[str] = field(default_factory=list)   # normalised strings to mark
     filters: dict = field(default_factory=dict)          # field -> [values] typed inline
     empty: bool = False                  # no search words: filters only / browse
+    phrases: int = 0                     # quoted phrases in the query
 
 
 # --------------------------------------------------------------------------- synonyms
@@ -146,6 +147,7 @@ class _Parser:
         self.filters: dict[str, list[str]] = {}
         self.terms = 0
         self.depth = 0
+        self.phrases = 0
 
     def peek(self):
         return self.tokens[self.i] if self.i < len(self.tokens) else (None, None, len(self.text))
@@ -257,6 +259,7 @@ class _Parser:
             raise QuerySyntaxError(f"phrase longer than {MAX_PHRASE_CHARS} characters", pos)
         self.count_term(pos)
         self.highlight.append(norm)
+        self.phrases += 1
         if len(norm) == 1:
             return Q.Prefix("grams", norm)
         return Q.Phrase("grams", phrase_grams(norm))
@@ -359,7 +362,7 @@ def parse_query(text: str) -> ParsedQuery:
         q = Q.Every()
     boost = Q.Or(p.boost) if p.boost else None
     return ParsedQuery(query=q, boost=boost, highlight=_dedupe(p.highlight), filters=p.filters,
-                       empty=empty)
+                       empty=empty, phrases=p.phrases)
 
 
 def _dedupe(items: list[str]) -> list[str]:

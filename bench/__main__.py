@@ -1,0 +1,277 @@
+"""`make bench`: govsearch beside the naive recipe and SQLite FTS5, on one corpus, in one run.
+
+    python -m bench --paragraphs 100000 [--baseline-cap 100000] [--web-seconds 20]
+
+Prints one table (each figure with its ratio to each baseline) and writes
+bench/results/<date>-<paragraphs>.json.  Absolute times are noisy on a shared
+machine; the ratios measured in the same run are the figures that count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from .baselines import Fts5, Naive, dir_bytes
+from .corpus import ROOT, build_corpus
+
+# (govsearch query, naive QueryParser query, page)
+QUERIES = [
+    ("发展", "发展", 1), ("经济", "经济", 1), ("建设", "建设", 1), ("改革 创新", "改革 创新", 1),
+    ("驷马桥", "驷马桥", 1), ("綦河", "綦河", 1), ("蟠龙抽水蓄能", "蟠龙抽水蓄能", 1),
+    ("营商环境", "营商环境", 1), ("新质生产力", "新质生产力", 1), ("规上工业", "规上工业", 1),
+    ("乡村振兴 产业", "乡村振兴 产业", 1),
+    ('"稳进增效"', '"稳进增效"', 1), ('"量发展"', '"量发展"', 1), ('"高质量发展"', '"高质量发展"', 1),
+    ('"经济圈建"', '"经济圈建"', 1), ('"发展"', '"发展"', 1), ('"营商环境持续优化"', '"营商环境持续优化"', 1),
+    ("营商环境 year:2024", "营商环境 year:2024", 1), ("创新 type:计划报告", "创新 type:计划报告", 1),
+    ("发展 year:2020..2022", "发展 year:[2020 TO 2022]", 1), ("发展", "发展", 50),
+    ("营商环境 OR 招商引资", "营商环境 OR 招商引资", 1), ("发展 -经济", "发展 NOT 经济", 1),
+]
+REPEAT = 3
+
+
+def percentile(xs, p):
+    xs = sorted(xs)
+    if not xs:
+        return 0.0
+    k = (len(xs) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def timed_queries(fn) -> list[float]:
+    for q in QUERIES:                       # warm up: caches, first-use costs
+        fn(q)
+    times = []
+    for _ in range(REPEAT):
+        for q in QUERIES:
+            t0 = time.perf_counter()
+            fn(q)
+            times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+def summary(times: list[float]) -> dict:
+    return {"query_p50_ms": round(percentile(times, 50), 2), "query_p95_ms": round(percentile(times, 95), 2),
+            "query_max_ms": round(max(times), 2)}
+
+
+def run_child(cmd) -> tuple[float, int, str]:
+    """Run a command; (seconds, peak RSS bytes, stdout) of that child alone."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"bench: {' '.join(map(str, cmd))} failed: {proc.stderr.read().decode()[-500:]}")
+    return time.perf_counter() - t0, usage.ru_maxrss * 1024, out.decode()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def vm_hwm(pid: int) -> int:
+    try:
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def web_load(base: str, clients: int, seconds: float) -> dict:
+    """A bounded load: `clients` threads query /api/search on loopback for `seconds`."""
+    latencies, errors, statuses = [], [], {}
+    stop = time.monotonic() + seconds
+    lock = threading.Lock()
+
+    def client(n):
+        i = n
+        while time.monotonic() < stop:
+            q = QUERIES[i % len(QUERIES)]
+            i += 1
+            url = f"{base}/api/search?" + urllib.parse.urlencode({"q": q[0], "page": q[2]})
+            t0 = time.perf_counter()
+            try:
+                with urllib.request.urlopen(url, timeout=30) as r:
+                    r.read()
+                    code = r.status
+            except urllib.error.HTTPError as e:
+                code = e.code
+            except Exception as e:  # noqa: BLE001 - counted, reported
+                with lock:
+                    errors.append(repr(e))
+                continue
+            with lock:
+                latencies.append((time.perf_counter() - t0) * 1000)
+                statuses[code] = statuses.get(code, 0) + 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"requests": len(latencies), "errors": len(errors), "status": statuses,
+            "p50_ms": round(percentile(latencies, 50), 1), "p95_ms": round(percentile(latencies, 95), 1),
+            "max_ms": round(max(latencies or [0]), 1)}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m bench")
+    ap.add_argument("--paragraphs", type=int, default=100_000)
+    ap.add_argument("--baseline-cap", type=int, default=100_000,
+                    help="run the baselines on at most this many paragraphs")
+    ap.add_argument("--web-seconds", type=float, default=20.0)
+    ap.add_argument("--web-clients", type=int, default=8)
+    ap.add_argument("--no-naive", action="store_true")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    args = ap.parse_args(argv)
+    gs = [sys.executable, "-m", "webui.cli"]
+    work = Path(tempfile.mkdtemp(prefix="govsearch-bench-"))
+    result: dict = {"paragraphs": args.paragraphs, "date": time.strftime("%Y-%m-%d"),
+                    "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
+    try:
+        print(f"bench: building a corpus of {args.paragraphs} paragraphs …", flush=True)
+        corpus = build_corpus(args.paragraphs, work / "corpus")
+        result.update({"chars": corpus.chars, "reports": corpus.reports})
+        text_bytes = sum(len(t.encode()) for t in corpus.texts)
+
+        # ---- govsearch: ingest in a child process (its own peak RSS)
+        print("bench: govsearch ingest …", flush=True)
+        ix = work / "index"
+        secs, rss, out = run_child(gs + ["index", str(corpus.folder), "--index", str(ix), "--json"])
+        run = json.loads(out)
+        data_dir = next(ix.glob("data-*"))
+        result.update({"ingest_seconds": round(secs, 1), "ingest_chars_per_s": round(corpus.chars / secs),
+                       "index_bytes": dir_bytes(data_dir), "text_bytes": text_bytes,
+                       "index_rss_bytes": rss, "units_indexed": run["paragraphs"]})
+
+        # ---- govsearch: queries in process, with highlights and all seven facets
+        print("bench: govsearch queries …", flush=True)
+        from search.engine import Engine, search
+        from search.results import SearchRequest
+        engine = Engine(str(ix))
+        t0 = time.perf_counter()
+        engine.snapshot()
+        result["open_seconds"] = round(time.perf_counter() - t0, 2)
+        times = timed_queries(lambda q: search(engine, SearchRequest(q=q[0], page=q[2], limit=10)))
+        result.update(summary(times))
+        result["per_query_ms"] = {q[0] + (f" page {q[2]}" if q[2] > 1 else ""):
+                                  round(statistics.median(times[i::len(QUERIES)]), 2)
+                                  for i, q in enumerate(QUERIES)}
+
+        # ---- one report added to the index (time proportional to the report)
+        from indexer.writer import index_paths
+        extra = work / "corpus" / "zz-new-report.jsonl"
+        first = (corpus.folder / "part-0000.jsonl").read_text(encoding="utf-8").splitlines()[0]
+        row = json.loads(first)
+        row.update({"title": "2026年新到样本区政府工作报告", "district": "新到样本区", "year": 2026})
+        extra.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+        t0 = time.perf_counter()
+        add = index_paths(str(ix), [str(corpus.folder)])
+        result["add_one_report_s"] = round(time.perf_counter() - t0, 3)
+        result["add_one_report_units"] = add.paragraphs - run["paragraphs"]
+        result["index_reports_before_add"] = run["reports"]
+        assert add.added == 1, add.as_json()
+
+        # ---- serving: RSS and /api/search under concurrent clients
+        print("bench: serving …", flush=True)
+        port = free_port()
+        server = subprocess.Popen(gs + ["serve", "--index", str(ix), "--port", str(port)], cwd=ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                try:
+                    urllib.request.urlopen(base + "/api/search?q=发展", timeout=60).read()
+                    break
+                except Exception:  # noqa: BLE001 - not up yet
+                    time.sleep(0.2)
+            for q in QUERIES:                                   # warm every query once
+                urllib.request.urlopen(base + "/api/search?" + urllib.parse.urlencode({"q": q[0]}),
+                                       timeout=60).read()
+            result["web"] = web_load(base, args.web_clients, args.web_seconds)
+            result["serve_rss_bytes"] = vm_hwm(server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+        # ---- baselines on the same corpus (capped)
+        n = min(args.paragraphs, args.baseline_cap)
+        texts, meta = corpus.texts[:n], corpus.meta[:n]
+        chars = sum(len(t) for t in texts)
+        result["baselines"] = {}
+        for cls, path in ((Fts5, work / "fts5.sqlite"), (Naive, work / "naive")):
+            if cls is Naive and args.no_naive:
+                continue
+            print(f"bench: baseline {cls.name} on {n} paragraphs …", flush=True)
+            b = cls(path)
+            secs = b.ingest(texts, meta)
+            base_times = timed_queries(lambda q, b=b, cls=cls: b.query(q[1] if cls is Naive else q[0], q[2]))
+            result["baselines"][cls.name] = {"paragraphs": n, "ingest_chars_per_s": round(chars / secs),
+                                             "index_bytes": dir_bytes(path) if path.is_dir() else path.stat().st_size,
+                                             **summary(base_times)}
+        print_table(result)
+        out_dir = Path(args.out)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        out_file = out_dir / f"{result['date']}-{args.paragraphs}.json"
+        out_file.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"\nwritten {out_file.relative_to(ROOT)}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def print_table(r: dict):
+    b = r.get("baselines", {})
+
+    def ratio(ours, theirs, higher_better):
+        if not ours or not theirs:
+            return "—"
+        x = ours / theirs if higher_better else theirs / ours
+        return f"{x:.2f}×"
+
+    rows = [("ingest chars/s", "ingest_chars_per_s", True, "{:,.0f}"),
+            ("index bytes", "index_bytes", False, "{:,.0f}"),
+            ("query p50 ms", "query_p50_ms", False, "{:.1f}"),
+            ("query p95 ms", "query_p95_ms", False, "{:.1f}"),
+            ("query max ms", "query_max_ms", False, "{:.1f}")]
+    print(f"\n{r['paragraphs']:,} paragraphs, {r['chars']:,} characters, {r['reports']:,} reports "
+          f"(baselines on {b.get('fts5', {}).get('paragraphs', '—')})")
+    head = f"{'':16} {'govsearch':>14} {'naive':>14} {'vs naive':>9} {'fts5':>14} {'vs fts5':>9}"
+    print(head)
+    print("-" * len(head))
+    for label, key, hb, fmt in rows:
+        ours = r.get(key)
+        nv, fv = b.get("naive", {}).get(key), b.get("fts5", {}).get(key)
+        cell = lambda v: fmt.format(v) if v is not None else "—"  # noqa: E731
+        print(f"{label:16} {cell(ours):>14} {cell(nv):>14} {ratio(ours, nv, hb):>9} {cell(fv):>14} "
+              f"{ratio(ours, fv, hb):>9}")
+    print(f"{'index / text':16} {r['index_bytes'] / r['text_bytes']:>13.2f}×")
+    print(f"{'add 1 report':16} {r['add_one_report_s']:>13.3f}s  ({r['add_one_report_units']} units into "
+          f"{r['index_reports_before_add']} reports)")
+    print(f"{'index RSS':16} {r['index_rss_bytes'] / 2**20:>12.0f}MB")
+    print(f"{'serve RSS':16} {r['serve_rss_bytes'] / 2**20:>12.0f}MB")
+    w = r["web"]
+    print(f"{'web 8 clients':16} p50 {w['p50_ms']} ms, p95 {w['p95_ms']} ms, max {w['max_ms']} ms, "
+          f"{w['requests']} requests, {w['errors']} errors, status {w['status']}")
+
+
+if __name__ == "__main__":
+    main()
