@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PARAGRAPHS ?= 100000
 
-.PHONY: install index serve test test-fast bench clean
+.PHONY: install index serve test test-fast bench load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench --paragraphs $(PARAGRAPHS)
+
+# 50 clients for 60 s on loopback against `govsearch serve` over the provinces,
+# while an index run adds the seeds (tests/test_load.py runs a short version)
+load: $(STAMP)
+	$(BIN)/python -m bench.load --clients 50 --seconds 60
 
 clean:
 	rm -rf $(INDEX)/CURRENT $(INDEX)/data-* $(INDEX)/write.lock tests/artifacts .pytest_cache

@@ -195,73 +195,51 @@ def cut_with_offsets(norm_text: str):
 # Whoosh tokenizers (pickled into the index schema by reference)
 
 
-class WordTokenizer(Tokenizer):
-    """jieba words of the normalised text, with dictionary sub-words."""
+class _NormalizedTokenizer(Tokenizer):
+    """Whoosh's token protocol over ``tokens()`` of the normalised text."""
 
     def __eq__(self, other):
         return type(other) is type(self)
 
+    def tokens(self, norm: str, index_mode: bool):
+        """Yield (text, position, start, end) for the normalised text (subclasses say how)."""
+        return iter(())
+
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True,
                  mode="", **kwargs):
-        norm = normalize(value)
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:
-            t.original = t.text = norm
-            t.boost = 1.0
-            if positions:
-                t.pos = start_pos
-            if chars:
-                t.startchar, t.endchar = start_char, start_char + len(value)
-            yield t
-            return
-        index_mode = mode == "index"
-        pos = start_pos
-        for word, s, e, subs in cut_with_offsets(norm):
-            if index_mode:
-                for sub, ss, se in subs:
-                    t.text = sub
-                    t.boost = 1.0
-                    t.stopped = False
-                    if positions:
-                        t.pos = pos
-                    if chars:
-                        t.startchar, t.endchar = start_char + ss, start_char + se
-                    yield t
-            t.text = word
+        for text, pos, s, e in self.tokens(normalize(value), mode == "index"):
+            t.text = text
             t.boost = 1.0
             t.stopped = False
             if keeporiginal:
-                t.original = word
+                t.original = text
             if positions:
-                t.pos = pos
+                t.pos = start_pos + pos
             if chars:
                 t.startchar, t.endchar = start_char + s, start_char + e
             yield t
-            pos += 1
 
 
-class GramTokenizer(Tokenizer):
+class WordTokenizer(_NormalizedTokenizer):
+    """jieba words of the normalised text; when indexing, also their dictionary sub-words."""
+
+    def tokens(self, norm, index_mode):
+        for pos, (word, s, e, subs) in enumerate(cut_with_offsets(norm)):
+            if index_mode:
+                for sub, ss, se in subs:
+                    yield sub, pos, ss, se
+            yield word, pos, s, e
+
+
+class GramTokenizer(_NormalizedTokenizer):
     """One token per character of the normalised text: it and its successor."""
 
-    def __eq__(self, other):
-        return type(other) is type(self)
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, tokenize=True,
-                 mode="", **kwargs):
-        norm = normalize(value)
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+    def tokens(self, norm, index_mode):
         n = len(norm)
         for i in range(n):
-            t.text = norm[i:i + 2]
-            t.boost = 1.0
-            t.stopped = False
-            if positions:
-                t.pos = start_pos + i
-            if chars:
-                t.startchar, t.endchar = start_char + i, start_char + min(i + 2, n)
-            yield t
+            yield norm[i:i + 2], i, i, min(i + 2, n)
 
 
 def word_analyzer():

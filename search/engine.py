@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from contextlib import contextmanager
 
 import numpy as np
 from whoosh import query as Q
@@ -44,18 +45,23 @@ class Snapshot:
         reader = self._open_reader()
         self.facets = FacetTable(reader)
         self.doc_count = reader.doc_count()
-        # One searcher for all threads: the segment files are memory-mapped and
-        # reads are slices of the map, so concurrent searches do not disturb
-        # each other (tests/test_reindex.py hammers this), while a searcher per
-        # thread would map every file once per thread.
+        # One searcher, used by one thread at a time.  Whoosh's readers seek and
+        # read shared file objects, so two threads in one searcher corrupt each
+        # other's reads; a searcher per thread maps every segment once per
+        # thread.  Searching is pure Python, so the GIL already lets one thread
+        # run at a time: the lock costs no throughput.
         self._searcher = Searcher(reader, weighting=scoring.BM25F(B=0.6, K1=1.2))
+        self._lock = threading.Lock()
 
     def _open_reader(self):
         return FileIndex._reader(self.ix.storage, self.toc.schema, list(self.toc.segments),
                                  self.toc.generation)
 
-    def searcher(self):
-        return self._searcher
+    @contextmanager
+    def searching(self):
+        """The searcher, held by this thread until the block ends."""
+        with self._lock:
+            yield self._searcher
 
 
 class Engine:
@@ -99,7 +105,13 @@ def search(engine: Engine, req: SearchRequest) -> SearchResult:
     full = parts[0] if len(parts) == 1 else Q.And(parts)
 
     snap = engine.snapshot()
-    s = snap.searcher()
+    with snap.searching() as s:
+        result = _search(snap, s, req, parsed, full)
+    result.took_ms = (time.perf_counter() - t0) * 1000
+    return result
+
+
+def _search(snap, s, req, parsed, full) -> SearchResult:
     scoring_q = Q.AndMaybe(full, parsed.boost) if parsed.boost is not None else full
     all_ranked = None
     if parsed.phrases and req.sort == "relevance":
@@ -135,7 +147,6 @@ def search(engine: Engine, req: SearchRequest) -> SearchResult:
                     ranked(s, snap, scoring_q, parsed, req, docnums, offset + req.limit))
             page = page[offset:offset + req.limit]
             result.hits = [_make_hit(s.stored_fields(d), score, parsed.highlight) for d, score in page]
-    result.took_ms = (time.perf_counter() - t0) * 1000
     return result
 
 

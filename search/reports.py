@@ -51,12 +51,12 @@ def get_report(engine, report_id: str, q: str = "") -> ReportView | None:
             terms = parse_query(q).highlight
         except QuerySyntaxError:
             terms = []
-    snap = engine.snapshot()
-    s = snap.searcher()
-    docnums = list(s.docs_for_query(Term("report_id", report_id)))
-    if not docnums:
+    with engine.snapshot().searching() as s:
+        docnums = list(s.docs_for_query(Term("report_id", report_id)))
+        stored = [s.stored_fields(d) for d in docnums]
+    if not stored:
         return None
-    stored = sorted((s.stored_fields(d) for d in docnums), key=lambda f: int(f.get("para_no") or 0))
+    stored.sort(key=lambda f: int(f.get("para_no") or 0))
     head = stored[0]
     extra = json.loads(head.get("report") or "{}")
     fields = {k: head.get(k, "") for k in REPORT_FIELDS}

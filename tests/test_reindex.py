@@ -192,6 +192,39 @@ def test_reindex_while_querying_never_mixes(workdir, provinces_dir):
         assert tot in (before, after) and facet_sum == tot
 
 
+def test_concurrent_searches_agree_with_serial_ones(corpus_engine):
+    """Threads sharing one engine get exactly the answers one thread gets."""
+    queries = ['"高质量发展"', "发展", '"量发展"', "营商环境 -重庆", "改革 创新", '"稳进增效" OR 招商引资']
+    expected = {}
+    for q in queries:
+        r = search(corpus_engine, SearchRequest(q=q, limit=30))
+        expected[q] = (r.total, [(h.id, round(h.score, 6)) for h in r.hits])
+    bad, errors = [], []
+
+    def worker(n):
+        for i in range(25):
+            q = queries[(n + i) % len(queries)]
+            try:
+                r = search(corpus_engine, SearchRequest(q=q, limit=30))
+            except Exception as e:  # noqa: BLE001 - any error fails the test
+                errors.append(repr(e))
+                continue
+            if (r.total, [(h.id, round(h.score, 6)) for h in r.hits]) != expected[q]:
+                bad.append(q)
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)                  # switch threads often: shake out shared state
+    try:
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert errors == [] and bad == []
+
+
 def test_killed_writer_leaves_old_index_and_rerun_completes(workdir, provinces_dir):
     src, ix = workdir
     index_paths(ix, [str(src)])

@@ -32,7 +32,8 @@ def ids(result) -> set[str]:
 
 @pytest.fixture(scope="module")
 def corpus_docs(corpus_engine) -> list[dict]:
-    return list(corpus_engine.snapshot().searcher().all_stored_fields())
+    with corpus_engine.snapshot().searching() as s:
+        return list(s.all_stored_fields())
 
 
 def brute_phrase(docs, phrase: str) -> set[str]:

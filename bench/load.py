@@ -1,0 +1,165 @@
+"""A bounded load test on loopback: N clients against `govsearch serve` while `index` adds reports.
+
+    python -m bench.load [--index DIR --add PATH...] [--clients 50] [--seconds 60]
+
+Without --index it indexes the provincial corpus into a temporary folder and
+adds seeds/ during the load.
+
+Clients cycle through the bench query set (and a few hostile ones) on
+/api/search and / for a fixed time; meanwhile one `govsearch index PATH`
+runs against the same index.  Prints requests, errors, status counts and
+latency percentiles as JSON.  Only 127.0.0.1 is ever contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from .corpus import ROOT
+
+QUERIES = ["发展", "营商环境", '"稳进增效"', '"量发展"', "改革 创新", "营商环境 year:2024",
+           "乡村振兴 产业", "发展 -经济", "营商环境 OR 招商引资", '"高质量发展"', "驷马桥",
+           '"><img src=x onerror=alert(1)>', "(" * 40 + "营商", "*商"]
+PATHS = ["/api/search", "/"]
+
+
+def percentile(xs, p):
+    xs = sorted(xs)
+    if not xs:
+        return 0.0
+    k = (len(xs) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(index_dir: str, threads: int = 8) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "webui.cli", "serve", "--index", index_dir, "--port",
+                             str(port), "--threads", str(threads)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/api/search?q=发展", timeout=30).read()
+            return proc, base
+        except Exception:  # noqa: BLE001 - not up yet
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise SystemExit(f"server did not start: {proc.stderr.read().decode()[-400:]}")
+            time.sleep(0.2)
+
+
+def load(base: str, clients: int, seconds: float, queries=QUERIES, paths=PATHS) -> dict:
+    """`clients` threads request for `seconds`; each request is bounded by a 30 s timeout."""
+    latencies, errors, statuses = [], [], {}
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client(n: int):
+        i = n
+        while time.monotonic() < stop:
+            q = queries[i % len(queries)]
+            path = paths[i % len(paths)]
+            i += 1
+            url = f"{base}{path}?" + urllib.parse.urlencode({"q": q})
+            t0 = time.perf_counter()
+            try:
+                with urllib.request.urlopen(url, timeout=30) as r:
+                    r.read()
+                    code = r.status
+            except urllib.error.HTTPError as e:
+                code = e.code
+                e.read()
+            except Exception as e:  # noqa: BLE001 - counted and reported
+                with lock:
+                    errors.append(repr(e)[:200])
+                continue
+            with lock:
+                latencies.append((time.perf_counter() - t0) * 1000)
+                statuses[code] = statuses.get(code, 0) + 1
+
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=seconds + 60)
+    return {"clients": clients, "seconds": seconds, "requests": len(latencies), "errors": len(errors),
+            "error_samples": errors[:5], "status": {str(k): v for k, v in sorted(statuses.items())},
+            "server_errors": sum(v for k, v in statuses.items() if k >= 500),
+            "p50_ms": round(percentile(latencies, 50), 1), "p95_ms": round(percentile(latencies, 95), 1),
+            "max_ms": round(max(latencies or [0]), 1)}
+
+
+def load_while_indexing(index_dir: str, add_paths: list[str], clients: int, seconds: float) -> dict:
+    server, base = start_server(index_dir)
+
+    def total() -> int:
+        url = base + "/api/search?q=" + urllib.parse.quote("发展") + "&limit=1"
+        with urllib.request.urlopen(url, timeout=30) as r:
+            return json.loads(r.read())["total"]
+
+    try:
+        result_before = total()
+        indexer = subprocess.Popen([sys.executable, "-m", "webui.cli", "index", *add_paths, "--index",
+                                    index_dir, "--json", "--wait", "60"], cwd=ROOT,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        result = load(base, clients, seconds)
+        out, err = indexer.communicate(timeout=600)
+        result["index_run"] = json.loads(out) if out.strip() else {"error": err.decode()[-400:]}
+        # the server follows the commit: the added reports are searchable now
+        result["total_before"] = result_before
+        result["total_after"] = total()
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return result
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m bench.load")
+    ap.add_argument("--index", help="an existing index (default: a temporary one of the provinces)")
+    ap.add_argument("--add", nargs="+", default=[str(ROOT / "seeds")],
+                    help="paths to index while the load runs")
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=60)
+    args = ap.parse_args(argv)
+    tmp = None
+    index_dir = args.index
+    if not index_dir:
+        from indexer.writer import index_paths
+
+        from .corpus import PROVINCES
+        tmp = tempfile.mkdtemp(prefix="govsearch-load-")
+        index_dir = tmp
+        index_paths(index_dir, [str(PROVINCES)])
+    try:
+        print(json.dumps(load_while_indexing(index_dir, args.add, args.clients, args.seconds),
+                         ensure_ascii=False, indent=1))
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
