@@ -13,12 +13,10 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -26,6 +24,7 @@ from pathlib import Path
 
 from .baselines import Fts5, Naive, dir_bytes
 from .corpus import ROOT, build_corpus
+from .load import load, percentile, start_server
 
 # (govsearch query, naive QueryParser query, page)
 QUERIES = [
@@ -40,15 +39,6 @@ QUERIES = [
     ("营商环境 OR 招商引资", "营商环境 OR 招商引资", 1), ("发展 -经济", "发展 NOT 经济", 1),
 ]
 REPEAT = 3
-
-
-def percentile(xs, p):
-    xs = sorted(xs)
-    if not xs:
-        return 0.0
-    k = (len(xs) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
 def timed_queries(fn) -> list[float]:
@@ -80,12 +70,6 @@ def run_child(cmd) -> tuple[float, int, str]:
     return time.perf_counter() - t0, usage.ru_maxrss * 1024, out.decode()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def vm_hwm(pid: int) -> int:
     try:
         for line in open(f"/proc/{pid}/status"):
@@ -94,43 +78,6 @@ def vm_hwm(pid: int) -> int:
     except OSError:
         pass
     return 0
-
-
-def web_load(base: str, clients: int, seconds: float) -> dict:
-    """A bounded load: `clients` threads query /api/search on loopback for `seconds`."""
-    latencies, errors, statuses = [], [], {}
-    stop = time.monotonic() + seconds
-    lock = threading.Lock()
-
-    def client(n):
-        i = n
-        while time.monotonic() < stop:
-            q = QUERIES[i % len(QUERIES)]
-            i += 1
-            url = f"{base}/api/search?" + urllib.parse.urlencode({"q": q[0], "page": q[2]})
-            t0 = time.perf_counter()
-            try:
-                with urllib.request.urlopen(url, timeout=30) as r:
-                    r.read()
-                    code = r.status
-            except urllib.error.HTTPError as e:
-                code = e.code
-            except Exception as e:  # noqa: BLE001 - counted, reported
-                with lock:
-                    errors.append(repr(e))
-                continue
-            with lock:
-                latencies.append((time.perf_counter() - t0) * 1000)
-                statuses[code] = statuses.get(code, 0) + 1
-
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return {"requests": len(latencies), "errors": len(errors), "status": statuses,
-            "p50_ms": round(percentile(latencies, 50), 1), "p95_ms": round(percentile(latencies, 95), 1),
-            "max_ms": round(max(latencies or [0]), 1)}
 
 
 def main(argv=None):
@@ -193,21 +140,13 @@ def main(argv=None):
 
         # ---- serving: RSS and /api/search under concurrent clients
         print("bench: serving …", flush=True)
-        port = free_port()
-        server = subprocess.Popen(gs + ["serve", "--index", str(ix), "--port", str(port)], cwd=ROOT,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
+        server, base = start_server(str(ix))
         try:
-            for _ in range(300):
-                try:
-                    urllib.request.urlopen(base + "/api/search?q=发展", timeout=60).read()
-                    break
-                except Exception:  # noqa: BLE001 - not up yet
-                    time.sleep(0.2)
             for q in QUERIES:                                   # warm every query once
                 urllib.request.urlopen(base + "/api/search?" + urllib.parse.urlencode({"q": q[0]}),
                                        timeout=60).read()
-            result["web"] = web_load(base, args.web_clients, args.web_seconds)
+            result["web"] = load(base, args.web_clients, args.web_seconds,
+                                 queries=[q[0] for q in QUERIES], paths=["/api/search"])
             result["serve_rss_bytes"] = vm_hwm(server.pid)
         finally:
             server.terminate()
@@ -233,7 +172,7 @@ def main(argv=None):
         out_dir.mkdir(parents=True, exist_ok=True)
         out_file = out_dir / f"{result['date']}-{args.paragraphs}.json"
         out_file.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-        print(f"\nwritten {out_file.relative_to(ROOT)}")
+        print(f"\nwritten {out_file}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -58,7 +58,7 @@ def start_server(index_dir: str, threads: int = 8) -> tuple[subprocess.Popen, st
     deadline = time.monotonic() + 60
     while True:
         try:
-            urllib.request.urlopen(base + "/api/search?q=发展", timeout=30).read()
+            urllib.request.urlopen(base + "/api/search?q=" + urllib.parse.quote("发展"), timeout=30).read()
             return proc, base
         except Exception:  # noqa: BLE001 - not up yet
             if proc.poll() is not None or time.monotonic() > deadline:
