@@ -172,9 +172,11 @@ def test_cleaner_and_splitter_never_fail_or_lose_characters(doc):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.builds(lambda a, b: a + b, CJK_TEXT, st.sampled_from(["。", "，", "\n", ""])), max_size=20))
+@given(st.lists(st.builds(lambda a, b: a + b, CJK_TEXT, st.sampled_from(["。", "，", "。\n", "，\n", "；\r\n"])),
+                max_size=20))
 def test_cleaning_keeps_every_chinese_character_of_prose(sentences):
-    """Prose without page furniture loses no Chinese character in cleaning."""
+    """Prose (lines that end in punctuation, so no line is page furniture such as
+    a bare 打印本页) loses no Chinese character in cleaning."""
     doc = "各位代表：\n" + "".join(sentences) + "。"
     assert not (_cjk(doc) - _cjk(clean_text(doc)))
 
