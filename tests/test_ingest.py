@@ -277,3 +277,19 @@ def test_missing_index_is_one_line_error(tmp_path):
     out = cli("reports", "--index", str(tmp_path / "nothing"))
     assert out.returncode == 1 and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
     assert "no index" in out.stderr
+
+
+def test_markdown_report(tmp_path):
+    (tmp_path / "r.md").write_text(
+        "---\ntitle: 2025年某区政府工作报告\nprovince: 重庆市\ndistrict: 渝北区\nyear: 2025\n---\n"
+        "# 一、2024年工作回顾\n\n过去一年，我们\n坚持稳进增效。\n\n## （一）产业\n\n- 规上工业增长8%\n- 新增企业\n\n"
+        "| 指标 | 目标 |\n|---|---|\n| 地区生产总值增速 | 6 |\n\n# 二、2025年工作安排\n\n持续优化营商环境。\n",
+        encoding="utf-8")
+    report = build_all(tmp_path)[0]
+    assert (report.title, report.region, report.year, report.type) == \
+        ("2025年某区政府工作报告", "重庆市渝北区", 2025, "政府工作报告")
+    units = [(u.kind, u.text, u.heading_path, u.part) for u in report.paragraphs]
+    assert ("paragraph", "过去一年，我们坚持稳进增效。", ["一、2024年工作回顾"], "回顾") in units
+    assert ("list_item", "- 规上工业增长8%", ["一、2024年工作回顾", "（一）产业"], "回顾") in units
+    assert ("table_row", "地区生产总值增速 | 6", ["一、2024年工作回顾", "（一）产业"], "回顾") in units
+    assert ("paragraph", "持续优化营商环境。", ["二、2025年工作安排"], "部署") in units
