@@ -50,8 +50,56 @@ _HTML_DEBRIS = re.compile(r"\??</?(?:p|br|span|div|strong|b|font)\s*/?>|\?/p>", 
 
 def remove_pinyin_debris(text: str) -> str:
     text = _PINYIN.sub("", text)
-    text = _PINYIN_LOST.sub("", text)
-    return _HTML_DEBRIS.sub("", text)
+    out, pos = [], 0
+    for m in _PINYIN_LOST.finditer(text):
+        if m.start() < pos:
+            continue                       # inside a run already repaired
+        out.append(text[pos:m.start()])
+        pos = m.end()
+        run_len, fixed = _repair_run(text, pos)
+        if fixed is not None:
+            out.append(fixed)
+            pos += run_len
+    out.append(text[pos:])
+    return _HTML_DEBRIS.sub("", "".join(out))
+
+
+_RUN_END = re.compile(r"[\n,，(（?？]")
+
+
+def _commonness(text: str) -> float:
+    """Median log-frequency of the text's Chinese characters in jieba's dictionary."""
+    import math
+    from statistics import median
+
+    from .analysis import _Jieba
+
+    freq = _Jieba.get().FREQ
+    scores = [math.log10(freq.get(normalize(ch), 0) + 1) for ch in text if is_cjk(ch)]
+    return median(scores) if scores else 0.0
+
+
+def _repair_run(text: str, at: int) -> tuple[int, str | None]:
+    """Where a converter lost a character's first byte, the GBK text after it was
+    decoded one byte out of step (發展?jié)撃艿玫叫箩尫拧).  Re-encode that run and
+    decode it back in step; keep the repair only when it reads as far more
+    ordinary Chinese than the run did.  The lost character itself cannot be
+    recovered.  Returns (length of the run replaced, repaired text or None)."""
+    rest = text[at:at + 80]
+    end = _RUN_END.search(rest)
+    run = rest[:end.start()] if end else rest
+    if not run:
+        return 0, None
+    try:
+        raw = run.encode("gbk")
+    except UnicodeEncodeError:
+        return 0, None
+    fixed = raw[1:].decode("gbk", errors="replace").rstrip("\ufffd")
+    if not fixed or not all(is_cjk(c) or c in "、，。；：" for c in fixed):
+        return 0, None
+    if _commonness(fixed) >= _commonness(run) + 0.8 or (run[0] in "|\\^`{}~" and fixed == run[1:]):
+        return len(run), fixed
+    return 0, None
 
 
 # --------------------------------------------------------------------------

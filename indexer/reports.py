@@ -16,6 +16,12 @@ from .model import Report, SourceDocument, UNKNOWN
 from .structure import split_units
 
 
+# Bump when cleaning, structure or metadata extraction changes what a file
+# becomes: an index built by another version asks to be rebuilt, as it does for
+# another analyzer, instead of mixing old and new readings of the same files.
+PARSER_VERSION = "1"
+
+
 def report_id_for(key: str) -> str:
     """Stable id from where the report lives (folder name + path below it, + #row)."""
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]

@@ -92,8 +92,10 @@ def make_schema() -> Schema:
 
 
 def index_meta() -> dict:
+    from .reports import PARSER_VERSION
+
     return {"analyzer_version": ANALYZER_VERSION, "schema_version": SCHEMA_VERSION,
-            "dictionary": dictionary_fingerprint()}
+            "dictionary": dictionary_fingerprint(), "parser_version": PARSER_VERSION}
 
 
 class IndexStore:
@@ -132,7 +134,7 @@ class IndexStore:
         meta = self.read_meta(data_dir)
         want = index_meta()
         for key, label in (("schema_version", "schema"), ("analyzer_version", "analyzer"),
-                           ("dictionary", "segmentation dictionary")):
+                           ("dictionary", "segmentation dictionary"), ("parser_version", "report reader")):
             if meta.get(key) != want[key]:
                 return (f"index {self.root} was built with {label} {meta.get(key) or '(unknown)'}, "
                         f"this govsearch uses {want[key]}: rebuild it with "

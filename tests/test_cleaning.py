@@ -168,3 +168,15 @@ def test_normalize_is_one_to_one_and_matches_across_forms():
 def test_display_text_keeps_traditional():
     cleaned = clean_text(seed_text("001"))
     assert "國民經濟" in cleaned and "国民经济" not in cleaned
+
+
+def test_text_decoded_out_of_step_after_a_lost_character_is_repaired():
+    """Seed 001's converter lost three characters' first bytes; the GBK text after
+    each was decoded one byte out of step. The run is decoded back in step (the
+    lost character itself is gone)."""
+    cleaned = clean_text(seed_text("001"))
+    assert "發展能得到新釋放" in cleaned and "撃艿玫叫箩尫拧" not in cleaned
+    assert "啟動華山山地體育公園" in cleaned and "|華山" not in cleaned
+    assert "品、特" in cleaned and "称贰⑻厣" not in cleaned
+    # ordinary text after a lost character is left alone
+    assert remove_pinyin_debris("發展?jié)能得到新釋放") == "發展能得到新釋放"
