@@ -52,7 +52,7 @@ class ParsedQuery:
     highlight: list[str] = field(default_factory=list)   # normalised strings to mark
     filters: dict = field(default_factory=dict)          # field -> [values] typed inline
     empty: bool = False                  # no search words: filters only / browse
-    phrases: int = 0                     # quoted phrases in the query
+    phrases: int = 0                     # quoted phrases that need position checks
 
 
 # --------------------------------------------------------------------------- synonyms
@@ -259,9 +259,11 @@ class _Parser:
             raise QuerySyntaxError(f"phrase longer than {MAX_PHRASE_CHARS} characters", pos)
         self.count_term(pos)
         self.highlight.append(norm)
-        self.phrases += 1
         if len(norm) == 1:
             return Q.Prefix("grams", norm)
+        if len(norm) == 2:
+            return Q.Term("grams", norm)         # one bigram: no positions to check
+        self.phrases += 1
         return Q.Phrase("grams", phrase_grams(norm))
 
     def word(self, raw: str, pos: int) -> Q.Query | None:
