@@ -61,12 +61,14 @@ def summary(times: list[float]) -> dict:
 def run_child(cmd) -> tuple[float, int, str]:
     """Run a command; (seconds, peak RSS bytes, stdout) of that child alone."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    err = tempfile.TemporaryFile()                 # a file, not a pipe: nothing can block on it
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, cwd=ROOT)
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):
-        raise SystemExit(f"bench: {' '.join(map(str, cmd))} failed: {proc.stderr.read().decode()[-500:]}")
+        err.seek(0)
+        raise SystemExit(f"bench: {' '.join(map(str, cmd))} failed: {err.read().decode()[-500:]}")
     return time.perf_counter() - t0, usage.ru_maxrss * 1024, out.decode()
 
 

@@ -51,9 +51,12 @@ def free_port() -> int:
 
 def start_server(index_dir: str, threads: int = 8) -> tuple[subprocess.Popen, str]:
     port = free_port()
+    # the server's log goes to a file: a pipe nobody reads fills up under load
+    # (waitress warns about its queue depth) and then blocks the server
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen([sys.executable, "-m", "webui.cli", "serve", "--index", index_dir, "--port",
                              str(port), "--threads", str(threads)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -63,7 +66,8 @@ def start_server(index_dir: str, threads: int = 8) -> tuple[subprocess.Popen, st
         except Exception:  # noqa: BLE001 - not up yet
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise SystemExit(f"server did not start: {proc.stderr.read().decode()[-400:]}")
+                log.seek(0)
+                raise SystemExit(f"server did not start: {log.read().decode()[-400:]}")
             time.sleep(0.2)
 
 
@@ -87,7 +91,8 @@ def load(base: str, clients: int, seconds: float, queries=QUERIES, paths=PATHS) 
                     code = r.status
             except urllib.error.HTTPError as e:
                 code = e.code
-                e.read()
+                with e:                      # close it: an open error response holds its socket
+                    e.read()
             except Exception as e:  # noqa: BLE001 - counted and reported
                 with lock:
                     errors.append(repr(e)[:200])
@@ -113,7 +118,7 @@ def load_while_indexing(index_dir: str, add_paths: list[str], clients: int, seco
 
     def total() -> int:
         url = base + "/api/search?q=" + urllib.parse.quote("发展") + "&limit=1"
-        with urllib.request.urlopen(url, timeout=30) as r:
+        with urllib.request.urlopen(url, timeout=60) as r:
             return json.loads(r.read())["total"]
 
     try:

@@ -12,8 +12,11 @@ def make_server(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threa
     from . import create_app
 
     app = create_app(index_dir)
+    # many clients that leave connections open must not starve new ones: allow
+    # more connections than waitress's 100, and drop idle ones after 30 s
     return create_server(app, host=host, port=port, threads=threads, ident="govsearch",
-                         clear_untrusted_proxy_headers=True)
+                         clear_untrusted_proxy_headers=True, connection_limit=1000,
+                         channel_timeout=30)
 
 
 def server_url(server) -> str:
