@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+import re
+
 UNKNOWN = "未知"
+# what a report id may look like: it stands in URLs (/reports/<id>)
+REPORT_ID = re.compile(r"^[0-9A-Za-z_\-]{1,64}$")
 
 REPORT_TYPES = ("政府工作报告", "计划报告", "预算报告", "讲话", "其他")
 LEVELS = ("国家", "省级", "地市级", "县区级")
@@ -60,11 +64,3 @@ class Report:
     paragraphs: list[Paragraph] = field(default_factory=list)
     metadata_origin: dict = field(default_factory=dict)  # field -> front matter|catalog|text
     warnings: list = field(default_factory=list)
-
-    def report_fields(self) -> dict:
-        return {k: getattr(self, k) for k in REPORT_FIELDS}
-
-    def as_dict(self) -> dict:
-        d = asdict(self)
-        d.pop("text", None)
-        return d

@@ -44,7 +44,7 @@ COLUMN_ALIASES = {
     "type": ("type", "report_type", "类型"),
     "speaker": ("speaker", "报告人"),
     "url": ("source_url", "url", "链接"),
-    "report_id": ("report_id", "id"),
+    "report_id": ("report_id",),
 }
 META_FIELDS = ("title", "year", "province", "city", "district", "region", "level", "date",
                "type", "speaker", "url", "published", "report_id")
@@ -57,8 +57,16 @@ class SourceError(Exception):
 @dataclass
 class FoundFile:
     path: Path          # where it is
-    key: str            # stable name: the root folder's name + path below it
+    key: str            # stable name: its absolute path (report ids derive from it)
     display: str        # the path as the user would write it
+
+
+def path_key(path: Path) -> str:
+    """The identity of a file or folder: its absolute path, symlinks resolved.
+
+    Two folders of the same name elsewhere are different sources; moving a
+    whole collection gives its reports new ids (the old ones are removed)."""
+    return Path(os.path.realpath(path)).as_posix()     # never raises, even on a symlink loop
 
 
 def find_files(paths: list[str]) -> tuple[list[FoundFile], list[tuple[str, str]]]:
@@ -80,10 +88,8 @@ def find_files(paths: list[str]) -> tuple[list[FoundFile], list[tuple[str, str]]
                 failed.append((arg, f"unsupported file type {p.suffix or '(none)'}: "
                                     f"expected {', '.join(sorted(SUFFIXES))}"))
                 continue
-            key = p.name if p.parent == Path(".") else f"{p.resolve().parent.name}/{p.name}"
-            _add(found, seen, FoundFile(p, key, str(p)))
+            _add(found, seen, FoundFile(p, path_key(p), str(p)))
             continue
-        root_name = p.resolve().name
         visited: set[tuple[int, int]] = set()
         for dirpath, dirnames, filenames in os.walk(p, followlinks=True, onerror=None):
             try:
@@ -102,8 +108,7 @@ def find_files(paths: list[str]) -> tuple[list[FoundFile], list[tuple[str, str]]
                 fp = Path(dirpath) / name
                 if fp.suffix.lower() not in SUFFIXES:
                     continue
-                rel = fp.relative_to(p).as_posix()
-                _add(found, seen, FoundFile(fp, f"{root_name}/{rel}", str(fp)))
+                _add(found, seen, FoundFile(fp, path_key(fp), str(fp)))
     return found, failed
 
 
@@ -205,17 +210,20 @@ def load_catalog(folder: Path) -> dict[str, dict]:
     entries: dict[str, dict] = {}
     csv_path = folder / "catalog.csv"
     if csv_path.is_file():
-        text, _ = decode_bytes(csv_path.read_bytes(), str(csv_path))
-        for row in csv.DictReader(io.StringIO(text)):
-            name = (row.get("file") or "").strip()
-            if name:
-                entries[name] = {k: v.strip() for k, v in row.items()
-                                 if k in META_FIELDS and v and v.strip()}
+        try:
+            text, _ = decode_bytes(csv_path.read_bytes(), str(csv_path))
+            for row in csv.DictReader(io.StringIO(text)):
+                name = (row.get("file") or "").strip()
+                if name:
+                    entries[name] = {k: v.strip() for k, v in row.items()
+                                     if k in META_FIELDS and isinstance(v, str) and v.strip()}
+        except (csv.Error, OSError) as e:
+            raise SourceError(f"{csv_path}: bad catalog: {e}") from None
     toml_path = folder / "catalog.toml"
     if toml_path.is_file():
         try:
             data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as e:
             raise SourceError(f"{toml_path}: bad catalog: {e}") from None
         for name, fields in data.items():
             if isinstance(fields, dict):
@@ -323,7 +331,6 @@ def _read_csv(found, text, warnings, catalog):
 
 
 def _read_jsonl(found, text, warnings, catalog):
-    mapping = None
     any_row = False
     for line_no, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -344,5 +351,5 @@ def _read_jsonl(found, text, warnings, catalog):
             continue
         any_row = True
         yield _row_document(found, line_no, row, m, warnings, catalog)
-    if not any_row and mapping is None and not text.strip():
+    if not any_row and not text.strip():
         raise SourceError("empty file: no rows")

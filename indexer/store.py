@@ -32,11 +32,8 @@ from .analysis import ANALYZER_VERSION, dictionary_fingerprint, gram_analyzer, w
 SCHEMA_VERSION = "3"
 META_NAME = "govsearch.json"
 
-# report-level and unit-level fields that filters and facets work on
+# the fields search results count matches by (facets), in the order shown
 FACET_FIELDS = ("region", "province", "level", "year", "type", "section", "part")
-FILTER_FIELDS = ("province", "city", "district", "region", "level", "type", "section", "part",
-                 "kind", "report_id")
-
 
 _LOCAL_LOCKS: dict[str, threading.Lock] = {}
 
@@ -141,9 +138,12 @@ class IndexStore:
                         f"`govsearch index --rebuild --index {self.root} PATH...`")
         return None
 
-    def open(self, check_version: bool = True):
-        """Open the live Whoosh index for reading; raise IndexError_ with a one-line reason."""
-        d = self.current_dir()
+    def open(self, check_version: bool = True, data_dir: Path | None = None):
+        """Open the live Whoosh index (or the given data folder) for reading;
+        raise IndexError_ with a one-line reason."""
+        if self.root.exists() and not self.root.is_dir():
+            raise IndexError_(f"index {self.root} is a file, not a folder")
+        d = data_dir or self.current_dir()
         if d is None or not whoosh_index.exists_in(str(d)):
             raise IndexError_(f"no index at {self.root}: build one with "
                               f"`govsearch index --index {self.root} PATH...`")
@@ -168,7 +168,12 @@ class IndexStore:
     @contextmanager
     def write_lock(self, wait: float = 0.0):
         """Hold the index's single-writer lock; raise IndexError_ if another writer has it."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        if self.root.exists() and not self.root.is_dir():
+            raise IndexError_(f"index {self.root} is a file, not a folder")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise IndexError_(f"cannot create index folder {self.root}: {e.strerror}") from None
         path = self.root / "write.lock"
         # POSIX locks do not exclude threads of one process: a process-local
         # lock does that, the file lock excludes other processes

@@ -15,19 +15,31 @@ import threading
 import time
 from pathlib import Path
 
-from .sources import SUFFIXES
+from .sources import CATALOG_NAMES, SUFFIXES
 from .store import IndexError_
 from .writer import index_paths
 
 
 def snapshot_files(folders: list[str]) -> dict[str, tuple[int, int]]:
-    """path -> (size, mtime_ns) of every report file below the folders."""
+    """path -> (size, mtime_ns) of every report file and catalog below the folders.
+
+    Walks symlinked folders as the indexer does, once each."""
     state: dict[str, tuple[int, int]] = {}
     for folder in folders:
-        for dirpath, dirnames, filenames in os.walk(folder):
+        visited: set[tuple[int, int]] = set()
+        for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+            try:
+                st = os.stat(dirpath)
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) in visited:
+                dirnames[:] = []
+                continue
+            visited.add((st.st_dev, st.st_ino))
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
             for name in filenames:
-                if name.startswith(".") or Path(name).suffix.lower() not in SUFFIXES:
+                if name.startswith(".") or (Path(name).suffix.lower() not in SUFFIXES
+                                            and name not in CATALOG_NAMES):
                     continue
                 p = os.path.join(dirpath, name)
                 try:
@@ -100,9 +112,10 @@ def watch_folders(index_dir: str, folders: list[str], log, debounce: float = 1.0
     trigger = _Trigger()
     observer, mode = _start_observer(folders, trigger, polling)
     log(f"watching {', '.join(folders)} ({mode}); index {index_dir}")
+    # the state is taken before each run: a file that lands while a run goes on
+    # differs from it and is indexed by the next run
     last_state = snapshot_files(folders)
     run_once()
-    last_state = snapshot_files(folders)
     next_rescan = time.monotonic() + rescan
     try:
         while not stop.is_set():
@@ -111,7 +124,8 @@ def watch_folders(index_dir: str, folders: list[str], log, debounce: float = 1.0
             if not fired and now < next_rescan:
                 continue
             if fired and now - trigger.last < debounce:
-                continue                       # still busy: wait for quiet
+                stop.wait(0.1)                 # still busy: wait for quiet (without spinning)
+                continue
             trigger.event.clear()
             next_rescan = now + rescan
             state = snapshot_files(folders)
@@ -126,8 +140,8 @@ def watch_folders(index_dir: str, folders: list[str], log, debounce: float = 1.0
                 state = again
             if stop.is_set():
                 break
+            last_state = state
             run_once()
-            last_state = snapshot_files(folders)
     finally:
         if observer is not None:
             observer.stop()

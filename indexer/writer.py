@@ -18,9 +18,9 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.query import Term
 
 from .analysis import to_simplified
-from .model import Report
+from .model import REPORT_ID, Report
 from .reports import build_report, report_id_for
-from .sources import CATALOG_NAMES, SourceError, find_files, load_catalog, read_file
+from .sources import CATALOG_NAMES, SourceError, find_files, load_catalog, path_key, read_file
 from .store import IndexError_, IndexStore
 
 
@@ -71,11 +71,14 @@ def unit_documents(report: Report, indexed_at: str):
         "metadata_origin": {k: v for k, v in report.metadata_origin.items() if not k.startswith("_")},
         "warnings": report.warnings,
     }, ensure_ascii=False)
+    # labels that filters and facets match are kept in Simplified, whatever
+    # script the file or its front matter used; the title keeps its own
     common = {
         "report_id": report.report_id, "source": report.source, "title": report.title,
-        "province": report.province, "city": report.city, "district": report.district,
-        "region": report.region, "level": report.level, "year": int(report.year or 0),
-        "date": report.date, "type": report.type, "speaker": report.speaker,
+        "province": to_simplified(report.province), "city": to_simplified(report.city),
+        "district": to_simplified(report.district), "region": to_simplified(report.region),
+        "level": to_simplified(report.level), "year": int(report.year or 0),
+        "date": report.date, "type": to_simplified(report.type), "speaker": report.speaker,
     }
     for p in report.paragraphs:
         doc = dict(common)
@@ -91,6 +94,11 @@ def unit_documents(report: Report, indexed_at: str):
             doc["head"] = "1"
             doc["report"] = head_extra
         yield doc
+
+
+def _same_or_row(key: str, failed: str) -> bool:
+    """The failed source itself, or a row of a failed collection file."""
+    return key == failed or key.startswith(failed + "#")
 
 
 def _under(key: str, root_keys: list[str]) -> bool:
@@ -159,14 +167,24 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
                     continue
                 for w in doc.warnings:
                     run.warnings.append({"source": source, "warning": w})
-                entries.append((source, key, str(doc.fields.get("report_id") or report_id_for(key)), doc,
-                                stat))
+                rid = str(doc.fields.get("report_id") or report_id_for(key))
+                if not REPORT_ID.match(rid):
+                    run.failed.append({"source": source, "error": f"report_id {rid[:80]!r} is not 1–64 "
+                                                                  f"letters, digits, _ or -"})
+                    failed_prefixes.append(key)
+                    continue
+                entries.append((source, key, rid, doc, stat))
 
         present = {rid for _, _, rid, _, _ in entries}
+        new_hash = {rid: (doc.content_hash if doc is not None else manifest[rid].get("content_hash"))
+                    for _, _, rid, doc, _ in entries}
 
         def stays(rid: str) -> bool:
-            """An indexed report stays unless this run shows its source is gone."""
-            return rid in present or not _under(manifest[rid].get("key", ""), root_keys)
+            """An indexed report keeps its content: this run did not reach its
+            source, or found it unchanged."""
+            if not _under(manifest[rid].get("key", ""), root_keys):
+                return True
+            return rid in present and new_hash[rid] == manifest[rid].get("content_hash")
 
         # pass 2: decide what each source needs
         assigned: set[str] = set()
@@ -179,6 +197,11 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
                 continue
             assigned.add(rid)
             old = manifest.get(rid)
+            if old and old.get("key") != key and not _under(old.get("key", ""), root_keys):
+                # an id given by the file itself that another source already uses
+                run.failed.append({"source": source, "error": f"report_id {rid} is already used by "
+                                                              f"{old.get('source')}"})
+                continue
             if doc is None:                          # unchanged by size and mtime
                 run.unchanged += 1
                 kept_hash.setdefault(old.get("content_hash"), source)
@@ -225,7 +248,7 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
         # sources that were under an indexed root and are gone now
         gone = [rid for rid, e in manifest.items()
                 if rid not in present and _under(e.get("key", ""), root_keys)
-                and not any(e.get("key", "").startswith(fp) for fp in failed_prefixes)]
+                and not any(_same_or_row(e.get("key", ""), fp) for fp in failed_prefixes)]
         new_by_hash = {r.content_hash: r for r in to_write}
         for rid in gone:
             twin = new_by_hash.get(manifest[rid].get("content_hash"))
@@ -329,13 +352,4 @@ def _file_stat(path: Path) -> list | None:
 
 
 def _root_keys(paths: list[str]) -> list[str]:
-    keys = []
-    for arg in paths:
-        p = Path(arg)
-        if p.is_dir():
-            keys.append(p.resolve().name)
-        elif p.parent == Path("."):
-            keys.append(p.name)
-        else:
-            keys.append(f"{p.resolve().parent.name}/{p.name}")
-    return keys
+    return [path_key(Path(arg)) for arg in paths]

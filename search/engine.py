@@ -1,12 +1,13 @@
 """search(): one function from a SearchRequest to a SearchResult.
 
-The Engine keeps the open index, its facet table and per-thread searchers for
-the current index generation, and reopens them when a new commit lands, so a
+The Engine keeps the open index, its facet table and its searcher for the
+current index generation, and reopens them when a new commit lands, so a
 long-running server follows reindexing without a restart.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -15,14 +16,14 @@ from contextlib import contextmanager
 import numpy as np
 from whoosh import query as Q
 from whoosh import scoring
-from whoosh.index import TOC, FileIndex
+from whoosh.index import TOC, EmptyIndexError, FileIndex
 from whoosh.searching import Searcher
 
-from indexer.store import IndexStore
+from indexer.store import IndexError_, IndexStore
 
 from .facets import FACETS, FacetTable
 from .highlight import highlight
-from .query import filter_query, parse_query
+from .query import MAX_WILDCARD_EXPANSION, QuerySyntaxError, filter_query, parse_query
 from .results import FacetValue, Hit, ReportGroup, SearchRequest, SearchResult
 
 GROUP_HITS = 3                 # paragraphs shown per report when grouped
@@ -38,8 +39,8 @@ class Snapshot:
     """
 
     def __init__(self, store: IndexStore):
-        self.ix = store.open()
-        self.data_dir = store.current_dir()
+        self.data_dir = store.current_dir()          # read CURRENT once: a swap may follow
+        self.ix = store.open(data_dir=self.data_dir)
         self.toc = TOC.read(self.ix.storage, self.ix.indexname, schema=self.ix.schema)
         self.generation = (self.data_dir.name, self.toc.generation)
         reader = self._open_reader()
@@ -84,10 +85,11 @@ class Engine:
                         try:
                             snap = Snapshot(self.store)
                             break
-                        except OSError:       # a writer swapped files as we opened them
+                        except (OSError, IndexError_, EmptyIndexError):
+                            # a writer swapped or removed files as we opened them
                             if attempt == 4:
                                 raise
-                            time.sleep(0.05)
+                            time.sleep(0.1)
                     self._snapshot = snap
         return snap
 
@@ -106,12 +108,29 @@ def search(engine: Engine, req: SearchRequest) -> SearchResult:
 
     snap = engine.snapshot()
     with snap.searching() as s:
-        result = _search(snap, s, req, parsed, full)
+        _check_expansions(s, full)
+        result, pages = _search(snap, s, req, parsed, full)
+    # highlighting needs no searcher: done outside the lock
+    for page, hits in pages:
+        hits.extend(_make_hit(f, score, parsed.highlight) for f, score in page)
+    if result.groups is not None:
+        result.hits = [h for g in result.groups for h in g.hits]
     result.took_ms = (time.perf_counter() - t0) * 1000
     return result
 
 
-def _search(snap, s, req, parsed, full) -> SearchResult:
+def _check_expansions(s, query):
+    """Refuse a word wildcard that stands for too many words, before it runs."""
+    for leaf in query.leaves():
+        if isinstance(leaf, (Q.Prefix, Q.Wildcard)) and leaf.fieldname == "text":
+            n = sum(1 for _ in itertools.islice(leaf._btexts(s.reader()), MAX_WILDCARD_EXPANSION + 1))
+            if n > MAX_WILDCARD_EXPANSION:
+                raise QuerySyntaxError(f"'{leaf.text}…' stands for more than {MAX_WILDCARD_EXPANSION} "
+                                       f"words: add a character")
+
+
+def _search(snap, s, req, parsed, full):
+    """The result without hits, and [(stored fields and scores, list to fill)] pages."""
     scoring_q = Q.AndMaybe(full, parsed.boost) if parsed.boost is not None else full
     all_ranked = None
     if parsed.phrases and req.sort == "relevance":
@@ -139,15 +158,14 @@ def _search(snap, s, req, parsed, full) -> SearchResult:
     result = SearchResult(query=req.q, total=total, page=req.page, limit=req.limit, took_ms=0.0,
                           hits=[], facets=facets, request=req)
     if req.by_report:
-        _grouped(s, snap, scoring_q, parsed, req, result, docnums, all_ranked)
-    else:
-        offset = (req.page - 1) * req.limit
-        if offset < total:
-            page = (all_ranked if all_ranked is not None else
-                    ranked(s, snap, scoring_q, parsed, req, docnums, offset + req.limit))
-            page = page[offset:offset + req.limit]
-            result.hits = [_make_hit(s.stored_fields(d), score, parsed.highlight) for d, score in page]
-    return result
+        return result, _grouped(s, snap, scoring_q, parsed, req, result, docnums, all_ranked)
+    offset = (req.page - 1) * req.limit
+    if offset >= total:
+        return result, []
+    page = (all_ranked if all_ranked is not None else
+            ranked(s, snap, scoring_q, parsed, req, docnums, offset + req.limit))
+    page = [(s.stored_fields(d), score) for d, score in page[offset:offset + req.limit]]
+    return result, [(page, result.hits)]
 
 
 def _by_relevance(snap, scored: list) -> list:
@@ -201,7 +219,9 @@ def _make_hit(f: dict, score: float, terms: list[str]) -> Hit:
 
 
 def _grouped(s, snap, scoring_q, parsed, req, result, docnums, all_ranked=None):
-    """Hits grouped by report: best reports first, each with its best paragraphs."""
+    """Hits grouped by report: best reports first, each with its best paragraphs.
+
+    Returns the pages of stored fields to turn into hits, one per group."""
     report_counts = dict(snap.facets.count("report_id", docnums))
     result.total_reports = len(report_counts)
     rid_col = snap.facets.columns["report_id"]
@@ -216,18 +236,29 @@ def _grouped(s, snap, scoring_q, parsed, req, result, docnums, all_ranked=None):
             order.append(rid)
         if len(best[rid]) < GROUP_HITS:
             best[rid].append((docnum, score))
-    # reports whose paragraphs all ranked below the scan still get a group, at the end
-    for rid in report_counts:
-        if rid not in best:
-            order.append(rid)
-            first = int(docnums[rid_col.ords[docnums] == rid_col.values.index(rid)][0])
-            best[rid] = [(first, 0.0)]
+    # reports whose paragraphs all ranked below the scan still get a group, at
+    # the end, with their first matching paragraph (one pass over the matches)
+    ords = rid_col.ords[docnums]
+    uniq, first = np.unique(ords, return_index=True)
+    rest = [(rid_col.values[o], int(docnums[i])) for o, i in zip(uniq, first)
+            if rid_col.values[o] not in best]
+    if req.sort in ("year", "-year"):
+        year_col = snap.facets.columns["year"]
+        rest.sort(key=lambda rd: int(year_col.values[year_col.ords[rd[1]]] or 0),
+                  reverse=req.sort == "-year")
+    else:
+        rest.sort(key=lambda rd: -report_counts[rd[0]])
+    for rid, docnum in rest:
+        order.append(rid)
+        best[rid] = [(docnum, 0.0)]
     offset = (req.page - 1) * req.limit
-    groups = []
+    groups, pages = [], []
     for rid in order[offset:offset + req.limit]:
-        hits = [_make_hit(s.stored_fields(d), score, parsed.highlight) for d, score in best[rid]]
-        h0 = hits[0]
-        groups.append(ReportGroup(rid, h0.title, h0.region, h0.year, h0.type,
-                                  report_counts.get(rid, len(hits)), hits))
-        result.hits.extend(hits)
+        page = [(s.stored_fields(d), score) for d, score in best[rid]]
+        head = page[0][0]
+        group = ReportGroup(rid, head.get("title", ""), head.get("region", ""), int(head.get("year") or 0),
+                            head.get("type", ""), report_counts.get(rid, len(page)), [])
+        groups.append(group)
+        pages.append((page, group.hits))
     result.groups = groups
+    return pages

@@ -67,7 +67,3 @@ class FacetTable:
         else:
             pairs.sort(key=lambda p: (-p[1], str(p[0])))
         return pairs
-
-    def value_of(self, field: str, docnum: int):
-        col = self.columns[field]
-        return col.values[col.ords[docnum]]

@@ -163,6 +163,8 @@ class _Parser:
         while True:
             kind, value, pos = self.peek()
             if kind == "word" and value in ("OR", "|", "或"):
+                if parts[-1] is None:
+                    raise QuerySyntaxError("OR needs a word on both sides", pos)
                 self.take()
                 nxt = self.parse_and()
                 if nxt is None:
@@ -170,11 +172,8 @@ class _Parser:
                 parts.append(nxt)
             else:
                 break
-        parts = [p for p in parts if p is not None]
-        if not parts:
+        if parts[0] is None:
             return None
-        if len(parts) > 1 and any(p is None for p in parts):
-            raise QuerySyntaxError("OR needs a word on both sides")
         return parts[0] if len(parts) == 1 else Q.Or(parts)
 
     # and_expr := unary+
@@ -194,11 +193,12 @@ class _Parser:
                 kind, value, pos = self.peek()
                 if kind is None or kind == "rparen":
                     raise QuerySyntaxError("NOT needs a word after it", pos)
-            marks = (len(self.highlight), len(self.boost))
+            marks = (len(self.highlight), len(self.boost), {k: list(v) for k, v in self.filters.items()})
             q = self.parse_unary()
-            if negate:                       # what must not match is neither marked nor boosted
+            if negate:                       # what must not match is neither marked, boosted nor chosen
                 del self.highlight[marks[0]:]
                 del self.boost[marks[1]:]
+                self.filters = marks[2]
             if q is None:
                 continue
             (must_not if negate else must).append(q)
@@ -325,13 +325,14 @@ _YEAR = re.compile(r"^\s*(\d{4})\s*(?:(?:\.\.|-|~|—|到|至)\s*(\d{4})?)?\s*$|
 
 
 def parse_year(value: str, pos: int | None = None) -> tuple[int | None, int | None]:
-    m = _YEAR.match(normalize(str(value)))
+    norm = normalize(str(value))
+    m = _YEAR.match(norm)
     if not m:
         raise QuerySyntaxError(f"year '{value}' is not a year or range like 2023 or 2020..2024", pos)
     if m.group(3):
         return None, int(m.group(3))
     lo = int(m.group(1))
-    ranged = re.search(r"\.\.|-|~|—|到|至", value)
+    ranged = re.search(r"\.\.|-|~|—|到|至", norm)
     hi = int(m.group(2)) if m.group(2) else (None if ranged else lo)
     if hi is not None and hi < lo:
         lo, hi = hi, lo

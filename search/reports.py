@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
 from whoosh.query import Term
 
-from indexer.model import REPORT_FIELDS
+from indexer.model import REPORT_FIELDS, REPORT_ID
 
 from .highlight import highlight
 from .query import QuerySyntaxError, parse_query
 
-_REPORT_ID = re.compile(r"^[0-9A-Za-z_\-]{1,64}$")
 
 
 @dataclass
@@ -43,7 +41,7 @@ class ReportView:
 
 def get_report(engine, report_id: str, q: str = "") -> ReportView | None:
     """The report's units in reading order, matches of ``q`` marked; None if unknown."""
-    if not report_id or not _REPORT_ID.match(report_id):
+    if not report_id or not REPORT_ID.match(report_id):
         return None
     terms: list[str] = []
     if q:

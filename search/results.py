@@ -124,7 +124,6 @@ class SearchResult:
     request: SearchRequest | None = None
     groups: list | None = None          # with by_report
     total_reports: int = 0
-    facets_complete: bool = True
 
 
 JSON_HIT_FIELDS = ("id", "report_id", "source", "title", "province", "city", "district", "region",

@@ -14,8 +14,17 @@ pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SEED_001 = "4f308af9dbcea271"
 SEED_REGIONS = {"四川省成都市金牛区", "四川省攀枝花市东区", "重庆市江北区", "重庆市渝北区", "重庆市綦江区"}
+
+
+@pytest.fixture(scope="module")
+def seed_001(seeds_engine) -> str:
+    """The report id of seed 001 (ids derive from where the file lives)."""
+    from search.engine import search
+    from search.results import SearchRequest
+
+    hits = search(seeds_engine, SearchRequest(q="", limit=1000)).hits
+    return next(h.report_id for h in hits if h.source.endswith("001_ee0cd8f568fba525.txt"))
 
 
 @pytest.fixture(scope="module")
@@ -127,9 +136,9 @@ def test_search_filter_and_read(watched, base_url, artifacts_dir):
     assert page.locator("article mark").count() > 0
 
 
-def test_report_script_switch_and_copy(watched, base_url, artifacts_dir):
+def test_report_script_switch_and_copy(watched, base_url, artifacts_dir, seed_001):
     page = watched()
-    page.goto(f"{base_url}/reports/{SEED_001}?q=营商环境")
+    page.goto(f"{base_url}/reports/{seed_001}?q=营商环境")
     title = page.locator("h1#report-title")
     assert title.inner_text().startswith("關于攀枝花市東區")
     assert page.locator("nav.outline a").count() > 5
@@ -161,7 +170,7 @@ def test_mobile_layout(watched, base_url, artifacts_dir):
     facets = page.locator("aside.facets").bounding_box()
     assert facets["y"] > results["y"] + results["height"] - 1              # sidebar below results
     page.screenshot(path=str(artifacts_dir / "search-mobile.png"), full_page=False)
-    page.goto(f"{base_url}/reports/{SEED_001}?script=简")
+    page.goto(f"{base_url}/reports/{seed_001}?script=简")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
     page.screenshot(path=str(artifacts_dir / "report-mobile.png"))
     page.goto(f"{base_url}/reports/53d6e44419e79a61#p-9")

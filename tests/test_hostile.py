@@ -114,3 +114,20 @@ def test_hostile_query_cli(seeds_index, name):
         assert out.stderr.startswith("govsearch: error: ") and out.stderr.count("\n") == 1
     else:
         json.loads(out.stdout)
+
+
+def test_wildcard_standing_for_too_many_words_is_refused(tmp_path):
+    from indexer.writer import index_paths
+    from search.engine import Engine, search
+    from search.query import MAX_WILDCARD_EXPANSION, QuerySyntaxError
+    from search.results import SearchRequest
+
+    words = " ".join(f"x{i:04d}" for i in range(MAX_WILDCARD_EXPANSION + 50))
+    (tmp_path / "r.txt").write_text(f"2024年某区政府工作报告\n各位代表：\n编号 {words} 。\n", encoding="utf-8")
+    ix = str(tmp_path / "ix")
+    index_paths(ix, [str(tmp_path / "r.txt")])
+    engine = Engine(ix)
+    with pytest.raises(QuerySyntaxError) as e:
+        search(engine, SearchRequest(q="x*"))
+    assert "add a character" in str(e.value)
+    assert search(engine, SearchRequest(q="x001*")).total == 1      # a narrower one runs

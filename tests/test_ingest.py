@@ -293,3 +293,12 @@ def test_markdown_report(tmp_path):
     assert ("list_item", "- 规上工业增长8%", ["一、2024年工作回顾", "（一）产业"], "回顾") in units
     assert ("table_row", "地区生产总值增速 | 6", ["一、2024年工作回顾", "（一）产业"], "回顾") in units
     assert ("paragraph", "持续优化营商环境。", ["二、2025年工作安排"], "部署") in units
+
+
+def test_broken_catalog_is_a_named_failure(tmp_path):
+    (tmp_path / "catalog.csv").write_text('file,note\nr.txt,"' + "长" * 200_000 + '"\n', encoding="utf-8")
+    (tmp_path / "r.txt").write_text("2024年某区政府工作报告\n各位代表：\n正文。\n", encoding="utf-8")
+    out = cli("index", str(tmp_path), "--index", str(tmp_path / "ix"), "--json")
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    (fail,) = json.loads(out.stdout)["failed"]
+    assert "bad catalog" in fail["error"]

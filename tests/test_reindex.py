@@ -273,3 +273,42 @@ def test_watch_indexes_a_dropped_report_within_seconds(tmp_path):
             out, _ = proc.communicate()
     assert "added: " in out and "speech.txt" in out
     assert "Traceback" not in out and proc.returncode == 0
+
+
+def test_deleting_a_collection_row(tmp_path):
+    """Rows are identified by number: deleting row 1 shifts the others, and the
+    index must end up holding exactly the rows the file holds."""
+    folder = tmp_path / "c"
+    folder.mkdir()
+    rows = [("甲", "2024年甲县政府工作报告"), ("乙", "2024年乙县政府工作报告"), ("丙", "2024年丙县政府工作报告")]
+
+    def write(rs):
+        lines = ["title,text"] + [f'{t},"{t}\n各位代表：\n报告{name}的正文。"' for name, t in rs]
+        (folder / "rows.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    write(rows)
+    ix = str(tmp_path / "ix")
+    assert index_paths(ix, [str(folder)]).reports == 3
+    write(rows[1:])
+    run = index_paths(ix, [str(folder)])
+    assert run.reports == 2 and run.duplicates == []
+    assert total(ix, '"报告甲"') == 0 and total(ix, '"报告乙"') == 1 and total(ix, '"报告丙"') == 1
+
+
+def test_same_folder_name_in_two_places(tmp_path):
+    for side in ("a", "b"):
+        d = tmp_path / side / "reports"
+        d.mkdir(parents=True)
+        (d / "x.txt").write_text(f"2024年{side}区政府工作报告\n各位代表：\n{side}区的报告正文。\n", encoding="utf-8")
+    ix = str(tmp_path / "ix")
+    run = index_paths(ix, [str(tmp_path / "a" / "reports"), str(tmp_path / "b" / "reports")])
+    assert run.added == 2 and run.reports == 2
+    run = index_paths(ix, [str(tmp_path / "b" / "reports")])
+    assert (run.unchanged, run.removed, run.reports) == (1, 0, 2)
+
+
+def test_index_folder_that_is_a_file(tmp_path):
+    f = tmp_path / "not-a-folder"
+    f.write_text("x")
+    out = gs("index", str(SEEDS), "--index", str(f))
+    assert out.returncode == 1 and "not a folder" in out.stderr and "Traceback" not in out.stderr

@@ -255,3 +255,31 @@ def test_request_parameter_errors_name_the_parameter():
         with pytest.raises(RequestError) as e:
             SearchRequest.from_params(*params(bad))
         assert f"'{name}'" in str(e.value)
+
+
+def test_negated_filter_is_not_a_chosen_value():
+    assert parse_query("营商 -district:渝北区").filters == {}
+    assert parse_query("营商 district:渝北区").filters == {"district": ["渝北区"]}
+
+
+def test_or_needs_both_sides_and_full_width_ranges():
+    for q in ("OR 营商", "营商 OR", "营商 OR OR 环境"):
+        with pytest.raises(QuerySyntaxError):
+            parse_query(q)
+    from search.query import parse_year
+    assert parse_year("２０２０－") == (2020, None) and parse_year("2020..2024") == (2020, 2024)
+
+
+def test_traditional_labels_filter_and_facet_alike(tmp_path):
+    from indexer.writer import index_paths
+    from search.engine import Engine
+
+    (tmp_path / "r.txt").write_text("---\nprovince: 廣東省\ndistrict: 南山區\nyear: 2024\n---\n"
+                                    "2024年政府工作報告\n各位代表：\n營商環境持續優化。\n", encoding="utf-8")
+    ix = str(tmp_path / "ix")
+    index_paths(ix, [str(tmp_path)])
+    engine = Engine(ix)
+    facet = run(engine, "營商環境")["facets"]["province"]
+    assert facet == [{"value": "广东省", "count": 1}]
+    assert run(engine, "營商環境", province="廣東省")["total"] == 1
+    assert run(engine, "營商環境", province="广东省")["total"] == 1

@@ -8,12 +8,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from indexer.reports import report_id_for
+from indexer.sources import path_key
 from search.engine import search
 from search.results import SearchRequest, to_json
 from webui import SECURITY_HEADERS, create_app
 
-SEED_001 = "4f308af9dbcea271"          # Traditional script; 關于攀枝花市東區…
-SEED_003 = "53d6e44419e79a61"          # has tables
+from .conftest import SEEDS
+
+# report ids derive from where the files live: compute them as the indexer does
+SEED_001 = report_id_for(path_key(SEEDS / "001_ee0cd8f568fba525.txt"))   # Traditional; 關于攀枝花市東區…
+SEED_003 = report_id_for(path_key(SEEDS / "003_b58f78ac1f665e0d.txt"))   # has tables
 PROBE = '"><img src=x onerror=alert(1)>'
 
 
