@@ -17,7 +17,7 @@ from pathlib import Path
 import jieba
 from jieba.analyse import ChineseAnalyzer
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, NUMERIC, TEXT, Schema
+from whoosh.fields import ID, TEXT, Schema
 from whoosh.qparser import QueryParser
 
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-import unicodedata
 from pathlib import Path
 
 from whoosh.analysis import Token, Tokenizer

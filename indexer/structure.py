@@ -146,7 +146,7 @@ def _is_plain_heading(line: str, prev: str, nxt: str) -> bool:
     return len(nxt) > len(line) and not nxt.startswith("\t")
 
 
-def split_units(lines: list[str], report_title: str = "") -> list[Paragraph]:
+def split_units(lines: list[str]) -> list[Paragraph]:
     """Cleaned lines (tabs kept) to ordered units with heading paths."""
     units: list[Paragraph] = []
     outline = _Outline()
@@ -173,7 +173,7 @@ def split_units(lines: list[str], report_title: str = "") -> list[Paragraph]:
             parts_seen[top[1]] = part
         return title, part
 
-    def emit(kind: str, text: str, cells=None, is_heading=False):
+    def emit(kind: str, text: str, cells=None):
         text = collapse_spaces(text)
         if not text:
             return

@@ -12,7 +12,6 @@ import pytest
 
 from indexer.cleaning import clean_text
 from indexer.metadata import cn_number, extract_metadata, find_region, parse_date
-from indexer.model import SourceDocument
 from indexer.reports import build_report
 from indexer.sources import FoundFile, find_files, load_catalog, read_file, split_front_matter
 
