@@ -20,10 +20,16 @@ Two steps, in this order:
      cut the same way wherever it stands) with our policy-term dictionary, plus,
      at the same position, the dictionary words inside each long word, as
      jieba's own search mode does, so ``双城经济圈`` finds ``成渝地区双城经济圈``.
-   * ``GramTokenizer``: one token per character position, the character and its
-     right neighbour.  A quoted phrase becomes the run of its bigrams at
-     consecutive positions, which matches exactly where the phrase is a
-     substring of the normalised text: Ctrl-F semantics, whatever jieba does.
+   * ``GramTokenizer``: every pair of neighbouring letters, digits or Chinese
+     characters (pairs with punctuation or spaces add little and cost a
+     posting each).  The index keeps which paragraphs hold each pair and how
+     often, not where: a quoted phrase is looked up as the paragraphs holding
+     all of its pairs, then confirmed as a substring of each one's normalised
+     text (a column of the index), which is Ctrl-F semantics, whatever jieba
+     does.
+
+``word_counts`` and ``gram_counts`` give the same terms as the tokenizers,
+counted, for the indexer's fast path (no Token object per term).
 
 Change anything here that alters tokens and bump ``ANALYZER_VERSION``: an index
 built with another version refuses to open until it is rebuilt.
@@ -33,12 +39,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
+from collections import Counter
 from pathlib import Path
 
 from whoosh.analysis import Token, Tokenizer
 
-ANALYZER_VERSION = "3"
+ANALYZER_VERSION = "4"
 
 _HERE = Path(__file__).resolve().parent
 POLICY_TERMS = _HERE / "policy_terms.txt"
@@ -232,13 +240,38 @@ class WordTokenizer(_NormalizedTokenizer):
             yield word, pos, s, e
 
 
+_WORD_RUN = re.compile(r"[^\W_]{2,}")
+
+
+def _pairs(norm: str):
+    """(start, pair) for each pair of neighbouring word characters."""
+    for m in _WORD_RUN.finditer(norm):
+        run, start = m.group(), m.start()
+        for i in range(len(run) - 1):
+            yield start + i, run[i:i + 2]
+
+
 class GramTokenizer(_NormalizedTokenizer):
-    """One token per character of the normalised text: it and its successor."""
+    """Every pair of neighbouring word characters of the normalised text."""
 
     def tokens(self, norm, index_mode):
-        n = len(norm)
-        for i in range(n):
-            yield norm[i:i + 2], i, i, min(i + 2, n)
+        for i, pair in _pairs(norm):
+            yield pair, i, i, i + 2
+
+
+def word_counts(norm: str) -> Counter:
+    """WordTokenizer's index terms of normalised text, counted."""
+    counts: Counter = Counter()
+    for word, _s, _e, subs in cut_with_offsets(norm):
+        counts[word] += 1
+        for sub, _ss, _se in subs:
+            counts[sub] += 1
+    return counts
+
+
+def gram_counts(norm: str) -> Counter:
+    """GramTokenizer's terms of normalised text, counted."""
+    return Counter(run[i:i + 2] for run in _WORD_RUN.findall(norm) for i in range(len(run) - 1))
 
 
 def word_analyzer():
@@ -250,8 +283,5 @@ def gram_analyzer():
 
 
 def phrase_grams(norm_phrase: str) -> list[str]:
-    """The bigram tokens a quoted phrase must match at consecutive positions."""
-    if len(norm_phrase) < 2:
-        return [norm_phrase]
-    return [norm_phrase[i:i + 2] for i in range(len(norm_phrase) - 1)]
-
+    """The distinct indexed pairs a paragraph must hold to contain a phrase (maybe none)."""
+    return list(dict.fromkeys(pair for _, pair in _pairs(norm_phrase)))

@@ -23,13 +23,15 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from whoosh import columns, formats
 from whoosh import index as whoosh_index
-from whoosh import formats
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
+from whoosh.system import pack_uint
 
-from .analysis import ANALYZER_VERSION, dictionary_fingerprint, gram_analyzer, word_analyzer
+from .analysis import (ANALYZER_VERSION, dictionary_fingerprint, gram_analyzer, gram_counts, normalize,
+                       word_analyzer, word_counts)
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 META_NAME = "govsearch.json"
 
 # the fields search results count matches by (facets), in the order shown
@@ -46,17 +48,61 @@ def default_index_dir() -> str:
     return os.environ.get("GOVSEARCH_INDEX") or "index"
 
 
+def _counted_postings(counts):
+    """Whoosh's (term bytes, frequency, weight, encoded frequency) for counted terms."""
+    for term, n in counts.items():
+        yield term.encode("utf-8"), n, float(n), pack_uint(n)
+
+
+class WordField(TEXT):
+    """jieba words with their frequencies, no positions.
+
+    Indexing counts the analyzer's terms directly (``word_counts``) rather than
+    through a Token object per term; the analyzer stays on the field, so the
+    schema records how the field was segmented.
+    """
+
+    def __init__(self, stored=False):
+        super().__init__(analyzer=word_analyzer(), phrase=False, stored=stored)
+
+    def index(self, value, **kwargs):
+        return _counted_postings(word_counts(normalize(value)))
+
+
 class GramField(FieldType):
-    """Character bigrams with positions, for exact phrases.
+    """Character pairs with their frequencies: which paragraphs can hold a phrase.
 
     Not scorable: it records no field lengths, which spares the writer a length
-    lookup for each of its postings (one per character of text); phrase hits
-    are ranked by the word field's BM25F instead.
+    lookup per posting; phrase hits are ranked with the word field's lengths.
     """
 
     def __init__(self):
-        super().__init__(format=formats.Positions(), analyzer=gram_analyzer(), scorable=False,
+        super().__init__(format=formats.Frequency(), analyzer=gram_analyzer(), scorable=False,
                          stored=False)
+
+    def index(self, value, **kwargs):
+        return _counted_postings(gram_counts(normalize(value)))
+
+
+class NormalizedTextColumn(FieldType):
+    """The normalised text of each unit, as a UTF-8 column.
+
+    Searching reads it whole per segment, as one byte string: a quoted phrase is
+    confirmed with ``bytes.find`` inside each candidate paragraph.  UTF-8 is
+    self-synchronising, so a byte match is a character match.
+    """
+
+    indexed = False
+    stored = False
+    scorable = False
+
+    def __init__(self):
+        self.format = None
+        self.analyzer = None
+        self.column_type = columns.VarBytesColumn()
+
+    def to_column_value(self, value):
+        return normalize(value).encode("utf-8")
 
 
 def make_schema() -> Schema:
@@ -80,9 +126,10 @@ def make_schema() -> Schema:
         kind=ID(stored=True, sortable=True),
         para_no=NUMERIC(int, bits=32, stored=True, sortable=True, signed=False),
         heading_path=STORED,                         # JSON list, shown as breadcrumb
-        heading=TEXT(analyzer=word_analyzer(), phrase=False),  # its words, for ranking
-        text=TEXT(analyzer=word_analyzer(), stored=True, phrase=True),
-        grams=GramField(),                           # exact phrases
+        heading=WordField(),                         # its words, for ranking
+        text=WordField(stored=True),
+        grams=GramField(),                           # candidates for exact phrases
+        norm=NormalizedTextColumn(),                 # confirms exact phrases
         cells=STORED,
         report=STORED,                               # JSON of report-level extras, head unit only
     )

@@ -14,11 +14,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from whoosh import writing as whoosh_writing
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.query import Term
 
-from .analysis import to_simplified
+from .analysis import _Jieba, to_simplified
 from .model import REPORT_ID, Report
+from .pool import TermGroupingPool
 from .reports import build_report, report_id_for
 from .sources import CATALOG_NAMES, SourceError, find_files, load_catalog, path_key, read_file
 from .store import IndexError_, IndexStore
@@ -86,7 +88,7 @@ def unit_documents(report: Report, indexed_at: str):
             "id": f"{report.report_id}:{p.para_no}", "section": to_simplified(p.section), "part": p.part,
             "kind": p.kind, "para_no": p.para_no,
             "heading_path": json.dumps(p.heading_path, ensure_ascii=False),
-            "heading": " ".join(p.heading_path), "text": p.text, "grams": p.text,
+            "heading": " ".join(p.heading_path), "text": p.text, "grams": p.text, "norm": p.text,
         })
         if p.cells is not None:
             doc["cells"] = json.dumps(p.cells, ensure_ascii=False)
@@ -291,6 +293,8 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
 # Whoosh's postings writer is pure Python and is most of the cost of indexing;
 # on a big batch, one writer process per core roughly divides it by the cores.
 PARALLEL_MIN_UNITS = 2000
+# postings held in memory per writer process before a run is spilled to disk
+POOL_MB = 512
 
 
 def _die_with_parent(parent: int):
@@ -315,6 +319,8 @@ class _ChildTask(SubWriterTask):
 
     def run(self):
         _die_with_parent(self._parent)
+        # this process only (a forked child): its SegmentWriter takes our pool
+        whoosh_writing.PostingPool = TermGroupingPool
         super().run()
 
 
@@ -330,10 +336,13 @@ class _ParallelWriter(MpWriter):
 
 
 def _writer(ix, units: int):
+    _Jieba.get()            # loaded once here, so forked writer children inherit it
     procs = min(os.cpu_count() or 1, 4)
     if procs > 1 and units >= PARALLEL_MIN_UNITS:
-        return _ParallelWriter(ix, procs=procs, multisegment=True, limitmb=128)
-    return ix.writer(limitmb=256)
+        return _ParallelWriter(ix, procs=procs, multisegment=True, limitmb=POOL_MB)
+    writer = ix.writer(limitmb=POOL_MB)
+    writer.pool = TermGroupingPool(limitmb=POOL_MB)
+    return writer
 
 
 def _file_stat(path: Path) -> list | None:

@@ -15,7 +15,6 @@ from contextlib import contextmanager
 
 import numpy as np
 from whoosh import query as Q
-from whoosh import scoring
 from whoosh.index import TOC, EmptyIndexError, FileIndex
 from whoosh.searching import Searcher
 
@@ -23,6 +22,7 @@ from indexer.store import IndexError_, IndexStore
 
 from .facets import FACETS, FacetTable
 from .highlight import highlight
+from .matching import Evaluator, IndexArrays
 from .query import MAX_WILDCARD_EXPANSION, QuerySyntaxError, filter_query, parse_query
 from .results import FacetValue, Hit, ReportGroup, SearchRequest, SearchResult
 
@@ -45,13 +45,16 @@ class Snapshot:
         self.generation = (self.data_dir.name, self.toc.generation)
         reader = self._open_reader()
         self.facets = FacetTable(reader)
+        self.year_values = np.array([int(v or 0) for v in self.facets.columns["year"].values],
+                                    dtype=np.int64)
+        self.arrays = IndexArrays(reader, self.facets)
         self.doc_count = reader.doc_count()
-        # One searcher, used by one thread at a time.  Whoosh's readers seek and
-        # read shared file objects, so two threads in one searcher corrupt each
-        # other's reads; a searcher per thread maps every segment once per
-        # thread.  Searching is pure Python, so the GIL already lets one thread
-        # run at a time: the lock costs no throughput.
-        self._searcher = Searcher(reader, weighting=scoring.BM25F(B=0.6, K1=1.2))
+        # One reader, used by one thread at a time.  Whoosh's readers seek and
+        # read shared file objects, so two threads in one reader corrupt each
+        # other's reads; a reader per thread maps every segment once per
+        # thread.  Matching holds the GIL for most of its time anyway, so the
+        # lock costs little throughput.
+        self._searcher = Searcher(reader)
         self._lock = threading.Lock()
 
     def _open_reader(self):
@@ -132,14 +135,8 @@ def _check_expansions(s, query):
 def _search(snap, s, req, parsed, full):
     """The result without hits, and [(stored fields and scores, list to fill)] pages."""
     scoring_q = Q.AndMaybe(full, parsed.boost) if parsed.boost is not None else full
-    all_ranked = None
-    if parsed.phrases and req.sort == "relevance":
-        # phrase matching is the costly part: match once, scoring every hit,
-        # and take both the match list and the ranking from that one pass
-        all_ranked = _rank_all(s, snap, scoring_q)
-        docnums = np.sort(np.fromiter((d for d, _ in all_ranked), dtype=np.int64, count=len(all_ranked)))
-    else:
-        docnums = np.fromiter(s.docs_for_query(full), dtype=np.int64)
+    match = Evaluator(snap.arrays).run(scoring_q)
+    docnums = match.docs
     total = int(docnums.size)
 
     selected = {f: set(v) for f, v in req.filters.items()}
@@ -158,49 +155,41 @@ def _search(snap, s, req, parsed, full):
     result = SearchResult(query=req.q, total=total, page=req.page, limit=req.limit, took_ms=0.0,
                           hits=[], facets=facets, request=req)
     if req.by_report:
-        return result, _grouped(s, snap, scoring_q, parsed, req, result, docnums, all_ranked)
+        return result, _grouped(s, snap, parsed, req, result, match)
     offset = (req.page - 1) * req.limit
     if offset >= total:
         return result, []
-    page = (all_ranked if all_ranked is not None else
-            ranked(s, snap, scoring_q, parsed, req, docnums, offset + req.limit))
+    page = ranked(snap, parsed, req, match, offset + req.limit)
     page = [(s.stored_fields(d), score) for d, score in page[offset:offset + req.limit]]
     return result, [(page, result.hits)]
 
 
-def _by_relevance(snap, scored: list) -> list:
-    """Sort (docnum, score) by score, then recency, then reading order."""
-    years = snap.facets.columns["year"]
-    scored.sort(key=lambda ds: (-round(ds[1], 9), -int(years.values[years.ords[ds[0]]] or 0), ds[0]))
-    return scored
+def _years(snap, docs: np.ndarray) -> np.ndarray:
+    col = snap.facets.columns["year"]
+    return snap.year_values[col.ords[docs]]
 
 
-def _rank_all(s, snap, scoring_q) -> list[tuple[int, float]]:
-    results = s.search(scoring_q, limit=None, terms=False)
-    return _by_relevance(snap, [(hit.docnum, float(hit.score or 0.0)) for hit in results])
-
-
-def ranked(s, snap, scoring_q, parsed, req, docnums: np.ndarray, k: int) -> list[tuple[int, float]]:
+def ranked(snap, parsed, req, match, k: int) -> list[tuple[int, float]]:
     """The first k matches in the requested order, as (docnum, score).
 
-    Relevance uses Whoosh's top-k collector (it skips blocks that cannot make
-    the top k) and breaks ties by recency, then reading order.  Year orders and
-    browsing (no search words) sort the match list with numpy, then score only
-    the page.
+    Relevance: by score, ties to the newer report, then reading order.  Only
+    the candidates for the first k are sorted: np.partition finds the k-th
+    score, and every match scoring at least that (ties included) is ordered.
+    Year orders and browsing (no search words) sort by year, then reading order.
     """
+    docs, scores = match.docs, match.scores
     if req.sort == "relevance" and not parsed.empty:
-        results = s.search(scoring_q, limit=k, terms=False)
-        return _by_relevance(snap, [(hit.docnum, float(hit.score or 0.0)) for hit in results])
-    years = snap.facets.columns["year"]
-    year_of = np.array([int(v or 0) for v in years.values], dtype=np.int64)[years.ords[docnums]]
-    newest_first = req.sort != "year"
-    order = np.lexsort((docnums, -year_of if newest_first else year_of))
-    page = [int(d) for d in docnums[order[:k]]]
-    if parsed.empty:
-        return [(d, 0.0) for d in page]
-    scores = {hit.docnum: float(hit.score or 0.0)
-              for hit in s.search(scoring_q, limit=len(page), filter=set(page), terms=False)}
-    return [(d, scores.get(d, 0.0)) for d in page]
+        rounded = np.round(scores, 9)
+        if docs.size > k:
+            kth = np.partition(rounded, docs.size - k)[docs.size - k]
+            keep = rounded >= kth
+            docs, scores, rounded = docs[keep], scores[keep], rounded[keep]
+        order = np.lexsort((docs, -_years(snap, docs), -rounded))
+    else:
+        years = _years(snap, docs)
+        order = np.lexsort((docs, -years if req.sort != "year" else years))
+    order = order[:k]
+    return [(int(d), float(sc)) for d, sc in zip(docs[order], scores[order])]
 
 
 def _make_hit(f: dict, score: float, terms: list[str]) -> Hit:
@@ -218,18 +207,17 @@ def _make_hit(f: dict, score: float, terms: list[str]) -> Hit:
     )
 
 
-def _grouped(s, snap, scoring_q, parsed, req, result, docnums, all_ranked=None):
+def _grouped(s, snap, parsed, req, result, match):
     """Hits grouped by report: best reports first, each with its best paragraphs.
 
     Returns the pages of stored fields to turn into hits, one per group."""
+    docnums = match.docs
     report_counts = dict(snap.facets.count("report_id", docnums))
     result.total_reports = len(report_counts)
     rid_col = snap.facets.columns["report_id"]
     order: list[str] = []
     best: dict[str, list] = {}
-    top = all_ranked[:GROUP_SCAN] if all_ranked is not None else \
-        ranked(s, snap, scoring_q, parsed, req, docnums, GROUP_SCAN)
-    for docnum, score in top:
+    for docnum, score in ranked(snap, parsed, req, match, GROUP_SCAN):
         rid = rid_col.values[rid_col.ords[docnum]]
         if rid not in best:
             best[rid] = []
@@ -240,7 +228,7 @@ def _grouped(s, snap, scoring_q, parsed, req, result, docnums, all_ranked=None):
     # the end, with their first matching paragraph (one pass over the matches)
     ords = rid_col.ords[docnums]
     uniq, first = np.unique(ords, return_index=True)
-    rest = [(rid_col.values[o], int(docnums[i])) for o, i in zip(uniq, first)
+    rest = [(rid_col.values[o], int(docnums[i]), float(match.scores[i])) for o, i in zip(uniq, first)
             if rid_col.values[o] not in best]
     if req.sort in ("year", "-year"):
         year_col = snap.facets.columns["year"]
@@ -248,9 +236,9 @@ def _grouped(s, snap, scoring_q, parsed, req, result, docnums, all_ranked=None):
                   reverse=req.sort == "-year")
     else:
         rest.sort(key=lambda rd: -report_counts[rd[0]])
-    for rid, docnum in rest:
+    for rid, docnum, score in rest:
         order.append(rid)
-        best[rid] = [(docnum, 0.0)]
+        best[rid] = [(docnum, score)]
     offset = (req.page - 1) * req.limit
     groups, pages = [], []
     for rid in order[offset:offset + req.limit]:

@@ -1,7 +1,8 @@
 """Facet counts over every matching paragraph, not just the page shown.
 
 Each facet field's values are read once per index generation into a numpy
-array (document number -> value ordinal); counting a result set is then one
+array (document number -> value ordinal), from the field's postings: one list
+of documents per distinct value.  Counting a result set is then one
 ``bincount`` over its document numbers, however many there are.  This replaces
 Whoosh's ``groupedby``, which walks the column for each query.
 """
@@ -14,6 +15,8 @@ import numpy as np
 
 from indexer.store import FACET_FIELDS
 
+from .arrays import term_ordinals
+
 # facet fields in the order pages and the CLI list them
 FACETS = FACET_FIELDS
 # how values sort in a facet: by count, except years (newest first)
@@ -22,8 +25,11 @@ _YEAR_FIELDS = {"year"}
 
 @dataclass
 class FacetColumn:
-    values: list                     # ordinal -> value
+    values: list                     # ordinal -> value; 0 is "no value" ('' or 0)
     ords: np.ndarray                 # docnum -> ordinal (int32)
+
+    def __post_init__(self):
+        self.index = {v: i for i, v in enumerate(self.values) if i}   # value -> ordinal
 
 
 class FacetTable:
@@ -36,22 +42,10 @@ class FacetTable:
             self.columns[field] = self._load(reader, field)
 
     def _load(self, reader, field: str) -> FacetColumn:
-        n = self.doc_count_all
-        values: list = []
-        index: dict = {}
-        ords = np.zeros(n, dtype=np.int32)
-        if n == 0:
-            return FacetColumn(values, ords)      # an empty index has no columns
-        col = reader.column_reader(field)
-        for docnum in range(n):
-            v = col[docnum]
-            if isinstance(v, bytes):
-                v = v.decode("utf-8")
-            o = index.get(v)
-            if o is None:
-                o = index[v] = len(values)
-                values.append(v)
-            ords[docnum] = o
+        missing = 0 if field in _YEAR_FIELDS else ""
+        if self.doc_count_all == 0:
+            return FacetColumn([missing], np.zeros(0, dtype=np.int32))
+        values, ords = term_ordinals(reader, field, missing)
         return FacetColumn(values, ords)
 
     def count(self, field: str, docnums: np.ndarray) -> list[tuple[object, int]]:

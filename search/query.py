@@ -22,7 +22,7 @@ from pathlib import Path
 
 from whoosh import query as Q
 
-from indexer.analysis import cut, normalize, phrase_grams, to_simplified
+from indexer.analysis import cut, normalize, to_simplified
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 64
@@ -52,7 +52,20 @@ class ParsedQuery:
     highlight: list[str] = field(default_factory=list)   # normalised strings to mark
     filters: dict = field(default_factory=dict)          # field -> [values] typed inline
     empty: bool = False                  # no search words: filters only / browse
-    phrases: int = 0                     # quoted phrases that need position checks
+
+
+class Phrase(Q.Term):
+    """Paragraphs whose normalised text contains this string: Ctrl-F semantics.
+
+    A leaf of the query tree like a Term, so Whoosh's tree helpers (leaves,
+    normalize, equality) work on it; only the Evaluator knows how to run it.
+    """
+
+    def __init__(self, text: str, boost: float = 1.0):
+        super().__init__("norm", text, boost=boost)
+
+    def __repr__(self):
+        return f"Phrase({self.text!r}, boost={self.boost})"
 
 
 # --------------------------------------------------------------------------- synonyms
@@ -147,7 +160,6 @@ class _Parser:
         self.filters: dict[str, list[str]] = {}
         self.terms = 0
         self.depth = 0
-        self.phrases = 0
 
     def peek(self):
         return self.tokens[self.i] if self.i < len(self.tokens) else (None, None, len(self.text))
@@ -259,12 +271,7 @@ class _Parser:
             raise QuerySyntaxError(f"phrase longer than {MAX_PHRASE_CHARS} characters", pos)
         self.count_term(pos)
         self.highlight.append(norm)
-        if len(norm) == 1:
-            return Q.Prefix("grams", norm)
-        if len(norm) == 2:
-            return Q.Term("grams", norm)         # one bigram: no positions to check
-        self.phrases += 1
-        return Q.Phrase("grams", phrase_grams(norm))
+        return Phrase(norm)
 
     def word(self, raw: str, pos: int) -> Q.Query | None:
         if "*" in raw or "?" in raw:
@@ -287,8 +294,8 @@ class _Parser:
                 self.highlight.append(variant)
             parts.append(options[0] if len(options) == 1 else Q.Or(options))
         if len(tokens) > 1:
-            # the words of one typed chunk rank higher when they stand together
-            self.boost.append(Q.Phrase("text", tokens, slop=2, boost=1.5))
+            # the words of one typed chunk rank higher where they stand together as typed
+            self.boost.append(Phrase(norm, boost=1.5))
         return parts[0] if len(parts) == 1 else Q.And(parts)
 
     def wildcard(self, raw: str, pos: int) -> Q.Query:
@@ -365,7 +372,7 @@ def parse_query(text: str) -> ParsedQuery:
         q = Q.Every()
     boost = Q.Or(p.boost) if p.boost else None
     return ParsedQuery(query=q, boost=boost, highlight=_dedupe(p.highlight), filters=p.filters,
-                       empty=empty, phrases=p.phrases)
+                       empty=empty)
 
 
 def _dedupe(items: list[str]) -> list[str]:

@@ -1,0 +1,165 @@
+"""Whoosh index data read as numpy arrays, a block or a column at a time.
+
+Whoosh's matchers hand out one posting per Python call, which costs more than
+everything else a search does once a word matches tens of thousands of
+paragraphs.  The same postings are stored as pickled, delta-coded blocks of up
+to 128 documents (whoosh.codec.whoosh3); decoding a whole block with C code
+(pickle, zlib, numpy) costs about what one Python call per posting does for
+two or three postings.  Columns (field lengths, the normalised text) are read
+the same way: one slice of the segment file each.
+
+Only reads: the index format is Whoosh's own, written by Whoosh's writer.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import struct
+import zlib
+
+import numpy as np
+from whoosh.columns import VarBytesColumn
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
+from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
+
+_INT = struct.Struct("!i")
+# field-length byte -> the length Whoosh's scorers see (lossy, as Whoosh stores it)
+BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+def segments(reader) -> list[tuple[object, int]]:
+    """(segment reader, first document number) for each segment of a reader.
+
+    An empty index has one EmptyReader, with no files to read."""
+    return [(seg, base) for seg, base in reader.leaf_readers() if hasattr(seg, "_terms")]
+
+
+def live_docs(reader) -> np.ndarray:
+    """Boolean array, document number -> not deleted."""
+    live = np.ones(reader.doc_count_all(), dtype=bool)
+    for seg, base in segments(reader):
+        if seg.has_deletions():
+            dead = np.fromiter(seg._perdoc.deleted_docs(), dtype=np.int64)
+            live[dead + base] = False
+    return live
+
+
+def _decode_block(data: bytes, compressed: bool, count: int):
+    if compressed:
+        data = zlib.decompress(data)
+    deltas, weights, _values = pickle.loads(data)
+    ids = np.cumsum(np.array(deltas, dtype=np.int64))
+    if weights is None:
+        w = np.ones(count, dtype=np.float32)
+    elif isinstance(weights, float):
+        w = np.full(count, weights, dtype=np.float32)
+    else:
+        w = np.array(weights, dtype=np.float32)
+    return ids, w
+
+
+def _segment_postings(seg, fieldname: str, btext: bytes):
+    terms = seg._terms
+    try:
+        info = terms.term_info(fieldname, btext)
+    except TermNotFound:
+        return None
+    if info.is_inlined():
+        ids, weights, _ = info.inlined_postings()
+        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
+    offset, length = info.extent()
+    if isinstance(length, tuple):       # whoosh3 leaves the unpacked tuple here
+        length = length[0]
+    raw = terms._postfile.get(offset, length)
+    if raw[:4] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError(f"bad postings header for {fieldname}:{btext!r}")
+    buf = io.BytesIO(raw)
+    pos, end = 4, len(raw)
+    ids_parts, weight_parts = [], []
+    while pos < end:
+        blocklen = _INT.unpack_from(raw, pos)[0]
+        last = blocklen < 0
+        blocklen = abs(blocklen)
+        buf.seek(pos + 4)
+        count, _maxid, _maxw, comp, _mn, _mx = pickle.load(buf)
+        datastart = buf.tell()
+        nxt = pos + 4 + blocklen
+        ids, w = _decode_block(raw[datastart:nxt], bool(comp), count)
+        ids_parts.append(ids)
+        weight_parts.append(w)
+        pos = nxt
+        if last:
+            break
+    return np.concatenate(ids_parts), np.concatenate(weight_parts)
+
+
+def postings(reader, fieldname: str, btext: bytes, live: np.ndarray | None = None):
+    """(document numbers ascending, weights) of one term over every segment."""
+    doc_parts, weight_parts = [], []
+    for seg, base in segments(reader):
+        got = _segment_postings(seg, fieldname, btext)
+        if got is not None:
+            doc_parts.append(got[0] + base)
+            weight_parts.append(got[1])
+    if not doc_parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    docs = np.concatenate(doc_parts) if len(doc_parts) > 1 else doc_parts[0]
+    weights = np.concatenate(weight_parts) if len(weight_parts) > 1 else weight_parts[0]
+    if live is not None and not live.all():
+        keep = live[docs]
+        docs, weights = docs[keep], weights[keep]
+    return docs, weights
+
+
+def field_lengths(reader, fieldname: str) -> np.ndarray:
+    """Document number -> the field length Whoosh's BM25F uses (float64)."""
+    out = np.zeros(reader.doc_count_all(), dtype=np.uint8)
+    for seg, base in segments(reader):
+        if not seg._perdoc.has_column(_lenfield(fieldname)):
+            continue                    # no document of this segment has the field
+        col = seg._perdoc.column_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        n = min(col._count, seg.doc_count_all())
+        if n:
+            raw = col._dbfile.get(col._basepos, n)
+            out[base:base + n] = np.frombuffer(raw, dtype=np.uint8)
+    return BYTE_TO_LENGTH[out]
+
+
+def column_text(reader, fieldname: str) -> tuple[bytes, np.ndarray]:
+    """A VarBytes column of every segment as one byte string, and document -> start offsets.
+
+    ``starts`` has one more entry than there are documents: document d's value
+    is ``blob[starts[d]:starts[d + 1]]``."""
+    parts, lengths = [], []
+    for seg, _base in segments(reader):
+        n = seg.doc_count_all()
+        col = seg._perdoc.column_reader(fieldname, VarBytesColumn()) if seg._perdoc.has_column(fieldname) \
+            else None
+        if col is None:
+            lengths.append(np.zeros(n, dtype=np.int64))
+            continue
+        lens = np.frombuffer(col._lengths, dtype=np.dtype(col._lengths.typecode)).astype(np.int64)
+        lens = np.concatenate([lens[:n], np.zeros(max(0, n - lens.size), dtype=np.int64)])
+        parts.append(col._dbfile.get(col._basepos, int(lens.sum())))
+        lengths.append(lens)
+    lens = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int64)
+    starts = np.zeros(lens.size + 1, dtype=np.int64)
+    np.cumsum(lens, out=starts[1:])
+    return b"".join(parts), starts
+
+
+def term_ordinals(reader, fieldname: str, missing) -> tuple[list, np.ndarray]:
+    """A label field as (values, document -> ordinal); ordinal 0 is `missing` (no value).
+
+    Read from the field's postings (one list per distinct value), not from
+    its column one document at a time."""
+    ords = np.zeros(reader.doc_count_all(), dtype=np.int32)
+    values: list = [missing]
+    field = reader.schema[fieldname]
+    for btext in list(field.sortable_terms(reader, fieldname)):
+        docs, _ = postings(reader, fieldname, btext)
+        ords[docs] = len(values)
+        values.append(field.from_bytes(btext))
+    return values, ords

@@ -1,0 +1,313 @@
+"""Evaluate a parsed query over the index as numpy arrays: every match, every score.
+
+A query is a tree of Whoosh query objects (search/query.py builds it).  Each
+node evaluates to a ``Match``: the ascending document numbers it matches and
+one score per document.  Leaves read postings a block at a time
+(search/arrays.py); And/Or/Not are sorted-array set operations; scores are
+BM25F, computed for all matches at once, with the same formula, parameters and
+field-length encoding as Whoosh's own ``BM25F`` scorer.
+
+Scoring every match costs little more than finding it, and it gives facets
+(which need every match) and ranking (which needs the best) from one pass.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh import query as Q
+
+from indexer.analysis import phrase_grams
+
+from . import arrays
+from .query import Phrase
+
+B, K1 = 0.6, 1.2                       # BM25F parameters (Whoosh's BM25F(B=0.6, K1=1.2))
+SCORED_FIELDS = ("text", "heading")
+# postings kept per index generation, in documents (about 12 bytes each)
+CACHE_POSTINGS = 20_000_000
+
+
+@dataclass
+class Match:
+    docs: np.ndarray                   # ascending document numbers (int64)
+    scores: np.ndarray                 # one per document (float64)
+
+    @classmethod
+    def empty(cls) -> "Match":
+        return cls(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+
+    def __len__(self):
+        return int(self.docs.size)
+
+
+def bm25(idf: float, tf: np.ndarray, fl: np.ndarray, avgfl: float) -> np.ndarray:
+    return idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))
+
+
+class IndexArrays:
+    """One index generation's postings, lengths, texts and labels as arrays.
+
+    Not thread-safe (Whoosh's files seek): callers hold the snapshot's lock.
+    """
+
+    def __init__(self, reader, facets):
+        self.reader = reader
+        self.facets = facets
+        self.doc_count_all = reader.doc_count_all()
+        self.live = arrays.live_docs(reader)
+        self.all_docs = np.flatnonzero(self.live).astype(np.int64)
+        self._lengths: dict[str, np.ndarray] = {}
+        self._avgfl: dict[str, float] = {}
+        self._postings: OrderedDict = OrderedDict()
+        self._cached = 0
+        self.blob, self.starts = arrays.column_text(reader, "norm")
+        self._starts_list = None
+
+    # ---- field statistics, as Whoosh's BM25F sees them
+
+    def lengths(self, field: str) -> np.ndarray:
+        if field not in self._lengths:
+            self._lengths[field] = arrays.field_lengths(self.reader, field)
+            self._avgfl[field] = (self.reader.field_length(field) / (self.doc_count_all or 1)) or 1.0
+        return self._lengths[field]
+
+    def avgfl(self, field: str) -> float:
+        self.lengths(field)
+        return self._avgfl[field]
+
+    def idf(self, df: int) -> float:
+        return float(np.log(max(self.doc_count_all, 1) / (df + 1)) + 1)
+
+    # ---- postings, cached per generation
+
+    def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray, int]:
+        """(live docs, weights, document frequency as Whoosh counts it) of one term."""
+        key = (field, text)
+        hit = self._postings.get(key)
+        if hit is not None:
+            self._postings.move_to_end(key)
+            return hit
+        btext = self.reader.schema[field].to_bytes(text)
+        docs, weights = arrays.postings(self.reader, field, btext)
+        df = int(docs.size)                      # Whoosh's idf counts deleted documents too
+        if docs.size and not self.live.all():
+            keep = self.live[docs]
+            docs, weights = docs[keep], weights[keep]
+        hit = (docs, weights, df)
+        self._postings[key] = hit
+        self._cached += int(docs.size) + 1
+        while self._cached > CACHE_POSTINGS and len(self._postings) > 1:
+            _, old = self._postings.popitem(last=False)
+            self._cached -= int(old[0].size) + 1
+        return hit
+
+    def doc_frequency(self, field: str, text: str) -> int:
+        return self.reader.doc_frequency(field, text)
+
+    # ---- normalised text
+
+    def text_range(self, doc: int) -> tuple[int, int]:
+        return int(self.starts[doc]), int(self.starts[doc + 1])
+
+    def docs_containing(self, needle: bytes, candidates: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """(docs, occurrence counts) whose normalised text contains needle.
+
+        With candidates, only those are looked at; without, the whole text is
+        scanned once, jumping to the next document after each hit."""
+        blob, starts = self.blob, self.starts
+        found, counts = [], []
+        if candidates is not None:
+            count = blob.count
+            st = starts[candidates].tolist()
+            en = starts[candidates + 1].tolist()
+            for d, s, e in zip(candidates.tolist(), st, en):
+                c = count(needle, s, e)
+                if c:
+                    found.append(d)
+                    counts.append(c)
+        else:
+            if self._starts_list is None:
+                self._starts_list = starts.tolist()
+            sl = self._starts_list
+            find, count = blob.find, blob.count
+            pos = 0
+            while True:
+                pos = find(needle, pos)
+                if pos < 0:
+                    break
+                d = bisect.bisect_right(sl, pos) - 1
+                end = sl[d + 1]
+                if pos + len(needle) <= end:     # a match never spans two documents
+                    if self.live[d]:
+                        found.append(d)
+                        counts.append(count(needle, pos, end))
+                    pos = end
+                else:
+                    pos += 1
+        return np.array(found, dtype=np.int64), np.array(counts, dtype=np.float64)
+
+
+# --------------------------------------------------------------------------- set operations
+
+def _intersect(a: Match, b: Match) -> Match:
+    docs, ia, ib = np.intersect1d(a.docs, b.docs, assume_unique=True, return_indices=True)
+    return Match(docs, a.scores[ia] + b.scores[ib])
+
+
+def _union(parts: list[Match]) -> Match:
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return Match.empty()
+    if len(parts) == 1:
+        return parts[0]
+    docs = np.concatenate([p.docs for p in parts])
+    scores = np.concatenate([p.scores for p in parts])
+    uniq, inverse = np.unique(docs, return_inverse=True)
+    summed = np.zeros(uniq.size, dtype=np.float64)
+    np.add.at(summed, inverse, scores)
+    return Match(uniq, summed)
+
+
+def _minus(a: Match, b: Match) -> Match:
+    if not len(a) or not len(b):
+        return a
+    keep = ~np.isin(a.docs, b.docs, assume_unique=True)
+    return Match(a.docs[keep], a.scores[keep])
+
+
+def _restrict(m: Match, within: np.ndarray | None) -> Match:
+    if within is None or not len(m):
+        return m
+    keep = np.isin(m.docs, within, assume_unique=True)
+    return Match(m.docs[keep], m.scores[keep])
+
+
+def _add_where(a: Match, b: Match) -> Match:
+    """a's documents, with b's scores added where b matches too (AndMaybe)."""
+    if not len(b):
+        return a
+    _, ia, ib = np.intersect1d(a.docs, b.docs, assume_unique=True, return_indices=True)
+    scores = a.scores.copy()
+    scores[ia] += b.scores[ib]
+    return Match(a.docs, scores)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+class Evaluator:
+    """Turns one query tree into a Match over one IndexArrays."""
+
+    def __init__(self, ia: IndexArrays):
+        self.ia = ia
+
+    def run(self, q, within: np.ndarray | None = None) -> Match:
+        """Every live document q matches (restricted to `within` when given), scored."""
+        if isinstance(q, Q.AndMaybe):
+            base = self.run(q.a, within)
+            return _add_where(base, self.run(q.b, base.docs))
+        if isinstance(q, Q.AndNot):
+            base = self.run(q.a, within)
+            return _minus(base, self.run(q.b, base.docs))
+        if isinstance(q, Q.And):
+            return self._and(q.subqueries, within)
+        if isinstance(q, Q.Or):
+            return _union([self.run(sub, within) for sub in q.subqueries])
+        if isinstance(q, Q.Every):
+            docs = self.ia.all_docs if within is None else within
+            return Match(docs, np.zeros(docs.size, dtype=np.float64))
+        if isinstance(q, Phrase):
+            return self._phrase(q, within)
+        if isinstance(q, Q.NumericRange):
+            return self._label_range(q, within)
+        if isinstance(q, (Q.Prefix, Q.Wildcard)):
+            return self._expansion(q, within)
+        if isinstance(q, Q.Term):
+            return self._term(q, within)
+        raise TypeError(f"cannot evaluate {type(q).__name__} queries")
+
+    def _and(self, subs, within):
+        # the cheapest-looking parts first, each later part only within the matches so far
+        parts = sorted(subs, key=self._cost)
+        m = self.run(parts[0], within)
+        for sub in parts[1:]:
+            if not len(m):
+                break
+            m = _intersect(m, self.run(sub, m.docs))
+        return m
+
+    def _cost(self, q) -> int:
+        if isinstance(q, Q.Term) and q.fieldname in SCORED_FIELDS + ("grams",) and not isinstance(q, Phrase):
+            return self.ia.doc_frequency(q.fieldname, q.text)
+        if isinstance(q, Q.Every):
+            return self.ia.doc_count_all + 1
+        return self.ia.doc_count_all            # unknown: after the known-cheap ones
+
+    def _term(self, q: Q.Term, within) -> Match:
+        field = q.fieldname
+        if field in self.ia.facets.columns:
+            return _restrict(self._label(field, [q.text]), within)
+        docs, weights, df = self.ia.postings(field, q.text)
+        m = _restrict(Match(docs, weights.astype(np.float64)), within)
+        if field in SCORED_FIELDS or field == "grams":
+            # a two-character phrase is one gram: ranked like a phrase, on the text's lengths
+            scored_on = "text" if field == "grams" else field
+            fl = self.ia.lengths(scored_on)[m.docs]
+            m.scores = q.boost * bm25(self.ia.idf(df), m.scores, fl, self.ia.avgfl(scored_on))
+        else:
+            m.scores = np.zeros(m.docs.size, dtype=np.float64)     # a filter: matches, ranks nothing
+        return m
+
+    def _label(self, field: str, values: list) -> Match:
+        col = self.ia.facets.columns[field]
+        wanted = [col.index[v] for v in values if v in col.index]
+        if not wanted:
+            return Match.empty()
+        mask = np.isin(col.ords, wanted)
+        docs = np.flatnonzero(mask & self.ia.live).astype(np.int64)
+        return Match(docs, np.zeros(docs.size, dtype=np.float64))
+
+    def _label_range(self, q: Q.NumericRange, within) -> Match:
+        col = self.ia.facets.columns[q.fieldname]
+        lo = q.start if q.start is not None else -(2 ** 62)
+        hi = q.end if q.end is not None else 2 ** 62
+        values = [v for v in col.index if lo <= int(v) <= hi]
+        return _restrict(self._label(q.fieldname, values), within)
+
+    def _expansion(self, q, within) -> Match:
+        """A word prefix or wildcard: any of its words, each match scoring its boost (as Whoosh does)."""
+        reader = self.ia.reader
+        field = reader.schema[q.fieldname]
+        parts = []
+        for btext in q._btexts(reader):
+            docs, _w, _df = self.ia.postings(q.fieldname, field.from_bytes(btext))
+            parts.append(docs)
+        if not parts:
+            return Match.empty()
+        docs = np.unique(np.concatenate(parts))
+        m = _restrict(Match(docs, np.full(docs.size, float(q.boost))), within)
+        return m
+
+    def _phrase(self, q: "Phrase", within) -> Match:
+        ia = self.ia
+        needle = q.text.encode("utf-8")
+        grams = phrase_grams(q.text)
+        if len(grams) == 1 and grams[0] == q.text:
+            return self._term(Q.Term("grams", q.text, boost=q.boost), within)
+        candidates = within
+        if grams:
+            # rarest pairs first; a few pairs narrow the candidates enough
+            grams.sort(key=lambda g: ia.doc_frequency("grams", g))
+            for g in grams[:6]:
+                docs, _w, _df = ia.postings("grams", g)
+                candidates = docs if candidates is None else \
+                    np.intersect1d(candidates, docs, assume_unique=True)
+                if candidates.size <= 64:
+                    break
+        docs, counts = ia.docs_containing(needle, candidates)
+        fl = ia.lengths("text")[docs]
+        scores = q.boost * bm25(ia.idf(int(docs.size)), counts, fl, ia.avgfl("text"))
+        return Match(docs, scores)
