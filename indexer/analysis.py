@@ -38,6 +38,7 @@ built with another version refuses to open until it is rebuilt.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import threading
@@ -107,6 +108,42 @@ def to_simplified(text: str) -> str:
 def normalize(text: str) -> str:
     """Map text to its matching form, one character for one character."""
     return text.translate(_TABLE)
+
+
+def text_diff(text: str, norm: str) -> str:
+    """What ``apply_diff`` needs to get ``text`` back from its normalised form.
+
+    The index stores a unit's text once, normalised (it is what phrases are
+    matched against); the characters normalisation changed (Traditional, full
+    width, capitals) are kept here as JSON runs [[offset, "chars"], ...], or
+    "" when there are none, which is most units of a Simplified report."""
+    if text == norm:
+        return ""
+    runs: list = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] != norm[i]:
+            j = i + 1
+            while j < n and text[j] != norm[j]:
+                j += 1
+            runs.append([i, text[i:j]])
+            i = j
+        else:
+            i += 1
+    return json.dumps(runs, ensure_ascii=False, separators=(",", ":"))
+
+
+def apply_diff(norm: str, diff: str) -> str:
+    """The original text from its normalised form and ``text_diff``."""
+    if not diff:
+        return norm
+    parts, pos = [], 0
+    for start, chars in json.loads(diff):
+        parts.append(norm[pos:start])
+        parts.append(chars)
+        pos = start + len(chars)
+    parts.append(norm[pos:])
+    return "".join(parts)
 
 
 def is_traditional(text: str, threshold: int = 3) -> bool:

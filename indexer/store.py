@@ -18,24 +18,30 @@ import fcntl
 import json
 import os
 import shutil
+import struct
+import sys
 import threading
 import time
+import zlib
+from array import array
 from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import columns, formats
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
-from whoosh.system import pack_uint
 
 from .analysis import (ANALYZER_VERSION, dictionary_fingerprint, gram_analyzer, gram_counts, normalize,
                        word_analyzer, word_counts)
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 META_NAME = "govsearch.json"
 
 # the fields search results count matches by (facets), in the order shown
 FACET_FIELDS = ("region", "province", "level", "year", "type", "section", "part")
+# report-level fields stored on a report's head unit only (every unit indexes them)
+HEAD_ONLY_FIELDS = ("source", "title", "province", "city", "district", "region", "level", "year",
+                    "date", "type", "speaker")
 
 _LOCAL_LOCKS: dict[str, threading.Lock] = {}
 
@@ -49,47 +55,119 @@ def default_index_dir() -> str:
 
 
 def _counted_postings(counts):
-    """Whoosh's (term bytes, frequency, weight, encoded frequency) for counted terms."""
+    """Whoosh's (term bytes, frequency, weight, value) for counted terms: the count is the weight."""
     for term, n in counts.items():
-        yield term.encode("utf-8"), n, float(n), pack_uint(n)
+        yield term.encode("utf-8"), n, float(n), b""
 
 
 class WordField(TEXT):
-    """jieba words with their frequencies, no positions.
+    """jieba words with their frequencies (as posting weights), no positions.
 
     Indexing counts the analyzer's terms directly (``word_counts``) rather than
     through a Token object per term; the analyzer stays on the field, so the
-    schema records how the field was segmented.
+    schema records how the field was segmented.  The format is Existence: the
+    frequency travels as the posting's weight, which is all BM25F reads, so no
+    value bytes are stored beside it.
     """
 
     def __init__(self, stored=False):
         super().__init__(analyzer=word_analyzer(), phrase=False, stored=stored)
+        self.format = formats.Existence()
 
     def index(self, value, **kwargs):
         return _counted_postings(word_counts(normalize(value)))
 
 
 class GramField(FieldType):
-    """Character pairs with their frequencies: which paragraphs can hold a phrase.
+    """Character pairs with their frequencies (as weights): which paragraphs can hold a phrase.
 
     Not scorable: it records no field lengths, which spares the writer a length
     lookup per posting; phrase hits are ranked with the word field's lengths.
     """
 
     def __init__(self):
-        super().__init__(format=formats.Frequency(), analyzer=gram_analyzer(), scorable=False,
+        super().__init__(format=formats.Existence(), analyzer=gram_analyzer(), scorable=False,
                          stored=False)
 
     def index(self, value, **kwargs):
         return _counted_postings(gram_counts(normalize(value)))
 
 
+class CompressedTextColumn(columns.Column):
+    """A segment's values as one zlib stream, with a length per document.
+
+    Compressing the segment's text as a whole (not per document, as Whoosh's
+    compressed columns do) takes Chinese UTF-8 to under half its size, and the
+    reader wants the whole text anyway: it searches it in one piece.
+    Layout: zlib data, uint32 lengths (one per document), then the data's
+    length (uint64) and the document count (uint32).
+    """
+
+    _default = b""
+    _TRAILER = struct.Struct("<QI")
+
+    class Writer(columns.ColumnWriter):
+        def __init__(self, dbfile):
+            self._dbfile = dbfile
+            self._values: list[bytes] = []
+
+        def add(self, docnum, value):
+            if docnum > len(self._values):
+                self._values.extend(b"" for _ in range(docnum - len(self._values)))
+            self._values.append(value)
+
+        def finish(self, doccount):
+            values = self._values[:doccount]
+            values.extend(b"" for _ in range(doccount - len(values)))
+            data = zlib.compress(b"".join(values), 1)
+            lengths = array("I", (len(v) for v in values))
+            if sys.byteorder != "little":
+                lengths.byteswap()
+            self._dbfile.write(data)
+            self._dbfile.write(lengths.tobytes())
+            self._dbfile.write(CompressedTextColumn._TRAILER.pack(len(data), doccount))
+
+    class Reader(columns.ColumnReader):
+        def __init__(self, dbfile, basepos, length, doccount):
+            super().__init__(dbfile, basepos, length, doccount)
+            trailer = CompressedTextColumn._TRAILER
+            datalen, count = trailer.unpack(dbfile.get(basepos + length - trailer.size, trailer.size))
+            lengths = array("I")
+            lengths.frombytes(dbfile.get(basepos + datalen, 4 * count))
+            if sys.byteorder != "little":
+                lengths.byteswap()
+            self.lengths = lengths
+            self._datalen = datalen
+            self._blob = None
+            self._offsets = None
+
+        @property
+        def blob(self) -> bytes:
+            """Every document's value, concatenated (decompressed on first use)."""
+            if self._blob is None:
+                self._blob = zlib.decompress(self._dbfile.get(self._basepos, self._datalen))
+            return self._blob
+
+        def __getitem__(self, docnum):
+            if docnum >= len(self.lengths):
+                return b""
+            if self._offsets is None:
+                offsets = array("Q", [0])
+                total = 0
+                for n in self.lengths:
+                    total += n
+                    offsets.append(total)
+                self._offsets = offsets
+            return self.blob[self._offsets[docnum]:self._offsets[docnum + 1]]
+
+
 class NormalizedTextColumn(FieldType):
-    """The normalised text of each unit, as a UTF-8 column.
+    """The normalised text of each unit, compressed per segment: the one copy of the text.
 
     Searching reads it whole per segment, as one byte string: a quoted phrase is
-    confirmed with ``bytes.find`` inside each candidate paragraph.  UTF-8 is
-    self-synchronising, so a byte match is a character match.
+    confirmed with ``bytes.count`` inside each candidate paragraph.  UTF-8 is
+    self-synchronising, so a byte match is a character match.  The displayed
+    text is this plus the unit's ``orig`` diff (analysis.apply_diff).
     """
 
     indexed = False
@@ -99,7 +177,7 @@ class NormalizedTextColumn(FieldType):
     def __init__(self):
         self.format = None
         self.analyzer = None
-        self.column_type = columns.VarBytesColumn()
+        self.column_type = CompressedTextColumn()
 
     def to_column_value(self, value):
         return normalize(value).encode("utf-8")
@@ -108,28 +186,29 @@ class NormalizedTextColumn(FieldType):
 def make_schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
-        report_id=ID(stored=True, sortable=True),
+        report_id=ID(stored=True),
         source=ID(stored=True),
         head=ID(),                                   # "1" on a report's first unit
         title=STORED,
-        province=ID(stored=True, sortable=True),
+        province=ID(stored=True),
         city=ID(stored=True),
-        district=ID(stored=True, sortable=True),
-        region=ID(stored=True, sortable=True),
-        level=ID(stored=True, sortable=True),
-        year=NUMERIC(int, bits=32, stored=True, sortable=True, signed=False),
+        district=ID(stored=True),
+        region=ID(stored=True),
+        level=ID(stored=True),
+        year=NUMERIC(int, bits=32, stored=True, signed=False),
         date=STORED,
-        type=ID(stored=True, sortable=True),
+        type=ID(stored=True),
         speaker=STORED,
-        section=ID(stored=True, sortable=True),
-        part=ID(stored=True, sortable=True),
-        kind=ID(stored=True, sortable=True),
-        para_no=NUMERIC(int, bits=32, stored=True, sortable=True, signed=False),
+        section=ID(stored=True),
+        part=ID(stored=True),
+        kind=ID(stored=True),
+        para_no=NUMERIC(int, bits=32, stored=True, signed=False),
         heading_path=STORED,                         # JSON list, shown as breadcrumb
         heading=WordField(),                         # its words, for ranking
-        text=WordField(stored=True),
+        text=WordField(),                            # indexed; its text is kept once, in norm
         grams=GramField(),                           # candidates for exact phrases
-        norm=NormalizedTextColumn(),                 # confirms exact phrases
+        norm=NormalizedTextColumn(),                 # the text, normalised; confirms phrases
+        orig=STORED,                                 # what normalising changed (text_diff)
         cells=STORED,
         report=STORED,                               # JSON of report-level extras, head unit only
     )

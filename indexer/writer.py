@@ -18,12 +18,12 @@ from whoosh import writing as whoosh_writing
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.query import Term
 
-from .analysis import _Jieba, to_simplified
+from .analysis import _Jieba, normalize, text_diff, to_simplified
 from .model import REPORT_ID, Report
 from .pool import TermGroupingPool
 from .reports import build_report, report_id_for
 from .sources import CATALOG_NAMES, SourceError, find_files, load_catalog, path_key, read_file
-from .store import IndexError_, IndexStore
+from .store import HEAD_ONLY_FIELDS, IndexError_, IndexStore
 
 
 @dataclass
@@ -90,11 +90,20 @@ def unit_documents(report: Report, indexed_at: str):
             "heading_path": json.dumps(p.heading_path, ensure_ascii=False),
             "heading": " ".join(p.heading_path), "text": p.text, "grams": p.text, "norm": p.text,
         })
+        diff = text_diff(p.text, normalize(p.text))
+        if diff:
+            doc["orig"] = diff
         if p.cells is not None:
             doc["cells"] = json.dumps(p.cells, ensure_ascii=False)
         if p.para_no == 0:
             doc["head"] = "1"
             doc["report"] = head_extra
+        else:
+            # report-level values are indexed on every unit (filters) but stored
+            # once, on the head unit: search reads them from there
+            for name in HEAD_ONLY_FIELDS:
+                if name in doc:
+                    doc["_stored_" + name] = None
         yield doc
 
 

@@ -19,7 +19,6 @@ import struct
 import zlib
 
 import numpy as np
-from whoosh.columns import VarBytesColumn
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
@@ -128,21 +127,21 @@ def field_lengths(reader, fieldname: str) -> np.ndarray:
 
 
 def column_text(reader, fieldname: str) -> tuple[bytes, np.ndarray]:
-    """A VarBytes column of every segment as one byte string, and document -> start offsets.
+    """A text column (indexer.store.CompressedTextColumn) of every segment as one
+    byte string, and document -> start offsets.
 
     ``starts`` has one more entry than there are documents: document d's value
     is ``blob[starts[d]:starts[d + 1]]``."""
+    column = reader.schema[fieldname].column_type
     parts, lengths = [], []
     for seg, _base in segments(reader):
         n = seg.doc_count_all()
-        col = seg._perdoc.column_reader(fieldname, VarBytesColumn()) if seg._perdoc.has_column(fieldname) \
-            else None
-        if col is None:
-            lengths.append(np.zeros(n, dtype=np.int64))
-            continue
-        lens = np.frombuffer(col._lengths, dtype=np.dtype(col._lengths.typecode)).astype(np.int64)
-        lens = np.concatenate([lens[:n], np.zeros(max(0, n - lens.size), dtype=np.int64)])
-        parts.append(col._dbfile.get(col._basepos, int(lens.sum())))
+        lens = np.zeros(n, dtype=np.int64)
+        if seg._perdoc.has_column(fieldname):
+            col = seg._perdoc.column_reader(fieldname, column)
+            got = np.frombuffer(col.lengths, dtype=np.uint32)[:n]
+            lens[:got.size] = got
+            parts.append(col.blob)
         lengths.append(lens)
     lens = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int64)
     starts = np.zeros(lens.size + 1, dtype=np.int64)

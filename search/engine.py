@@ -23,6 +23,7 @@ from indexer.store import IndexError_, IndexStore
 from .facets import FACETS, FacetTable
 from .highlight import highlight
 from .matching import Evaluator, IndexArrays
+from .units import UnitStore
 from .query import MAX_WILDCARD_EXPANSION, QuerySyntaxError, filter_query, parse_query
 from .results import FacetValue, Hit, ReportGroup, SearchRequest, SearchResult
 
@@ -48,6 +49,7 @@ class Snapshot:
         self.year_values = np.array([int(v or 0) for v in self.facets.columns["year"].values],
                                     dtype=np.int64)
         self.arrays = IndexArrays(reader, self.facets)
+        self.units = UnitStore(self.arrays)
         self.doc_count = reader.doc_count()
         # One reader, used by one thread at a time.  Whoosh's readers seek and
         # read shared file objects, so two threads in one reader corrupt each
@@ -160,7 +162,7 @@ def _search(snap, s, req, parsed, full):
     if offset >= total:
         return result, []
     page = ranked(snap, parsed, req, match, offset + req.limit)
-    page = [(s.stored_fields(d), score) for d, score in page[offset:offset + req.limit]]
+    page = [(snap.units.fields(s, d), score) for d, score in page[offset:offset + req.limit]]
     return result, [(page, result.hits)]
 
 
@@ -242,7 +244,7 @@ def _grouped(s, snap, parsed, req, result, match):
     offset = (req.page - 1) * req.limit
     groups, pages = [], []
     for rid in order[offset:offset + req.limit]:
-        page = [(s.stored_fields(d), score) for d, score in best[rid]]
+        page = [(snap.units.fields(s, d), score) for d, score in best[rid]]
         head = page[0][0]
         group = ReportGroup(rid, head.get("title", ""), head.get("region", ""), int(head.get("year") or 0),
                             head.get("type", ""), report_counts.get(rid, len(page)), [])

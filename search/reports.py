@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from whoosh.query import Term
-
 from indexer.model import REPORT_FIELDS, REPORT_ID
 
 from .highlight import highlight
@@ -49,9 +47,10 @@ def get_report(engine, report_id: str, q: str = "") -> ReportView | None:
             terms = parse_query(q).highlight
         except QuerySyntaxError:
             terms = []
-    with engine.snapshot().searching() as s:
-        docnums = list(s.docs_for_query(Term("report_id", report_id)))
-        stored = [s.stored_fields(d) for d in docnums]
+    snap = engine.snapshot()
+    with snap.searching() as s:
+        docnums, _w, _df = snap.arrays.postings("report_id", report_id)
+        stored = [snap.units.fields(s, int(d)) for d in docnums]
     if not stored:
         return None
     stored.sort(key=lambda f: int(f.get("para_no") or 0))

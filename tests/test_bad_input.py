@@ -119,8 +119,9 @@ def test_good_files_are_searchable(bad_run, phrase, expected):
 
 def test_giant_line_split_into_units(bad_run):
     _, ix = bad_run
-    with Engine(ix).snapshot().searching() as s:
-        units = [f for f in s.all_stored_fields() if f["source"].endswith("oneline.txt")]
+    snap = Engine(ix).snapshot()
+    with snap.searching() as s:
+        units = [f for f in snap.units.all(s) if f["source"].endswith("oneline.txt")]
     assert len(units) > 50 and max(len(u["text"]) for u in units) <= 3000
     assert sum(u["text"].count("营商环境") for u in units) == 12500
 

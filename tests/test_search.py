@@ -32,8 +32,9 @@ def ids(result) -> set[str]:
 
 @pytest.fixture(scope="module")
 def corpus_docs(corpus_engine) -> list[dict]:
-    with corpus_engine.snapshot().searching() as s:
-        return list(s.all_stored_fields())
+    snap = corpus_engine.snapshot()
+    with snap.searching() as s:
+        return snap.units.all(s)
 
 
 def brute_phrase(docs, phrase: str) -> set[str]:
@@ -100,7 +101,9 @@ def test_synonyms_expand_unquoted_words_only(corpus_engine, corpus_docs):
 # ---------------------------------------------------------------- exact phrases
 
 @pytest.mark.parametrize("phrase", ["稳进增效", "量发展", "经济圈建", "發展", "发展", "高质量发展",
-                                    "成渝地区双城经济圈", "X亿元", "1.2", "（%）", "營商"])
+                                    "成渝地区双城经济圈", "X亿元", "1.2", "（%）", "營商",
+                                    # one character, punctuation only, digits, ASCII, a clause end
+                                    "发", "，", "2024年", "gdp", "亿元。"])
 def test_phrase_is_exact_substring(corpus_engine, corpus_docs, phrase):
     got = ids(run(corpus_engine, f'"{phrase}"'))
     assert got == brute_phrase(corpus_docs, phrase)

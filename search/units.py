@@ -1,0 +1,52 @@
+"""A unit's stored fields made whole again, for hits and the report page.
+
+The index stores each unit lean (indexer/writer.py): report-level fields only
+on the report's head unit, and the text once, normalised, in the ``norm``
+column, with a diff back to the original characters.  This puts them back
+together: one dict per unit with every field a hit or a report page shows.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from indexer.analysis import apply_diff
+from indexer.store import HEAD_ONLY_FIELDS
+
+
+class UnitStore:
+    """Per index generation; call under the snapshot's lock (Whoosh's files seek)."""
+
+    def __init__(self, arrays):
+        self.arrays = arrays
+        self._heads: dict[str, dict] = {}
+        self._lock = threading.Lock()
+
+    def fields(self, searcher, docnum: int) -> dict:
+        f = dict(searcher.stored_fields(docnum))
+        head = self._head(searcher, f.get("report_id", ""))
+        for name in HEAD_ONLY_FIELDS:
+            if name not in f:
+                f[name] = head.get(name, "")
+        start, end = self.arrays.text_range(docnum)
+        norm = self.arrays.blob[start:end].decode("utf-8")
+        f["text"] = apply_diff(norm, f.pop("orig", ""))
+        return f
+
+    def all(self, searcher) -> list[dict]:
+        """Every live unit, in document order."""
+        return [self.fields(searcher, int(d)) for d in self.arrays.all_docs]
+
+    def _head(self, searcher, report_id: str) -> dict:
+        head = self._heads.get(report_id)
+        if head is None:
+            docs, _w, _df = self.arrays.postings("report_id", report_id)
+            heads, _w, _df = self.arrays.postings("head", "1")
+            both = np.intersect1d(docs, heads, assume_unique=True)
+            stored = searcher.stored_fields(int(both[0])) if both.size else {}
+            head = {name: stored.get(name, "") for name in HEAD_ONLY_FIELDS}
+            with self._lock:
+                self._heads[report_id] = head
+        return head
