@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from whoosh.query import Term
 
 from .analysis import _Jieba, normalize, text_diff, to_simplified
 from .model import REPORT_ID, Report
-from .pool import TermGroupingPool
+from .pool import TermGroupingPool, flush_segment
 from .reports import build_report, report_id_for
 from .sources import CATALOG_NAMES, SourceError, find_files, load_catalog, path_key, read_file
 from .store import HEAD_ONLY_FIELDS, IndexError_, IndexStore
@@ -329,7 +330,9 @@ class _ChildTask(SubWriterTask):
     def run(self):
         _die_with_parent(self._parent)
         # this process only (a forked child): its SegmentWriter takes our pool
+        # and writes it block by block
         whoosh_writing.PostingPool = TermGroupingPool
+        whoosh_writing.SegmentWriter._flush_segment = flush_segment
         super().run()
 
 
@@ -345,12 +348,15 @@ class _ParallelWriter(MpWriter):
 
 
 def _writer(ix, units: int):
-    _Jieba.get()            # loaded once here, so forked writer children inherit it
+    _Jieba.fast()           # loaded once here, so forked writer children inherit it
     procs = min(os.cpu_count() or 1, 4)
     if procs > 1 and units >= PARALLEL_MIN_UNITS:
-        return _ParallelWriter(ix, procs=procs, multisegment=True, limitmb=POOL_MB)
-    writer = ix.writer(limitmb=POOL_MB)
+        writer = _ParallelWriter(ix, procs=procs, multisegment=True, limitmb=POOL_MB)
+    else:
+        writer = ix.writer(limitmb=POOL_MB)
+    # the writer's own segment (and any merge it does at commit) goes the same way
     writer.pool = TermGroupingPool(limitmb=POOL_MB)
+    writer._flush_segment = types.MethodType(flush_segment, writer)
     return writer
 
 

@@ -1,0 +1,59 @@
+"""rjieba cuts exactly as jieba does, with our dictionary, on everything we index.
+
+The analyzer cuts with rjieba (jieba-rs) for speed; jieba's precise mode
+without HMM defines what the tokens must be.  If these ever differ, index and
+query would still agree with each other, but not with jieba's semantics that
+the project promises, so this is checked on every unit of the real corpora
+(both as indexed and as written).  The one difference known is a float tie on
+long runs of one repeated character (below).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.analysis import _Jieba, jieba_cut, normalize
+from indexer.reports import build_report
+from indexer.sources import find_files, load_catalog, read_file
+
+from .conftest import SEEDS
+
+EDGE_CASES = [
+    "", " ", "　", "\n", "。。。", "2024年GDP增长5.2%，c++ a-b a_b #1 &x 3.14.15",
+    "成渝地区双城经济圈建设", "新质生产力", "規上工業", "abc def", "ｅｍｏｊｉ😀表情",
+    "生僻字𠀀𪚥测试", "X亿元（%）", "——", "“稳进增效”", "1234567890abcdefghijklmnopqrstuvwxyz",
+    "的的的的", "一二三四五六七八九十百千万亿", "哈哈哈哈", "发展发展发展",
+]
+
+
+def test_known_difference_float_ties_in_repeated_characters():
+    """Where two cuts score the same up to float rounding (a character
+    repeated many times), jieba and jieba-rs may pick differently.  Index and
+    query both cut with rjieba, so they still agree; recorded here so a change
+    in either library shows up."""
+    norm = "高高高高高"
+    assert jieba_cut(norm) == ["高高", "高高", "高"]
+    assert list(_Jieba.get().cut(norm, HMM=False)) == ["高", "高高", "高高"]
+
+
+def _units(paths):
+    files, _ = find_files([str(p) for p in paths])
+    for f in files:
+        for _source, doc in read_file(f, load_catalog(f.path.parent)):
+            for p in build_report(doc, f.key).paragraphs:
+                yield p.text
+
+
+@pytest.mark.parametrize("text", EDGE_CASES)
+def test_rjieba_equals_jieba_on_edge_cases(text):
+    norm = normalize(text)
+    assert jieba_cut(norm) == list(_Jieba.get().cut(norm, HMM=False))
+
+
+def test_rjieba_equals_jieba_on_every_unit(provinces_dir):
+    tok = _Jieba.get()
+    units = list(_units([SEEDS, provinces_dir]))
+    assert len(units) > 3000
+    for text in units:
+        for variant in (normalize(text), text):   # what we index, and raw text too
+            assert jieba_cut(variant) == list(tok.cut(variant, HMM=False)), variant[:80]
