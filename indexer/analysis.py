@@ -43,6 +43,7 @@ import os
 import re
 import threading
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 from whoosh.analysis import Token, Tokenizer
@@ -105,8 +106,12 @@ def to_simplified(text: str) -> str:
     return text.translate(_T2S_ONLY)
 
 
+@lru_cache(maxsize=16)
 def normalize(text: str) -> str:
-    """Map text to its matching form, one character for one character."""
+    """Map text to its matching form, one character for one character.
+
+    Cached for the last few texts: indexing one unit normalises its text for
+    three fields and its diff."""
     return text.translate(_TABLE)
 
 

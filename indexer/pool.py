@@ -11,10 +11,8 @@ memory, and a spilled run is one marshal call per term.
 Drop-in for ``whoosh.writing.PostingPool`` (``add``, ``iter_postings``,
 ``fieldnames``, ``cleanup``); memory stays bounded by spilling runs to disk.
 
-``flush_segment`` then writes the pool's postings a block at a time through
-Whoosh's own block writer (W3PostingsWriter._write_block), instead of one
-``add_posting`` call per posting: the bytes on disk are the same, without the
-per-posting Python.
+``add_counts`` takes a whole field of one document at once (indexer/segment.py
+uses it for the word and gram fields), so those postings never become tuples.
 """
 
 from __future__ import annotations
@@ -24,10 +22,6 @@ import marshal
 import os
 import tempfile
 from array import array
-
-import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.util.numeric import byte_to_length
 
 # rough bytes held in memory per posting and per distinct term
 _POSTING_BYTES = 12
@@ -80,6 +74,9 @@ class _Postings:
             self.values = [values[i] for i in order]
 
     def dump(self) -> tuple:
+        """(docnums bytes, weights bytes, values list, or None when every value is empty)."""
+        if not self.size and isinstance(self.values, bytearray):
+            return self.docs.tobytes(), self.weights.tobytes(), None
         return self.docs.tobytes(), self.weights.tobytes(), self.value_list()
 
     @staticmethod
@@ -87,25 +84,34 @@ class _Postings:
         docs, weights = array("l"), array("f")
         docs.frombytes(dumped[0])
         weights.frombytes(dumped[1])
-        return zip(docs, weights, dumped[2])
+        values = dumped[2] if dumped[2] is not None else [b""] * len(docs)
+        return zip(docs, weights, values)
 
 
 class TermGroupingPool:
     def __init__(self, tempstore=None, segment=None, limitmb: float = 256, **_):
         self.limit = int(limitmb * 1024 * 1024)
         self.fieldnames: set[str] = set()
-        self._terms: dict[tuple[str, bytes], _Postings] = {}
+        # field -> term -> postings; terms are bytes (add) or str (add_counts):
+        # str order is UTF-8 byte order, so both sort as Whoosh wants
+        self._fields: dict[str, dict] = {}
         self._size = 0
         self._runs: list[str] = []
         self._in_order = True
 
+    def _terms_of(self, fieldname: str) -> dict:
+        terms = self._fields.get(fieldname)
+        if terms is None:
+            terms = self._fields[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        return terms
+
     def add(self, item) -> None:
         fieldname, tbytes, docnum, weight, vbytes = item
-        key = (fieldname, tbytes)
-        postings = self._terms.get(key)
+        terms = self._terms_of(fieldname)
+        postings = terms.get(tbytes)
         if postings is None:
-            postings = self._terms[key] = _Postings()
-            self.fieldnames.add(fieldname)
+            postings = terms[tbytes] = _Postings()
             self._size += _TERM_BYTES
         elif self._in_order and postings.docs[-1] > docnum:
             self._in_order = False               # a merge fed an older document: sort per term
@@ -114,13 +120,32 @@ class TermGroupingPool:
         if self._size > self.limit:
             self._spill()
 
+    def add_counts(self, fieldname: str, docnum: int, counts: dict) -> None:
+        """One document's terms of one field, as {term: count}: the count is the
+        weight, values are empty.  Documents must come in docnum order."""
+        terms = self._terms_of(fieldname)
+        new = 0
+        for term, n in counts.items():
+            postings = terms.get(term)
+            if postings is None:
+                postings = terms[term] = _Postings()
+                new += 1
+            postings.docs.append(docnum)
+            postings.weights.append(n)
+        self._size += new * _TERM_BYTES + len(counts) * _POSTING_BYTES
+        if self._size > self.limit:
+            self._spill()
+
     def _ordered(self):
-        """(key, dumped postings) in key order, from memory."""
-        for key in sorted(self._terms):
-            postings = self._terms[key]
-            if not self._in_order:
-                postings.sort()
-            yield key, postings.dump()
+        """((field, term bytes), dumped postings) in that order, from memory."""
+        for fieldname in sorted(self._fields):
+            terms = self._fields[fieldname]
+            for term in sorted(terms):
+                postings = terms[term]
+                if not self._in_order:
+                    postings.sort()
+                btext = term.encode("utf-8") if isinstance(term, str) else term
+                yield (fieldname, btext), postings.dump()
 
     def _write_run(self, groups) -> str:
         fd, path = tempfile.mkstemp(prefix="govsearch-pool-", suffix=".run")
@@ -146,7 +171,7 @@ class TermGroupingPool:
 
     def _spill(self) -> None:
         self._runs.append(self._write_run(self._ordered()))
-        self._terms = {}
+        self._fields = {}
         self._size = 0
         if len(self._runs) >= _MAX_RUNS:
             # one run from all so far; it stays first, so docnum order holds
@@ -157,7 +182,7 @@ class TermGroupingPool:
 
     def _groups(self):
         if self._runs:
-            if self._terms:
+            if self._fields:
                 self._spill()
             return self._merged()
         return self._ordered()
@@ -177,9 +202,10 @@ class TermGroupingPool:
                 if last_key is not None:
                     yield last_key[0], last_key[1], docs, weights, values
                 last_key, docs, weights, values = key, array("l"), array("f"), []
+            n = len(docs)
             docs.frombytes(dbytes)
             weights.frombytes(wbytes)
-            values.extend(vals)
+            values.extend(vals if vals is not None else [b""] * (len(docs) - n))
         if last_key is not None:
             yield last_key[0], last_key[1], docs, weights, values
 
@@ -190,82 +216,4 @@ class TermGroupingPool:
             except OSError:
                 pass
         self._runs = []
-        self._terms = {}
-
-
-# --------------------------------------------------------------------------- writing
-
-_BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
-_BYTE_TO_LENGTH[0] = 0                       # no length byte: Whoosh reads None, skipped
-
-
-def _track_position(structfile) -> None:
-    """Make a StructFile's tell() count bytes instead of asking the OS each time
-    (the postings writer asks twice per term; that was 8% of indexing)."""
-    pos = [structfile.tell()]
-    write = structfile.write
-
-    def counting_write(data, *args, **kwargs):
-        pos[0] += len(data)
-        return write(data, *args, **kwargs)
-
-    structfile.write = counting_write
-    structfile.tell = lambda: pos[0]
-
-
-def flush_segment(writer) -> None:
-    """SegmentWriter._flush_segment for a TermGroupingPool: write every term's
-    postings block by block through Whoosh's postings writer."""
-    writer.perdocwriter.close()
-    pdr = writer.per_document_reader() if writer.codec.length_stats else None
-    fw = writer.fieldwriter
-    _track_position(fw._postfile)
-    schema = writer.schema
-    current = None
-    lengths = None
-    for fieldname, btext, docs, weights, values in writer.pool.iter_terms():
-        if fieldname != current:
-            if current is not None:
-                fw.finish_field()
-            fieldobj = schema[fieldname]
-            fw.start_field(fieldname, fieldobj)
-            current = fieldname
-            lengths = None
-            if pdr is not None and fieldobj.scorable and pdr.has_column(_lenfield(fieldname)):
-                col = pdr.column_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-                raw = np.zeros(pdr.doc_count_all(), dtype=np.uint8)
-                n = min(col._count, raw.size)
-                raw[:n] = np.frombuffer(col._dbfile.get(col._basepos, n), dtype=np.uint8)
-                lengths = _BYTE_TO_LENGTH[raw]
-        fw.start_term(btext)
-        _add_postings(fw._postwriter, docs, weights, values, lengths)
-        fw.finish_term()
-    if current is not None:
-        fw.finish_field()
-    fw.close()
-    if pdr is not None:
-        pdr.close()
-
-
-def _add_postings(pw, docs, weights, values, lengths) -> None:
-    """What add_posting() per posting would leave: full blocks written, the last
-    block buffered for finish_postings(), block statistics set."""
-    n = len(docs)
-    limit = pw._blocklimit
-    doc_arr = np.frombuffer(docs, dtype=np.int64) if lengths is not None else None
-    for start in range(0, n, limit):
-        end = min(start + limit, n)
-        pw._ids = array("I", docs[start:end])
-        block_w = weights[start:end]
-        pw._weights = block_w
-        pw._values = [v for v in values[start:end] if v]
-        pw._maxweight = max(max(block_w), 0)
-        if lengths is not None:
-            ls = lengths[doc_arr[start:end]]
-            ls = ls[ls > 0]
-            pw._minlength = int(ls.min()) if ls.size else None
-            pw._maxlength = int(ls.max()) if ls.size else 0
-        else:
-            pw._minlength, pw._maxlength = None, 0
-        if end < n:
-            pw._write_block()
+        self._fields = {}

@@ -54,13 +54,23 @@ def default_index_dir() -> str:
     return os.environ.get("GOVSEARCH_INDEX") or "index"
 
 
-def _counted_postings(counts):
-    """Whoosh's (term bytes, frequency, weight, value) for counted terms: the count is the weight."""
-    for term, n in counts.items():
-        yield term.encode("utf-8"), n, float(n), b""
+class CountedField:
+    """A field whose terms are counted per document: the count is the posting weight.
+
+    ``counts(value)`` is the field's analysis as {term: count};
+    indexer/segment.py hands that to the posting pool in one call.  ``index``
+    gives the same terms in Whoosh's per-posting protocol, for any other
+    writer."""
+
+    def counts(self, value: str) -> dict:
+        raise NotImplementedError
+
+    def index(self, value, **kwargs):
+        for term, n in self.counts(value).items():
+            yield term.encode("utf-8"), n, float(n), b""
 
 
-class WordField(TEXT):
+class WordField(CountedField, TEXT):
     """jieba words with their frequencies (as posting weights), no positions.
 
     Indexing counts the analyzer's terms directly (``word_counts``) rather than
@@ -71,14 +81,14 @@ class WordField(TEXT):
     """
 
     def __init__(self, stored=False):
-        super().__init__(analyzer=word_analyzer(), phrase=False, stored=stored)
+        TEXT.__init__(self, analyzer=word_analyzer(), phrase=False, stored=stored)
         self.format = formats.Existence()
 
-    def index(self, value, **kwargs):
-        return _counted_postings(word_counts(normalize(value)))
+    def counts(self, value):
+        return word_counts(normalize(value))
 
 
-class GramField(FieldType):
+class GramField(CountedField, FieldType):
     """Character pairs with their frequencies (as weights): which paragraphs can hold a phrase.
 
     Not scorable: it records no field lengths, which spares the writer a length
@@ -86,11 +96,11 @@ class GramField(FieldType):
     """
 
     def __init__(self):
-        super().__init__(format=formats.Existence(), analyzer=gram_analyzer(), scorable=False,
-                         stored=False)
+        FieldType.__init__(self, format=formats.Existence(), analyzer=gram_analyzer(), scorable=False,
+                           stored=False)
 
-    def index(self, value, **kwargs):
-        return _counted_postings(gram_counts(normalize(value)))
+    def counts(self, value):
+        return gram_counts(normalize(value))
 
 
 class CompressedTextColumn(columns.Column):

@@ -21,7 +21,8 @@ from whoosh.query import Term
 
 from .analysis import _Jieba, normalize, text_diff, to_simplified
 from .model import REPORT_ID, Report
-from .pool import TermGroupingPool, flush_segment
+from .pool import TermGroupingPool
+from .segment import add_document, flush_segment
 from .reports import build_report, report_id_for
 from .sources import CATALOG_NAMES, SourceError, find_files, load_catalog, path_key, read_file
 from .store import HEAD_ONLY_FIELDS, IndexError_, IndexStore
@@ -332,6 +333,7 @@ class _ChildTask(SubWriterTask):
         # this process only (a forked child): its SegmentWriter takes our pool
         # and writes it block by block
         whoosh_writing.PostingPool = TermGroupingPool
+        whoosh_writing.SegmentWriter.add_document = add_document
         whoosh_writing.SegmentWriter._flush_segment = flush_segment
         super().run()
 
@@ -354,6 +356,7 @@ def _writer(ix, units: int):
         writer = _ParallelWriter(ix, procs=procs, multisegment=True, limitmb=POOL_MB)
     else:
         writer = ix.writer(limitmb=POOL_MB)
+        writer.add_document = types.MethodType(add_document, writer)
     # the writer's own segment (and any merge it does at commit) goes the same way
     writer.pool = TermGroupingPool(limitmb=POOL_MB)
     writer._flush_segment = types.MethodType(flush_segment, writer)

@@ -145,13 +145,14 @@ def test_every_unit_text_comes_back_exactly(seeds_engine):
 
 
 def test_block_writer_writes_what_whoosh_writes(tmp_path):
-    """The same documents through Whoosh's own pool and per-posting writer, and
-    through ours: every term's statistics and postings come out identical."""
+    """The same documents through Whoosh's own add_document, pool and per-posting
+    writer, and through ours: every term's statistics and postings, and every
+    field length, come out identical."""
     import types
 
     from whoosh import index as whoosh_index
 
-    from indexer.pool import flush_segment
+    from indexer.segment import add_document, flush_segment
     from indexer.reports import build_report
     from indexer.sources import find_files, load_catalog, read_file
     from indexer.store import make_schema
@@ -168,6 +169,7 @@ def test_block_writer_writes_what_whoosh_writes(tmp_path):
         if mode == "ours":
             w.pool = TermGroupingPool(limitmb=0.2)           # spilled runs too
             w._flush_segment = types.MethodType(flush_segment, w)
+            w.add_document = types.MethodType(add_document, w)
         for d in docs:
             w.add_document(**d)
         w.commit()
@@ -183,3 +185,7 @@ def test_block_writer_writes_what_whoosh_writes(tmp_path):
                 tb.min_id(), tb.max_id()), (field, btext)
         ma, mb = a.postings(field, btext), b.postings(field, btext)
         assert list(ma.items_as("weight")) == list(mb.items_as("weight")), (field, btext)
+    for field in ("text", "heading"):
+        assert a.field_length(field) == b.field_length(field)
+        assert [a.doc_field_length(d, field) for d in range(a.doc_count_all())] == \
+               [b.doc_field_length(d, field) for d in range(b.doc_count_all())]
