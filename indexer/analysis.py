@@ -244,28 +244,37 @@ def dictionary_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
+# a piece of the cut is a word when it has a letter, digit or Chinese character
+# (``[^\W_]`` is exactly str.isalnum, which every CJK ideograph satisfies)
+_WORDISH = re.compile(r"[^\W_]")
+
+
 def cut(norm_text: str) -> list[str]:
     """jieba's precise cut of normalised text, punctuation and spaces dropped."""
-    return [w for w in jieba_cut(norm_text) if any(is_word_char(c) for c in w)]
+    return [w for w in jieba_cut(norm_text) if _WORDISH.search(w)]
+
+
+@lru_cache(maxsize=200_000)
+def subwords(word: str) -> tuple[tuple[str, int], ...]:
+    """(dictionary word, offset) for every dictionary word strictly inside a word
+    of three or more characters, shorter ones first (jieba's search mode)."""
+    n = len(word)
+    if n <= 2:
+        return ()
+    freq = _Jieba.get().FREQ
+    return tuple((word[i:i + size], i) for size in range(2, n) for i in range(0, n - size + 1)
+                 if freq.get(word[i:i + size]))
 
 
 def cut_with_offsets(norm_text: str):
     """Yield (word, start, end, subwords) for each word of the precise cut."""
-    freq = _Jieba.get().FREQ
     pos = 0
     for w in jieba_cut(norm_text):
         start = pos
         pos += len(w)
-        if not any(is_word_char(c) for c in w):
+        if not _WORDISH.search(w):
             continue
-        subs = []
-        n = len(w)
-        if n > 2:
-            for size in range(2, n):
-                for i in range(0, n - size + 1):
-                    sub = w[i:i + size]
-                    if freq.get(sub):
-                        subs.append((sub, start + i, start + i + size))
+        subs = [(sub, start + i, start + i + len(sub)) for sub, i in subwords(w)]
         yield w, start, pos, subs
 
 
@@ -331,12 +340,12 @@ class GramTokenizer(_NormalizedTokenizer):
 
 
 def word_counts(norm: str) -> Counter:
-    """WordTokenizer's index terms of normalised text, counted."""
-    counts: Counter = Counter()
-    for word, _s, _e, subs in cut_with_offsets(norm):
-        counts[word] += 1
-        for sub, _ss, _se in subs:
-            counts[sub] += 1
+    """WordTokenizer's index terms of normalised text, counted (words and their sub-words)."""
+    counts = Counter(cut(norm))
+    for word, n in list(counts.items()):
+        if len(word) > 2:
+            for sub, _offset in subwords(word):
+                counts[sub] += n
     return counts
 
 

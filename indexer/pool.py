@@ -23,9 +23,11 @@ import os
 import tempfile
 from array import array
 
+import numpy as np
+
 # rough bytes held in memory per posting and per distinct term
-_POSTING_BYTES = 12
-_TERM_BYTES = 400
+_POSTING_BYTES = 16
+_TERM_BYTES = 200
 # spilled runs merged into one before more than this many are open at once
 _MAX_RUNS = 32
 
@@ -88,13 +90,71 @@ class _Postings:
         return zip(docs, weights, values)
 
 
+class _Counted:
+    """One counted field's postings as three parallel arrays, in arrival order.
+
+    A posting costs a dictionary lookup and three C-level appends (done a
+    document at a time with ``extend``); grouping by term waits for the flush,
+    where numpy sorts the arrays once."""
+
+    def __init__(self):
+        self.vocab: dict[str, int] = {}
+        self.tids = array("I")
+        self.docs = array("l")
+        self.weights = array("f")
+
+    def add(self, docnum: int, counts: dict) -> int:
+        """Adds one document; returns how many terms were new."""
+        vocab = self.vocab
+        before = len(vocab)
+        get = vocab.get
+        tids = [get(t) for t in counts]
+        if None in tids:
+            for i, t in enumerate(counts):
+                if tids[i] is None:
+                    tids[i] = vocab.setdefault(t, len(vocab))
+        self.tids.extend(tids)
+        self.docs.extend([docnum] * len(tids))
+        self.weights.extend(counts.values())
+        return len(vocab) - before
+
+    def grouped(self):
+        """(term, docnums, weights) in term order; docnums ascend within a term."""
+        if not self.vocab:
+            return
+        terms = list(self.vocab)                      # term id -> term
+        rank = np.empty(len(terms), dtype=np.int64)
+        rank[sorted(range(len(terms)), key=terms.__getitem__)] = np.arange(len(terms))
+        keys = rank[np.frombuffer(self.tids, dtype=np.uint32)]
+        order = np.argsort(keys, kind="stable")       # stable: arrival (docnum) order kept
+        keys = keys[order]
+        docs = np.frombuffer(self.docs, dtype=np.int64)[order]
+        weights = np.frombuffer(self.weights, dtype=np.float32)[order]
+        bounds = np.flatnonzero(np.diff(keys)) + 1
+        starts = [0] + bounds.tolist()
+        ends = bounds.tolist() + [keys.size]
+        by_rank = sorted(terms)
+        for r, (a, b) in enumerate(zip(starts, ends)):
+            yield by_rank[r], docs[a:b], weights[a:b]
+
+    def to_postings(self) -> dict:
+        """The same postings as a term -> _Postings dict (for a field that also
+        receives single postings, which only a merge can cause)."""
+        out = {}
+        for term, docs, weights in self.grouped():
+            p = out[term] = _Postings()
+            p.docs.extend(docs.tolist())
+            p.weights.extend(weights.tolist())
+        return out
+
+
 class TermGroupingPool:
     def __init__(self, tempstore=None, segment=None, limitmb: float = 256, **_):
         self.limit = int(limitmb * 1024 * 1024)
         self.fieldnames: set[str] = set()
-        # field -> term -> postings; terms are bytes (add) or str (add_counts):
-        # str order is UTF-8 byte order, so both sort as Whoosh wants
-        self._fields: dict[str, dict] = {}
+        # field -> term -> postings (add), or field -> _Counted (add_counts);
+        # counted terms are str, whose order is UTF-8 byte order, as Whoosh wants
+        self._fields: dict[str, dict | _Counted] = {}
         self._size = 0
         self._runs: list[str] = []
         self._in_order = True
@@ -104,6 +164,8 @@ class TermGroupingPool:
         if terms is None:
             terms = self._fields[fieldname] = {}
             self.fieldnames.add(fieldname)
+        elif isinstance(terms, _Counted):
+            terms = self._fields[fieldname] = terms.to_postings()
         return terms
 
     def add(self, item) -> None:
@@ -123,15 +185,15 @@ class TermGroupingPool:
     def add_counts(self, fieldname: str, docnum: int, counts: dict) -> None:
         """One document's terms of one field, as {term: count}: the count is the
         weight, values are empty.  Documents must come in docnum order."""
-        terms = self._terms_of(fieldname)
-        new = 0
-        for term, n in counts.items():
-            postings = terms.get(term)
-            if postings is None:
-                postings = terms[term] = _Postings()
-                new += 1
-            postings.docs.append(docnum)
-            postings.weights.append(n)
+        counted = self._fields.get(fieldname)
+        if counted is None:
+            counted = self._fields[fieldname] = _Counted()
+            self.fieldnames.add(fieldname)
+        elif not isinstance(counted, _Counted):       # the field already takes single postings
+            for term, n in counts.items():
+                self.add((fieldname, term.encode("utf-8"), docnum, float(n), b""))
+            return
+        new = counted.add(docnum, counts)
         self._size += new * _TERM_BYTES + len(counts) * _POSTING_BYTES
         if self._size > self.limit:
             self._spill()
@@ -140,6 +202,10 @@ class TermGroupingPool:
         """((field, term bytes), dumped postings) in that order, from memory."""
         for fieldname in sorted(self._fields):
             terms = self._fields[fieldname]
+            if isinstance(terms, _Counted):
+                for term, docs, weights in terms.grouped():
+                    yield (fieldname, term.encode("utf-8")), (docs.tobytes(), weights.tobytes(), None)
+                continue
             for term in sorted(terms):
                 postings = terms[term]
                 if not self._in_order:

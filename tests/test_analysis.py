@@ -57,3 +57,17 @@ def test_rjieba_equals_jieba_on_every_unit(provinces_dir):
     for text in units:
         for variant in (normalize(text), text):   # what we index, and raw text too
             assert jieba_cut(variant) == list(tok.cut(variant, HMM=False)), variant[:80]
+
+
+def test_word_counts_equal_the_analyzer_tokens(provinces_dir):
+    """The indexer's counted fast path gives exactly the terms of the analyzer
+    stored in the schema (index mode: words plus their dictionary sub-words)."""
+    from collections import Counter
+
+    from indexer.analysis import WordTokenizer, gram_counts, word_counts, GramTokenizer
+
+    words, grams = WordTokenizer(), GramTokenizer()
+    for text in list(_units([SEEDS, provinces_dir])) + EDGE_CASES:
+        norm = normalize(text)
+        assert word_counts(norm) == Counter(t.text for t in words(text, mode="index")), text[:80]
+        assert gram_counts(norm) == Counter(t.text for t in grams(text, mode="index")), text[:80]

@@ -110,16 +110,21 @@ def test_pool_spills_and_merges_in_term_then_doc_order():
 
     paragraphs = [p for f in sorted(SEEDS.glob("*.txt"))
                   for p in f.read_text(encoding="utf-8").split("\n") if p.strip()][:400]
-    items = []
+    items, docs = [], []
     for docnum, text in enumerate(paragraphs):
         norm = normalize(text)
-        for field, counts in (("grams", gram_counts(norm)), ("text", word_counts(norm))):
+        counted = {"grams": gram_counts(norm), "text": word_counts(norm)}
+        docs.append((docnum, counted))
+        for field, counts in counted.items():
             for term, n in counts.items():
                 items.append((field, term.encode(), docnum, float(n), b""))
-    for limitmb in (0.005, 256):               # 0.005: a run spilled every ~400 postings
+        items.append(("id", f"u{docnum}".encode(), docnum, 1.0, b""))
+    for limitmb in (0.005, 256):               # 0.005: a run spilled every ~300 postings
         pool = TermGroupingPool(limitmb=limitmb)
-        for item in items:
-            pool.add(item)
+        for docnum, counted in docs:            # counted fields in bulk, others one by one
+            for field, counts in counted.items():
+                pool.add_counts(field, docnum, counts)
+            pool.add(("id", f"u{docnum}".encode(), docnum, 1.0, b""))
         assert list(pool.iter_postings()) == sorted(items)
         pool.cleanup()
 
