@@ -231,7 +231,15 @@ def test_killed_writer_leaves_old_index_and_rerun_completes(workdir, provinces_d
     before = total(ix, "营商环境")
     proc = subprocess.Popen(GS + ["index", str(provinces_dir), "--index", ix, "--json"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(4.0)                                           # mid-run: reading and segmenting
+    # mid-run: kill as soon as the writer processes exist, before any commit
+    # (indexing is too fast now for a fixed sleep to land mid-run)
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if children.read_text().split():
+            break
+        time.sleep(0.01)
+    assert proc.poll() is None, "the index run ended before its writer processes were seen"
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
