@@ -12,11 +12,24 @@ def make_server(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threa
     from . import create_app
 
     app = create_app(index_dir)
+    warm_up(app)
     # many clients that leave connections open must not starve new ones: allow
     # more connections than waitress's 100, and drop idle ones after 30 s
     return create_server(app, host=host, port=port, threads=threads, ident="govsearch",
                          clear_untrusted_proxy_headers=True, connection_limit=1000,
                          channel_timeout=30)
+
+
+def warm_up(app) -> None:
+    """Load the segmenter's dictionary and open the index before the first
+    request, so no visitor waits for them (about a second on a large index)."""
+    from indexer.analysis import cut
+
+    cut("营商环境")
+    try:
+        app.extensions["govsearch_engine"].snapshot()
+    except Exception:  # noqa: BLE001 - a missing or stale index is reported per request
+        pass
 
 
 def server_url(server) -> str:
