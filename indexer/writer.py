@@ -233,42 +233,39 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
             kept_hash[doc.content_hash] = source
             pending.append((source, key, rid, doc, old, stat))
 
-        to_write: list[Report] = []
         indexed_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        for n, (source, key, rid, doc, old, stat) in enumerate(pending, 1):
-            if progress:
-                progress(n, len(pending), source)
-            try:
-                report = build_report(doc, key)
-            except Exception as e:  # a report our reader cannot parse: name it, go on
-                run.failed.append({"source": source, "error": f"cannot parse: {type(e).__name__}: {e}"})
-                failed_prefixes.append(key)
-                continue
-            if not report.paragraphs:
-                run.failed.append({"source": source, "error": "no text left after cleaning"})
-                failed_prefixes.append(key)
-                continue
-            report.report_id = rid
-            report.metadata_origin["_key"] = key
-            report.metadata_origin["_file_stat"] = stat
-            to_write.append(report)
-            if old:
-                run.updated += 1
-            else:
-                run.added += 1
-            run.changes.append({"action": "updated" if old else "added", "source": source})
 
-        # sources that were under an indexed root and are gone now
-        gone = [rid for rid, e in manifest.items()
-                if rid not in present and _under(e.get("key", ""), root_keys)
-                and not any(_same_or_row(e.get("key", ""), fp) for fp in failed_prefixes)]
-        new_by_hash = {r.content_hash: r for r in to_write}
-        for rid in gone:
-            twin = new_by_hash.get(manifest[rid].get("content_hash"))
-            if twin is not None and twin.report_id not in manifest:
-                run.moved.append({"from": manifest[rid]["source"], "to": twin.source})
-        run.removed = len(gone)
-        run.changes.extend({"action": "removed", "source": manifest[rid]["source"]} for rid in gone)
+        def built_reports():
+            """Each pending source as a Report, built as the writer asks for it, so
+            cleaning and segmenting here overlap with the writer processes."""
+            for n, (source, key, rid, doc, old, stat) in enumerate(pending, 1):
+                if progress:
+                    progress(n, len(pending), source)
+                try:
+                    report = build_report(doc, key)
+                except Exception as e:  # a report our reader cannot parse: name it, go on
+                    run.failed.append({"source": source, "error": f"cannot parse: {type(e).__name__}: {e}"})
+                    failed_prefixes.append(key)
+                    continue
+                if not report.paragraphs:
+                    run.failed.append({"source": source, "error": "no text left after cleaning"})
+                    failed_prefixes.append(key)
+                    continue
+                report.report_id = rid
+                report.metadata_origin["_key"] = key
+                report.metadata_origin["_file_stat"] = stat
+                if old:
+                    run.updated += 1
+                else:
+                    run.added += 1
+                run.changes.append({"action": "updated" if old else "added", "source": source})
+                yield report
+
+        def gone_reports() -> list[str]:
+            """Sources that were under an indexed root and are gone now."""
+            return [rid for rid, e in manifest.items()
+                    if rid not in present and _under(e.get("key", ""), root_keys)
+                    and not any(_same_or_row(e.get("key", ""), fp) for fp in failed_prefixes)]
 
         if fresh:
             data_dir = store.new_data_dir()
@@ -276,21 +273,37 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
             ix = whoosh_index.open_dir(str(data_dir))
         else:
             ix = store.open()
-        if fresh or to_write or gone:
-            units = sum(len(r.paragraphs) for r in to_write)
+        written: dict[str, tuple[str, str]] = {}           # content hash -> (report id, source)
+        gone: list[str] = []
+        if fresh or pending or gone_reports():
+            # about one unit per 150 characters: enough to choose the writer
+            units = sum(len(doc.text) for _s, _k, _r, doc, _o, _st in pending) // 150
             writer = _writer(ix, units)
             try:
-                for rid in gone:
-                    writer.delete_by_term("report_id", rid)
-                for report in to_write:
+                for report in built_reports():
                     if report.report_id in manifest:
                         writer.delete_by_term("report_id", report.report_id)
                     for doc in unit_documents(report, indexed_at):
                         writer.add_document(**doc)
-                writer.commit()
+                    written[report.content_hash] = (report.report_id, report.source)
+                # after building: a source that failed to parse keeps its indexed version
+                gone = gone_reports()
+                for rid in gone:
+                    writer.delete_by_term("report_id", rid)
+                if fresh or written or gone:
+                    writer.commit()
+                else:
+                    writer.cancel()
             except BaseException:
                 writer.cancel()
                 raise
+        for rid in gone:
+            twin = written.get(manifest[rid].get("content_hash"))
+            if twin is not None and twin[0] not in manifest:
+                run.moved.append({"from": manifest[rid]["source"], "to": twin[1]})
+        run.removed = len(gone)
+        run.changes.extend({"action": "removed", "source": manifest[rid]["source"]} for rid in gone)
+
         if fresh:
             store.publish(data_dir)
         ix = store.open()
@@ -352,10 +365,14 @@ class _ParallelWriter(MpWriter):
 def _writer(ix, units: int):
     _Jieba.fast()           # loaded once here, so forked writer children inherit it
     procs = min(os.cpu_count() or 1, 4)
+    # compound=False: a segment stays separate files.  Whoosh reads a compound
+    # segment by copying each of its parts into memory (BytesIO over the mmap),
+    # so a 1M-paragraph index cost its full size in RAM to open; plain files
+    # are read where needed instead.
     if procs > 1 and units >= PARALLEL_MIN_UNITS:
-        writer = _ParallelWriter(ix, procs=procs, multisegment=True, limitmb=POOL_MB)
+        writer = _ParallelWriter(ix, procs=procs, multisegment=True, limitmb=POOL_MB, compound=False)
     else:
-        writer = ix.writer(limitmb=POOL_MB)
+        writer = ix.writer(limitmb=POOL_MB, compound=False)
         writer.add_document = types.MethodType(add_document, writer)
     # the writer's own segment (and any merge it does at commit) goes the same way
     writer.pool = TermGroupingPool(limitmb=POOL_MB)

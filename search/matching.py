@@ -64,8 +64,7 @@ class IndexArrays:
         self._avgfl: dict[str, float] = {}
         self._postings: OrderedDict = OrderedDict()
         self._cached = 0
-        self.blob, self.starts = arrays.column_text(reader, "norm")
-        self._starts_list = None
+        self.texts = arrays.SegmentTexts(reader, "norm")
 
     # ---- field statistics, as Whoosh's BM25F sees them
 
@@ -110,44 +109,46 @@ class IndexArrays:
 
     # ---- normalised text
 
-    def text_range(self, doc: int) -> tuple[int, int]:
-        return int(self.starts[doc]), int(self.starts[doc + 1])
+    def text(self, doc: int) -> str:
+        """A unit's normalised text."""
+        return self.texts.text(doc).decode("utf-8")
 
     def docs_containing(self, needle: bytes, candidates: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """(docs, occurrence counts) whose normalised text contains needle.
 
-        With candidates, only those are looked at; without, the whole text is
-        scanned once, jumping to the next document after each hit."""
-        blob, starts = self.blob, self.starts
+        With candidates (ascending), only those are looked at; without, each
+        segment's text is scanned once, jumping to the next document after a hit."""
         found, counts = [], []
-        if candidates is not None:
-            count = blob.count
-            st = starts[candidates].tolist()
-            en = starts[candidates + 1].tolist()
-            for d, s, e in zip(candidates.tolist(), st, en):
-                c = count(needle, s, e)
-                if c:
-                    found.append(d)
-                    counts.append(c)
-        else:
-            if self._starts_list is None:
-                self._starts_list = starts.tolist()
-            sl = self._starts_list
-            find, count = blob.find, blob.count
-            pos = 0
-            while True:
-                pos = find(needle, pos)
-                if pos < 0:
-                    break
-                d = bisect.bisect_right(sl, pos) - 1
-                end = sl[d + 1]
-                if pos + len(needle) <= end:     # a match never spans two documents
-                    if self.live[d]:
-                        found.append(d)
-                        counts.append(count(needle, pos, end))
-                    pos = end
-                else:
-                    pos += 1
+        for base, text, starts in self.texts.parts:
+            end_doc = base + starts.size - 1
+            if candidates is not None:
+                lo, hi = np.searchsorted(candidates, [base, end_doc])
+                local = candidates[lo:hi] - base
+                if not local.size:
+                    continue
+                count = text.count
+                for d, s, e in zip(local.tolist(), starts[local].tolist(), starts[local + 1].tolist()):
+                    c = count(needle, s, e)
+                    if c:
+                        found.append(base + d)
+                        counts.append(c)
+            else:
+                sl = starts.tolist()
+                find, count, live = text.find, text.count, self.live
+                pos = 0
+                while True:
+                    pos = find(needle, pos)
+                    if pos < 0:
+                        break
+                    d = bisect.bisect_right(sl, pos) - 1
+                    end = sl[d + 1]
+                    if pos + len(needle) <= end:     # a match never spans two documents
+                        if live[base + d]:
+                            found.append(base + d)
+                            counts.append(count(needle, pos, end))
+                        pos = end
+                    else:
+                        pos += 1
         return np.array(found, dtype=np.int64), np.array(counts, dtype=np.float64)
 
 

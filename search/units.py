@@ -30,9 +30,7 @@ class UnitStore:
         for name in HEAD_ONLY_FIELDS:
             if name not in f:
                 f[name] = head.get(name, "")
-        start, end = self.arrays.text_range(docnum)
-        norm = self.arrays.blob[start:end].decode("utf-8")
-        f["text"] = apply_diff(norm, f.pop("orig", ""))
+        f["text"] = apply_diff(self.arrays.text(docnum), f.pop("orig", ""))
         return f
 
     def all(self, searcher) -> list[dict]:
