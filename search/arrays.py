@@ -61,11 +61,15 @@ def _decode_block(data: bytes, compressed: bool, count: int):
 
 
 def _segment_postings(seg, fieldname: str, btext: bytes):
-    terms = seg._terms
     try:
-        info = terms.term_info(fieldname, btext)
+        info = seg._terms.term_info(fieldname, btext)
     except TermNotFound:
         return None
+    return _postings_of(seg._terms, info, fieldname, btext)
+
+
+def _postings_of(terms, info, fieldname: str, btext: bytes):
+    """(ids, weights) of one segment's term, from its term info."""
     if info.is_inlined():
         ids, weights, _ = info.inlined_postings()
         return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
@@ -133,12 +137,19 @@ class SegmentTexts:
     ``parts`` holds (first document number, text bytes, starts) per segment;
     document d of a segment is ``text[starts[d - base]:starts[d - base + 1]]``.
     Segments stay separate (no joined copy), and are decompressed in parallel
-    threads (zlib releases the GIL)."""
+    threads (zlib releases the GIL).  A segment never changes once written, so
+    ``cache`` (segment id -> (text, starts)) carries its text over to the next
+    index generation: a commit costs the new segments only."""
 
-    def __init__(self, reader, fieldname: str):
+    def __init__(self, reader, fieldname: str, cache: dict | None = None):
         column = reader.schema[fieldname].column_type
+        cache = {} if cache is None else cache
         jobs = []
         for seg, base in segments(reader):
+            key = (seg.segment().segment_id(), fieldname)
+            if key in cache:
+                jobs.append((base, None, cache[key]))
+                continue
             n = seg.doc_count_all()
             lens = np.zeros(n, dtype=np.int64)
             col = None
@@ -150,10 +161,19 @@ class SegmentTexts:
             np.cumsum(lens, out=starts[1:])
             raw = col._dbfile.get(col._basepos, col._datalen) if col is not None else b""
             jobs.append((base, raw, starts))
+
+        def load(job):
+            base, raw, starts = job
+            if raw is None:                      # cached: starts is (text, starts)
+                return starts
+            return zlib.decompress(raw, bufsize=max(1, int(starts[-1]))) if raw else b"", starts
+
         with ThreadPoolExecutor(max_workers=max(1, min(4, len(jobs)))) as pool:
-            texts = list(pool.map(lambda job: zlib.decompress(job[1], bufsize=max(1, int(job[2][-1])))
-                                  if job[1] else b"", jobs))
-        self.parts = [(base, text, starts) for (base, _raw, starts), text in zip(jobs, texts)]
+            loaded = list(pool.map(load, jobs))
+        self.parts = [(base, text, starts) for (base, _raw, _s), (text, starts) in zip(jobs, loaded)]
+        cache.clear()
+        for (seg, _base), (_b, text, starts) in zip(segments(reader), self.parts):
+            cache[(seg.segment().segment_id(), fieldname)] = (text, starts)
         self.bases = np.array([base for base, _t, _s in self.parts], dtype=np.int64)
         self.size = sum(len(t) for _b, t, _s in self.parts)
 
@@ -169,12 +189,19 @@ def term_ordinals(reader, fieldname: str, missing) -> tuple[list, np.ndarray]:
     """A label field as (values, document -> ordinal); ordinal 0 is `missing` (no value).
 
     Read from the field's postings (one list per distinct value), not from
-    its column one document at a time."""
+    its column one document at a time; segment by segment, so each term is
+    looked up once where it is."""
     ords = np.zeros(reader.doc_count_all(), dtype=np.int32)
     values: list = [missing]
+    index: dict[bytes, int] = {}
     field = reader.schema[fieldname]
-    for btext in list(field.sortable_terms(reader, fieldname)):
-        docs, _ = postings(reader, fieldname, btext)
-        ords[docs] = len(values)
-        values.append(field.from_bytes(btext))
+    for seg, base in segments(reader):
+        terms = seg._terms
+        for btext in list(field.sortable_terms(seg, fieldname)):
+            o = index.get(btext)
+            if o is None:
+                o = index[btext] = len(values)
+                values.append(field.from_bytes(btext))
+            ids, _w = _postings_of(terms, terms.term_info(fieldname, btext), fieldname, btext)
+            ords[ids + base] = o
     return values, ords

@@ -33,13 +33,18 @@ class FacetColumn:
 
 
 class FacetTable:
-    """Per-generation facet columns for one Whoosh reader."""
+    """Per-generation facet columns for one Whoosh reader.
+
+    The facet fields load when the table is made (every search counts them);
+    ``report_id``, which only grouping by report needs and which has a value
+    per report, loads on first use.  Callers hold the snapshot's lock."""
 
     def __init__(self, reader):
         self.doc_count_all = reader.doc_count_all()
-        self.columns: dict[str, FacetColumn] = {}
-        for field in FACETS + ("report_id",):
-            self.columns[field] = self._load(reader, field)
+        self._reader = reader
+        self.columns = _LazyColumns(self)
+        for field in FACETS:
+            self.columns[field]
 
     def _load(self, reader, field: str) -> FacetColumn:
         missing = 0 if field in _YEAR_FIELDS else ""
@@ -61,3 +66,15 @@ class FacetTable:
         else:
             pairs.sort(key=lambda p: (-p[1], str(p[0])))
         return pairs
+
+
+class _LazyColumns(dict):
+    """field -> FacetColumn, each loaded the first time it is asked for."""
+
+    def __init__(self, table: FacetTable):
+        super().__init__()
+        self._table = table
+
+    def __missing__(self, field: str) -> FacetColumn:
+        col = self[field] = self._table._load(self._table._reader, field)
+        return col

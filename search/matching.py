@@ -23,6 +23,7 @@ from whoosh import query as Q
 from indexer.analysis import phrase_grams
 
 from . import arrays
+from .facets import FACETS
 from .query import Phrase
 
 B, K1 = 0.6, 1.2                       # BM25F parameters (Whoosh's BM25F(B=0.6, K1=1.2))
@@ -54,7 +55,7 @@ class IndexArrays:
     Not thread-safe (Whoosh's files seek): callers hold the snapshot's lock.
     """
 
-    def __init__(self, reader, facets):
+    def __init__(self, reader, facets, text_cache: dict | None = None):
         self.reader = reader
         self.facets = facets
         self.doc_count_all = reader.doc_count_all()
@@ -64,7 +65,7 @@ class IndexArrays:
         self._avgfl: dict[str, float] = {}
         self._postings: OrderedDict = OrderedDict()
         self._cached = 0
-        self.texts = arrays.SegmentTexts(reader, "norm")
+        self.texts = arrays.SegmentTexts(reader, "norm", text_cache)
 
     # ---- field statistics, as Whoosh's BM25F sees them
 
@@ -249,7 +250,7 @@ class Evaluator:
 
     def _term(self, q: Q.Term, within) -> Match:
         field = q.fieldname
-        if field in self.ia.facets.columns:
+        if field in FACETS:                       # its ordinals are loaded: one array compare
             return _restrict(self._label(field, [q.text]), within)
         docs, weights, df = self.ia.postings(field, q.text)
         m = _restrict(Match(docs, weights.astype(np.float64)), within)

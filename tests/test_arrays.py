@@ -193,3 +193,33 @@ def test_block_writer_writes_what_whoosh_writes(tmp_path):
         assert a.field_length(field) == b.field_length(field)
         assert [a.doc_field_length(d, field) for d in range(a.doc_count_all())] == \
                [b.doc_field_length(d, field) for d in range(b.doc_count_all())]
+
+
+def test_next_generation_reuses_unchanged_segment_texts(tmp_path):
+    """After a commit, the segments that were already there keep their
+    decompressed text; only the new segment is read."""
+    src = tmp_path / "src"
+    src.mkdir()
+    first, second = sorted(SEEDS.glob("*.txt"))[:2]
+    shutil.copy(first, src / first.name)
+    ix = str(tmp_path / "ix")
+    index_paths(ix, [str(src)])
+    engine = Engine(ix)
+    old = engine.snapshot()
+    old_texts = {id(text) for _b, text, _s in old.arrays.texts.parts}
+    shutil.copy(second, src / second.name)
+    index_paths(ix, [str(src)])
+    new = engine.snapshot()
+    assert new is not old
+    new_texts = [text for _b, text, _s in new.arrays.texts.parts]
+    assert len(new_texts) == 2 and id(new_texts[0]) in old_texts and id(new_texts[1]) not in old_texts
+    with new.searching() as s:
+        units = new.units.all(s)
+    assert {u["source"] for u in units} == {str(src / first.name), str(src / second.name)}
+    for u in units:
+        assert new.arrays.text(_docnum(new, u["id"])) == normalize(u["text"])
+
+
+def _docnum(snap, unit_id: str) -> int:
+    docs, _w, _df = snap.arrays.postings("id", unit_id)
+    return int(docs[0])
