@@ -57,6 +57,33 @@ def timed_queries(fn, cold: list | None = None) -> list[float]:
     return times
 
 
+FACET_QUERIES = ["发展", "经济", "营商环境"]
+
+
+def facet_ratio(engine, naive) -> dict:
+    """Facet counting alone, on the same broad queries: govsearch's bincount over
+    every match (region, year) against what Whoosh's groupedby adds to a search."""
+    from search.matching import Evaluator
+    from search.query import parse_query
+
+    snap = engine.snapshot()
+    ours, theirs = [], []
+    for q in FACET_QUERIES:
+        with snap.searching():
+            docs = Evaluator(snap.arrays).run(parse_query(q).query).docs
+        runs = []
+        for _ in range(REPEAT):
+            t0 = time.perf_counter()
+            snap.facets.count("region", docs)
+            snap.facets.count("year", docs)
+            runs.append((time.perf_counter() - t0) * 1000)
+        ours.append(statistics.median(runs))
+        theirs.append(statistics.median(naive.facet_ms(q) for _ in range(REPEAT)))
+    return {"queries": FACET_QUERIES, "govsearch_ms": [round(x, 3) for x in ours],
+            "groupedby_ms": [round(x, 1) for x in theirs],
+            "ratio_median": round(statistics.median(t / o for t, o in zip(theirs, ours) if o), 1)}
+
+
 def summary(times: list[float]) -> dict:
     return {"query_p50_ms": round(percentile(times, 50), 2), "query_p95_ms": round(percentile(times, 95), 2),
             "query_max_ms": round(max(times), 2)}
@@ -168,16 +195,19 @@ def main(argv=None):
         texts, meta = corpus.texts[:n], corpus.meta[:n]
         chars = sum(len(t) for t in texts)
         result["baselines"] = {}
+        instances = {}
         for cls, path in ((Fts5, work / "fts5.sqlite"), (Naive, work / "naive")):
             if cls is Naive and args.no_naive:
                 continue
             print(f"bench: baseline {cls.name} on {n} paragraphs …", flush=True)
-            b = cls(path)
+            b = instances[cls.name] = cls(path)
             secs = b.ingest(texts, meta)
             base_times = timed_queries(lambda q, b=b, cls=cls: b.query(q[1] if cls is Naive else q[0], q[2]))
             result["baselines"][cls.name] = {"paragraphs": n, "ingest_chars_per_s": round(chars / secs),
                                              "index_bytes": dir_bytes(path) if path.is_dir() else path.stat().st_size,
                                              **summary(base_times)}
+        if "naive" in instances:
+            result["facets_vs_groupedby"] = facet_ratio(engine, instances["naive"])
         print_table(result)
         out_dir = Path(args.out)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -221,6 +251,10 @@ def print_table(r: dict):
           f"{r['index_reports_before_add']} reports)")
     print(f"{'index RSS':16} {r['index_rss_bytes'] / 2**20:>12.0f}MB")
     print(f"{'serve RSS':16} {r['serve_rss_bytes'] / 2**20:>12.0f}MB")
+    fr = r.get("facets_vs_groupedby")
+    if fr:
+        print(f"{'facets alone':16} region+year over every match: govsearch {fr['govsearch_ms']} ms, "
+              f"groupedby {fr['groupedby_ms']} ms ({fr['ratio_median']}× median)")
     w = r["web"]
     print(f"{'web 8 clients':16} p50 {w['p50_ms']} ms, p95 {w['p95_ms']} ms, max {w['max_ms']} ms, "
           f"{w['requests']} requests, {w['errors']} errors, status {w['status']}")

@@ -55,6 +55,19 @@ class Naive:
         self.qp = QueryParser("text", schema)
         return time.perf_counter() - t0
 
+    def facet_ms(self, q: str) -> float:
+        """What groupedby facets (region, year) add to a search: with minus without."""
+        s = self.searcher
+        parsed = self.qp.parse(q)
+        t0 = time.perf_counter()
+        s.search(parsed, limit=10)
+        t1 = time.perf_counter()
+        r = s.search(parsed, limit=10, groupedby=["region", "year"])
+        r.groups("region")
+        r.groups("year")
+        t2 = time.perf_counter()
+        return max(0.0, (t2 - t1) - (t1 - t0)) * 1000
+
     def query(self, q: str, page: int = 1):
         s = self.searcher
         parsed = self.qp.parse(q)
