@@ -1,8 +1,10 @@
 """search(): one function from a SearchRequest to a SearchResult.
 
-The Engine keeps the open index, its facet table and its searcher for the
-current index generation, and reopens them when a new commit lands, so a
-long-running server follows reindexing without a restart.
+The Engine keeps the open index for the current index generation (a
+Snapshot: its reader, facet table and arrays, search/matching.py) and reopens
+it when a new commit lands, so a long-running server follows reindexing
+without a restart.  Matching and scoring happen in numpy (search/matching.py);
+this module turns a match into a ranked page, facets and groups.
 """
 
 from __future__ import annotations
