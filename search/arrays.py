@@ -16,7 +16,9 @@ from __future__ import annotations
 import io
 import pickle
 import struct
+import threading
 import zlib
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -99,16 +101,59 @@ def _postings_of(terms, info, fieldname: str, btext: bytes):
     return np.concatenate(ids_parts), np.concatenate(weight_parts)
 
 
-def postings(reader, fieldname: str, btext: bytes, live: np.ndarray | None = None):
+class PostingsCache:
+    """(segment id, field, term) -> that segment's postings, kept across generations.
+
+    A segment never changes once written (deletions live in the reader's
+    live mask), so a term decoded once stays valid until its segment is
+    merged away: after a commit only the new segment's postings are read.
+    Bounded by the number of postings held (about 12 bytes each)."""
+
+    def __init__(self, limit: int = 20_000_000):
+        self.limit = limit
+        self._items: OrderedDict = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()          # snapshots of two generations may share it
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            if key in self._items:
+                return
+            for array_ in value:
+                array_.flags.writeable = False     # shared by every later generation
+            self._items[key] = value
+            self._size += int(value[0].size) + 1
+            while self._size > self.limit and len(self._items) > 1:
+                _, old = self._items.popitem(last=False)
+                self._size -= int(old[0].size) + 1
+
+
+_NO_POSTINGS = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+
+
+def postings(reader, fieldname: str, btext: bytes, live: np.ndarray | None = None,
+             cache: PostingsCache | None = None):
     """(document numbers ascending, weights) of one term over every segment."""
     doc_parts, weight_parts = [], []
     for seg, base in segments(reader):
-        got = _segment_postings(seg, fieldname, btext)
-        if got is not None:
-            doc_parts.append(got[0] + base)
+        key = (seg.segment().segment_id(), fieldname, btext)
+        got = cache.get(key) if cache is not None else None
+        if got is None:
+            got = _segment_postings(seg, fieldname, btext) or _NO_POSTINGS
+            if cache is not None:
+                cache.put(key, got)
+        if got[0].size:
+            doc_parts.append(got[0] + base if base else got[0])
             weight_parts.append(got[1])
     if not doc_parts:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        return _NO_POSTINGS
     docs = np.concatenate(doc_parts) if len(doc_parts) > 1 else doc_parts[0]
     weights = np.concatenate(weight_parts) if len(weight_parts) > 1 else weight_parts[0]
     if live is not None and not live.all():

@@ -22,6 +22,7 @@ from whoosh.searching import Searcher
 
 from indexer.store import IndexError_, IndexStore
 
+from .arrays import PostingsCache
 from .facets import FACETS, FacetTable
 from .highlight import highlight
 from .matching import Evaluator, IndexArrays
@@ -41,7 +42,7 @@ class Snapshot:
     commits land meanwhile.
     """
 
-    def __init__(self, store: IndexStore, text_cache: dict | None = None):
+    def __init__(self, store: IndexStore, text_cache: dict | None = None, postings_cache=None):
         self.data_dir = store.current_dir()          # read CURRENT once: a swap may follow
         self.ix = store.open(data_dir=self.data_dir)
         self.toc = TOC.read(self.ix.storage, self.ix.indexname, schema=self.ix.schema)
@@ -50,7 +51,7 @@ class Snapshot:
         self.facets = FacetTable(reader)
         self.year_values = np.array([int(v or 0) for v in self.facets.columns["year"].values],
                                     dtype=np.int64)
-        self.arrays = IndexArrays(reader, self.facets, text_cache)
+        self.arrays = IndexArrays(reader, self.facets, text_cache, postings_cache)
         self.units = UnitStore(self.arrays)
         self.doc_count = reader.doc_count()
         # One reader, used by one thread at a time.  Whoosh's readers seek and
@@ -79,8 +80,10 @@ class Engine:
         self.store = IndexStore(index_dir)
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
-        # segment texts carried from one generation to the next (segments never change)
+        # segment texts and postings carried from one generation to the next
+        # (segments never change once written)
         self._text_cache: dict = {}
+        self._postings_cache = PostingsCache(limit=10_000_000)
 
     def snapshot(self) -> Snapshot:
         """The current generation's snapshot; reopened when the index has changed."""
@@ -92,7 +95,7 @@ class Engine:
                 if snap is None or snap.generation != self.store.generation():
                     for attempt in range(5):
                         try:
-                            snap = Snapshot(self.store, self._text_cache)
+                            snap = Snapshot(self.store, self._text_cache, self._postings_cache)
                             break
                         except (OSError, IndexError_, EmptyIndexError):
                             # a writer swapped or removed files as we opened them

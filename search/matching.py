@@ -28,8 +28,8 @@ from .query import Phrase
 
 B, K1 = 0.6, 1.2                       # BM25F parameters (Whoosh's BM25F(B=0.6, K1=1.2))
 SCORED_FIELDS = ("text", "heading")
-# postings kept per index generation, in documents (about 12 bytes each)
-CACHE_POSTINGS = 20_000_000
+# assembled postings kept per generation, in documents (about 12 bytes each)
+ASSEMBLED_POSTINGS = 10_000_000
 
 
 @dataclass
@@ -55,7 +55,8 @@ class IndexArrays:
     Not thread-safe (Whoosh's files seek): callers hold the snapshot's lock.
     """
 
-    def __init__(self, reader, facets, text_cache: dict | None = None):
+    def __init__(self, reader, facets, text_cache: dict | None = None,
+                 postings_cache: arrays.PostingsCache | None = None):
         self.reader = reader
         self.facets = facets
         self.doc_count_all = reader.doc_count_all()
@@ -63,8 +64,9 @@ class IndexArrays:
         self.all_docs = np.flatnonzero(self.live).astype(np.int64)
         self._lengths: dict[str, np.ndarray] = {}
         self._avgfl: dict[str, float] = {}
-        self._postings: OrderedDict = OrderedDict()
-        self._cached = 0
+        self._postings = postings_cache if postings_cache is not None else arrays.PostingsCache()
+        self._assembled: OrderedDict = OrderedDict()
+        self._assembled_size = 0
         self.texts = arrays.SegmentTexts(reader, "norm", text_cache)
 
     # ---- field statistics, as Whoosh's BM25F sees them
@@ -82,27 +84,32 @@ class IndexArrays:
     def idf(self, df: int) -> float:
         return float(np.log(max(self.doc_count_all, 1) / (df + 1)) + 1)
 
-    # ---- postings, cached per generation
+    # ---- postings: whole-index arrays per generation, decoded once per segment
 
     def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray, int]:
-        """(live docs, weights, document frequency as Whoosh counts it) of one term."""
+        """(live docs, weights, document frequency as Whoosh counts it) of one term.
+
+        Two caches: this generation's assembled arrays (live documents only,
+        what repeated queries reuse), and arrays.PostingsCache, per segment and
+        shared across generations, so after a commit the old segments' terms
+        are joined again rather than decoded again."""
         key = (field, text)
-        hit = self._postings.get(key)
+        hit = self._assembled.get(key)
         if hit is not None:
-            self._postings.move_to_end(key)
+            self._assembled.move_to_end(key)
             return hit
         btext = self.reader.schema[field].to_bytes(text)
-        docs, weights = arrays.postings(self.reader, field, btext)
+        docs, weights = arrays.postings(self.reader, field, btext, cache=self._postings)
         df = int(docs.size)                      # Whoosh's idf counts deleted documents too
         if docs.size and not self.live.all():
             keep = self.live[docs]
             docs, weights = docs[keep], weights[keep]
         hit = (docs, weights, df)
-        self._postings[key] = hit
-        self._cached += int(docs.size) + 1
-        while self._cached > CACHE_POSTINGS and len(self._postings) > 1:
-            _, old = self._postings.popitem(last=False)
-            self._cached -= int(old[0].size) + 1
+        self._assembled[key] = hit
+        self._assembled_size += int(docs.size) + 1
+        while self._assembled_size > ASSEMBLED_POSTINGS and len(self._assembled) > 1:
+            _, old = self._assembled.popitem(last=False)
+            self._assembled_size -= int(old[0].size) + 1
         return hit
 
     def doc_frequency(self, field: str, text: str) -> int:

@@ -197,7 +197,7 @@ def test_block_writer_writes_what_whoosh_writes(tmp_path):
 
 def test_next_generation_reuses_unchanged_segment_texts(tmp_path):
     """After a commit, the segments that were already there keep their
-    decompressed text; only the new segment is read."""
+    decompressed text and decoded postings; only the new segment is read."""
     src = tmp_path / "src"
     src.mkdir()
     first, second = sorted(SEEDS.glob("*.txt"))[:2]
@@ -207,12 +207,21 @@ def test_next_generation_reuses_unchanged_segment_texts(tmp_path):
     engine = Engine(ix)
     old = engine.snapshot()
     old_texts = {id(text) for _b, text, _s in old.arrays.texts.parts}
+    with old.searching():
+        before = old.arrays.postings("text", "发展")[0]
+    cached = engine._postings_cache._items
+    (old_key, old_entry), = [(k, v) for k, v in cached.items() if k[1:] == ("text", "发展".encode())]
     shutil.copy(second, src / second.name)
     index_paths(ix, [str(src)])
     new = engine.snapshot()
     assert new is not old
     new_texts = [text for _b, text, _s in new.arrays.texts.parts]
     assert len(new_texts) == 2 and id(new_texts[0]) in old_texts and id(new_texts[1]) not in old_texts
+    with new.searching():
+        after = new.arrays.postings("text", "发展")[0]
+    assert after[:before.size].tolist() == before.tolist() and after.size > before.size
+    entries = [k for k in cached if k[1:] == ("text", "发展".encode())]
+    assert len(entries) == 2 and cached[old_key] is old_entry      # the old segment's, not decoded again
     with new.searching() as s:
         units = new.units.all(s)
     assert {u["source"] for u in units} == {str(src / first.name), str(src / second.name)}
