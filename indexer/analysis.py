@@ -169,9 +169,6 @@ def is_cjk(ch: str) -> bool:
         or 0xF900 <= cp <= 0xFAFF
 
 
-def is_word_char(ch: str) -> bool:
-    return ch.isalnum() or is_cjk(ch)
-
 
 # --------------------------------------------------------------------------
 # jieba
