@@ -138,9 +138,9 @@ class PostingsCache:
 _NO_POSTINGS = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
 
 
-def postings(reader, fieldname: str, btext: bytes, live: np.ndarray | None = None,
-             cache: PostingsCache | None = None):
-    """(document numbers ascending, weights) of one term over every segment."""
+def postings(reader, fieldname: str, btext: bytes, cache: PostingsCache | None = None):
+    """(document numbers ascending, weights) of one term over every segment,
+    deleted documents included (the caller masks them: Whoosh's idf counts them)."""
     doc_parts, weight_parts = [], []
     for seg, base in segments(reader):
         key = (seg.segment().segment_id(), fieldname, btext)
@@ -156,9 +156,6 @@ def postings(reader, fieldname: str, btext: bytes, live: np.ndarray | None = Non
         return _NO_POSTINGS
     docs = np.concatenate(doc_parts) if len(doc_parts) > 1 else doc_parts[0]
     weights = np.concatenate(weight_parts) if len(weight_parts) > 1 else weight_parts[0]
-    if live is not None and not live.all():
-        keep = live[docs]
-        docs, weights = docs[keep], weights[keep]
     return docs, weights
 
 

@@ -61,6 +61,7 @@ class IndexArrays:
         self.facets = facets
         self.doc_count_all = reader.doc_count_all()
         self.live = arrays.live_docs(reader)
+        self._deletions = not self.live.all()
         self.all_docs = np.flatnonzero(self.live).astype(np.int64)
         self._lengths: dict[str, np.ndarray] = {}
         self._avgfl: dict[str, float] = {}
@@ -101,7 +102,7 @@ class IndexArrays:
         btext = self.reader.schema[field].to_bytes(text)
         docs, weights = arrays.postings(self.reader, field, btext, cache=self._postings)
         df = int(docs.size)                      # Whoosh's idf counts deleted documents too
-        if docs.size and not self.live.all():
+        if docs.size and self._deletions:
             keep = self.live[docs]
             docs, weights = docs[keep], weights[keep]
         hit = (docs, weights, df)
