@@ -19,7 +19,7 @@ from indexer.sources import find_files, load_catalog, read_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-PROVINCES = ROOT.parent / "shared" / "corpora" / "provinces-2026"
+PROVINCES = ROOT / "tests" / "corpora" / "provinces-2026"
 YEARS = list(range(2015, 2027))
 TYPES = ["政府工作报告", "计划报告", "预算报告"]
 

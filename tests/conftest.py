@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -10,14 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-SHARED = Path(os.environ.get("GOVSEARCH_SHARED", ROOT.parent / "shared"))
-PROVINCES = SHARED / "corpora" / "provinces-2026"
+PROVINCES = ROOT / "tests" / "corpora" / "provinces-2026"   # the 31 provincial 2026 reports, as published
 ARTIFACTS = ROOT / "tests" / "artifacts"
-
-
-def _require_provinces():
-    if not PROVINCES.is_dir():
-        pytest.fail(f"provincial corpus not found at {PROVINCES} (set GOVSEARCH_SHARED)")
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +29,6 @@ def corpus_index(tmp_path_factory) -> str:
     """An index of the seeds plus the 31 provincial reports."""
     from indexer.writer import index_paths
 
-    _require_provinces()
     d = tmp_path_factory.mktemp("corpus-index")
     run = index_paths(str(d), [str(SEEDS), str(PROVINCES)])
     assert not run.failed, run.failed
@@ -59,7 +51,6 @@ def seeds_engine(seeds_index):
 
 @pytest.fixture(scope="session")
 def provinces_dir() -> Path:
-    _require_provinces()
     return PROVINCES
 
 
