@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PARAGRAPHS ?= 100000
 
-.PHONY: install index serve test test-fast bench load clean
+.PHONY: install index serve test test-fast bench eval load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench --paragraphs $(PARAGRAPHS)
+
+# quality figures the README quotes: ranking precision@10 on the judged queries,
+# indicator extraction precision and recall on the gold facts
+eval: $(STAMP)
+	$(BIN)/python -m bench.eval_ranking
+	$(BIN)/python -m bench.eval_indicators
 
 # 50 clients for 60 s on loopback against `govsearch serve` over the provinces,
 # while an index run adds the seeds (tests/test_load.py runs a short version)
