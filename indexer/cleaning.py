@@ -72,10 +72,9 @@ def _commonness(text: str) -> float:
     import math
     from statistics import median
 
-    from .analysis import _Jieba
+    from .encodings import char_frequency
 
-    freq = _Jieba.get().FREQ
-    scores = [math.log10(freq.get(normalize(ch), 0) + 1) for ch in text if is_cjk(ch)]
+    scores = [math.log10(char_frequency(ch) + 1) for ch in text if is_cjk(ch)]
     return median(scores) if scores else 0.0
 
 

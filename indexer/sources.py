@@ -17,6 +17,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import encodings
 from .model import SourceDocument
 
 REPORT_SUFFIXES = {".txt", ".md", ".markdown"}
@@ -122,43 +123,12 @@ def _add(found, seen, f: FoundFile):
 # decoding
 
 
-def decode_bytes(data: bytes, name: str) -> tuple[str, list[str]]:
-    """Bytes to text: BOMs first, then strict UTF-8, then GB18030 (a superset of GBK).
-
-    Raises SourceError for binary files and text in no encoding we know.
-    """
-    warnings: list[str] = []
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), warnings
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), warnings
-        except UnicodeDecodeError as e:
-            raise SourceError(f"broken UTF-16 text ({e.reason} at byte {e.start})") from None
-    if data[:5] == b"%PDF-":
-        raise SourceError("a PDF file, not text: convert it to text first")
-    if data[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
-        raise SourceError("an Office/ZIP file, not text: save it as .txt first")
-    sample = data[:65536]
-    if sample:
-        controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 13, 12))
-        if controls / len(sample) > 0.05:
-            raise SourceError("binary data, not text")
-    if b"\x00" in data:
-        data = data.replace(b"\x00", b"")
-        warnings.append("NUL bytes removed")
-    for enc in ("utf-8", "gb18030"):
-        try:
-            text = data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        if enc != "utf-8":
-            warnings.append(f"decoded as {enc.upper()}")
-        return text, warnings
+def decode_bytes(data: bytes, name: str = "") -> tuple[str, list[str]]:
+    """Bytes to text (encodings.decode_bytes); SourceError for bytes that are not text."""
     try:
-        return data.decode("big5"), warnings + ["decoded as Big5"]
-    except UnicodeDecodeError:
-        raise SourceError("not UTF-8, GB18030/GBK, UTF-16 or Big5 text") from None
+        return encodings.decode_bytes(data)
+    except encodings.DecodeError as e:
+        raise SourceError(str(e)) from None
 
 
 def read_bytes(path: Path) -> bytes:
