@@ -39,6 +39,8 @@ _PLAN = re.compile(r"安排|任务|重点工作|主要目标|预期目标|目标
 
 
 MAX_UNIT_CHARS = 3000
+# a "heading" longer than this is a paragraph behind a heading mark (a whole file after "# ")
+MAX_HEADING_CHARS = 200
 
 
 def split_long(text: str, limit: int = MAX_UNIT_CHARS) -> list[str]:
@@ -59,6 +61,26 @@ def split_long(text: str, limit: int = MAX_UNIT_CHARS) -> list[str]:
     if text:
         pieces.append(text)
     return pieces
+
+
+def unit_pieces(text: str, cells: dict | None = None,
+                limit: int = MAX_UNIT_CHARS) -> list[tuple[str, dict | None]]:
+    """A unit of any kind as units of at most ``limit`` characters: (text, cells) each.
+
+    A table row too long for one unit is cut between cells (a cell too long for
+    one unit is cut like a paragraph); the pieces are rows of the same table."""
+    if len(text) <= limit:
+        return [(text, cells)]
+    if not cells or not cells.get("cells"):
+        return [(piece, None) for piece in split_long(text, limit)]
+    rows: list[list[str]] = [[]]
+    for cell in cells["cells"]:
+        for part in split_long(cell, limit) if cell else [cell]:
+            if len(" | ".join(c for c in rows[-1] + [part] if c)) > limit:
+                rows.append([])
+            rows[-1].append(part)
+    return [(" | ".join(c for c in row if c), {"header": cells.get("header", False) and i == 0, "cells": row})
+            for i, row in enumerate(rows) if any(row)]
 
 
 def strip_numbering(text: str) -> str:
@@ -179,9 +201,9 @@ def split_units(lines: list[str]) -> list[Paragraph]:
             return
         section, part = section_info()
         path = outline.path()
-        for piece in split_long(text) if kind == "paragraph" else [text]:
+        for piece, piece_cells in unit_pieces(text, cells):
             units.append(Paragraph(para_no=len(units), kind=kind, text=piece, heading_path=path,
-                                   section=section, part=part, cells=cells))
+                                   section=section, part=part, cells=piece_cells))
         if text.startswith(("各位代表", "同志们", "代表们")) or kind == "heading" and path:
             state["body"] = True
 
@@ -251,7 +273,7 @@ def split_units(lines: list[str]) -> list[Paragraph]:
 
         # ---- Markdown heading
         m = _MD_HEADING.match(stripped)
-        if m:
+        if m and len(m.group(2)) <= MAX_HEADING_CHARS:
             outline.push("md" + str(len(m.group(1))), collapse_spaces(m.group(2)))
             emit("heading", m.group(2))
             prev_text = stripped
@@ -276,7 +298,8 @@ def split_units(lines: list[str]) -> list[Paragraph]:
                 outline.stack.clear()            # 名词解释, 注释: back matter is its own section
             outline.push("plain", collapse_spaces(stripped))
             emit("heading", stripped)
-        elif not units and not outline.stack and re.search(r"(报告|讲话|報告|講話)$", stripped):
+        elif not units and not outline.stack and len(stripped) <= MAX_HEADING_CHARS \
+                and re.search(r"(报告|讲话|報告|講話)$", stripped):
             emit("heading", stripped)            # the report's title
         else:
             emit("paragraph", stripped)

@@ -83,15 +83,34 @@ def highlight(text: str, terms: list[str], max_chars: int = FRAGMENT_CHARS) -> H
 
 
 def _best_window(spans, n: int, width: int) -> int:
-    """Start of the window that holds the most distinct terms, then the most matches."""
+    """Start of the window that holds the most distinct terms, then the most matches.
+
+    The candidate windows start a fifth of a width before each span.  Spans are
+    sorted and never overlap, so the spans inside a window are a run of them, and
+    both ends of that run only move forward from one candidate to the next: one
+    pass, with a count per term of the spans in the run.
+    """
     if not spans:
         return 0
     best, best_key = 0, (-1, -1)
-    for i, (s, _, _) in enumerate(spans):
+    in_window: dict[int, int] = {}          # term index -> spans of it in the window
+    lo = hi = 0                             # the window holds spans[lo:hi]
+    for s, _, _ in spans:
         start = max(0, min(s - width // 5, n - width))
         end = start + width
-        inside = [sp for sp in spans if sp[0] >= start and sp[1] <= end]
-        key = (len({sp[2] for sp in inside}), len(inside))
+        while hi < len(spans) and spans[hi][1] <= end:
+            if hi >= lo:
+                in_window[spans[hi][2]] = in_window.get(spans[hi][2], 0) + 1
+            hi += 1
+        while lo < len(spans) and spans[lo][0] < start:
+            if lo < hi:
+                term = spans[lo][2]
+                in_window[term] -= 1
+                if not in_window[term]:
+                    del in_window[term]
+            lo += 1
+        hi = max(hi, lo)
+        key = (len(in_window), hi - lo)
         if key > best_key:
             best, best_key = start, key
     return best
