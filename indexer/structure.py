@@ -31,6 +31,11 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _CAPTION = re.compile(r"^(专栏\s*\d+|附件\s*\d*|附表\s*\d*|表\s*\d+)(?![\u4e00-\u9fff]{0,2}[:：]?\s*\d+[.．]\s)")
 _BACK_MATTER = re.compile(r"^(名词解释|名词注释|注释|附录|附件|说明)")
 _SENTENCE_END = re.compile(r"[。！？!?]")
+# a line that ends a sentence (closing quotes and brackets may follow), and clause marks inside one
+_ENDS_SENTENCE = re.compile("[。！？!?；;：:…][”’」』）)》】\\]\"']*$")
+_CLAUSE = re.compile(r"[，,、。；;！!？?]")
+# the document's head (title block) is looked for in its first lines only
+TITLE_BLOCK_LINES = 20
 _TERMINAL = tuple("。！？!?；;：:，,、")
 
 _REVIEW = re.compile(r"回顾|执行情况|完成情况|工作情况|成就|总结|过去|成绩")
@@ -173,7 +178,7 @@ def split_units(lines: list[str]) -> list[Paragraph]:
     units: list[Paragraph] = []
     outline = _Outline()
     parts_seen: dict[str, str] = {}
-    state = {"body": False}
+    state = {"body": False, "lines": 0}
 
     def section_info() -> tuple[str, str]:
         top = outline.top()
@@ -245,6 +250,7 @@ def split_units(lines: list[str]) -> list[Paragraph]:
                 if j < n and lines[j].strip() and _style_of(lines[j].strip()):
                     break
             if caption.startswith(("附件", "附表")):
+                _mark_closing_lines(units)      # the body before its appendices ends here
                 outline.stack.clear()           # an appendix is a top-level section
                 outline.push("appendix", caption)
             else:
@@ -288,24 +294,41 @@ def split_units(lines: list[str]) -> list[Paragraph]:
                 caption_open = False
             outline.push(style, collapse_spaces(stripped))
             emit("heading", stripped)
+        elif not state["body"] and not outline.stack and state["lines"] < TITLE_BLOCK_LINES \
+                and _title_block_line(stripped):
+            emit("heading", stripped)            # title, subtitle, speaker, issuer, date
         elif style in ("num", "num_paren", "circled") or stripped.startswith(("——", "—", "- ", "* ", "• ")):
-            if stripped.startswith("——") and re.search(r"会议上[）)]?$", stripped) and not state["body"]:
-                emit("paragraph", stripped)      # the subtitle: ——2024年1月26日在…会议上
-            else:
-                emit("list_item", stripped)
+            emit("list_item", stripped)
         elif state["body"] and _is_plain_heading(stripped, prev_text, nxt) and not caption_open:
             if _BACK_MATTER.match(stripped):
                 outline.stack.clear()            # 名词解释, 注释: back matter is its own section
             outline.push("plain", collapse_spaces(stripped))
             emit("heading", stripped)
-        elif not units and not outline.stack and len(stripped) <= MAX_HEADING_CHARS \
-                and re.search(r"(报告|讲话|報告|講話)$", stripped):
-            emit("heading", stripped)            # the report's title
         else:
             emit("paragraph", stripped)
         prev_text = stripped
+        state["lines"] += 1
         i += 1
+    _mark_closing_lines(units)
     return units
+
+
+def _title_block_line(line: str) -> bool:
+    """A line of the document's head that is not a sentence: title, subtitle, speaker, date."""
+    return len(line) <= 80 and not _ENDS_SENTENCE.search(line) and not _CLAUSE.search(line)
+
+
+def _mark_closing_lines(units: list[Paragraph]):
+    """The short lines that close a document or its body (signature, date, 印发 line,
+    附件：1. … list) are, like the title block, headings outside the outline."""
+    for u in reversed(units):
+        if u.kind == "heading" and not u.heading_path:
+            continue
+        if u.kind not in ("paragraph", "list_item") or len(u.text) > 40 or _ENDS_SENTENCE.search(u.text) \
+                or _CLAUSE.search(u.text[:-1]):
+            return
+        if u.kind == "paragraph":                # a list item stays one (附件：1. … | 2. …)
+            u.kind, u.heading_path = "heading", []
 
 
 def _read_table(lines: list[str], i: int, emit) -> int:

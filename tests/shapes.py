@@ -1,0 +1,101 @@
+"""Fixtures in the shapes real collections come in, made from the real seed and provincial reports.
+
+* ``break_around_spans``: a CMS or wiki export that puts every link and bold run on a
+  line of its own ("…推动加入\\n全面与进步跨太平洋伙伴关系协定\\n等…").
+* ``unterminated``: the measure for it: paragraphs that end without sentence-final
+  punctuation (and are not headings, list items or table rows).
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .conftest import PROVINCES, SEEDS
+
+SENTENCE_END = "。！？!?；;：:…"
+_CLOSING = "”’」』）)》】]\"'"
+_ENDS_SENTENCE = re.compile("[" + SENTENCE_END + "][" + re.escape(_CLOSING) + "]*$")
+
+
+def unterminated(units) -> list:
+    """Paragraph units that stop without sentence-final punctuation."""
+    return [u for u in units if u.kind == "paragraph" and not _ENDS_SENTENCE.search(u.text)]
+
+
+def province_rows() -> list[dict]:
+    """The 31 provincial reports as their CSV rows (full_text with its web debris)."""
+    csv.field_size_limit(10**9)
+    rows = []
+    for path in sorted(PROVINCES.glob("*.csv")):
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows.extend(csv.DictReader(fh))
+    return rows
+
+
+def seed_texts() -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+
+
+@dataclass
+class Broken:
+    text: str
+    seams: list[tuple[str, str]]     # (line before, line after) each inserted line break, in the original
+
+
+def break_around_spans(text: str, rng: random.Random, every: int = 100) -> Broken:
+    """A line break before and after random 4–15-character spans of each running-text line.
+
+    Running text: lines of 30 characters or more that end a sentence (not a colon: a
+    toolbar line like 阅读次数: is page chrome, not a paragraph), not table cells
+    (a CMS puts links and bold runs inside paragraphs; headings and title lines are
+    whole elements of their own).  About one span per ``every`` characters."""
+    out, seams = [], []
+    for line in text.split("\n"):
+        s = line.rstrip()
+        if line.startswith("\t") or len(s) < 30 or not s.rstrip(_CLOSING).endswith(tuple("。！？；")):
+            out.append(line)
+            continue
+        cuts = set()
+        for _ in range(max(1, len(s) // every)):
+            start = rng.randrange(0, len(s) - 4)
+            end = min(len(s), start + rng.randint(4, 15))
+            cuts.update(c for c in (start, end) if 0 < c < len(s))
+        cuts = sorted(cuts)
+        pieces = [s[a:b] for a, b in zip([0] + cuts, cuts + [len(s)])]
+        out.append("\n".join(pieces))
+        seams.extend((s[:c], s[c:]) for c in cuts)
+    return Broken("\n".join(out), seams)
+
+
+def write_broken_provinces(folder: Path, seed: int = 12) -> list[tuple[str, str]]:
+    """The 31 provincial reports, link-broken, as one CSV collection; returns the seams."""
+    rng = random.Random(seed)
+    rows = province_rows()
+    seams = []
+    for row in rows:
+        broken = break_around_spans(row["full_text"], rng)
+        row["full_text"] = broken.text
+        seams.extend(broken.seams)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "provinces-broken.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    return seams
+
+
+def cjk_only(text: str) -> str:
+    return "".join(ch for ch in text if "\u3400" <= ch <= "\u9fff")
+
+
+def seam_phrase(before: str, after: str, n: int = 3) -> str | None:
+    """The Chinese characters either side of a seam (what a phrase search across it looks
+    for), or None where the seam follows a sentence end (a paragraph may end there)."""
+    if before.rstrip(_CLOSING)[-1:] in SENTENCE_END:
+        return None
+    left, right = cjk_only(before)[-n:], cjk_only(after)[:n]
+    return left + right if len(left) == n and len(right) == n else None
