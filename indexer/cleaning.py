@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 
 from .analysis import is_cjk, normalize
+from .rejoin import rejoin_hard_wraps
 
 # --------------------------------------------------------------------------
 # characters
@@ -40,9 +40,9 @@ def strip_invisible(text: str) -> str:
 
 _TONES = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 # 關(guān) -> 關: a lower-case syllable in brackets, carrying a tone mark, glued to
-# the character it transcribes.  The tone mark keeps real brackets such as
+# the character it transcribes (or set on the next line by a link break).  The tone mark keeps real brackets such as
 # (一) or (2024年…) or (GDP) out of reach.
-_PINYIN = re.compile(r"(?<=\S)\((?=[a-zü]*[" + _TONES + r"])[a-zü" + _TONES + r"]{1,7}\)")
+_PINYIN = re.compile(r"(?<=\S)\n?\((?=[a-zü]*[" + _TONES + r"])[a-zü" + _TONES + r"]{1,7}\)")
 # where the converter also lost the character itself it leaves '?' and the
 # bracket's opening half: 發展?jié)… -> 發展…
 _PINYIN_LOST = re.compile(r"\?(?=[a-zü]*[" + _TONES + r"])[a-zü" + _TONES + r"]{1,7}\)")
@@ -200,318 +200,6 @@ def remove_chrome(lines: list[str]) -> list[str]:
 
 
 # --------------------------------------------------------------------------
-# hard wraps
-
-_TERMINAL = set("。！？!?；;：:…”’」』）)]】》>|") | {"\u201d"}
-_OPENERS = "（(“‘《【[「『"
-_CLOSERS = {"（": "）", "(": ")", "“": "”", "‘": "’", "《": "》", "【": "】", "[": "]",
-            "「": "」", "『": "』"}
-_CONTINUES = set("，,、。；;：:！!？?）)”’》】]」』")
-_DANGLING = set("的之和与及或在对把将被从向于第等并而以为其")
-# a line that starts a new unit whatever the line before it looks like
-_STARTS_UNIT = re.compile(
-    r"^\s*(第[一二三四五六七八九十百]+[部分章节篇]|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百]+[）)]"
-    r"|\d{1,2}[.．、](?!\d)|[（(]\d+[）)]|[①-⑳]|——|—|[一二三四五六七八九十]是|各位代表|同志们|附件|专栏|注[:：]"
-    r"|[#＃]|[-*+]\s)"
-)
-
-
-# numbered headings proper (not dashes, salutations or list marks)
-_HEADING_START = re.compile(
-    r"^\s*(第[一二三四五六七八九十百]+[部分章节篇]|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百]+[）)])")
-
-
-def _unbalanced(line: str) -> bool:
-    depth = 0
-    for ch in line:
-        if ch in _CLOSERS:
-            depth += 1
-        elif ch in _CLOSERS.values():
-            depth = max(0, depth - 1)
-    return depth > 0
-
-
-def _complete(line: str) -> bool:
-    s = line.rstrip()
-    return not s or s[-1] in _TERMINAL
-
-
-def _wrap_width(lines: list[str]) -> int:
-    """The fixed width of a hard-wrapped text (PDF, wiki copy), or 0 if none.
-
-    Hard-wrapped text has many lines of one length that stop mid-sentence; a
-    web page's paragraphs have lengths all over the place and end in 。
-    """
-    stripped = [l.strip() for l in lines if len(l.strip()) >= 16 and not l.startswith("\t")]
-    if len(stripped) < 6:
-        return 0
-    lengths = [len(l) for l in stripped]
-    best, best_n = 0, 0
-    for width in set(lengths):
-        n = sum(1 for x in lengths if width - 1 <= x <= width + 1)
-        if n > best_n:
-            best, best_n = width, n
-    if best_n < max(5, 0.3 * len(lengths)):
-        return 0
-    at_width = [l for l in stripped if best - 1 <= len(l) <= best + 1]
-    open_ended = sum(1 for l in at_width if not _complete(l))
-    return best if open_ended >= 0.5 * len(at_width) else 0
-
-
-def rejoin_hard_wraps(lines: list[str]) -> list[str]:
-    """Join lines broken mid-sentence or mid-word back into their paragraph.
-
-    Three kinds of break: a hard wrap at a fixed width (PDF, wiki copy); a line
-    broken around a link or bold run by a CMS or wiki export ("…推动加入 |
-    全面与进步跨太平洋伙伴关系协定 | 等…"); a word set apart by markup.  Tables
-    (tab-indented cells) and blank-line structure are left alone; a heading,
-    list item or salutation is not glued to the line before it.
-    """
-    ctx = _Context(width=_wrap_width(lines), body_start=_body_start(lines), lead_marks=_lead_marks(lines))
-    out: list[str] = []
-    in_table = False
-    blank_run = 0
-    for i, raw in enumerate(lines):
-        line = raw.rstrip()
-        if raw.startswith("\t") and not line:
-            line = "\t"                          # an empty table cell, not a blank line
-        if not line.strip() and line != "\t":
-            blank_run += 1
-            if blank_run >= 2:
-                in_table = False
-            out.append(line)
-            continue
-        blank_run_before, blank_run = blank_run, 0
-        if line.startswith("\t"):
-            in_table = True
-            out.append(line)
-            continue
-        if in_table and len(line.strip()) > 12:
-            in_table = False                      # longer than a cell's runover: the table is over
-        if in_table or not out or blank_run_before or not out[-1].strip() or out[-1].startswith("\t"):
-            out.append(line)
-            continue
-        ctx.body = i > ctx.body_start
-        ctx.nxt = lines[i + 1].strip() if i + 1 < len(lines) and not lines[i + 1].startswith("\t") else ""
-        before = out[-2].strip() if len(out) > 1 else ""
-        ctx.prev_complete = _ends_paragraph(before)
-        # a plain heading stands after a paragraph, not under a heading or after a colon
-        ctx.heading_may_follow = not before or (_ends_sentence(before) and before.rstrip(_CLOSING)[-1] not in ":：")
-        if _continues(out[-1].strip(), line.strip(), ctx):
-            out[-1] = out[-1].rstrip() + line.strip()
-        else:
-            out.append(line)
-    return out
-
-
-@dataclass
-class _Context:
-    """What the rejoining rules see beside the two lines: the document and the next line."""
-
-    width: int                  # the hard-wrap width, or 0
-    body_start: int             # index of the line where the report's body starts
-    lead_marks: set             # numbering marks this document uses for paragraphs, not headings
-    body: bool = False          # the line is in the body (past the title block)
-    nxt: str = ""               # the line after the one being decided ('' for a blank or a cell)
-    prev_complete: bool = True  # the line before ``p`` ended a sentence (``p`` starts a paragraph)
-    heading_may_follow: bool = True   # … and ended a paragraph, so ``p`` may be a plain heading
-
-
-def _body_start(lines: list[str]) -> int:
-    """Index of the salutation or first numbered top-level heading (else the first
-    line that ends a sentence): the title block is above it."""
-    keys = [_key(line) for line in lines[:80]]
-    for i, k in enumerate(keys):
-        if k.startswith(("各位代表", "同志们", "代表们")) or _PART_OR_CHAPTER.match(k):
-            return i
-    return next((i for i, line in enumerate(lines) if _ends_sentence(line)), len(lines))
-
-
-def _lead_marks(lines: list[str]) -> set:
-    """The numbering marks (（一）, 1., …) whose lines, in this document, mostly hold a
-    sentence: a paragraph's lead (（一）坚定信念铸就绝对忠诚。把党的…) or a heading that ends
-    in a full stop.  A line of such a mark that stops mid-sentence was cut short."""
-    votes: dict[str, int] = {}
-    for line in lines:
-        s = line.strip()
-        mark = _mark(s) if s else None
-        if mark is None or mark in ("dash", "shi"):
-            continue
-        if _SENTENCE_INSIDE.search(s[:-1]) or _ends_sentence(s):
-            votes[mark] = votes.get(mark, 0) + 1
-        elif len(s) <= 40:
-            votes[mark] = votes.get(mark, 0) - 1
-    return {mark for mark, vote in votes.items() if vote > 0}
-
-
-def _continues(p: str, s: str, ctx: _Context) -> bool:
-    """Whether line ``s`` goes on from line ``p``."""
-    # a line of a hard-wrapped text that runs to the margin goes on, unless it
-    # ends a sentence (then a paragraph may or may not end: keep the break)
-    full_width = bool(ctx.width) and len(p) >= ctx.width - 1 and p[-1] not in "。！？!?…"
-    if _STARTS_UNIT.match(s) and not (s.startswith("—") and not s.startswith("——") and _running_text(p)):
-        return p.endswith(tuple(_OPENERS)) or (full_width and not _HEADING_START.match(s)) \
-            or _clause_goes_on(p, s) or (_numbering_only(s) and _number_cut(p, s))
-    if _heading_line(p):
-        return _heading_goes_on(p, s) or (ctx.body and _mark(p) in ctx.lead_marks and not _ends_sentence(s))
-    if full_width or _number_cut(p, s) or p[-1] in "，,、":
-        return True                               # …完成投资10428. | 6亿元   现在， | 我代表…
-    if not _ends_sentence(p) and (_running_text(p) or (ctx.body and _list_item(p))):
-        return True                               # …推动加入 | 全面与进步跨太平洋伙伴关系协定 | 等…
-    if _unbalanced(p) or (s[0] in _CANNOT_START and not _ends_sentence(p)):
-        return True                               # 健全“日新： | 江淮科创…   具体部署 | 了13项…
-    if not _complete(p) and _incomplete_goes_on(p, s):
-        return True
-    return ctx.body and ctx.prev_complete and _paragraph_start_fragment(p, s, ctx)
-
-
-def _heading_line(p: str) -> bool:
-    """一、…, （一）…, 4.…: a numbered line that may be a heading (no sentence in it, short)."""
-    if _HEADING_START.match(p):
-        return len(p) <= 40 and not _SENTENCE_INSIDE.search(p[:-1])
-    return _mark(p) in ("num", "num_paren", "circled") and len(p) <= 60 and not _SENTENCE_INSIDE.search(p[:-1])
-
-
-def _ends_paragraph(p: str) -> bool:
-    """Whatever follows ``p`` starts a paragraph: ``p`` is blank, ends a sentence or is a heading."""
-    return not p or _ends_sentence(p) or _heading_line(p) or p.startswith("\t") or (
-        len(p) <= 30 and not _CLAUSE_INSIDE.search(p) and bool(_HEADING_END.search(p)))
-
-
-def _heading_goes_on(p: str, s: str) -> bool:
-    """一、2024年经济工作情况 | 2024年，预计…: a heading, kept;  （三）坚定信念铸就 | 绝对忠诚 |
-    。把党的…: the lead of a numbered paragraph, broken around a bold run.  A word running
-    across the break tells the second from a heading followed by a paragraph; so does,
-    where the next line stops mid-sentence too, a document that numbers paragraphs, not
-    headings, this way (``_lead_marks``)."""
-    return p[-1] in _OPENERS or p[-1] in "，,、" or s[0] in _CONTINUES or _numbering_only(p) \
-        or _unbalanced(p) or _word_across(p, s)
-
-
-def _incomplete_goes_on(p: str, s: str) -> bool:
-    """Line ``p`` stops mid-sentence and is not running text (a title, a label, a fragment)."""
-    if p[-1] in _OPENERS or _unbalanced(p):
-        return True                               # （ | 三）改革开放…
-    if s[0] in _CONTINUES or re.match(r"^是[:：]", s):
-        return True                               # …带技术 | ；“成果找市场…   …主要目标 | 是：…
-    if p[-1] in _DANGLING and is_cjk(s[0]):
-        return True                               # …发展的 | 主要目标
-    if len(s) <= 4 and is_cjk(s[0]) and not re.search(r"[，。、；：]", s) \
-            and not re.search(r"会议上?[）)]?$|报告$", p):
-        return True                               # a word set apart by markup: 揭榜
-    if p.startswith("——") and re.search(r"\d+年|〇|年", p) and re.search(r"(会议上|上[）)]?)$", s):
-        return True                               # ——2026年1月26日在广东省第十四届 | 人民代表大会…会议上
-    return _word_across(p, s)
-
-
-# punctuation inside a line that makes it running text rather than a title or label
-_CLAUSE_INSIDE = re.compile(r"[，,、。；;：:！!？?]")
-_SENTENCE_INSIDE = re.compile(r"[。；;！!？?]")
-_CLOSING = "”’」』）)》】]\"'"
-# characters that do not begin a sentence: the line before it goes on
-_CANNOT_START = set("了的们和及等")
-_CAPTION_START = re.compile(r"^(专栏|附件|附表|表\s*\d)")
-_PART_OR_CHAPTER = re.compile(r"^\s*(第[一二三四五六七八九十百]+[部分章节篇]|[一二三四五六七八九十百]+、)")
-# list and enumeration marks, by kind: a run of items of one kind stays a run
-_MARKS = (("dash", re.compile(r"^[—―-]")), ("num", re.compile(r"^\d{1,2}[.．、](?!\d)")),
-          ("num_paren", re.compile(r"^[（(]\d+[）)]")), ("cn_paren", re.compile(r"^[（(][一二三四五六七八九十百]+[）)]")),
-          ("circled", re.compile(r"^[①-⑳]")), ("shi", re.compile(r"^[一二三四五六七八九十]是")))
-
-
-def _ends_sentence(line: str) -> bool:
-    """The line's last word is sentence-final punctuation (closing quotes and brackets after it)."""
-    s = line.rstrip().rstrip(_CLOSING)
-    return bool(s) and s[-1] in "。！？!?；;：:…"
-
-
-def _running_text(line: str) -> bool:
-    """Sentences rather than a title or label: punctuated inside, not a caption or chapter heading."""
-    return bool(_CLAUSE_INSIDE.search(line[:-1])) and not _CAPTION_START.match(line) \
-        and not (_PART_OR_CHAPTER.match(line) and len(line) <= 80)
-
-
-def _mark(line: str) -> str | None:
-    return next((name for name, pat in _MARKS if pat.match(line)), None)
-
-
-def _clause_goes_on(p: str, s: str) -> bool:
-    """…，二是加快…  …增长4.5%，第 | 一、第三产业…: a mark inside a sentence, cut off from it."""
-    if _ends_sentence(p) or (_mark(s) is not None and _mark(s) == _mark(p)):
-        return False
-    if p[-1] in "第十百零〇一二三四五六七八九":
-        return True                               # the number itself was cut: 十 | 二是
-    if p[-1] in "，,、":
-        return not _PART_OR_CHAPTER.match(s)
-    return _running_text(p) and not _HEADING_START.match(s)
-
-
-def _numbering_only(p: str) -> bool:
-    return bool(re.fullmatch(r"\s*(第[一二三四五六七八九十百]+[部分章节篇]|[一二三四五六七八九十百]+、"
-                             r"|[（(][一二三四五六七八九十百\d]+[）)]|\d+[.．、])\s*", p))
-
-
-def _fragment(s: str) -> bool:
-    """A few characters without punctuation: a link's or bold run's text, not a paragraph."""
-    return len(s) <= 15 and not _CLAUSE_INSIDE.search(s) and not _ends_sentence(s)
-
-
-def _word_across(p: str, s: str) -> bool:
-    """A word of jieba's dictionary runs across the break (持续改善空 | 气质量)."""
-    from .analysis import jieba_cut
-
-    left, right = normalize(p[-4:]), normalize(s[:4])
-    if not (left and right and is_cjk(left[-1]) and is_cjk(right[0])):
-        return False
-    at = 0
-    for word in jieba_cut(left + right):
-        if at < len(left) < at + len(word):
-            # 回顾 | 过去 is two words that happen to make a longer one: no evidence
-            head, tail = word[:len(left) - at], word[len(left) - at:]
-            return not (len(head) > 1 and len(tail) > 1 and _is_word(head) and _is_word(tail))
-        at += len(word)
-    return False
-
-
-def _is_word(text: str) -> bool:
-    from .encodings import char_frequency, _freq
-
-    return (_freq().get(text, 0) if len(text) > 1 else char_frequency(text)) > 0
-
-
-def _number_cut(p: str, s: str) -> bool:
-    """A number or Latin word broken in two: …增长6. | 5%,  …2 | 023年,  Indicator | s
-    (not 附件1 | 2026年…: a label's number)."""
-    return bool(re.search(r"(\d[.．]?|[A-Za-z])$", p) and re.match(r"[\dA-Za-z.．%％]", s)) \
-        and not _CAPTION_START.match(p) and not (len(p) <= 6 and re.search(r"[\u4e00-\u9fff]", p))
-
-
-def _list_item(p: str) -> bool:
-    """A list item or enumerated line: ——…, 1.…, （1）…, ①…, 一是…"""
-    return _mark(p) is not None and not re.search(r"会议上?[）)]?$", p)
-
-
-# words that end a heading standing on its own line (“十四五”时期工作回顾, 名词解释)
-_HEADING_END = re.compile(r"(回顾|任务|工作|目标|要求|安排|部署|举措|措施|建议|情况|成就|成效|形势|思路|"
-                          r"展望|建设|解释|注释|说明|附件|附录|附表)$")
-_BACK_MATTER = re.compile(r"^(名词解释|名词注释|注释|附录|附件|说明)")
-# a date on a line of its own: under a signature, not the rest of a sentence
-_DATE_LINE = re.compile(r"^(\d{4}|[〇零○一二三四五六七八九]{4})年[\d〇零○一二三四五六七八九十]{1,3}月"
-                        r"[\d〇零○一二三四五六七八九十]{1,3}日$")
-
-
-def _paragraph_start_fragment(p: str, s: str, ctx: _Context) -> bool:
-    """A paragraph that starts with a link or bold run: …。 | 提升文化 | 软实力。实施…
-
-    ``p`` stands after a complete sentence, so it could also be a heading of its
-    own; it is taken for a fragment when a word runs across the break, or when it
-    does not end the way headings end (回顾, 任务, 解释 …)."""
-    if len(p) > 60 or _CLAUSE_INSIDE.search(p) or _ends_sentence(p) or _STARTS_UNIT.match(p) \
-            or _CAPTION_START.match(p) or _BACK_MATTER.match(p) or _DATE_LINE.match(s):
-        return False
-    return _word_across(p, s) or not (ctx.heading_may_follow and _HEADING_END.search(p))
-
-
-# --------------------------------------------------------------------------
 
 
 def collapse_spaces(line: str) -> str:
@@ -561,15 +249,22 @@ def remove_debris(lines: list[str]) -> list[str]:
     return out
 
 
-def clean_lines(text: str) -> list[str]:
-    """All cleaning rules; lines keep leading tabs for the table reader."""
+def source_lines(text: str) -> list[str]:
+    """The text's own lines without page chrome and debris, not yet rejoined: what a
+    collection's boilerplate is recognised in (indexer/boilerplate.py)."""
     text = strip_invisible(text)
     text = remove_pinyin_debris(text)
-    lines = text.split("\n")
-    lines = remove_chrome(lines)
-    lines = remove_debris(lines)
-    lines = rejoin_hard_wraps(lines)
-    return join_split_title(lines)
+    return remove_debris(remove_chrome(text.split("\n")))
+
+
+def join_lines(lines: list[str]) -> list[str]:
+    """Lines broken inside a paragraph or title joined again."""
+    return join_split_title(rejoin_hard_wraps(lines))
+
+
+def clean_lines(text: str) -> list[str]:
+    """All cleaning rules; lines keep leading tabs for the table reader."""
+    return join_lines(source_lines(text))
 
 
 def clean_text(text: str) -> str:

@@ -29,6 +29,13 @@ class SourceDocument:
     fields: dict = field(default_factory=dict)   # metadata given by the file itself
     content_hash: str = ""
     warnings: list = field(default_factory=list)
+    lines: list | None = None   # the cleaned lines, once read (indexer/boilerplate.py)
+    line_keys: set = field(default_factory=set)      # keys of the lines that may be boilerplate
+    boilerplate: set = field(default_factory=set)    # keys its collection repeats: dropped
+
+    def size(self) -> int:
+        """Characters of text, read or cleaned."""
+        return len(self.text) if self.text else sum(len(line) for line in self.lines or ())
 
 
 @dataclass
@@ -64,3 +71,6 @@ class Report:
     paragraphs: list[Paragraph] = field(default_factory=list)
     metadata_origin: dict = field(default_factory=dict)  # field -> front matter|catalog|text
     warnings: list = field(default_factory=list)
+    dropped_lines: int = 0      # lines its collection repeats (boilerplate), not indexed
+    line_keys: list = field(default_factory=list)    # kept in the index: the next run's counts
+    boilerplate: list = field(default_factory=list)

@@ -1,6 +1,6 @@
 """build_report: one SourceDocument becomes a Report with its Paragraphs.
 
-source text → clean_lines → extract_metadata → split_units → Report
+source text → source_lines → drop_boilerplate → join_lines → extract_metadata → split_units → Report
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ import hashlib
 from markdown_it import MarkdownIt
 
 from .analysis import is_traditional
-from .cleaning import clean_lines, collapse_spaces, remove_chrome, remove_pinyin_debris, strip_invisible
+from .boilerplate import drop_boilerplate
+from .cleaning import (collapse_spaces, join_lines, remove_chrome, remove_pinyin_debris, source_lines,
+                       strip_invisible)
 from .metadata import extract_metadata
 from .model import Report, SourceDocument, UNKNOWN
 from .structure import split_units
@@ -66,13 +68,21 @@ def markdown_lines(text: str) -> list[str]:
     return out
 
 
+def report_lines(doc: SourceDocument) -> list[str]:
+    """The document's lines without page chrome, not yet rejoined (Markdown read as Markdown)."""
+    if doc.lines is not None:
+        return doc.lines
+    if doc.fields.get("_markdown"):
+        text = remove_pinyin_debris(strip_invisible(doc.text))
+        return remove_chrome(markdown_lines(text))
+    return source_lines(doc.text)
+
+
 def build_report(doc: SourceDocument, key: str) -> Report:
     fields = doc.fields
-    if fields.get("_markdown"):
-        text = remove_pinyin_debris(strip_invisible(doc.text))
-        lines = remove_chrome(markdown_lines(text))
-    else:
-        lines = clean_lines(doc.text)
+    lines, dropped = drop_boilerplate(report_lines(doc), doc.boilerplate)
+    if not fields.get("_markdown"):
+        lines = join_lines(lines)          # Markdown's paragraphs are whole already
     meta, origin = extract_metadata(lines, fields)
     units = split_units(lines)
     rid = str(fields.get("report_id") or report_id_for(key))
@@ -82,7 +92,8 @@ def build_report(doc: SourceDocument, key: str) -> Report:
         region=meta["region"], level=meta["level"], year=meta["year"], date=meta["date"],
         type=meta["type"], speaker=meta["speaker"], content_hash=doc.content_hash,
         text="\n".join(u.text for u in units), paragraphs=units, metadata_origin=origin,
-        warnings=list(doc.warnings),
+        warnings=list(doc.warnings), dropped_lines=dropped, line_keys=sorted(doc.line_keys),
+        boilerplate=sorted(doc.boilerplate),
     )
     report.script = "繁" if is_traditional(report.text, threshold=20) else "简"
     return report

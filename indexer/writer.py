@@ -20,6 +20,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.query import Term
 
 from .analysis import _Jieba, normalize, text_diff, to_simplified
+from .boilerplate import settle as settle_boilerplate
 from .model import REPORT_ID, Report
 from .pool import TermGroupingPool
 from .segment import add_document, flush_segment
@@ -72,6 +73,9 @@ def unit_documents(report: Report, indexed_at: str):
         "unit_count": len(report.paragraphs),
         "indexed_at": indexed_at,
         "script": report.script,
+        "dropped_lines": report.dropped_lines,
+        "line_keys": report.line_keys,
+        "boilerplate": report.boilerplate,
         "metadata_origin": {k: v for k, v in report.metadata_origin.items() if not k.startswith("_")},
         "warnings": report.warnings,
     }, ensure_ascii=False)
@@ -188,6 +192,8 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
                     continue
                 entries.append((source, key, rid, doc, stat))
 
+        entries = settle_boilerplate(entries, manifest, lambda e: not _under(e.get("key", ""), root_keys),
+                                     lambda keys: _reread(files, catalogs, keys))
         present = {rid for _, _, rid, _, _ in entries}
         new_hash = {rid: (doc.content_hash if doc is not None else manifest[rid].get("content_hash"))
                     for _, _, rid, doc, _ in entries}
@@ -277,7 +283,7 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
         gone: list[str] = []
         if fresh or pending or gone_reports():
             # about one unit per 150 characters: enough to choose the writer
-            units = sum(len(doc.text) for _s, _k, _r, doc, _o, _st in pending) // 150
+            units = sum(doc.size() for _s, _k, _r, doc, _o, _st in pending) // 150
             writer = _writer(ix, units)
             try:
                 for report in built_reports():
@@ -393,6 +399,24 @@ def _file_stat(path: Path) -> list | None:
         except OSError:
             pass
     return [st.st_size, st.st_mtime_ns, catalog]
+
+
+def _reread(files, catalogs: dict, keys: set[str]) -> dict:
+    """Read again the reports (file key + #row) whose collection's boilerplate changed."""
+    out = {}
+    for found in files:
+        if not any(k.split("#", 1)[0] == found.key for k in keys):
+            continue
+        try:
+            catalog = catalogs.get(found.path.parent) or load_catalog(found.path.parent)
+            items = list(read_file(found, catalog))
+        except SourceError:
+            continue                       # gone meanwhile: it keeps its indexed version
+        for source, doc in items:
+            key = found.key + source[len(found.display):]
+            if key in keys and not isinstance(doc, SourceError):
+                out[key] = doc
+    return out
 
 
 def _root_keys(paths: list[str]) -> list[str]:

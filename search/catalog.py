@@ -20,6 +20,7 @@ def list_reports(ix) -> list[dict]:
             row = {k: f.get(k, "") for k in REPORT_FIELDS}
             row["year"] = int(f.get("year") or 0)
             row["units"] = extra.get("unit_count", 0)
+            row["dropped_lines"] = extra.get("dropped_lines", 0)
             row["script"] = extra.get("script", "简")
             row["indexed_at"] = extra.get("indexed_at", "")
             row["metadata_origin"] = extra.get("metadata_origin", {})

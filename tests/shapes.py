@@ -99,3 +99,48 @@ def seam_phrase(before: str, after: str, n: int = 3) -> str | None:
         return None
     left, right = cjk_only(before)[-n:], cjk_only(after)[:n]
     return left + right if len(left) == n and len(right) == n else None
+
+
+# ------------------------------------------------------------------ boilerplate
+
+WIKI_HEAD = ["维基文库，自由的图书馆", "跳转到导航"]
+LICENCE = ["本作品是中华人民共和国的法律、法令、国家机关的决议、决定、命令和其他具有立法、行政、司法性质的文件，"
+           "及其官方正式译文。根据《中华人民共和国著作权法》第五条，不受著作权保护。", "Public domain", "false"]
+FOOTER = ["主办单位：中国政府网 版权所有", "京ICP备05070218号", "网站标识码：bm01000001"]
+# a sentence of real report text that many reports share: not boilerplate
+_PAGE_TAIL = re.compile(r"^(相关报道|相关文档|相关链接|相关附件|打印本页|关闭窗口|扫一扫|责任编辑|》》点击|【打印】|\[打印\]|分享)")
+SHARED_BODY = "现在，我代表省人民政府向大会报告工作，请予审议，并请省政协委员和其他列席人员提出意见。"
+
+
+def laden(text: str, i: int) -> tuple[str, int]:
+    """A provincial report as a wiki or CMS scraper leaves it: a wiki header on every
+    report, a licence notice on most, a site footer on some, a stray "false" inside a few.
+    Returns the text and how many boilerplate lines were added."""
+    lines = text.split("\n")
+    at = next(n for n, line in enumerate(lines) if line.strip().startswith("各位代表"))
+    lines.insert(at + 1, SHARED_BODY)
+    added = list(WIKI_HEAD)
+    if i % 4 == 1:
+        lines.insert(len(lines) // 2, "false")
+        added.append("false")
+    tail = (LICENCE if i % 10 else []) + (FOOTER if i % 3 == 0 else [])
+    added += tail
+    # the report ends with its last full sentence before the page's own tail (相关报道…)
+    tail_at = next((n for n in range(len(lines) // 2, len(lines)) if _PAGE_TAIL.match(lines[n].strip())),
+                   len(lines))
+    end = max(n for n, line in enumerate(lines[:tail_at]) if re.search(r"[。！][\s\u200b-\u200f\ufeff]*$", line)) + 1
+    return "\n".join(WIKI_HEAD + lines[:end] + tail + lines[end:]), len(added)
+
+
+def write_laden_provinces(folder: Path) -> dict[str, int]:
+    """The 31 provincial reports with scraper boilerplate, one CSV; province -> lines added."""
+    rows = province_rows()
+    added = {}
+    for i, row in enumerate(rows):
+        row["full_text"], added[row["province"]] = laden(row["full_text"], i)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "wiki-export.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    return added
