@@ -18,6 +18,7 @@ _CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2
               "六": 6, "七": 7, "八": 8, "九": 9}
 _NUM = r"(?:\d{1,4}|[〇零○一二三四五六七八九十]{1,4})"
 _DATE = re.compile(r"(\d{4}|[〇零○Ｏ一二三四五六七八九]{4})\s*年\s*(" + _NUM + r")\s*月\s*(" + _NUM + r")\s*日")
+_ADOPTED = re.compile(r"(会议|大会|常委会|常务委员会).{0,12}通过|通过[）)]?$")
 _MEETING = re.compile(r"(会议|大会|常委会|全会)上?[）)]?")
 _SPEAKER_ROLE = ("省长", "市长", "区长", "县长", "州长", "旗长", "盟长", "主席", "局长", "主任", "书记",
                  "部长", "厅长", "总理", "副省长", "副市长", "副区长", "副县长")
@@ -130,6 +131,8 @@ def region_fields(province: str, city: str, district: str) -> dict:
 
 def classify_type(title: str) -> str:
     t = normalize(title)
+    if "决议" in t:
+        return "决议"                        # 关于政府工作报告的决议: a resolution on a report
     if "政府工作报告" in t:
         return "政府工作报告"
     if "计划" in t and re.search(r"执行情况|草案|计划的报告|计划报告", t):
@@ -160,11 +163,11 @@ def find_title(head: list[str]) -> str:
             if re.search(r"报告|報告|讲话|講話|草案", cand):
                 return cand
     for line in head:
-        if re.search(r"(报告|報告|讲话|講話)$", line) and len(line) <= 80 and not line.startswith("《"):
+        if re.search(r"(报告|報告|讲话|講話|决议|決議)$", line) and len(line) <= 80 and not line.startswith("《"):
             if not re.search(r"印发|通知", normalize(line)):
                 return line
     for line in head:
-        if re.search(r"报告|報告|讲话|講話", line) and len(line) <= 80:
+        if re.search(r"报告|報告|讲话|講話|决议|決議", line) and len(line) <= 80:
             return line
     return ""
 
@@ -211,18 +214,52 @@ def _match_speaker(line: str) -> str:
     return f"{role} {name}".strip()
 
 
-def find_year(title: str, date: str, head: list[str]) -> int:
+# a year in Arabic or Chinese numerals: 2024, 二〇一三年, 一九五四年
+_YEAR_NUMBER = re.compile(r"(?<![\d〇零○Ｏ一二三四五六七八九])((?:19|20)\d{2}(?!\d)|[一二][〇零○Ｏ一二三四五六七八九]{3}(?=年))")
+
+
+def years_in(text: str, need_nian: bool = False) -> list[int]:
+    """The years a text names (1900–2199); with ``need_nian`` only those followed by 年."""
+    out = []
+    for m in _YEAR_NUMBER.finditer(normalize(text)):
+        if need_nian and not normalize(text)[m.end():m.end() + 1] == "年":
+            continue
+        year = cn_number(m.group(1))
+        if year and 1900 < year < 2200:
+            out.append(year)
+    return out
+
+
+def given_year(value) -> int | None:
+    """A year as a number, from a column, front matter or the text; None if it is none."""
+    if not isinstance(value, int):
+        text = str(value or "").strip()
+        years = years_in(text + "年" if re.fullmatch(r"[〇零○Ｏ一二三四五六七八九]{4}", text) else text)
+        if years:
+            return years[0]
+        try:
+            value = int(text)
+        except ValueError:
+            return None
+    return value if value > 0 else None     # never 0: a year that is not known is None
+
+
+def find_year(title: str, date: str, head: list[str]) -> int | None:
+    """The year a report was delivered: its date's, else the latest its title names, else
+    the latest a line of its title block names; None when none says."""
     if date:
         return int(date[:4])
-    nt = normalize(title)
-    years = [int(y) for y in re.findall(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)", nt)]
+    years = years_in(title)
     if years:
         return max(years)      # …2023年…执行情况及2024年计划草案: delivered in 2024
     for line in head:
-        years = [int(y) for y in re.findall(r"(?<!\d)(20\d{2})年", normalize(line))]
+        n = normalize(line).strip()
+        if n.startswith(("各位代表", "同志们", "代表们")) or re.match(r"^(第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+、)", n):
+            break                  # the body: 一、2025年工作回顾 names the year reviewed, not this one
+        years = years_in(line, need_nian=True)
         if years:
             return max(years)
-    return 0
+    return None
 
 
 def extract_metadata(lines: list[str], given: dict) -> tuple[dict, dict]:
@@ -244,12 +281,11 @@ def extract_metadata(lines: list[str], given: dict) -> tuple[dict, dict]:
     pick("title", lambda: find_title(head) or UNKNOWN)
     title = out["title"]
     subtitle = next((l for l in head if is_subtitle(l)), "")
-    pick("date", lambda: parse_date(normalize(subtitle)) if subtitle else "")
+    # a resolution says when it was adopted: （2024年3月11日第十四届全国人民代表大会第二次会议通过）
+    dated = subtitle or next((l for l in head if _ADOPTED.search(normalize(l)) and _DATE.search(normalize(l))), "")
+    pick("date", lambda: parse_date(normalize(dated)) if dated else "")
     pick("year", lambda: find_year(title, out["date"], head))
-    try:
-        out["year"] = int(out["year"])
-    except (TypeError, ValueError):
-        out["year"] = 0
+    out["year"] = given_year(out["year"])
     pick("type", lambda: classify_type(title))
     if out["type"] not in REPORT_TYPES:
         out["type"] = classify_type(str(out["type"])) if out["type"] else "其他"

@@ -10,13 +10,13 @@ UNKNOWN = "未知"
 # what a report id may look like: it stands in URLs (/reports/<id>)
 REPORT_ID = re.compile(r"^[0-9A-Za-z_\-]{1,64}$")
 
-REPORT_TYPES = ("政府工作报告", "计划报告", "预算报告", "讲话", "其他")
+REPORT_TYPES = ("政府工作报告", "计划报告", "预算报告", "决议", "讲话", "其他")
 LEVELS = ("国家", "省级", "地市级", "县区级")
 PARTS = ("回顾", "部署", "其他")
 KINDS = ("heading", "paragraph", "table_row", "list_item")
 
 # report-level fields, in the order `govsearch reports` shows them
-REPORT_FIELDS = ("report_id", "source", "title", "province", "city", "district", "region",
+REPORT_FIELDS = ("report_id", "source", "file", "url", "title", "province", "city", "district", "region",
                  "level", "year", "date", "type", "speaker")
 
 
@@ -61,10 +61,12 @@ class Report:
     district: str = ""
     region: str = UNKNOWN
     level: str = UNKNOWN
-    year: int = 0
+    year: int | None = None     # None: no year could be found (未知 in facets, in no year range)
     date: str = ""
     type: str = "其他"
     speaker: str = ""
+    url: str = ""               # where the report was published (source_url/url), http(s) only
+    file: str = ""              # its file, relative to the indexed folder (shown, never a server path)
     content_hash: str = ""
     script: str = "简"           # 繁 when the text is in Traditional characters
     text: str = ""              # the cleaned text the paragraphs were cut from

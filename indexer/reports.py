@@ -6,6 +6,7 @@ source text → source_lines → drop_boilerplate → join_lines → extract_met
 from __future__ import annotations
 
 import hashlib
+import re
 
 from markdown_it import MarkdownIt
 
@@ -68,6 +69,18 @@ def markdown_lines(text: str) -> list[str]:
     return out
 
 
+def source_url(value, warnings: list) -> str:
+    """The report's link as given, when it is a web address; anything else (javascript:,
+    a file path) is left out with a warning, never shown as a link."""
+    url = str(value or "").strip()
+    if not url:
+        return ""
+    if re.match(r"^https?://[^\s<>\"']+$", url, re.I) and len(url) <= 2000:
+        return url
+    warnings.append(f"url {url[:80]!r} is not an http(s) address: left out")
+    return ""
+
+
 def report_lines(doc: SourceDocument) -> list[str]:
     """The document's lines without page chrome, not yet rejoined (Markdown read as Markdown)."""
     if doc.lines is not None:
@@ -84,15 +97,17 @@ def build_report(doc: SourceDocument, key: str) -> Report:
     if not fields.get("_markdown"):
         lines = join_lines(lines)          # Markdown's paragraphs are whole already
     meta, origin = extract_metadata(lines, fields)
+    warnings = list(doc.warnings)
     units = split_units(lines)
     rid = str(fields.get("report_id") or report_id_for(key))
     report = Report(
         report_id=rid, source=doc.source, title=collapse_spaces(meta["title"]) or UNKNOWN,
         province=meta["province"], city=meta["city"], district=meta["district"],
         region=meta["region"], level=meta["level"], year=meta["year"], date=meta["date"],
-        type=meta["type"], speaker=meta["speaker"], content_hash=doc.content_hash,
+        type=meta["type"], speaker=meta["speaker"], url=source_url(fields.get("url"), warnings),
+        content_hash=doc.content_hash,
         text="\n".join(u.text for u in units), paragraphs=units, metadata_origin=origin,
-        warnings=list(doc.warnings), dropped_lines=dropped, line_keys=sorted(doc.line_keys),
+        warnings=warnings, dropped_lines=dropped, line_keys=sorted(doc.line_keys),
         boilerplate=sorted(doc.boilerplate),
     )
     report.script = "繁" if is_traditional(report.text, threshold=20) else "简"

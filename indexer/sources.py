@@ -49,6 +49,15 @@ COLUMN_ALIASES = {
 }
 META_FIELDS = ("title", "year", "province", "city", "district", "region", "level", "date",
                "type", "speaker", "url", "published", "report_id")
+# other names front matter and catalogs use for a field
+FIELD_NAMES = {"source_url": "url", "link": "url", "链接": "url", "publish_date": "published"}
+
+
+def meta_field(name: str) -> str | None:
+    """Our name for a front matter key or catalog column, or None if it is not metadata."""
+    name = name.strip().lower()
+    name = FIELD_NAMES.get(name, name)
+    return name if name in META_FIELDS else None
 
 
 class SourceError(Exception):
@@ -113,6 +122,21 @@ def find_files(paths: list[str]) -> tuple[list[FoundFile], list[tuple[str, str]]
     return found, failed
 
 
+def relative_name(key: str, root_keys: list[str]) -> str:
+    """A report's file as the reader knows it: the indexed folder's name and the path below
+    it (provinces-2026/2026_上海市_政府工作报告.csv#1), never the server's path."""
+    path, _, row = key.partition("#")
+    for root in sorted(root_keys, key=len, reverse=True):
+        if path == root:
+            name = root.rsplit("/", 1)[-1]
+        elif path.startswith(root.rstrip("/") + "/"):
+            name = root.rstrip("/").rsplit("/", 1)[-1] + path[len(root.rstrip("/")):]
+        else:
+            continue
+        return name + ("#" + row if row else "")
+    return path.rsplit("/", 1)[-1] + ("#" + row if row else "")
+
+
 def _add(found, seen, f: FoundFile):
     if f.key not in seen:
         seen.add(f.key)
@@ -168,8 +192,8 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     for line in m.group(1).splitlines():
         if ":" in line:
             k, _, v = line.partition(":")
-            k, v = k.strip().lower(), v.strip().strip("\"'")
-            if k in META_FIELDS and v:
+            k, v = meta_field(k), v.strip().strip("\"'")
+            if k and v:
                 fields[k] = v
     # keep the line count: front matter lines become blank lines
     return fields, "\n" * m.group(0).count("\n") + text[m.end():]
@@ -185,8 +209,8 @@ def load_catalog(folder: Path) -> dict[str, dict]:
             for row in csv.DictReader(io.StringIO(text)):
                 name = (row.get("file") or "").strip()
                 if name:
-                    entries[name] = {k: v.strip() for k, v in row.items()
-                                     if k in META_FIELDS and isinstance(v, str) and v.strip()}
+                    entries[name] = {meta_field(k): v.strip() for k, v in row.items()
+                                     if k and meta_field(k) and isinstance(v, str) and v.strip()}
         except (csv.Error, OSError) as e:
             raise SourceError(f"{csv_path}: bad catalog: {e}") from None
     toml_path = folder / "catalog.toml"
@@ -197,7 +221,7 @@ def load_catalog(folder: Path) -> dict[str, dict]:
             raise SourceError(f"{toml_path}: bad catalog: {e}") from None
         for name, fields in data.items():
             if isinstance(fields, dict):
-                entries[name] = {k: str(v) for k, v in fields.items() if k in META_FIELDS and v != ""}
+                entries[name] = {meta_field(k): str(v) for k, v in fields.items() if meta_field(k) and v != ""}
     return entries
 
 

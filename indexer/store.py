@@ -34,13 +34,13 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
 from .analysis import (ANALYZER_VERSION, dictionary_fingerprint, gram_analyzer, gram_counts, normalize,
                        word_analyzer, word_counts)
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 META_NAME = "govsearch.json"
 
 # the fields search results count matches by (facets), in the order shown
 FACET_FIELDS = ("region", "province", "level", "year", "type", "section", "part")
 # report-level fields stored on a report's head unit only (every unit indexes them)
-HEAD_ONLY_FIELDS = ("source", "title", "province", "city", "district", "region", "level", "year",
+HEAD_ONLY_FIELDS = ("source", "file", "url", "title", "province", "city", "district", "region", "level", "year",
                     "date", "type", "speaker")
 
 _LOCAL_LOCKS: dict[str, threading.Lock] = {}
@@ -199,6 +199,8 @@ def make_schema() -> Schema:
         report_id=ID(stored=True),
         source=ID(stored=True),
         head=ID(),                                   # "1" on a report's first unit
+        file=STORED,                                 # path below the indexed folder
+        url=STORED,                                  # the report's source_url
         title=STORED,
         province=ID(stored=True),
         city=ID(stored=True),

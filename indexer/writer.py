@@ -25,7 +25,7 @@ from .model import REPORT_ID, Report
 from .pool import TermGroupingPool
 from .segment import add_document, flush_segment
 from .reports import build_report, report_id_for
-from .sources import CATALOG_NAMES, SourceError, find_files, load_catalog, path_key, read_file
+from .sources import CATALOG_NAMES, SourceError, find_files, load_catalog, path_key, read_file, relative_name
 from .store import HEAD_ONLY_FIELDS, IndexError_, IndexStore
 
 
@@ -82,12 +82,15 @@ def unit_documents(report: Report, indexed_at: str):
     # labels that filters and facets match are kept in Simplified, whatever
     # script the file or its front matter used; the title keeps its own
     common = {
-        "report_id": report.report_id, "source": report.source, "title": report.title,
+        "report_id": report.report_id, "source": report.source, "file": report.file, "url": report.url,
+        "title": report.title,
         "province": to_simplified(report.province), "city": to_simplified(report.city),
         "district": to_simplified(report.district), "region": to_simplified(report.region),
-        "level": to_simplified(report.level), "year": int(report.year or 0),
+        "level": to_simplified(report.level), "year": report.year,
         "date": report.date, "type": to_simplified(report.type), "speaker": report.speaker,
     }
+    if report.year is None:
+        del common["year"]                # no year term: in no year range, 未知 in facets
     for p in report.paragraphs:
         doc = dict(common)
         doc.update({
@@ -258,6 +261,8 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
                     failed_prefixes.append(key)
                     continue
                 report.report_id = rid
+                report.file = relative_name(key, root_keys)
+                run.warnings.extend({"source": source, "warning": w} for w in report.warnings[len(doc.warnings):])
                 report.metadata_origin["_key"] = key
                 report.metadata_origin["_file_stat"] = stat
                 if old:

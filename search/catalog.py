@@ -7,7 +7,9 @@ from collections import Counter
 
 from whoosh.query import Term
 
-from indexer.model import REPORT_FIELDS
+from indexer.model import REPORT_FIELDS, UNKNOWN
+
+from .results import stored_year
 
 
 def list_reports(ix) -> list[dict]:
@@ -18,14 +20,14 @@ def list_reports(ix) -> list[dict]:
             f = s.stored_fields(docnum)
             extra = json.loads(f.get("report") or "{}")
             row = {k: f.get(k, "") for k in REPORT_FIELDS}
-            row["year"] = int(f.get("year") or 0)
+            row["year"] = stored_year(f.get("year"))
             row["units"] = extra.get("unit_count", 0)
             row["dropped_lines"] = extra.get("dropped_lines", 0)
             row["script"] = extra.get("script", "简")
             row["indexed_at"] = extra.get("indexed_at", "")
             row["metadata_origin"] = extra.get("metadata_origin", {})
             rows.append(row)
-    rows.sort(key=lambda r: (-r["year"], r["region"], r["source"]))
+    rows.sort(key=lambda r: (-(r["year"] or 0), r["region"], r["source"]))
     return rows
 
 
@@ -35,6 +37,6 @@ def index_stats(ix) -> dict:
         paragraphs = s.doc_count()
     out = {"reports": len(reports), "paragraphs": paragraphs}
     for field in ("region", "year", "type", "level"):
-        c = Counter(r[field] for r in reports)
+        c = Counter(UNKNOWN if r[field] is None else r[field] for r in reports)
         out[field] = [{"value": v, "count": n} for v, n in sorted(c.items(), key=lambda kv: (-kv[1], str(kv[0])))]
     return out

@@ -28,7 +28,7 @@ from .highlight import highlight
 from .matching import Evaluator, IndexArrays
 from .units import UnitStore
 from .query import MAX_WILDCARD_EXPANSION, QuerySyntaxError, filter_query, parse_query
-from .results import FacetValue, Hit, ReportGroup, SearchRequest, SearchResult
+from .results import FacetValue, Hit, ReportGroup, SearchRequest, SearchResult, stored_year
 
 GROUP_HITS = 3                 # paragraphs shown per report when grouped
 GROUP_SCAN = 2000              # best paragraphs scanned to build report groups
@@ -208,11 +208,11 @@ def _make_hit(f: dict, score: float, terms: list[str]) -> Hit:
         id=f.get("id", ""), report_id=f.get("report_id", ""), source=f.get("source", ""),
         title=f.get("title", ""), province=f.get("province", ""), city=f.get("city", ""),
         district=f.get("district", ""), region=f.get("region", ""), level=f.get("level", ""),
-        year=int(f.get("year") or 0), date=f.get("date", ""), type=f.get("type", ""),
+        year=stored_year(f.get("year")), date=f.get("date", ""), type=f.get("type", ""),
         section=f.get("section", ""), part=f.get("part", ""),
         heading_path=json.loads(f.get("heading_path") or "[]"), kind=f.get("kind", ""),
         para_no=int(f.get("para_no") or 0), text=text, highlight=hl.html(),
-        score=score, highlight_ansi=hl.ansi(),
+        score=score, highlight_ansi=hl.ansi(), url=f.get("url", ""),
     )
 
 
@@ -253,7 +253,7 @@ def _grouped(s, snap, parsed, req, result, match):
     for rid in order[offset:offset + req.limit]:
         page = [(snap.units.fields(s, d), score) for d, score in best[rid]]
         head = page[0][0]
-        group = ReportGroup(rid, head.get("title", ""), head.get("region", ""), int(head.get("year") or 0),
+        group = ReportGroup(rid, head.get("title", ""), head.get("region", ""), stored_year(head.get("year")),
                             head.get("type", ""), report_counts.get(rid, len(page)), [])
         groups.append(group)
         pages.append((page, group.hits))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from indexer.model import UNKNOWN
 from indexer.store import FACET_FIELDS
 
 from .arrays import term_ordinals
@@ -25,7 +26,7 @@ _YEAR_FIELDS = {"year"}
 
 @dataclass
 class FacetColumn:
-    values: list                     # ordinal -> value; 0 is "no value" ('' or 0)
+    values: list                     # ordinal -> value; 0 is "no value" ('' or None)
     ords: np.ndarray                 # docnum -> ordinal (int32)
 
     def __post_init__(self):
@@ -47,7 +48,7 @@ class FacetTable:
             self.columns[field]
 
     def _load(self, reader, field: str) -> FacetColumn:
-        missing = 0 if field in _YEAR_FIELDS else ""
+        missing = None if field in _YEAR_FIELDS else ""
         if self.doc_count_all == 0:
             return FacetColumn([missing], np.zeros(0, dtype=np.int32))
         values, ords = term_ordinals(reader, field, missing)
@@ -63,6 +64,7 @@ class FacetTable:
         pairs = [(col.values[i], int(counts[i])) for i in nz]
         if field in _YEAR_FIELDS:
             pairs.sort(key=lambda p: -int(p[0] or 0))
+            pairs = [(UNKNOWN if v is None else v, n) for v, n in pairs]   # a report of no known year
         else:
             pairs.sort(key=lambda p: (-p[1], str(p[0])))
         return pairs

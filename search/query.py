@@ -23,6 +23,7 @@ from pathlib import Path
 from whoosh import query as Q
 
 from indexer.analysis import cut, normalize, to_simplified
+from indexer.model import UNKNOWN
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 64
@@ -347,6 +348,8 @@ def parse_year(value: str, pos: int | None = None) -> tuple[int | None, int | No
 
 
 def year_query(value: str, pos: int | None = None) -> Q.Query:
+    if normalize(str(value)).strip() == UNKNOWN:
+        return Q.AndNot(Q.Every(), Q.NumericRange("year", None, None))   # reports of no known year
     lo, hi = parse_year(value, pos)
     if lo is not None and lo == hi:
         return Q.Term("year", lo)

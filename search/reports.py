@@ -9,6 +9,7 @@ from indexer.model import REPORT_FIELDS, REPORT_ID
 
 from .highlight import highlight
 from .query import QuerySyntaxError, parse_query
+from .results import stored_year
 
 
 
@@ -57,7 +58,7 @@ def get_report(engine, report_id: str, q: str = "") -> ReportView | None:
     head = stored[0]
     extra = json.loads(head.get("report") or "{}")
     fields = {k: head.get(k, "") for k in REPORT_FIELDS}
-    fields["year"] = int(head.get("year") or 0)
+    fields["year"] = stored_year(head.get("year"))
     fields["script"] = extra.get("script", "简")
     fields["units"] = len(stored)
     fields["indexed_at"] = extra.get("indexed_at", "")

@@ -20,6 +20,13 @@ MAX_FILTER_VALUES = 50
 MAX_FILTER_CHARS = 200
 
 
+def stored_year(value) -> int | None:
+    """A stored year as the number it is; None for a report whose year is unknown."""
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
 class RequestError(ValueError):
     """A bad parameter: the message names it."""
 
@@ -80,7 +87,7 @@ class Hit:
     district: str
     region: str
     level: str
-    year: int
+    year: int | None
     date: str
     type: str
     section: str
@@ -92,6 +99,7 @@ class Hit:
     highlight: str                      # HTML: escaped text with <mark> around matches
     score: float
     highlight_ansi: str = ""            # the same marks for a terminal (not in JSON)
+    url: str = ""                       # the report's source link
 
 
 @dataclass
@@ -106,7 +114,7 @@ class ReportGroup:
     report_id: str
     title: str
     region: str
-    year: int
+    year: int | None
     type: str
     total: int                          # matching paragraphs in this report
     hits: list                          # its best hits, best first
@@ -126,7 +134,7 @@ class SearchResult:
     total_reports: int = 0
 
 
-JSON_HIT_FIELDS = ("id", "report_id", "source", "title", "province", "city", "district", "region",
+JSON_HIT_FIELDS = ("id", "report_id", "source", "url", "title", "province", "city", "district", "region",
                    "level", "year", "date", "type", "section", "part", "heading_path", "kind",
                    "para_no", "text", "highlight", "score")
 

@@ -218,7 +218,7 @@ def test_seeds_query_json_contract(seeds_index):
     j = json.loads(out.stdout)
     assert list(j) == ["query", "total", "page", "limit", "took_ms", "hits", "facets"]
     assert {h["source"].split("/")[-1][:3] for h in j["hits"]} == {"000", "001", "002", "003", "004"}
-    hit_keys = ["id", "report_id", "source", "title", "province", "city", "district", "region", "level",
+    hit_keys = ["id", "report_id", "source", "url", "title", "province", "city", "district", "region", "level",
                 "year", "date", "type", "section", "part", "heading_path", "kind", "para_no", "text",
                 "highlight", "score"]
     for h in j["hits"]:

@@ -90,6 +90,14 @@ def to_simplified_display(text: str) -> str:
     return _t2s().convert(text) if text else text
 
 
+def citation(f: dict, para_no: int) -> str:
+    """《2026年辽宁省政府工作报告》（2026-01-27）第47段 https://…: title, date (else year), the
+    paragraph's number and the report's source link, as a reader cites it."""
+    when = f.get("date") or (f"{f['year']}年" if f.get("year") else "")
+    return f"《{f['title']}》" + (f"（{when}）" if when else "") + f"第{para_no}段" + \
+        (f" {f['url']}" if f.get("url") else "")
+
+
 @bp.get("/reports/<report_id>")
 def report_page(report_id: str):
     q = request.args.get("q", "")[:MAX_QUERY_CHARS]
@@ -115,8 +123,7 @@ def report_page(report_id: str):
         hl = Markup(conv(u.highlight or str(escape(u.text))))
         if "<mark>" in hl:
             matches.append(u.para_no)
-        cite = "——" + "·".join(str(x) for x in (f["region"], f"{f['year']}年" if f.get("year") else "",
-                                                  f"《{f['title']}》", conv(u.section)) if x)
+        cite = citation(f, u.para_no)
         if u.kind == "table_row" and u.cells and u.cells.get("cells") is not None:
             cells = [Markup(conv(highlight(str(c), terms, max_chars=0).html())) for c in u.cells["cells"]]
             row = {"para_no": u.para_no, "header": bool(u.cells.get("header")), "cells": cells}
