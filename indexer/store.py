@@ -38,7 +38,7 @@ SCHEMA_VERSION = "6"
 META_NAME = "govsearch.json"
 
 # the fields search results count matches by (facets), in the order shown
-FACET_FIELDS = ("region", "province", "level", "year", "type", "section", "part")
+FACET_FIELDS = ("region", "province", "level", "year", "type", "section", "section_label", "part")
 # report-level fields stored on a report's head unit only (every unit indexes them)
 HEAD_ONLY_FIELDS = ("source", "file", "url", "title", "province", "city", "district", "region", "level", "year",
                     "date", "type", "speaker")
@@ -212,6 +212,7 @@ def make_schema() -> Schema:
         type=ID(stored=True),
         speaker=STORED,
         section=ID(stored=True),
+        section_label=ID(stored=True),               # the section normalised: what its facet groups by
         part=ID(stored=True),
         kind=ID(stored=True),
         para_no=NUMERIC(int, bits=32, stored=True, signed=False),

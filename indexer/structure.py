@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from .analysis import to_simplified
 from .cleaning import collapse_spaces
 from .model import Paragraph
 
@@ -95,6 +96,25 @@ def strip_numbering(text: str) -> str:
             return text[m.end():].strip()
     m = _MD_HEADING.match(text)
     return m.group(2).strip() if m else text.strip()
+
+
+# what a section title says beside its subject: the years and plan periods it covers,
+# quotes, a draft mark, and the joining words left when those go
+_YEARS = re.compile(r"(\d{4}|[〇零○一二三四五六七八九]{4})年度?|[“\"]?[十][一二三四五六七八九]五[”\"]?(时期|期间)?"
+                    r"|第[一二三四五六七八九十]+个五年(规划)?")
+_QUOTES = re.compile(r"[“”‘’\"'《》「」『』]|[（(]草案[）)]")
+_JOINERS = "和及与暨、，, 的"
+
+
+def section_label(section: str, part: str) -> str:
+    """The section a facet groups by: its title without numbering, years, plan periods and
+    quotes, joined to its part.  2025年和“十四五”时期工作回顾, “十四五”时期和2025年工作回顾
+    and 2025年工作回顾 are all 回顾·工作回顾; the section as written stays on each unit."""
+    core = _QUOTES.sub("", _YEARS.sub("", to_simplified(strip_numbering(section))))
+    core = re.sub(r"^附[件表]\s*\d*\s*", "", core)
+    core = re.sub(r"([和及与暨、])[和及与暨、]+", r"\1", core).strip(_JOINERS)
+    core = re.sub(r"^关于", "", core).strip(_JOINERS)
+    return f"{part}·{core or strip_numbering(section) or '导言'}"
 
 
 def classify_part(section_title: str) -> str | None:

@@ -27,6 +27,7 @@ from .segment import add_document, flush_segment
 from .reports import build_report, report_id_for
 from .sources import CATALOG_NAMES, SourceError, find_files, load_catalog, path_key, read_file, relative_name
 from .store import HEAD_ONLY_FIELDS, IndexError_, IndexStore
+from .structure import section_label
 
 
 @dataclass
@@ -95,6 +96,7 @@ def unit_documents(report: Report, indexed_at: str):
         doc = dict(common)
         doc.update({
             "id": f"{report.report_id}:{p.para_no}", "section": to_simplified(p.section), "part": p.part,
+            "section_label": section_label(p.section, p.part),
             "kind": p.kind, "para_no": p.para_no,
             "heading_path": json.dumps(p.heading_path, ensure_ascii=False),
             "heading": " ".join(p.heading_path), "text": p.text, "grams": p.text, "norm": p.text,

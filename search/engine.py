@@ -212,7 +212,7 @@ def _make_hit(f: dict, score: float, terms: list[str]) -> Hit:
         section=f.get("section", ""), part=f.get("part", ""),
         heading_path=json.loads(f.get("heading_path") or "[]"), kind=f.get("kind", ""),
         para_no=int(f.get("para_no") or 0), text=text, highlight=hl.html(),
-        score=score, highlight_ansi=hl.ansi(), url=f.get("url", ""),
+        score=score, highlight_ansi=hl.ansi(), url=f.get("url", ""), section_label=f.get("section_label", ""),
     )
 
 

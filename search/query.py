@@ -34,7 +34,8 @@ MAX_WILDCARD_EXPANSION = 512
 # field name in a query or URL -> index field
 FILTER_FIELDS = {
     "district": "district", "province": "province", "city": "city", "region": "region",
-    "level": "level", "type": "type", "section": "section", "part": "part", "kind": "kind",
+    "level": "level", "type": "type", "section": "section", "section_label": "section_label", "part": "part",
+    "kind": "kind",
     "year": "year", "report": "report_id", "report_id": "report_id",
 }
 

@@ -15,7 +15,7 @@ MAX_PAGE = 10**6
 SORTS = ("relevance", "year", "-year")
 # URL/CLI parameter -> index field, for the filters
 FILTER_PARAMS = ("district", "province", "city", "region", "level", "year", "type", "section",
-                 "part", "kind", "report_id")
+                 "section_label", "part", "kind", "report_id")
 MAX_FILTER_VALUES = 50
 MAX_FILTER_CHARS = 200
 
@@ -100,6 +100,7 @@ class Hit:
     score: float
     highlight_ansi: str = ""            # the same marks for a terminal (not in JSON)
     url: str = ""                       # the report's source link
+    section_label: str = ""             # the section normalised, as its facet groups it
 
 
 @dataclass
@@ -135,7 +136,7 @@ class SearchResult:
 
 
 JSON_HIT_FIELDS = ("id", "report_id", "source", "url", "title", "province", "city", "district", "region",
-                   "level", "year", "date", "type", "section", "part", "heading_path", "kind",
+                   "level", "year", "date", "type", "section", "section_label", "part", "heading_path", "kind",
                    "para_no", "text", "highlight", "score")
 
 

@@ -149,7 +149,7 @@ def test_report_script_switch_and_copy(watched, base_url, artifacts_dir, seed_00
     assert title.inner_text().startswith("关于攀枝花市东区")
     assert page.locator("article mark").count() > 0
 
-    # copy citation: paragraph text plus region·year·title·section
+    # copy citation: paragraph text, then 《title》（date）第N段 (and the source link, which seeds lack)
     unit = page.locator("div.unit").nth(5)
     button = unit.locator("button.cite")
     assert button.is_visible()
@@ -158,7 +158,8 @@ def test_report_script_switch_and_copy(watched, base_url, artifacts_dir, seed_00
     copied = page.evaluate("() => navigator.clipboard.readText()")
     text = unit.locator(".u-text").inner_text().strip()
     assert copied.startswith(text)
-    assert "四川省攀枝花市东区·2024年·《关于攀枝花市东区" in copied
+    para_no = unit.get_attribute("id").removeprefix("p-")
+    assert copied.endswith(f"的报告》（2024-02-27）第{para_no}段") and "\n《关于攀枝花市东区" in copied
 
 
 def test_mobile_layout(watched, base_url, artifacts_dir):

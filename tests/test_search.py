@@ -17,7 +17,7 @@ from search.engine import search
 from search.query import QuerySyntaxError, parse_query
 from search.results import RequestError, SearchRequest, to_json
 
-FACET_FIELDS = ("region", "province", "level", "year", "type", "section", "part")
+FACET_FIELDS = ("region", "province", "level", "year", "type", "section", "section_label", "part")
 
 
 def run(engine, q="", limit=10000, **filters) -> dict:
@@ -219,7 +219,7 @@ def test_seeds_query_json_contract(seeds_index):
     assert list(j) == ["query", "total", "page", "limit", "took_ms", "hits", "facets"]
     assert {h["source"].split("/")[-1][:3] for h in j["hits"]} == {"000", "001", "002", "003", "004"}
     hit_keys = ["id", "report_id", "source", "url", "title", "province", "city", "district", "region", "level",
-                "year", "date", "type", "section", "part", "heading_path", "kind", "para_no", "text",
+                "year", "date", "type", "section", "section_label", "part", "heading_path", "kind", "para_no", "text",
                 "highlight", "score"]
     for h in j["hits"]:
         assert list(h) == hit_keys and "<mark>" in h["highlight"]

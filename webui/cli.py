@@ -185,7 +185,8 @@ def reports(index_dir, as_json):
 @click.option("--level", multiple=True, help="国家, 省级, 地市级 or 县区级.")
 @click.option("--year", multiple=True, help="A year (2024), a range (2020-2024, 2020..2024) or 未知.")
 @click.option("--type", "type_", multiple=True, help="政府工作报告, 计划报告, 预算报告, 决议, 讲话 or 其他.")
-@click.option("--section", multiple=True)
+@click.option("--section", multiple=True, help="A section as written.")
+@click.option("--section-label", multiple=True, help="A section as its facet groups it (回顾·工作回顾).")
 @click.option("--part", multiple=True, help="回顾, 部署 or 其他.")
 @click.option("--kind", multiple=True, help="heading, paragraph, table_row or list_item.")
 @click.option("--limit", default=None, help="Hits per page, 1 to 10000 (default 10).")
@@ -206,7 +207,8 @@ def query(text, index_dir, as_json, **opts):
         text = sys.stdin.read().rstrip("\n")
     params = {"q": [text], "limit": [opts["limit"]], "page": [opts["page"]], "sort": [opts["sort"]],
               "by_report": ["1" if opts["by_report"] else ""]}
-    for name in ("district", "province", "city", "region", "level", "year", "section", "part", "kind"):
+    for name in ("district", "province", "city", "region", "level", "year", "section", "section_label", "part",
+                 "kind"):
         params[name] = list(opts[name])
     params["type"] = list(opts["type_"])
     try:

@@ -14,18 +14,20 @@ from urllib.parse import urlencode
 from search.results import FILTER_PARAMS, MAX_PAGE
 
 # parameters the search page keeps in its links, in the order they appear
-STATE_PARAMS = ("q",) + FILTER_PARAMS + ("sort", "by_report", "limit", "page")
+STATE_PARAMS = ("q",) + FILTER_PARAMS + ("sort", "by_report", "limit", "page", "more")
 
 LABELS = {
     "q": "检索词", "district": "区县", "province": "省份", "city": "城市", "region": "地区",
-    "level": "层级", "year": "年份", "type": "类型", "section": "章节", "part": "部分",
+    "level": "层级", "year": "年份", "type": "类型", "section": "章节", "section_label": "章节", "part": "部分",
     "kind": "段落类型", "report_id": "报告",
 }
 KIND_LABELS = {"heading": "标题", "paragraph": "段落", "table_row": "表格行", "list_item": "列表项"}
 SORT_LABELS = (("relevance", "按相关度"), ("-year", "年份从新到旧"), ("year", "年份从旧到新"))
 # the sidebar's facets, in order (region is grouped by province)
-SIDEBAR_FACETS = ("region", "year", "type", "level", "section", "part")
+SIDEBAR_FACETS = ("region", "year", "type", "level", "section_label", "part")
 FACET_SHOWN = 8                 # values shown before "show all"
+# facets with many values: the first ones, and a 更多 link (?more=field) to all of them
+FACET_MORE_LINK = {"section_label": 20}
 
 
 class State:
@@ -154,12 +156,27 @@ def facet_views(state: State, facets: dict) -> list[dict]:
         items = [_facet_value(state, field, fv) for fv in values]
         if not items:
             continue
-        # selected values always stay in the visible part
-        shown = [v for v in items[:FACET_SHOWN]] + [v for v in items[FACET_SHOWN:] if v["selected"]]
-        more = [v for v in items[FACET_SHOWN:] if not v["selected"]]
-        blocks.append({"field": field, "label": LABELS[field], "values": shown, "more": more,
-                       "groups": None})
+        blocks.append(_facet_block(state, field, items))
     return blocks
+
+
+def _facet_block(state: State, field: str, items: list[dict]) -> dict:
+    """The first values of a facet and the rest: behind <details>, or, for a facet of many
+    values, behind a 更多 link that lists them all (and a 收起 link back)."""
+    limit = FACET_MORE_LINK.get(field, FACET_SHOWN)
+    expanded = field in FACET_MORE_LINK and state.has("more", field)
+    if expanded:
+        limit = len(items)
+    # selected values always stay in the visible part
+    shown = [v for v in items[:limit]] + [v for v in items[limit:] if v["selected"]]
+    more = [v for v in items[limit:] if not v["selected"]]
+    block = {"field": field, "label": LABELS[field], "values": shown, "more": more, "groups": None,
+             "more_url": None, "less_url": None}
+    if field in FACET_MORE_LINK and more:
+        block["more_url"] = state.set("more", field, keep_page=True)
+    elif expanded and len(items) > FACET_MORE_LINK[field]:
+        block["less_url"] = state.remove("more")
+    return block
 
 
 def _region_groups(state: State, regions: list, provinces: list) -> list[dict]:
