@@ -90,24 +90,30 @@ def drop_boilerplate(lines: list[str], boilerplate: set[str]) -> tuple[list[str]
     """The lines without the collection's boilerplate; and how many were dropped."""
     if not boilerplate:
         return lines, 0
+    marked = [_candidate(line) and line_key(line) in boilerplate for line in lines]
+    drop = _head_and_stray(lines, marked)
+    drop.update(_closing_run(lines, marked, drop))
+    kept = [line for i, line in enumerate(lines) if i not in drop]
+    return kept, sum(1 for i in drop if lines[i].strip())
 
-    def is_boilerplate(i: int) -> bool:
-        return _candidate(lines[i]) and line_key(lines[i]) in boilerplate
 
+def _head_and_stray(lines: list[str], marked: list[bool]) -> set[int]:
+    """The boilerplate lines above the body, and those without Chinese anywhere."""
     head = body_start(lines)
     drop: set[int] = set()
     for i, line in enumerate(lines):
-        if line.strip() and is_boilerplate(i) and (i < head or not _CJK.search(line)) \
-                and _standalone(lines, i, drop):
+        if marked[i] and (i < head or not _CJK.search(line)) and _standalone(lines, i, drop):
             drop.add(i)
-    end = len(lines)                       # the run of boilerplate that ends the report
-    while end > 0 and (not lines[end - 1].strip() or end - 1 in drop or is_boilerplate(end - 1)):
+    return drop
+
+
+def _closing_run(lines: list[str], marked: list[bool], drop: set[int]) -> list[int]:
+    """The boilerplate lines that end the report, when they stand on their own."""
+    end = len(lines)
+    while end > 0 and (not lines[end - 1].strip() or end - 1 in drop or marked[end - 1]):
         end -= 1
-    tail = [i for i in range(end, len(lines)) if lines[i].strip() and i not in drop]
-    if tail and _standalone(lines, tail[0], drop):
-        drop.update(tail)
-    kept = [line for i, line in enumerate(lines) if i not in drop]
-    return kept, sum(1 for i in drop if lines[i].strip())
+    run = [i for i in range(end, len(lines)) if lines[i].strip() and i not in drop]
+    return run if run and _standalone(lines, run[0], drop) else []
 
 
 # --------------------------------------------------------------------------
@@ -135,16 +141,41 @@ def settle(entries: list, manifest: dict, stays, reread) -> list:
     ``manifest``: the index's entries by report id; ``stays(entry)``: an indexed report
     this run does not reach stays in the index; ``reread(keys)``: key -> SourceDocument.
     Returns the entries, re-read ones with their document."""
-    from .reports import report_lines
-
-    def read_lines(doc):
-        doc.lines = report_lines(doc)
-        doc.line_keys = candidate_keys(doc.lines)
-        doc.text = ""                      # the lines replace it: one copy in memory
-
     for _s, _k, _r, doc, _st in entries:
         if doc is not None and doc.lines is None:
-            read_lines(doc)
+            _read_lines(doc)
+    common = _recurring_by_collection(entries, manifest, stays)
+
+    def indexed_keys(rid: str) -> set:
+        return set(manifest[rid].get("line_keys", ()))
+
+    stale = {key for _s, key, rid, doc, _st in entries if doc is None
+             and common[collection_of(key)] & indexed_keys(rid) != set(manifest[rid].get("boilerplate", ()))}
+    fresh = reread(stale) if stale else {}
+    out = []
+    for source, key, rid, doc, stat in entries:
+        if doc is None and key in fresh:
+            doc = _read_lines(fresh[key])
+        if doc is not None:
+            doc.boilerplate = common[collection_of(key)] & doc.line_keys
+            doc.content_hash = fold_hash(doc.content_hash, doc.boilerplate)
+        out.append((source, key, rid, doc, stat))
+    return out
+
+
+def _read_lines(doc):
+    """The document's lines and their keys, read once; the lines replace its text in memory."""
+    from .reports import report_lines
+
+    doc.lines = report_lines(doc)
+    doc.line_keys = candidate_keys(doc.lines)
+    doc.text = ""
+    return doc
+
+
+def _recurring_by_collection(entries: list, manifest: dict, stays) -> dict[str, set]:
+    """Collection -> the keys that recur in it, over every report the index will hold:
+    those read now, unchanged ones (their keys kept in the index) and ones not reached."""
     present = {rid for _s, _k, rid, _d, _st in entries}
     key_sets: dict[str, list[set]] = {}
     for _s, key, rid, doc, _st in entries:
@@ -153,18 +184,4 @@ def settle(entries: list, manifest: dict, stays, reread) -> list:
     for rid, e in manifest.items():
         if rid not in present and stays(e):
             key_sets.setdefault(collection_of(e.get("key", "")), []).append(set(e.get("line_keys", ())))
-    common = {coll: recurring(sets) for coll, sets in key_sets.items()}
-    stale = {key for _s, key, rid, doc, _st in entries if doc is None and
-             common[collection_of(key)] & set(manifest[rid].get("line_keys", ()))
-             != set(manifest[rid].get("boilerplate", ()))}
-    fresh = reread(stale) if stale else {}
-    out = []
-    for source, key, rid, doc, stat in entries:
-        if doc is None and key in fresh:
-            doc = fresh[key]
-            read_lines(doc)
-        if doc is not None:
-            doc.boilerplate = common[collection_of(key)] & doc.line_keys
-            doc.content_hash = fold_hash(doc.content_hash, doc.boilerplate)
-        out.append((source, key, rid, doc, stat))
-    return out
+    return {coll: recurring(sets) for coll, sets in key_sets.items()}

@@ -167,8 +167,13 @@ def decode_bytes(data: bytes) -> tuple[str, list[str]]:
         if chosen:
             warnings.append(f"decoded as {chosen[1]} (no byte order mark)")
             return _decode_all(data, *chosen, warnings), warnings
-    if binary:
-        raise DecodeError("binary data, not text")
+        if binary:
+            raise DecodeError("binary data, not text")
+    return _decode_legacy(data, whole, warnings)
+
+
+def _decode_legacy(data: bytes, whole: bool, warnings: list[str]) -> tuple[str, list[str]]:
+    """UTF-8, GB18030 or Big5 (or UTF-16 without NUL bytes): the one that reads best."""
     had_nul = b"\x00" in data
     if had_nul:
         data = data.replace(b"\x00", b"")

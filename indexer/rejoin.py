@@ -80,40 +80,46 @@ def rejoin_hard_wraps(lines: list[str]) -> list[str]:
     list item or salutation is not glued to the line before it.
     """
     ctx = _Context(width=_wrap_width(lines), body_start=body_start(lines), lead_marks=_lead_marks(lines))
+    layout = _Layout()
     out: list[str] = []
-    in_table = False
-    blank_run = 0
     for i, raw in enumerate(lines):
-        line = raw.rstrip()
-        if raw.startswith("\t") and not line:
-            line = "\t"                          # an empty table cell, not a blank line
-        if not line.strip() and line != "\t":
-            blank_run += 1
-            if blank_run >= 2:
-                in_table = False
+        line = layout.read(raw)
+        if layout.stands_alone(line, out):
             out.append(line)
-            continue
-        blank_run_before, blank_run = blank_run, 0
-        if line.startswith("\t"):
-            in_table = True
-            out.append(line)
-            continue
-        if in_table and len(line.strip()) > 12:
-            in_table = False                      # longer than a cell's runover: the table is over
-        if in_table or not out or blank_run_before or not out[-1].strip() or out[-1].startswith("\t"):
-            out.append(line)
-            continue
-        ctx.body = i > ctx.body_start
-        ctx.nxt = lines[i + 1].strip() if i + 1 < len(lines) and not lines[i + 1].startswith("\t") else ""
-        before = out[-2].strip() if len(out) > 1 else ""
-        ctx.prev_complete = _ends_paragraph(before)
-        # a plain heading stands after a paragraph, not under a heading or after a colon
-        ctx.heading_may_follow = not before or (ends_sentence(before) and before.rstrip(_CLOSING)[-1] not in ":：")
-        if _continues(out[-1].strip(), line.strip(), ctx):
+        elif _continues(out[-1].strip(), line.strip(), ctx.at(lines, i, out)):
             out[-1] = out[-1].rstrip() + line.strip()
         else:
             out.append(line)
     return out
+
+
+class _Layout:
+    """Blank lines and tables, as the lines go by: what is never joined to anything."""
+
+    def __init__(self):
+        self.in_table = False
+        self.blank_run = 0
+        self.blank_before = 0
+
+    def read(self, raw: str) -> str:
+        line = raw.rstrip()
+        if raw.startswith("\t") and not line:
+            return "\t"                          # an empty table cell, not a blank line
+        return line
+
+    def stands_alone(self, line: str, out: list[str]) -> bool:
+        if not line.strip() and line != "\t":
+            self.blank_run += 1
+            self.in_table = self.in_table and self.blank_run < 2
+            return True
+        self.blank_before, self.blank_run = self.blank_run, 0
+        if line.startswith("\t"):
+            self.in_table = True
+            return True
+        if self.in_table and len(line.strip()) > 12:
+            self.in_table = False                 # longer than a cell's runover: the table is over
+        return self.in_table or not out or bool(self.blank_before) or not out[-1].strip() \
+            or out[-1].startswith("\t")
 
 
 @dataclass
@@ -127,6 +133,16 @@ class _Context:
     nxt: str = ""               # the line after the one being decided ('' for a blank or a cell)
     prev_complete: bool = True  # the line before ``p`` ended a sentence (``p`` starts a paragraph)
     heading_may_follow: bool = True   # … and ended a paragraph, so ``p`` may be a plain heading
+
+    def at(self, lines: list[str], i: int, out: list[str]) -> "_Context":
+        """The context for joining lines[i] to out[-1]."""
+        self.body = i > self.body_start
+        self.nxt = lines[i + 1].strip() if i + 1 < len(lines) and not lines[i + 1].startswith("\t") else ""
+        before = out[-2].strip() if len(out) > 1 else ""
+        self.prev_complete = _ends_paragraph(before)
+        # a plain heading stands after a paragraph, not under a heading or after a colon
+        self.heading_may_follow = not before or (ends_sentence(before) and before.rstrip(_CLOSING)[-1] not in ":：")
+        return self
 
 
 def body_start(lines: list[str]) -> int:
@@ -162,14 +178,24 @@ def _continues(p: str, s: str, ctx: _Context) -> bool:
     # ends a sentence (then a paragraph may or may not end: keep the break)
     full_width = bool(ctx.width) and len(p) >= ctx.width - 1 and p[-1] not in "。！？!?…"
     if _STARTS_UNIT.match(s) and not (s.startswith("—") and not s.startswith("——") and _running_text(p)):
-        return p.endswith(tuple(_OPENERS)) or (full_width and not _HEADING_START.match(s)) \
-            or _clause_goes_on(p, s) or (_numbering_only(s) and _number_cut(p, s))
+        return _unit_goes_on(p, s, full_width)
     if _heading_line(p):
         return _heading_goes_on(p, s) or (ctx.body and _mark(p) in ctx.lead_marks and not ends_sentence(s))
     if full_width or _number_cut(p, s) or p[-1] in "，,、":
         return True                               # …完成投资10428. | 6亿元   现在， | 我代表…
-    if not ends_sentence(p) and ((_running_text(p) and (ctx.body or _head_text_goes_on(p, s)))
-                                  or (ctx.body and _list_item(p))):
+    return _sentence_goes_on(p, s, ctx)
+
+
+def _unit_goes_on(p: str, s: str, full_width: bool) -> bool:
+    """``s`` starts like a heading or list item; it still goes on from ``p`` after an opening
+    bracket, at a hard wrap's margin, or where a line break cut a mark or number from its sentence."""
+    return p.endswith(tuple(_OPENERS)) or (full_width and not _HEADING_START.match(s)) \
+        or _clause_goes_on(p, s) or (_numbering_only(s) and _number_cut(p, s))
+
+
+def _sentence_goes_on(p: str, s: str, ctx: _Context) -> bool:
+    """``p`` is not a heading and ``s`` starts no unit: does the sentence run on?"""
+    if not ends_sentence(p) and _runs_on(p, s, ctx):
         return True                               # …推动加入 | 全面与进步跨太平洋伙伴关系协定 | 等…
     if _unbalanced(p) or (s[0] in _CANNOT_START and not ends_sentence(p)):
         return True                               # 健全“日新： | 江淮科创…   具体部署 | 了13项…
@@ -178,9 +204,11 @@ def _continues(p: str, s: str, ctx: _Context) -> bool:
     return ctx.body and ctx.prev_complete and _paragraph_start_fragment(p, s, ctx)
 
 
-def numbered_heading(line: str) -> bool:
-    """第一部分…, 一、…, （一）…: the line starts like a numbered heading."""
-    return bool(_HEADING_START.match(line))
+def _runs_on(p: str, s: str, ctx: _Context) -> bool:
+    """Running text, or in the body a list item, that stops mid-sentence goes on."""
+    if _running_text(p):
+        return ctx.body or _head_text_goes_on(p, s)
+    return ctx.body and _list_item(p)
 
 
 def _head_text_goes_on(p: str, s: str) -> bool:
@@ -189,6 +217,11 @@ def _head_text_goes_on(p: str, s: str) -> bool:
     some length goes on, and never into a title or subtitle."""
     return len(p) >= 20 and not re.search(r"(报告|讲话|决议|報告|講話|決議)$|会议上?[）)]?$", s) \
         and not s.startswith(("——", "（", "("))
+
+
+def numbered_heading(line: str) -> bool:
+    """第一部分…, 一、…, （一）…: the line starts like a numbered heading."""
+    return bool(_HEADING_START.match(line))
 
 
 def _heading_line(p: str) -> bool:

@@ -79,14 +79,20 @@ def unit_pieces(text: str, cells: dict | None = None,
         return [(text, cells)]
     if not cells or not cells.get("cells"):
         return [(piece, None) for piece in split_long(text, limit)]
+    rows = _rows_within(cells["cells"], limit)
+    return [(" | ".join(c for c in row if c), {"header": cells.get("header", False) and i == 0, "cells": row})
+            for i, row in enumerate(rows) if any(row)]
+
+
+def _rows_within(cells: list[str], limit: int) -> list[list[str]]:
+    """A row's cells in runs whose joined text stays within ``limit`` (a cell too long is cut)."""
     rows: list[list[str]] = [[]]
-    for cell in cells["cells"]:
+    for cell in cells:
         for part in split_long(cell, limit) if cell else [cell]:
             if len(" | ".join(c for c in rows[-1] + [part] if c)) > limit:
                 rows.append([])
             rows[-1].append(part)
-    return [(" | ".join(c for c in row if c), {"header": cells.get("header", False) and i == 0, "cells": row})
-            for i, row in enumerate(rows) if any(row)]
+    return rows
 
 
 def strip_numbering(text: str) -> str:

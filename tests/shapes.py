@@ -80,12 +80,17 @@ def write_broken_provinces(folder: Path, seed: int = 12) -> list[tuple[str, str]
         broken = break_around_spans(row["full_text"], rng)
         row["full_text"] = broken.text
         seams.extend(broken.seams)
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "provinces-broken.csv", "w", encoding="utf-8", newline="") as fh:
+    write_collection(folder / "provinces-broken.csv", rows)
+    return seams
+
+
+def write_collection(path: Path, rows: list[dict]):
+    """Rows as a CSV collection file, in the provinces' column order."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0].keys()))
         w.writeheader()
         w.writerows(rows)
-    return seams
 
 
 def cjk_only(text: str) -> str:
@@ -138,9 +143,5 @@ def write_laden_provinces(folder: Path) -> dict[str, int]:
     added = {}
     for i, row in enumerate(rows):
         row["full_text"], added[row["province"]] = laden(row["full_text"], i)
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "wiki-export.csv", "w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0].keys()))
-        w.writeheader()
-        w.writerows(rows)
+    write_collection(folder / "wiki-export.csv", rows)
     return added

@@ -19,7 +19,7 @@ from search.results import SearchRequest, to_json
 from webui import create_app
 
 from .conftest import PROVINCES, ROOT, SEEDS
-from .shapes import LICENCE, province_rows
+from .shapes import LICENCE, province_rows, write_collection
 
 # resolutions in the shapes they are published in: the NPC's (Arabic date), a Wikisource copy
 # of an early one (Chinese-numeral date, licence notice), a province's as a row of a collection
@@ -68,10 +68,7 @@ def typed_index(tmp_path_factory):
                      if not re.search(r"\d{4}年\d{1,2}月\d{1,2}日在", line))        # no delivery date
     text = text.replace("2026年河北省政府工作报告", "河北省政府工作报告")
     rows.append({"province": "河北省", "title": "", "source_url": "javascript:alert(1)", "full_text": text})
-    with open(docs / "rows.csv", "w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    write_collection(docs / "rows.csv", rows)
     ix = str(root / "ix")
     run = index_paths(ix, [str(docs), str(PROVINCES)])
     assert not run.failed and run.reports == 35
