@@ -63,4 +63,5 @@ class Report:
     text: str = ""              # the cleaned text the paragraphs were cut from
     paragraphs: list[Paragraph] = field(default_factory=list)
     metadata_origin: dict = field(default_factory=dict)  # field -> front matter|catalog|text
+    indicators: list = field(default_factory=list)       # facts (indexer/indicators.py), as JSON dicts
     warnings: list = field(default_factory=list)

@@ -11,6 +11,7 @@ from markdown_it import MarkdownIt
 
 from .analysis import is_traditional
 from .cleaning import clean_lines, collapse_spaces, remove_chrome, remove_pinyin_debris, strip_invisible
+from .indicators import extract_indicators
 from .metadata import extract_metadata
 from .model import Report, SourceDocument, UNKNOWN
 from .structure import split_units
@@ -85,4 +86,8 @@ def build_report(doc: SourceDocument, key: str) -> Report:
         warnings=list(doc.warnings),
     )
     report.script = "繁" if is_traditional(report.text, threshold=20) else "简"
+    try:
+        report.indicators = [f.as_json() for f in extract_indicators(report)]
+    except Exception as e:  # the report is still worth indexing without its figures
+        report.warnings.append(f"indicator extraction failed: {type(e).__name__}: {e}")
     return report

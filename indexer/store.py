@@ -34,7 +34,7 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
 from .analysis import (ANALYZER_VERSION, dictionary_fingerprint, gram_analyzer, gram_counts, normalize,
                        word_analyzer, word_counts)
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 META_NAME = "govsearch.json"
 
 # the fields search results count matches by (facets), in the order shown
@@ -221,14 +221,17 @@ def make_schema() -> Schema:
         orig=STORED,                                 # what normalising changed (text_diff)
         cells=STORED,
         report=STORED,                               # JSON of report-level extras, head unit only
+        indicators=STORED,                           # JSON list of indicator facts, head unit only
     )
 
 
 def index_meta() -> dict:
+    from .indicators import table_fingerprint
     from .reports import PARSER_VERSION
 
     return {"analyzer_version": ANALYZER_VERSION, "schema_version": SCHEMA_VERSION,
-            "dictionary": dictionary_fingerprint(), "parser_version": PARSER_VERSION}
+            "dictionary": dictionary_fingerprint(), "parser_version": PARSER_VERSION,
+            "indicator_table": table_fingerprint()}
 
 
 class IndexStore:

@@ -100,6 +100,7 @@ def unit_documents(report: Report, indexed_at: str):
         if p.para_no == 0:
             doc["head"] = "1"
             doc["report"] = head_extra
+            doc["indicators"] = json.dumps(report.indicators, ensure_ascii=False)
         else:
             # report-level values are indexed on every unit (filters) but stored
             # once, on the head unit: search reads them from there

@@ -1,0 +1,786 @@
+"""extract_indicators: the targets and results a report states, as facts.
+
+A fact is one number for one indicator: 地区生产总值增长5%左右 is the GDP, growth of
+5% (qualifier 左右), a target for the report's year.  Indicators are those named in
+``indicators.csv`` (canonical name, label, aliases), an editable table.
+
+Prose is read sentence by sentence (。；), clause by clause (，：): an indicator
+mention owns the values that follow it in its clause, as long as only verbs and
+modifiers (增长, 达到, 控制在, 同比 …) stand between — 高于全国0.3个百分点, 居全国第2位
+or 其中税收收入… break the chain.  A clause that starts with a verb (，增长5.5%) goes on
+with the previous clause's indicator; 分别 pairs a list of indicators with a list of
+values.  Word-exported tables are read by their header row: the 指标 column names the
+indicator, 计划/目标 columns are targets, 完成/实际 columns results, 属性/备注 the kind.
+
+The role comes from the nearest cue before the value — in its clause, its
+sentence, its paragraph, the lead line of a list, then its headings: 预期目标/今年
+for targets, 过去一年/完成情况/the year reviewed for results, “十五五”时期/到2030年 for
+five-year plans (role ``plan``), “十四五”时期/这五年 for five-year results (role
+``result``, period 十四五).  The year is the one the text names there, else the
+report's year for targets and the year before for results.
+
+Everything works on the normalised text (Simplified, half-width), one character
+for one character, so Traditional reports read the same and quotes keep the
+report's own characters.  Masked numbers (X) are facts with an unknown value,
+never 0.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import hashlib
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .analysis import normalize
+
+TABLE_PATH = Path(__file__).resolve().parent / "indicators.csv"
+# bump when extraction changes what a report yields: indexes built before are flagged stale
+EXTRACTOR_VERSION = "1"
+
+ROLES = ("target", "result", "plan")
+MEASURES = ("growth", "level")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str                      # canonical name: GDP, CPI, 城镇新增就业 …
+    label: str                    # Chinese name shown
+    rate: bool                    # a ratio in percent: its % is a level, 个百分点 its change
+    patterns: tuple               # compiled aliases, over normalised text
+
+
+@dataclass
+class Fact:
+    para_no: int
+    indicator: str                # as written in the report
+    canonical: str
+    measure: str                  # growth | level
+    low: float | None             # None when the report masks the number (X)
+    high: float | None
+    unit: str
+    qualifier: str                # 左右 以上 以内 … (力争 for a stretch value)
+    role: str                     # target | result | plan
+    kind: str                     # 预期性 | 约束性 | ""
+    year: int                     # the year the value is for (a plan's last year)
+    period: str                   # 十四五, 十五五 … for five-year figures, else ""
+    quote: str                    # the sentence or table row stating it
+    masked: bool = False
+    stretch: bool = False         # 力争… beside a 确保… value
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------- the table
+
+def _parse_table(text: str, source: str) -> tuple[Indicator, ...]:
+    rows = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    out = []
+    for row in csv.DictReader(rows):
+        try:
+            patterns = tuple(re.compile(normalize(a)) for a in row["aliases"].split())
+            out.append(Indicator(key=row["canonical"].strip(), label=row["label"].strip(),
+                                 rate=row["rate"].strip().lower() in ("yes", "y", "1", "true"),
+                                 patterns=patterns))
+        except (KeyError, AttributeError, re.error) as e:
+            raise ValueError(f"{source}: bad indicator row {row!r}: {e}") from None
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=4)
+def load_table(path: str = str(TABLE_PATH)) -> tuple[Indicator, ...]:
+    return _parse_table(Path(path).read_text(encoding="utf-8-sig"), path)
+
+
+def table_fingerprint(path: str = str(TABLE_PATH)) -> str:
+    """Changes with the table or the extractor: an index records the one it was built with."""
+    data = EXTRACTOR_VERSION.encode() + b"\0" + Path(path).read_bytes()
+    return hashlib.sha1(data).hexdigest()[:12]
+
+
+# --------------------------------------------------------------------------- mentions
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# words that may stand right before an indicator's name: 全市生产总值, 实现地区生产总值 …
+_LEAD_WORDS = ("全自治区", "全市", "全省", "全区", "全县", "全州", "全盟", "我市", "我省", "我区", "我县",
+               "全年", "预计实现", "实现", "完成", "预计", "确保", "力争", "争取", "其中", "今年", "去年",
+               "初步统计", "核心指标", "主要指标", "指标", "推动", "保持", "提出", "时期", "年")
+# what may not follow a name: it is then part of another quantity (…占地区生产总值比重)
+_BAD_AFTER = re.compile(r"比重|比例|占比|之比|比(?!上年|去年)|的|二氧化碳|能耗|安全|核算|总产值")
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    indicator: Indicator
+
+
+def _starts_phrase(norm: str, start: int) -> bool:
+    """The name starts a noun phrase: nothing but lead words between it and punctuation."""
+    i = start
+    while i > 0:
+        for word in _LEAD_WORDS:
+            if norm.startswith(word, i - len(word)):
+                i -= len(word)
+                break
+        else:
+            return not _CJK.match(norm[i - 1])
+    return True
+
+
+def find_mentions(norm: str, table, check_context: bool = True) -> list[Mention]:
+    """Indicator names in ``norm``, longest first where they overlap, left to right."""
+    found = []
+    for ind in table:
+        for pat in ind.patterns:
+            for m in pat.finditer(norm):
+                if m.end() > m.start():
+                    found.append(Mention(m.start(), m.end(), ind))
+    out: list[Mention] = []
+    for m in sorted(found, key=lambda m: -(m.end - m.start)):
+        if any(m.start < o.end and o.start < m.end for o in out):
+            continue
+        out.append(m)
+    out.sort(key=lambda m: m.start)
+    if check_context:
+        out = [m for m in out if _starts_phrase(norm, m.start) and not _BAD_AFTER.match(norm, m.end)]
+    return out
+
+
+# --------------------------------------------------------------------------- values
+
+_NUM = r"(?:\d+(?:\.\d+)?|x)"
+_UNIT = (r"个百分点|%|万亿元|亿元|万元|元|亿美元|万美元|美元|万人次|万人|人|亿斤|万斤|亿公斤|万公斤|公斤|"
+         r"亿吨|万吨|吨|微克/立方米|天|岁")
+_PRE = r"不低于|不高于|不超过|不少于|超过|超|突破|跨越|迈上|≥|≤|>|<|近|约"
+_POST = r"及以上|以上|以内|以下|左右|上下"
+VALUE = re.compile(
+    rf"(?<![\d.a-z])(?P<pre>{_PRE})?(?P<low>-?{_NUM})(?P<u1>{_UNIT})?"
+    rf"(?:(?:-|—|–|~|至|到)(?P<high>{_NUM})(?P<u2>{_UNIT})?)?(?P<post>{_POST})?")
+# a bare number followed by one of these is a count, a date or a rank, not a value
+_NOT_VALUE_AFTER = re.compile(r"[年月日号届期批次项个家位名倍条座所户栋台万亿千百十多余]")
+_PERCENT_UNITS = ("%", "个百分点")
+
+
+@dataclass
+class Value:
+    start: int
+    end: int
+    low: float | None
+    high: float | None
+    unit: str
+    pre: str
+    post: str
+    masked: bool
+
+
+def _number(text: str | None) -> float | None:
+    if text is None or text == "x":
+        return None
+    return float(text)
+
+
+def find_values(norm: str, need_unit: bool = True) -> list[Value]:
+    out = []
+    for m in VALUE.finditer(norm):
+        unit = m.group("u2") or m.group("u1") or ""
+        if need_unit and not unit:
+            continue
+        if not unit and _NOT_VALUE_AFTER.match(norm, m.end()) or norm.startswith("的", m.end()):
+            continue
+        low, high = m.group("low"), m.group("high") or m.group("low")
+        masked = "x" in (low, high)
+        if m.group("low").startswith("-") and need_unit:
+            continue                       # prose says 下降; a bare minus is a dash
+        out.append(Value(m.start(), m.end(), _number(low), _number(high), unit,
+                         m.group("pre") or "", m.group("post") or "", masked))
+    return out
+
+
+# what may stand between an indicator and its value, or between two of its values
+_GAP_WORD = re.compile(
+    r"同比|比上年|较上年|比去年|按可比价格计算|可比价|初步统计|预计|确保|力争|争取|努力|实现|完成|达到|达|为|是|在|"
+    r"到|至|按|突破|超过|跨越|迈上|保持|稳定|控制|继续|持续|分别|同口径|平均|年均|总量|总额|总值|规模|"
+    r"增长|增速|增幅|涨幅|上涨|下降|降低|减少|回落|提高|提升|增加|增至|降至|全年|年初|预期|目标|计划|"
+    r"进一步|人数|首次|超出|高于|低于|快于|慢于|好于|实际|名义|值|[、和与及()\s“”\"]")
+_GROWTH_VERB = re.compile(r"(增长|增速|增幅|涨幅|上涨|下降|降低|减少|回落|提高|提升|增加)(?![到至])$")
+_DECLINE = re.compile(r"下降|降低|减少|回落")
+# (GDP), (同比,下同): a name or a remark in parentheses, no number in it
+_PAREN_NAME = re.compile(r"\([^()\d]{0,12}\)")
+_COMPARE = re.compile(r"超过|超出|高于|低于|快于|慢于|好于")
+
+
+def gap_ok(gap: str) -> bool:
+    gap = _PAREN_NAME.sub("", gap)
+    pos = 0
+    while pos < len(gap):
+        m = _GAP_WORD.match(gap, pos)
+        if not m:
+            return False
+        pos = m.end()
+    return True
+
+
+def _last_verb(gap: str) -> str:
+    verbs = re.findall(r"(?:增长|增加|提高|提升|下降|降低|减少)[到至]|增长|增速|增幅|涨幅|上涨|下降|降低|减少|回落|"
+                       r"提高|提升|增加|增至|降至|降到|达到|达|为|控制|保持|稳定", gap)
+    return verbs[-1] if verbs else ""
+
+
+def measure_of(ind: Indicator, unit: str, verb: str, name_says_growth: bool = False) -> str | None:
+    """growth or level for a value of ``ind`` in ``unit``; None when it is not a fact we record."""
+    if unit == "个百分点":
+        return "growth" if ind.rate else None
+    if unit == "%":
+        if ind.rate:
+            return "growth" if name_says_growth else "level"
+        return "growth"
+    if _GROWTH_VERB.search(verb or ""):
+        return None                        # 增加4374.4亿元: an absolute change
+    return "level"
+
+
+# --------------------------------------------------------------------------- roles and years
+
+# a named five-year plan as a period (“十五五”时期, 十四五以来, “十五五”发展目标): the report's
+# own plan or a later one plans, an earlier one is looked back on.  Its opening or close
+# (“十五五”开局之年, “十四五”圆满收官) is no cue, nor a base of comparison (比“十三五”末).
+_FYP = r"(?<![比较与从由])(?<![比较与从由][“\"])十[一二三四五六七八九]五[”\"]?(?:时期|期间|以来|规划|末|发展目标|主要目标|目标)"
+_PLAN_CUE = r"今后五年|未来五年|到20[3-9]\d年|规划纲要|纲要"
+_RESULT5_CUE = r"过去的?五年|这五年|五年来|五年间"
+# done, not to be done: 较好完成全年主要目标任务, 超过年初预期目标, 主要目标任务如期完成。
+# (如期实现碳达峰目标 and 全面完成…目标 also speak of plans, so they are no cue)
+_DONE = r"(?:顺利|较好|圆满|超额)(?:完成|实现)了?|完成了|实现了|超过|超出|高于|好于|低于"
+_RESULT_CUE = (r"过去一年|一年来|去年|上年|刚刚过去|完成情况|执行情况|工作情况|发展情况|实际完成|初步统计|回顾|总结|"
+               rf"(?:{_DONE})[^,;。:]{{0,8}}目标|"
+               r"目标(?:任务)?[^,;。:]{0,4}(?:完成|实现)(?:了|情况|(?=[,;。:]|$))")
+_TARGET_CUE = r"预期目标|预期指标|目标是|目标为|今年|明年|计划目标|计划草案|预计目标|(?<!努)力争|确保|工作安排"
+_CUES = re.compile(rf"(?P<fyp>{_FYP})|(?P<plan>{_PLAN_CUE})|(?P<result5>{_RESULT5_CUE})|"
+                   rf"(?P<result>{_RESULT_CUE})|(?P<target>{_TARGET_CUE})|(?<![\d从由较比与])(?P<year>20\d\d)年(?!的)")
+_YEAR = re.compile(r"(?<![\d从由较比与])(20\d\d)年(?!的|前|以来|度?远景)")
+_NAMED_PLAN = re.compile(r"十([一二三四五六七八九])五")
+_CN_DIGIT = "一二三四五六七八九"
+
+
+def plan_end_year(number: int) -> int:
+    """The last year of the Nth five-year plan (6th: 1981–1985 onward, every five years)."""
+    return 1985 + 5 * (number - 6)
+
+
+def _plan_containing(year: int) -> int:
+    return (year - 1981) // 5 + 6
+
+
+def _cue_role(m: re.Match, report_year: int) -> str | None:
+    role = m.lastgroup
+    if role == "fyp":
+        number = _CN_DIGIT.index(_NAMED_PLAN.search(m.group()).group(1)) + 11
+        if not report_year or number >= _plan_containing(report_year):
+            return "plan"
+        # the plan just ended is looked back on; an older one is only a base of comparison
+        return "result5" if number == _plan_containing(report_year - 1) else None
+    if role == "year":
+        # the year reviewed says result; the report's own year is a weak cue (a speech at a
+        # year's end reviews and plans under one year) and only counts when nothing else does
+        year = int(m.group("year"))
+        return "result" if year == report_year - 1 else "weak_target" if year == report_year else None
+    return role
+
+
+def _overlapping(pattern: re.Pattern, text: str):
+    """Every match, overlapping ones too: 预期目标完成 holds 预期目标 and 目标完成."""
+    m = pattern.search(text)
+    while m:
+        yield m
+        m = pattern.search(text, m.start() + 1)
+
+
+_LIGHT_CUE = re.compile(r"力争|确保")
+
+
+def _cue_in(text: str, report_year: int, weak: bool = False, light: bool = True) -> tuple[str, str] | None:
+    """The nearest (last-ending, then longest) role cue in ``text``: (role, cue text).
+
+    ``light``: count 力争/确保, which plan only in the value's own sentence (确保粮食安全
+    in a review is no target)."""
+    best = None
+    for m in _overlapping(_CUES, text):
+        role = _cue_role(m, report_year)
+        if role is None or (role == "weak_target") != weak or not light and _LIGHT_CUE.fullmatch(m.group()):
+            continue
+        key = (m.end(), m.end() - m.start())
+        if best is None or key >= best[0]:
+            best = (key, role, m.group())
+    if best is None:
+        return None
+    return ("target" if best[1] == "weak_target" else best[1]), best[2]
+
+
+@dataclass
+class Context:
+    """What decides a value's role and year: texts before it, nearest first."""
+
+    scopes: list                  # [str]: clause, sentence, paragraph, lead line, headings
+    part: str
+    report_year: int
+    own_scopes: int = 3           # scopes before the headings
+
+
+def resolve_role(ctx: Context, five_year: bool = False) -> tuple[str, int, str] | None:
+    """(role, year, period) for a value, or None when nothing says which it is.
+
+    ``five_year``: the value is a yearly average (年均), so a five-year figure."""
+    found, at = None, 0
+    for weak in (False, True):
+        for at, text in enumerate(ctx.scopes):
+            found = _cue_in(text, ctx.report_year, weak, light=at < 2)
+            if found:
+                break
+        if found:
+            break
+    role, cue = found or ({"回顾": "result", "部署": "target"}.get(ctx.part), "")
+    if role is None:
+        return None
+    if role == "result5" and at >= ctx.own_scopes and not five_year:
+        # a heading over both years (2025年工作回顾和“十四五”时期发展成就) says
+        # five years only for a yearly average
+        role = "result"
+    if five_year:
+        role = {"target": "plan", "result": "result5"}.get(role, role)
+    return _with_year(ctx, role, cue)
+
+
+def _with_year(ctx: Context, role: str, cue: str) -> tuple[str, int, str] | None:
+    ry = ctx.report_year
+    if role in ("plan", "result5"):
+        named = _NAMED_PLAN.search(cue)
+        number = _CN_DIGIT.index(named.group(1)) + 11 if named else \
+            _plan_containing(ry if role == "plan" else ry - 1) if ry else 0
+        to_year = re.search(r"到(20\d\d)年", cue)
+        year = int(to_year.group(1)) if to_year else plan_end_year(number) if number else 0
+        return ("plan" if role == "plan" else "result", year, f"十{_CN_DIGIT[number - 11]}五"
+                if 11 <= number <= 19 else "") if year else None
+    lo, hi = (ry - 2, ry + 1) if role == "target" else (ry - 2, ry)
+    for text in ctx.scopes:
+        years = [int(y) for y in _YEAR.findall(text) if lo <= int(y) <= hi]
+        if years:
+            return (role, max(years), "")
+    if not ry:
+        return None
+    return (role, ry if role == "target" else ry - 1, "")
+
+
+# --------------------------------------------------------------------------- prose
+
+_SENTENCE_END = re.compile(r"[。!?;]")
+_CLAUSE_END = re.compile(r"[,:]")
+_ITEM_SPLIT = re.compile(r"[、和与及]")
+_COUNTRYSIDE = re.compile(r"城乡((?:常住)?居民(?:人均可支配)?收入)")
+QUOTE_CHARS = 200
+
+
+def _spans(text: str, start: int, end: int, splitter) -> list[tuple[int, int]]:
+    """[start, end) cut after each splitter match, parentheses kept whole."""
+    out, depth, begin = [], 0, start
+    for i in range(start, end):
+        ch = text[i]
+        depth += ch == "("
+        depth -= ch == ")" and depth > 0
+        if depth == 0 and splitter.match(ch):
+            out.append((begin, i + 1))
+            begin = i + 1
+    if begin < end:
+        out.append((begin, end))
+    return out
+
+
+@dataclass
+class Subject:
+    """The indicators the values of a clause belong to: one, or a 分别 list."""
+
+    names: list                   # [(Indicator, as written)]
+
+
+class ProseReader:
+    """Facts from one prose unit (paragraph, list item or heading)."""
+
+    def __init__(self, unit, norm: str, table, ctx_for, report_year: int):
+        self.unit = unit
+        self.norm = norm
+        self.table = table
+        self.ctx_for = ctx_for            # (sentence start, clause start, value start) -> Context
+        self.report_year = report_year
+        self.facts: list[Fact] = []
+
+    def read(self) -> list[Fact]:
+        for s_start, s_end in _spans(self.norm, 0, len(self.norm), _SENTENCE_END):
+            subject = None
+            for c_start, c_end in _spans(self.norm, s_start, s_end, _CLAUSE_END):
+                subject = self._clause(s_start, s_end, c_start, c_end, subject)
+        return self.facts
+
+    # one clause: its own mentions, a 分别 list, or the previous clause's subject
+    def _clause(self, s_start, s_end, c_start, c_end, subject):
+        text = self.norm[c_start:c_end]
+        split = text.find("分别")
+        if split > 0:
+            names, tail = _strip_modifiers(text[:split])
+            items = self._items(names)
+            if items:
+                self._paired(Subject(items), tail, s_start, s_end, c_start, c_start + split, c_end)
+                return Subject(items)
+        mentions = find_mentions(text, self.table)
+        if not mentions:
+            # a clause that gives its subject no value ends the chain: 新增公园127座
+            if subject is not None and self._values_for(subject, s_start, s_end, c_start, c_start, c_end):
+                return subject
+            return None
+        for i, m in enumerate(mentions):
+            end = c_start + (mentions[i + 1].start if i + 1 < len(mentions) else len(text))
+            one = Subject([(m.indicator, self.unit.text[c_start + m.start:c_start + m.end])])
+            self._values_for(one, s_start, s_end, c_start, c_start + m.end, end)
+            subject = one
+        return subject
+
+    def _items(self, text: str) -> list:
+        """The indicators listed before 分别: 城镇、农村居民人均可支配收入 → two."""
+        text = _COUNTRYSIDE.sub(r"城镇\1、农村\1", text)
+        parts = [p for p in _ITEM_SPLIT.split(text) if p]
+        if len(parts) < 2:
+            return []
+        last = parts[-1]
+        out = []
+        for part in parts:
+            found = self._resolve(part) or next(
+                (self._resolve(part + last[k:]) for k in range(1, len(last)) if self._resolve(part + last[k:])),
+                None)
+            out.append(found)
+        return out
+
+    def _resolve(self, item: str):
+        ms = [m for m in find_mentions(item, self.table) if m.end == len(item)]
+        return (ms[-1].indicator, item[ms[-1].start:]) if ms else None
+
+    def _paired(self, subject, tail, s_start, s_end, c_start, split_at, c_end) -> int:
+        """分别增长4.5%、5.5%左右: the n-th value is the n-th listed indicator's."""
+        values = find_values(self.norm[split_at:c_end])
+        if not _one_list(self.norm, split_at, values, len(subject.names)):
+            return 0
+        gap = tail + self.norm[split_at:split_at + values[0].start]
+        return sum(self._emit(name, v, split_at, gap, s_start, s_end, c_start, five_year="年均" in gap)
+                   for name, v in zip(subject.names, values) if name is not None)
+
+    def _values_for(self, subject, s_start, s_end, c_start, begin, end):
+        """The values after a mention (or from the clause start) up to ``end``."""
+        values = find_values(self.norm[begin:end])
+        if len(subject.names) > 1:
+            if not _one_list(self.norm, begin, values, len(subject.names)):
+                return 0
+            gap = self.norm[begin:begin + values[0].start]
+            return sum(self._emit(name, v, begin, gap, s_start, s_end, c_start, five_year="年均" in gap)
+                       for name, v in zip(subject.names, values) if name is not None)
+        # 达14.2万亿元、年均增长5.7%: the name's values share one period
+        five_year = "年均" in self.norm[begin:values[-1].end + begin] if values else False
+        pos, seen, comparing = begin, [], False
+        for v in values:
+            gap = self.norm[pos:begin + v.start]
+            if re.search(r"[从由]$", gap) and gap_ok(gap[:-1]):
+                pos = begin + v.end              # 从5.6万元增至7.8万元: the base value
+                continue
+            if _inside_parentheses(self.norm, c_start, begin + v.start) and \
+                    not _directly_after_target(self.norm[c_start:begin + v.start]):
+                pos = begin + v.end              # 增长1.7%（同口径增长2.5%以上）: a remark
+                continue
+            # 超过年初预期目标(6.5%)0.2个百分点: the value in parentheses is the target,
+            # the one after it the difference
+            comparing = comparing or bool(_COMPARE.search(gap))
+            if comparing and not gap.endswith("(") or not gap_ok(gap):
+                break
+            stretch = bool(seen) and bool(re.search(r"力争|争取", gap))
+            if self._emit(subject.names[0], v, begin, self.norm[begin:begin + v.start], s_start, s_end, c_start,
+                          stretch=stretch, local_gap=gap, five_year=five_year):
+                seen.append(v)
+            pos = begin + v.end
+        return len(seen)
+
+    def _emit(self, name, v: Value, begin, gap, s_start, s_end, c_start, stretch=False, local_gap=None,
+              five_year=False) -> bool:
+        """One fact: ``gap`` runs from the indicator's name to the value, ``local_gap`` from
+        the value before (达14.2万亿元、年均增长5.7%: 年均 is the name's, 增长 the value's)."""
+        ind, written = name
+        local_gap = gap if local_gap is None else local_gap
+        if "累计" in local_gap:
+            return False                         # a cumulative change over several years
+        verb = _last_verb(local_gap)
+        measure = measure_of(ind, v.unit, verb)
+        if measure is None:
+            return False
+        low, high = v.low, v.high
+        if measure == "growth" and _DECLINE.search(verb):
+            low, high = (-high if high is not None else None), (-low if low is not None else None)
+        if low is not None and high is not None and low > high:
+            low, high = high, low
+        role = resolve_role(self.ctx_for(s_start, c_start, begin + v.start), five_year or "年均" in gap)
+        if role is None or role[2] and measure == "growth" and not (five_year or "年均" in gap):
+            return False                         # growth over five years, not a yearly average
+        if _directly_after_target(self.norm[c_start:begin + v.start]):
+            role = ("target", role[1], "") if role[0] == "result" else role
+        qualifier = ("力争" if stretch else "") + v.pre + v.post
+        self.facts.append(Fact(
+            para_no=self.unit.para_no, indicator=written, canonical=ind.key, measure=measure, low=low,
+            high=high, unit=v.unit, qualifier=qualifier, role=role[0], kind="", year=role[1], period=role[2],
+            quote=_quote(self.unit.text, s_start, s_end, c_start, begin + v.end), masked=v.masked,
+            stretch=stretch))
+        return True
+
+
+_AFTER_TARGET = re.compile(r"目标\(?(?:为|是|控制在|控制|在)?\(?$")
+
+
+def _directly_after_target(prefix: str) -> bool:
+    """超过年初预期目标(6.5%), 完成年初目标控制在4.0%以内: the value is the target itself."""
+    return bool(_AFTER_TARGET.search(prefix))
+
+
+def _inside_parentheses(norm: str, start: int, at: int) -> bool:
+    return norm.count("(", start, at) > norm.count(")", start, at)
+
+
+_MODIFIERS = re.compile(r"(?:年均|同比|预计|初步统计|全年|累计|平均|实际|名义)+$")
+
+
+def _strip_modifiers(text: str) -> tuple[str, str]:
+    """城乡居民人均可支配收入年均 → (城乡居民人均可支配收入, 年均)."""
+    m = _MODIFIERS.search(text)
+    return (text[:m.start()], m.group()) if m else (text, "")
+
+
+def _one_list(norm: str, begin: int, values: list, n: int) -> bool:
+    """``values`` are one list of ``n`` (4.5%、5.5%左右 or 4%左右和6%左右) after an allowed gap."""
+    if len(values) != n or not values or not gap_ok(norm[begin:begin + values[0].start]):
+        return False
+    return all(re.fullmatch(r"[、和与及\s]*", norm[begin + a.end:begin + b.start])
+               for a, b in zip(values, values[1:]))
+
+
+def _quote(text: str, s_start: int, s_end: int, c_start: int, v_end: int) -> str:
+    sentence = text[s_start:s_end].strip()
+    if len(sentence) <= QUOTE_CHARS:
+        return sentence
+    begin = max(s_start, c_start - 40)
+    end = min(s_end, max(v_end, c_start) + 40)
+    return ("…" if begin > s_start else "") + text[begin:end].strip() + ("…" if end < s_end else "")
+
+
+# --------------------------------------------------------------------------- tables
+
+_HEADER_WORD = re.compile(r"指标|名称|目标|计划|完成|实际|预计|备注|属性|单位|序号|类别")
+_CELL = re.compile(rf"(?P<verb>提高|提升|增长|下降|降低|减少)?{VALUE.pattern}\*?")
+_NAME_UNIT = re.compile(r"\(([^()]{1,8})\)")
+_NAME_GROWTH = re.compile(r"增速|增长|增幅|涨幅|下降|降低|减少|提高")
+_STAR_NOTE = re.compile(r"\*.{0,8}约束性")
+
+
+@dataclass
+class Column:
+    what: str                     # name | unit | kind | target | result | other
+    year: int = 0
+
+
+def _columns(header: list[str], report_year: int, caption_years: list[int]) -> list[Column]:
+    cols = []
+    for cell in header:
+        years = [int(y) for y in re.findall(r"(20\d\d)年", cell)]
+        year = years[-1] if years else 0
+        if re.search(r"属性|性质|备注|类型", cell):
+            cols.append(Column("kind"))
+        elif re.fullmatch(r"(计量)?单位", cell):
+            cols.append(Column("unit"))
+        elif re.search(r"指标|名称|项目", cell):
+            cols.append(Column("name"))
+        elif re.search(r"完成|实际|执行|实绩", cell) and not re.search(r"目标|计划", cell):
+            cols.append(Column("result", year))
+        elif re.search(r"目标|计划|预期|预计", cell):
+            cols.append(Column("target", year))
+        else:
+            cols.append(Column("other", year))
+    target_years = [c.year for c in cols if c.what == "target" and c.year]
+    for c in cols:
+        if c.what == "result" and not c.year:
+            c.year = target_years[0] if target_years else \
+                next((y for y in caption_years if y < report_year), report_year - 1)
+        if c.what == "target" and not c.year:
+            c.year = next((y for y in caption_years if y >= report_year - 1), report_year)
+    return cols
+
+
+def _is_header(cells: list[str]) -> bool:
+    return not any(_CELL.fullmatch(c) for c in cells if c) and any(_HEADER_WORD.search(c) for c in cells)
+
+
+class TableReader:
+    """Facts from one Word-exported table: a run of table_row units under one caption."""
+
+    def __init__(self, rows, table, report_year: int, headings: list[str], note: str):
+        self.rows = rows                  # [(unit, normalised cells)]
+        self.table = table
+        self.report_year = report_year
+        self.headings = headings
+        self.star_kind = "约束性" if _STAR_NOTE.search(note) else ""
+        self.other_kind = "预期性" if re.search(r"(其他|其余)为?预期性", note) else ""
+
+    def read(self) -> list[Fact]:
+        header_at = next((i for i, (_u, cells) in enumerate(self.rows) if _is_header(cells)), None)
+        if header_at is None:
+            return []
+        header = self.rows[header_at][1]
+        years = [int(y) for h in self.headings for y in re.findall(r"(20\d\d)年", h)]
+        cols = _columns(header, self.report_year, years)
+        facts = []
+        for unit, cells in self.rows[header_at + 1:]:
+            if _is_header(cells):
+                continue
+            facts.extend(self._row(unit, self._aligned(cells, len(cols)), cols))
+        return facts
+
+    @staticmethod
+    def _aligned(cells: list[str], width: int) -> list[str]:
+        """A short row lost its leading (row-spanning) cells: align it on the right."""
+        cells = list(cells)
+        if len(cells) < width:
+            return [""] * (width - len(cells)) + cells
+        return cells[len(cells) - width:]
+
+    def _row(self, unit, cells, cols) -> list[Fact]:
+        name = next((c for c, col in zip(cells, cols) if col.what == "name"), "") or \
+            next((c for c in cells if c and not _CELL.fullmatch(c)), "")
+        mentions = find_mentions(name, self.table)
+        if not mentions:
+            return []
+        ind = mentions[0].indicator
+        units = _NAME_UNIT.findall(name)
+        unit_col = next((c for c, col in zip(cells, cols) if col.what == "unit"), "")
+        kind = next((c for c, col in zip(cells, cols) if col.what == "kind" and re.search(r"性$", c)), "")
+        if not kind:
+            kind = self.star_kind if "*" in name else self.other_kind
+        growth = bool(_NAME_GROWTH.search(name))
+        facts = []
+        for cell, col in zip(cells, cols):
+            if col.what not in ("target", "result"):
+                continue
+            fact = self._cell(unit, cell, col, ind, name, units[-1] if units else unit_col, growth, kind)
+            if fact:
+                facts.append(fact)
+        return facts
+
+    def _cell(self, unit, cell, col, ind, name, name_unit, growth, kind) -> Fact | None:
+        m = _CELL.fullmatch(cell)
+        if not m:
+            return None
+        v_unit = m.group("u2") or m.group("u1") or name_unit
+        measure = measure_of(ind, v_unit, "", name_says_growth=growth)
+        if measure is None:
+            return None
+        low, high = _number(m.group("low")), _number(m.group("high") or m.group("low"))
+        if measure == "growth" and (_DECLINE.search(m.group("verb") or "") or _DECLINE.search(name)):
+            low, high = (-high if high is not None else None), (-low if low is not None else None)
+        return Fact(para_no=unit.para_no, indicator=re.sub(r"[*#]", "", unit_text_cell(unit, name)),
+                    canonical=ind.key, measure=measure, low=low, high=high, unit=v_unit,
+                    qualifier=(m.group("pre") or "") + (m.group("post") or ""), role=col.what, kind=kind,
+                    year=col.year, period="", quote=unit.text, masked="x" in (m.group("low"), m.group("high")))
+
+
+def unit_text_cell(unit, norm_cell: str) -> str:
+    """The cell as the report writes it (cells are compared normalised)."""
+    for cell in (unit.cells or {}).get("cells") or []:
+        if normalize(cell) == norm_cell:
+            return cell
+    return norm_cell
+
+
+# --------------------------------------------------------------------------- a report
+
+def _lead(units, norms, i) -> str:
+    """The line a list hangs from: the paragraph before a run of ——items, or a line ending
+    with a colon (2024年经济社会发展主要预期目标为:) before paragraphs."""
+    path = units[i].heading_path
+    in_list = units[i].kind == "list_item"
+    for j in range(i - 1, max(-1, i - 13), -1):
+        if units[j].heading_path != path or units[j].kind == "heading":
+            break
+        if in_list and units[j].kind != "list_item" or norms[j].rstrip().endswith(":"):
+            return norms[j]
+    return ""
+
+
+def extract_indicators(report, table=None) -> list[Fact]:
+    """Every fact the report states about a canonical indicator, in reading order."""
+    table = table if table is not None else load_table()
+    units = report.paragraphs
+    norms = [normalize(u.text) for u in units]
+    ry = int(report.year or 0)
+    frames = _frames(units, norms, ry)
+    facts: list[Fact] = []
+    i = 0
+    while i < len(units):
+        u = units[i]
+        headings = [normalize(h) for h in reversed(u.heading_path)]
+        if u.kind == "table_row":
+            j = i
+            while j < len(units) and units[j].kind == "table_row" and units[j].heading_path == u.heading_path:
+                j += 1
+            rows = [(units[k], [normalize(c) for c in (units[k].cells or {}).get("cells") or []])
+                    for k in range(i, j)]
+            note = norms[j] if j < len(units) and norms[j].startswith("注") else ""
+            facts.extend(TableReader(rows, table, ry, headings, note).read())
+            i = j
+            continue
+        if u.kind in ("paragraph", "list_item"):
+            context = [_lead(units, norms, i), frames[i]]
+            facts.extend(ProseReader(u, norms[i], table, _context_maker(u, norms[i], headings, context, ry), ry).read())
+        i += 1
+    return _unique(facts)
+
+
+def _frames(units, norms, report_year: int) -> list[str]:
+    """For each unit, the time its section last set: a review opens with 过去的五年…, goes
+    on topic by topic, then turns to 刚刚过去的2025年…; each topic paragraph speaks of the
+    period last named.  The frame is the opening sentence that named it; a new top-level
+    section starts without one."""
+    out, frame, section = [], "", None
+    for u, norm in zip(units, norms):
+        top = u.heading_path[0] if u.heading_path else ""
+        if top != section:
+            frame, section = "", top
+        out.append(frame)
+        if u.kind in ("paragraph", "list_item"):
+            first = _SENTENCE_END.split(norm, 1)[0]
+            # the topic is the sentence's first cue (提出这些预期目标…与“十五五”规划相衔接: targets)
+            cue_end = min((m.end() for m in _overlapping(_CUES, first)
+                           if _cue_role(m, report_year) and not _LIGHT_CUE.fullmatch(m.group())), default=0)
+            if cue_end:
+                frame = first[:cue_end]
+    return out
+
+
+def _context_maker(unit, norm: str, headings: list[str], context: list[str], report_year: int):
+    """Scopes nearest first: clause, sentence, paragraph, lead line and frame, headings."""
+    def ctx_for(s_start: int, c_start: int, v_start: int) -> Context:
+        scopes = [norm[c_start:v_start], norm[s_start:c_start], norm[:s_start]] + [c for c in context if c]
+        return Context(scopes=scopes + headings, part=unit.part, report_year=report_year, own_scopes=len(scopes))
+    return ctx_for
+
+
+def _unique(facts: list[Fact]) -> list[Fact]:
+    seen, out = set(), []
+    for f in facts:
+        key = (f.para_no, f.canonical, f.measure, f.role, f.year, f.period, f.low, f.high, f.unit, f.stretch,
+               f.masked and f.quote)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out

@@ -1,0 +1,219 @@
+"""Indicator facts read back from the index: filter, sort, pivot.
+
+The indexer stores each report's facts (indexer/indicators.py) on its head unit;
+this joins them with the report's fields (region, province, …) and answers
+`govsearch indicators`, /api/indicators and the /indicators page alike.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+
+from whoosh.query import Term
+
+from indexer.analysis import normalize
+from indexer.indicators import ROLES, MEASURES, Indicator, load_table, table_fingerprint
+from indexer.store import IndexStore
+
+from .query import QuerySyntaxError, label_value, parse_year
+from .results import MAX_FILTER_CHARS, MAX_FILTER_VALUES
+
+# the JSON fields of one fact, in this order (the issue's list, then the extras)
+JSON_FIELDS = ("indicator", "canonical", "low", "high", "unit", "qualifier", "role", "kind", "region",
+               "province", "year", "report_id", "para_no", "quote",
+               "label", "measure", "period", "masked", "stretch", "city", "district", "level",
+               "report_year", "type", "title")
+# report-level filters: the same names as `govsearch query` and /api/search
+REPORT_FILTERS = ("region", "province", "city", "district", "level", "type", "report_id")
+ROLE_LABELS = {"target": "目标", "result": "结果", "plan": "规划"}
+MEASURE_LABELS = {"growth": "增速", "level": "数值"}
+MAX_NAME_CHARS = 100
+
+
+class IndicatorRequestError(ValueError):
+    """A bad parameter: the message names it."""
+
+
+# --------------------------------------------------------------------------- names
+
+def resolve_name(name: str, table=None) -> Indicator | None:
+    """The indicator a user means: its canonical name, label or any alias, any script or case."""
+    table = table if table is not None else load_table()
+    norm = normalize(name.strip())
+    for ind in table:
+        if norm in (normalize(ind.key), normalize(ind.label)):
+            return ind
+    for ind in table:
+        if any(p.fullmatch(norm) for p in ind.patterns):
+            return ind
+    return None
+
+
+def known_names(table=None) -> str:
+    return "、".join(ind.key for ind in (table if table is not None else load_table()))
+
+
+# --------------------------------------------------------------------------- the request
+
+def _param_values(get_list, name: str) -> list[str]:
+    values = [str(v).strip() for v in get_list(name) if v is not None and str(v).strip()]
+    if len(values) > MAX_FILTER_VALUES:
+        raise IndicatorRequestError(f"parameter '{name}' given more than {MAX_FILTER_VALUES} times")
+    for v in values:
+        if len(v) > MAX_FILTER_CHARS:
+            raise IndicatorRequestError(f"parameter '{name}' is longer than {MAX_FILTER_CHARS} characters")
+    return list(dict.fromkeys(values))
+
+
+def _choices(get_list, name: str, allowed) -> list[str]:
+    values = _param_values(get_list, name)
+    for v in values:
+        if v not in allowed:
+            raise IndicatorRequestError(f"parameter '{name}' must be one of {', '.join(allowed)}, got {v[:20]!r}")
+    return values
+
+
+@dataclass
+class IndicatorRequest:
+    names: list = field(default_factory=list)        # [Indicator]; empty: every indicator
+    roles: list = field(default_factory=list)
+    measures: list = field(default_factory=list)
+    kinds: list = field(default_factory=list)
+    years: list = field(default_factory=list)        # [(lo, hi)] of the fact's year
+    report_years: list = field(default_factory=list)
+    filters: dict = field(default_factory=dict)      # report field -> [values]
+
+    @classmethod
+    def from_params(cls, get_list) -> "IndicatorRequest":
+        """From CLI options or URL parameters alike: get_list(name) -> [str]."""
+        names = []
+        for raw in _param_values(get_list, "name"):
+            ind = resolve_name(raw[:MAX_NAME_CHARS])
+            if ind is None:
+                raise IndicatorRequestError(f"parameter 'name': no indicator called {raw[:40]!r} "
+                                            f"(known: {known_names()}; aliases in indexer/indicators.csv)")
+            names.append(ind)
+        req = cls(names=list(dict.fromkeys(names)), roles=_choices(get_list, "role", ROLES),
+                  measures=_choices(get_list, "measure", MEASURES),
+                  kinds=_choices(get_list, "kind", ("预期性", "约束性")))
+        req.years = [_year_range("year", v) for v in _param_values(get_list, "year")]
+        req.report_years = [_year_range("report_year", v) for v in _param_values(get_list, "report_year")]
+        for name in REPORT_FILTERS:
+            values = _param_values(get_list, name)
+            if values:
+                req.filters[name] = [label_value(name, v) for v in values]
+        return req
+
+    def matches(self, fact: dict) -> bool:
+        checks = (
+            not self.names or fact["canonical"] in {i.key for i in self.names},
+            not self.roles or fact["role"] in self.roles,
+            not self.measures or fact["measure"] in self.measures,
+            not self.kinds or fact["kind"] in self.kinds,
+            _in_years(fact["year"], self.years),
+            _in_years(fact["report_year"], self.report_years),
+        )
+        return all(checks) and all(fact.get(k) in v for k, v in self.filters.items())
+
+
+def _year_range(name: str, value: str) -> tuple:
+    try:
+        return parse_year(value)
+    except QuerySyntaxError:
+        raise IndicatorRequestError(f"parameter '{name}' must be a year or a range like 2023 or "
+                                    f"2020..2024, got {value[:20]!r}") from None
+
+
+def _in_years(year: int, ranges: list) -> bool:
+    if not ranges:
+        return True
+    return any((lo is None or year >= lo) and (hi is None or year <= hi) for lo, hi in ranges)
+
+
+# --------------------------------------------------------------------------- reading
+
+_CACHE: dict = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def all_facts(ix, generation=None) -> list[dict]:
+    """Every fact in the index, joined with its report's fields (cached per index generation)."""
+    key = (id(ix), generation)
+    if generation is not None:
+        with _CACHE_LOCK:
+            if key in _CACHE:
+                return _CACHE[key]
+    table = {ind.key: ind for ind in load_table()}
+    facts = []
+    with ix.searcher() as s:
+        for docnum in s.docs_for_query(Term("head", "1")):
+            stored = s.stored_fields(docnum)
+            for f in json.loads(stored.get("indicators") or "[]"):
+                facts.append(_joined(f, stored, table))
+    facts.sort(key=sort_key)
+    if generation is not None:
+        with _CACHE_LOCK:
+            _CACHE.clear()
+            _CACHE[key] = facts
+    return facts
+
+
+def _joined(fact: dict, report: dict, table: dict) -> dict:
+    out = dict(fact)
+    ind = table.get(fact["canonical"])
+    out["label"] = ind.label if ind else fact["canonical"]
+    for name in ("region", "province", "city", "district", "level", "type", "title", "report_id"):
+        out[name] = report.get(name, "")
+    out["report_year"] = int(report.get("year") or 0)
+    return {k: out.get(k) for k in JSON_FIELDS}
+
+
+def sort_key(fact: dict):
+    return (fact["canonical"], fact["region"], fact["year"], ROLES.index(fact["role"]), fact["measure"],
+            fact["report_id"], fact["para_no"])
+
+
+def select(facts: list[dict], req: IndicatorRequest) -> list[dict]:
+    return [f for f in facts if req.matches(f)]
+
+
+def stale_warning(index_dir) -> str | None:
+    """Why the index's facts may not follow the current table, or None."""
+    meta = IndexStore(index_dir).read_meta()
+    if meta.get("indicator_table") == table_fingerprint():
+        return None
+    return (f"index {index_dir} was built with another version of the indicator table or extractor: "
+            f"rebuild it (`govsearch index --rebuild --index {index_dir} PATH...`) to see its facts as "
+            f"indexer/indicators.csv now reads")
+
+
+# --------------------------------------------------------------------------- values for people
+
+_PRE_WORDS = ("不低于", "不高于", "不超过", "不少于", "超过", "突破", "跨越", "迈上", "≥", "≤", ">", "<", "近", "约")
+
+
+def value_text(fact: dict) -> str:
+    """5%左右, 4.5–5%, X%, −3.8%, 力争7.2%以上: how a value reads in a table cell."""
+    if fact.get("masked") or fact["low"] is None:
+        number = "X"
+    else:
+        low, high = fact["low"], fact["high"]
+        number = _num(low) if low == high else f"{_num(low)}–{_num(high)}"
+    qualifier = fact.get("qualifier") or ""
+    stretch = qualifier.startswith("力争")
+    qualifier = qualifier[2:] if stretch else qualifier
+    pre = next((w for w in _PRE_WORDS if qualifier.startswith(w)), "")
+    return f"{'力争' if stretch else ''}{pre}{number}{fact['unit']}{qualifier[len(pre):]}"
+
+
+def _num(x: float) -> str:
+    text = f"{x:g}"
+    return text.replace("-", "−") if text.startswith("-") else text
+
+
+def midpoint(fact: dict) -> float | None:
+    if fact.get("masked") or fact["low"] is None:
+        return None
+    return (fact["low"] + fact["high"]) / 2
