@@ -76,23 +76,38 @@ class Fact:
 
 # --------------------------------------------------------------------------- the table
 
+class TableError(ValueError):
+    """The indicator table cannot be read: one line naming the file and the row."""
+
+
 def _parse_table(text: str, source: str) -> tuple[Indicator, ...]:
     rows = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    out = []
-    for row in csv.DictReader(rows):
+    out, seen = [], set()
+    for n, row in enumerate(csv.DictReader(rows), 2):
         try:
-            patterns = tuple(re.compile(normalize(a)) for a in row["aliases"].split())
-            out.append(Indicator(key=row["canonical"].strip(), label=row["label"].strip(),
-                                 rate=row["rate"].strip().lower() in ("yes", "y", "1", "true"),
-                                 patterns=patterns))
-        except (KeyError, AttributeError, re.error) as e:
-            raise ValueError(f"{source}: bad indicator row {row!r}: {e}") from None
+            key, rate, aliases = row["canonical"].strip(), row["rate"].strip().lower(), row["aliases"].split()
+            patterns = tuple(re.compile(normalize(a)) for a in aliases)
+        except (KeyError, AttributeError) as e:
+            raise TableError(f"{source}: row {n} lacks a column ({e}); the header is canonical,label,rate,aliases") \
+                from None
+        except re.error as e:
+            raise TableError(f"{source}: row {n} ({row.get('canonical')}): alias is not a regular expression: {e}") \
+                from None
+        if not key or not patterns or rate not in ("yes", "no") or key in seen:
+            raise TableError(f"{source}: row {n}: needs a new canonical name, rate yes or no, and an alias")
+        seen.add(key)
+        out.append(Indicator(key=key, label=(row.get("label") or key).strip(), rate=rate == "yes",
+                             patterns=patterns))
     return tuple(out)
 
 
 @functools.lru_cache(maxsize=4)
 def load_table(path: str = str(TABLE_PATH)) -> tuple[Indicator, ...]:
-    return _parse_table(Path(path).read_text(encoding="utf-8-sig"), path)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise TableError(f"{path}: cannot read the indicator table: {e}") from None
+    return _parse_table(text, path)
 
 
 def table_fingerprint(path: str = str(TABLE_PATH)) -> str:
@@ -132,8 +147,21 @@ def _starts_phrase(norm: str, start: int) -> bool:
     return True
 
 
+_ANY_ALIAS: dict = {}
+
+
+def _any_alias(table) -> re.Pattern:
+    """One pattern for every alias: most text names no indicator, and says so in one search."""
+    key = id(table)
+    if key not in _ANY_ALIAS:
+        _ANY_ALIAS[key] = (table, re.compile("|".join(f"(?:{p.pattern})" for ind in table for p in ind.patterns)))
+    return _ANY_ALIAS[key][1]
+
+
 def find_mentions(norm: str, table, check_context: bool = True) -> list[Mention]:
     """Indicator names in ``norm``, longest first where they overlap, left to right."""
+    if not _any_alias(table).search(norm):
+        return []
     found = []
     for ind in table:
         for pat in ind.patterns:
@@ -385,6 +413,9 @@ QUOTE_CHARS = 200
 
 def _spans(text: str, start: int, end: int, splitter) -> list[tuple[int, int]]:
     """[start, end) cut after each splitter match, parentheses kept whole."""
+    if "(" not in text[start:end]:
+        cuts = [m.end() for m in splitter.finditer(text, start, end)]
+        return [(a, b) for a, b in zip([start] + cuts, cuts + [end]) if a < b]
     out, depth, begin = [], 0, start
     for i in range(start, end):
         ch = text[i]
@@ -415,6 +446,7 @@ class ProseReader:
         self.ctx_for = ctx_for            # (sentence start, clause start, value start) -> Context
         self.report_year = report_year
         self.facts: list[Fact] = []
+        self.mentions = find_mentions(norm, table)
 
     def read(self) -> list[Fact]:
         for s_start, s_end in _spans(self.norm, 0, len(self.norm), _SENTENCE_END):
@@ -433,7 +465,8 @@ class ProseReader:
             if items:
                 self._paired(Subject(items), tail, s_start, s_end, c_start, c_start + split, c_end)
                 return Subject(items)
-        mentions = find_mentions(text, self.table)
+        mentions = [Mention(m.start - c_start, m.end - c_start, m.indicator) for m in self.mentions
+                    if c_start <= m.start and m.end <= c_end]
         if not mentions:
             # a clause that gives its subject no value ends the chain: 新增公园127座
             if subject is not None and self._values_for(subject, s_start, s_end, c_start, c_start, c_end):

@@ -171,7 +171,7 @@ def _joined(fact: dict, report: dict, table: dict) -> dict:
 
 
 def sort_key(fact: dict):
-    return (fact["canonical"], fact["region"], fact["year"], ROLES.index(fact["role"]), fact["measure"],
+    return (fact["canonical"], fact["measure"], fact["region"], fact["year"], ROLES.index(fact["role"]),
             fact["report_id"], fact["para_no"])
 
 
@@ -217,3 +217,116 @@ def midpoint(fact: dict) -> float | None:
     if fact.get("masked") or fact["low"] is None:
         return None
     return (fact["low"] + fact["high"]) / 2
+
+
+# --------------------------------------------------------------------------- views of one indicator
+
+# units of one kind, in their smallest: 1 亿斤 = 5 万吨 = 5 × 10^7 公斤
+UNIT_SCALE = {
+    "元": ("元", 1), "万元": ("元", 1e4), "亿元": ("元", 1e8), "万亿元": ("元", 1e12),
+    "美元": ("美元", 1), "万美元": ("美元", 1e4), "亿美元": ("美元", 1e8),
+    "人": ("人", 1), "万人": ("人", 1e4), "万人次": ("人次", 1e4),
+    "公斤": ("公斤", 1), "万公斤": ("公斤", 1e4), "亿公斤": ("公斤", 1e8), "斤": ("公斤", 0.5),
+    "万斤": ("公斤", 5e3), "亿斤": ("公斤", 5e7), "吨": ("公斤", 1e3), "万吨": ("公斤", 1e7), "亿吨": ("公斤", 1e11),
+}
+
+
+def in_unit(value: float | None, unit: str, target_unit: str) -> float | None:
+    """``value`` ``unit`` expressed in ``target_unit`` (None when they measure different things)."""
+    if value is None:
+        return None
+    if unit == target_unit:
+        return value
+    a, b = UNIT_SCALE.get(unit), UNIT_SCALE.get(target_unit)
+    if not a or not b or a[0] != b[0]:
+        return None
+    return value * a[1] / b[1]
+
+
+def indicator_options(facts: list[dict]) -> list[dict]:
+    """Every (indicator, measure) with facts, table order: what the page offers to show."""
+    order = {ind.key: n for n, ind in enumerate(load_table())}
+    counts: dict = {}
+    for f in facts:
+        key = (f["canonical"], f["measure"])
+        counts.setdefault(key, [f["label"], 0])[1] += 1
+    return [{"key": k, "measure": m, "label": label, "count": n}
+            for (k, m), (label, n) in sorted(counts.items(), key=lambda kv: (order.get(kv[0][0], 99),
+                                                                            MEASURES.index(kv[0][1])))]
+
+
+@dataclass
+class Column:
+    year: int
+    role: str
+    period: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.year}-{self.role}" + (f"-{self.period}" if self.period else "")
+
+    @property
+    def label(self) -> str:
+        return f"{self.year} {ROLE_LABELS[self.role]}" + (f"（{self.period}）" if self.period else "")
+
+
+@dataclass
+class Row:
+    region: str
+    level: str
+    cells: dict                   # column id -> [fact]
+
+    def sort_value(self, column_id: str) -> float | None:
+        facts = [f for f in self.cells.get(column_id, []) if not f["stretch"]]
+        return midpoint(facts[0]) if facts else None
+
+
+def pivot(facts: list[dict], sort: str = "region", descending: bool = False) -> tuple[list, list]:
+    """One indicator's facts as regions × (year, role) columns, sorted by region or a column."""
+    columns: dict = {}
+    rows: dict = {}
+    for f in facts:
+        col = Column(f["year"], f["role"], f["period"] or "")
+        columns.setdefault(col.id, col)
+        row = rows.setdefault(f["region"], Row(f["region"], f["level"], {}))
+        row.cells.setdefault(col.id, []).append(f)
+    cols = sorted(columns.values(), key=lambda c: (c.year, bool(c.period), ROLES.index(c.role)))
+    out = sorted(rows.values(), key=lambda r: r.region, reverse=descending and sort == "region")
+    if sort != "region" and sort in columns:
+        known = [r for r in out if r.sort_value(sort) is not None]
+        unknown = [r for r in out if r.sort_value(sort) is None]
+        out = sorted(known, key=lambda r: r.sort_value(sort), reverse=descending) + unknown
+    return cols, out
+
+
+def targets_by_region(facts: list[dict], year: int) -> list[dict]:
+    """The year's target per region (the first stated, not a 力争 one), highest first; masked last."""
+    seen: dict = {}
+    for f in facts:
+        if f["role"] == "target" and f["year"] == year and not f["period"] and not f["stretch"]:
+            seen.setdefault(f["region"], f)
+    known = sorted((f for f in seen.values() if midpoint(f) is not None), key=lambda f: -midpoint(f))
+    return known + [f for f in seen.values() if midpoint(f) is None]
+
+
+def target_years(facts: list[dict]) -> list[int]:
+    return sorted({f["year"] for f in facts if f["role"] == "target" and not f["period"]})
+
+
+def series(facts: list[dict], region: str) -> list[dict]:
+    """Year by year for one region: {"year", "target": [fact], "result": [fact]} (annual figures)."""
+    years: dict = {}
+    for f in facts:
+        if f["region"] == region and not f["period"] and f["role"] in ("target", "result"):
+            years.setdefault(f["year"], {"year": f["year"], "target": [], "result": []})[f["role"]].append(f)
+    return [years[y] for y in sorted(years)]
+
+
+def best_region(facts: list[dict]) -> str:
+    """The region with the most years holding both a target and a result (then the most years)."""
+    def score(region):
+        rows = series(facts, region)
+        return (sum(1 for r in rows if r["target"] and r["result"]), len(rows))
+
+    regions = sorted({f["region"] for f in facts})
+    return max(regions, key=score) if regions else ""

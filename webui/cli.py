@@ -67,7 +67,8 @@ class _Progress:
 @index_option
 @click.option("--rebuild", is_flag=True, help="Build from scratch into a new folder, then swap it in.")
 @click.option("--rebuild-if-stale", is_flag=True,
-              help="Rebuild instead of refusing when the index was built by another analyzer version.")
+              help="Rebuild instead of refusing when the index was built by another analyzer version "
+                   "(or with another indicator table).")
 @click.option("--wait", type=float, default=0.0, help="Seconds to wait for another writer to finish.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json):
@@ -78,9 +79,19 @@ def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json):
     """
     from indexer.writer import index_paths
 
+    from indexer.indicators import TableError, load_table
+    from search.indicators import stale_warning
+
+    try:
+        load_table()                      # an edited table that cannot be read: say so before indexing
+    except TableError as e:
+        fail(str(e))
     store = IndexStore(index_dir)
     if rebuild_if_stale and store.exists() and store.version_problem():
         click.echo(f"govsearch: {index_dir} was built by another analyzer version: rebuilding", err=True)
+        rebuild = True
+    elif rebuild_if_stale and store.exists() and stale_warning(index_dir):
+        click.echo(f"govsearch: {index_dir} was built with another indicator table: rebuilding", err=True)
         rebuild = True
     try:
         run = index_paths(index_dir, list(paths), rebuild=rebuild, wait=wait,
@@ -171,6 +182,97 @@ def reports(index_dir, as_json):
         click.echo(f"{r['report_id']}  {r['year'] or '----'}  {r['level']:<4} {r['region']:<14} "
                    f"{r['type']:<6} {r['date'] or '':<10}  {r['units']:>4} units  {r['title']}")
         click.echo(f"{'':18}{r['source']}" + (f"  ({r['speaker']})" if r['speaker'] else ""))
+
+
+# --------------------------------------------------------------------------- indicators
+
+@cli.command()
+@index_option
+@click.option("--name", multiple=True, help="An indicator: GDP, CPI, 城镇新增就业 … or any alias "
+                                            "(地区生产总值); repeat for several. Default: all.")
+@click.option("--role", multiple=True, help="target (the year planned), result (the year reviewed) or plan "
+                                            "(five-year); repeat for several.")
+@click.option("--measure", multiple=True, help="growth (a rate of change) or level.")
+@click.option("--kind", multiple=True, help="预期性 or 约束性, where the report says.")
+@click.option("--year", multiple=True, help="The year a value is for: 2026, or a range 2024-2026.")
+@click.option("--report-year", multiple=True, help="The year of the report stating it.")
+@click.option("--region", multiple=True)
+@click.option("--province", multiple=True)
+@click.option("--city", multiple=True)
+@click.option("--district", multiple=True)
+@click.option("--level", multiple=True, help="国家, 省级, 地市级 or 县区级.")
+@click.option("--type", "type_", multiple=True, help="政府工作报告, 计划报告, 预算报告, 讲话 or 其他.")
+@click.option("--report-id", multiple=True)
+@click.option("--quotes", is_flag=True, help="Print the sentence or table row stating each value.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of facts (the /api/indicators answer).")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV with a header row.")
+def indicators(index_dir, quotes, as_json, as_csv, **opts):
+    """Targets and results the reports state: GDP growth, CPI, new urban jobs, …
+
+    Every value links back to its paragraph (report id and ¶). Names, aliases and
+    how they are read: indexer/indicators.csv.
+    """
+    from indexer.indicators import TableError
+    from search.indicators import IndicatorRequest, IndicatorRequestError, all_facts, select, stale_warning
+
+    params = {name: list(values) for name, values in opts.items()}
+    params["type"] = params.pop("type_")
+    try:
+        req = IndicatorRequest.from_params(lambda k: params.get(k, []))
+    except IndicatorRequestError as e:
+        fail(str(e), 2)
+    except TableError as e:
+        fail(str(e))
+    ix = open_index(index_dir)
+    warning = stale_warning(index_dir)
+    if warning:
+        click.echo(f"govsearch: warning: {warning}", err=True)
+    facts = select(all_facts(ix), req)
+    if as_json:
+        echo_json(facts)
+    elif as_csv:
+        _print_csv(facts)
+    else:
+        _print_facts(facts, quotes)
+
+
+def _print_csv(facts):
+    import csv
+
+    from search.indicators import JSON_FIELDS
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(JSON_FIELDS)
+    for f in facts:
+        writer.writerow(["" if f[k] is None else f[k] for k in JSON_FIELDS])
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align in a terminal, where a Chinese character takes two columns."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - used)
+
+
+def _print_facts(facts, quotes: bool):
+    from search.indicators import MEASURE_LABELS, ROLE_LABELS, value_text
+
+    if not facts:
+        click.echo("no facts match")
+        return
+    current = None
+    for f in facts:
+        group = (f["canonical"], f["measure"])
+        if group != current:
+            current = group
+            click.echo(f"\n{f['canonical']}  {f['label']} · {MEASURE_LABELS[f['measure']]}")
+        period = f" {f['period']}" if f["period"] else ""
+        click.echo(f"  {_pad(f['region'], 18)} {_pad(str(f['year']) + period, 10)} {ROLE_LABELS[f['role']]}  "
+                   f"{_pad(value_text(f), 16)} {_pad(f['kind'] or '', 6)} {f['report_id']} ¶{f['para_no']}")
+        if quotes:
+            click.echo(f"      {f['quote']}")
+    click.echo(f"\n{len(facts)} facts")
 
 
 # --------------------------------------------------------------------------- query
