@@ -191,7 +191,7 @@ def stale_warning(index_dir) -> str | None:
 
 # --------------------------------------------------------------------------- values for people
 
-_PRE_WORDS = ("不低于", "不高于", "不超过", "不少于", "超过", "突破", "跨越", "迈上", "≥", "≤", ">", "<", "近", "约")
+_PRE_WORDS = ("不低于", "不高于", "不超过", "不少于", "超过", "超", "突破", "跨越", "迈上", "≥", "≤", ">", "<", "近", "约")
 
 
 def value_text(fact: dict) -> str:
@@ -278,7 +278,7 @@ class Row:
 
     def sort_value(self, column_id: str) -> float | None:
         facts = [f for f in self.cells.get(column_id, []) if not f["stretch"]]
-        return midpoint(facts[0]) if facts else None
+        return comparable(facts[0]) if facts else None
 
 
 def pivot(facts: list[dict], sort: str = "region", descending: bool = False) -> tuple[list, list]:
@@ -299,14 +299,22 @@ def pivot(facts: list[dict], sort: str = "region", descending: bool = False) -> 
     return cols, out
 
 
+def comparable(fact: dict) -> float | None:
+    """The midpoint in its kind's smallest unit, so 1300万吨 and 615亿斤 compare right."""
+    mid = midpoint(fact)
+    if mid is None:
+        return None
+    return mid * UNIT_SCALE[fact["unit"]][1] if fact["unit"] in UNIT_SCALE else mid
+
+
 def targets_by_region(facts: list[dict], year: int) -> list[dict]:
     """The year's target per region (the first stated, not a 力争 one), highest first; masked last."""
     seen: dict = {}
     for f in facts:
         if f["role"] == "target" and f["year"] == year and not f["period"] and not f["stretch"]:
             seen.setdefault(f["region"], f)
-    known = sorted((f for f in seen.values() if midpoint(f) is not None), key=lambda f: -midpoint(f))
-    return known + [f for f in seen.values() if midpoint(f) is None]
+    known = sorted((f for f in seen.values() if comparable(f) is not None), key=lambda f: -comparable(f))
+    return known + [f for f in seen.values() if comparable(f) is None]
 
 
 def target_years(facts: list[dict]) -> list[int]:
