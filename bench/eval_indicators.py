@@ -22,8 +22,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "tests" / "gold" / "indicators.csv"
-# read by hand after the extractor was tuned on GOLD, never used to tune it
+# read by hand after the extractor was tuned on GOLD; its first measurement is in the README, and
+# the extractor was improved after it (so it is now a regression set)
 HOLDOUT = ROOT / "tests" / "gold" / "indicators-holdout.csv"
+# read by hand once the extractor was final, measured once: the honest figure
+HOLDOUT2 = ROOT / "tests" / "gold" / "indicators-holdout2.csv"
 SOURCES = [ROOT / "seeds", ROOT / "tests" / "corpora" / "provinces-2026"]
 GOAL_PRECISION = 0.95
 GOAL_RECALL = 0.90
@@ -177,7 +180,7 @@ def main(argv=None) -> int:
     parser.add_argument("--index", default=None, help="an index of seeds/ and the provinces to read instead")
     args = parser.parse_args(argv)
     facts, units_of = _index_facts(args.index)
-    for path in (GOLD, HOLDOUT):
+    for path in (GOLD, HOLDOUT, HOLDOUT2):
         try:
             score = evaluate(load_gold(path), facts, units_of)
         except GoldError as e:

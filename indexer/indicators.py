@@ -122,7 +122,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 # words that may stand right before an indicator's name: 全市生产总值, 实现地区生产总值 …
 _LEAD_WORDS = ("全自治区", "全市", "全省", "全区", "全县", "全州", "全盟", "我市", "我省", "我区", "我县",
                "全年", "预计实现", "实现", "完成", "预计", "确保", "力争", "争取", "其中", "今年", "去年",
-               "初步统计", "核心指标", "主要指标", "指标", "推动", "保持", "提出", "时期", "年")
+               "初步统计", "核心指标", "主要指标", "指标", "推动", "保持", "提出", "时期", "累计", "年")
 # what may not follow a name: it is then part of another quantity (…占地区生产总值比重)
 _BAD_AFTER = re.compile(r"比重|比例|占比|之比|比(?!上年|去年)|的|二氧化碳|能耗|安全|核算|总产值")
 
@@ -184,7 +184,7 @@ def find_mentions(norm: str, table, check_context: bool = True) -> list[Mention]
 _NUM = r"(?:\d+(?:\.\d+)?|x)"
 _UNIT = (r"个百分点|%|万亿元|亿元|万元|元|亿美元|万美元|美元|万人次|万人|人|亿斤|万斤|亿公斤|万公斤|公斤|"
          r"亿吨|万吨|吨|微克/立方米|天|岁")
-_PRE = r"不低于|不高于|不超过|不少于|超过|超|突破|跨越|迈上|≥|≤|>|<|近|约"
+_PRE = r"不低于|不高于|不超过|不少于|超过|超|突破|跨越|迈上|低于|高于|≥|≤|>|<|近|约"
 _POST = r"及以上|以上|以内|以下|左右|上下"
 VALUE = re.compile(
     rf"(?<![\d.a-z])(?P<pre>{_PRE})?(?P<low>-?{_NUM})(?P<u1>{_UNIT})?"
@@ -232,7 +232,7 @@ def find_values(norm: str, need_unit: bool = True) -> list[Value]:
 # what may stand between an indicator and its value, or between two of its values
 _GAP_WORD = re.compile(
     r"同比|比上年|较上年|比去年|按可比价格计算|可比价|初步统计|预计|确保|力争|争取|努力|实现|完成|达到|达|为|是|在|"
-    r"到|至|按|突破|超过|跨越|迈上|保持|稳定|控制|继续|持续|分别|同口径|平均|年均|总量|总额|总值|规模|"
+    r"到|至|按|设定|突破|超过|跨越|迈上|保持|稳定|控制|继续|持续|分别|同口径|平均|年均|总量|总额|总值|规模|"
     r"增长|增速|增幅|涨幅|上涨|下降|降低|减少|回落|提高|提升|增加|增至|降至|全年|年初|预期|目标|计划|"
     r"进一步|人数|首次|超出|高于|低于|快于|慢于|好于|实际|名义|值|[、和与及()\s“”\"]")
 _GROWTH_VERB = re.compile(r"(增长|增速|增幅|涨幅|上涨|下降|降低|减少|回落|提高|提升|增加)(?![到至])$")
@@ -276,8 +276,9 @@ def measure_of(ind: Indicator, unit: str, verb: str, name_says_growth: bool = Fa
 
 # a named five-year plan as a period (“十五五”时期, 十四五以来, “十五五”发展目标): the report's
 # own plan or a later one plans, an earlier one is looked back on.  Its opening or close
-# (“十五五”开局之年, “十四五”圆满收官) is no cue, nor a base of comparison (比“十三五”末).
-_FYP = r"(?<![比较与从由])(?<![比较与从由][“\"])十[一二三四五六七八九]五[”\"]?(?:时期|期间|以来|规划|末|发展目标|主要目标|目标)"
+# (“十五五”开局之年, “十四五”圆满收官), a reference to the plan (衔接“十五五”规划) or a base of
+# comparison (比“十三五”末) is no cue.
+_FYP = r"(?<![比较与从由])(?<![比较与从由][“\"])十[一二三四五六七八九]五[”\"]?(?:时期|期间|以来|末|发展目标|主要目标|目标)"
 _PLAN_CUE = r"今后五年|未来五年|到20[3-9]\d年|规划纲要|纲要"
 _RESULT5_CUE = r"过去的?五年|这五年|五年来|五年间"
 # done, not to be done: 较好完成全年主要目标任务, 超过年初预期目标, 主要目标任务如期完成。
@@ -546,12 +547,10 @@ class ProseReader:
         the value before (达14.2万亿元、年均增长5.7%: 年均 is the name's, 增长 the value's)."""
         ind, written = name
         local_gap = gap if local_gap is None else local_gap
-        if "累计" in local_gap:
-            return False                         # a cumulative change over several years
         verb = _last_verb(local_gap)
         measure = measure_of(ind, v.unit, verb)
-        if measure is None:
-            return False
+        if measure is None or measure == "growth" and "累计" in local_gap:
+            return False                         # 累计下降27.4%: a change over several years
         low, high = v.low, v.high
         if measure == "growth" and _DECLINE.search(verb):
             low, high = (-high if high is not None else None), (-low if low is not None else None)
@@ -737,7 +736,7 @@ def unit_text_cell(unit, norm_cell: str) -> str:
 
 # --------------------------------------------------------------------------- a report
 
-def _lead(units, norms, i) -> str:
+def _lead(units, norms, i, report_year: int) -> str:
     """The line a list hangs from: the paragraph before a run of ——items, or a line ending
     with a colon (2024年经济社会发展主要预期目标为:) before paragraphs."""
     path = units[i].heading_path
@@ -745,7 +744,9 @@ def _lead(units, norms, i) -> str:
     for j in range(i - 1, max(-1, i - 13), -1):
         if units[j].heading_path != path or units[j].kind == "heading":
             break
-        if in_list and units[j].kind != "list_item" or norms[j].rstrip().endswith(":"):
+        if in_list and units[j].kind != "list_item":
+            return _topic(norms[j], report_year) or norms[j]
+        if norms[j].rstrip().endswith(":"):
             return norms[j]
     return ""
 
@@ -773,7 +774,7 @@ def extract_indicators(report, table=None) -> list[Fact]:
             i = j
             continue
         if u.kind in ("paragraph", "list_item"):
-            context = [_lead(units, norms, i), frames[i]]
+            context = [_lead(units, norms, i, ry), frames[i]]
             facts.extend(ProseReader(u, norms[i], table, _context_maker(u, norms[i], headings, context, ry), ry).read())
         i += 1
     return _unique(facts)
@@ -782,7 +783,7 @@ def extract_indicators(report, table=None) -> list[Fact]:
 def _frames(units, norms, report_year: int) -> list[str]:
     """For each unit, the time its section last set: a review opens with 过去的五年…, goes
     on topic by topic, then turns to 刚刚过去的2025年…; each topic paragraph speaks of the
-    period last named.  The frame is the opening sentence that named it; a new top-level
+    period last named.  The frame is the opening words that named it; a new top-level
     section starts without one."""
     out, frame, section = [], "", None
     for u, norm in zip(units, norms):
@@ -791,13 +792,26 @@ def _frames(units, norms, report_year: int) -> list[str]:
             frame, section = "", top
         out.append(frame)
         if u.kind in ("paragraph", "list_item"):
-            first = _SENTENCE_END.split(norm, 1)[0]
-            # the topic is the sentence's first cue (提出这些预期目标…与“十五五”规划相衔接: targets)
-            cue_end = min((m.end() for m in _overlapping(_CUES, first)
-                           if _cue_role(m, report_year) and not _LIGHT_CUE.fullmatch(m.group())), default=0)
-            if cue_end:
-                frame = first[:cue_end]
+            frame = _topic(norm, report_year) or frame
     return out
+
+
+# 2025年是“十四五”收官之年: says what a year is, not which year the next sentences speak of
+_CHARACTERISATION = re.compile(r"^(?:各位代表!?)?(?:刚刚过去的)?20\d\d年是")
+
+
+def _topic(norm: str, report_year: int, sentences: int = 3) -> str:
+    """The opening words of a paragraph up to its first time cue (五年来, 刚刚过去的2025年,
+    提出这些预期目标 …), looking at its first few sentences; "" when they name no time."""
+    for s_start, s_end in _spans(norm, 0, len(norm), _SENTENCE_END)[:sentences]:
+        sentence = norm[s_start:s_end]
+        if _CHARACTERISATION.match(sentence):
+            continue
+        ends = [m.end() for m in _overlapping(_CUES, sentence)
+                if _cue_role(m, report_year) and not _LIGHT_CUE.fullmatch(m.group())]
+        if ends:
+            return norm[s_start:s_start + min(ends)]
+    return ""
 
 
 def _context_maker(unit, norm: str, headings: list[str], context: list[str], report_year: int):

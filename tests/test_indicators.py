@@ -13,7 +13,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from bench.eval_indicators import GOAL_PRECISION, GOAL_RECALL, GOLD, HOLDOUT, evaluate, load_gold
+from bench.eval_indicators import GOAL_PRECISION, GOAL_RECALL, GOLD, HOLDOUT, HOLDOUT2, evaluate, load_gold
 from indexer.analysis import normalize
 from indexer.indicators import TableError, extract_indicators, load_table
 from indexer.model import SourceDocument
@@ -62,7 +62,7 @@ def one(facts, *args, **kwargs) -> dict:
 
 # --------------------------------------------------------------------------- accuracy on the gold facts
 
-@pytest.mark.parametrize("path", [GOLD, HOLDOUT], ids=["gold", "holdout"])
+@pytest.mark.parametrize("path", [GOLD, HOLDOUT, HOLDOUT2], ids=["gold", "holdout", "holdout2"])
 def test_precision_and_recall_on_hand_read_facts(path, facts, units_of):
     score = evaluate(load_gold(path), facts, units_of)
     assert score.precision >= GOAL_PRECISION, [w["quote"][:40] for w in score.wrong]
