@@ -50,6 +50,27 @@ class Indicator:
     label: str                    # Chinese name shown
     rate: bool                    # a ratio in percent: its % is a level, 个百分点 its change
     patterns: tuple               # compiled aliases, over normalised text
+    literals: tuple = ()          # a piece of plain text each alias must contain ("" if none)
+
+
+def required_literal(pattern: str) -> str:
+    """The longest plain text every match of ``pattern`` contains (生产总值 for
+    (地区)?生产总值): a substring test finds text that may name an indicator far faster
+    than the expressions themselves.  "" when the pattern has none."""
+    try:
+        from re import _constants as C, _parser      # CPython's own parser (3.11+)
+
+        items = list(_parser.parse(pattern))
+    except (ImportError, re.error):
+        return ""
+    best, run = "", ""
+    for op, arg in items:
+        if op is C.LITERAL:
+            run += chr(arg)
+            best = max(best, run, key=len)
+        else:
+            run = ""
+    return best
 
 
 @dataclass
@@ -97,7 +118,7 @@ def _parse_table(text: str, source: str) -> tuple[Indicator, ...]:
             raise TableError(f"{source}: row {n}: needs a new canonical name, rate yes or no, and an alias")
         seen.add(key)
         out.append(Indicator(key=key, label=(row.get("label") or key).strip(), rate=rate == "yes",
-                             patterns=patterns))
+                             patterns=patterns, literals=tuple(required_literal(p.pattern) for p in patterns)))
     return tuple(out)
 
 
@@ -147,24 +168,27 @@ def _starts_phrase(norm: str, start: int) -> bool:
     return True
 
 
-_ANY_ALIAS: dict = {}
+_LITERALS: dict = {}
 
 
-def _any_alias(table) -> re.Pattern:
-    """One pattern for every alias: most text names no indicator, and says so in one search."""
+def _literals_in(norm: str, table) -> set:
+    """Which of the table's required literals ``norm`` holds ("" always): plain substring tests."""
     key = id(table)
-    if key not in _ANY_ALIAS:
-        _ANY_ALIAS[key] = (table, re.compile("|".join(f"(?:{p.pattern})" for ind in table for p in ind.patterns)))
-    return _ANY_ALIAS[key][1]
+    if key not in _LITERALS:
+        _LITERALS[key] = (table, sorted({lit for ind in table for lit in ind.literals if lit}))
+    return {""} | {lit for lit in _LITERALS[key][1] if lit in norm}
 
 
 def find_mentions(norm: str, table, check_context: bool = True) -> list[Mention]:
     """Indicator names in ``norm``, longest first where they overlap, left to right."""
-    if not _any_alias(table).search(norm):
-        return []
+    present = _literals_in(norm, table)
+    if len(present) == 1 and all(all(ind.literals) for ind in table):
+        return []                                 # most text names no indicator
     found = []
     for ind in table:
-        for pat in ind.patterns:
+        for pat, literal in zip(ind.patterns, ind.literals or ("",) * len(ind.patterns)):
+            if literal not in present:
+                continue
             for m in pat.finditer(norm):
                 if m.end() > m.start():
                     found.append(Mention(m.start(), m.end(), ind))
@@ -450,6 +474,8 @@ class ProseReader:
         self.mentions = find_mentions(norm, table)
 
     def read(self) -> list[Fact]:
+        if not self.mentions and "分别" not in self.norm:
+            return []                             # values need a name to belong to
         for s_start, s_end in _spans(self.norm, 0, len(self.norm), _SENTENCE_END):
             subject = None
             for c_start, c_end in _spans(self.norm, s_start, s_end, _CLAUSE_END):
@@ -803,7 +829,8 @@ _CHARACTERISATION = re.compile(r"^(?:各位代表!?)?(?:刚刚过去的)?20\d\d�
 def _topic(norm: str, report_year: int, sentences: int = 3) -> str:
     """The opening words of a paragraph up to its first time cue (五年来, 刚刚过去的2025年,
     提出这些预期目标 …), looking at its first few sentences; "" when they name no time."""
-    for s_start, s_end in _spans(norm, 0, len(norm), _SENTENCE_END)[:sentences]:
+    ends = [m.end() for _, m in zip(range(sentences), _SENTENCE_END.finditer(norm))]
+    for s_start, s_end in list(zip([0] + ends, ends + [len(norm)]))[:sentences]:
         sentence = norm[s_start:s_end]
         if _CHARACTERISATION.match(sentence):
             continue
