@@ -103,23 +103,29 @@ class TableError(ValueError):
 
 def _parse_table(text: str, source: str) -> tuple[Indicator, ...]:
     rows = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    out, seen = [], set()
+    out: list[Indicator] = []
     for n, row in enumerate(csv.DictReader(rows), 2):
-        try:
-            key, rate, aliases = row["canonical"].strip(), row["rate"].strip().lower(), row["aliases"].split()
-            patterns = tuple(re.compile(normalize(a)) for a in aliases)
-        except (KeyError, AttributeError) as e:
-            raise TableError(f"{source}: row {n} lacks a column ({e}); the header is canonical,label,rate,aliases") \
-                from None
-        except re.error as e:
-            raise TableError(f"{source}: row {n} ({row.get('canonical')}): alias is not a regular expression: {e}") \
-                from None
-        if not key or not patterns or rate not in ("yes", "no") or key in seen:
-            raise TableError(f"{source}: row {n}: needs a new canonical name, rate yes or no, and an alias")
-        seen.add(key)
-        out.append(Indicator(key=key, label=(row.get("label") or key).strip(), rate=rate == "yes",
-                             patterns=patterns, literals=tuple(required_literal(p.pattern) for p in patterns)))
+        ind = _indicator_row(row, n, source)
+        if ind.key in {o.key for o in out}:
+            raise TableError(f"{source}: row {n}: {ind.key} is named twice")
+        out.append(ind)
     return tuple(out)
+
+
+def _indicator_row(row: dict, n: int, source: str) -> Indicator:
+    try:
+        key, rate, aliases = row["canonical"].strip(), row["rate"].strip().lower(), row["aliases"].split()
+        patterns = tuple(re.compile(normalize(a)) for a in aliases)
+    except (KeyError, AttributeError) as e:
+        raise TableError(f"{source}: row {n} lacks a column ({e}); the header is canonical,label,rate,aliases") \
+            from None
+    except re.error as e:
+        raise TableError(f"{source}: row {n} ({row.get('canonical')}): alias is not a regular expression: {e}") \
+            from None
+    if not key or not patterns or rate not in ("yes", "no"):
+        raise TableError(f"{source}: row {n}: needs a canonical name, rate yes or no, and an alias")
+    return Indicator(key=key, label=(row.get("label") or key).strip(), rate=rate == "yes", patterns=patterns,
+                     literals=tuple(required_literal(p.pattern) for p in patterns))
 
 
 @functools.lru_cache(maxsize=4)
@@ -181,26 +187,28 @@ def _literals_in(norm: str, table) -> set:
 
 def find_mentions(norm: str, table, check_context: bool = True) -> list[Mention]:
     """Indicator names in ``norm``, longest first where they overlap, left to right."""
-    present = _literals_in(norm, table)
-    if len(present) == 1 and all(all(ind.literals) for ind in table):
-        return []                                 # most text names no indicator
-    found = []
-    for ind in table:
-        for pat, literal in zip(ind.patterns, ind.literals or ("",) * len(ind.patterns)):
-            if literal not in present:
-                continue
-            for m in pat.finditer(norm):
-                if m.end() > m.start():
-                    found.append(Mention(m.start(), m.end(), ind))
-    out: list[Mention] = []
-    for m in sorted(found, key=lambda m: -(m.end - m.start)):
-        if any(m.start < o.end and o.start < m.end for o in out):
-            continue
-        out.append(m)
-    out.sort(key=lambda m: m.start)
+    out = _longest_first(_raw_mentions(norm, table))
     if check_context:
         out = [m for m in out if _starts_phrase(norm, m.start) and not _BAD_AFTER.match(norm, m.end)]
     return out
+
+
+def _raw_mentions(norm: str, table) -> list[Mention]:
+    present = _literals_in(norm, table)
+    found = []
+    for ind in table:
+        for pat, literal in zip(ind.patterns, ind.literals or ("",) * len(ind.patterns)):
+            if literal in present:               # most text names no indicator: no expression runs
+                found.extend(Mention(m.start(), m.end(), ind) for m in pat.finditer(norm) if m.end() > m.start())
+    return found
+
+
+def _longest_first(found: list[Mention]) -> list[Mention]:
+    out: list[Mention] = []
+    for m in sorted(found, key=lambda m: -(m.end - m.start)):
+        if not any(m.start < o.end and o.start < m.end for o in out):
+            out.append(m)
+    return sorted(out, key=lambda m: m.start)
 
 
 # --------------------------------------------------------------------------- values
@@ -213,9 +221,6 @@ _POST = r"及以上|以上|以内|以下|左右|上下"
 VALUE = re.compile(
     rf"(?<![\d.a-z])(?P<pre>{_PRE})?(?P<low>-?{_NUM})(?P<u1>{_UNIT})?"
     rf"(?:(?:-|—|–|~|至|到)(?P<high>{_NUM})(?P<u2>{_UNIT})?)?(?P<post>{_POST})?")
-# a bare number followed by one of these is a count, a date or a rank, not a value
-_NOT_VALUE_AFTER = re.compile(r"[年月日号届期批次项个家位名倍条座所户栋台万亿千百十多余]")
-_PERCENT_UNITS = ("%", "个百分点")
 
 
 @dataclass
@@ -236,21 +241,18 @@ def _number(text: str | None) -> float | None:
     return float(text)
 
 
-def find_values(norm: str, need_unit: bool = True) -> list[Value]:
-    out = []
-    for m in VALUE.finditer(norm):
-        unit = m.group("u2") or m.group("u1") or ""
-        if need_unit and not unit:
-            continue
-        if not unit and _NOT_VALUE_AFTER.match(norm, m.end()) or norm.startswith("的", m.end()):
-            continue
-        low, high = m.group("low"), m.group("high") or m.group("low")
-        masked = "x" in (low, high)
-        if m.group("low").startswith("-") and need_unit:
-            continue                       # prose says 下降; a bare minus is a dash
-        out.append(Value(m.start(), m.end(), _number(low), _number(high), unit,
-                         m.group("pre") or "", m.group("post") or "", masked))
-    return out
+def find_values(norm: str) -> list[Value]:
+    """Numbers with a unit in prose: 5%左右, 4.5%—5%, 1955万吨以上, X亿元 (masked)."""
+    return [v for v in (_prose_value(norm, m) for m in VALUE.finditer(norm)) if v is not None]
+
+
+def _prose_value(norm: str, m: re.Match) -> Value | None:
+    unit = m.group("u2") or m.group("u1") or ""
+    if not unit or norm.startswith("的", m.end()) or m.group("low").startswith("-"):
+        return None                              # a count, 89.4%的公园, or a dash: prose says 下降
+    low, high = m.group("low"), m.group("high") or m.group("low")
+    return Value(m.start(), m.end(), _number(low), _number(high), unit, m.group("pre") or "",
+                 m.group("post") or "", "x" in (low, high))
 
 
 # what may stand between an indicator and its value, or between two of its values
@@ -408,23 +410,29 @@ def resolve_role(ctx: Context, five_year: bool = False) -> tuple[str, int, str] 
 
 
 def _with_year(ctx: Context, role: str, cue: str) -> tuple[str, int, str] | None:
-    ry = ctx.report_year
     if role in ("plan", "result5"):
-        named = _NAMED_PLAN.search(cue)
-        number = _CN_DIGIT.index(named.group(1)) + 11 if named else \
-            _plan_containing(ry if role == "plan" else ry - 1) if ry else 0
-        to_year = re.search(r"到(20\d\d)年", cue)
-        year = int(to_year.group(1)) if to_year else plan_end_year(number) if number else 0
-        return ("plan" if role == "plan" else "result", year, f"十{_CN_DIGIT[number - 11]}五"
-                if 11 <= number <= 19 else "") if year else None
+        return _five_year(ctx.report_year, role, cue)
+    ry = ctx.report_year
     lo, hi = (ry - 2, ry + 1) if role == "target" else (ry - 2, ry)
     for text in ctx.scopes:
         years = [int(y) for y in _YEAR.findall(text) if lo <= int(y) <= hi]
         if years:
             return (role, max(years), "")
-    if not ry:
+    return (role, ry if role == "target" else ry - 1, "") if ry else None
+
+
+def _five_year(ry: int, role: str, cue: str) -> tuple[str, int, str] | None:
+    """A plan's or a looked-back period's last year and name: 十五五 → 2030 (or 到20xx年)."""
+    named = _NAMED_PLAN.search(cue)
+    if named:
+        number = _CN_DIGIT.index(named.group(1)) + 11
+    else:
+        number = _plan_containing(ry if role == "plan" else ry - 1) if ry else 0
+    to_year = re.search(r"到(20\d\d)年", cue)
+    year = int(to_year.group(1)) if to_year else plan_end_year(number) if number else 0
+    if not year:
         return None
-    return (role, ry if role == "target" else ry - 1, "")
+    return ("plan" if role == "plan" else "result", year, f"十{_CN_DIGIT[number - 11]}五" if 11 <= number <= 19 else "")
 
 
 # --------------------------------------------------------------------------- prose
@@ -462,7 +470,7 @@ class Subject:
 
 
 class ProseReader:
-    """Facts from one prose unit (paragraph, list item or heading)."""
+    """Facts from one prose unit (paragraph or list item), sentence by sentence, clause by clause."""
 
     def __init__(self, unit, norm: str, table, ctx_for, report_year: int):
         self.unit = unit
@@ -472,128 +480,134 @@ class ProseReader:
         self.report_year = report_year
         self.facts: list[Fact] = []
         self.mentions = find_mentions(norm, table)
+        self.sentence = (0, 0)            # where reading is: the sentence, and the clause's start
+        self.c_start = 0
 
     def read(self) -> list[Fact]:
         if not self.mentions and "分别" not in self.norm:
             return []                             # values need a name to belong to
-        for s_start, s_end in _spans(self.norm, 0, len(self.norm), _SENTENCE_END):
+        for self.sentence in _spans(self.norm, 0, len(self.norm), _SENTENCE_END):
             subject = None
-            for c_start, c_end in _spans(self.norm, s_start, s_end, _CLAUSE_END):
-                subject = self._clause(s_start, s_end, c_start, c_end, subject)
+            for self.c_start, c_end in _spans(self.norm, *self.sentence, _CLAUSE_END):
+                subject = self._clause(c_end, subject)
         return self.facts
 
-    # one clause: its own mentions, a 分别 list, or the previous clause's subject
-    def _clause(self, s_start, s_end, c_start, c_end, subject):
-        text = self.norm[c_start:c_end]
+    def _clause(self, c_end: int, subject):
+        """One clause: a 分别 list, its own mentions, or the previous clause's subject going on."""
+        text = self.norm[self.c_start:c_end]
         split = text.find("分别")
         if split > 0:
             names, tail = _strip_modifiers(text[:split])
             items = self._items(names)
             if items:
-                self._paired(Subject(items), tail, s_start, s_end, c_start, c_start + split, c_end)
+                self._paired(Subject(items), tail, self.c_start + split, c_end)
                 return Subject(items)
-        mentions = [Mention(m.start - c_start, m.end - c_start, m.indicator) for m in self.mentions
-                    if c_start <= m.start and m.end <= c_end]
+        mentions = [m for m in self.mentions if self.c_start <= m.start and m.end <= c_end]
         if not mentions:
             # a clause that gives its subject no value ends the chain: 新增公园127座
-            if subject is not None and self._values_for(subject, s_start, s_end, c_start, c_start, c_end):
+            if subject is not None and self._values_for(subject, self.c_start, c_end):
                 return subject
             return None
-        for i, m in enumerate(mentions):
-            end = c_start + (mentions[i + 1].start if i + 1 < len(mentions) else len(text))
-            one = Subject([(m.indicator, self.unit.text[c_start + m.start:c_start + m.end])])
-            self._values_for(one, s_start, s_end, c_start, c_start + m.end, end)
-            subject = one
+        for m, after in zip(mentions, mentions[1:] + [None]):
+            subject = Subject([(m.indicator, self.unit.text[m.start:m.end])])
+            self._values_for(subject, m.end, after.start if after else c_end)
         return subject
 
     def _items(self, text: str) -> list:
         """The indicators listed before 分别: 城镇、农村居民人均可支配收入 → two."""
-        text = _COUNTRYSIDE.sub(r"城镇\1、农村\1", text)
-        parts = [p for p in _ITEM_SPLIT.split(text) if p]
+        parts = [p for p in _ITEM_SPLIT.split(_COUNTRYSIDE.sub(r"城镇\1、农村\1", text)) if p]
         if len(parts) < 2:
             return []
         last = parts[-1]
-        out = []
-        for part in parts:
-            found = self._resolve(part) or next(
-                (self._resolve(part + last[k:]) for k in range(1, len(last)) if self._resolve(part + last[k:])),
-                None)
-            out.append(found)
-        return out
+        # 粮食、蔬菜总产量: a part borrows the last one's ending
+        return [self._resolve(part) or next(filter(None, (self._resolve(part + last[k:])
+                                                          for k in range(1, len(last)))), None)
+                for part in parts]
 
     def _resolve(self, item: str):
         ms = [m for m in find_mentions(item, self.table) if m.end == len(item)]
         return (ms[-1].indicator, item[ms[-1].start:]) if ms else None
 
-    def _paired(self, subject, tail, s_start, s_end, c_start, split_at, c_end) -> int:
+    def _paired(self, subject, tail: str, split_at: int, c_end: int) -> int:
         """分别增长4.5%、5.5%左右: the n-th value is the n-th listed indicator's."""
         values = find_values(self.norm[split_at:c_end])
         if not _one_list(self.norm, split_at, values, len(subject.names)):
             return 0
         gap = tail + self.norm[split_at:split_at + values[0].start]
-        return sum(self._emit(name, v, split_at, gap, s_start, s_end, c_start, five_year="年均" in gap)
-                   for name, v in zip(subject.names, values) if name is not None)
+        return sum(self._emit(name, v, split_at, gap) for name, v in zip(subject.names, values) if name)
 
-    def _values_for(self, subject, s_start, s_end, c_start, begin, end):
-        """The values after a mention (or from the clause start) up to ``end``."""
+    def _values_for(self, subject, begin: int, end: int) -> int:
+        """The values after a mention (or from the clause start) up to ``end``; how many were facts."""
         values = find_values(self.norm[begin:end])
         if len(subject.names) > 1:
-            if not _one_list(self.norm, begin, values, len(subject.names)):
-                return 0
-            gap = self.norm[begin:begin + values[0].start]
-            return sum(self._emit(name, v, begin, gap, s_start, s_end, c_start, five_year="年均" in gap)
-                       for name, v in zip(subject.names, values) if name is not None)
+            return self._paired(subject, "", begin, end)
         # 达14.2万亿元、年均增长5.7%: the name's values share one period
-        five_year = "年均" in self.norm[begin:values[-1].end + begin] if values else False
-        pos, seen, comparing = begin, [], False
+        five_year = bool(values) and "年均" in self.norm[begin:begin + values[-1].end]
+        pos, taken, comparing = begin, 0, False
         for v in values:
-            gap = self.norm[pos:begin + v.start]
-            if re.search(r"[从由]$", gap) and gap_ok(gap[:-1]):
-                pos = begin + v.end              # 从5.6万元增至7.8万元: the base value
-                continue
-            if _inside_parentheses(self.norm, c_start, begin + v.start) and \
-                    not _directly_after_target(self.norm[c_start:begin + v.start]):
-                pos = begin + v.end              # 增长1.7%（同口径增长2.5%以上）: a remark
-                continue
-            # 超过年初预期目标(6.5%)0.2个百分点: the value in parentheses is the target,
-            # the one after it the difference
-            comparing = comparing or bool(_COMPARE.search(gap))
-            if comparing and not gap.endswith("(") or not gap_ok(gap):
+            gap, at, pos = self.norm[pos:begin + v.start], begin + v.start, begin + v.end
+            verdict, comparing = self._gate(gap, at, comparing)
+            if verdict == "stop":
                 break
-            stretch = bool(seen) and bool(re.search(r"力争|争取", gap))
-            if self._emit(subject.names[0], v, begin, self.norm[begin:begin + v.start], s_start, s_end, c_start,
-                          stretch=stretch, local_gap=gap, five_year=five_year):
-                seen.append(v)
-            pos = begin + v.end
-        return len(seen)
+            if verdict == "take":
+                stretch = taken > 0 and bool(re.search(r"力争|争取", gap))
+                taken += self._emit(subject.names[0], v, begin, self.norm[begin:at], stretch, gap, five_year)
+        return taken
 
-    def _emit(self, name, v: Value, begin, gap, s_start, s_end, c_start, stretch=False, local_gap=None,
-              five_year=False) -> bool:
+    def _gate(self, gap: str, at: int, comparing: bool) -> tuple[str, bool]:
+        """take, skip or stop at a value, given what stands before it (and whether a comparison
+        already began: 超过年初预期目标(6.5%)0.2个百分点 — the value in parentheses is the
+        target, the one after it the difference)."""
+        if re.search(r"[从由]$", gap) and gap_ok(gap[:-1]):
+            return "skip", comparing               # 从5.6万元增至7.8万元: the base value
+        if _inside_parentheses(self.norm, self.c_start, at) and \
+                not _directly_after_target(self.norm[self.c_start:at]):
+            return "skip", comparing               # 增长1.7%（同口径增长2.5%以上）: a remark
+        comparing = comparing or bool(_COMPARE.search(gap))
+        if comparing and not gap.endswith("(") or not gap_ok(gap):
+            return "stop", comparing
+        return "take", comparing
+
+    def _emit(self, name, v: Value, begin: int, gap: str, stretch: bool = False, local_gap: str | None = None,
+              five_year: bool = False) -> bool:
         """One fact: ``gap`` runs from the indicator's name to the value, ``local_gap`` from
         the value before (达14.2万亿元、年均增长5.7%: 年均 is the name's, 增长 the value's)."""
         ind, written = name
-        local_gap = gap if local_gap is None else local_gap
-        verb = _last_verb(local_gap)
-        measure = measure_of(ind, v.unit, verb)
-        if measure is None or measure == "growth" and "累计" in local_gap:
-            return False                         # 累计下降27.4%: a change over several years
-        low, high = v.low, v.high
-        if measure == "growth" and _DECLINE.search(verb):
-            low, high = (-high if high is not None else None), (-low if low is not None else None)
-        if low is not None and high is not None and low > high:
-            low, high = high, low
-        role = resolve_role(self.ctx_for(s_start, c_start, begin + v.start), five_year or "年均" in gap)
-        if role is None or role[2] and measure == "growth" and not (five_year or "年均" in gap):
-            return False                         # growth over five years, not a yearly average
-        if _directly_after_target(self.norm[c_start:begin + v.start]):
-            role = ("target", role[1], "") if role[0] == "result" else role
-        qualifier = ("力争" if stretch else "") + v.pre + v.post
+        measured = _measured(ind, v, gap if local_gap is None else local_gap)
+        role = measured and self._role(begin + v.start, five_year or "年均" in gap, measured[0])
+        if not role:
+            return False
+        s_start, s_end = self.sentence
         self.facts.append(Fact(
-            para_no=self.unit.para_no, indicator=written, canonical=ind.key, measure=measure, low=low,
-            high=high, unit=v.unit, qualifier=qualifier, role=role[0], kind="", year=role[1], period=role[2],
-            quote=_quote(self.unit.text, s_start, s_end, c_start, begin + v.end), masked=v.masked,
-            stretch=stretch))
+            para_no=self.unit.para_no, indicator=written, canonical=ind.key, measure=measured[0],
+            low=measured[1], high=measured[2], unit=v.unit, qualifier=("力争" if stretch else "") + v.pre + v.post,
+            role=role[0], kind="", year=role[1], period=role[2], masked=v.masked, stretch=stretch,
+            quote=_quote(self.unit.text, s_start, s_end, self.c_start, begin + v.end)))
         return True
+
+    def _role(self, at: int, five_year: bool, measure: str) -> tuple | None:
+        role = resolve_role(self.ctx_for(self.sentence[0], self.c_start, at), five_year)
+        if role is None or role[2] and measure == "growth" and not five_year:
+            return None                            # growth over five years, not a yearly average
+        if role[0] == "result" and _directly_after_target(self.norm[self.c_start:at]):
+            return ("target", role[1], "")
+        return role
+
+
+def _measured(ind: Indicator, v: Value, gap: str) -> tuple | None:
+    """(measure, low, high) of a value: a decline (下降3.8%) is a negative growth."""
+    verb = _last_verb(gap)
+    measure = measure_of(ind, v.unit, verb)
+    if measure is None or measure == "growth" and "累计" in gap:
+        return None                                # 累计下降27.4%: a change over several years
+    low, high = _signed(v.low, v.high, measure == "growth" and bool(_DECLINE.search(verb)))
+    return measure, low, high
+
+
+def _signed(low: float | None, high: float | None, negative: bool) -> tuple:
+    if negative:
+        low, high = (None if high is None else -high), (None if low is None else -low)
+    return low, high
 
 
 _AFTER_TARGET = re.compile(r"目标\(?(?:为|是|控制在|控制|在)?\(?$")
@@ -649,35 +663,47 @@ class Column:
     year: int = 0
 
 
+# what a header cell says its column holds, in the order they are tried
+_COLUMN_WORDS = (("kind", r"属性|性质|备注|类型"), ("unit", r"^(计量)?单位$"), ("name", r"指标|名称|项目"),
+                 ("result", r"^(?!.*(目标|计划)).*(完成|实际|执行|实绩)"), ("target", r"目标|计划|预期|预计"))
+
+
+def _column(cell: str) -> Column:
+    years = [int(y) for y in re.findall(r"(20\d\d)年", cell)]
+    what = next((what for what, words in _COLUMN_WORDS if re.search(words, cell)), "other")
+    return Column(what, years[-1] if years else 0)
+
+
 def _columns(header: list[str], report_year: int, caption_years: list[int]) -> list[Column]:
-    cols = []
-    for cell in header:
-        years = [int(y) for y in re.findall(r"(20\d\d)年", cell)]
-        year = years[-1] if years else 0
-        if re.search(r"属性|性质|备注|类型", cell):
-            cols.append(Column("kind"))
-        elif re.fullmatch(r"(计量)?单位", cell):
-            cols.append(Column("unit"))
-        elif re.search(r"指标|名称|项目", cell):
-            cols.append(Column("name"))
-        elif re.search(r"完成|实际|执行|实绩", cell) and not re.search(r"目标|计划", cell):
-            cols.append(Column("result", year))
-        elif re.search(r"目标|计划|预期|预计", cell):
-            cols.append(Column("target", year))
-        else:
-            cols.append(Column("other", year))
+    """Header cells to columns; a 完成情况 column is for its 计划 column's year, or the year reviewed."""
+    cols = [_column(cell) for cell in header]
     target_years = [c.year for c in cols if c.what == "target" and c.year]
+    default = {"result": target_years[0] if target_years else _first(caption_years, lambda y: y < report_year,
+                                                                       report_year - 1),
+               "target": _first(caption_years, lambda y: y >= report_year - 1, report_year)}
     for c in cols:
-        if c.what == "result" and not c.year:
-            c.year = target_years[0] if target_years else \
-                next((y for y in caption_years if y < report_year), report_year - 1)
-        if c.what == "target" and not c.year:
-            c.year = next((y for y in caption_years if y >= report_year - 1), report_year)
+        c.year = c.year or default.get(c.what, 0)
     return cols
+
+
+def _first(items, test, default):
+    return next((x for x in items if test(x)), default)
 
 
 def _is_header(cells: list[str]) -> bool:
     return not any(_CELL.fullmatch(c) for c in cells if c) and any(_HEADER_WORD.search(c) for c in cells)
+
+
+@dataclass
+class RowName:
+    """What a row's 指标 cell says: the indicator, its unit (%) and whether it is a rate of change."""
+
+    indicator: Indicator
+    cell: str
+    unit: str
+    growth: bool
+    decline: bool
+    kind: str
 
 
 class TableReader:
@@ -695,14 +721,12 @@ class TableReader:
         header_at = next((i for i, (_u, cells) in enumerate(self.rows) if _is_header(cells)), None)
         if header_at is None:
             return []
-        header = self.rows[header_at][1]
         years = [int(y) for h in self.headings for y in re.findall(r"(20\d\d)年", h)]
-        cols = _columns(header, self.report_year, years)
+        cols = _columns(self.rows[header_at][1], self.report_year, years)
         facts = []
         for unit, cells in self.rows[header_at + 1:]:
-            if _is_header(cells):
-                continue
-            facts.extend(self._row(unit, self._aligned(cells, len(cols)), cols))
+            if not _is_header(cells):
+                facts.extend(self._row(unit, self._aligned(cells, len(cols)), cols))
         return facts
 
     @staticmethod
@@ -714,41 +738,36 @@ class TableReader:
         return cells[len(cells) - width:]
 
     def _row(self, unit, cells, cols) -> list[Fact]:
-        name = next((c for c, col in zip(cells, cols) if col.what == "name"), "") or \
-            next((c for c in cells if c and not _CELL.fullmatch(c)), "")
-        mentions = find_mentions(name, self.table)
-        if not mentions:
+        name = self._name(cells, cols)
+        if name is None:
             return []
-        ind = mentions[0].indicator
-        units = _NAME_UNIT.findall(name)
-        unit_col = next((c for c, col in zip(cells, cols) if col.what == "unit"), "")
-        kind = next((c for c, col in zip(cells, cols) if col.what == "kind" and re.search(r"性$", c)), "")
-        if not kind:
-            kind = self.star_kind if "*" in name else self.other_kind
-        growth = bool(_NAME_GROWTH.search(name))
-        facts = []
-        for cell, col in zip(cells, cols):
-            if col.what not in ("target", "result"):
-                continue
-            fact = self._cell(unit, cell, col, ind, name, units[-1] if units else unit_col, growth, kind)
-            if fact:
-                facts.append(fact)
-        return facts
+        facts = (self._cell(unit, cell, col, name) for cell, col in zip(cells, cols)
+                 if col.what in ("target", "result"))
+        return [f for f in facts if f]
 
-    def _cell(self, unit, cell, col, ind, name, name_unit, growth, kind) -> Fact | None:
+    def _name(self, cells, cols) -> RowName | None:
+        by_column = {col.what: cell for cell, col in zip(cells, cols) if col.what in ("name", "unit", "kind")}
+        cell = by_column.get("name") or next((c for c in cells if c and not _CELL.fullmatch(c)), "")
+        mentions = find_mentions(cell, self.table)
+        if not mentions:
+            return None
+        units = _NAME_UNIT.findall(cell)
+        kind = by_column.get("kind", "") if by_column.get("kind", "").endswith("性") else \
+            self.star_kind if "*" in cell else self.other_kind
+        return RowName(mentions[0].indicator, cell, units[-1] if units else by_column.get("unit", ""),
+                       bool(_NAME_GROWTH.search(cell)), bool(_DECLINE.search(cell)), kind)
+
+    def _cell(self, unit, cell: str, col: Column, name: RowName) -> Fact | None:
         m = _CELL.fullmatch(cell)
-        if not m:
+        v_unit = m and (m.group("u2") or m.group("u1") or name.unit)
+        measure = m and measure_of(name.indicator, v_unit, "", name_says_growth=name.growth)
+        if not measure:
             return None
-        v_unit = m.group("u2") or m.group("u1") or name_unit
-        measure = measure_of(ind, v_unit, "", name_says_growth=growth)
-        if measure is None:
-            return None
-        low, high = _number(m.group("low")), _number(m.group("high") or m.group("low"))
-        if measure == "growth" and (_DECLINE.search(m.group("verb") or "") or _DECLINE.search(name)):
-            low, high = (-high if high is not None else None), (-low if low is not None else None)
-        return Fact(para_no=unit.para_no, indicator=re.sub(r"[*#]", "", unit_text_cell(unit, name)),
-                    canonical=ind.key, measure=measure, low=low, high=high, unit=v_unit,
-                    qualifier=(m.group("pre") or "") + (m.group("post") or ""), role=col.what, kind=kind,
+        decline = measure == "growth" and (name.decline or bool(_DECLINE.search(m.group("verb") or "")))
+        low, high = _signed(_number(m.group("low")), _number(m.group("high") or m.group("low")), decline)
+        return Fact(para_no=unit.para_no, indicator=re.sub(r"[*#]", "", unit_text_cell(unit, name.cell)),
+                    canonical=name.indicator.key, measure=measure, low=low, high=high, unit=v_unit,
+                    qualifier=(m.group("pre") or "") + (m.group("post") or ""), role=col.what, kind=name.kind,
                     year=col.year, period="", quote=unit.text, masked="x" in (m.group("low"), m.group("high")))
 
 
@@ -790,20 +809,29 @@ def extract_indicators(report, table=None) -> list[Fact]:
         u = units[i]
         headings = [normalize(h) for h in reversed(u.heading_path)]
         if u.kind == "table_row":
-            j = i
-            while j < len(units) and units[j].kind == "table_row" and units[j].heading_path == u.heading_path:
-                j += 1
-            rows = [(units[k], [normalize(c) for c in (units[k].cells or {}).get("cells") or []])
-                    for k in range(i, j)]
-            note = norms[j] if j < len(units) and norms[j].startswith("注") else ""
-            facts.extend(TableReader(rows, table, ry, headings, note).read())
+            j = _table_end(units, i)
+            facts.extend(_table_facts(units, norms, i, j, table, ry, headings))
             i = j
             continue
         if u.kind in ("paragraph", "list_item"):
-            context = [_lead(units, norms, i, ry), frames[i]]
-            facts.extend(ProseReader(u, norms[i], table, _context_maker(u, norms[i], headings, context, ry), ry).read())
+            ctx_for = _context_maker(u, norms[i], headings, [_lead(units, norms, i, ry), frames[i]], ry)
+            facts.extend(ProseReader(u, norms[i], table, ctx_for, ry).read())
         i += 1
     return _unique(facts)
+
+
+def _table_end(units, i: int) -> int:
+    """Past the last row of the table starting at ``i`` (rows under one heading path)."""
+    j = i
+    while j < len(units) and units[j].kind == "table_row" and units[j].heading_path == units[i].heading_path:
+        j += 1
+    return j
+
+
+def _table_facts(units, norms, i: int, j: int, table, ry: int, headings: list[str]) -> list[Fact]:
+    rows = [(units[k], [normalize(c) for c in (units[k].cells or {}).get("cells") or []]) for k in range(i, j)]
+    note = norms[j] if j < len(units) and norms[j].startswith("注") else ""   # 注：加*为约束性指标
+    return TableReader(rows, table, ry, headings, note).read()
 
 
 def _frames(units, norms, report_year: int) -> list[str]:

@@ -83,23 +83,20 @@ def series_chart(rows: list[dict], width: int = 760, height: int = 300) -> dict:
     """Target (a band from low to high) against result (a dot) for each year of one region."""
     facts = [f for r in rows for f in r["target"] + r["result"]]
     unit = common_unit(facts)
-    values = [v for f in facts if not f["masked"] for v in (in_unit(f["low"], f["unit"], unit),
-                                                            in_unit(f["high"], f["unit"], unit))
-              if v is not None]
+    values = [v for _f, low, high in _converted([f for f in facts if not f["masked"]], unit) for v in (low, high)]
     top, bottom, left = 20, height - 40, 60
     y = Scale(values, bottom, top - bottom)          # upwards
     slot = (width - left - 20) / max(1, len(rows))
-    marks = []
-    for i, r in enumerate(rows):
-        cx = round(left + slot * (i + 0.5), 1)
-        mark = {"year": r["year"], "x": cx, "targets": [], "results": []}
-        for f, low, high in _converted([f for f in r["target"] if not f["stretch"]][:1], unit):
-            if not f["masked"]:
-                mark["targets"].append({"fact": f, "x": cx - 18, "y": min(y(low), y(high)), "w": 36,
-                                        "h": max(3.0, abs(y(high) - y(low))), "text": value_text(f)})
-        for f, low, _high in _converted(r["result"][:1], unit):
-            if not f["masked"]:
-                mark["results"].append({"fact": f, "cx": cx, "cy": y(low), "text": value_text(f)})
-        marks.append(mark)
+    marks = [_year_marks(r, round(left + slot * (i + 0.5), 1), y, unit) for i, r in enumerate(rows)]
     return {"width": width, "height": height, "unit": unit, "marks": marks, "left": left, "bottom": bottom,
             "ticks": [{"y": y(t), "label": f"{t:g}"} for t in y.ticks], "zero": y(0)}
+
+
+def _year_marks(row: dict, cx: float, y: Scale, unit: str) -> dict:
+    """One year's marks: its target (not a 力争 one) as a band, its result as a dot."""
+    targets = _converted([f for f in row["target"] if not f["stretch"] and not f["masked"]][:1], unit)
+    results = _converted([f for f in row["result"] if not f["masked"]][:1], unit)
+    return {"year": row["year"], "x": cx,
+            "targets": [{"fact": f, "x": cx - 18, "y": min(y(low), y(high)), "w": 36,
+                         "h": max(3.0, abs(y(high) - y(low))), "text": value_text(f)} for f, low, high in targets],
+            "results": [{"fact": f, "cx": cx, "cy": y(low), "text": value_text(f)} for f, low, _h in results]}

@@ -79,19 +79,11 @@ def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json):
     """
     from indexer.writer import index_paths
 
-    from indexer.indicators import TableError, load_table
-    from search.indicators import stale_warning
-
-    try:
-        load_table()                      # an edited table that cannot be read: say so before indexing
-    except TableError as e:
-        fail(str(e))
+    _check_indicator_table()
     store = IndexStore(index_dir)
-    if rebuild_if_stale and store.exists() and store.version_problem():
-        click.echo(f"govsearch: {index_dir} was built by another analyzer version: rebuilding", err=True)
-        rebuild = True
-    elif rebuild_if_stale and store.exists() and stale_warning(index_dir):
-        click.echo(f"govsearch: {index_dir} was built with another indicator table: rebuilding", err=True)
+    stale = _stale(store, index_dir) if rebuild_if_stale and store.exists() else None
+    if stale:
+        click.echo(f"govsearch: {index_dir} was built {stale}: rebuilding", err=True)
         rebuild = True
     try:
         run = index_paths(index_dir, list(paths), rebuild=rebuild, wait=wait,
@@ -115,6 +107,25 @@ def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json):
         for f in run.failed:
             click.echo(f"failed: {f['source']}: {f['error']}", err=True)
     sys.exit(1 if run.failed else 0)
+
+
+def _check_indicator_table():
+    """An edited indicator table that cannot be read stops indexing before it starts, in one line."""
+    from indexer.indicators import TableError, load_table
+
+    try:
+        load_table()
+    except TableError as e:
+        fail(str(e))
+
+
+def _stale(store: IndexStore, index_dir: str) -> str | None:
+    """Why the index should be rebuilt (another analyzer, another indicator table), or None."""
+    from search.indicators import stale_warning
+
+    if store.version_problem():
+        return "by another analyzer version"
+    return "with another indicator table" if stale_warning(index_dir) else None
 
 
 @cli.command()

@@ -90,22 +90,31 @@ def page():
     state = PageState(request.args, options, name)
     shown = [f for f in facts if f["canonical"] == state.name and f["measure"] == state.measure]
     columns, rows = pivot(shown, state.sort, state.descending)
-    years = target_years(shown)
-    year = _int(request.args.get("bar_year"), years[-1] if years else 0)
-    regions = sorted({f["region"] for f in shown})
-    region = request.args.get("focus") if request.args.get("focus") in regions else best_region(shown)
-    region_rows = series(shown, region)
     return render_template(
         "indicators.html", error=None, state=state, options=options, columns=columns, rows=rows,
         cell=_cell, link=_link, role_labels=ROLE_LABELS, measure_labels=MEASURE_LABELS,
         label=next((o["label"] for o in options if o["key"] == state.name), state.name), count=len(shown),
-        reports=len({f["report_id"] for f in shown}), years=years, year=year,
-        bars=bar_chart(targets_by_region(shown, year)) if year else None,
-        regions=regions, region=region, region_rows=region_rows,
-        series=series_chart(region_rows) if region_rows else None, levels=LEVELS,
-        level=request.args.get("level", ""), stale=stale_warning(engine().store.root),
+        reports=len({f["report_id"] for f in shown}), levels=LEVELS, level=request.args.get("level", ""),
+        stale=stale_warning(engine().store.root),
         api_url=url_for("indicators.api_indicators", name=state.name, measure=state.measure,
-                        **{k: v for k, v in params.items() if v}))
+                        **{k: v for k, v in params.items() if v}),
+        **_bars(shown, request.args.get("bar_year")), **_series(shown, request.args.get("focus")))
+
+
+def _bars(shown: list[dict], wanted) -> dict:
+    """The targets of one year (the latest unless another is asked for) by region."""
+    years = target_years(shown)
+    year = _int(wanted, years[-1] if years else 0)
+    return {"years": years, "year": year, "bars": bar_chart(targets_by_region(shown, year)) if year else None}
+
+
+def _series(shown: list[dict], wanted) -> dict:
+    """Target against result over the years for one region (the best covered unless asked)."""
+    regions = sorted({f["region"] for f in shown})
+    region = wanted if wanted in regions else best_region(shown)
+    rows = series(shown, region)
+    return {"regions": regions, "region": region, "region_rows": rows,
+            "series": series_chart(rows) if rows else None}
 
 
 def _indicator_key(name: str) -> str:
