@@ -12,10 +12,12 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.eval_indicators import GOAL_PRECISION, GOAL_RECALL, GOLD, HOLDOUT, HOLDOUT2, evaluate, load_gold
 from indexer.analysis import normalize
-from indexer.indicators import TableError, extract_indicators, load_table
+from indexer.indicators import ROLES, TableError, extract_indicators, load_table
 from indexer.model import SourceDocument
 from indexer.reports import build_report
 from indexer.store import META_NAME, IndexStore
@@ -185,6 +187,28 @@ def test_respectively_pairs_lists():
     assert got == [("农村居民人均可支配收入", "growth", 6.4, ""), ("农村居民人均可支配收入", "growth", 7.1, "十四五"),
                    ("农村居民人均可支配收入", "level", 26515.0, ""), ("城镇居民人均可支配收入", "growth", 4.5, ""),
                    ("城镇居民人均可支配收入", "growth", 5.3, "十四五"), ("城镇居民人均可支配收入", "level", 53685.0, "")]
+
+
+PIECES = ["地区生产总值", "城乡居民人均可支配收入", "粮食、蔬菜总产量", "增长", "下降", "提高到", "从", "超过",
+          "年初预期目标", "分别", "年均", "累计", "5.5", "4.5", "X", "-", "—", "%", "亿元", "万人", "左右", "以上",
+          "，", "。", "、", "；", "(", ")", "“十五五”时期", "刚刚过去的2025年", "今年", " | ", "*", "\t", "\n"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=60))
+def test_extraction_never_fails_and_never_invents(pieces):
+    """Any arrangement of the pieces reports are made of: no exception, and every fact's
+    number is in its paragraph (a masked one has no number at all)."""
+    body = "".join(pieces)
+    report = _report(f"一、2025年工作回顾\n{body}\n二、2026年重点工作\n{body[::-1]}")
+    assert not [w for w in report.warnings if "indicator" in w]
+    texts = {p.para_no: normalize(p.text) for p in report.paragraphs}
+    for f in extract_indicators(report):
+        assert f.role in ROLES and f.measure in ("growth", "level")
+        if f.masked:
+            assert f.low is None and f.high is None
+        else:
+            assert f"{abs(f.low):g}" in texts[f.para_no]
 
 
 def test_a_broken_table_names_its_row(tmp_path):
