@@ -33,7 +33,7 @@ def printable(value) -> str:
 
 # JSON already escapes C0 controls; the others are legal in a JSON string but
 # still act on a terminal, so they are written as \\u escapes (the same value)
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def json_text(obj) -> str:
