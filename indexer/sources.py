@@ -349,33 +349,50 @@ def _catalog_rows(csv_path: Path, text: str) -> dict[str, dict]:
     """catalog.csv's entries; a broken quote or a file listed twice is an error,
     never two entries silently run together."""
     records = csv_records(text)
-    _, header = next(records, (1, None))
+    names = _catalog_header(next(records, (1, None))[1])
+    entries: dict[str, dict] = {}
+    first_line: dict[str, int] = {}
+    for line, values in records:
+        problem = _catalog_record_problem(values, len(names))
+        if problem:
+            raise SourceError(f"line {line}: {problem}")
+        row = dict(zip(names, values))
+        name = (row.get("file") or "").strip()
+        if name in entries:
+            raise SourceError(f"line {line}: {name} is already described on line {first_line[name]}")
+        if name:
+            first_line[name] = line
+            entries[name] = {k: v.strip() for k, v in row.items() if k in META_FIELDS and v.strip()}
+    return entries
+
+
+def _catalog_header(header: list | str | None) -> list[str]:
     if not isinstance(header, list):
         raise SourceError(f"line 1: {header}" if header else "empty file: no header row")
     names = [h.strip().lstrip("\ufeff") for h in header]
     if "file" not in names:
         raise SourceError("no 'file' column naming the report each row describes")
-    entries: dict[str, dict] = {}
-    first_line: dict[str, int] = {}
-    for line, values in records:
-        if not isinstance(values, list):
-            raise SourceError(f"line {line}: {values}")
-        if len(values) > len(names) and any(v.strip() for v in values[len(names):]):
-            raise SourceError(f"line {line}: {len(values)} fields, the header has {len(names)} "
-                              f"(an unquoted comma or a broken quote?)")
-        longest = max(map(len, values), default=0)
-        if longest > CATALOG_FIELD_MAX:
-            raise SourceError(f"line {line}: a field of {longest} characters, over the {CATALOG_FIELD_MAX} "
-                              f"a catalog field may hold (a quote that runs on?)")
-        row = dict(zip(names, values))
-        name = (row.get("file") or "").strip()
-        if not name:
-            continue
-        if name in entries:
-            raise SourceError(f"line {line}: {name} is already described on line {first_line[name]}")
-        first_line[name] = line
-        entries[name] = {k: v.strip() for k, v in row.items() if k in META_FIELDS and v.strip()}
-    return entries
+    return names
+
+
+def _record_problem(values: list | str, columns: int) -> str | None:
+    """What is wrong with a CSV record under a header of ``columns`` fields, or None."""
+    if isinstance(values, str):                     # broken quoting, said by csv_records
+        return values
+    if len(values) > columns and any(v.strip() for v in values[columns:]):
+        return f"{len(values)} fields, the header has {columns} (an unquoted comma or a broken quote?)"
+    return None
+
+
+def _catalog_record_problem(values: list | str, columns: int) -> str | None:
+    problem = _record_problem(values, columns)
+    if problem:
+        return problem
+    longest = max(map(len, values), default=0)
+    if longest > CATALOG_FIELD_MAX:
+        return (f"a field of {longest} characters, over the {CATALOG_FIELD_MAX} a catalog field may hold "
+                f"(a quote that runs on?)")
+    return None
 
 
 def csv_records(text: str):
@@ -522,17 +539,11 @@ def _read_csv(found, text, warnings, catalog):
     mapping = {k: v.strip().lstrip("\ufeff") for k, v in mapping.items()}
     for row_no, (line, values) in enumerate(records, 1):
         where = f"row {row_no} (line {line})"
-        if isinstance(values, str):
-            yield f"{found.display}#{row_no}", SourceError(f"{where}: {values}")
-            continue
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) > len(names) and any(v.strip() for v in values[len(names):]):
-            yield f"{found.display}#{row_no}", SourceError(
-                f"{where}: {len(values)} fields, the header has {len(names)} "
-                f"(an unquoted comma or a broken quote?)")
-            continue
-        yield _row_document(found, where, row_no, dict(zip(names, values)), mapping, warnings, catalog)
+        problem = _record_problem(values, len(names))
+        if problem:
+            yield f"{found.display}#{row_no}", SourceError(f"{where}: {problem}")
+        elif any(v.strip() for v in values):
+            yield _row_document(found, where, row_no, dict(zip(names, values)), mapping, warnings, catalog)
 
 
 def _read_jsonl(found, text, warnings, catalog):

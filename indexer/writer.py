@@ -112,6 +112,55 @@ def unit_documents(report: Report, indexed_at: str):
         yield doc
 
 
+def _read_sources(files, manifest: dict, run: IndexRun, failed_prefixes: list, devices: dict) -> list:
+    """Pass 1: read and hash everything (cheap), so decisions can see the whole run.
+
+    Returns (source, key, rid, doc, file_stat) per report; doc is None for a file
+    unchanged by size and modification time, which is not even read."""
+    entries = []
+    catalogs: dict[Path, dict] = {}
+    by_file: dict[str, list[dict]] = {}
+    for e in manifest.values():
+        by_file.setdefault(e.get("key", "").split("#", 1)[0], []).append(e)
+    for found in files:
+        stat = _file_stat(found.path)
+        devices[found.key] = _device(found.path)
+        known = by_file.get(found.key, [])
+        if stat and known and all(e.get("file_stat") == stat and e.get("source", "").startswith(found.display)
+                                  for e in known):
+            entries.extend((e["source"], e["key"], e["report_id"], None, stat) for e in known)
+            continue
+        folder = found.path.parent
+        try:
+            if folder not in catalogs:
+                catalogs[folder] = load_catalog(folder)
+            items = list(read_file(found, catalogs[folder]))
+        except SourceError as e:
+            run.failed.append({"source": found.display, "error": str(e)})
+            failed_prefixes.append(found.key)
+            continue
+        for source, doc in items:
+            key = found.key + source[len(found.display):]    # + "#<row>" for collections
+            rid, problem = _report_id(doc, key)
+            if problem:
+                run.failed.append({"source": source, "error": problem})
+                failed_prefixes.append(key)
+                continue
+            run.warnings.extend({"source": source, "warning": w} for w in doc.warnings)
+            entries.append((source, key, rid, doc, stat))
+    return entries
+
+
+def _report_id(doc, key: str) -> tuple[str, str | None]:
+    """(report id, None), or ("", why this row or file cannot be a report)."""
+    if isinstance(doc, SourceError):
+        return "", str(doc)
+    rid = str(doc.fields.get("report_id") or report_id_for(key))
+    if not REPORT_ID.match(rid):
+        return "", f"report_id {rid[:80]!r} is not 1–64 letters, digits, _ or -"
+    return rid, None
+
+
 def _under(key: str, root_keys: list[str]) -> bool:
     for rk in root_keys:
         if key == rk or key.startswith(rk + "/") or key.startswith(rk + "#"):
@@ -145,50 +194,11 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
             _refuse_rebuild_without(unreadable, store)
         root_keys = _root_keys(paths)
 
-        # pass 1: read and hash everything (cheap), so decisions can see the whole run
-        entries = []                       # (source, key, rid, doc, file_stat)
         # what this run could not read: their indexed reports stay as they are
         failed_prefixes: list[str] = [u.key for u in unreadable]
         run.failed.extend({"source": u.display, "error": u.reason} for u in unreadable)
         devices: dict[str, int] = {}       # file key -> the filesystem it is on
-        catalogs: dict[Path, dict] = {}
-        by_file: dict[str, list[dict]] = {}
-        for e in manifest.values():
-            by_file.setdefault(e.get("key", "").split("#", 1)[0], []).append(e)
-        for n, found in enumerate(files, 1):
-            folder = found.path.parent
-            stat = _file_stat(found.path)
-            devices[found.key] = _device(found.path)
-            known = by_file.get(found.key, [])
-            if stat and known and all(e.get("file_stat") == stat and e.get("source", "").startswith(found.display)
-                                      for e in known):
-                # same size and modification time as when indexed: not even read
-                for e in known:
-                    entries.append((e["source"], e["key"], e["report_id"], None, stat))
-                continue
-            try:
-                if folder not in catalogs:
-                    catalogs[folder] = load_catalog(folder)
-                items = list(read_file(found, catalogs[folder]))
-            except SourceError as e:
-                run.failed.append({"source": found.display, "error": str(e)})
-                failed_prefixes.append(found.key)
-                continue
-            for source, doc in items:
-                key = found.key + source[len(found.display):]    # + "#<row>" for collections
-                if isinstance(doc, SourceError):
-                    run.failed.append({"source": source, "error": str(doc)})
-                    failed_prefixes.append(key)
-                    continue
-                for w in doc.warnings:
-                    run.warnings.append({"source": source, "warning": w})
-                rid = str(doc.fields.get("report_id") or report_id_for(key))
-                if not REPORT_ID.match(rid):
-                    run.failed.append({"source": source, "error": f"report_id {rid[:80]!r} is not 1–64 "
-                                                                  f"letters, digits, _ or -"})
-                    failed_prefixes.append(key)
-                    continue
-                entries.append((source, key, rid, doc, stat))
+        entries = _read_sources(files, manifest, run, failed_prefixes, devices)
 
         present = {rid for _, _, rid, _, _ in entries}
         new_hash = {rid: (doc.content_hash if doc is not None else manifest[rid].get("content_hash"))

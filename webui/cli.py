@@ -6,7 +6,6 @@ and a rendering of what comes back (text for people, --json for scripts).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
