@@ -46,16 +46,17 @@ def _year_problem(report: Report) -> str | None:
 
 
 def _label_problem(report: Report) -> str | None:
+    """A label or title given by the file or its catalog that no filter could name.
+    (What extraction took from the text is the reader's business, not the file's fault.)"""
     for name in LABELS:
         value = getattr(report, name)
         if not isinstance(value, str):
             return f"{name} {str(value)[:40]!r}{_origin(report, name)} is not text"
-        if len(value) > LABEL_MAX:
+    for name in (*LABELS, "title"):
+        value, limit = getattr(report, name), TITLE_MAX if name == "title" else LABEL_MAX
+        if len(value) > limit and _origin(report, name):
             return (f"{name} of {len(value)} characters{_origin(report, name)} is over the "
-                    f"{LABEL_MAX}-character limit for a label")
-    if len(report.title) > TITLE_MAX:
-        return (f"title of {len(report.title)} characters{_origin(report, 'title')} is over the "
-                f"{TITLE_MAX}-character limit")
+                    f"{limit}-character limit")
     return None
 
 

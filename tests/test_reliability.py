@@ -135,6 +135,24 @@ def test_bad_metadata_values_fail_their_report_alone(tmp_path):
     assert again["added"] == 0 and again["unchanged"] == good and again["reports"] == good
 
 
+def test_labels_titles_and_unicode_are_checked_before_the_writer(tmp_path):
+    from indexer.writer import index_paths
+
+    rows = [{"title": "2024年甲县政府工作报告", "province": "四" * 201, "text": "各位代表：\n甲正文。"},
+            {"title": "乙" * 1001, "text": "各位代表：\n乙正文。"},
+            {"title": "2024年丙县政府工作报告", "district": "丙" * 200, "text": "各位代表：\n丙正文。"}]
+    (tmp_path / "x.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
+                                      encoding="utf-8")
+    long_line = "2024年某县政府工作报告" + "很长的标题" * 300          # a title the reader took from the text
+    (tmp_path / "t.txt").write_text(f"{long_line}\n——2024年1月5日在某县第一次人民代表大会上\n各位代表：\n正文。\n",
+                                    encoding="utf-8")
+    run = index_paths(str(tmp_path / "ix"), [str(tmp_path)])
+    assert failures(run.as_json()) == {
+        "x.jsonl#1": "province of 201 characters (from its row's columns) is over the 200-character limit",
+        "x.jsonl#2": "title of 1001 characters (from its row's columns) is over the 1000-character limit"}
+    assert run.reports == 2                                           # the 200-character label is fine
+
+
 def _kill_first_writer_child(index_dir) -> subprocess.CompletedProcess:
     """Index the provinces (the multi-process writer) and SIGKILL one of its writer processes
     as soon as it exists, before anything is committed."""
