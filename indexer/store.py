@@ -34,11 +34,9 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
 from .analysis import (ANALYZER_VERSION, dictionary_fingerprint, gram_analyzer, gram_counts, normalize,
                        word_analyzer, word_counts)
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 META_NAME = "govsearch.json"
 
-# the fields search results count matches by (facets), in the order shown
-FACET_FIELDS = ("region", "province", "level", "year", "type", "section", "part")
 # report-level fields stored on a report's head unit only (every unit indexes them)
 HEAD_ONLY_FIELDS = ("source", "title", "province", "city", "district", "region", "level", "year",
                     "date", "type", "speaker")
@@ -89,7 +87,9 @@ class WordField(CountedField, TEXT):
 
 
 class GramField(CountedField, FieldType):
-    """Character pairs with their frequencies (as weights): which paragraphs can hold a phrase.
+    """Characters and character pairs with their frequencies (as weights): which
+    paragraphs can hold a search string (``grams``), and which sit under a heading
+    that says it (``heading``, over the heading path).
 
     Not scorable: it records no field lengths, which spares the writer a length
     lookup per posting; phrase hits are ranked with the word field's lengths.
@@ -214,7 +214,7 @@ def make_schema() -> Schema:
         kind=ID(stored=True),
         para_no=NUMERIC(int, bits=32, stored=True, signed=False),
         heading_path=STORED,                         # JSON list, shown as breadcrumb
-        heading=WordField(),                         # its words, for ranking
+        heading=GramField(),                         # the heading path's grams: ranks a section's paragraphs
         text=WordField(),                            # indexed; its text is kept once, in norm
         grams=GramField(),                           # candidates for exact phrases
         norm=NormalizedTextColumn(),                 # the text, normalised; confirms phrases
