@@ -228,7 +228,16 @@ def index_meta() -> dict:
     from .reports import PARSER_VERSION
 
     return {"analyzer_version": ANALYZER_VERSION, "schema_version": SCHEMA_VERSION,
-            "dictionary": dictionary_fingerprint(), "parser_version": PARSER_VERSION}
+            "dictionary": dictionary_fingerprint(), "parser_version": PARSER_VERSION,
+            "whoosh": whoosh_version()}
+
+
+def whoosh_version() -> str:
+    """The storage format's version: search/ reads Whoosh's files directly, so an index
+    written by another Whoosh is rebuilt rather than trusted."""
+    from importlib.metadata import version
+
+    return version("whoosh3")
 
 
 class IndexStore:
@@ -267,7 +276,8 @@ class IndexStore:
         meta = self.read_meta(data_dir)
         want = index_meta()
         for key, label in (("schema_version", "schema"), ("analyzer_version", "analyzer"),
-                           ("dictionary", "segmentation dictionary"), ("parser_version", "report reader")):
+                           ("dictionary", "segmentation dictionary"), ("parser_version", "report reader"),
+                           ("whoosh", "Whoosh (whoosh3)")):
             if meta.get(key) != want[key]:
                 return (f"index {self.root} was built with {label} {meta.get(key) or '(unknown)'}, "
                         f"this govsearch uses {want[key]}: rebuild it with "
