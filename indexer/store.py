@@ -14,6 +14,7 @@ when a writer dies, so a killed run leaves no stale lock behind.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -46,6 +47,14 @@ _LOCAL_LOCKS: dict[str, threading.Lock] = {}
 
 class IndexError_(Exception):
     """An index that is missing, locked or built by another analyzer: one line for the user."""
+
+
+def describe_os_error(e: OSError) -> str:
+    """An OSError as the one line a person needs: what ran out or broke, and where."""
+    where = f" writing {e.filename}" if e.filename else ""
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"disk full{where} ({e.strerror})"
+    return f"{e.strerror or e}{where}"
 
 
 def default_index_dir() -> str:
@@ -367,9 +376,16 @@ class IndexStore:
     def new_data_dir(self) -> Path:
         stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
         d = self.root / f"data-{stamp}"
-        d.mkdir(parents=True)
-        (d / META_NAME).write_text(json.dumps(index_meta(), indent=1), encoding="utf-8")
-        whoosh_index.create_in(str(d), make_schema())
+        try:
+            d.mkdir(parents=True)
+            (d / META_NAME).write_text(json.dumps(index_meta(), indent=1), encoding="utf-8")
+            whoosh_index.create_in(str(d), make_schema())
+        except BaseException as e:
+            shutil.rmtree(d, ignore_errors=True)     # a full disk must not keep a half-made folder
+            if isinstance(e, OSError):
+                raise IndexError_(f"cannot make a new data folder in {self.root}: "
+                                  f"{describe_os_error(e)}") from None
+            raise
         return d
 
     def publish(self, data_dir: Path):
