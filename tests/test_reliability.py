@@ -168,9 +168,6 @@ def test_a_killed_writer_process_fails_the_commit(tmp_path):
     line = one_error_line(out)
     assert "writer process" in line and "the index is as it was before" in line
     assert index_files(ix) == before_files and report_count(ix) == 5 and total(ix, "营商环境") == before_hits
-    # and the next run indexes everything, once
-    run = run_json(gs("index", PROVINCES, "--index", ix, "--json", timeout=300))
-    assert run["added"] == 31 and run["reports"] == 36 and run["failed"] == []
 
 
 # ---------------------------------------------------------------- 2. unreadable roots and folders keep their reports
@@ -339,7 +336,8 @@ def test_disk_full_is_one_line_and_leaves_nothing_behind(tmp_path):
         ix = disk / "ix"
         assert gs("index", SEEDS, "--index", ix).returncode == 0          # about 4 MB
         files, used = index_files(ix), shutil.disk_usage(disk).used
-        for args in (["index", PROVINCES], ["index", "--rebuild", SEEDS, PROVINCES]):
+        # adding the provinces fills the disk in the writer processes; a rebuild in the parent
+        for args in (["index", PROVINCES], ["index", "--rebuild", SEEDS]):
             out = gs(*args, "--index", ix, timeout=300)
             line = one_error_line(out)
             assert "disk full" in line and "the index is as it was before" in line

@@ -26,19 +26,20 @@ def make_server(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threa
     if threads < 1:                      # waitress would accept connections and never answer
         raise ServeError(f"threads must be at least 1, got {threads}")
     app = create_app(index_dir)
-    warm_up(app)
     # many clients that leave connections open must not starve new ones: allow
     # more connections than waitress's 100, and drop idle ones after 30 s
     try:
-        return create_server(app, host=host, port=port, threads=threads, ident="govsearch",
-                             clear_untrusted_proxy_headers=True, connection_limit=1000,
-                             channel_timeout=30)
+        server = create_server(app, host=host, port=port, threads=threads, ident="govsearch",
+                               clear_untrusted_proxy_headers=True, connection_limit=1000,
+                               channel_timeout=30)
     except OSError as e:
         raise ServeError(_listen_problem(e, host, port)) from None
     except ValueError as e:   # waitress's answer to a host it cannot resolve
         cause = e.__context__ if isinstance(e.__context__, OSError) else None
         raise ServeError(_listen_problem(cause, host, port) if cause
                          else f"cannot serve on host '{printable(host)}': {e}") from None
+    warm_up(app)              # after binding: an address that cannot be had is said at once
+    return server
 
 
 def _listen_problem(e: OSError, host: str, port: int) -> str:
