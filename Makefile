@@ -35,11 +35,9 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench --paragraphs $(PARAGRAPHS)
 
-# quality figures the README quotes: ranking precision@10 on the judged queries,
-# indicator extraction precision and recall on the gold facts
+# quality figures the README quotes: ranking precision@10 on the judged queries
 eval: $(STAMP)
 	$(BIN)/python -m bench.eval_ranking
-	$(BIN)/python -m bench.eval_indicators
 
 # 50 clients for 60 s on loopback against `govsearch serve` over the provinces,
 # while an index run adds the seeds (tests/test_load.py runs a short version)

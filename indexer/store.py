@@ -35,11 +35,9 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
 from .analysis import (ANALYZER_VERSION, dictionary_fingerprint, gram_analyzer, gram_counts, normalize,
                        word_analyzer, word_counts)
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 META_NAME = "govsearch.json"
 
-# the fields search results count matches by (facets), in the order shown
-FACET_FIELDS = ("region", "province", "level", "year", "type", "section", "part")
 # report-level fields stored on a report's head unit only (every unit indexes them)
 HEAD_ONLY_FIELDS = ("source", "title", "province", "city", "district", "region", "level", "year",
                     "date", "type", "speaker")
@@ -98,7 +96,9 @@ class WordField(CountedField, TEXT):
 
 
 class GramField(CountedField, FieldType):
-    """Character pairs with their frequencies (as weights): which paragraphs can hold a phrase.
+    """Characters and character pairs with their frequencies (as weights): which
+    paragraphs can hold a search string (``grams``), and which sit under a heading
+    that says it (``heading``, over the heading path).
 
     Not scorable: it records no field lengths, which spares the writer a length
     lookup per posting; phrase hits are ranked with the word field's lengths.
@@ -223,7 +223,7 @@ def make_schema() -> Schema:
         kind=ID(stored=True),
         para_no=NUMERIC(int, bits=32, stored=True, signed=False),
         heading_path=STORED,                         # JSON list, shown as breadcrumb
-        heading=WordField(),                         # its words, for ranking
+        heading=GramField(),                         # the heading path's grams: ranks a section's paragraphs
         text=WordField(),                            # indexed; its text is kept once, in norm
         grams=GramField(),                           # candidates for exact phrases
         norm=NormalizedTextColumn(),                 # the text, normalised; confirms phrases
@@ -237,7 +237,16 @@ def index_meta() -> dict:
     from .reports import PARSER_VERSION
 
     return {"analyzer_version": ANALYZER_VERSION, "schema_version": SCHEMA_VERSION,
-            "dictionary": dictionary_fingerprint(), "parser_version": PARSER_VERSION}
+            "dictionary": dictionary_fingerprint(), "parser_version": PARSER_VERSION,
+            "whoosh": whoosh_version()}
+
+
+def whoosh_version() -> str:
+    """The storage format's version: search/ reads Whoosh's files directly, so an index
+    written by another Whoosh is rebuilt rather than trusted."""
+    from importlib.metadata import version
+
+    return version("whoosh3")
 
 
 class IndexStore:
@@ -276,7 +285,8 @@ class IndexStore:
         meta = self.read_meta(data_dir)
         want = index_meta()
         for key, label in (("schema_version", "schema"), ("analyzer_version", "analyzer"),
-                           ("dictionary", "segmentation dictionary"), ("parser_version", "report reader")):
+                           ("dictionary", "segmentation dictionary"), ("parser_version", "report reader"),
+                           ("whoosh", "Whoosh (whoosh3)")):
             if meta.get(key) != want[key]:
                 return (f"index {self.root} was built with {label} {meta.get(key) or '(unknown)'}, "
                         f"this govsearch uses {want[key]}: rebuild it with "

@@ -179,40 +179,43 @@ def reports(index_dir, as_json):
 
 # --------------------------------------------------------------------------- query
 
+def filter_options(command):
+    """One repeatable option per filter field of search/fields.py (--province, --year, …)."""
+    from search.fields import FILTERS
+
+    for spec in reversed(FILTERS):
+        command = click.option(f"--{spec.name.replace('_', '-')}", spec.name, multiple=True,
+                               help=spec.help or None)(command)
+    return command
+
+
 @cli.command()
 @click.argument("text", required=False, default="")
 @index_option
-@click.option("--district", multiple=True, help="Filter; repeat for any of several.")
-@click.option("--province", multiple=True)
-@click.option("--city", multiple=True)
-@click.option("--region", multiple=True)
-@click.option("--level", multiple=True, help="国家, 省级, 地市级 or 县区级.")
-@click.option("--year", multiple=True, help="A year (2024) or a range (2020-2024, 2020..2024).")
-@click.option("--type", "type_", multiple=True, help="政府工作报告, 计划报告, 预算报告, 讲话 or 其他.")
-@click.option("--section", multiple=True)
-@click.option("--part", multiple=True, help="回顾, 部署 or 其他.")
-@click.option("--kind", multiple=True, help="heading, paragraph, table_row or list_item.")
+@filter_options
+@click.option("--match", "match", type=click.Choice(["exact", "words"]), default="exact", show_default=True,
+              help="exact: each term as written (Ctrl-F, with synonyms); words: jieba words.")
 @click.option("--limit", default=None, help="Hits per page, 1 to 10000 (default 10).")
 @click.option("--page", default=None, help="Page number, from 1.")
 @click.option("--sort", default=None, help="relevance (default), year (oldest first) or -year.")
 @click.option("--by-report", is_flag=True, help="Group hits by report.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON the web API returns.")
 def query(text, index_dir, as_json, **opts):
-    """Search: words (AND), "exact phrases", OR, NOT/-word, ( ), field:value filters.
+    """Search: terms as written (AND), "exact phrases", OR, NOT/-term, ( ), field:value filters.
 
     TEXT "-" reads the query from standard input.
     """
     from search.engine import Engine, search
+    from search.fields import FILTER_PARAMS
     from search.query import QuerySyntaxError
     from search.results import RequestError, SearchRequest, to_json
 
     if text == "-":                       # a query too long for the command line
         text = sys.stdin.read().rstrip("\n")
     params = {"q": [text], "limit": [opts["limit"]], "page": [opts["page"]], "sort": [opts["sort"]],
-              "by_report": ["1" if opts["by_report"] else ""]}
-    for name in ("district", "province", "city", "region", "level", "year", "section", "part", "kind"):
+              "by_report": ["1" if opts["by_report"] else ""], "match": [opts["match"]]}
+    for name in FILTER_PARAMS:
         params[name] = list(opts[name])
-    params["type"] = list(opts["type_"])
     try:
         req = SearchRequest.from_params(lambda k: params.get(k, []),
                                         lambda k: (params.get(k) or [None])[0])
@@ -228,11 +231,24 @@ def query(text, index_dir, as_json, **opts):
     _print_result(result, color=sys.stdout.isatty())
 
 
+def _context_ansi(html_text: str) -> str:
+    """A heading's section opening (HTML with <mark>) in the form ``_marked`` takes."""
+    import html as _html
+
+    return _html.unescape(html_text.replace("<mark>", _MARK_ON).replace("</mark>", _MARK_OFF))
+
+
 def _print_result(result, color: bool):
     first = (result.page - 1) * result.limit + 1
     shown = len(result.groups) if result.groups is not None else len(result.hits)
     what = "reports" if result.groups is not None else "paragraphs"
     total = result.total_reports if result.groups is not None else result.total
+    if result.filters:
+        from search.fields import BY_NAME
+
+        taken = "；".join(f"{BY_NAME[f].label}={'、'.join(map(str, v)) or '（无此值）'}"
+                         for f, v in result.filters.items())
+        click.echo(f"筛选条件：{printable(taken)}")
     click.echo(f"{result.total} paragraphs match" +
                (f" in {result.total_reports} reports" if result.groups is not None else "") +
                f" ({result.took_ms:.0f} ms); {what} {first if shown else 0}–{first + shown - 1 if shown else 0} of {total}")
@@ -244,6 +260,8 @@ def _print_result(result, color: bool):
         if path:
             click.echo(f"{indent}  {path}")
         click.echo(f"{indent}  {text}")
+        if h.context:
+            click.echo(f"{indent}  ↳ {_marked(_context_ansi(h.context), color)}")
         click.echo(f"{indent}  {printable(h.source)} #p-{h.para_no}  (score {h.score:.2f})")
 
     if result.groups is not None:
