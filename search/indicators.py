@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 
 from whoosh.query import Term
 
-from indexer.analysis import normalize
+from indexer.analysis import normalize, to_simplified
 from indexer.indicators import ROLES, MEASURES, Indicator, load_table, table_fingerprint
 from indexer.store import IndexStore
 
-from .query import QuerySyntaxError, label_value, parse_year
+from .filters import resolve
+from .query import QuerySyntaxError, parse_year
 from .results import MAX_FILTER_CHARS, MAX_FILTER_VALUES
 
 # the JSON fields of one fact, in this order (the issue's list, then the extras)
@@ -60,10 +61,10 @@ def known_names(table=None) -> str:
 def _param_values(get_list, name: str) -> list[str]:
     values = [str(v).strip() for v in get_list(name) if v is not None and str(v).strip()]
     if len(values) > MAX_FILTER_VALUES:
-        raise IndicatorRequestError(f"parameter '{name}' given more than {MAX_FILTER_VALUES} times")
+        raise IndicatorRequestError(f"参数 {name} 最多给 {MAX_FILTER_VALUES} 个值")
     for v in values:
         if len(v) > MAX_FILTER_CHARS:
-            raise IndicatorRequestError(f"parameter '{name}' is longer than {MAX_FILTER_CHARS} characters")
+            raise IndicatorRequestError(f"参数 {name} 的值超过 {MAX_FILTER_CHARS} 个字符")
     return list(dict.fromkeys(values))
 
 
@@ -71,7 +72,7 @@ def _choices(get_list, name: str, allowed) -> list[str]:
     values = _param_values(get_list, name)
     for v in values:
         if v not in allowed:
-            raise IndicatorRequestError(f"parameter '{name}' must be one of {', '.join(allowed)}, got {v[:20]!r}")
+            raise IndicatorRequestError(f"参数 {name} 只能是 {' / '.join(allowed)}，收到的是“{v[:20]}”")
     return values
 
 
@@ -92,8 +93,8 @@ class IndicatorRequest:
         for raw in _param_values(get_list, "name"):
             ind = resolve_name(raw[:MAX_NAME_CHARS])
             if ind is None:
-                raise IndicatorRequestError(f"parameter 'name': no indicator called {raw[:40]!r} "
-                                            f"(known: {known_names()}; aliases in indexer/indicators.csv)")
+                raise IndicatorRequestError(f"参数 name：没有名为“{raw[:40]}”的指标（可选：{known_names()}；"
+                                            f"别名见 indexer/indicators.csv）")
             names.append(ind)
         req = cls(names=list(dict.fromkeys(names)), roles=_choices(get_list, "role", ROLES),
                   measures=_choices(get_list, "measure", MEASURES),
@@ -103,7 +104,7 @@ class IndicatorRequest:
         for name in REPORT_FILTERS:
             values = _param_values(get_list, name)
             if values:
-                req.filters[name] = [label_value(name, v) for v in values]
+                req.filters[name] = values if name == "report_id" else [to_simplified(v) for v in values]
         return req
 
     def matches(self, fact: dict) -> bool:
@@ -115,15 +116,15 @@ class IndicatorRequest:
             _in_years(fact["year"], self.years),
             _in_years(fact["report_year"], self.report_years),
         )
-        return all(checks) and all(fact.get(k) in v for k, v in self.filters.items())
+        return all(checks)
 
 
 def _year_range(name: str, value: str) -> tuple:
     try:
         return parse_year(value)
     except QuerySyntaxError:
-        raise IndicatorRequestError(f"parameter '{name}' must be a year or a range like 2023 or "
-                                    f"2020..2024, got {value[:20]!r}") from None
+        raise IndicatorRequestError(f"参数 {name}：“{value[:20]}”不是年份，请写 2023 这样的年份或 2020..2024 "
+                                    f"这样的范围") from None
 
 
 def _in_years(year: int, ranges: list) -> bool:
@@ -176,7 +177,17 @@ def sort_key(fact: dict):
 
 
 def select(facts: list[dict], req: IndicatorRequest) -> list[dict]:
-    return [f for f in facts if req.matches(f)]
+    """The facts the request asks for; report filters read as in search (四川 → 四川省, 重庆 →
+    重庆市 and every region under it)."""
+    allowed = {name: _resolved(name, typed, facts) for name, typed in req.filters.items()}
+    return [f for f in facts if req.matches(f) and all(f[k] in v for k, v in allowed.items())]
+
+
+def _resolved(name: str, typed: list[str], facts: list[dict]) -> set:
+    if name == "report_id":
+        return set(typed)
+    values = sorted({f[name] for f in facts if f[name]})
+    return {v for t in typed for v in resolve(name, t, values)}
 
 
 def stale_warning(index_dir) -> str | None:

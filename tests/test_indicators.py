@@ -242,6 +242,19 @@ def test_cli_json_has_the_issues_fields(corpus_index, facts):
     assert json.loads(traditional.stdout) == rows
 
 
+def test_cli_region_filters_read_as_in_search(corpus_index):
+    """重庆 is 重庆市 and every region under it; 重庆市 is that region alone; 四川 is 四川省."""
+    def regions(*args):
+        out = run("--index", corpus_index, "--name", "GDP", "--json", *args)
+        assert out.exit_code == 0, out.stderr
+        return {r["region"] for r in json.loads(out.stdout)}
+    assert regions("--region", "重庆") == {"重庆市", "重庆市渝北区", "重庆市綦江区", "重庆市江北区"}
+    assert regions("--region", "重庆市") == {"重庆市"}
+    assert regions("--province", "四川") == {"四川省", "四川省成都市金牛区", "四川省攀枝花市东区"}
+    assert regions("--level", "县区级") == {"重庆市渝北区", "重庆市綦江区", "重庆市江北区", "四川省成都市金牛区",
+                                          "四川省攀枝花市东区"}
+
+
 def test_cli_csv_and_text(corpus_index):
     out = run("--index", corpus_index, "--name", "CPI", "--csv")
     table = list(csv.reader(io.StringIO(out.stdout)))
@@ -253,10 +266,10 @@ def test_cli_csv_and_text(corpus_index):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--role", "targets"], "parameter 'role'"),
-    (["--name", "不存在的指标"], "parameter 'name'"),
-    (["--year", "20x6"], "parameter 'year'"),
-    (["--measure", "ratio"], "parameter 'measure'"),
+    (["--role", "targets"], "参数 role"),
+    (["--name", "不存在的指标"], "参数 name"),
+    (["--year", "20x6"], "参数 year"),
+    (["--measure", "ratio"], "参数 measure"),
 ])
 def test_cli_bad_options_are_one_line(corpus_index, args, message):
     out = run("--index", corpus_index, *args)
@@ -294,7 +307,7 @@ def test_api_answers_what_the_cli_prints(client, corpus_index):
     cli_out = run("--index", corpus_index, "--name", "GDP", "--role", "result", "--year", "2025", "--json")
     assert api.status_code == 200 and api.get_json() == json.loads(cli_out.stdout)
     bad = client.get("/api/indicators?role=nope")
-    assert bad.status_code == 400 and "parameter 'role'" in bad.get_json()["error"]
+    assert bad.status_code == 400 and "参数 role" in bad.get_json()["error"]
 
 
 def _cells(page: str) -> list[tuple[str, list[str]]]:
