@@ -36,7 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench --paragraphs $(PARAGRAPHS)
 
 # quality figures the README quotes: ranking precision@10 on the judged queries,
-# indicator extraction precision and recall on the gold facts
+# indicator extraction precision and recall on the hand-read gold facts
 eval: $(STAMP)
 	$(BIN)/python -m bench.eval_ranking
 	$(BIN)/python -m bench.eval_indicators

@@ -20,13 +20,15 @@ Two steps, in this order:
      cut the same way wherever it stands) with our policy-term dictionary, plus,
      at the same position, the dictionary words inside each long word, as
      jieba's own search mode does, so ``双城经济圈`` finds ``成渝地区双城经济圈``.
-   * ``GramTokenizer``: every pair of neighbouring letters, digits or Chinese
-     characters (pairs with punctuation or spaces add little and cost a
-     posting each).  The index keeps which paragraphs hold each pair and how
-     often, not where: a quoted phrase is looked up as the paragraphs holding
-     all of its pairs, then confirmed as a substring of each one's normalised
-     text (a column of the index), which is Ctrl-F semantics, whatever jieba
-     does.
+   * ``GramTokenizer``: every letter, digit or Chinese character on its own,
+     and every pair of neighbouring ones (pairs with punctuation or spaces add
+     little and cost a posting each).  The index keeps which paragraphs hold
+     each gram and how often, not where: a search string is looked up as the
+     paragraphs holding all of its pairs (or, for a string with no pair, all
+     of its characters), then confirmed as a substring of each one's
+     normalised text (a column of the index), which is Ctrl-F semantics,
+     whatever jieba does.  A one- or two-character string is one gram, so its
+     postings are the exact answer, with no text to scan.
 
 ``word_counts`` and ``gram_counts`` give the same terms as the tokenizers,
 counted, for the indexer's fast path (no Token object per term).
@@ -48,7 +50,7 @@ from pathlib import Path
 
 from whoosh.analysis import Token, Tokenizer
 
-ANALYZER_VERSION = "4"
+ANALYZER_VERSION = "5"
 
 _HERE = Path(__file__).resolve().parent
 POLICY_TERMS = _HERE / "policy_terms.txt"
@@ -318,6 +320,7 @@ class WordTokenizer(_NormalizedTokenizer):
 
 
 _WORD_RUN = re.compile(r"[^\W_]{2,}")
+_WORD_CHAR = _WORDISH
 
 
 def _pairs(norm: str):
@@ -328,10 +331,18 @@ def _pairs(norm: str):
             yield start + i, run[i:i + 2]
 
 
+def _chars(norm: str):
+    """(start, character) for each word character."""
+    for m in _WORD_CHAR.finditer(norm):
+        yield m.start(), m.group()
+
+
 class GramTokenizer(_NormalizedTokenizer):
-    """Every pair of neighbouring word characters of the normalised text."""
+    """Every word character, and every pair of neighbouring ones, of the normalised text."""
 
     def tokens(self, norm, index_mode):
+        for i, ch in _chars(norm):
+            yield ch, i, i, i + 1
         for i, pair in _pairs(norm):
             yield pair, i, i, i + 2
 
@@ -347,8 +358,10 @@ def word_counts(norm: str) -> Counter:
 
 
 def gram_counts(norm: str) -> Counter:
-    """GramTokenizer's terms of normalised text, counted."""
-    return Counter(run[i:i + 2] for run in _WORD_RUN.findall(norm) for i in range(len(run) - 1))
+    """GramTokenizer's terms of normalised text, counted: characters, then pairs."""
+    counts = Counter(_WORD_CHAR.findall(norm))
+    counts.update(run[i:i + 2] for run in _WORD_RUN.findall(norm) for i in range(len(run) - 1))
+    return counts
 
 
 def word_analyzer():
@@ -360,5 +373,7 @@ def gram_analyzer():
 
 
 def phrase_grams(norm_phrase: str) -> list[str]:
-    """The distinct indexed pairs a paragraph must hold to contain a phrase (maybe none)."""
-    return list(dict.fromkeys(pair for _, pair in _pairs(norm_phrase)))
+    """The distinct indexed grams a paragraph must hold to contain a phrase: its pairs,
+    or its characters when it has no pair (none for a string of punctuation alone)."""
+    pairs = list(dict.fromkeys(pair for _, pair in _pairs(norm_phrase)))
+    return pairs or list(dict.fromkeys(ch for _, ch in _chars(norm_phrase)))

@@ -70,9 +70,10 @@ def _suspect(ch: str, any_script: bool) -> bool | None:
     has gone wrong."""
     if is_cjk(ch):
         return char_frequency(ch) < RARE_BELOW
-    if ch.isspace() or (ord(ch) < 128 and ch.isprintable()):
-        return None
-    if ch == "\ufffd" or unicodedata.category(ch) in ("Co", "Cn", "Cs", "Cc"):
+    cat = unicodedata.category(ch)
+    if ch.isspace() or cat == "Cc" or (ord(ch) < 128 and ch.isprintable()):
+        return None                       # control characters are bytes every reading shares
+    if ch == "\ufffd" or cat in ("Co", "Cn", "Cs"):
         return True
     if any_script:
         return None

@@ -234,14 +234,12 @@ def given_year(value) -> int | None:
     """A year as a number, from a column, front matter or the text; None if it is none."""
     if not isinstance(value, int):
         text = str(value or "").strip()
-        years = years_in(text + "年" if re.fullmatch(r"[〇零○Ｏ一二三四五六七八九]{4}", text) else text)
-        if years:
-            return years[0]
-        try:
-            value = int(text)
-        except ValueError:
-            return None
-    return value if value > 0 else None     # never 0: a year that is not known is None
+        if re.fullmatch(r"[+-]?\d+", text):
+            value = int(text)               # as given: the writer's check refuses -5 or 20244
+        else:
+            years = years_in(text + "年" if re.fullmatch(r"[〇零○Ｏ一二三四五六七八九]{4}", text) else text)
+            return years[0] if years else None
+    return None if value == 0 else value    # never 0: a year that is not known is None
 
 
 def find_year(title: str, date: str, head: list[str]) -> int | None:

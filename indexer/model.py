@@ -72,6 +72,7 @@ class Report:
     text: str = ""              # the cleaned text the paragraphs were cut from
     paragraphs: list[Paragraph] = field(default_factory=list)
     metadata_origin: dict = field(default_factory=dict)  # field -> front matter|catalog|text
+    indicators: list = field(default_factory=list)       # facts (indexer/indicators.py), as JSON dicts
     warnings: list = field(default_factory=list)
     dropped_lines: int = 0      # lines its collection repeats (boilerplate), not indexed
     line_keys: list = field(default_factory=list)    # kept in the index: the next run's counts

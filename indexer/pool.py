@@ -30,6 +30,9 @@ _POSTING_BYTES = 16
 _TERM_BYTES = 200
 # spilled runs merged into one before more than this many are open at once
 _MAX_RUNS = 32
+# a spilled run's file name starts with this and the process id: a writer
+# process that was killed can have its runs removed (indexer/parallel.py)
+POOL_PREFIX = "govsearch-pool-"
 
 
 class _Postings:
@@ -214,7 +217,7 @@ class TermGroupingPool:
                 yield (fieldname, btext), postings.dump()
 
     def _write_run(self, groups) -> str:
-        fd, path = tempfile.mkstemp(prefix="govsearch-pool-", suffix=".run")
+        fd, path = tempfile.mkstemp(prefix=f"{POOL_PREFIX}{os.getpid()}-", suffix=".run")
         with os.fdopen(fd, "wb") as fh:
             for group in groups:
                 marshal.dump(group, fh)

@@ -14,6 +14,7 @@ from .analysis import is_traditional
 from .boilerplate import drop_boilerplate
 from .cleaning import (collapse_spaces, join_lines, remove_chrome, remove_pinyin_debris, source_lines,
                        strip_invisible)
+from .indicators import extract_indicators
 from .metadata import extract_metadata
 from .model import Report, SourceDocument, UNKNOWN
 from .structure import split_units
@@ -111,4 +112,8 @@ def build_report(doc: SourceDocument, key: str) -> Report:
         boilerplate=sorted(doc.boilerplate),
     )
     report.script = "繁" if is_traditional(report.text, threshold=20) else "简"
+    try:
+        report.indicators = [f.as_json() for f in extract_indicators(report)]
+    except Exception as e:  # the report is still worth indexing without its figures
+        report.warnings.append(f"indicator extraction failed: {type(e).__name__}: {e}")
     return report

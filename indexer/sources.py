@@ -8,11 +8,13 @@ and the folder's catalog travel with the text in ``SourceDocument.fields``.
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
 import json
 import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,7 @@ _SKIP_NAMES = re.compile(r"^(readme|license|licence|changelog|catalog)(\..*)?$",
 
 MAX_FILE_BYTES = 200 * 1024 * 1024       # a collection file (.csv, .jsonl)
 MAX_REPORT_BYTES = 20 * 1024 * 1024      # one report: the longest real ones are under 1 MB
+CATALOG_FIELD_MAX = 100_000              # characters in one catalog field: metadata, not text
 
 # collection columns -> our fields
 COLUMN_ALIASES = {
@@ -71,54 +74,106 @@ class FoundFile:
     display: str        # the path as the user would write it
 
 
+@dataclass
+class Unreadable:
+    """A path the run could not read: a root, a folder it could not list, or a special file.
+
+    Its indexed reports stay (``key`` is the file or the folder they live under)."""
+    display: str
+    reason: str
+    key: str
+    whole: bool = False     # a path named to the run, or a folder: all of it is unknown this time
+
+
+def _valid_text(name: str) -> str:
+    """A file name as valid Unicode: names that are not UTF-8 on disk come back from
+    the OS with surrogate escapes, which no writer, terminal or JSON can carry."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def display_name(path: str | os.PathLike) -> str:
+    """A path for people: each part that is not UTF-8 on disk is read as GB18030
+    (Chinese names from Windows archives), else its bytes are shown as \\xNN."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    parts = []
+    for part in os.fsencode(text).split(b"/"):
+        try:
+            parts.append(part.decode("utf-8"))
+        except UnicodeDecodeError:
+            try:
+                parts.append(part.decode("gb18030"))
+            except UnicodeDecodeError:
+                parts.append(part.decode("utf-8", "backslashreplace"))
+    return "/".join(parts)
+
+
 def path_key(path: Path) -> str:
     """The identity of a file or folder: its absolute path, symlinks resolved.
 
     Two folders of the same name elsewhere are different sources; moving a
-    whole collection gives its reports new ids (the old ones are removed)."""
-    return Path(os.path.realpath(path)).as_posix()     # never raises, even on a symlink loop
+    whole collection gives its reports new ids (the old ones are removed).
+    A byte of a name that is not UTF-8 stands as ``\\udcNN``: one name, one key."""
+    return _valid_text(Path(os.path.realpath(path)).as_posix())     # never raises, even on a symlink loop
 
 
-def find_files(paths: list[str]) -> tuple[list[FoundFile], list[tuple[str, str]]]:
+_SPECIAL_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+                  (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+                  (stat.S_ISDIR, "a directory"))
+
+
+def special_kind(mode: int) -> str:
+    """What a file that is not a regular file is, in words."""
+    return next((what for test, what in _SPECIAL_KINDS if test(mode)), "not a regular file")
+
+
+def not_regular(path: Path) -> str | None:
+    """Why a report path cannot be read as a regular file, or None when it can."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            return f"dangling symlink: it points to {display_name(os.readlink(path))}, which does not exist"
+        return "file disappeared before it could be read"
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "symlink loop: too many levels of symbolic links"
+        return e.strerror or str(e)
+    if stat.S_ISREG(st.st_mode):
+        return None
+    what = special_kind(st.st_mode)
+    target = f" (via a symlink to {display_name(os.readlink(path))})" if os.path.islink(path) else ""
+    return f"{what}{target}, not a regular file: not read"
+
+
+def find_files(paths: list[str]) -> tuple[list[FoundFile], list[Unreadable]]:
     """Report files under the given paths (directories walked recursively).
 
-    Returns (files, failures) where a failure is (path, reason) for an argument
-    that does not exist or a named file of an unknown kind.
+    Returns (files, unreadable): a path that does not exist, a named file of an
+    unknown kind, a folder that cannot be listed, and a report-named entry that
+    is not a regular file (a FIFO, a device, a dangling symlink) are unreadable.
     """
     found: list[FoundFile] = []
-    failed: list[tuple[str, str]] = []
+    failed: list[Unreadable] = []
     seen: set[str] = set()
     for arg in paths:
         p = Path(arg)
-        if not p.exists():
-            failed.append((arg, "no such file or directory"))
+        if p.is_dir():
+            _walk(p, found, failed, seen)
             continue
-        if p.is_file():
-            if p.suffix.lower() not in SUFFIXES:
-                failed.append((arg, f"unsupported file type {p.suffix or '(none)'}: "
-                                    f"expected {', '.join(sorted(SUFFIXES))}"))
-                continue
-            _add(found, seen, FoundFile(p, path_key(p), str(p)))
+        problem = _root_problem(p)
+        if problem:
+            failed.append(Unreadable(display_name(arg), problem, path_key(p), whole=True))
             continue
-        visited: set[tuple[int, int]] = set()
-        for dirpath, dirnames, filenames in os.walk(p, followlinks=True, onerror=None):
-            try:
-                st = os.stat(dirpath)
-            except OSError:
-                continue
-            ident = (st.st_dev, st.st_ino)
-            if ident in visited:           # a symlink loop: do not walk it twice
-                dirnames[:] = []
-                continue
-            visited.add(ident)
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                if name.startswith(".") or _SKIP_NAMES.match(name):
-                    continue
-                fp = Path(dirpath) / name
-                if fp.suffix.lower() not in SUFFIXES:
-                    continue
-                _add(found, seen, FoundFile(fp, path_key(fp), str(fp)))
+        _add(found, seen, FoundFile(p, path_key(p), display_name(p)))
     return found, failed
 
 
@@ -135,6 +190,50 @@ def relative_name(key: str, root_keys: list[str]) -> str:
             continue
         return name + ("#" + row if row else "")
     return path.rsplit("/", 1)[-1] + ("#" + row if row else "")
+
+
+def _root_problem(p: Path) -> str | None:
+    """Why a path named on the command line (not a folder) is not a report file, or None."""
+    if not os.path.lexists(p):
+        return "no such file or directory"
+    problem = not_regular(p)
+    if problem:
+        return problem
+    if p.suffix.lower() not in SUFFIXES:
+        return f"unsupported file type {p.suffix or '(none)'}: expected {', '.join(sorted(SUFFIXES))}"
+    return None
+
+
+def _walk(root: Path, found: list, failed: list, seen: set):
+    def unlistable(err: OSError):
+        folder = Path(err.filename)
+        failed.append(Unreadable(display_name(folder), f"cannot list folder: {err.strerror or err}",
+                                 path_key(folder), whole=True))
+
+    visited: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=unlistable):
+        try:
+            st = os.stat(dirpath)
+        except OSError as e:
+            e.filename = dirpath
+            unlistable(e)
+            dirnames[:] = []
+            continue
+        ident = (st.st_dev, st.st_ino)
+        if ident in visited:           # a symlink loop: do not walk it twice
+            dirnames[:] = []
+            continue
+        visited.add(ident)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or _SKIP_NAMES.match(name) or Path(name).suffix.lower() not in SUFFIXES:
+                continue
+            fp = Path(dirpath) / name
+            problem = not_regular(fp)
+            if problem:
+                failed.append(Unreadable(display_name(fp), problem, path_key(fp)))
+                continue
+            _add(found, seen, FoundFile(fp, path_key(fp), display_name(fp)))
 
 
 def _add(found, seen, f: FoundFile):
@@ -156,22 +255,42 @@ def decode_bytes(data: bytes, name: str = "") -> tuple[str, list[str]]:
 
 
 def read_bytes(path: Path) -> bytes:
-    limit = MAX_FILE_BYTES if path.suffix.lower() in COLLECTION_SUFFIXES else MAX_REPORT_BYTES
+    """A regular file's bytes, never more than the limit for its kind.
+
+    Opened without blocking and checked after opening, so a FIFO or device that
+    took a report's place since the folder was listed is refused rather than
+    waited on or read without end; the size is counted while reading, so a
+    file that grows (or lies about its size) stops at the limit."""
+    collection = path.suffix.lower() in COLLECTION_SUFFIXES
+    limit = MAX_FILE_BYTES if collection else MAX_REPORT_BYTES
     try:
-        size = path.stat().st_size
-        if size > limit:
-            raise SourceError(f"file is {size / (1024 * 1024):.0f} MB, over the {limit // (1024 * 1024)} MB "
-                              f"limit for one {'collection' if limit == MAX_FILE_BYTES else 'report'}")
-        with open(path, "rb") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        raise SourceError("file disappeared before it could be read") from None
-    except PermissionError:
-        raise SourceError("permission denied") from None
-    except IsADirectoryError:
-        raise SourceError("is a directory") from None
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except OSError as e:
-        raise SourceError(e.strerror or str(e)) from None
+        raise SourceError(_open_error(path, e)) from None
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise SourceError(f"{special_kind(st.st_mode)}, not a regular file: not read")
+            data = b"" if st.st_size > limit else fh.read(limit + 1)
+        except OSError as e:
+            raise SourceError(e.strerror or str(e)) from None
+    what = f"the {limit // (1024 * 1024)} MB limit for one {'collection' if collection else 'report'}"
+    if st.st_size > limit:
+        raise SourceError(f"file is {st.st_size / (1024 * 1024):.0f} MB, over {what}")
+    if len(data) > limit:
+        raise SourceError(f"file grew past {what} while it was read")
+    return data
+
+
+def _open_error(path: Path, e: OSError) -> str:
+    if isinstance(e, FileNotFoundError):
+        return not_regular(path) or "file disappeared before it could be read"
+    if isinstance(e, PermissionError):
+        return "permission denied"
+    if isinstance(e, IsADirectoryError):
+        return "is a directory"
+    return e.strerror or str(e)
 
 
 def content_hash(data: bytes) -> str:
@@ -205,24 +324,98 @@ def load_catalog(folder: Path) -> dict[str, dict]:
     csv_path = folder / "catalog.csv"
     if csv_path.is_file():
         try:
-            text, _ = decode_bytes(csv_path.read_bytes(), str(csv_path))
-            for row in csv.DictReader(io.StringIO(text)):
-                name = (row.get("file") or "").strip()
-                if name:
-                    entries[name] = {meta_field(k): v.strip() for k, v in row.items()
-                                     if k and meta_field(k) and isinstance(v, str) and v.strip()}
-        except (csv.Error, OSError) as e:
-            raise SourceError(f"{csv_path}: bad catalog: {e}") from None
+            entries.update(_catalog_rows(csv_path, decode_bytes(read_bytes(csv_path), str(csv_path))[0]))
+        except SourceError as e:
+            raise SourceError(f"{display_name(csv_path)}: bad catalog: {e}") from None
     toml_path = folder / "catalog.toml"
     if toml_path.is_file():
         try:
-            data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as e:
-            raise SourceError(f"{toml_path}: bad catalog: {e}") from None
+            data = tomllib.loads(read_bytes(toml_path).decode("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, SourceError) as e:
+            raise SourceError(f"{display_name(toml_path)}: bad catalog: {e}") from None
         for name, fields in data.items():
             if isinstance(fields, dict):
                 entries[name] = {meta_field(k): str(v) for k, v in fields.items() if meta_field(k) and v != ""}
     return entries
+
+
+def _catalog_rows(csv_path: Path, text: str) -> dict[str, dict]:
+    """catalog.csv's entries; a broken quote or a file listed twice is an error,
+    never two entries silently run together."""
+    records = csv_records(text)
+    names = _catalog_header(next(records, (1, None))[1])
+    entries: dict[str, dict] = {}
+    first_line: dict[str, int] = {}
+    for line, values in records:
+        problem = _catalog_record_problem(values, len(names))
+        if problem:
+            raise SourceError(f"line {line}: {problem}")
+        row = dict(zip(names, values))
+        name = (row.get("file") or "").strip()
+        if name in entries:
+            raise SourceError(f"line {line}: {name} is already described on line {first_line[name]}")
+        if name:
+            first_line[name] = line
+            entries[name] = {meta_field(k): v.strip() for k, v in row.items() if meta_field(k) and v.strip()}
+    return entries
+
+
+def _catalog_header(header: list | str | None) -> list[str]:
+    if not isinstance(header, list):
+        raise SourceError(f"line 1: {header}" if header else "empty file: no header row")
+    names = [h.strip().lstrip("\ufeff") for h in header]
+    if "file" not in names:
+        raise SourceError("no 'file' column naming the report each row describes")
+    return names
+
+
+def _record_problem(values: list | str, columns: int) -> str | None:
+    """What is wrong with a CSV record under a header of ``columns`` fields, or None."""
+    if isinstance(values, str):                     # broken quoting, said by csv_records
+        return values
+    if len(values) > columns and any(v.strip() for v in values[columns:]):
+        return f"{len(values)} fields, the header has {columns} (an unquoted comma or a broken quote?)"
+    return None
+
+
+def _catalog_record_problem(values: list | str, columns: int) -> str | None:
+    problem = _record_problem(values, columns)
+    if problem:
+        return problem
+    longest = max(map(len, values), default=0)
+    if longest > CATALOG_FIELD_MAX:
+        return (f"a field of {longest} characters, over the {CATALOG_FIELD_MAX} a catalog field may hold "
+                f"(a quote that runs on?)")
+    return None
+
+
+def csv_records(text: str):
+    """(line, values) for each CSV record, numbered by the line it starts on.
+
+    Quoting is read strictly: a record that breaks it comes as (line, what is
+    wrong) and reading goes on at the next line, so a stray quote fails its own
+    record instead of silently swallowing the records after it."""
+    csv.field_size_limit(MAX_FILE_BYTES)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    while True:
+        line = reader.line_num + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            yield line, _quote_problem(str(e), line, reader.line_num)
+            continue
+        yield line, values
+
+
+def _quote_problem(error: str, line: int, last_line: int) -> str:
+    if "unexpected end of data" in error:
+        return (f"a quote opened in this record is never closed "
+                f"(lines {line}–{last_line}, the rest of the file, cannot be read)")
+    if "expected after" in error:
+        return f"a quote closes in the middle of a field ({error}): quote the whole field"
+    return f"bad CSV ({error})"
 
 
 # --------------------------------------------------------------------------
@@ -248,8 +441,11 @@ def read_file(found: FoundFile, catalog: dict[str, dict] | None = None):
     """
     data = read_bytes(found.path)
     text, warnings = decode_bytes(data, found.display)
+    if found.display != os.fspath(found.path):
+        warnings.append("its path is not UTF-8 on disk: shown with parts read as GB18030, or as \\xNN bytes")
     suffix = found.path.suffix.lower()
-    given_catalog = dict((catalog or {}).get(found.path.name, {}))
+    catalog = catalog or {}
+    given_catalog = dict(catalog.get(found.path.name) or catalog.get(display_name(found.path.name)) or {})
     if suffix in REPORT_SUFFIXES:
         if not text.strip():
             raise SourceError("empty file: no text to index")
@@ -268,14 +464,23 @@ def read_file(found: FoundFile, catalog: dict[str, dict] | None = None):
         yield from _read_jsonl(found, text, warnings, given_catalog)
 
 
-def _row_document(found: FoundFile, row_no: int, row: dict, mapping: dict, warnings, catalog):
-    text = row.get(mapping["text"]) or ""
+_JSON_KINDS = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "an object",
+               str: "a string", type(None): "null"}
+
+
+def _kind(value) -> str:
+    return _JSON_KINDS.get(type(value), type(value).__name__)
+
+
+def _row_document(found: FoundFile, where: str, row_no: int, row: dict, mapping: dict, warnings, catalog):
+    """One collection row as a SourceDocument, or a SourceError saying what is wrong with it.
+
+    ``where`` is how the file counts its rows ("row 3" of a CSV, "line 3" of a JSONL)."""
     source = f"{found.display}#{row_no}"
-    if not isinstance(text, str) or not text.strip():
-        return source, SourceError(f"row {row_no}: empty text column '{mapping['text']}'")
-    if len(text) > MAX_REPORT_BYTES // 3:
-        return source, SourceError(f"row {row_no}: text of {len(text)} characters is over the "
-                                   f"{MAX_REPORT_BYTES // 3} limit for one report")
+    problem = _row_problem(where, row, mapping)
+    if problem:
+        return source, SourceError(problem)
+    text = row[mapping["text"]]
     fields = dict(catalog)
     origin = {k: "catalog" for k in catalog}
     for field, col in mapping.items():
@@ -292,13 +497,32 @@ def _row_document(found: FoundFile, row_no: int, row: dict, mapping: dict, warni
                                   warnings=list(warnings))
 
 
+def _row_problem(where: str, row: dict, mapping: dict) -> str | None:
+    """What makes a row unusable, said as it is: a missing, empty or non-text
+    text column, a field that is a list or object, text over the limit."""
+    column = mapping["text"]
+    if column not in row:
+        return f"{where}: ends before its text column '{column}' (fewer fields than the header)"
+    text = row[column]
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return f"{where}: empty text column '{column}'"
+    if not isinstance(text, str):
+        return f"{where}: '{column}' is {_kind(text)}, not text"
+    if len(text) > MAX_REPORT_BYTES // 3:
+        return (f"{where}: text of {len(text)} characters is over the "
+                f"{MAX_REPORT_BYTES // 3} limit for one report")
+    for field, col in mapping.items():
+        value = row.get(col)
+        if isinstance(value, (list, dict, bool)):
+            return f"{where}: '{col}' is {_kind(value)}, not a single value"
+    return None
+
+
 def _read_csv(found, text, warnings, catalog):
-    csv.field_size_limit(MAX_FILE_BYTES)
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""))
-        header = next(reader, None)
-    except csv.Error as e:
-        raise SourceError(f"bad CSV: {e}") from None
+    records = csv_records(text)
+    _, header = next(records, (1, None))
+    if isinstance(header, str):
+        raise SourceError(f"line 1, the header: {header}")
     if not header:
         raise SourceError("empty CSV: no header row")
     mapping = _map_columns(header)
@@ -307,21 +531,13 @@ def _read_csv(found, text, warnings, catalog):
                           + ", ".join(COLUMN_ALIASES["text"]) + ")")
     names = [h.strip().lstrip("\ufeff") for h in header]
     mapping = {k: v.strip().lstrip("\ufeff") for k, v in mapping.items()}
-    row_no = 0
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as e:
-            row_no += 1
-            yield f"{found.display}#{row_no}", SourceError(f"row {row_no}: bad CSV: {e}")
-            continue
-        row_no += 1
-        if not any(v.strip() for v in values):
-            continue
-        row = dict(zip(names, values))
-        yield _row_document(found, row_no, row, mapping, warnings, catalog)
+    for row_no, (line, values) in enumerate(records, 1):
+        where = f"row {row_no} (line {line})"
+        problem = _record_problem(values, len(names))
+        if problem:
+            yield f"{found.display}#{row_no}", SourceError(f"{where}: {problem}")
+        elif any(v.strip() for v in values):
+            yield _row_document(found, where, row_no, dict(zip(names, values)), mapping, warnings, catalog)
 
 
 def _read_jsonl(found, text, warnings, catalog):
@@ -332,11 +548,16 @@ def _read_jsonl(found, text, warnings, catalog):
         source = f"{found.display}#{line_no}"
         try:
             row = json.loads(line)
+            json.dumps(row, ensure_ascii=False).encode("utf-8")
         except json.JSONDecodeError as e:
             yield source, SourceError(f"line {line_no}: bad JSON ({e.msg})")
             continue
+        except UnicodeEncodeError:
+            yield source, SourceError(f"line {line_no}: a \\u escape stands for half a character "
+                                      f"(a lone surrogate): not valid Unicode")
+            continue
         if not isinstance(row, dict):
-            yield source, SourceError(f"line {line_no}: not a JSON object")
+            yield source, SourceError(f"line {line_no}: {_kind(row)}, not a JSON object")
             continue
         m = _map_columns(list(row.keys()))
         if "text" not in m:
@@ -344,6 +565,6 @@ def _read_jsonl(found, text, warnings, catalog):
                                       + ", ".join(COLUMN_ALIASES["text"]) + ")")
             continue
         any_row = True
-        yield _row_document(found, line_no, row, m, warnings, catalog)
+        yield _row_document(found, f"line {line_no}", line_no, row, m, warnings, catalog)
     if not any_row and not text.strip():
         raise SourceError("empty file: no rows")

@@ -14,6 +14,7 @@ when a writer dies, so a killed run leaves no stale lock behind.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -34,11 +35,9 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
 from .analysis import (ANALYZER_VERSION, dictionary_fingerprint, gram_analyzer, gram_counts, normalize,
                        word_analyzer, word_counts)
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "8"
 META_NAME = "govsearch.json"
 
-# the fields search results count matches by (facets), in the order shown
-FACET_FIELDS = ("region", "province", "level", "year", "type", "section", "section_label", "part")
 # report-level fields stored on a report's head unit only (every unit indexes them)
 HEAD_ONLY_FIELDS = ("source", "file", "url", "title", "province", "city", "district", "region", "level", "year",
                     "date", "type", "speaker")
@@ -48,6 +47,14 @@ _LOCAL_LOCKS: dict[str, threading.Lock] = {}
 
 class IndexError_(Exception):
     """An index that is missing, locked or built by another analyzer: one line for the user."""
+
+
+def describe_os_error(e: OSError) -> str:
+    """An OSError as the one line a person needs: what ran out or broke, and where."""
+    where = f" writing {e.filename}" if e.filename else ""
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"disk full{where} ({e.strerror})"
+    return f"{e.strerror or e}{where}"
 
 
 def default_index_dir() -> str:
@@ -89,7 +96,9 @@ class WordField(CountedField, TEXT):
 
 
 class GramField(CountedField, FieldType):
-    """Character pairs with their frequencies (as weights): which paragraphs can hold a phrase.
+    """Characters and character pairs with their frequencies (as weights): which
+    paragraphs can hold a search string (``grams``), and which sit under a heading
+    that says it (``heading``, over the heading path).
 
     Not scorable: it records no field lengths, which spares the writer a length
     lookup per posting; phrase hits are ranked with the word field's lengths.
@@ -217,21 +226,32 @@ def make_schema() -> Schema:
         kind=ID(stored=True),
         para_no=NUMERIC(int, bits=32, stored=True, signed=False),
         heading_path=STORED,                         # JSON list, shown as breadcrumb
-        heading=WordField(),                         # its words, for ranking
+        heading=GramField(),                         # the heading path's grams: ranks a section's paragraphs
         text=WordField(),                            # indexed; its text is kept once, in norm
         grams=GramField(),                           # candidates for exact phrases
         norm=NormalizedTextColumn(),                 # the text, normalised; confirms phrases
         orig=STORED,                                 # what normalising changed (text_diff)
         cells=STORED,
         report=STORED,                               # JSON of report-level extras, head unit only
+        indicators=STORED,                           # JSON list of indicator facts, head unit only
     )
 
 
 def index_meta() -> dict:
+    from .indicators import table_fingerprint
     from .reports import PARSER_VERSION
 
     return {"analyzer_version": ANALYZER_VERSION, "schema_version": SCHEMA_VERSION,
-            "dictionary": dictionary_fingerprint(), "parser_version": PARSER_VERSION}
+            "dictionary": dictionary_fingerprint(), "parser_version": PARSER_VERSION,
+            "whoosh": whoosh_version(), "indicator_table": table_fingerprint()}
+
+
+def whoosh_version() -> str:
+    """The storage format's version: search/ reads Whoosh's files directly, so an index
+    written by another Whoosh is rebuilt rather than trusted."""
+    from importlib.metadata import version
+
+    return version("whoosh3")
 
 
 class IndexStore:
@@ -270,7 +290,8 @@ class IndexStore:
         meta = self.read_meta(data_dir)
         want = index_meta()
         for key, label in (("schema_version", "schema"), ("analyzer_version", "analyzer"),
-                           ("dictionary", "segmentation dictionary"), ("parser_version", "report reader")):
+                           ("dictionary", "segmentation dictionary"), ("parser_version", "report reader"),
+                           ("whoosh", "Whoosh (whoosh3)")):
             if meta.get(key) != want[key]:
                 return (f"index {self.root} was built with {label} {meta.get(key) or '(unknown)'}, "
                         f"this govsearch uses {want[key]}: rebuild it with "
@@ -360,9 +381,16 @@ class IndexStore:
     def new_data_dir(self) -> Path:
         stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
         d = self.root / f"data-{stamp}"
-        d.mkdir(parents=True)
-        (d / META_NAME).write_text(json.dumps(index_meta(), indent=1), encoding="utf-8")
-        whoosh_index.create_in(str(d), make_schema())
+        try:
+            d.mkdir(parents=True)
+            (d / META_NAME).write_text(json.dumps(index_meta(), indent=1), encoding="utf-8")
+            whoosh_index.create_in(str(d), make_schema())
+        except BaseException as e:
+            shutil.rmtree(d, ignore_errors=True)     # a full disk must not keep a half-made folder
+            if isinstance(e, OSError):
+                raise IndexError_(f"cannot make a new data folder in {self.root}: "
+                                  f"{describe_os_error(e)}") from None
+            raise
         return d
 
     def publish(self, data_dir: Path):

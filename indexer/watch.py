@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from .sources import CATALOG_NAMES, SUFFIXES
-from .store import IndexError_
+from .store import IndexError_, describe_os_error
 from .writer import index_paths
 
 
@@ -101,6 +101,9 @@ def watch_folders(index_dir: str, folders: list[str], log, debounce: float = 1.0
             run = index_paths(index_dir, folders, wait=wait)
         except IndexError_ as e:
             log(f"error: {e}")
+            return
+        except OSError as e:       # the index folder itself: the next change tries again
+            log(f"error: cannot write index {index_dir}: {describe_os_error(e)}")
             return
         for c in run.changes:
             log(f"{c['action']}: {c['source']}")

@@ -10,24 +10,26 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 import types
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh import writing as whoosh_writing
-from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.query import Term
 
 from .analysis import _Jieba, normalize, text_diff, to_simplified
 from .boilerplate import settle as settle_boilerplate
 from .model import REPORT_ID, Report
+from .parallel import ParallelWriter, WriterFailed, describe_failure
 from .pool import TermGroupingPool
 from .segment import add_document, flush_segment
 from .reports import build_report, report_id_for
 from .sources import CATALOG_NAMES, SourceError, find_files, load_catalog, path_key, read_file, relative_name
 from .store import HEAD_ONLY_FIELDS, IndexError_, IndexStore
 from .structure import section_label
+from .validate import report_problem
 
 
 @dataclass
@@ -70,6 +72,7 @@ def unit_documents(report: Report, indexed_at: str):
     head_extra = json.dumps({
         "key": report.metadata_origin.get("_key", ""),
         "file_stat": report.metadata_origin.get("_file_stat"),
+        "device": report.metadata_origin.get("_device"),
         "content_hash": report.content_hash,
         "unit_count": len(report.paragraphs),
         "indexed_at": indexed_at,
@@ -109,6 +112,7 @@ def unit_documents(report: Report, indexed_at: str):
         if p.para_no == 0:
             doc["head"] = "1"
             doc["report"] = head_extra
+            doc["indicators"] = json.dumps(report.indicators, ensure_ascii=False)
         else:
             # report-level values are indexed on every unit (filters) but stored
             # once, on the head unit: search reads them from there
@@ -118,9 +122,53 @@ def unit_documents(report: Report, indexed_at: str):
         yield doc
 
 
-def _same_or_row(key: str, failed: str) -> bool:
-    """The failed source itself, or a row of a failed collection file."""
-    return key == failed or key.startswith(failed + "#")
+def _read_sources(files, manifest: dict, run: IndexRun, failed_prefixes: list, devices: dict) -> list:
+    """Pass 1: read and hash everything (cheap), so decisions can see the whole run.
+
+    Returns (source, key, rid, doc, file_stat) per report; doc is None for a file
+    unchanged by size and modification time, which is not even read."""
+    entries = []
+    catalogs: dict[Path, dict] = {}
+    by_file: dict[str, list[dict]] = {}
+    for e in manifest.values():
+        by_file.setdefault(e.get("key", "").split("#", 1)[0], []).append(e)
+    for found in files:
+        stat = _file_stat(found.path)
+        devices[found.key] = _device(found.path)
+        known = by_file.get(found.key, [])
+        if stat and known and all(e.get("file_stat") == stat and e.get("source", "").startswith(found.display)
+                                  for e in known):
+            entries.extend((e["source"], e["key"], e["report_id"], None, stat) for e in known)
+            continue
+        folder = found.path.parent
+        try:
+            if folder not in catalogs:
+                catalogs[folder] = load_catalog(folder)
+            items = list(read_file(found, catalogs[folder]))
+        except SourceError as e:
+            run.failed.append({"source": found.display, "error": str(e)})
+            failed_prefixes.append(found.key)
+            continue
+        for source, doc in items:
+            key = found.key + source[len(found.display):]    # + "#<row>" for collections
+            rid, problem = _report_id(doc, key)
+            if problem:
+                run.failed.append({"source": source, "error": problem})
+                failed_prefixes.append(key)
+                continue
+            run.warnings.extend({"source": source, "warning": w} for w in doc.warnings)
+            entries.append((source, key, rid, doc, stat))
+    return entries
+
+
+def _report_id(doc, key: str) -> tuple[str, str | None]:
+    """(report id, None), or ("", why this row or file cannot be a report)."""
+    if isinstance(doc, SourceError):
+        return "", str(doc)
+    rid = str(doc.fields.get("report_id") or report_id_for(key))
+    if not REPORT_ID.match(rid):
+        return "", f"report_id {rid[:80]!r} is not 1–64 letters, digits, _ or -"
+    return rid, None
 
 
 def _under(key: str, root_keys: list[str]) -> bool:
@@ -151,54 +199,18 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
         if not fresh:
             manifest = read_manifest(store.open())
 
-        files, missing = find_files(paths)
-        for src, reason in missing:
-            run.failed.append({"source": src, "error": reason})
+        files, unreadable = find_files(paths)
+        if rebuild and existing:
+            _refuse_rebuild_without(unreadable, store)
         root_keys = _root_keys(paths)
 
-        # pass 1: read and hash everything (cheap), so decisions can see the whole run
-        entries = []                       # (source, key, rid, doc, file_stat)
-        failed_prefixes: list[str] = []
-        catalogs: dict[Path, dict] = {}
-        by_file: dict[str, list[dict]] = {}
-        for e in manifest.values():
-            by_file.setdefault(e.get("key", "").split("#", 1)[0], []).append(e)
-        for n, found in enumerate(files, 1):
-            folder = found.path.parent
-            stat = _file_stat(found.path)
-            known = by_file.get(found.key, [])
-            if stat and known and all(e.get("file_stat") == stat and e.get("source", "").startswith(found.display)
-                                      for e in known):
-                # same size and modification time as when indexed: not even read
-                for e in known:
-                    entries.append((e["source"], e["key"], e["report_id"], None, stat))
-                continue
-            try:
-                if folder not in catalogs:
-                    catalogs[folder] = load_catalog(folder)
-                items = list(read_file(found, catalogs[folder]))
-            except SourceError as e:
-                run.failed.append({"source": found.display, "error": str(e)})
-                failed_prefixes.append(found.key)
-                continue
-            for source, doc in items:
-                key = found.key + source[len(found.display):]    # + "#<row>" for collections
-                if isinstance(doc, SourceError):
-                    run.failed.append({"source": source, "error": str(doc)})
-                    failed_prefixes.append(key)
-                    continue
-                for w in doc.warnings:
-                    run.warnings.append({"source": source, "warning": w})
-                rid = str(doc.fields.get("report_id") or report_id_for(key))
-                if not REPORT_ID.match(rid):
-                    run.failed.append({"source": source, "error": f"report_id {rid[:80]!r} is not 1–64 "
-                                                                  f"letters, digits, _ or -"})
-                    failed_prefixes.append(key)
-                    continue
-                entries.append((source, key, rid, doc, stat))
-
+        # what this run could not read: their indexed reports stay as they are
+        failed_prefixes: list[str] = [u.key for u in unreadable]
+        run.failed.extend({"source": u.display, "error": u.reason} for u in unreadable)
+        devices: dict[str, int] = {}       # file key -> the filesystem it is on
+        entries = _read_sources(files, manifest, run, failed_prefixes, devices)
         entries = settle_boilerplate(entries, manifest, lambda e: not _under(e.get("key", ""), root_keys),
-                                     lambda keys: _reread(files, catalogs, keys))
+                                     lambda keys: _reread(files, keys))
         present = {rid for _, _, rid, _, _ in entries}
         new_hash = {rid: (doc.content_hash if doc is not None else manifest[rid].get("content_hash"))
                     for _, _, rid, doc, _ in entries}
@@ -258,15 +270,17 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
                     run.failed.append({"source": source, "error": f"cannot parse: {type(e).__name__}: {e}"})
                     failed_prefixes.append(key)
                     continue
-                if not report.paragraphs:
-                    run.failed.append({"source": source, "error": "no text left after cleaning"})
+                report.report_id = rid
+                problem = "no text left after cleaning" if not report.paragraphs else report_problem(report)
+                if problem:
+                    run.failed.append({"source": source, "error": problem})
                     failed_prefixes.append(key)
                     continue
-                report.report_id = rid
                 report.file = relative_name(key, root_keys)
                 run.warnings.extend({"source": source, "warning": w} for w in report.warnings[len(doc.warnings):])
                 report.metadata_origin["_key"] = key
                 report.metadata_origin["_file_stat"] = stat
+                report.metadata_origin["_device"] = devices.get(key.split("#", 1)[0])
                 if old:
                     run.updated += 1
                 else:
@@ -274,42 +288,45 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
                 run.changes.append({"action": "updated" if old else "added", "source": source})
                 yield report
 
+        unmounted = _Unmounted()
+
         def gone_reports() -> list[str]:
-            """Sources that were under an indexed root and are gone now."""
+            """Sources that were under an indexed root and are gone now (not merely
+            unreadable this time, nor on a disk that is not mounted)."""
             return [rid for rid, e in manifest.items()
                     if rid not in present and _under(e.get("key", ""), root_keys)
-                    and not any(_same_or_row(e.get("key", ""), fp) for fp in failed_prefixes)]
+                    and not _under(e.get("key", ""), failed_prefixes) and not unmounted.holds(e)]
 
-        if fresh:
-            data_dir = store.new_data_dir()
-            from whoosh import index as whoosh_index
-            ix = whoosh_index.open_dir(str(data_dir))
-        else:
-            ix = store.open()
+        data_dir = store.new_data_dir() if fresh else store.current_dir()
         written: dict[str, tuple[str, str]] = {}           # content hash -> (report id, source)
         gone: list[str] = []
-        if fresh or pending or gone_reports():
-            # about one unit per 150 characters: enough to choose the writer
-            units = sum(doc.size() for _s, _k, _r, doc, _o, _st in pending) // 150
-            writer = _writer(ix, units)
-            try:
-                for report in built_reports():
-                    if report.report_id in manifest:
-                        writer.delete_by_term("report_id", report.report_id)
-                    for doc in unit_documents(report, indexed_at):
-                        writer.add_document(**doc)
-                    written[report.content_hash] = (report.report_id, report.source)
-                # after building: a source that failed to parse keeps its indexed version
-                gone = gone_reports()
-                for rid in gone:
-                    writer.delete_by_term("report_id", rid)
-                if fresh or written or gone:
-                    writer.commit()
-                else:
-                    writer.cancel()
-            except BaseException:
-                writer.cancel()
-                raise
+        with _undone_on_failure(store, data_dir, fresh):
+            ix = store.open(check_version=False, data_dir=data_dir)
+            if fresh or pending or gone_reports():
+                # about one unit per 150 characters: enough to choose the writer
+                units = sum(doc.size() for _s, _k, _r, doc, _o, _st in pending) // 150
+                writer = _writer(ix, units)
+                try:
+                    for report in built_reports():
+                        if report.report_id in manifest:
+                            writer.delete_by_term("report_id", report.report_id)
+                        for doc in unit_documents(report, indexed_at):
+                            writer.add_document(**doc)
+                        written[report.content_hash] = (report.report_id, report.source)
+                    # after building: a source that failed to parse keeps its indexed version
+                    gone = gone_reports()
+                    for rid in gone:
+                        writer.delete_by_term("report_id", rid)
+                    if fresh or written or gone:
+                        writer.commit()
+                    else:
+                        writer.cancel()
+                except BaseException:
+                    _cancel(writer)
+                    raise
+            if fresh:
+                store.publish(data_dir)
+        run.failed.extend(unmounted.failures())
         for rid in gone:
             twin = written.get(manifest[rid].get("content_hash"))
             if twin is not None and twin[0] not in manifest:
@@ -317,8 +334,6 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
         run.removed = len(gone)
         run.changes.extend({"action": "removed", "source": manifest[rid]["source"]} for rid in gone)
 
-        if fresh:
-            store.publish(data_dir)
         ix = store.open()
         with ix.searcher() as s:
             run.paragraphs = s.doc_count()
@@ -334,47 +349,6 @@ PARALLEL_MIN_UNITS = 2000
 POOL_MB = 512
 
 
-def _die_with_parent(parent: int):
-    """In a writer child: be killed when the parent dies (Linux), so a SIGKILLed
-    run leaves no orphan holding the index's locks."""
-    try:
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGKILL))          # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:                      # the parent died before prctl took
-        os._exit(1)
-
-
-class _ChildTask(SubWriterTask):
-    def __init__(self, *args):
-        super().__init__(*args)
-        self._parent = os.getpid()
-
-    def run(self):
-        _die_with_parent(self._parent)
-        # this process only (a forked child): its SegmentWriter takes our pool
-        # and writes it block by block
-        whoosh_writing.PostingPool = TermGroupingPool
-        whoosh_writing.SegmentWriter.add_document = add_document
-        whoosh_writing.SegmentWriter._flush_segment = flush_segment
-        super().run()
-
-
-class _ParallelWriter(MpWriter):
-    """Whoosh's multi-process writer whose children never outlive this process."""
-
-    def _new_task(self):
-        task = _ChildTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
-                          self.subargs, self.multisegment)
-        self.tasks.append(task)
-        task.start()
-        return task
-
-
 def _writer(ix, units: int):
     _Jieba.fast()           # loaded once here, so forked writer children inherit it
     procs = min(os.cpu_count() or 1, 4)
@@ -383,7 +357,7 @@ def _writer(ix, units: int):
     # so a 1M-paragraph index cost its full size in RAM to open; plain files
     # are read where needed instead.
     if procs > 1 and units >= PARALLEL_MIN_UNITS:
-        writer = _ParallelWriter(ix, procs=procs, multisegment=True, limitmb=POOL_MB, compound=False)
+        writer = ParallelWriter(ix, procs=procs, multisegment=True, limitmb=POOL_MB, compound=False)
     else:
         writer = ix.writer(limitmb=POOL_MB, compound=False)
         writer.add_document = types.MethodType(add_document, writer)
@@ -408,15 +382,14 @@ def _file_stat(path: Path) -> list | None:
     return [st.st_size, st.st_mtime_ns, catalog]
 
 
-def _reread(files, catalogs: dict, keys: set[str]) -> dict:
+def _reread(files, keys: set[str]) -> dict:
     """Read again the reports (file key + #row) whose collection's boilerplate changed."""
     out = {}
     for found in files:
         if not any(k.split("#", 1)[0] == found.key for k in keys):
             continue
         try:
-            catalog = catalogs.get(found.path.parent) or load_catalog(found.path.parent)
-            items = list(read_file(found, catalog))
+            items = list(read_file(found, load_catalog(found.path.parent)))
         except SourceError:
             continue                       # gone meanwhile: it keeps its indexed version
         for source, doc in items:
@@ -428,3 +401,115 @@ def _reread(files, catalogs: dict, keys: set[str]) -> dict:
 
 def _root_keys(paths: list[str]) -> list[str]:
     return [path_key(Path(arg)) for arg in paths]
+
+
+def _device(path: Path) -> int | None:
+    try:
+        return path.stat().st_dev
+    except OSError:
+        return None
+
+
+def _refuse_rebuild_without(unreadable: list, store: IndexStore):
+    """A rebuild replaces the index with what this run reads: a folder it cannot
+    read (a disk not mounted, a folder it may not list) would silently drop every
+    report in it, so the rebuild stops before writing anything."""
+    whole = [u for u in unreadable if u.whole]
+    if whole:
+        u = whole[0]
+        raise IndexError_(f"not rebuilding: {u.display}: {u.reason}; the index {store.root} is as it was "
+                          f"(mount or fix it, or leave it out of the rebuild to drop its reports)")
+
+
+class _Unmounted:
+    """Indexed reports on a disk that is not mounted now: kept, their folder named once.
+
+    An unmounted disk leaves its mount point an empty folder on the disk beneath,
+    and walking it finds nothing, as if every report had been deleted.  A gone
+    report whose nearest existing folder is empty and on another filesystem than
+    its file was indexed from stays in the index."""
+
+    def __init__(self):
+        self._vacant: dict[tuple[str, int], bool] = {}
+        self._kept: dict[str, set[str]] = {}          # folder -> ids of the reports kept
+
+    def holds(self, entry: dict) -> bool:
+        device = entry.get("device")
+        folder = _nearest_folder(entry.get("key", "").split("#", 1)[0])
+        if device is None or folder is None:
+            return False
+        if (folder, device) not in self._vacant:
+            self._vacant[(folder, device)] = _empty_elsewhere(folder, device)
+        if self._vacant[(folder, device)]:
+            self._kept.setdefault(folder, set()).add(entry.get("report_id", ""))
+            return True
+        return False
+
+    def failures(self) -> list[dict]:
+        return [{"source": folder, "error": f"empty, and on another filesystem than the {len(ids)} "
+                                            f"report(s) indexed from it: is the disk mounted? They stay indexed"}
+                for folder, ids in self._kept.items()]
+
+
+def _nearest_folder(path: str) -> str | None:
+    p = Path(path).parent
+    while not p.is_dir():
+        if p == p.parent:
+            return None
+        p = p.parent
+    return str(p)
+
+
+def _empty_elsewhere(folder: str, device: int) -> bool:
+    try:
+        if os.stat(folder).st_dev == device:
+            return False
+        with os.scandir(folder) as entries:
+            return next(entries, None) is None
+    except OSError:
+        return False
+
+
+def _cancel(writer):
+    """Cancel a writer that failed; a second error must not hide the first."""
+    try:
+        writer.cancel()
+    except Exception:  # noqa: BLE001 - already failing
+        pass
+
+
+@contextmanager
+def _undone_on_failure(store: IndexStore, data_dir: Path, fresh: bool):
+    """A run that fails while writing leaves the index as it was: a new data
+    folder is removed, the live one loses the files of the commit that did not
+    happen, and a full disk or a failed writer process becomes one line."""
+    try:
+        yield
+    except BaseException as e:
+        if fresh and store.current_dir() != data_dir:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        elif not fresh:
+            _remove_uncommitted(data_dir)
+        if isinstance(e, (OSError, WriterFailed)):
+            reason = describe_failure(e) if isinstance(e, OSError) else str(e)
+            before = "the index is as it was before" if store.current_dir() else "no index was made"
+            raise IndexError_(f"indexing {store.root} failed: {reason}; "
+                              f"nothing of this run was written, {before}") from None
+        raise
+
+
+def _remove_uncommitted(data_dir: Path):
+    """Segment and temporary files a failed commit left in the live data folder
+    (only this process writes there: it holds the write lock)."""
+    from whoosh import index as whoosh_index
+
+    try:
+        ix = whoosh_index.open_dir(str(data_dir))
+        whoosh_index.clean_files(ix.storage, ix.indexname, ix.latest_generation(), ix._segments())
+    except Exception:  # noqa: BLE001 - best effort: the commit already failed
+        pass
+    for tmp in data_dir.glob("*.tmp"):
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)

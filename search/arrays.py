@@ -218,6 +218,14 @@ class SegmentTexts:
             cache[(seg.segment().segment_id(), fieldname)] = (text, starts)
         self.bases = np.array([base for base, _t, _s in self.parts], dtype=np.int64)
         self.size = sum(len(t) for _b, t, _s in self.parts)
+        self._byte_lengths = None
+
+    def byte_lengths(self) -> np.ndarray:
+        """Document number -> its text's length in UTF-8 bytes (every segment, in order)."""
+        if self._byte_lengths is None:
+            parts = [np.diff(starts) for _base, _text, starts in self.parts]
+            self._byte_lengths = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        return self._byte_lengths
 
     def part_of(self, doc: int):
         return self.parts[int(np.searchsorted(self.bases, doc, side="right")) - 1]

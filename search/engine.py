@@ -14,21 +14,25 @@ import json
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 
 import numpy as np
 from whoosh import query as Q
 from whoosh.index import TOC, EmptyIndexError, FileIndex
 from whoosh.searching import Searcher
 
+from indexer.analysis import to_simplified
 from indexer.store import IndexError_, IndexStore
 
 from .arrays import PostingsCache
 from .facets import FACETS, FacetTable
-from .highlight import highlight
+from .fields import BY_NAME
+from .highlight import highlight, highlight_context
 from .matching import Evaluator, IndexArrays
+from .query import MAX_WILDCARD_EXPANSION, QuerySyntaxError, filter_query, id_value, parse_query
+from .ranking import array_scores, is_bare_heading, top_k
+from .results import FacetValue, Hit, Relaxation, ReportGroup, SearchRequest, SearchResult, stored_year
 from .units import UnitStore
-from .query import MAX_WILDCARD_EXPANSION, QuerySyntaxError, filter_query, parse_query
-from .results import FacetValue, Hit, ReportGroup, SearchRequest, SearchResult, stored_year
 
 GROUP_HITS = 3                 # paragraphs shown per report when grouped
 GROUP_SCAN = 2000              # best paragraphs scanned to build report groups
@@ -107,13 +111,13 @@ class Engine:
 
 
 def _filters_query(filters: dict) -> list:
-    return [filter_query(field, values) for field, values in filters.items() if values]
+    return [filter_query(BY_NAME[name], values) for name, values in filters.items() if values]
 
 
 def search(engine: Engine, req: SearchRequest) -> SearchResult:
     """Run a search: every matching paragraph counted, one page ranked and highlighted."""
     t0 = time.perf_counter()
-    parsed = parse_query(req.q)
+    parsed = parse_query(req.q, req.match)
     parts = [parsed.query] + _filters_query(req.filters)
     parts = [p for p in parts if not isinstance(p, Q.Every)] or [Q.Every()]
     full = parts[0] if len(parts) == 1 else Q.And(parts)
@@ -124,11 +128,32 @@ def search(engine: Engine, req: SearchRequest) -> SearchResult:
         result, pages = _search(snap, s, req, parsed, full)
     # highlighting needs no searcher: done outside the lock
     for page, hits in pages:
-        hits.extend(_make_hit(f, score, parsed.highlight) for f, score in page)
+        hits.extend(_make_hit(f, score, parsed.marks) for f, score in page)
     if result.groups is not None:
         result.hits = [h for g in result.groups for h in g.hits]
     result.took_ms = (time.perf_counter() - t0) * 1000
     return result
+
+
+def relaxations(engine: Engine, req: SearchRequest) -> list[Relaxation]:
+    """For an empty result: the same search without each filter value, then without
+    each term, keeping only those that find something (a suggestion never leads to
+    another empty page)."""
+    options = []
+    for name, values in req.filters.items():
+        for v in values:
+            rest = {n: [x for x in vs if not (n == name and x == v)] for n, vs in req.filters.items()}
+            options.append(("filter", name, v, req.q, {n: vs for n, vs in rest.items() if vs}))
+    terms = req.q.split()
+    if len(terms) > 1 and not any(c in req.q for c in '"“”()（）'):
+        for i, t in enumerate(terms):
+            options.append(("term", "q", t, " ".join(terms[:i] + terms[i + 1:]), req.filters))
+    out = []
+    for kind, name, value, q, filters in options:
+        total = search(engine, replace(req, q=q, filters=filters, page=1, limit=1, by_report=False)).total
+        if total:
+            out.append(Relaxation(kind, name, value, q, total))
+    return out
 
 
 def _check_expansions(s, query):
@@ -137,40 +162,70 @@ def _check_expansions(s, query):
         if isinstance(leaf, (Q.Prefix, Q.Wildcard)) and leaf.fieldname == "text":
             n = sum(1 for _ in itertools.islice(leaf._btexts(s.reader()), MAX_WILDCARD_EXPANSION + 1))
             if n > MAX_WILDCARD_EXPANSION:
-                raise QuerySyntaxError(f"'{leaf.text}…' stands for more than {MAX_WILDCARD_EXPANSION} "
-                                       f"words: add a character")
+                raise QuerySyntaxError("wildcard_too_broad", f"“{leaf.text}…”可以代表超过 "
+                                       f"{MAX_WILDCARD_EXPANSION} 个词：请多写一个字")
 
 
 def _search(snap, s, req, parsed, full):
     """The result without hits, and [(stored fields and scores, list to fill)] pages."""
-    scoring_q = Q.AndMaybe(full, parsed.boost) if parsed.boost is not None else full
-    match = Evaluator(snap.arrays).run(scoring_q)
-    docnums = match.docs
-    total = int(docnums.size)
-
-    selected = {f: set(v) for f, v in req.filters.items()}
-    for f, v in parsed.filters.items():
-        selected.setdefault(f, set()).update(v)
-    facets = {}
-    for field in FACETS:
-        values = [FacetValue(v, c, str(v) in {str(x) for x in selected.get(field, ())})
-                  for v, c in snap.facets.count(field, docnums)]
-        present = {str(fv.value) for fv in values}
-        for sv in selected.get(field, ()):   # a chosen value stays visible at 0
-            if sv not in present and field != "year":
-                values.append(FacetValue(sv, 0, True))
-        facets[field] = values
-
-    result = SearchResult(query=req.q, total=total, page=req.page, limit=req.limit, took_ms=0.0,
-                          hits=[], facets=facets, request=req)
+    evaluator = Evaluator(snap.arrays)
+    match = evaluator.run(full)
+    if not parsed.empty:
+        match.scores = array_scores(snap.arrays, match.docs, match.scores, parsed.terms)
+    understood = _understood(req, parsed, evaluator)
+    result = SearchResult(query=req.q, total=int(match.docs.size), page=req.page, limit=req.limit,
+                          took_ms=0.0, hits=[], facets=_facets(snap, match.docs, understood),
+                          request=req, match=parsed.match, filters=understood)
     if req.by_report:
         return result, _grouped(s, snap, parsed, req, result, match)
     offset = (req.page - 1) * req.limit
-    if offset >= total:
+    if offset >= result.total:
         return result, []
     page = ranked(snap, parsed, req, match, offset + req.limit)
-    page = [(snap.units.fields(s, d), score) for d, score in page[offset:offset + req.limit]]
-    return result, [(page, result.hits)]
+    return result, [(_page_fields(snap, s, page[offset:offset + req.limit]), result.hits)]
+
+
+def _understood(req, parsed, evaluator) -> dict:
+    """field -> the values its filters were taken to mean, request and query text alike."""
+    out: dict[str, list] = {}
+    typed = {BY_NAME[n].field: list(v) for n, v in req.filters.items()}
+    for field, values in parsed.filters.items():
+        typed.setdefault(field, []).extend(values)
+    for field, values in typed.items():
+        resolved = evaluator.understood.get(field, {})
+        for v in values:
+            if BY_NAME[field].kind == "label":
+                meant = resolved.get(to_simplified(v.strip()), [])
+            else:
+                meant = [id_value(BY_NAME[field], v)]
+            known = out.setdefault(field, [])
+            known.extend(x for x in meant if x not in known)
+    return out
+
+
+def _facets(snap, docnums, selected: dict) -> dict:
+    facets = {}
+    for field in FACETS:
+        chosen = {str(x) for x in selected.get(field, ())}
+        values = [FacetValue(v, c, str(v) in chosen) for v, c in snap.facets.count(field, docnums)]
+        present = {str(fv.value) for fv in values}
+        for sv in selected.get(field, ()):   # a chosen value stays visible at 0
+            if str(sv) not in present and field != "year":
+                values.append(FacetValue(sv, 0, True))
+        facets[field] = values
+    return facets
+
+
+def _page_fields(snap, s, page) -> list[tuple[dict, float]]:
+    """Stored fields of a page's units; a bare heading carries the start of its section."""
+    bare = is_bare_heading(snap.arrays, np.array([d for d, _ in page], dtype=np.int64))
+    out = []
+    for (d, score), heading in zip(page, bare.tolist()):
+        f = snap.units.fields(s, d)
+        if heading:
+            f["context"] = snap.units.section_start(s, d, f)
+        out.append((f, score))
+    return out
 
 
 def _years(snap, docs: np.ndarray) -> np.ndarray:
@@ -188,22 +243,17 @@ def ranked(snap, parsed, req, match, k: int) -> list[tuple[int, float]]:
     """
     docs, scores = match.docs, match.scores
     if req.sort == "relevance" and not parsed.empty:
-        rounded = np.round(scores, 9)
-        if docs.size > k:
-            kth = np.partition(rounded, docs.size - k)[docs.size - k]
-            keep = rounded >= kth
-            docs, scores, rounded = docs[keep], scores[keep], rounded[keep]
-        order = np.lexsort((docs, -_years(snap, docs), -rounded))
+        docs, scores = top_k(snap.arrays, docs, scores, parsed.terms, k, _years(snap, docs))
     else:
         years = _years(snap, docs)
-        order = np.lexsort((docs, -years if req.sort != "year" else years))
-    order = order[:k]
-    return [(int(d), float(sc)) for d, sc in zip(docs[order], scores[order])]
+        order = np.lexsort((docs, -years if req.sort != "year" else years))[:k]
+        docs, scores = docs[order], scores[order]
+    return [(int(d), float(sc)) for d, sc in zip(docs, scores)]
 
 
-def _make_hit(f: dict, score: float, terms: list[str]) -> Hit:
+def _make_hit(f: dict, score: float, marks) -> Hit:
     text = f.get("text", "")
-    hl = highlight(text, terms)
+    hl = highlight(text, marks)
     return Hit(
         id=f.get("id", ""), report_id=f.get("report_id", ""), source=f.get("source", ""),
         title=f.get("title", ""), province=f.get("province", ""), city=f.get("city", ""),
@@ -213,6 +263,7 @@ def _make_hit(f: dict, score: float, terms: list[str]) -> Hit:
         heading_path=json.loads(f.get("heading_path") or "[]"), kind=f.get("kind", ""),
         para_no=int(f.get("para_no") or 0), text=text, highlight=hl.html(),
         score=score, highlight_ansi=hl.ansi(), url=f.get("url", ""), section_label=f.get("section_label", ""),
+        context=highlight_context(f.get("context", ""), marks),
     )
 
 
@@ -251,7 +302,7 @@ def _grouped(s, snap, parsed, req, result, match):
     offset = (req.page - 1) * req.limit
     groups, pages = [], []
     for rid in order[offset:offset + req.limit]:
-        page = [(snap.units.fields(s, d), score) for d, score in best[rid]]
+        page = _page_fields(snap, s, best[rid])
         head = page[0][0]
         group = ReportGroup(rid, head.get("title", ""), head.get("region", ""), stored_year(head.get("year")),
                             head.get("type", ""), report_counts.get(rid, len(page)), [])

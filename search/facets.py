@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexer.model import UNKNOWN
-from indexer.store import FACET_FIELDS
 
 from .arrays import term_ordinals
+from .fields import FACET_FIELDS
 
 # facet fields in the order pages and the CLI list them
 FACETS = FACET_FIELDS

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from indexer.analysis import normalize
+from indexer.analysis import cut_with_offsets, normalize
 
 FRAGMENT_CHARS = 180
 ELLIPSIS = "…"
@@ -46,19 +46,15 @@ class Highlighted:
         return (ELLIPSIS if self.prefix else "") + text + (ELLIPSIS if self.suffix else "")
 
 
-def match_spans(text: str, terms: list[str]) -> list[tuple[int, int, int]]:
-    """(start, end, term index) of every occurrence of any term, longest first, no overlaps."""
-    if not terms or not text:
+def match_spans(text: str, marks) -> list[tuple[int, int, int]]:
+    """(start, end, term index) of every occurrence of what ``marks`` marks, longest
+    first, no overlaps.  ``marks`` is a query's Marks, or a list of strings."""
+    strings = marks if isinstance(marks, list) else marks.strings
+    words = [] if isinstance(marks, list) else marks.words
+    if not (strings or words) or not text:
         return []
     norm = normalize(text)
-    found: list[tuple[int, int, int]] = []
-    for ti, term in enumerate(terms):
-        if not term:
-            continue
-        start = norm.find(term)
-        while start != -1:
-            found.append((start, start + len(term), ti))
-            start = norm.find(term, start + 1)
+    found = _string_spans(norm, strings) + _word_spans(norm, words, len(strings))
     found.sort(key=lambda x: (x[0], -(x[1] - x[0])))
     merged: list[tuple[int, int, int]] = []
     for s, e, ti in found:
@@ -71,15 +67,48 @@ def match_spans(text: str, terms: list[str]) -> list[tuple[int, int, int]]:
     return merged
 
 
-def highlight(text: str, terms: list[str], max_chars: int = FRAGMENT_CHARS) -> Highlighted:
+def _string_spans(norm: str, strings: list[str]) -> list[tuple[int, int, int]]:
+    found = []
+    for ti, term in enumerate(strings):
+        if not term:
+            continue
+        start = norm.find(term)
+        while start != -1:
+            found.append((start, start + len(term), ti))
+            start = norm.find(term, start + 1)
+    return found
+
+
+def _word_spans(norm: str, words: list[str], first_index: int) -> list[tuple[int, int, int]]:
+    """Where the text's jieba cut (and its dictionary sub-words) has one of the words:
+    what match=words matched, never a stray character inside another word."""
+    if not words:
+        return []
+    wanted = {w: first_index + i for i, w in enumerate(words)}
+    found = []
+    for word, start, end, subs in cut_with_offsets(norm):
+        if word in wanted:
+            found.append((start, end, wanted[word]))
+        for sub, s, e in subs:
+            if sub in wanted:
+                found.append((s, e, wanted[sub]))
+    return found
+
+
+def highlight(text: str, marks, max_chars: int = FRAGMENT_CHARS) -> Highlighted:
     """The text with its matches; a long text is cut to its best fragment."""
-    spans = match_spans(text, terms)
+    spans = match_spans(text, marks)
     if len(text) <= max_chars or max_chars <= 0:
         return Highlighted(text, [(s, e) for s, e, _ in spans], False, False)
     start = _best_window(spans, len(text), max_chars)
     end = min(len(text), start + max_chars)
     inside = [(s - start, e - start) for s, e, _ in spans if s >= start and e <= end]
     return Highlighted(text[start:end], inside, start > 0, end < len(text))
+
+
+def highlight_context(text: str, marks) -> str:
+    """A heading hit's section opening, as HTML with its matches marked ("" for none)."""
+    return highlight(text, marks, max_chars=0).html() if text else ""
 
 
 def _best_window(spans, n: int, width: int) -> int:

@@ -24,10 +24,11 @@ from indexer.analysis import phrase_grams
 
 from . import arrays
 from .facets import FACETS
-from .query import Phrase
+from .filters import resolve
+from .query import LabelFilter, Phrase
 
 B, K1 = 0.6, 1.2                       # BM25F parameters (Whoosh's BM25F(B=0.6, K1=1.2))
-SCORED_FIELDS = ("text", "heading")
+SCORED_FIELDS = ("text",)
 # assembled postings kept per generation, in documents (about 12 bytes each)
 ASSEMBLED_POSTINGS = 10_000_000
 
@@ -115,6 +116,15 @@ class IndexArrays:
 
     def doc_frequency(self, field: str, text: str) -> int:
         return self.reader.doc_frequency(field, text)
+
+    def phrase_frequency(self, norm: str) -> int:
+        """How many documents may contain a string: its rarest gram's document
+        frequency (exact for one or two characters), or every document when
+        the string has no gram (punctuation alone)."""
+        grams = phrase_grams(norm)
+        if not grams:
+            return self.doc_count_all
+        return min(self.doc_frequency("grams", g) for g in grams)
 
     # ---- normalised text
 
@@ -209,10 +219,14 @@ def _add_where(a: Match, b: Match) -> Match:
 # --------------------------------------------------------------------------- evaluation
 
 class Evaluator:
-    """Turns one query tree into a Match over one IndexArrays."""
+    """Turns one query tree into a Match over one IndexArrays.
+
+    ``understood`` records, per filter field, the values each typed filter
+    value was resolved to (四川 → [四川省]), for the result to say."""
 
     def __init__(self, ia: IndexArrays):
         self.ia = ia
+        self.understood: dict[str, dict[str, list]] = {}
 
     def run(self, q, within: np.ndarray | None = None) -> Match:
         """Every live document q matches (restricted to `within` when given), scored."""
@@ -231,6 +245,8 @@ class Evaluator:
             return Match(docs, np.zeros(docs.size, dtype=np.float64))
         if isinstance(q, Phrase):
             return self._phrase(q, within)
+        if isinstance(q, LabelFilter):
+            return _restrict(self._label(q.fieldname, self.resolve(q.fieldname, q.text)), within)
         if isinstance(q, Q.NumericRange):
             return self._label_range(q, within)
         if isinstance(q, (Q.Prefix, Q.Wildcard)):
@@ -250,8 +266,13 @@ class Evaluator:
         return m
 
     def _cost(self, q) -> int:
-        if isinstance(q, Q.Term) and q.fieldname in SCORED_FIELDS + ("grams",) and not isinstance(q, Phrase):
+        """About how many documents q matches, to run the rarest parts of an AND first."""
+        if isinstance(q, Phrase):
+            return self.ia.phrase_frequency(q.text)
+        if isinstance(q, Q.Term) and q.fieldname in SCORED_FIELDS + ("grams",):
             return self.ia.doc_frequency(q.fieldname, q.text)
+        if isinstance(q, Q.Or):
+            return min(self.ia.doc_count_all, sum(self._cost(sub) for sub in q.subqueries))
         if isinstance(q, Q.Every):
             return self.ia.doc_count_all + 1
         return self.ia.doc_count_all            # unknown: after the known-cheap ones
@@ -270,6 +291,12 @@ class Evaluator:
         else:
             m.scores = np.zeros(m.docs.size, dtype=np.float64)     # a filter: matches, ranks nothing
         return m
+
+    def resolve(self, field: str, typed: str) -> list:
+        """The index values a typed filter value stands for, remembered for the result."""
+        values = resolve(field, typed, self.ia.facets.columns[field].values)
+        self.understood.setdefault(field, {})[typed] = values
+        return values
 
     def _label(self, field: str, values: list) -> Match:
         col = self.ia.facets.columns[field]
@@ -302,22 +329,27 @@ class Evaluator:
         return m
 
     def _phrase(self, q: "Phrase", within) -> Match:
+        """Documents whose normalised text contains the string, scored by its occurrences.
+
+        A one- or two-character string is one gram: its postings are the answer.
+        A longer one is looked up as the documents holding its rarest grams,
+        then confirmed in each one's text.  Its idf comes from its rarest gram,
+        whatever ``within`` is, so a document's score never depends on the
+        rest of the query."""
         ia = self.ia
-        needle = q.text.encode("utf-8")
         grams = phrase_grams(q.text)
         if len(grams) == 1 and grams[0] == q.text:
             return self._term(Q.Term("grams", q.text, boost=q.boost), within)
         candidates = within
-        if grams:
-            # rarest pairs first; a few pairs narrow the candidates enough
-            grams.sort(key=lambda g: ia.doc_frequency("grams", g))
-            for g in grams[:6]:
-                docs, _w, _df = ia.postings("grams", g)
-                candidates = docs if candidates is None else \
-                    np.intersect1d(candidates, docs, assume_unique=True)
-                if candidates.size <= 64:
-                    break
-        docs, counts = ia.docs_containing(needle, candidates)
+        # rarest grams first; a few narrow the candidates enough
+        grams.sort(key=lambda g: ia.doc_frequency("grams", g))
+        for g in grams[:6]:
+            docs, _w, _df = ia.postings("grams", g)
+            candidates = docs if candidates is None else \
+                np.intersect1d(candidates, docs, assume_unique=True)
+            if candidates.size <= 64:
+                break
+        docs, counts = ia.docs_containing(q.text.encode("utf-8"), candidates)
         fl = ia.lengths("text")[docs]
-        scores = q.boost * bm25(ia.idf(int(docs.size)), counts, fl, ia.avgfl("text"))
-        return Match(docs, scores)
+        idf = ia.idf(ia.phrase_frequency(q.text))
+        return Match(docs, q.boost * bm25(idf, counts, fl, ia.avgfl("text")))

@@ -1,20 +1,31 @@
-"""parse_query: what the user typed → a Whoosh query, the terms to highlight, filters.
+"""parse_query: what the user typed → a query tree, the terms it searches for, the marks to show.
 
 The language, Chinese users' habits first:
 
-    营商环境 优化          all words (AND), each cut into jieba words
-    "稳进增效" “量发展”    exact phrase, Ctrl-F semantics on the normalised text
+    营商环境 优化          each term found as written (Ctrl-F on the normalised text), all of them
+    "稳进增效" “量发展”    a quoted phrase: the same, without synonyms
     A OR B, NOT A, -A     boolean operators; ( ) groups
-    district:渝北区 year:2020..2024 type:政府工作报告 section:… part:部署
+    province:四川 省份:四川 year:2020..2024 type:政府工作报告 section:… part:部署
     营商*                  a jieba word starting with 营商
 
-Unquoted words expand through the synonym list (规上 ⇄ 规模以上); quoted
-phrases never do.  Errors are QuerySyntaxError with a message that says what is
-wrong and where, and limits keep any query bounded.
+Two ways to match an unquoted term (``match``):
+
+* ``exact`` (the default): a paragraph matches when its normalised text
+  (Simplified, half-width, lower case) contains the term, or one of its
+  synonyms (search/synonyms.txt), however jieba cuts either.  Totals and facet
+  counts are then what a reader counting occurrences would count.
+* ``words``: the term is cut into jieba words and a paragraph matches when it
+  has every word (anywhere in it) or a synonym's words: word boundaries keep
+  人民生活 out of 民生, at the price of missing strings jieba cuts otherwise.
+
+Quoted phrases are exact in both modes and never expand.  Errors are
+QuerySyntaxError, with a Chinese message that says what is wrong and where
+and a stable English ``code``; limits keep any query bounded.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,35 +36,59 @@ from whoosh import query as Q
 from indexer.analysis import cut, normalize, to_simplified
 from indexer.model import UNKNOWN
 
+from .fields import KIND_LABELS, QUERY_NAMES, FilterField
+
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 64
 MAX_DEPTH = 16
 MAX_PHRASE_CHARS = 200
 MAX_WILDCARD_EXPANSION = 512
+MAX_VARIANTS = 16                   # a term's synonym forms searched at most
 
-# field name in a query or URL -> index field
-FILTER_FIELDS = {
-    "district": "district", "province": "province", "city": "city", "region": "region",
-    "level": "level", "type": "type", "section": "section", "section_label": "section_label", "part": "part",
-    "kind": "kind",
-    "year": "year", "report": "report_id", "report_id": "report_id",
-}
+MATCH_MODES = ("exact", "words")
+DEFAULT_MATCH = "exact"
+_OPERATORS_OR = ("OR", "|", "或")
 
 
 class QuerySyntaxError(ValueError):
-    def __init__(self, message: str, position: int | None = None):
+    """A query that cannot run: ``code`` is stable (JSON), the message is for people."""
+
+    def __init__(self, code: str, message: str, position: int | None = None):
+        self.code = code
         self.position = position
-        where = f" (at character {position + 1})" if position is not None else ""
+        where = f"（第 {position + 1} 个字符处）" if position is not None else ""
         super().__init__(message + where)
 
 
 @dataclass
+class SearchTerm:
+    """One term the user searches for, and the strings that count as finding it."""
+    text: str                        # normalised, as typed
+    variants: tuple                  # normalised strings that count as it: itself first, then synonyms
+    quoted: bool = False             # a quoted phrase: exact, never expanded
+    words: tuple = ()                # match=words: each variant's jieba words
+
+
+@dataclass
+class Marks:
+    """What to mark in a matching text."""
+    strings: list = field(default_factory=list)   # marked wherever they occur (normalised)
+    words: list = field(default_factory=list)     # marked where the text's jieba cut has them
+
+
+@dataclass
 class ParsedQuery:
-    query: Q.Query                       # what must match
-    boost: Q.Query | None                # what ranks higher when it also matches
-    highlight: list[str] = field(default_factory=list)   # normalised strings to mark
-    filters: dict = field(default_factory=dict)          # field -> [values] typed inline
-    empty: bool = False                  # no search words: filters only / browse
+    query: Q.Query                   # what must match
+    terms: list                      # SearchTerm per positive term (not under NOT), in typed order
+    marks: Marks
+    filters: dict = field(default_factory=dict)   # index field -> [values typed inline]
+    match: str = DEFAULT_MATCH
+    empty: bool = False              # no search term: filters only / browse
+
+    @property
+    def highlight(self) -> list[str]:
+        """The strings marked wherever they occur (exact terms, phrases, synonyms)."""
+        return self.marks.strings
 
 
 class Phrase(Q.Term):
@@ -70,14 +105,31 @@ class Phrase(Q.Term):
         return f"Phrase({self.text!r}, boost={self.boost})"
 
 
+class LabelFilter(Q.Term):
+    """A filter value as the user typed it (四川, 渝北, 重庆); the Evaluator resolves
+    it against the values the index holds (search/filters.py)."""
+
+    def __repr__(self):
+        return f"LabelFilter({self.fieldname!r}, {self.text!r})"
+
+
 # --------------------------------------------------------------------------- synonyms
 
 SYNONYMS_FILE = Path(__file__).resolve().parent / "synonyms.txt"
 
 
-@lru_cache(maxsize=4)
 def load_synonyms(path: str = str(SYNONYMS_FILE)) -> dict[str, list[str]]:
-    """member -> the other members of its group (normalised)."""
+    """member -> the other members of its group (normalised); re-read when the file changes,
+    so a running server follows edits."""
+    try:
+        stamp = os.stat(path).st_mtime_ns
+    except OSError:
+        stamp = None
+    return _synonyms(path, stamp)
+
+
+@lru_cache(maxsize=4)
+def _synonyms(path: str, stamp) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {}
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -94,29 +146,31 @@ def load_synonyms(path: str = str(SYNONYMS_FILE)) -> dict[str, list[str]]:
     return groups
 
 
-def expand(token: str) -> list[str]:
-    """Other spellings of a query word: whole-word synonyms, then substitutions inside it."""
+def expand(term: str) -> list[str]:
+    """Other spellings of a normalised term: its group's other members, then the
+    term with a member inside it replaced by each other member (规上工业 → 规模以上工业)."""
     syn = load_synonyms()
-    out = list(syn.get(token, []))
+    out = list(syn.get(term, []))
     for member, others in syn.items():
-        if len(member) >= 2 and member != token and member in token:
+        if len(member) >= 2 and member != term and member in term:
             for other in others:
-                variant = token.replace(member, other)
-                if variant != token and variant not in out:
+                variant = term.replace(member, other)
+                if variant != term and variant not in out:
                     out.append(variant)
-    return out[:8]
+    return out[:MAX_VARIANTS - 1]
 
 
 # --------------------------------------------------------------------------- lexer
 
-_TOKEN = re.compile(r"""
+_CJK_NAMES = "|".join(sorted((re.escape(n) for n in QUERY_NAMES if not n.isascii()), key=len, reverse=True))
+_TOKEN = re.compile(rf"""
     (?P<ws>\s+)
-  | (?P<lparen>\()
-  | (?P<rparen>\))
-  | (?P<field>[A-Za-z_]+):(?=\S)
+  | (?P<lparen>[(（])
+  | (?P<rparen>[)）])
+  | (?P<field>[A-Za-z_]+|{_CJK_NAMES})[:：](?=[^\s:：])
   | (?P<quote>["“”「」『』])
   | (?P<minus>-(?=[^\s\-]))
-  | (?P<word>[^\s()"“”「」『』]+)
+  | (?P<word>[^\s()（）"“”「」『』]+)
 """, re.X)
 
 _CLOSE = {'"': '"', "“": "”", "”": "”", "「": "」", "『": "』", "」": "」", "』": "』"}
@@ -127,40 +181,38 @@ def _lex(text: str):
     i, n = 0, len(text)
     while i < n:
         m = _TOKEN.match(text, i)
-        if not m:
-            raise QuerySyntaxError(f"unexpected character {text[i]!r}", i)
-        kind = m.lastgroup
+        kind = m.lastgroup            # every character starts some token
         if kind == "quote":
-            close = _CLOSE[m.group()]
-            j = i + 1
-            end = -1
-            while j < n:
-                if text[j] == close or (close == '"' and text[j] == '"') or (
-                        m.group() in "“”" and text[j] in "“”"):
-                    end = j
-                    break
-                j += 1
-            if end == -1:
-                raise QuerySyntaxError("unbalanced quote: a phrase is opened but never closed", i)
+            end = _closing_quote(text, i)
             yield "phrase", text[i + 1:end], i
             i = end + 1
             continue
         if kind != "ws":
-            yield kind, m.group(kind) if kind != "word" else m.group(), i
+            yield kind, m.group(kind) if kind == "field" else m.group(), i
         i = m.end()
+
+
+def _closing_quote(text: str, i: int) -> int:
+    opening = text[i]
+    close = _CLOSE[opening]
+    for j in range(i + 1, len(text)):
+        if text[j] == close or (opening in "“”" and text[j] in "“”"):
+            return j
+    raise QuerySyntaxError("unbalanced_quote", "引号不成对：短语开了引号，没有结束的引号", i)
 
 
 # --------------------------------------------------------------------------- parser
 
 class _Parser:
-    def __init__(self, text: str):
+    def __init__(self, text: str, match: str):
         self.text = text
+        self.match = match
         self.tokens = list(_lex(text))
         self.i = 0
-        self.highlight: list[str] = []
-        self.boost: list[Q.Query] = []
+        self.terms: list[SearchTerm] = []
+        self.marks = Marks()
         self.filters: dict[str, list[str]] = {}
-        self.terms = 0
+        self.counted = 0
         self.depth = 0
 
     def peek(self):
@@ -176,158 +228,179 @@ class _Parser:
         parts = [self.parse_and()]
         while True:
             kind, value, pos = self.peek()
-            if kind == "word" and value in ("OR", "|", "或"):
-                if parts[-1] is None:
-                    raise QuerySyntaxError("OR needs a word on both sides", pos)
-                self.take()
-                nxt = self.parse_and()
-                if nxt is None:
-                    raise QuerySyntaxError("OR needs a word on both sides", pos)
-                parts.append(nxt)
-            else:
+            if kind != "word" or value not in _OPERATORS_OR:
                 break
+            self.take()
+            nxt = self.parse_and()
+            if parts[-1] is None or nxt is None:
+                raise QuerySyntaxError("or_operand", "OR 两边都要有检索词", pos)
+            parts.append(nxt)
         if parts[0] is None:
             return None
         return parts[0] if len(parts) == 1 else Q.Or(parts)
 
-    # and_expr := unary+
+    # and_expr := ("NOT"|"-")? unary ...
     def parse_and(self) -> Q.Query | None:
         must, must_not = [], []
         while True:
             kind, value, pos = self.peek()
-            if kind is None or kind == "rparen" or (kind == "word" and value in ("OR", "|", "或")):
+            if kind is None or kind == "rparen" or (kind == "word" and value in _OPERATORS_OR):
                 break
             if kind == "word" and value == "AND":
                 self.take()
                 continue
-            negate = False
-            if kind == "minus" or (kind == "word" and value == "NOT"):
+            negate = kind == "minus" or (kind == "word" and value == "NOT")
+            if negate:
                 self.take()
-                negate = True
-                kind, value, pos = self.peek()
-                if kind is None or kind == "rparen":
-                    raise QuerySyntaxError("NOT needs a word after it", pos)
-            marks = (len(self.highlight), len(self.boost), {k: list(v) for k, v in self.filters.items()})
-            q = self.parse_unary()
-            if negate:                       # what must not match is neither marked, boosted nor chosen
-                del self.highlight[marks[0]:]
-                del self.boost[marks[1]:]
-                self.filters = marks[2]
-            if q is None:
-                continue
-            (must_not if negate else must).append(q)
+                self._operand_follows(pos)
+            q = self.parse_negated() if negate else self.parse_unary()
+            if q is not None:
+                (must_not if negate else must).append(q)
         if not must and not must_not:
             return None
-        if not must:
-            must = [Q.Every()]
-        base = must[0] if len(must) == 1 else Q.And(must)
+        base = must[0] if len(must) == 1 else Q.And(must or [Q.Every()])
         if must_not:
             base = Q.AndNot(base, must_not[0] if len(must_not) == 1 else Q.Or(must_not))
         return base
 
+    def _operand_follows(self, pos: int):
+        kind, _value, _pos = self.peek()
+        if kind is None or kind == "rparen":
+            raise QuerySyntaxError("not_operand", "NOT 或“-”后面要有检索词", pos)
+
+    def parse_negated(self) -> Q.Query | None:
+        """What must not match is neither a search term, marked, nor a chosen filter."""
+        saved = (len(self.terms), len(self.marks.strings), len(self.marks.words),
+                 {k: list(v) for k, v in self.filters.items()})
+        q = self.parse_unary()
+        del self.terms[saved[0]:]
+        del self.marks.strings[saved[1]:]
+        del self.marks.words[saved[2]:]
+        self.filters = saved[3]
+        return q
+
     def parse_unary(self) -> Q.Query | None:
         kind, value, pos = self.take()
         if kind == "lparen":
-            self.depth += 1
-            if self.depth > MAX_DEPTH:
-                raise QuerySyntaxError(f"parentheses nested deeper than {MAX_DEPTH}", pos)
-            inner = self.parse_or()
-            k2, _, p2 = self.take()
-            if k2 != "rparen":
-                raise QuerySyntaxError("unbalanced parenthesis: '(' is never closed", pos)
-            self.depth -= 1
-            return inner
+            return self.parse_group(pos)
         if kind == "rparen":
-            raise QuerySyntaxError("unbalanced parenthesis: ')' without '('", pos)
+            raise QuerySyntaxError("unbalanced_parenthesis", "括号不成对：“)”前面没有“(”", pos)
         if kind == "field":
             return self.parse_field(value, pos)
         if kind == "phrase":
             return self.phrase(value, pos)
         if kind == "word":
             return self.word(value, pos)
-        if kind == "minus":
-            raise QuerySyntaxError("'-' needs a word after it", pos)
-        raise QuerySyntaxError("unexpected end of query", pos)
+        raise QuerySyntaxError("unexpected_end", "检索式不完整", pos)
 
-    def count_term(self, pos):
-        self.terms += 1
-        if self.terms > MAX_TERMS:
-            raise QuerySyntaxError(f"too many search terms (the limit is {MAX_TERMS})", pos)
+    def parse_group(self, pos: int) -> Q.Query | None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QuerySyntaxError("too_deep", f"括号嵌套超过 {MAX_DEPTH} 层", pos)
+        inner = self.parse_or()
+        if self.take()[0] != "rparen":
+            raise QuerySyntaxError("unbalanced_parenthesis", "括号不成对：“(”没有对应的“)”", pos)
+        self.depth -= 1
+        return inner
+
+    def count_term(self, pos, n: int = 1):
+        self.counted += n
+        if self.counted > MAX_TERMS:
+            raise QuerySyntaxError("too_many_terms", f"检索词太多：最多 {MAX_TERMS} 个", pos)
 
     def parse_field(self, name: str, pos: int) -> Q.Query | None:
-        key = name.lower()
-        if key not in FILTER_FIELDS:
-            raise QuerySyntaxError(
-                f"unknown field '{name}': use one of {', '.join(sorted(set(FILTER_FIELDS) - {'report'}))}", pos)
+        spec = QUERY_NAMES.get(name.lower()) or QUERY_NAMES.get(name)
+        if spec is None:
+            known = "、".join(f"{f.name}（{f.label}）" for f in dict.fromkeys(QUERY_NAMES.values()))
+            raise QuerySyntaxError("unknown_field", f"没有筛选字段“{name}”，可用：{known}", pos)
         kind, value, vpos = self.take()
-        if kind not in ("word", "phrase"):
-            raise QuerySyntaxError(f"field '{name}' needs a value", pos)
-        self.filters.setdefault(FILTER_FIELDS[key], []).append(value)
-        return filter_query(FILTER_FIELDS[key], [value], vpos)
+        if kind not in ("word", "phrase") or not value.strip():
+            raise QuerySyntaxError("field_value", f"筛选字段“{name}”后面要有值", pos)
+        self.filters.setdefault(spec.field, []).append(value)
+        return filter_query(spec, [value], vpos)
 
     def phrase(self, raw: str, pos: int) -> Q.Query | None:
         norm = " ".join(normalize(raw).split())
         if not norm:
             return None
         if len(norm) > MAX_PHRASE_CHARS:
-            raise QuerySyntaxError(f"phrase longer than {MAX_PHRASE_CHARS} characters", pos)
+            raise QuerySyntaxError("phrase_too_long", f"短语超过 {MAX_PHRASE_CHARS} 个字", pos)
         self.count_term(pos)
-        self.highlight.append(norm)
+        self.terms.append(SearchTerm(norm, (norm,), quoted=True))
+        self.marks.strings.append(norm)
         return Phrase(norm)
 
     def word(self, raw: str, pos: int) -> Q.Query | None:
         if "*" in raw or "?" in raw:
             return self.wildcard(raw, pos)
         norm = normalize(raw)
-        tokens = cut(norm)
-        if not tokens:
+        if not _has_word_char(norm):
             return None                      # punctuation only: nothing to search for
-        parts = []
-        for tok in tokens:
-            self.count_term(pos)
-            options: list[Q.Query] = [Q.Term("text", tok)]
-            self.highlight.append(tok)
-            self.boost.append(Q.Term("heading", tok, boost=2.0))
-            for variant in expand(tok):
-                vt = cut(variant)
-                if not vt:
-                    continue
-                options.append(Q.Term("text", vt[0]) if len(vt) == 1 else Q.And([Q.Term("text", t) for t in vt]))
-                self.highlight.append(variant)
-            parts.append(options[0] if len(options) == 1 else Q.Or(options))
-        if len(tokens) > 1:
-            # the words of one typed chunk rank higher where they stand together as typed
-            self.boost.append(Phrase(norm, boost=1.5))
-        return parts[0] if len(parts) == 1 else Q.And(parts)
+        if len(norm) > MAX_PHRASE_CHARS:
+            raise QuerySyntaxError("phrase_too_long", f"检索词超过 {MAX_PHRASE_CHARS} 个字", pos)
+        variants = (norm, *[v for v in expand(norm) if _has_word_char(v)])
+        if self.match == "words":
+            return self._words(norm, variants, pos)
+        self.count_term(pos)
+        self.terms.append(SearchTerm(norm, variants))
+        self.marks.strings.extend(variants)
+        options = [Phrase(v) for v in variants]
+        return options[0] if len(options) == 1 else Q.Or(options)
+
+    def _words(self, norm: str, variants: tuple, pos: int) -> Q.Query | None:
+        """match=words: each variant is the AND of its jieba words."""
+        cuts = [tuple(cut(v)) for v in variants]
+        cuts = [c for c in dict.fromkeys(cuts) if c]
+        if not cuts:
+            return None
+        self.count_term(pos, len(cuts[0]))
+        self.terms.append(SearchTerm(norm, variants, words=tuple(cuts)))
+        self.marks.words.extend(w for c in cuts for w in c)
+        options = [Q.Term("text", c[0]) if len(c) == 1 else Q.And([Q.Term("text", w) for w in c])
+                   for c in cuts]
+        return options[0] if len(options) == 1 else Q.Or(options)
 
     def wildcard(self, raw: str, pos: int) -> Q.Query:
         norm = normalize(raw)
         if norm[0] in "*?":
-            raise QuerySyntaxError("a wildcard cannot start a word: write at least one character before * or ?", pos)
+            raise QuerySyntaxError("wildcard_first", "通配符不能打头：请在 * 或 ? 前至少写一个字", pos)
         if norm.count("*") + norm.count("?") > 2:
-            raise QuerySyntaxError("at most two wildcards in a word", pos)
+            raise QuerySyntaxError("too_many_wildcards", "一个词里最多两个通配符", pos)
         self.count_term(pos)
         stem = re.split(r"[*?]", norm, maxsplit=1)[0]
-        self.highlight.append(stem)
+        self.terms.append(SearchTerm(stem, (stem,)))
+        self.marks.strings.append(stem)
         if norm.endswith("*") and norm.count("*") == 1 and "?" not in norm:
             return Q.Prefix("text", stem)
         return Q.Wildcard("text", norm)
 
 
-def filter_query(field: str, values: list[str], pos: int | None = None) -> Q.Query:
-    """Values of one field OR'ed: district=A&district=B means either."""
-    if field == "year":
+_WORD_CHAR = re.compile(r"[^\W_]")
+
+
+def _has_word_char(s: str) -> bool:
+    return bool(_WORD_CHAR.search(s))
+
+
+# --------------------------------------------------------------------------- filters
+
+def filter_query(spec: FilterField, values: list[str], pos: int | None = None) -> Q.Query:
+    """One filter's values OR'ed: district=A&district=B means either."""
+    if spec.kind == "year":
         parts = [year_query(v, pos) for v in values]
+    elif spec.kind == "id":
+        parts = [Q.Term(spec.field, id_value(spec, v)) for v in values]
     else:
-        parts = [Q.Term(field, label_value(field, v)) for v in values]
+        parts = [LabelFilter(spec.field, to_simplified(v.strip())) for v in values]
     return parts[0] if len(parts) == 1 else Q.Or(parts)
 
 
-def label_value(field: str, value: str) -> str:
+_KIND_BY_LABEL = {label: kind for kind, label in KIND_LABELS.items()}
+
+
+def id_value(spec: FilterField, value: str) -> str:
     value = value.strip()
-    if field in ("report_id", "kind"):
-        return value
-    return to_simplified(value)
+    return _KIND_BY_LABEL.get(value, value) if spec.name == "kind" else value
 
 
 _YEAR = re.compile(r"^\s*(\d{4})\s*(?:(?:\.\.|-|~|—|到|至)\s*(\d{4})?)?\s*$|^\s*(?:\.\.|-)\s*(\d{4})\s*$")
@@ -337,7 +410,8 @@ def parse_year(value: str, pos: int | None = None) -> tuple[int | None, int | No
     norm = normalize(str(value))
     m = _YEAR.match(norm)
     if not m:
-        raise QuerySyntaxError(f"year '{value}' is not a year or range like 2023 or 2020..2024", pos)
+        raise QuerySyntaxError("bad_year", f"年份（year）“{str(value)[:40]}”无法识别：请写 2023 这样的年份，"
+                                           f"或 2020..2024 这样的范围", pos)
     if m.group(3):
         return None, int(m.group(3))
     lo = int(m.group(1))
@@ -357,32 +431,30 @@ def year_query(value: str, pos: int | None = None) -> Q.Query:
     return Q.NumericRange("year", lo, hi)
 
 
-def parse_query(text: str) -> ParsedQuery:
+# --------------------------------------------------------------------------- entry point
+
+def parse_query(text: str, match: str = DEFAULT_MATCH) -> ParsedQuery:
     """Parse what the user typed; raise QuerySyntaxError with a short message."""
     if text is None:
         text = ""
     if len(text) > MAX_QUERY_CHARS:
-        raise QuerySyntaxError(f"query longer than {MAX_QUERY_CHARS} characters")
+        raise QuerySyntaxError("query_too_long", f"检索式超过 {MAX_QUERY_CHARS} 个字符")
+    if match not in MATCH_MODES:
+        raise QuerySyntaxError("bad_match", f"匹配方式只能是 exact（精确匹配）或 words（分词匹配），"
+                                            f"收到“{str(match)[:20]}”")
     text = "".join(ch if ch.isprintable() or ch in " \t" else " " for ch in text)
-    p = _Parser(text)
+    p = _Parser(text, match)
     q = p.parse_or()
     kind, _, pos = p.peek()
     if kind == "rparen":
-        raise QuerySyntaxError("unbalanced parenthesis: ')' without '('", pos)
-    if kind is not None:
-        raise QuerySyntaxError("could not read the query here", pos)
-    empty = q is None or not p.highlight
+        raise QuerySyntaxError("unbalanced_parenthesis", "括号不成对：“)”前面没有“(”", pos)
+    empty = q is None or not p.terms
     if q is None:
         q = Q.Every()
-    boost = Q.Or(p.boost) if p.boost else None
-    return ParsedQuery(query=q, boost=boost, highlight=_dedupe(p.highlight), filters=p.filters,
+    marks = Marks(_dedupe(p.marks.strings), _dedupe(p.marks.words))
+    return ParsedQuery(query=q, terms=p.terms, marks=marks, filters=p.filters, match=match,
                        empty=empty)
 
 
 def _dedupe(items: list[str]) -> list[str]:
-    seen, out = set(), []
-    for x in items:
-        if x and x not in seen:
-            seen.add(x)
-            out.append(x)
-    return out
+    return [x for x in dict.fromkeys(items) if x]

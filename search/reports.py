@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from indexer.model import REPORT_FIELDS, REPORT_ID
 
 from .highlight import highlight
-from .query import QuerySyntaxError, parse_query
+from .query import DEFAULT_MATCH, Marks, QuerySyntaxError, parse_query
 from .results import stored_year
 
 
@@ -30,6 +30,7 @@ class ReportView:
     fields: dict                 # report-level fields (REPORT_FIELDS) + script, units
     units: list = field(default_factory=list)
     outline: list = field(default_factory=list)   # [{"para_no", "text", "depth"}] headings
+    marks: Marks = field(default_factory=Marks)   # what the query marks (table cells use it too)
 
     def as_json(self) -> dict:
         return {**self.fields, "outline": self.outline,
@@ -38,16 +39,16 @@ class ReportView:
                            "cells": u.cells, "highlight": u.highlight} for u in self.units]}
 
 
-def get_report(engine, report_id: str, q: str = "") -> ReportView | None:
+def get_report(engine, report_id: str, q: str = "", match: str = DEFAULT_MATCH) -> ReportView | None:
     """The report's units in reading order, matches of ``q`` marked; None if unknown."""
     if not report_id or not REPORT_ID.match(report_id):
         return None
-    terms: list[str] = []
+    terms = Marks()
     if q:
         try:
-            terms = parse_query(q).highlight
+            terms = parse_query(q, match).marks
         except QuerySyntaxError:
-            terms = []
+            pass
     snap = engine.snapshot()
     with snap.searching() as s:
         docnums, _w, _df = snap.arrays.postings("report_id", report_id)
@@ -62,7 +63,7 @@ def get_report(engine, report_id: str, q: str = "") -> ReportView | None:
     fields["script"] = extra.get("script", "简")
     fields["units"] = len(stored)
     fields["indexed_at"] = extra.get("indexed_at", "")
-    view = ReportView(fields=fields)
+    view = ReportView(fields=fields, marks=terms)
     for f in stored:
         text = f.get("text", "")
         unit = Unit(para_no=int(f.get("para_no") or 0), kind=f.get("kind", ""), text=text,

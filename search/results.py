@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .fields import FILTER_PARAMS
+from .query import DEFAULT_MATCH, MATCH_MODES
+
 MAX_LIMIT = 10000
 DEFAULT_LIMIT = 10
 MAX_PAGE = 10**6
 SORTS = ("relevance", "year", "-year")
-# URL/CLI parameter -> index field, for the filters
-FILTER_PARAMS = ("district", "province", "city", "region", "level", "year", "type", "section",
-                 "section_label", "part", "kind", "report_id")
 MAX_FILTER_VALUES = 50
 MAX_FILTER_CHARS = 200
 
@@ -28,7 +28,11 @@ def stored_year(value) -> int | None:
 
 
 class RequestError(ValueError):
-    """A bad parameter: the message names it."""
+    """A bad parameter: the message (Chinese) names it; ``code`` is stable (JSON)."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)
 
 
 def _int_param(name: str, raw, default: int, lo: int, hi: int) -> int:
@@ -37,9 +41,17 @@ def _int_param(name: str, raw, default: int, lo: int, hi: int) -> int:
     try:
         value = int(str(raw).strip())
     except ValueError:
-        raise RequestError(f"parameter '{name}' must be a whole number, got {str(raw)[:20]!r}") from None
+        raise RequestError("bad_parameter", f"参数 {name} 要是整数，收到的是“{str(raw)[:20]}”") from None
     if value < lo or value > hi:
-        raise RequestError(f"parameter '{name}' must be between {lo} and {hi}, got {value}")
+        raise RequestError("bad_parameter", f"参数 {name} 要在 {lo} 到 {hi} 之间，收到的是 {value}")
+    return value
+
+
+def _choice_param(name: str, raw, choices: tuple, default: str) -> str:
+    value = (raw or default).strip()
+    if value not in choices:
+        raise RequestError("bad_parameter", f"参数 {name} 只能是 {' / '.join(choices)}，"
+                                            f"收到的是“{value[:20]}”")
     return value
 
 
@@ -51,6 +63,7 @@ class SearchRequest:
     page: int = 1
     sort: str = "relevance"
     by_report: bool = False
+    match: str = DEFAULT_MATCH                        # "exact" or "words" (search/query.py)
 
     @classmethod
     def from_params(cls, get_list, get_one) -> "SearchRequest":
@@ -60,20 +73,19 @@ class SearchRequest:
         for name in FILTER_PARAMS:
             values = [v for v in get_list(name) if v is not None and str(v).strip() != ""]
             if len(values) > MAX_FILTER_VALUES:
-                raise RequestError(f"parameter '{name}' given more than {MAX_FILTER_VALUES} times")
+                raise RequestError("too_many_values", f"参数 {name} 最多给 {MAX_FILTER_VALUES} 个值")
             for v in values:
                 if len(v) > MAX_FILTER_CHARS:
-                    raise RequestError(f"parameter '{name}' is longer than {MAX_FILTER_CHARS} characters")
+                    raise RequestError("value_too_long", f"参数 {name} 的值超过 {MAX_FILTER_CHARS} 个字符")
             if values:
                 filters[name] = list(dict.fromkeys(str(v).strip() for v in values))
-        sort = (get_one("sort") or "relevance").strip()
-        if sort not in SORTS:
-            raise RequestError(f"parameter 'sort' must be one of {', '.join(SORTS)}, got {sort[:20]!r}")
         by_report = str(get_one("by_report") or "").lower() in ("1", "true", "yes", "on")
         return cls(q=q, filters=filters,
                    limit=_int_param("limit", get_one("limit"), DEFAULT_LIMIT, 1, MAX_LIMIT),
                    page=_int_param("page", get_one("page"), 1, 1, MAX_PAGE),
-                   sort=sort, by_report=by_report)
+                   sort=_choice_param("sort", get_one("sort"), SORTS, "relevance"),
+                   by_report=by_report,
+                   match=_choice_param("match", get_one("match"), MATCH_MODES, DEFAULT_MATCH))
 
 
 @dataclass
@@ -101,6 +113,7 @@ class Hit:
     highlight_ansi: str = ""            # the same marks for a terminal (not in JSON)
     url: str = ""                       # the report's source link
     section_label: str = ""             # the section normalised, as its facet groups it
+    context: str = ""                   # a heading's section opening, HTML with marks ("" otherwise)
 
 
 @dataclass
@@ -122,6 +135,16 @@ class ReportGroup:
 
 
 @dataclass
+class Relaxation:
+    """The same search with one filter value or one term left out, and what it finds."""
+    kind: str                           # "filter" or "term"
+    name: str                           # the filter's name, or "q"
+    value: str                          # the filter value or term left out
+    query: str                          # the query text without it (kind "term")
+    total: int
+
+
+@dataclass
 class SearchResult:
     query: str
     total: int
@@ -133,11 +156,13 @@ class SearchResult:
     request: SearchRequest | None = None
     groups: list | None = None          # with by_report
     total_reports: int = 0
+    match: str = DEFAULT_MATCH
+    filters: dict = field(default_factory=dict)   # field -> the values its filters were taken to mean
 
 
 JSON_HIT_FIELDS = ("id", "report_id", "source", "url", "title", "province", "city", "district", "region",
                    "level", "year", "date", "type", "section", "section_label", "part", "heading_path", "kind",
-                   "para_no", "text", "highlight", "score")
+                   "para_no", "text", "highlight", "context", "score")
 
 
 def hit_json(h: Hit) -> dict:
@@ -150,6 +175,8 @@ def to_json(result: SearchResult) -> dict:
     """The JSON answer: `govsearch query --json` prints it, `/api/search` returns it."""
     out = {
         "query": result.query,
+        "match": result.match,
+        "filters": result.filters,
         "total": result.total,
         "page": result.page,
         "limit": result.limit,

@@ -33,6 +33,21 @@ class UnitStore:
         f["text"] = apply_diff(self.arrays.text(docnum), f.pop("orig", ""))
         return f
 
+    def section_start(self, searcher, docnum: int, fields: dict, chars: int = 120) -> str:
+        """The opening of the section under a heading: the units after it in its
+        report, up to ``chars`` characters ("" when the heading ends its report)."""
+        pieces, size, nxt = [], 0, docnum + 1
+        while size < chars and nxt < self.arrays.doc_count_all and self.arrays.live[nxt]:
+            f = dict(searcher.stored_fields(nxt))
+            if f.get("report_id") != fields.get("report_id"):
+                break
+            text = apply_diff(self.arrays.text(nxt), f.get("orig", ""))
+            pieces.append(text)
+            size += len(text)
+            nxt += 1
+        opening = " ".join(pieces)
+        return opening if len(opening) <= chars else opening[:chars] + "…"
+
     def all(self, searcher) -> list[dict]:
         """Every live unit, in document order."""
         return [self.fields(searcher, int(d)) for d in self.arrays.all_docs]

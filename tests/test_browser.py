@@ -162,7 +162,7 @@ def test_report_script_switch_and_copy(watched, base_url, artifacts_dir, seed_00
     assert copied.endswith(f"的报告》（2024-02-27）第{para_no}段") and "\n《关于攀枝花市东区" in copied
 
 
-def test_mobile_layout(watched, base_url, artifacts_dir):
+def test_mobile_layout(watched, base_url, artifacts_dir, seed_001, seeds_engine):
     page = watched(375, 800)
     page.goto(base_url + "/?q=营商环境")
     width = page.evaluate("() => document.documentElement.scrollWidth")
@@ -174,5 +174,44 @@ def test_mobile_layout(watched, base_url, artifacts_dir):
     page.goto(f"{base_url}/reports/{seed_001}?script=简")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
     page.screenshot(path=str(artifacts_dir / "report-mobile.png"))
-    page.goto(f"{base_url}/reports/53d6e44419e79a61#p-9")
+    from search.engine import search
+    from search.results import SearchRequest
+
+    row = search(seeds_engine, SearchRequest(q="", filters={"kind": ["table_row"]}, limit=1)).hits[0]
+    page.goto(f"{base_url}/reports/{row.report_id}#p-{row.para_no}")
+    assert page.locator(f"#p-{row.para_no}").count() == 1 and page.locator("table").count() >= 1
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
     page.screenshot(path=str(artifacts_dir / "report-table-mobile.png"))
+
+
+def test_match_switch_changes_the_counts(watched, base_url, artifacts_dir, seeds_engine):
+    """精确匹配 counts what a reader counts; 分词匹配 counts jieba words: the page switches between them."""
+    from indexer.analysis import normalize
+    from search.engine import search
+    from search.results import SearchRequest
+
+    snap = seeds_engine.snapshot()
+    with snap.searching() as s:
+        texts = [normalize(u["text"]) for u in snap.units.all(s)]
+    term = next(t for t in ("新质", "规上", "市场经济", "改革开放", "生态环境", "绿色发展")
+                if search(seeds_engine, SearchRequest(q=t, match="words")).total
+                != search(seeds_engine, SearchRequest(q=t)).total)
+    words_total = search(seeds_engine, SearchRequest(q=term, match="words")).total
+    synonyms = [normalize(term)] + __import__("search.query", fromlist=["x"]).load_synonyms().get(normalize(term), [])
+    exact_total = sum(1 for t in texts if any(x in t for x in synonyms))     # Ctrl-F over every unit
+    page = watched()
+    page.goto(base_url + "/?q=" + term)
+    assert total(page) == exact_total
+    assert page.locator(".match-switch a[aria-current]").inner_text() == "精确匹配"
+    page.locator(".match-switch a", has_text="分词匹配").click()
+    page.wait_for_load_state()
+    assert "match=words" in page.url and total(page) == words_total != exact_total
+    assert page.locator(".match-switch a[aria-current]").inner_text() == "分词匹配"
+    page.screenshot(path=str(artifacts_dir / "match-words.png"))
+    page.locator("#q").fill(term)                    # a new search keeps the chosen way of matching
+    page.locator("form.searchbox button").click()
+    page.wait_for_load_state()
+    assert "match=words" in page.url and total(page) == words_total
+    page.locator(".match-switch a", has_text="精确匹配").click()
+    page.wait_for_load_state()
+    assert "match=" not in page.url and total(page) == exact_total

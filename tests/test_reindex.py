@@ -128,12 +128,13 @@ def test_rebuild_swaps_atomically_and_cleans_up(workdir):
     assert len(list(Path(ix).glob("data-*"))) == 1
 
 
-def test_analyzer_change_demands_rebuild(workdir):
+@pytest.mark.parametrize("key", ["analyzer_version", "whoosh"])
+def test_analyzer_or_storage_change_demands_rebuild(workdir, key):
     src, ix = workdir
     index_paths(ix, [str(src)])
     meta_path = IndexStore(ix).current_dir() / META_NAME
     meta = json.loads(meta_path.read_text())
-    meta["analyzer_version"] = "0-old"
+    meta[key] = "0-old"
     meta_path.write_text(json.dumps(meta))
     out = gs("index", str(src), "--index", ix)
     assert out.returncode == 1 and out.stderr.count("\n") == 1 and "--rebuild" in out.stderr

@@ -139,13 +139,19 @@ def test_sampled_phrases_equal_substring_scan(corpus_engine, corpus_docs):
 
 # ---------------------------------------------------------------- ranking
 
-def test_heading_outranks_passing_mention(corpus_engine):
+def _bare(h) -> bool:
+    return h["kind"] == "heading" or (h["kind"] == "paragraph" and len(h["text"].encode()) <= 90)
+
+
+def test_heading_names_the_section_a_bare_heading_does_not_lead(corpus_engine):
     hits = run(corpus_engine, "营商环境", limit=20)["hits"]
-    top = hits[0]
-    assert top["kind"] == "heading" or "营商环境" in " ".join(top["heading_path"])
+    assert not _bare(hits[0]) and sum(_bare(h) for h in hits[:10]) <= 1
     passing = [h for h in hits if "营商环境" not in " ".join(h["heading_path"])]
-    under = [h for h in hits if "营商环境" in " ".join(h["heading_path"])]
-    assert under and (not passing or under[0]["score"] > passing[0]["score"])
+    under = [h for h in hits if "营商环境" in " ".join(h["heading_path"]) and not _bare(h)]
+    assert under and (not passing or under[0]["score"] > passing[-1]["score"])
+    for h in hits:
+        if _bare(h):      # a bare heading shows the start of its section
+            assert h["context"], h["text"]
 
 
 def test_sort_by_year_and_paging(corpus_engine):
@@ -216,11 +222,12 @@ def test_seeds_query_json_contract(seeds_index):
                           "--index", seeds_index], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     j = json.loads(out.stdout)
-    assert list(j) == ["query", "total", "page", "limit", "took_ms", "hits", "facets"]
+    assert list(j) == ["query", "match", "filters", "total", "page", "limit", "took_ms", "hits", "facets"]
+    assert j["match"] == "exact" and j["filters"] == {}
     assert {h["source"].split("/")[-1][:3] for h in j["hits"]} == {"000", "001", "002", "003", "004"}
     hit_keys = ["id", "report_id", "source", "url", "title", "province", "city", "district", "region", "level",
                 "year", "date", "type", "section", "section_label", "part", "heading_path", "kind", "para_no", "text",
-                "highlight", "score"]
+                "highlight", "context", "score"]
     for h in j["hits"]:
         assert list(h) == hit_keys and "<mark>" in h["highlight"]
     assert list(j["facets"]) == list(FACET_FIELDS)
@@ -230,23 +237,26 @@ def test_seeds_query_json_contract(seeds_index):
 
 # ---------------------------------------------------------------- errors
 
-@pytest.mark.parametrize("q,needle", [('"营商', "unbalanced quote"), ("(营商 OR 环境", "unbalanced parenthesis"),
-                                      ("营商)", "unbalanced parenthesis"), ("foo:bar", "unknown field"),
-                                      ("*商", "wildcard"), ("year:abc", "year"), ("营商 OR", "OR"),
-                                      ("x" * 1001, "longer than")])
-def test_malformed_queries(q, needle):
+@pytest.mark.parametrize("q,code,needle", [
+    ('"营商', "unbalanced_quote", "引号不成对"), ("(营商 OR 环境", "unbalanced_parenthesis", "括号不成对"),
+    ("营商)", "unbalanced_parenthesis", "括号不成对"), ("foo:bar", "unknown_field", "没有筛选字段“foo”"),
+    ("*商", "wildcard_first", "通配符"), ("year:abc", "bad_year", "年份"), ("营商 OR", "or_operand", "OR"),
+    ("x" * 1001, "query_too_long", "超过 1000 个字符"), ("((((((((((((((((((营商))))))))))))))))))", "too_deep", "括号"),
+    (" ".join(f"词{i}" for i in range(70)), "too_many_terms", "最多 64 个")])
+def test_malformed_queries(q, code, needle):
     with pytest.raises(QuerySyntaxError) as e:
         parse_query(q)
-    assert needle in str(e.value)
+    assert e.value.code == code and needle in str(e.value)
 
 
 def test_cli_malformed_query_exits_with_message(seeds_index):
     out = subprocess.run([sys.executable, "-m", "webui.cli", "query", '"营商', "--index", seeds_index],
                          capture_output=True, text=True, timeout=60)
-    assert out.returncode == 2 and "unbalanced quote" in out.stderr and "Traceback" not in out.stderr
+    assert out.returncode == 2 and "引号不成对" in out.stderr and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
     out = subprocess.run([sys.executable, "-m", "webui.cli", "query", "营商", "--limit", "0",
                           "--index", seeds_index], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 2 and "'limit'" in out.stderr and "Traceback" not in out.stderr
+    assert out.returncode == 2 and "limit" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_request_parameter_errors_name_the_parameter():
@@ -254,10 +264,10 @@ def test_request_parameter_errors_name_the_parameter():
         return (lambda k: d.get(k, []) if isinstance(d.get(k, []), list) else [d[k]]), \
                (lambda k: d.get(k) if not isinstance(d.get(k), list) else d[k][0])
     for bad, name in (({"limit": "-1"}, "limit"), ({"limit": str(10**9)}, "limit"),
-                      ({"page": "x"}, "page"), ({"sort": "price"}, "sort")):
+                      ({"page": "x"}, "page"), ({"sort": "price"}, "sort"), ({"match": "fuzzy"}, "match")):
         with pytest.raises(RequestError) as e:
             SearchRequest.from_params(*params(bad))
-        assert f"'{name}'" in str(e.value)
+        assert f"参数 {name} " in str(e.value) and e.value.code == "bad_parameter"
 
 
 def test_negated_filter_is_not_a_chosen_value():

@@ -177,19 +177,22 @@ def test_invalid_utf8_and_junk_never_500(client, url):
     assert r.status_code in (200, 400, 404), (url, r.status_code)
 
 
-def test_empty_result_suggests_dropping_filters(client):
+def test_empty_result_suggests_only_changes_that_find_something(client):
     r = client.get("/?q=营商环境 量子纠缠&type=讲话")
     page = text_of(r)
     assert r.status_code == 200 and total_of(page) == 0
     assert "没有找到匹配的段落" in page
-    suggestions = re.findall(r'<li><a href="([^"]+)">去掉', page)
-    assert len(suggestions) == 3                         # one filter, two words
-    widened = [total_of(text_of(client.get(html.unescape(u)))) for u in suggestions]
-    assert widened == [0, 0, 3]                          # without the filter, 营商环境, 量子纠缠
-    r = client.get("/?q=营商环境&type=讲话&region=重庆市江北区")
-    assert total_of(text_of(r)) == 0
-    drops = re.findall(r'<li><a href="([^"]+)">去掉筛选', text_of(r))
-    assert sorted(total_of(text_of(client.get(html.unescape(u)))) for u in drops) == [3, 4]
+    shown = re.findall(r'<li><a href="([^"]+)">(去掉[^<]+)</a>（(\d+) 个段落）', page)
+    offered = {label for _u, label, _n in shown}
+    for url, label, n in shown:              # every suggestion leads to the total it promises, never 0
+        assert int(n) > 0 and total_of(text_of(client.get(html.unescape(url)))) == int(n), label
+    # each relaxation not offered really finds nothing
+    for q, params, label in (("营商环境 量子纠缠", "", "去掉筛选“类型：讲话”"),
+                             ("量子纠缠", "&type=讲话", "去掉检索词“营商环境”"),
+                             ("营商环境", "&type=讲话", "去掉检索词“量子纠缠”")):
+        total = total_of(text_of(client.get(f"/?q={q}{params}")))
+        assert (label in offered) == (total > 0), label
+    assert "去掉检索词“量子纠缠”" in offered
 
 
 # --------------------------------------------------------------------------- errors, methods
@@ -199,10 +202,11 @@ def test_syntax_error_is_400_beside_the_box(client):
     assert r.status_code == 400
     page = text_of(r)
     assert 'id="q-error"' in page and 'aria-invalid="true"' in page
-    assert "parenthes" in page
+    assert "括号不成对" in page
     assert 'value="(营商环境"' in page                   # the query stays in the box
     j = client.get("/api/search?q=(营商环境")
-    assert j.status_code == 400 and "parenthes" in j.get_json()["error"]
+    assert j.status_code == 400 and "括号不成对" in j.get_json()["error"]
+    assert j.get_json()["code"] == "unbalanced_parenthesis"
     assert client.get("/api/facets?q=(x").status_code == 400
     assert client.get("/?q=营商&year=twenty").status_code == 400
 

@@ -27,7 +27,7 @@ def create_app(index_dir: str | None = None, config: dict | None = None) -> Flas
     """Build the app over the index at ``index_dir`` ($GOVSEARCH_INDEX or ./index)."""
     from search.engine import Engine
 
-    from . import api, views
+    from . import api, indicators, views
 
     app = Flask(__name__)
     app.config.from_mapping(
@@ -45,6 +45,7 @@ def create_app(index_dir: str | None = None, config: dict | None = None) -> Flas
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(indicators.bp)
     views.register_error_handlers(app)
 
     @app.after_request

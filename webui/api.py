@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 
 from search.engine import search
-from search.query import MAX_QUERY_CHARS, QuerySyntaxError
+from search.query import DEFAULT_MATCH, MATCH_MODES, MAX_QUERY_CHARS, QuerySyntaxError
 from search.reports import get_report
 from search.results import RequestError, to_json
 
@@ -15,7 +15,8 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 def _bad(e: Exception):
-    return jsonify({"error": str(e)}), 400
+    """400 with the message people read and a stable code for programs."""
+    return jsonify({"error": str(e), "code": getattr(e, "code", "bad_request")}), 400
 
 
 @bp.get("/search")
@@ -36,7 +37,8 @@ def api_facets():
 
 @bp.get("/reports/<report_id>")
 def api_report(report_id: str):
-    view = get_report(engine(), report_id, q=request.args.get("q", "")[:MAX_QUERY_CHARS])
+    match = request.args.get("match") if request.args.get("match") in MATCH_MODES else DEFAULT_MATCH
+    view = get_report(engine(), report_id, q=request.args.get("q", "")[:MAX_QUERY_CHARS], match=match)
     if view is None:
         abort(404, description=f"no report with id {report_id[:80]!r}")
     return jsonify(view.as_json())

@@ -6,13 +6,14 @@ and a rendering of what comes back (text for people, --json for scripts).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
 import click
 
-from indexer.store import IndexError_, IndexStore, default_index_dir
+from indexer.store import IndexError_, IndexStore, default_index_dir, describe_os_error
+
+from .terminal import json_text, printable
 
 index_option = click.option(
     "--index", "index_dir", default=default_index_dir, show_default="$GOVSEARCH_INDEX or ./index",
@@ -21,12 +22,12 @@ index_option = click.option(
 
 def fail(message: str, code: int = 1):
     """One line on stderr, never a traceback."""
-    click.echo(f"govsearch: error: {message}", err=True)
+    click.echo(f"govsearch: error: {printable(message)}", err=True)
     sys.exit(code)
 
 
 def echo_json(obj):
-    click.echo(json.dumps(obj, ensure_ascii=False, indent=1))
+    click.echo(json_text(obj))
 
 
 def open_index(index_dir: str):
@@ -55,7 +56,7 @@ class _Progress:
             return
         width = 30
         filled = int(width * done / total)
-        name = os.path.basename(source)[-40:]
+        name = printable(os.path.basename(source))[-40:]
         sys.stderr.write(f"\r[{'#' * filled}{' ' * (width - filled)}] {done}/{total} {name:<40}")
         if done == total:
             sys.stderr.write("\n")
@@ -67,7 +68,8 @@ class _Progress:
 @index_option
 @click.option("--rebuild", is_flag=True, help="Build from scratch into a new folder, then swap it in.")
 @click.option("--rebuild-if-stale", is_flag=True,
-              help="Rebuild instead of refusing when the index was built by another analyzer version.")
+              help="Rebuild instead of refusing when the index was built by another analyzer version "
+                   "(or with another indicator table).")
 @click.option("--wait", type=float, default=0.0, help="Seconds to wait for another writer to finish.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json):
@@ -78,15 +80,19 @@ def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json):
     """
     from indexer.writer import index_paths
 
+    _check_indicator_table()
     store = IndexStore(index_dir)
-    if rebuild_if_stale and store.exists() and store.version_problem():
-        click.echo(f"govsearch: {index_dir} was built by another analyzer version: rebuilding", err=True)
+    stale = _stale(store, index_dir) if rebuild_if_stale and store.exists() else None
+    if stale:
+        click.echo(f"govsearch: {index_dir} was built {stale}: rebuilding", err=True)
         rebuild = True
     try:
         run = index_paths(index_dir, list(paths), rebuild=rebuild, wait=wait,
                           progress=None if as_json else _Progress())
     except IndexError_ as e:
         fail(str(e))
+    except OSError as e:          # the index folder itself cannot be written (read-only, full)
+        fail(f"cannot write index {index_dir}: {describe_os_error(e)}")
     except KeyboardInterrupt:
         fail("interrupted: the index is as it was before this run", 130)
     if as_json:
@@ -96,14 +102,33 @@ def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json):
                    f"unchanged {run.unchanged}, failed {len(run.failed)} "
                    f"({run.reports} reports, {run.paragraphs} paragraphs, {run.seconds:.1f} s)")
         for d in run.duplicates:
-            click.echo(f"duplicate: {d['source']} has the same content as {d['same_as']}, not indexed")
+            click.echo(f"duplicate: {printable(d['source'])} has the same content as {printable(d['same_as'])}, not indexed")
         for m in run.moved:
-            click.echo(f"moved: {m['from']} -> {m['to']}")
+            click.echo(f"moved: {printable(m['from'])} -> {printable(m['to'])}")
         for w in run.warnings:
-            click.echo(f"warning: {w['source']}: {w['warning']}", err=True)
+            click.echo(f"warning: {printable(w['source'])}: {printable(w['warning'])}", err=True)
         for f in run.failed:
-            click.echo(f"failed: {f['source']}: {f['error']}", err=True)
+            click.echo(f"failed: {printable(f['source'])}: {printable(f['error'])}", err=True)
     sys.exit(1 if run.failed else 0)
+
+
+def _check_indicator_table():
+    """An edited indicator table that cannot be read stops indexing before it starts, in one line."""
+    from indexer.indicators import TableError, load_table
+
+    try:
+        load_table()
+    except TableError as e:
+        fail(str(e))
+
+
+def _stale(store: IndexStore, index_dir: str) -> str | None:
+    """Why the index should be rebuilt (another analyzer, another indicator table), or None."""
+    from search.indicators import stale_warning
+
+    if store.version_problem():
+        return "by another analyzer version"
+    return "with another indicator table" if stale_warning(index_dir) else None
 
 
 @cli.command()
@@ -124,7 +149,7 @@ def watch(folders, index_dir, debounce, polling):
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
 
     def log(line):
-        click.echo(f"{_time.strftime('%H:%M:%S')} {line}", err=False)
+        click.echo(f"{_time.strftime('%H:%M:%S')} {printable(line)}", err=False)
         sys.stdout.flush()
 
     try:
@@ -153,7 +178,7 @@ def stats(index_dir, as_json):
     for field, label in (("level", "level"), ("type", "type"), ("year", "year"), ("region", "region")):
         click.echo(f"\n{label}:")
         for row in data[field]:
-            click.echo(f"  {row['count']:>6}  {row['value']}")
+            click.echo(f"  {row['count']:>6}  {printable(row['value'])}")
 
 
 @cli.command()
@@ -167,50 +192,144 @@ def reports(index_dir, as_json):
     if as_json:
         echo_json(rows)
         return
-    for r in rows:
+    for row in rows:
+        r = {k: printable(v) if isinstance(v, str) else v for k, v in row.items()}
         click.echo(f"{r['report_id']}  {r['year'] or '----'}  {r['level']:<4} {r['region']:<14} "
                    f"{r['type']:<6} {r['date'] or '':<10}  {r['units']:>4} units  {r['title']}")
         click.echo(f"{'':18}{r['source']}" + (f"  ({r['speaker']})" if r['speaker'] else ""))
 
 
+# --------------------------------------------------------------------------- indicators
+
+@cli.command()
+@index_option
+@click.option("--name", multiple=True, help="An indicator: GDP, CPI, 城镇新增就业 … or any alias "
+                                            "(地区生产总值); repeat for several. Default: all.")
+@click.option("--role", multiple=True, help="target (the year planned), result (the year reviewed) or plan "
+                                            "(five-year); repeat for several.")
+@click.option("--measure", multiple=True, help="growth (a rate of change) or level.")
+@click.option("--kind", multiple=True, help="预期性 or 约束性, where the report says.")
+@click.option("--year", multiple=True, help="The year a value is for: 2026, or a range 2024-2026.")
+@click.option("--report-year", multiple=True, help="The year of the report stating it.")
+@click.option("--region", multiple=True)
+@click.option("--province", multiple=True)
+@click.option("--city", multiple=True)
+@click.option("--district", multiple=True)
+@click.option("--level", multiple=True, help="国家, 省级, 地市级 or 县区级.")
+@click.option("--type", "type_", multiple=True, help="政府工作报告, 计划报告, 预算报告, 讲话 or 其他.")
+@click.option("--report-id", multiple=True)
+@click.option("--quotes", is_flag=True, help="Print the sentence or table row stating each value.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of facts (the /api/indicators answer).")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV with a header row.")
+def indicators(index_dir, quotes, as_json, as_csv, **opts):
+    """Targets and results the reports state: GDP growth, CPI, new urban jobs, …
+
+    Every value links back to its paragraph (report id and ¶). Names, aliases and
+    how they are read: indexer/indicators.csv.
+    """
+    from indexer.indicators import TableError
+    from search.indicators import IndicatorRequest, IndicatorRequestError, all_facts, select, stale_warning
+
+    params = {name: list(values) for name, values in opts.items()}
+    params["type"] = params.pop("type_")
+    try:
+        req = IndicatorRequest.from_params(lambda k: params.get(k, []))
+    except IndicatorRequestError as e:
+        fail(str(e), 2)
+    except TableError as e:
+        fail(str(e))
+    ix = open_index(index_dir)
+    warning = stale_warning(index_dir)
+    if warning:
+        click.echo(f"govsearch: warning: {warning}", err=True)
+    facts = select(all_facts(ix), req)
+    if as_json:
+        echo_json(facts)
+    elif as_csv:
+        _print_csv(facts)
+    else:
+        _print_facts(facts, quotes)
+
+
+def _print_csv(facts):
+    import csv
+
+    from search.indicators import JSON_FIELDS
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(JSON_FIELDS)
+    for f in facts:
+        writer.writerow(["" if f[k] is None else printable(f[k]) for k in JSON_FIELDS])
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align in a terminal, where a Chinese character takes two columns."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - used)
+
+
+def _print_facts(facts, quotes: bool):
+    from search.indicators import MEASURE_LABELS, ROLE_LABELS, value_text
+
+    if not facts:
+        click.echo("no facts match")
+        return
+    current = None
+    for f in facts:
+        group = (f["canonical"], f["measure"])
+        if group != current:
+            current = group
+            click.echo(f"\n{printable(f['canonical'])}  {printable(f['label'])} · {MEASURE_LABELS[f['measure']]}")
+        period = f" {f['period']}" if f["period"] else ""
+        click.echo(f"  {_pad(printable(f['region']), 18)} {_pad(str(f['year']) + period, 10)} "
+                   f"{ROLE_LABELS[f['role']]}  {_pad(printable(value_text(f)), 16)} {_pad(f['kind'] or '', 6)} "
+                   f"{f['report_id']} ¶{f['para_no']}")
+        if quotes:
+            click.echo(f"      {printable(f['quote'])}")
+    click.echo(f"\n{len(facts)} facts")
+
+
 # --------------------------------------------------------------------------- query
+
+def filter_options(command):
+    """One repeatable option per filter field of search/fields.py (--province, --year, …)."""
+    from search.fields import FILTERS
+
+    for spec in reversed(FILTERS):
+        command = click.option(f"--{spec.name.replace('_', '-')}", spec.name, multiple=True,
+                               help=spec.help or None)(command)
+    return command
+
 
 @cli.command()
 @click.argument("text", required=False, default="")
 @index_option
-@click.option("--district", multiple=True, help="Filter; repeat for any of several.")
-@click.option("--province", multiple=True)
-@click.option("--city", multiple=True)
-@click.option("--region", multiple=True)
-@click.option("--level", multiple=True, help="国家, 省级, 地市级 or 县区级.")
-@click.option("--year", multiple=True, help="A year (2024), a range (2020-2024, 2020..2024) or 未知.")
-@click.option("--type", "type_", multiple=True, help="政府工作报告, 计划报告, 预算报告, 决议, 讲话 or 其他.")
-@click.option("--section", multiple=True, help="A section as written.")
-@click.option("--section-label", multiple=True, help="A section as its facet groups it (回顾·工作回顾).")
-@click.option("--part", multiple=True, help="回顾, 部署 or 其他.")
-@click.option("--kind", multiple=True, help="heading, paragraph, table_row or list_item.")
+@filter_options
+@click.option("--match", "match", type=click.Choice(["exact", "words"]), default="exact", show_default=True,
+              help="exact: each term as written (Ctrl-F, with synonyms); words: jieba words.")
 @click.option("--limit", default=None, help="Hits per page, 1 to 10000 (default 10).")
 @click.option("--page", default=None, help="Page number, from 1.")
 @click.option("--sort", default=None, help="relevance (default), year (oldest first) or -year.")
 @click.option("--by-report", is_flag=True, help="Group hits by report.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON the web API returns.")
 def query(text, index_dir, as_json, **opts):
-    """Search: words (AND), "exact phrases", OR, NOT/-word, ( ), field:value filters.
+    """Search: terms as written (AND), "exact phrases", OR, NOT/-term, ( ), field:value filters.
 
     TEXT "-" reads the query from standard input.
     """
     from search.engine import Engine, search
+    from search.fields import FILTER_PARAMS
     from search.query import QuerySyntaxError
     from search.results import RequestError, SearchRequest, to_json
 
     if text == "-":                       # a query too long for the command line
         text = sys.stdin.read().rstrip("\n")
     params = {"q": [text], "limit": [opts["limit"]], "page": [opts["page"]], "sort": [opts["sort"]],
-              "by_report": ["1" if opts["by_report"] else ""]}
-    for name in ("district", "province", "city", "region", "level", "year", "section", "section_label", "part",
-                 "kind"):
+              "by_report": ["1" if opts["by_report"] else ""], "match": [opts["match"]]}
+    for name in FILTER_PARAMS:
         params[name] = list(opts[name])
-    params["type"] = list(opts["type_"])
     try:
         req = SearchRequest.from_params(lambda k: params.get(k, []),
                                         lambda k: (params.get(k) or [None])[0])
@@ -226,27 +345,43 @@ def query(text, index_dir, as_json, **opts):
     _print_result(result, color=sys.stdout.isatty())
 
 
+def _context_ansi(html_text: str) -> str:
+    """A heading's section opening (HTML with <mark>) in the form ``_marked`` takes."""
+    import html as _html
+
+    return _html.unescape(html_text.replace("<mark>", _MARK_ON).replace("</mark>", _MARK_OFF))
+
+
 def _print_result(result, color: bool):
     first = (result.page - 1) * result.limit + 1
     shown = len(result.groups) if result.groups is not None else len(result.hits)
     what = "reports" if result.groups is not None else "paragraphs"
     total = result.total_reports if result.groups is not None else result.total
+    if result.filters:
+        from search.fields import BY_NAME
+
+        taken = "；".join(f"{BY_NAME[f].label}={'、'.join(map(str, v)) or '（无此值）'}"
+                         for f, v in result.filters.items())
+        click.echo(f"筛选条件：{printable(taken)}")
     click.echo(f"{result.total} paragraphs match" +
                (f" in {result.total_reports} reports" if result.groups is not None else "") +
                f" ({result.took_ms:.0f} ms); {what} {first if shown else 0}–{first + shown - 1 if shown else 0} of {total}")
 
     def show(h, indent="  "):
-        text = h.highlight_ansi if color else h.highlight_ansi.replace("\x1b[1;31m", "【").replace("\x1b[0m", "】")
-        path = " › ".join(h.heading_path[-3:])
-        click.echo(f"{indent}{h.region} · {h.year or '----'} · {h.type}  {h.title}")
+        text = _marked(h.highlight_ansi, color)
+        path = printable(" › ".join(h.heading_path[-3:]))
+        click.echo(f"{indent}{printable(h.region)} · {h.year or '----'} · {printable(h.type)}  {printable(h.title)}")
         if path:
             click.echo(f"{indent}  {path}")
         click.echo(f"{indent}  {text}")
-        click.echo(f"{indent}  {h.source} #p-{h.para_no}  (score {h.score:.2f})")
+        if h.context:
+            click.echo(f"{indent}  ↳ {_marked(_context_ansi(h.context), color)}")
+        click.echo(f"{indent}  {printable(h.source)} #p-{h.para_no}  (score {h.score:.2f})")
 
     if result.groups is not None:
         for g in result.groups:
-            click.echo(f"\n■ {g.region} · {g.year} · {g.type}  {g.title}  — {g.total} paragraphs")
+            click.echo(f"\n■ {printable(g.region)} · {g.year} · {printable(g.type)}  {printable(g.title)}"
+                       f"  — {g.total} paragraphs")
             for h in g.hits:
                 show(h, "    ")
             if g.total > len(g.hits):
@@ -258,31 +393,73 @@ def _print_result(result, color: bool):
     click.echo("")
     for field, values in result.facets.items():
         if values:
-            listed = ", ".join(f"{v.value} {v.count}" + ("*" if v.selected else "") for v in values[:8])
+            listed = ", ".join(f"{printable(v.value)} {v.count}" + ("*" if v.selected else "")
+                               for v in values[:8])
             more = f", … {len(values) - 8} more" if len(values) > 8 else ""
             click.echo(f"{field}: {listed}{more}")
 
 
+_MARK_ON, _MARK_OFF = "\x1b[1;31m", "\x1b[0m"
+
+
+def _marked(highlight_ansi: str, color: bool) -> str:
+    """A hit's text with its matches marked: our own colour codes (or 【】), and
+    any control character of the text itself escaped."""
+    on, off = (_MARK_ON, _MARK_OFF) if color else ("【", "】")
+    return on.join(off.join(printable(piece) for piece in part.split(_MARK_OFF))
+                   for part in highlight_ansi.split(_MARK_ON))
+
+
 # --------------------------------------------------------------------------- serve
+
+class WholeNumber(click.ParamType):
+    """An option that takes a whole number within bounds, said plainly when it is not."""
+
+    name = "integer"
+
+    def __init__(self, lo: int, hi: int, note: str = ""):
+        self.lo, self.hi, self.note = lo, hi, note
+
+    def convert(self, value, param, ctx):
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = None
+        if number is None or not self.lo <= number <= self.hi:
+            self.fail(f"expected a whole number from {self.lo} to {self.hi}{self.note}, "
+                      f"got {str(value)[:20]!r}", param, ctx)
+        return number
+
 
 @cli.command()
 @index_option
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: all).")
+@click.option("--port", default=5000, show_default=True, type=WholeNumber(0, 65535, " (0: any free port)"),
+              help="0 to 65535; 0 takes any free port.")
+@click.option("--threads", default=8, show_default=True, type=WholeNumber(1, 256),
+              help="Requests answered at once, 1 to 256.")
 def serve(index_dir, host, port, threads):
     """Serve the web UI with a production WSGI server (waitress)."""
-    from webui.server import serve as run_server
+    from webui.server import ServeError, serve as run_server
 
     try:
         IndexStore(index_dir).open()
-    except IndexError_ as e:
+        run_server(index_dir, host=host, port=port, threads=threads)
+    except (IndexError_, ServeError) as e:
         fail(str(e))
-    run_server(index_dir, host=host, port=port, threads=threads)
 
 
 def main():
-    cli(prog_name="govsearch")
+    """The `govsearch` command: a wrong option or value is one line too, not a usage page."""
+    try:
+        code = cli.main(prog_name="govsearch", standalone_mode=False)
+    except click.exceptions.Abort:
+        fail("interrupted", 130)
+    except click.ClickException as e:
+        hint = f" (see `govsearch {e.ctx.info_name} --help`)" if getattr(e, "ctx", None) and \
+            isinstance(e, click.UsageError) and e.ctx.parent else ""
+        fail(e.format_message() + hint, e.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -11,18 +11,15 @@ from __future__ import annotations
 import math
 from urllib.parse import urlencode
 
-from search.results import FILTER_PARAMS, MAX_PAGE
+from search.fields import FILTER_PARAMS, FILTERS, KIND_LABELS
+from search.results import MAX_PAGE
 
 # parameters the search page keeps in its links, in the order they appear
-STATE_PARAMS = ("q",) + FILTER_PARAMS + ("sort", "by_report", "limit", "page", "more")
+STATE_PARAMS = ("q",) + FILTER_PARAMS + ("match", "sort", "by_report", "limit", "page", "more")
 
-LABELS = {
-    "q": "检索词", "district": "区县", "province": "省份", "city": "城市", "region": "地区",
-    "level": "层级", "year": "年份", "type": "类型", "section": "章节", "section_label": "章节", "part": "部分",
-    "kind": "段落类型", "report_id": "报告",
-}
-KIND_LABELS = {"heading": "标题", "paragraph": "段落", "table_row": "表格行", "list_item": "列表项"}
+LABELS = {"q": "检索词", **{f.name: f.label for f in FILTERS}}
 SORT_LABELS = (("relevance", "按相关度"), ("-year", "年份从新到旧"), ("year", "年份从旧到新"))
+MATCH_LABELS = (("exact", "精确匹配"), ("words", "分词匹配"))
 # the sidebar's facets, in order (region is grouped by province)
 SIDEBAR_FACETS = ("region", "year", "type", "level", "section_label", "part")
 FACET_SHOWN = 8                 # values shown before "show all"
@@ -111,19 +108,30 @@ class State:
 
     # ---- view models
 
-    def chips(self) -> list[dict]:
-        return [{"name": k, "label": LABELS.get(k, k), "value": display_value(k, v),
-                 "url": self.remove(k, v)} for k, v in self.filters]
+    def chips(self, understood: dict | None = None) -> list[dict]:
+        """One removable chip per filter, saying which values it was taken to mean."""
+        understood = understood or {}
+        chips = []
+        for k, v in self.filters:
+            meant = understood.get(k)
+            shown = display_value(k, v)
+            if k != "year" and meant is not None and [str(x) for x in meant] != [v]:
+                shown += " → " + ("、".join(display_value(k, x) for x in meant[:5]) +
+                                  (f" 等 {len(meant)} 个" if len(meant) > 5 else "") if meant else "（无此值）")
+            chips.append({"name": k, "label": LABELS.get(k, k), "value": shown, "url": self.remove(k, v)})
+        return chips
 
-    def suggestions(self) -> list[dict]:
-        """For an empty result: the same search without each filter, and without each word."""
-        out = [{"label": f"去掉筛选“{LABELS.get(k, k)}：{display_value(k, v)}”", "url": self.remove(k, v)}
-               for k, v in self.filters]
-        words = self.q.split()
-        if len(words) > 1 and not any(c in self.q for c in '"“”()（）'):
-            for i, w in enumerate(words):
-                rest = " ".join(words[:i] + words[i + 1:])
-                out.append({"label": f"去掉检索词“{w}”", "url": self.with_q(rest)})
+    def suggestions(self, relaxed: list) -> list[dict]:
+        """For an empty result: the relaxations search/ found non-empty, with their totals."""
+        out = []
+        for r in relaxed:
+            if r.kind == "filter":
+                label = f"去掉筛选“{LABELS.get(r.name, r.name)}：{display_value(r.name, r.value)}”"
+                url = self.remove(r.name, r.value)
+            else:
+                label = f"去掉检索词“{r.value}”"
+                url = self.with_q(r.query)
+            out.append({"label": label, "url": url, "total": r.total})
         return out
 
 

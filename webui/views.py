@@ -10,13 +10,15 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from indexer.store import IndexError_
 from search.catalog import list_reports
-from search.engine import search
+from search.engine import relaxations, search
 from search.highlight import highlight
-from search.query import MAX_QUERY_CHARS, QuerySyntaxError, parse_query
+from search.query import DEFAULT_MATCH, MATCH_MODES, MAX_QUERY_CHARS, QuerySyntaxError
 from search.reports import get_report
 from search.results import RequestError, SearchRequest
 
-from .state import KIND_LABELS, SORT_LABELS, State, facet_views, pagination
+from search.fields import KIND_LABELS
+
+from .state import MATCH_LABELS, SORT_LABELS, State, facet_views, pagination
 
 bp = Blueprint("pages", __name__)
 
@@ -45,7 +47,8 @@ def only_get_and_head():
 def search_page():
     state = State.from_args(request.args, url_for("pages.search_page"))
     ctx = {"state": state, "q": state.q, "error": None, "result": None, "facets": [],
-           "chips": state.chips(), "pages": None, "sorts": [], "max_q": MAX_QUERY_CHARS}
+           "chips": state.chips(), "pages": None, "sorts": [], "matches": [], "max_q": MAX_QUERY_CHARS,
+           "match_param": state.get("match")}
     if state.is_blank and not request.args.get("page"):
         snap = engine().snapshot()
         reports = list_reports(snap.ix)
@@ -59,12 +62,15 @@ def search_page():
         return render_template("search.html", landing=False, **ctx), 400
     ctx.update(
         result=result,
+        chips=state.chips(result.filters),
+        matches=[{"value": v, "label": label, "current": req.match == v,
+                  "url": state.set("match", None if v == "exact" else v)} for v, label in MATCH_LABELS],
         facets=facet_views(state, result.facets),
         pages=pagination(state, result),
         sorts=[{"value": v, "label": label, "current": req.sort == v,
                 "url": state.set("sort", None if v == "relevance" else v)} for v, label in SORT_LABELS],
         group_url=state.set("by_report", None if req.by_report else "1"),
-        suggestions=state.suggestions() if result.total == 0 else [],
+        suggestions=state.suggestions(relaxations(engine(), req)) if result.total == 0 else [],
         first=(result.page - 1) * result.limit + 1,
         hits_by_id={h.id: h for h in result.hits},
     )
@@ -101,19 +107,15 @@ def citation(f: dict, para_no: int) -> str:
 @bp.get("/reports/<report_id>")
 def report_page(report_id: str):
     q = request.args.get("q", "")[:MAX_QUERY_CHARS]
-    view = get_report(engine(), report_id, q=q)
+    match = request.args.get("match") if request.args.get("match") in MATCH_MODES else DEFAULT_MATCH
+    view = get_report(engine(), report_id, q=q, match=match)
     if view is None:
         abort(404, description="没有这份报告：报告编号不存在或格式不对。")
     f = dict(view.fields)
     traditional = f.get("script") == "繁"
     simplified = traditional and request.args.get("script") in ("简", "simplified", "s")
     conv = to_simplified_display if simplified else (lambda s: s)
-    terms = []
-    if q:
-        try:
-            terms = parse_query(q).highlight
-        except QuerySyntaxError:
-            terms = []
+    terms = view.marks
 
     for k in ("title", "speaker", "region"):
         f[k] = conv(f.get(k) or "")
@@ -162,7 +164,8 @@ def report_page(report_id: str):
                                            script="简")}
     return render_template("report.html", r=f, blocks=blocks, outline=outline, q=q, matches=matches,
                            switch=switch, kind_labels=KIND_LABELS,
-                           search_url=url_for("pages.search_page", q=q or None))
+                           search_url=url_for("pages.search_page", q=q or None,
+                                              match=None if match == DEFAULT_MATCH else match))
 
 
 # --------------------------------------------------------------------------- errors

@@ -1,0 +1,99 @@
+"""`make eval` (ranking): precision@10 on the judged queries over seeds + provinces.
+
+The judgements (tests/relevance/judgments.json) were made by reading each
+candidate paragraph, pooled from the top 20 of three rankers (this one, plain
+BM25 and word matching), against the criteria in tests/relevance/README.md.
+A paragraph is keyed by a hash of its normalised text, so judgements survive
+renumbering; an unjudged paragraph in a top 10 counts as not relevant and is
+reported, so that it can be judged.
+
+    python -m bench.eval_ranking [--index DIR] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from indexer.analysis import normalize
+
+ROOT = Path(__file__).resolve().parent.parent
+JUDGMENTS = ROOT / "tests" / "relevance" / "judgments.json"
+SOURCES = [ROOT / "seeds", ROOT / "tests" / "corpora" / "provinces-2026"]
+BARE_BYTES = 90                 # search/ranking.py's bare-heading length, as a reader sees it
+
+
+def unit_key(text: str) -> str:
+    """A paragraph's judgement key: its normalised text, hashed."""
+    return hashlib.sha1(normalize(text).encode("utf-8")).hexdigest()[:12]
+
+
+def is_bare_heading(hit) -> bool:
+    return hit.kind == "heading" or (hit.kind == "paragraph" and len(hit.text.encode("utf-8")) <= BARE_BYTES)
+
+
+def evaluate(index_dir: str, judgments: dict) -> dict:
+    from search.engine import Engine, search
+    from search.results import SearchRequest
+
+    engine = Engine(index_dir)
+    rows = []
+    for query, judged in judgments.items():
+        hits = search(engine, SearchRequest(q=query, limit=10)).hits
+        keys = [unit_key(h.text) for h in hits]
+        relevant = sum(1 for k in keys if judged.get(k) == 1)
+        ideal = min(10, sum(1 for g in judged.values() if g == 1)) / 10
+        rows.append({"query": query, "p_at_10": relevant / 10, "ideal": ideal, "hits": len(hits),
+                     "unjudged": sum(1 for k in keys if k not in judged),
+                     "bare_headings": sum(1 for h in hits if is_bare_heading(h)),
+                     "single_term": len(query.split()) == 1})
+    mean = sum(r["p_at_10"] for r in rows) / len(rows)
+    ideal = sum(r["ideal"] for r in rows) / len(rows)
+    full = [r for r in rows if r["ideal"] == 1.0]
+    return {"queries": len(rows), "mean_p_at_10": round(mean, 3), "ideal_p_at_10": round(ideal, 3),
+            "queries_with_10_relevant": len(full),
+            "mean_p_at_10_where_10_relevant": round(sum(r["p_at_10"] for r in full) / max(1, len(full)), 3),
+            "rows": rows}
+
+
+def build_index(folder: str) -> str:
+    from indexer.writer import index_paths
+
+    run = index_paths(folder, [str(p) for p in SOURCES])
+    if run.failed:
+        sys.exit(f"eval: indexing failed: {run.failed}")
+    return folder
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index", help="an index of seeds + provinces (default: built in a temp folder)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    judgments = json.loads(JUDGMENTS.read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as tmp:
+        report = evaluate(args.index or build_index(tmp), judgments)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return
+    print(f"ranking: precision@10 = {report['mean_p_at_10']:.3f} over {report['queries']} judged queries "
+          f"(seeds + provinces); a perfect ranking would reach {report['ideal_p_at_10']:.3f}")
+    print(f"         precision@10 = {report['mean_p_at_10_where_10_relevant']:.3f} over the "
+          f"{report['queries_with_10_relevant']} queries with at least 10 relevant paragraphs judged")
+    for r in report["rows"]:
+        flags = []
+        if r["unjudged"]:
+            flags.append(f"{r['unjudged']} unjudged")
+        if r["single_term"] and r["bare_headings"] > 1:
+            flags.append(f"{r['bare_headings']} bare headings")
+        print(f"  {r['p_at_10']:.1f} of {r['ideal']:.1f}  {r['query']}" + (f"  ({', '.join(flags)})" if flags else ""))
+    worst = max((r["bare_headings"] for r in report["rows"] if r["single_term"]), default=0)
+    print(f"bare headings in a single-term top 10: at most {worst}")
+
+
+if __name__ == "__main__":
+    main()

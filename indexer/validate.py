@@ -1,0 +1,73 @@
+"""What the writer accepts: a Report's values checked before any reaches Whoosh.
+
+The writer's processes cannot report a bad value about one report: a value
+Whoosh refuses (a year outside its 32-bit field, a string that is not valid
+Unicode) kills the process writing it, and with it every document that
+process held.  So each report is checked here, in the reading process, and a
+bad one fails alone, with one line saying which value and where it came from.
+"""
+
+from __future__ import annotations
+
+from .model import Report
+
+# the years a report can be from: the same bounds the text's own dates are read with
+YEAR_MIN, YEAR_MAX = 1900, 2199
+# a label is filtered on: the query side takes filter values of at most 200 characters
+LABEL_MAX = 200
+TITLE_MAX = 1000
+LABELS = ("province", "city", "district", "region", "level", "type", "date", "speaker")
+
+
+def report_problem(report: Report) -> str | None:
+    """Why this report cannot be written, in one line, or None when it can."""
+    return _year_problem(report) or _label_problem(report) or _unicode_problem(report)
+
+
+_ORIGINS = {"front matter": "the front matter", "catalog": "the folder's catalog",
+            "collection": "its row's columns"}
+
+
+def _origin(report: Report, name: str) -> str:
+    """Where a value came from, when the file or its catalog gave it."""
+    origin = _ORIGINS.get(report.metadata_origin.get(name, ""))
+    return f" (from {origin})" if origin else ""
+
+
+def _year_problem(report: Report) -> str | None:
+    year = report.year
+    if year is None or year == 0:                 # unknown
+        return None
+    if isinstance(year, bool) or not isinstance(year, int) or not YEAR_MIN <= year <= YEAR_MAX:
+        shown = str(year)[:40]
+        return (f"year {shown}{_origin(report, 'year')} is not a year between {YEAR_MIN} and {YEAR_MAX}: "
+                f"correct it, or leave it out to have it read from the text")
+    return None
+
+
+def _label_problem(report: Report) -> str | None:
+    """A label or title given by the file or its catalog that no filter could name.
+    (What extraction took from the text is the reader's business, not the file's fault.)"""
+    for name in LABELS:
+        value = getattr(report, name)
+        if not isinstance(value, str):
+            return f"{name} {str(value)[:40]!r}{_origin(report, name)} is not text"
+    for name in (*LABELS, "title"):
+        value, limit = getattr(report, name), TITLE_MAX if name == "title" else LABEL_MAX
+        if len(value) > limit and _origin(report, name):
+            return (f"{name} of {len(value)} characters{_origin(report, name)} is over the "
+                    f"{limit}-character limit")
+    return None
+
+
+def _unicode_problem(report: Report) -> str | None:
+    """A lone surrogate (from a JSON \\ud800 escape, say) is not a character: no
+    file, index or terminal can hold it."""
+    for name in ("report_id", "source", "title", *LABELS, "text"):
+        value = getattr(report, name)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            return (f"{name} holds U+{ord(value[e.start]):04X} at character {e.start}, "
+                    f"half of a surrogate pair: not valid Unicode")
+    return None

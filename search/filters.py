@@ -1,0 +1,55 @@
+"""Filter values as people type them, resolved against the values the index holds.
+
+``province:四川`` means 四川省, ``district:渝北`` 渝北区, ``type:计划`` 计划报告:
+a value the index holds is taken as it is; otherwise the values that are the
+typed one plus an administrative suffix, or else that start with it.
+
+Regions are names of nested areas (四川省成都市金牛区).  A region typed as
+people say it (重庆, 成都, 綦江) means that area and every region under it;
+a region's full name as the facet lists it (重庆市) means that region alone,
+so that a facet click and its count agree.
+"""
+
+from __future__ import annotations
+
+import re
+
+# longest first, so 自治区 wins over 区
+ADMIN_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "地区", "新区", "林区", "省", "市", "区",
+                  "县", "州", "盟", "旗")
+_COMPONENT = re.compile("(.+?(?:" + "|".join(ADMIN_SUFFIXES) + "))")
+PREFIX_MATCHES = 20                 # a prefix standing for more values than this is too vague
+
+
+def resolve(field: str, typed: str, values) -> list[str]:
+    """The index values a typed filter value stands for (maybe none), in index order."""
+    values = [v for v in values if isinstance(v, str) and v]
+    if typed in values:
+        return [typed]
+    if field == "region":
+        return _region_area(typed, values)
+    suffixed = [v for v in values if v.startswith(typed) and v[len(typed):] in ADMIN_SUFFIXES]
+    if suffixed:
+        return suffixed
+    prefixed = [v for v in values if v.startswith(typed)]
+    return prefixed if len(prefixed) <= PREFIX_MATCHES else []
+
+
+def _region_area(typed: str, values: list[str]) -> list[str]:
+    """Every region inside the area a short name stands for (重庆 → 重庆市, 重庆市綦江区, …)."""
+    areas = set()
+    for v in values:
+        prefix = ""
+        for component in _COMPONENT.findall(v):
+            prefix += component
+            if component == typed or _strip_suffix(component) == typed:
+                areas.add(prefix)
+                break
+    return [v for v in values if any(v.startswith(a) for a in areas)]
+
+
+def _strip_suffix(name: str) -> str:
+    for s in ADMIN_SUFFIXES:
+        if name.endswith(s) and len(name) > len(s):
+            return name[:-len(s)]
+    return name

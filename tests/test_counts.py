@@ -1,0 +1,156 @@
+"""Counts a researcher can trust: an unquoted term finds exactly the paragraphs that contain it.
+
+The oracle is a substring scan of every unit's normalised text (Ctrl-F), over
+the real seeds and provincial reports; terms are sampled from the reports' own
+words and strings, not picked by hand.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from html import unescape
+
+import pytest
+
+from indexer.analysis import cut, normalize
+from search.engine import search
+from search.query import load_synonyms, parse_query
+from search.results import SearchRequest, to_json
+
+MARK = re.compile(r"<mark>(.*?)</mark>")
+
+
+def run(engine, q, match="exact", limit=10000, **filters) -> dict:
+    req = SearchRequest(q=q, limit=limit, match=match,
+                        filters={k: v if isinstance(v, list) else [v] for k, v in filters.items()})
+    return to_json(search(engine, req))
+
+
+@pytest.fixture(scope="module")
+def units(corpus_engine) -> list[dict]:
+    snap = corpus_engine.snapshot()
+    with snap.searching() as s:
+        docs = snap.units.all(s)
+    for d in docs:
+        d["norm"] = normalize(d["text"])
+    return docs
+
+
+def containing(units, *strings) -> set[str]:
+    return {u["id"] for u in units if any(s in u["norm"] for s in strings)}
+
+
+def _has_synonym(term: str) -> bool:
+    return any(member in term or term in member for member in load_synonyms())
+
+
+@pytest.fixture(scope="module")
+def sampled_terms(units) -> list[str]:
+    """40 terms from the reports themselves: jieba words and raw 2–6 character strings."""
+    rng = random.Random(20261122)
+    texts = [u["norm"] for u in units if len(u["norm"]) > 20]
+    terms: list[str] = []
+    while len(terms) < 40:
+        text = rng.choice(texts)
+        if len(terms) % 2:
+            words = [w for w in cut(text) if len(w) >= 2]
+            term = rng.choice(words) if words else ""
+        else:
+            n = rng.randint(2, 6)
+            start = rng.randrange(0, len(text) - n)
+            term = text[start:start + n]
+        if re.fullmatch(r"[\u4e00-\u9fff0-9a-z]+", term or "") and not _has_synonym(term) \
+                and term not in terms:
+            terms.append(term)
+    return terms
+
+
+def test_unquoted_total_equals_substring_count(corpus_engine, units, sampled_terms):
+    for term in sampled_terms:
+        want = containing(units, term)
+        got = run(corpus_engine, term)
+        assert got["total"] == len(want), term
+        assert {h["id"] for h in got["hits"]} == want, term
+        assert got["total"] == run(corpus_engine, f'"{term}"')["total"], term
+
+
+def test_several_terms_are_all_in_the_same_paragraph(corpus_engine, units, sampled_terms):
+    for a, b in zip(sampled_terms[::2], sampled_terms[1::2]):
+        want = containing(units, a) & containing(units, b)
+        assert {h["id"] for h in run(corpus_engine, f"{a} {b}")["hits"]} == want, (a, b)
+
+
+@pytest.mark.parametrize("member", ["规上", "规模以上", "限上", "社零", "固投", "R&D", "研发", "三农",
+                                    "专精特新", "GDP", "CPI", "两新"])
+def test_synonym_group_finds_every_member(corpus_engine, units, member):
+    norm = normalize(member)
+    forms = [norm, *load_synonyms()[norm]]
+    got = run(corpus_engine, member)
+    for form in forms:
+        assert got["total"] >= len(containing(units, form)), form
+    assert {h["id"] for h in got["hits"]} == containing(units, *forms)
+    for h in got["hits"]:
+        marks = {normalize(unescape(m)) for m in MARK.findall(h["highlight"])}
+        assert marks and marks <= set(forms), (member, marks)
+
+
+def test_longer_term_with_a_member_inside_expands(corpus_engine, units):
+    got = {h["id"] for h in run(corpus_engine, "规上工业")["hits"]}
+    assert got == containing(units, "规上工业", "规模以上工业")
+
+
+def test_every_hit_is_marked_with_what_matched(corpus_engine, sampled_terms):
+    for term in sampled_terms[:15]:
+        for h in run(corpus_engine, term, limit=50)["hits"]:
+            marks = [normalize(unescape(m)) for m in MARK.findall(h["highlight"])]
+            assert marks and all(term in m for m in marks), (term, h["highlight"][:200])
+
+
+def test_facet_counts_equal_counts_over_the_hits(corpus_engine, sampled_terms):
+    for term in sampled_terms[:10] + ["发展", "营商环境 优化"]:
+        got = run(corpus_engine, term)
+        for field, values in got["facets"].items():
+            counted: dict = {}
+            for h in got["hits"]:
+                counted[h[field]] = counted.get(h[field], 0) + 1
+            assert {v["value"]: v["count"] for v in values} == {k: c for k, c in counted.items() if k}, \
+                (term, field)
+
+
+def test_quoted_phrase_never_expands(corpus_engine, units):
+    assert {h["id"] for h in run(corpus_engine, '"规上"')["hits"]} == containing(units, "规上")
+
+
+def test_words_mode_matches_jieba_words_and_marks_only_them(corpus_engine, units):
+    exact, words = run(corpus_engine, "新质"), run(corpus_engine, "新质", match="words")
+    assert exact["match"] == "exact" and words["match"] == "words"
+    assert exact["total"] == len(containing(units, "新质")) != words["total"]
+    # words: the AND of the term's jieba words, each marked only where the text's cut has it
+    tokens = set(cut(normalize("民营经济发展")))
+    for h in run(corpus_engine, "民营经济发展", match="words", limit=30)["hits"]:
+        marks = {normalize(unescape(m)) for m in MARK.findall(h["highlight"])}
+        assert marks and all(any(t in m for t in tokens) for m in marks), marks
+
+
+def test_filter_values_as_people_type_them(corpus_engine):
+    full = run(corpus_engine, "发展", province="四川省")
+    short = run(corpus_engine, "发展", province="四川")
+    assert short["total"] == full["total"] > 0 and short["filters"] == {"province": ["四川省"]}
+    assert run(corpus_engine, "发展 省份:四川")["total"] == full["total"]
+    assert run(corpus_engine, "发展 省份：四川")["total"] == full["total"]
+    area = run(corpus_engine, "发展", region="重庆")
+    regions = {h["region"] for h in area["hits"]}
+    assert "重庆市" in regions and len(regions) > 1 and all(r.startswith("重庆市") for r in regions)
+    assert set(area["filters"]["region"]) >= regions
+    # a region's full name is that region alone, as the facet counts it
+    alone = run(corpus_engine, "发展", region="重庆市")
+    assert {h["region"] for h in alone["hits"]} == {"重庆市"}
+    assert run(corpus_engine, "发展 类型:计划")["filters"] == {"type": ["计划报告"]}
+    assert run(corpus_engine, "发展", province="火星")["total"] == 0
+
+
+def test_chinese_labels_are_field_names_and_plain_colons_stay_text():
+    assert parse_query("年份:2024 地区:重庆 发展").filters == {"year": ["2024"], "region": ["重庆"]}
+    # a colon after a word that is no field is part of the term
+    assert [t.text for t in parse_query("目标：5%左右").terms] == ["目标:5%左右"]
