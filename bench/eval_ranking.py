@@ -20,11 +20,11 @@ import tempfile
 from pathlib import Path
 
 from indexer.analysis import normalize
+from search.ranking import BARE_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
 JUDGMENTS = ROOT / "tests" / "relevance" / "judgments.json"
 SOURCES = [ROOT / "seeds", ROOT / "tests" / "corpora" / "provinces-2026"]
-BARE_BYTES = 90                 # search/ranking.py's bare-heading length, as a reader sees it
 
 
 def unit_key(text: str) -> str:

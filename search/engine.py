@@ -36,6 +36,7 @@ from .units import UnitStore
 
 GROUP_HITS = 3                 # paragraphs shown per report when grouped
 GROUP_SCAN = 2000              # best paragraphs scanned to build report groups
+MAX_RELAXATIONS = 12           # searches an empty result may run to find suggestions
 
 
 class Snapshot:
@@ -149,7 +150,9 @@ def relaxations(engine: Engine, req: SearchRequest) -> list[Relaxation]:
         for i, t in enumerate(terms):
             options.append(("term", "q", t, " ".join(terms[:i] + terms[i + 1:]), req.filters))
     out = []
-    for kind, name, value, q, filters in options:
+    # each option is one more search: only the first few, so a page with many
+    # filter values costs a bounded amount
+    for kind, name, value, q, filters in options[:MAX_RELAXATIONS]:
         total = search(engine, replace(req, q=q, filters=filters, page=1, limit=1, by_report=False)).total
         if total:
             out.append(Relaxation(kind, name, value, q, total))

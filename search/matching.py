@@ -351,5 +351,5 @@ class Evaluator:
                 break
         docs, counts = ia.docs_containing(q.text.encode("utf-8"), candidates)
         fl = ia.lengths("text")[docs]
-        idf = ia.idf(ia.phrase_frequency(q.text))
-        return Match(docs, q.boost * bm25(idf, counts, fl, ia.avgfl("text")))
+        rarest = ia.doc_frequency("grams", grams[0]) if grams else ia.doc_count_all
+        return Match(docs, q.boost * bm25(ia.idf(rarest), counts, fl, ia.avgfl("text")))

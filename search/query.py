@@ -85,11 +85,6 @@ class ParsedQuery:
     match: str = DEFAULT_MATCH
     empty: bool = False              # no search term: filters only / browse
 
-    @property
-    def highlight(self) -> list[str]:
-        """The strings marked wherever they occur (exact terms, phrases, synonyms)."""
-        return self.marks.strings
-
 
 class Phrase(Q.Term):
     """Paragraphs whose normalised text contains this string: Ctrl-F semantics.

@@ -188,6 +188,7 @@ def test_match_switch_changes_the_counts(watched, base_url, artifacts_dir, seeds
     """精确匹配 counts what a reader counts; 分词匹配 counts jieba words: the page switches between them."""
     from indexer.analysis import normalize
     from search.engine import search
+    from search.query import load_synonyms
     from search.results import SearchRequest
 
     snap = seeds_engine.snapshot()
@@ -197,7 +198,7 @@ def test_match_switch_changes_the_counts(watched, base_url, artifacts_dir, seeds
                 if search(seeds_engine, SearchRequest(q=t, match="words")).total
                 != search(seeds_engine, SearchRequest(q=t)).total)
     words_total = search(seeds_engine, SearchRequest(q=term, match="words")).total
-    synonyms = [normalize(term)] + __import__("search.query", fromlist=["x"]).load_synonyms().get(normalize(term), [])
+    synonyms = [normalize(term)] + load_synonyms().get(normalize(term), [])
     exact_total = sum(1 for t in texts if any(x in t for x in synonyms))     # Ctrl-F over every unit
     page = watched()
     page.goto(base_url + "/?q=" + term)

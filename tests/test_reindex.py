@@ -19,7 +19,7 @@ from indexer.writer import index_paths
 from search.engine import Engine, search
 from search.results import SearchRequest
 
-from .conftest import ROOT, SEEDS
+from .conftest import ROOT, SEEDS, stop_watch
 
 GS = [sys.executable, "-m", "webui.cli"]
 
@@ -274,12 +274,7 @@ def test_watch_indexes_a_dropped_report_within_seconds(tmp_path):
             time.sleep(0.2)
         assert found, "report not searchable within 10 s"
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            out, _ = proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, _ = proc.communicate()
+        out = stop_watch(proc)
     assert "added: " in out and "speech.txt" in out
     assert "Traceback" not in out and proc.returncode == 0
 

@@ -28,7 +28,7 @@ from search.engine import Engine, search
 from search.results import SearchRequest
 from webui.terminal import json_text, printable
 
-from .conftest import PROVINCES, ROOT, SEEDS
+from .conftest import PROVINCES, ROOT, SEEDS, stop_watch
 
 GS = [sys.executable, "-m", "webui.cli"]
 SEED_002 = (SEEDS / "002_afc496c3baaee718.txt").read_text(encoding="utf-8")
@@ -337,12 +337,7 @@ def test_watch_survives_odd_names_and_special_files(odd_folder, tmp_path):
             time.sleep(0.2)
         assert found, "odd names not indexed by watch"
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            out, _ = proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, _ = proc.communicate()
+        out = stop_watch(proc)
     assert proc.returncode == 0 and "Traceback" not in out
     assert "added: " in out and "报告.txt" in out and "failed: " in out and "named pipe" in out
 

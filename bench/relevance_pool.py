@@ -1,0 +1,72 @@
+"""Pool candidates for relevance judging: the top 20 of three rankers per query.
+
+    python -m bench.relevance_pool --index DIR "营商环境,民营 经济 发展" pool.json
+
+The rankers are govsearch's (search/ranking.py), plain BM25 (the same matches with
+the ranking adjustments switched off) and word matching.  Each candidate carries
+what a judge reads (region, title, heading path, kind, text, and a bare heading's
+section opening); judgements go to tests/relevance/judgments.json (see its README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from contextlib import contextmanager
+
+import search.ranking as ranking
+
+from .eval_ranking import unit_key
+
+_ADJUSTMENTS = ("HEADING_FACTOR", "UNDER_HEADING_BOOST", "ENUMERATION_PENALTY", "PROXIMITY_WEIGHT",
+                "OPENING_PENALTY")
+_PLAIN = {"HEADING_FACTOR": 1.0}            # every other adjustment to 0
+
+
+@contextmanager
+def plain_bm25():
+    """The ranking's adjustments switched off for the duration."""
+    saved = {name: getattr(ranking, name) for name in _ADJUSTMENTS}
+    try:
+        for name in _ADJUSTMENTS:
+            setattr(ranking, name, _PLAIN.get(name, 0.0))
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(ranking, name, value)
+
+
+def pool(engine, query: str, depth: int = 20) -> list[dict]:
+    from search.engine import search
+    from search.results import SearchRequest
+
+    ranked = search(engine, SearchRequest(q=query, limit=depth)).hits
+    words = search(engine, SearchRequest(q=query, limit=depth, match="words")).hits
+    with plain_bm25():
+        plain = search(engine, SearchRequest(q=query, limit=depth)).hits
+    seen: dict[str, dict] = {}
+    for hits in (ranked, plain, words):
+        for h in hits:
+            seen.setdefault(unit_key(h.text), {
+                "key": unit_key(h.text), "region": h.region, "title": h.title,
+                "heading_path": h.heading_path, "kind": h.kind, "text": h.text, "next": h.context})
+    return list(seen.values())
+
+
+def main(argv=None) -> None:
+    from search.engine import Engine
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index", required=True)
+    ap.add_argument("queries", help="queries separated by commas")
+    ap.add_argument("out", help="the pool as JSON")
+    args = ap.parse_args(argv)
+    engine = Engine(args.index)
+    pools = {q: pool(engine, q) for q in args.queries.split(",")}
+    with open(args.out, "w", encoding="utf-8") as fh:
+        json.dump(pools, fh, ensure_ascii=False, indent=1)
+    print({q: len(v) for q, v in pools.items()})
+
+
+if __name__ == "__main__":
+    main()
