@@ -123,7 +123,7 @@ def main(argv=None):
     ap.add_argument("--no-naive", action="store_true")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results"))
     args = ap.parse_args(argv)
-    gs = [sys.executable, "-m", "webui.cli"]
+    gs = [sys.executable, "-m", "cli"]
     work = Path(tempfile.mkdtemp(prefix="govsearch-bench-"))
     result: dict = {"paragraphs": args.paragraphs, "date": time.strftime("%Y-%m-%d"),
                     "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}

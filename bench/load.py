@@ -54,7 +54,7 @@ def start_server(index_dir: str, threads: int = 8) -> tuple[subprocess.Popen, st
     # the server's log goes to a file: a pipe nobody reads fills up under load
     # (waitress warns about its queue depth) and then blocks the server
     log = tempfile.TemporaryFile()
-    proc = subprocess.Popen([sys.executable, "-m", "webui.cli", "serve", "--index", index_dir, "--port",
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--index", index_dir, "--port",
                              str(port), "--threads", str(threads)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
@@ -123,7 +123,7 @@ def load_while_indexing(index_dir: str, add_paths: list[str], clients: int, seco
 
     try:
         result_before = total()
-        indexer = subprocess.Popen([sys.executable, "-m", "webui.cli", "index", *add_paths, "--index",
+        indexer = subprocess.Popen([sys.executable, "-m", "cli", "index", *add_paths, "--index",
                                     index_dir, "--json", "--wait", "60"], cwd=ROOT,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         result = load(base, clients, seconds)

@@ -28,7 +28,7 @@ SEED_004 = (SEEDS / "004_75b1283dda5df6ce.txt").read_text(encoding="utf-8")
 
 
 def gs(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "webui.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True,
                           timeout=600, cwd=ROOT, **kw)
 
 
@@ -76,7 +76,7 @@ def bad_run(bad_corpus, tmp_path_factory):
         setpriv = shutil.which("setpriv")
         assert setpriv, "setpriv (util-linux) is needed to test unreadable files as root"
         prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--"]
-    out = subprocess.run(prefix + [sys.executable, "-m", "webui.cli", "index", str(bad_corpus),
+    out = subprocess.run(prefix + [sys.executable, "-m", "cli", "index", str(bad_corpus),
                                    "--index", str(ix), "--json"],
                          capture_output=True, text=True, timeout=600, cwd=ROOT)
     return out, str(ix)

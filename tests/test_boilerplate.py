@@ -22,7 +22,7 @@ from .shapes import FOOTER, LICENCE, SHARED_BODY, WIKI_HEAD, write_laden_provinc
 
 
 def reports_json(index_dir: str) -> list[dict]:
-    out = subprocess.run([sys.executable, "-m", "webui.cli", "reports", "--json", "--index", index_dir],
+    out = subprocess.run([sys.executable, "-m", "cli", "reports", "--json", "--index", index_dir],
                          capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)

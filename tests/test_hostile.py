@@ -106,7 +106,7 @@ def test_hostile_query_cli(seeds_index, name):
     q = HOSTILE_QUERIES[name]
     fits = len(q.encode()) < 100_000 and "\x00" not in q             # argv: size limit, no NUL
     arg, stdin = (q, None) if fits else ("-", q)
-    out = subprocess.run([sys.executable, "-m", "webui.cli", "query", arg, "--json",
+    out = subprocess.run([sys.executable, "-m", "cli", "query", arg, "--json",
                           "--index", seeds_index], input=stdin, capture_output=True, text=True,
                          timeout=60, cwd=ROOT)
     assert out.returncode in (0, 2), out.stderr

@@ -24,7 +24,7 @@ from indexer.store import META_NAME, IndexStore
 from search.indicators import JSON_FIELDS, all_facts, resolve_name
 from search.reports import get_report
 from webui import create_app
-from webui.cli import cli
+from cli.main import cli
 
 from .conftest import SEEDS
 

@@ -21,7 +21,7 @@ from search.results import SearchRequest
 
 from .conftest import ROOT, SEEDS, stop_watch
 
-GS = [sys.executable, "-m", "webui.cli"]
+GS = [sys.executable, "-m", "cli"]
 
 
 def gs(*args, timeout=300):

@@ -26,11 +26,11 @@ from indexer.sources import SourceError, read_bytes
 from indexer.store import IndexStore
 from search.engine import Engine, search
 from search.results import SearchRequest
-from webui.terminal import json_text, printable
+from cli.terminal import json_text, printable
 
 from .conftest import PROVINCES, ROOT, SEEDS, stop_watch
 
-GS = [sys.executable, "-m", "webui.cli"]
+GS = [sys.executable, "-m", "cli"]
 SEED_002 = (SEEDS / "002_afc496c3baaee718.txt").read_text(encoding="utf-8")
 SEED_004 = (SEEDS / "004_75b1283dda5df6ce.txt").read_text(encoding="utf-8")
 

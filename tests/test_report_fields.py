@@ -76,7 +76,7 @@ def typed_index(tmp_path_factory):
 
 
 def reports_json(ix: str) -> list[dict]:
-    out = subprocess.run([sys.executable, "-m", "webui.cli", "reports", "--json", "--index", ix],
+    out = subprocess.run([sys.executable, "-m", "cli", "reports", "--json", "--index", ix],
                          capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)

@@ -218,7 +218,7 @@ def test_facet_counts_equal_brute_force(corpus_engine, q, filters):
 
 
 def test_seeds_query_json_contract(seeds_index):
-    out = subprocess.run([sys.executable, "-m", "webui.cli", "query", "营商环境", "--json", "--limit", "100",
+    out = subprocess.run([sys.executable, "-m", "cli", "query", "营商环境", "--json", "--limit", "100",
                           "--index", seeds_index], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     j = json.loads(out.stdout)
@@ -250,11 +250,11 @@ def test_malformed_queries(q, code, needle):
 
 
 def test_cli_malformed_query_exits_with_message(seeds_index):
-    out = subprocess.run([sys.executable, "-m", "webui.cli", "query", '"营商', "--index", seeds_index],
+    out = subprocess.run([sys.executable, "-m", "cli", "query", '"营商', "--index", seeds_index],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "引号不成对" in out.stderr and "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
-    out = subprocess.run([sys.executable, "-m", "webui.cli", "query", "营商", "--limit", "0",
+    out = subprocess.run([sys.executable, "-m", "cli", "query", "营商", "--limit", "0",
                           "--index", seeds_index], capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "limit" in out.stderr and "Traceback" not in out.stderr
 
@@ -296,3 +296,13 @@ def test_traditional_labels_filter_and_facet_alike(tmp_path):
     assert facet == [{"value": "广东省", "count": 1}]
     assert run(engine, "營商環境", province="廣東省")["total"] == 1
     assert run(engine, "營商環境", province="广东省")["total"] == 1
+
+
+def test_cli_query_imports_no_flask(seeds_index):
+    """The CLI is a skin over the library: a query loads neither Flask nor Werkzeug."""
+    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "cli", "query", "营商环境", "--limit", "1",
+                          "--index", seeds_index], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in out.stderr.splitlines() if "|" in line}
+    assert "search" in imported  # the trace is there: the test can see an import
+    assert not imported & {"flask", "werkzeug", "jinja2", "waitress"}

@@ -8,7 +8,7 @@ import sys
 
 from waitress.server import create_server
 
-from .terminal import printable
+from cli.terminal import printable
 
 
 class ServeError(Exception):

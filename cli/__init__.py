@@ -1,0 +1,1 @@
+"""`govsearch` on the command line: a thin skin over indexer/ and search/ that needs no Flask."""
