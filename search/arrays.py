@@ -219,6 +219,7 @@ class SegmentTexts:
         self.bases = np.array([base for base, _t, _s in self.parts], dtype=np.int64)
         self.size = sum(len(t) for _b, t, _s in self.parts)
         self._byte_lengths = None
+        self._char_lengths = None
 
     def byte_lengths(self) -> np.ndarray:
         """Document number -> its text's length in UTF-8 bytes (every segment, in order)."""
@@ -227,12 +228,37 @@ class SegmentTexts:
             self._byte_lengths = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
         return self._byte_lengths
 
+    def char_lengths(self) -> np.ndarray:
+        """Document number -> its text's length in characters: the UTF-8 bytes that
+        start a character (not 10xxxxxx), counted per document a chunk at a time."""
+        if self._char_lengths is None:
+            parts = [_chars_per_doc(text, starts) for _base, text, starts in self.parts]
+            self._char_lengths = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        return self._char_lengths
+
     def part_of(self, doc: int):
         return self.parts[int(np.searchsorted(self.bases, doc, side="right")) - 1]
 
     def text(self, doc: int) -> bytes:
         base, text, starts = self.part_of(doc)
         return text[starts[doc - base]:starts[doc - base + 1]]
+
+
+def _chars_per_doc(text: bytes, starts: np.ndarray, chunk: int = 1 << 24) -> np.ndarray:
+    """Characters of each document of one segment's UTF-8 text, reading at most
+    ``chunk`` bytes at a time (a running count of lead bytes, sampled at the starts)."""
+    raw = np.frombuffer(text, dtype=np.uint8)
+    at_starts = np.zeros(starts.size, dtype=np.int64)      # lead bytes before each start
+    running = 0
+    for lo in range(0, raw.size, chunk):
+        hi = min(raw.size, lo + chunk)
+        cum = np.cumsum((raw[lo:hi] & 0xC0) != 0x80, dtype=np.int64)
+        first = int(np.searchsorted(starts, lo, side="right"))
+        last = int(np.searchsorted(starts, hi, side="right"))
+        # a start s in (lo, hi] follows the lead bytes of raw[:s]
+        at_starts[first:last] = running + cum[starts[first:last] - lo - 1]
+        running += int(cum[-1])
+    return np.diff(at_starts)
 
 
 def term_ordinals(reader, fieldname: str, missing) -> tuple[list, np.ndarray]:

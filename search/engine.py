@@ -115,13 +115,33 @@ def _filters_query(filters: dict) -> list:
     return [filter_query(BY_NAME[name], values) for name, values in filters.items() if values]
 
 
+def full_query(parsed, filters: dict):
+    """The parsed query AND the request's filters: one tree for the Evaluator."""
+    parts = [parsed.query] + _filters_query(filters)
+    parts = [p for p in parts if not isinstance(p, Q.Every)] or [Q.Every()]
+    return parts[0] if len(parts) == 1 else Q.And(parts)
+
+
+def evaluate(snap: Snapshot, q: str, filters: dict, match: str = "exact"):
+    """(parsed query, every match scored as search ranks it, filters as understood):
+    what search() starts from, for the analyses over matches (search/trends.py …)."""
+    parsed = parse_query(q, match)
+    full = full_query(parsed, filters)
+    with snap.searching() as s:
+        _check_expansions(s, full)
+        evaluator = Evaluator(snap.arrays)
+        found = evaluator.run(full)
+        if not parsed.empty:
+            found.scores = array_scores(snap.arrays, found.docs, found.scores, parsed.terms)
+    req = SearchRequest(q=q, filters=filters, match=match)
+    return parsed, found, _understood(req, parsed, evaluator)
+
+
 def search(engine: Engine, req: SearchRequest) -> SearchResult:
     """Run a search: every matching paragraph counted, one page ranked and highlighted."""
     t0 = time.perf_counter()
     parsed = parse_query(req.q, req.match)
-    parts = [parsed.query] + _filters_query(req.filters)
-    parts = [p for p in parts if not isinstance(p, Q.Every)] or [Q.Every()]
-    full = parts[0] if len(parts) == 1 else Q.And(parts)
+    full = full_query(parsed, req.filters)
 
     snap = engine.snapshot()
     with snap.searching() as s:
@@ -129,7 +149,7 @@ def search(engine: Engine, req: SearchRequest) -> SearchResult:
         result, pages = _search(snap, s, req, parsed, full)
     # highlighting needs no searcher: done outside the lock
     for page, hits in pages:
-        hits.extend(_make_hit(f, score, parsed.marks) for f, score in page)
+        hits.extend(make_hit(f, score, parsed.marks) for f, score in page)
     if result.groups is not None:
         result.hits = [h for g in result.groups for h in g.hits]
     result.took_ms = (time.perf_counter() - t0) * 1000
@@ -185,7 +205,7 @@ def _search(snap, s, req, parsed, full):
     if offset >= result.total:
         return result, []
     page = ranked(snap, parsed, req, match, offset + req.limit)
-    return result, [(_page_fields(snap, s, page[offset:offset + req.limit]), result.hits)]
+    return result, [(page_fields(snap, s, page[offset:offset + req.limit]), result.hits)]
 
 
 def _understood(req, parsed, evaluator) -> dict:
@@ -219,7 +239,7 @@ def _facets(snap, docnums, selected: dict) -> dict:
     return facets
 
 
-def _page_fields(snap, s, page) -> list[tuple[dict, float]]:
+def page_fields(snap, s, page) -> list[tuple[dict, float]]:
     """Stored fields of a page's units; a bare heading carries the start of its section."""
     bare = is_bare_heading(snap.arrays, np.array([d for d, _ in page], dtype=np.int64))
     out = []
@@ -231,7 +251,7 @@ def _page_fields(snap, s, page) -> list[tuple[dict, float]]:
     return out
 
 
-def _years(snap, docs: np.ndarray) -> np.ndarray:
+def years_of(snap, docs: np.ndarray) -> np.ndarray:
     col = snap.facets.columns["year"]
     return snap.year_values[col.ords[docs]]
 
@@ -246,15 +266,15 @@ def ranked(snap, parsed, req, match, k: int) -> list[tuple[int, float]]:
     """
     docs, scores = match.docs, match.scores
     if req.sort == "relevance" and not parsed.empty:
-        docs, scores = top_k(snap.arrays, docs, scores, parsed.terms, k, _years(snap, docs))
+        docs, scores = top_k(snap.arrays, docs, scores, parsed.terms, k, years_of(snap, docs))
     else:
-        years = _years(snap, docs)
+        years = years_of(snap, docs)
         order = np.lexsort((docs, -years if req.sort != "year" else years))[:k]
         docs, scores = docs[order], scores[order]
     return [(int(d), float(sc)) for d, sc in zip(docs, scores)]
 
 
-def _make_hit(f: dict, score: float, marks) -> Hit:
+def make_hit(f: dict, score: float, marks) -> Hit:
     text = f.get("text", "")
     hl = highlight(text, marks)
     return Hit(
@@ -305,7 +325,7 @@ def _grouped(s, snap, parsed, req, result, match):
     offset = (req.page - 1) * req.limit
     groups, pages = [], []
     for rid in order[offset:offset + req.limit]:
-        page = _page_fields(snap, s, best[rid])
+        page = page_fields(snap, s, best[rid])
         head = page[0][0]
         group = ReportGroup(rid, head.get("title", ""), head.get("region", ""), stored_year(head.get("year")),
                             head.get("type", ""), report_counts.get(rid, len(page)), [])

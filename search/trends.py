@@ -1,0 +1,169 @@
+"""Trends: how much each term is said, bucket by bucket (year, region, type …).
+
+A term is any query, with search's semantics (exact by default, synonyms,
+"phrases", OR, inline filters): its paragraphs are exactly those search finds.
+Counted per bucket of a facet field (search/fields.py):
+
+* ``mentions``: occurrences — every distinct string the term searches for
+  (itself, its synonyms, quoted phrases, a wildcard's stem), counted in each
+  matching paragraph's normalised text (``str.count``: Ctrl-F's count); in
+  word matching, a term's jieba words where all of them stand (the fewest of
+  its words' frequencies);
+* ``paragraphs`` and ``reports`` that match;
+* ``per_report`` (mentions per report of the bucket) and ``per_10k_chars``
+  (mentions per 10,000 characters of the bucket's paragraphs).
+
+``buckets`` lists every value with reports under the filters, with their
+reports and characters, so a year with reports and no mention shows 0 and a
+year without a report is absent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from indexer.analysis import phrase_grams
+from indexer.model import UNKNOWN
+
+from .engine import Engine, evaluate, years_of
+from .fields import BY_NAME, FILTERS
+from .results import RequestError
+
+# the dimensions a trend can be drawn over: the facet fields
+BY_CHOICES = tuple(f.name for f in FILTERS if f.facet)
+MAX_TREND_TERMS = 20
+
+
+@dataclass
+class TrendRequest:
+    terms: list
+    by: str = "year"
+    filters: dict = field(default_factory=dict)     # filter name -> [values], as search takes them
+    match: str = "exact"
+
+    def __post_init__(self):
+        self.terms = [t for t in (str(t).strip() for t in self.terms) if t]
+        if not self.terms:
+            raise RequestError("no_terms", "请至少给一个检索词（q）")
+        if len(self.terms) > MAX_TREND_TERMS:
+            raise RequestError("too_many_terms", f"检索词最多 {MAX_TREND_TERMS} 个")
+        if self.by not in BY_CHOICES:
+            raise RequestError("bad_parameter", f"参数 by 只能是 {' / '.join(BY_CHOICES)}，"
+                               f"收到的是“{str(self.by)[:20]}”")
+
+
+class Buckets:
+    """The dimension's values over the filtered paragraphs: which value each
+    paragraph falls in, and each value's reports and characters."""
+
+    def __init__(self, snap, by: str, docs: np.ndarray):
+        self.field = BY_NAME[by].field
+        col = snap.facets.columns[self.field]
+        self.values = col.values
+        self.ords = col.ords
+        self.reports = snap.facets.columns["report_id"].ords
+        size = len(self.values)
+        self.report_counts = _reports_per_bucket(self.ords[docs], self.reports[docs], size)
+        chars = snap.arrays.texts.char_lengths()[docs]
+        self.chars = np.bincount(self.ords[docs], weights=chars, minlength=size).astype(np.int64)
+        self.order = self._order(np.flatnonzero(self.report_counts))
+
+    def _order(self, present: np.ndarray) -> list[int]:
+        if self.field == "year":     # oldest first, a report of no known year last
+            return sorted(present.tolist(), key=lambda o: (self.values[o] is None, self.values[o] or 0))
+        return sorted(present.tolist(), key=lambda o: (-self.report_counts[o], str(self.values[o])))
+
+    def value(self, o: int):
+        v = self.values[o]
+        return UNKNOWN if v is None else v
+
+    def as_json(self) -> list[dict]:
+        return [{"value": self.value(o), "reports": int(self.report_counts[o]), "chars": int(self.chars[o])}
+                for o in self.order]
+
+
+def _reports_per_bucket(bucket_ords: np.ndarray, report_ords: np.ndarray, size: int) -> np.ndarray:
+    """How many distinct reports have a paragraph in each bucket."""
+    if not bucket_ords.size:
+        return np.zeros(size, dtype=np.int64)
+    pairs = np.unique(bucket_ords.astype(np.int64) * (int(report_ords.max()) + 1) + report_ords)
+    return np.bincount(pairs // (int(report_ords.max()) + 1), minlength=size)
+
+
+def occurrences(snap, parsed, docs: np.ndarray) -> np.ndarray:
+    """Mentions of a parsed query's terms in each of its matching paragraphs (docs ascending)."""
+    counts = np.zeros(docs.size, dtype=np.float64)
+    with snap.searching():
+        for s in parsed.marks.strings:
+            counts += _string_counts(snap.arrays, s, docs)
+        seen = set()
+        for term in parsed.terms:
+            if term.words and term.words not in seen:
+                seen.add(term.words)
+                for words in term.words:
+                    counts += np.min([_weights_at(snap.arrays, "text", w, docs) for w in words], axis=0)
+    return counts
+
+
+def _string_counts(ia, s: str, docs: np.ndarray) -> np.ndarray:
+    """Non-overlapping occurrences of a normalised string in each doc's normalised text."""
+    grams = phrase_grams(s)
+    if grams == [s] and (len(s) == 1 or s[0] != s[1]):
+        return _weights_at(ia, "grams", s, docs)     # the gram's count is the string's
+    found, counts = ia.docs_containing(s.encode("utf-8"), docs)
+    out = np.zeros(docs.size, dtype=np.float64)
+    out[np.searchsorted(docs, found)] = counts
+    return out
+
+
+def _weights_at(ia, field: str, term: str, docs: np.ndarray) -> np.ndarray:
+    """A term's posting weights (its per-paragraph counts) at docs, 0 where absent."""
+    pdocs, weights, _df = ia.postings(field, term)
+    out = np.zeros(docs.size, dtype=np.float64)
+    if pdocs.size:
+        at = np.searchsorted(pdocs, docs).clip(max=pdocs.size - 1)
+        hit = pdocs[at] == docs
+        out[hit] = weights[at[hit]]
+    return out
+
+
+def trend(engine: Engine, req: TrendRequest) -> dict:
+    """The JSON answer of `govsearch trend` and /api/trends."""
+    snap = engine.snapshot()
+    _parsed, base, understood = evaluate(snap, "", req.filters)
+    buckets = Buckets(snap, req.by, base.docs)
+    terms = [_term_series(snap, buckets, t, req) for t in req.terms]
+    return {"by": req.by, "match": req.match, "filters": _filters_json(understood),
+            "buckets": buckets.as_json(), "terms": terms}
+
+
+def _filters_json(understood: dict) -> dict:
+    return {BY_NAME[f].name: [UNKNOWN if v is None else v for v in vs] for f, vs in understood.items()}
+
+
+def _term_series(snap, buckets: Buckets, term: str, req: TrendRequest) -> dict:
+    parsed, found, _understood = evaluate(snap, term, req.filters, req.match)
+    if parsed.empty:
+        raise RequestError("no_terms", f"“{term[:40]}”里没有检索词（只有筛选条件）")
+    docs = found.docs
+    mentions = occurrences(snap, parsed, docs)
+    size = len(buckets.values)
+    ords = buckets.ords[docs]
+    by_mentions = np.bincount(ords, weights=mentions, minlength=size)
+    by_paragraphs = np.bincount(ords, minlength=size)
+    by_reports = _reports_per_bucket(ords, buckets.reports[docs], size)
+    series = []
+    for o in buckets.order:
+        m, reports, chars = float(by_mentions[o]), int(buckets.report_counts[o]), int(buckets.chars[o])
+        series.append({"value": buckets.value(o), "mentions": int(m), "paragraphs": int(by_paragraphs[o]),
+                       "reports": int(by_reports[o]),
+                       "per_report": round(m / reports, 3) if reports else 0.0,
+                       "per_10k_chars": round(m * 10000 / chars, 3) if chars else 0.0})
+    years = years_of(snap, docs[mentions > 0])
+    years = years[years > 0]
+    return {"term": term, "first": int(years.min()) if years.size else None,
+            "total": {"mentions": int(mentions.sum()), "paragraphs": int(docs.size),
+                      "reports": int(np.unique(buckets.reports[docs]).size)},
+            "series": series}
