@@ -26,7 +26,7 @@ class UnitStore:
 
     def fields(self, searcher, docnum: int) -> dict:
         f = dict(searcher.stored_fields(docnum))
-        head = self._head(searcher, f.get("report_id", ""))
+        head = self.head(searcher, f.get("report_id", ""))
         for name in HEAD_ONLY_FIELDS:
             if name not in f:
                 f[name] = head.get(name, "")
@@ -52,7 +52,8 @@ class UnitStore:
         """Every live unit, in document order."""
         return [self.fields(searcher, int(d)) for d in self.arrays.all_docs]
 
-    def _head(self, searcher, report_id: str) -> dict:
+    def head(self, searcher, report_id: str) -> dict:
+        """A report's head-only fields (title, region, year …), read once per report."""
         head = self._heads.get(report_id)
         if head is None:
             docs, _w, _df = self.arrays.postings("report_id", report_id)

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from indexer.store import IndexError_
 from search.catalog import list_reports
 from search.engine import relaxations, search
+from search.export import citation
 from search.highlight import highlight
 from search.query import DEFAULT_MATCH, MATCH_MODES, MAX_QUERY_CHARS, QuerySyntaxError
 from search.reports import get_report
@@ -94,14 +95,6 @@ def _t2s():
 def to_simplified_display(text: str) -> str:
     """Phrase-level Traditional→Simplified for display (ASCII, so HTML tags and entities, untouched)."""
     return _t2s().convert(text) if text else text
-
-
-def citation(f: dict, para_no: int) -> str:
-    """《2026年辽宁省政府工作报告》（2026-01-27）第47段 https://…: title, date (else year), the
-    paragraph's number and the report's source link, as a reader cites it."""
-    when = f.get("date") or (f"{f['year']}年" if f.get("year") else "")
-    return f"《{f['title']}》" + (f"（{when}）" if when else "") + f"第{para_no}段" + \
-        (f" {f['url']}" if f.get("url") else "")
 
 
 @bp.get("/reports/<report_id>")
