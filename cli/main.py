@@ -314,7 +314,10 @@ def filter_options(command):
 @click.option("--sort", default=None, help="relevance (default), year (oldest first) or -year.")
 @click.option("--by-report", is_flag=True, help="Group hits by report.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON the web API returns.")
-def query(text, index_dir, as_json, **opts):
+@click.option("--format", "export_format", type=click.Choice(["csv", "jsonl", "md"]), default=None,
+              help="Every hit, not one page, streamed: CSV, JSON lines or a Markdown citation list "
+                   "(region, province, year, type, title, section, para_no, text, url).")
+def query(text, index_dir, as_json, export_format, **opts):
     """Search: terms as written (AND), "exact phrases", OR, NOT/-term, ( ), field:value filters.
 
     TEXT "-" reads the query from standard input.
@@ -334,6 +337,8 @@ def query(text, index_dir, as_json, **opts):
         req = SearchRequest.from_params(lambda k: params.get(k, []),
                                         lambda k: (params.get(k) or [None])[0])
         engine = Engine(index_dir)
+        if export_format:
+            return _export(engine, req, export_format)
         result = search(engine, req)
     except (QuerySyntaxError, RequestError) as e:
         fail(str(e), 2)
@@ -343,6 +348,17 @@ def query(text, index_dir, as_json, **opts):
         echo_json(to_json(result))
         return
     _print_result(result, color=sys.stdout.isatty())
+
+
+def _export(engine, req, export_format: str):
+    """Every hit in the search's order, written as it is read (flat memory)."""
+    from search.export import export_rows, render
+
+    _total, rows = export_rows(engine, req)
+    out = sys.stdout
+    for chunk in render(rows, export_format):
+        out.write(chunk)
+    out.flush()
 
 
 def _context_ansi(html_text: str) -> str:
@@ -447,6 +463,12 @@ def serve(index_dir, host, port, threads):
         run_server(index_dir, host=host, port=port, threads=threads)
     except (IndexError_, ServeError) as e:
         fail(str(e))
+
+
+from .analysis import keywords, trend  # noqa: E402  (the commands need the helpers above)
+
+cli.add_command(trend)
+cli.add_command(keywords)
 
 
 def main():

@@ -35,8 +35,8 @@ from indexer.model import UNKNOWN
 
 from .arrays import segments
 from .engine import Engine, evaluate
-from .fields import BY_NAME
-from .query import QuerySyntaxError, parse_year
+from .fields import BY_NAME, FILTERS
+from .query import QuerySyntaxError, parse_query, parse_year
 from .results import RequestError
 
 STOPWORDS_FILE = Path(__file__).resolve().parent / "stopwords.txt"
@@ -221,3 +221,15 @@ def _ranked(a, b, keyness, req: KeywordRequest) -> tuple[list, list]:
     less = np.flatnonzero((keyness < 0) & (b >= req.min_count))
     return (over[np.argsort(-keyness[over], kind="stable")][:req.top].tolist(),
             less[np.argsort(keyness[less], kind="stable")][:req.top].tolist())
+
+
+def filters_from_text(text: str, what: str = "vs") -> dict:
+    """Filters written in the query language (``省份:江苏 年份:2026``) as filter name -> values."""
+    try:
+        parsed = parse_query(text or "")
+    except QuerySyntaxError as e:
+        raise RequestError(e.code, f"{what}：{e}") from None
+    if parsed.terms:
+        raise RequestError("not_filters", f"{what} 只能写筛选条件（如 省份:江苏 年份:2026），不能有检索词")
+    by_field = {f.field: f.name for f in FILTERS}
+    return {by_field[field]: list(values) for field, values in parsed.filters.items()}

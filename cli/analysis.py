@@ -1,0 +1,152 @@
+"""`govsearch trend` and `govsearch keywords`: the analyses of search/ as text, JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import sys
+
+import click
+
+from indexer.store import IndexError_
+
+from .main import _pad, echo_json, fail, filter_options, index_option
+from .terminal import printable
+
+TREND_CSV = ("term", "value", "mentions", "paragraphs", "reports", "bucket_reports", "chars",
+             "per_report", "per_10k_chars")
+KEYWORD_CSV = ("list", "word", "g2", "count", "rate", "ref_count", "ref_rate")
+
+
+def _filters(opts: dict) -> dict:
+    from search.fields import FILTER_PARAMS
+
+    return {name: list(opts.pop(name)) for name in FILTER_PARAMS if opts.get(name)}
+
+
+def _run(func, *args):
+    """Call into search/: a bad request or query is one line and exit 2, a bad index exit 1."""
+    from search.query import QuerySyntaxError
+    from search.results import RequestError
+
+    try:
+        return func(*args)
+    except (QuerySyntaxError, RequestError) as e:
+        fail(str(e), 2)
+    except IndexError_ as e:
+        fail(str(e))
+
+
+@click.command()
+@click.argument("terms", nargs=-1, required=True)
+@index_option
+@filter_options
+@click.option("--by", default="year", show_default=True,
+              help="The dimension: year, region, province, level, type (any facet field).")
+@click.option("--match", type=click.Choice(["exact", "words"]), default="exact", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON /api/trends returns.")
+@click.option("--csv", "as_csv", is_flag=True, help="One row per term and bucket, with a header.")
+def trend(terms, index_dir, by, match, as_json, as_csv, **opts):
+    """How often each TERM is said, year by year (or region by region …).
+
+    A TERM is any query, with search's semantics: 营商环境, '"稳中求进"',
+    '规上 OR 规模以上'. Mentions count occurrences; years with reports and no
+    mention show 0; per_10k_chars is mentions per 10,000 characters.
+    """
+    from search.engine import Engine
+    from search.trends import TrendRequest, trend as run_trend
+
+    req = _run(TrendRequest, list(terms), by, _filters(opts), match)
+    data = _run(run_trend, Engine(index_dir), req)
+    if as_json:
+        echo_json(data)
+    elif as_csv:
+        _trend_csv(data)
+    else:
+        _trend_text(data)
+
+
+def _trend_csv(data: dict):
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(TREND_CSV)
+    for row in trend_rows(data):
+        writer.writerow([printable(str(row[k])) for k in TREND_CSV])
+
+
+def trend_rows(data: dict):
+    """One row per term and bucket (the CSV's rows, the page's table)."""
+    buckets = {str(b["value"]): b for b in data["buckets"]}
+    for t in data["terms"]:
+        for s in t["series"]:
+            b = buckets[str(s["value"])]
+            yield {"term": t["term"], **s, "bucket_reports": b["reports"], "chars": b["chars"]}
+
+
+def _trend_text(data: dict):
+    terms = data["terms"]
+    click.echo(f"by {data['by']}: mentions (per 10,000 characters); {len(data['buckets'])} values with reports")
+    header = _pad("", 16) + _pad("reports", 9) + "".join(_pad(printable(t["term"])[:14], 20) for t in terms)
+    click.echo(header)
+    for i, b in enumerate(data["buckets"]):
+        cells = "".join(_pad(f"{t['series'][i]['mentions']} ({t['series'][i]['per_10k_chars']:g})", 20)
+                        for t in terms)
+        click.echo(_pad(printable(str(b["value"]))[:14], 16) + _pad(str(b["reports"]), 9) + cells)
+    for t in terms:
+        total = t["total"]
+        click.echo(f"{printable(t['term'])}: {total['mentions']} mentions in {total['paragraphs']} paragraphs "
+                   f"of {total['reports']} reports; first {t['first'] or '—'}")
+
+
+@click.command()
+@index_option
+@filter_options
+@click.option("--vs", default=None, help="The reference, as filters in the query language "
+                                          "('省份:江苏 年份:2026'). Default: everything else.")
+@click.option("--new", "new", is_flag=True, help="Words the selection's year uses that the year before "
+                                                  "(same filters, year − 1) never used.")
+@click.option("--top", default=50, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--min-count", default=2, show_default=True, type=click.IntRange(1, 10**6),
+              help="A listed word occurs at least this often.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON /api/keywords returns.")
+@click.option("--csv", "as_csv", is_flag=True, help="One row per word, with a header.")
+def keywords(index_dir, vs, new, top, min_count, as_json, as_csv, **opts):
+    """The jieba words that set the selected reports apart (log-likelihood G2).
+
+    Select with the filter options (--province 浙江 --year 2026); the reference is
+    everything else, --vs FILTERS, or with --new the same region's previous year.
+    """
+    from search.engine import Engine
+    from search.keywords import KeywordRequest, filters_from_text, keywords as run_keywords
+
+    ref = _run(filters_from_text, vs, "--vs") if vs else None
+    req = _run(KeywordRequest, _filters(opts), ref, top, new, min_count)
+    data = _run(run_keywords, Engine(index_dir), req)
+    if as_json:
+        echo_json(data)
+    elif as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(KEYWORD_CSV)
+        for key in ("words", "under"):
+            for w in data[key]:
+                writer.writerow([key] + [printable(str(w[k])) for k in KEYWORD_CSV[1:]])
+    else:
+        _keywords_text(data)
+
+
+def _describe(part: dict) -> str:
+    if part.get("rest"):
+        return f"everything else ({part['paragraphs']} paragraphs, {part['words']} words)"
+    filters = "；".join(f"{k}={'、'.join(map(str, v))}" for k, v in part["filters"].items())
+    return f"{printable(filters)} ({part['reports']} reports, {part['paragraphs']} paragraphs, {part['words']} words)"
+
+
+def _keywords_text(data: dict):
+    click.echo(f"selection: {_describe(data['selection'])}")
+    click.echo(f"reference: {_describe(data['reference'])}")
+    titles = {"keyness": ("over-used (G2 +)", "under-used (G2 −)"), "new": ("new this year", "no longer used")}
+    for key, title in zip(("words", "under"), titles[data["mode"]]):
+        click.echo(f"\n{title}:")
+        click.echo("  " + _pad("word", 18) + _pad("G2", 10) + _pad("count", 8) + _pad("/10k", 9) +
+                   _pad("ref", 8) + "ref/10k")
+        for w in data[key]:
+            click.echo("  " + _pad(printable(w["word"]), 18) + _pad(f"{w['g2']:g}", 10) + _pad(str(w["count"]), 8) +
+                       _pad(f"{w['rate']:g}", 9) + _pad(str(w["ref_count"]), 8) + f"{w['ref_rate']:g}")
