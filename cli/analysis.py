@@ -12,8 +12,6 @@ from indexer.store import IndexError_
 from .main import _pad, echo_json, fail, filter_options, index_option
 from .terminal import printable
 
-TREND_CSV = ("term", "value", "mentions", "paragraphs", "reports", "bucket_reports", "chars",
-             "per_report", "per_10k_chars")
 KEYWORD_CSV = ("list", "word", "g2", "count", "rate", "ref_count", "ref_rate")
 
 
@@ -66,19 +64,12 @@ def trend(terms, index_dir, by, match, as_json, as_csv, **opts):
 
 
 def _trend_csv(data: dict):
+    from search.trends import TABLE_COLUMNS, table_rows
+
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(TREND_CSV)
-    for row in trend_rows(data):
-        writer.writerow([printable(str(row[k])) for k in TREND_CSV])
-
-
-def trend_rows(data: dict):
-    """One row per term and bucket (the CSV's rows, the page's table)."""
-    buckets = {str(b["value"]): b for b in data["buckets"]}
-    for t in data["terms"]:
-        for s in t["series"]:
-            b = buckets[str(s["value"])]
-            yield {"term": t["term"], **s, "bucket_reports": b["reports"], "chars": b["chars"]}
+    writer.writerow(TABLE_COLUMNS)
+    for row in table_rows(data):
+        writer.writerow([printable(str(row[k])) for k in TABLE_COLUMNS])
 
 
 def _trend_text(data: dict):

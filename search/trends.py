@@ -34,6 +34,9 @@ from .results import RequestError
 # the dimensions a trend can be drawn over: the facet fields
 BY_CHOICES = tuple(f.name for f in FILTERS if f.facet)
 MAX_TREND_TERMS = 20
+# the table of a trend (CSV): one row per term and bucket
+TABLE_COLUMNS = ("term", "value", "mentions", "paragraphs", "reports", "bucket_reports", "chars",
+                 "per_report", "per_10k_chars")
 
 
 @dataclass
@@ -167,3 +170,10 @@ def _term_series(snap, buckets: Buckets, term: str, req: TrendRequest) -> dict:
             "total": {"mentions": int(mentions.sum()), "paragraphs": int(docs.size),
                       "reports": int(np.unique(buckets.reports[docs]).size)},
             "series": series}
+
+
+def table_rows(data: dict) -> list[dict]:
+    """A trend's JSON as one row per term and bucket (``bucket_reports``: the bucket's reports)."""
+    buckets = {str(b["value"]): b for b in data["buckets"]}
+    return [{"term": t["term"], **s, "bucket_reports": buckets[str(s["value"])]["reports"],
+             "chars": buckets[str(s["value"])]["chars"]} for t in data["terms"] for s in t["series"]]

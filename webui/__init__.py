@@ -27,7 +27,7 @@ def create_app(index_dir: str | None = None, config: dict | None = None) -> Flas
     """Build the app over the index at ``index_dir`` ($GOVSEARCH_INDEX or ./index)."""
     from search.engine import Engine
 
-    from . import api, indicators, views
+    from . import analysis, api, indicators, views
 
     app = Flask(__name__)
     app.config.from_mapping(
@@ -46,6 +46,7 @@ def create_app(index_dir: str | None = None, config: dict | None = None) -> Flas
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(indicators.bp)
+    app.register_blueprint(analysis.bp)
     views.register_error_handlers(app)
 
     @app.after_request

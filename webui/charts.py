@@ -100,3 +100,45 @@ def _year_marks(row: dict, cx: float, y: Scale, unit: str) -> dict:
             "targets": [{"fact": f, "x": cx - 18, "y": min(y(low), y(high)), "w": 36,
                          "h": max(3.0, abs(y(high) - y(low))), "text": value_text(f)} for f, low, high in targets],
             "results": [{"fact": f, "cx": cx, "cy": y(low), "text": value_text(f)} for f, low, _h in results]}
+
+
+# --------------------------------------------------------------------------- /trends
+
+PALETTE = ("#c23531", "#2f4554", "#61a0a8", "#d48265", "#749f83")
+
+
+def line_chart(labels: list, series: list[dict], width: int = 760, height: int = 320) -> dict:
+    """One line per series over the labels (years): ``series`` is [{"name", "values", "links"}],
+    each point keeps its value and the link it opens."""
+    top, bottom, left, right = 20, height - 44, 64, 20
+    y = Scale([v for s in series for v in s["values"]], bottom, top - bottom)      # upwards
+    step = (width - left - right) / max(1, len(labels) - 1) if len(labels) > 1 else 0
+    xs = [round(left + (step * i if len(labels) > 1 else (width - left - right) / 2), 1)
+          for i in range(len(labels))]
+    lines = []
+    for k, s in enumerate(series):
+        dots = [{"cx": x, "cy": y(v), "value": v, "label": labels[i], "href": s["links"][i]}
+                for i, (x, v) in enumerate(zip(xs, s["values"]))]
+        lines.append({"name": s["name"], "color": PALETTE[k % len(PALETTE)], "dots": dots,
+                      "points": " ".join(f"{d['cx']},{d['cy']}" for d in dots)})
+    every = max(1, math.ceil(len(labels) / 12))              # at most about 12 year labels
+    return {"width": width, "height": height, "left": left, "right": width - right, "bottom": bottom,
+            "ticks": [{"y": y(t), "label": f"{t:g}"} for t in y.ticks], "lines": lines,
+            "xlabels": [{"x": x, "label": str(lab)} for i, (x, lab) in enumerate(zip(xs, labels)) if i % every == 0]}
+
+
+def grouped_bars(labels: list, series: list[dict], width: int = 760) -> dict:
+    """Horizontal bars, one row per label (region), one bar per series in it."""
+    bar, gap = 12, 8
+    row = bar * max(1, len(series)) + gap
+    x = Scale([v for s in series for v in s["values"]], LABEL_W, width - LABEL_W - VALUE_W)
+    rows = []
+    for i, label in enumerate(labels):
+        y0 = 28 + i * row
+        bars = [{"x": x(0), "y": y0 + k * bar, "h": bar - 2, "w": max(0.0, round(x(s["values"][i]) - x(0), 1)),
+                 "value": s["values"][i], "name": s["name"], "color": PALETTE[k % len(PALETTE)],
+                 "href": s["links"][i], "end": x(s["values"][i])} for k, s in enumerate(series)]
+        rows.append({"label": str(label), "y": y0 + (row - gap) / 2, "bars": bars})
+    height = 28 + len(labels) * row + 24
+    return {"width": width, "height": height, "rows": rows, "zero": x(0), "axis_y": height - 20,
+            "ticks": [{"x": x(t), "label": f"{t:g}"} for t in x.ticks]}
