@@ -4,11 +4,12 @@ A term is any query, with search's semantics (exact by default, synonyms,
 "phrases", OR, inline filters): its paragraphs are exactly those search finds.
 Counted per bucket of a facet field (search/fields.py):
 
-* ``mentions``: occurrences — every distinct string the term searches for
-  (itself, its synonyms, quoted phrases, a wildcard's stem), counted in each
-  matching paragraph's normalised text (``str.count``: Ctrl-F's count); in
-  word matching, a term's jieba words where all of them stand (the fewest of
-  its words' frequencies);
+* ``mentions``: occurrences of the strings the term searches for (itself, its
+  synonyms, quoted phrases, a wildcard's stem) in each matching paragraph's
+  normalised text, as a reader scanning it counts them: leftmost first, the
+  longest at a position, never overlapping (``str.count`` for one string); in
+  word matching, add each term's jieba words where all of them stand (the
+  fewest of its words' frequencies);
 * ``paragraphs`` and ``reports`` that match;
 * ``per_report`` (mentions per report of the bucket) and ``per_10k_chars``
   (mentions per 10,000 characters of the bucket's paragraphs).
@@ -20,6 +21,7 @@ year without a report is absent.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -99,8 +101,11 @@ def occurrences(snap, parsed, docs: np.ndarray) -> np.ndarray:
     """Mentions of a parsed query's terms in each of its matching paragraphs (docs ascending)."""
     counts = np.zeros(docs.size, dtype=np.float64)
     with snap.searching():
-        for s in parsed.marks.strings:
-            counts += _string_counts(snap.arrays, s, docs)
+        strings = parsed.marks.strings
+        if len(strings) == 1:
+            counts += _string_counts(snap.arrays, strings[0], docs)
+        elif strings:
+            counts += _alternation_counts(snap.arrays, strings, docs)
         seen = set()
         for term in parsed.terms:
             if term.words and term.words not in seen:
@@ -119,6 +124,16 @@ def _string_counts(ia, s: str, docs: np.ndarray) -> np.ndarray:
     out = np.zeros(docs.size, dtype=np.float64)
     out[np.searchsorted(docs, found)] = counts
     return out
+
+
+def _alternation_counts(ia, strings: list, docs: np.ndarray) -> np.ndarray:
+    """Occurrences of any of several strings, as a reader scanning the text counts them:
+    leftmost first, the longest at a position, never overlapping (地区生产总值 is one
+    mention of GDP, not also one of 生产总值)."""
+    longest_first = sorted(strings, key=len, reverse=True)
+    pattern = re.compile(b"|".join(re.escape(x.encode("utf-8")) for x in longest_first))
+    findall, text = pattern.findall, ia.texts.text
+    return np.array([len(findall(text(d))) for d in docs.tolist()], dtype=np.float64)
 
 
 def _weights_at(ia, field: str, term: str, docs: np.ndarray) -> np.ndarray:
