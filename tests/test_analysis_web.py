@@ -1,0 +1,85 @@
+"""/trends, /keywords, /compare and /export through the real Flask app over seeds + provinces."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from html import unescape
+
+import pytest
+
+from search.engine import search
+from search.results import SearchRequest
+from search.trends import TrendRequest, trend
+from webui import create_app
+
+
+@pytest.fixture(scope="module")
+def client(corpus_index):
+    return create_app(corpus_index).test_client()
+
+
+def test_api_trends_is_the_cli_json_and_csv(client, corpus_engine):
+    got = client.get("/api/trends?q=营商环境&q=规上&by=region&level=省级").get_json()
+    assert got == trend(corpus_engine, TrendRequest(["营商环境", "规上"], "region", {"level": ["省级"]}))
+    r = client.get("/api/trends?q=营商环境&by=year&format=csv")
+    rows = list(csv.DictReader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
+    assert r.headers["Content-Disposition"].startswith("attachment")
+    assert [int(x["mentions"]) for x in rows] == [s["mentions"] for s in got_series(client, "营商环境")]
+    bad = client.get("/api/trends?q=营商环境&by=colour")
+    assert bad.status_code == 400 and "by" in bad.get_json()["error"]
+
+
+def got_series(client, term):
+    return client.get(f"/api/trends?q={term}").get_json()["terms"][0]["series"]
+
+
+def test_trends_page_table_and_links(client):
+    html = client.get("/trends?q=营商环境&q=“稳中求进”&f=层级:省级&by=region").get_data(as_text=True)
+    data = client.get("/api/trends?q=营商环境&q=“稳中求进”&level=省级&by=region").get_json()
+    cells = re.findall(r'data-term="营商环境" data-mentions="(\d+)"', html)
+    assert [int(c) for c in cells] == [s["mentions"] for s in data["terms"][0]["series"]]
+    assert html.count("<rect ") == 2 * len(data["buckets"])       # 31 provinces: every bar drawn
+    # a bar opens the search filtered to its region: the same number of paragraphs
+    href = unescape(re.search(r'<a href="([^"]+)"><title>营商环境 · 上海市', html).group(1))
+    page = client.get(href).get_data(as_text=True)
+    want = next(s for s in data["terms"][0]["series"] if s["value"] == "上海市")
+    assert f"找到 <strong>{want['paragraphs']}</strong> 个段落" in page
+
+
+def test_keywords_page_two_selections(client):
+    r = client.get("/keywords?a=省份:浙江 年份:2026&b=省份:江苏 年份:2026&top=10")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and html.count('class="kw-col"') == 2
+    words = re.findall(r'data-word="([^"]+)"', html)
+    assert "浙江" in words and "江苏" in words
+    link = unescape(re.search(r'<a href="([^"]+)" data-word="浙江"', html).group(1))
+    assert "province=%E6%B5%99%E6%B1%9F" in link and "找到 <strong>" in client.get(link).get_data(as_text=True)
+    bad = client.get("/keywords?a=营商环境")
+    assert bad.status_code == 400 and "筛选条件" in bad.get_data(as_text=True)
+    api = client.get("/api/keywords?province=浙江&year=2026&top=3").get_json()
+    assert [w["word"] for w in api["words"]][:1] == ["浙江"]
+
+
+def test_compare_page(client):
+    html = client.get("/compare?q=营商环境&region=重庆&region=浙江省").get_data(as_text=True)
+    assert html.count('data-status="hit"') == 3 and html.count('data-status="no_report"') == 1
+    assert html.count("<mark>") >= 3
+    assert client.get("/compare?q=营商环境").status_code == 400
+
+
+def test_export_download_has_every_hit(client, corpus_engine):
+    total = search(corpus_engine, SearchRequest(q="发展")).total
+    r = client.get("/export?q=发展&format=csv")
+    rows = list(csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
+    assert r.status_code == 200 and len(rows) == total + 1 and r.headers["X-Total-Hits"] == str(total)
+    r = client.get("/export?q=营商环境&province=四川&format=jsonl")
+    lines = [json.loads(x) for x in r.get_data(as_text=True).splitlines()]
+    assert len(lines) == search(corpus_engine, SearchRequest(q="营商环境", filters={"province": ["四川"]})).total
+    assert client.get("/export?q=(&format=csv").status_code == 400
+    assert client.get("/export?q=发展&format=xls").status_code == 400
+    page = client.get("/?q=发展&province=四川").get_data(as_text=True)
+    link = unescape(re.search(r'<a href="([^"]+format=md)">Markdown</a>', page).group(1))
+    assert link.startswith("/export?") and "province=" in link and client.get(link).status_code == 200
