@@ -84,6 +84,46 @@ def facet_ratio(engine, naive) -> dict:
             "ratio_median": round(statistics.median(t / o for t, o in zip(theirs, ours) if o), 1)}
 
 
+def _timed(fn) -> tuple[float, object]:
+    t0 = time.perf_counter()
+    out = fn()
+    return (time.perf_counter() - t0) * 1000, out
+
+
+def analysis_figures(engine, ix: Path, meta: list, gs: list) -> dict:
+    """Trends, keywords and export (issue 14): the first call after opening and the
+    median of REPEAT more; export throughput in process, its peak RSS in a child
+    beside a one-page query's (flat memory: the difference does not grow with the hits)."""
+    from search.export import export_rows, render
+    from search.keywords import KeywordRequest, keywords
+    from search.results import SearchRequest
+    from search.trends import TrendRequest, trend
+
+    province, year = next((region[:region.index("样本")], y) for region, y, _t in meta if "样本" in region)
+    jobs = {"trend_by_year": lambda: trend(engine, TrendRequest(["发展"], "year")),
+            "trend_by_region": lambda: trend(engine, TrendRequest(["营商环境", "发展"], "province")),
+            "keywords_province_year": lambda: keywords(engine, KeywordRequest(
+                {"province": [province], "year": [str(year)]}, top=50))}
+    out: dict = {"keywords_selection": f"{province} {year}"}
+    for name, fn in jobs.items():
+        first, _ = _timed(fn)
+        runs = [_timed(fn)[0] for _ in range(REPEAT)]
+        out[name] = {"first_ms": round(first, 1), "median_ms": round(statistics.median(runs), 1)}
+
+    def export_all():
+        total, rows = export_rows(engine, SearchRequest(q="发展"))
+        size = sum(len(chunk) for chunk in render(rows, "csv"))
+        return total, size
+
+    ms, (total, size) = _timed(export_all)
+    out["export"] = {"hits": total, "chars": size, "seconds": round(ms / 1000, 2),
+                     "hits_per_s": round(total / (ms / 1000))}
+    _s, rss_export, _o = run_child(gs + ["query", "发展", "--format", "csv", "--index", str(ix)])
+    _s, rss_page, _o = run_child(gs + ["query", "发展", "--json", "--index", str(ix)])
+    out["export"].update({"child_rss_bytes": rss_export, "query_page_child_rss_bytes": rss_page})
+    return out
+
+
 def summary(times: list[float]) -> dict:
     return {"query_p50_ms": round(percentile(times, 50), 2), "query_p95_ms": round(percentile(times, 95), 2),
             "query_max_ms": round(max(times), 2)}
@@ -161,6 +201,10 @@ def main(argv=None):
         result["per_query_ms"] = {q[0] + (f" page {q[2]}" if q[2] > 1 else ""):
                                   round(statistics.median(times[i::len(QUERIES)]), 2)
                                   for i, q in enumerate(QUERIES)}
+
+        # ---- analyses over every match: trends, keywords, export
+        print("bench: trends, keywords, export …", flush=True)
+        result["analysis"] = analysis_figures(engine, ix, corpus.meta, gs)
 
         # ---- one report added to the index (time proportional to the report)
         from indexer.writer import index_paths
@@ -255,6 +299,16 @@ def print_table(r: dict):
     if fr:
         print(f"{'facets alone':16} region+year over every match: govsearch {fr['govsearch_ms']} ms, "
               f"groupedby {fr['groupedby_ms']} ms ({fr['ratio_median']}× median)")
+    a = r.get("analysis")
+    if a:
+        e = a["export"]
+        print(f"{'trend 发展/year':16} first {a['trend_by_year']['first_ms']} ms, then {a['trend_by_year']['median_ms']} ms"
+              f"  (2 terms by province: {a['trend_by_region']['median_ms']} ms)")
+        print(f"{'keywords':16} {a['keywords_selection']} vs the rest: first {a['keywords_province_year']['first_ms']} ms"
+              f" (vocabulary read once), then {a['keywords_province_year']['median_ms']} ms")
+        print(f"{'export 发展 csv':16} {e['hits']:,} hits in {e['seconds']} s = {e['hits_per_s']:,} hits/s; "
+              f"peak RSS {e['child_rss_bytes'] / 2**20:.0f} MB (a one-page query: "
+              f"{e['query_page_child_rss_bytes'] / 2**20:.0f} MB) for {e['chars'] / 2**20:.0f}M characters out")
     w = r["web"]
     print(f"{'web 8 clients':16} p50 {w['p50_ms']} ms, p95 {w['p95_ms']} ms, max {w['max_ms']} ms, "
           f"{w['requests']} requests, {w['errors']} errors, status {w['status']}")

@@ -261,6 +261,21 @@ def _chars_per_doc(text: bytes, starts: np.ndarray, chunk: int = 1 << 24) -> np.
     return np.diff(at_starts)
 
 
+class StoredFields:
+    """Stored fields read from each segment's stored column directly: Whoosh's
+    ``reader.stored_fields`` passes every name through the schema, which costs
+    four times the read (our schema never drops a stored field).  For reading
+    many units in a row (an export); call under the snapshot's lock."""
+
+    def __init__(self, reader):
+        self._segments = segments(reader)
+        self._bases = np.array([base for _seg, base in self._segments], dtype=np.int64)
+
+    def __call__(self, docnum: int) -> dict:
+        seg, base = self._segments[int(np.searchsorted(self._bases, docnum, side="right")) - 1]
+        return seg._perdoc.stored_fields(docnum - base) or {}
+
+
 def term_ordinals(reader, fieldname: str, missing) -> tuple[list, np.ndarray]:
     """A label field as (values, document -> ordinal); ordinal 0 is `missing` (no value).
 

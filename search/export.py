@@ -13,6 +13,7 @@ import json
 
 from indexer.analysis import apply_diff
 
+from .arrays import StoredFields
 from .engine import Engine, evaluate, ranked
 from .results import SearchRequest, stored_year
 
@@ -42,18 +43,19 @@ def export_rows(engine: Engine, req: SearchRequest):
         order = [d for d, _score in ranked(snap, parsed, req, found, total)] if total else []
 
     def rows():
+        stored = StoredFields(snap.arrays.reader)
         for start in range(0, len(order), CHUNK):
             with snap.searching() as s:
-                units = [_row(snap, s, d) for d in order[start:start + CHUNK]]
+                units = [_row(snap, s, stored, d) for d in order[start:start + CHUNK]]
             yield from units
 
     return total, rows()
 
 
-def _row(snap, s, docnum: int) -> dict:
+def _row(snap, s, stored, docnum: int) -> dict:
     """One hit's columns: the unit's own stored fields, its report's head fields
     (cached per report), the text put back to the report's own characters."""
-    f = s.stored_fields(docnum)
+    f = stored(docnum)
     head = snap.units.head(s, f.get("report_id", ""))
     return {"region": head.get("region", ""), "province": head.get("province", ""),
             "year": stored_year(head.get("year")), "type": head.get("type", ""),
