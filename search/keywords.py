@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -130,19 +131,18 @@ def _unfold_subwords(weights: Counter) -> dict:
     return precise
 
 
-_VOCABULARIES: dict = {}
+# snapshot -> its Vocabulary, gone with the snapshot (a new generation opens a new one)
+_VOCABULARIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _VOCAB_LOCK = threading.Lock()
 
 
 def vocabulary(snap) -> Vocabulary:
     """The generation's vocabulary, built once (the snapshot's lock held: it reads postings)."""
     with _VOCAB_LOCK:
-        vocab = _VOCABULARIES.get(snap.generation)
+        vocab = _VOCABULARIES.get(snap)
         if vocab is None:
             with snap.searching():
-                vocab = Vocabulary(snap.arrays)
-            _VOCABULARIES.clear()                 # one generation kept: the current one
-            _VOCABULARIES[snap.generation] = vocab
+                vocab = _VOCABULARIES[snap] = Vocabulary(snap.arrays)
         return vocab
 
 
@@ -162,7 +162,7 @@ def g2(a: np.ndarray, b: np.ndarray, c: float, d: float) -> np.ndarray:
 class Selection:
     """The units under some filters, their reports and their words, counted from the cut."""
 
-    def __init__(self, snap, filters: dict):
+    def __init__(self, snap, filters: dict, what: str = "所选"):
         _parsed, found, understood = evaluate(snap, "", filters)
         self.filters = {BY_NAME[f].name: [UNKNOWN if v is None else v for v in vs] for f, vs in understood.items()}
         self.docs = found.docs
@@ -172,6 +172,9 @@ class Selection:
             counts.update(cut(snap.arrays.text(d)))
         self.total = float(sum(counts.values()))
         self.counts = counts
+        if not self.docs.size:
+            raise RequestError("empty_selection", f"{what}的筛选条件下没有报告："
+                               + "；".join(f"{k}={'、'.join(map(str, v))}" for k, v in filters.items()))
 
     def as_json(self) -> dict:
         return {"filters": self.filters, "reports": self.reports, "paragraphs": int(self.docs.size),
@@ -186,9 +189,7 @@ def keywords(engine: Engine, req: KeywordRequest) -> dict:
     a = vocab.vector(sel.counts)
     ref_filters = req.previous if req.new else req.vs
     if ref_filters:
-        ref = Selection(snap, ref_filters)
-        if req.new and not ref.reports:
-            raise RequestError("no_previous", f"没有上一年（{req.previous['year'][0]}）的报告可比较")
+        ref = Selection(snap, ref_filters, f"上一年（{req.previous['year'][0]}）" if req.new else "对照")
         b, d, ref_json = vocab.vector(ref.counts), ref.total, ref.as_json()
     else:
         b, d = np.maximum(vocab.counts - a, 0), max(vocab.total - sel.total, 0.0)

@@ -28,6 +28,7 @@ from search.results import RequestError, SearchRequest
 from search.trends import TrendRequest, trend
 
 from .conftest import ROOT
+from .test_counts import units  # noqa: F401  (fixture: every stored unit with its normalised text)
 
 # (query, AND of groups of strings that must occur, strings that must not, strings counted)
 TREND_CASES = [
@@ -40,17 +41,6 @@ TREND_CASES = [
     # overlapping synonyms: 地区生产总值 is one mention, not also one of 生产总值
     ("GDP", [["gdp", "地区生产总值", "国内生产总值", "生产总值"]], [], ["gdp", "地区生产总值", "国内生产总值", "生产总值"]),
 ]
-
-
-@pytest.fixture(scope="module")
-def units(corpus_engine) -> list[dict]:
-    snap = corpus_engine.snapshot()
-    with snap.searching() as s:
-        docs = snap.units.all(s)
-    for d in docs:
-        d["norm"] = normalize(d["text"])
-        d["year"] = d["year"] if d["year"] not in (None, "") else "未知"
-    return docs
 
 
 def scan_count(text: str, strings: list[str]) -> int:
@@ -67,17 +57,21 @@ def scan_count(text: str, strings: list[str]) -> int:
     return n
 
 
+def bucket_of(u: dict, by: str):
+    return "未知" if by == "year" and u["year"] in (None, "") else u[by]
+
+
 def oracle_trend(units, by: str, level: str | None, required, excluded, counted):
     chosen = [u for u in units if level is None or u["level"] == level]
     buckets = defaultdict(lambda: {"reports": set(), "chars": 0})
     series = defaultdict(lambda: {"mentions": 0, "paragraphs": 0, "reports": set()})
     for u in chosen:
-        b = buckets[u[by]]
+        b = buckets[bucket_of(u, by)]
         b["reports"].add(u["report_id"])
         b["chars"] += len(u["text"])
         text = u["norm"]
         if all(any(s in text for s in group) for group in required) and not any(s in text for s in excluded):
-            s = series[u[by]]
+            s = series[bucket_of(u, by)]
             s["mentions"] += scan_count(text, counted)
             s["paragraphs"] += 1
             s["reports"].add(u["report_id"])

@@ -5,25 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from urllib.parse import quote
 from urllib.request import urlopen
 
 import pytest
 
 from .test_browser import browser, total, watched  # noqa: F401  (fixtures: Debian's Chromium, a CSP-watching page)
+from .test_indicators_browser import base_url  # noqa: F401  (fixture: the real server over seeds + provinces)
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def base_url(corpus_index):
-    from webui.server import make_server, server_url
-
-    server = make_server(corpus_index, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    yield server_url(server).rstrip("/")
-    server.close()
 
 
 def api(base_url: str, path: str) -> dict:
