@@ -245,20 +245,21 @@ class SegmentTexts:
 
 
 def _chars_per_doc(text: bytes, starts: np.ndarray, chunk: int = 1 << 24) -> np.ndarray:
-    """Characters of each document of one segment's UTF-8 text, reading at most
-    ``chunk`` bytes at a time (a running count of lead bytes, sampled at the starts)."""
+    """Characters of each document of one segment's UTF-8 text: its bytes less its
+    continuation bytes (10xxxxxx), summed per document over at most ``chunk`` bytes at a time."""
     raw = np.frombuffer(text, dtype=np.uint8)
-    at_starts = np.zeros(starts.size, dtype=np.int64)      # lead bytes before each start
-    running = 0
-    for lo in range(0, raw.size, chunk):
-        hi = min(raw.size, lo + chunk)
-        cum = np.cumsum((raw[lo:hi] & 0xC0) != 0x80, dtype=np.int64)
-        first = int(np.searchsorted(starts, lo, side="right"))
-        last = int(np.searchsorted(starts, hi, side="right"))
-        # a start s in (lo, hi] follows the lead bytes of raw[:s]
-        at_starts[first:last] = running + cum[starts[first:last] - lo - 1]
-        running += int(cum[-1])
-    return np.diff(at_starts)
+    lengths = np.diff(starts)
+    out = lengths.copy()
+    i, n = 0, lengths.size
+    while i < n:
+        j = min(n, max(i + 1, int(np.searchsorted(starts, starts[i] + chunk, side="right")) - 1))
+        lo = int(starts[i])
+        nonempty = i + np.flatnonzero(lengths[i:j])
+        if nonempty.size:
+            continuation = (raw[lo:int(starts[j])] & 0xC0) == 0x80
+            out[nonempty] -= np.add.reduceat(continuation, starts[nonempty] - lo, dtype=np.int64)
+        i = j
+    return out
 
 
 class StoredFields:

@@ -28,6 +28,7 @@ import numpy as np
 
 from indexer.analysis import phrase_grams
 from indexer.model import UNKNOWN
+from indexer.store import HEAD_ONLY_FIELDS
 
 from .engine import Engine, evaluate, years_of
 from .fields import BY_NAME, FILTERS
@@ -70,10 +71,14 @@ class Buckets:
         self.ords = col.ords
         self.reports = snap.facets.columns["report_id"].ords
         size = len(self.values)
-        self.report_counts = _reports_per_bucket(self.ords[docs], self.reports[docs], size)
+        self.per_report = self.field in HEAD_ONLY_FIELDS
+        self.report_counts = self.reports_per_bucket(docs)
         chars = snap.arrays.texts.char_lengths()[docs]
         self.chars = np.bincount(self.ords[docs], weights=chars, minlength=size).astype(np.int64)
         self.order = self._order(np.flatnonzero(self.report_counts))
+
+    def reports_per_bucket(self, docs: np.ndarray) -> np.ndarray:
+        return _reports_per_bucket(self.ords[docs], self.reports[docs], len(self.values), self.per_report)
 
     def _order(self, present: np.ndarray) -> list[int]:
         if self.field == "year":     # oldest first, a report of no known year last
@@ -89,12 +94,22 @@ class Buckets:
                 for o in self.order]
 
 
-def _reports_per_bucket(bucket_ords: np.ndarray, report_ords: np.ndarray, size: int) -> np.ndarray:
-    """How many distinct reports have a paragraph in each bucket."""
+def _reports_per_bucket(bucket_ords: np.ndarray, report_ords: np.ndarray, size: int,
+                        per_report: bool = False) -> np.ndarray:
+    """How many distinct reports have a paragraph in each bucket.
+
+    ``per_report``: the field has one value per report (region, year …), so each
+    report counts once where any of its paragraphs falls: no sort needed."""
     if not bucket_ords.size:
         return np.zeros(size, dtype=np.int64)
-    pairs = np.unique(bucket_ords.astype(np.int64) * (int(report_ords.max()) + 1) + report_ords)
-    return np.bincount(pairs // (int(report_ords.max()) + 1), minlength=size)
+    reports = int(report_ords.max()) + 1
+    if per_report:
+        bucket_of = np.zeros(reports, dtype=np.int64)
+        bucket_of[report_ords] = bucket_ords
+        return np.bincount(bucket_of[np.flatnonzero(np.bincount(report_ords, minlength=reports))],
+                           minlength=size)
+    pairs = np.unique(bucket_ords.astype(np.int64) * reports + report_ords)
+    return np.bincount(pairs // reports, minlength=size)
 
 
 def occurrences(snap, parsed, docs: np.ndarray) -> np.ndarray:
@@ -171,7 +186,7 @@ def _term_series(snap, buckets: Buckets, term: str, req: TrendRequest) -> dict:
     ords = buckets.ords[docs]
     by_mentions = np.bincount(ords, weights=mentions, minlength=size)
     by_paragraphs = np.bincount(ords, minlength=size)
-    by_reports = _reports_per_bucket(ords, buckets.reports[docs], size)
+    by_reports = buckets.reports_per_bucket(docs)
     series = []
     for o in buckets.order:
         m, reports, chars = float(by_mentions[o]), int(buckets.report_counts[o]), int(buckets.chars[o])

@@ -78,7 +78,7 @@ def oracle_trend(units, by: str, level: str | None, required, excluded, counted)
     return buckets, series
 
 
-@pytest.mark.parametrize("by,level", [("year", None), ("region", "省级"), ("type", None)])
+@pytest.mark.parametrize("by,level", [("year", None), ("region", "省级"), ("type", None), ("part", None)])
 def test_trend_counts_equal_a_scan_of_the_texts(corpus_engine, units, by, level):
     filters = {"level": [level]} if level else {}
     data = trend(corpus_engine, TrendRequest([q for q, *_ in TREND_CASES], by, filters))
@@ -288,3 +288,22 @@ def test_compare_cells(corpus_engine, units):
                     "region": [row["region"]], "year": [str(cell["year"])]})).hits[0]
                 assert (cell["hit"].report_id, cell["hit"].para_no) == (best.report_id, best.para_no)
                 assert "<mark>" in cell["hit"].highlight
+
+
+def test_characters_per_unit_from_utf8_bytes():
+    """The per-unit character count (trends' chars) on random texts: empty units,
+    one- to four-byte characters, chunks smaller than a character."""
+    import random
+
+    import numpy as np
+
+    from search.arrays import _chars_per_doc
+
+    rnd = random.Random(14)
+    for _ in range(300):
+        docs = ["".join(rnd.choice("发展ab é😀，") for _ in range(rnd.randrange(0, 7)))
+                for _ in range(rnd.randrange(1, 12))]
+        text = "".join(docs).encode("utf-8")
+        starts = np.cumsum([0] + [len(d.encode("utf-8")) for d in docs])
+        for chunk in (1, 2, 3, 5, 64):
+            assert _chars_per_doc(text, starts, chunk).tolist() == [len(d) for d in docs]
