@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import time
-import types
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,14 +22,12 @@ from whoosh.query import Term
 from .analysis import _Jieba, normalize, text_diff, to_simplified
 from .boilerplate import settle as settle_boilerplate
 from .model import REPORT_ID, Report
-from .parallel import ParallelWriter, WriterFailed, describe_failure
-from .pool import TermGroupingPool
-from .segment import add_document, flush_segment
 from .reports import build_report, report_id_for
 from .sources import CATALOG_NAMES, SourceError, find_files, load_catalog, path_key, read_file, relative_name
 from .store import HEAD_ONLY_FIELDS, IndexError_, IndexStore
 from .structure import section_label
 from .validate import report_problem
+from .whoosh_format import ParallelWriter, WriterFailed, describe_failure, hook_writer, remove_uncommitted
 
 
 @dataclass
@@ -414,14 +411,12 @@ def _writer(ix, units: int):
     # segment by copying each of its parts into memory (BytesIO over the mmap),
     # so a 1M-paragraph index cost its full size in RAM to open; plain files
     # are read where needed instead.
-    if procs > 1 and units >= PARALLEL_MIN_UNITS:
-        writer = ParallelWriter(ix, procs=procs, multisegment=True, limitmb=POOL_MB, compound=False)
-    else:
+    in_process = procs == 1 or units < PARALLEL_MIN_UNITS
+    if in_process:
         writer = ix.writer(limitmb=POOL_MB, compound=False)
-        writer.add_document = types.MethodType(add_document, writer)
-    # the writer's own segment (and any merge it does at commit) goes the same way
-    writer.pool = TermGroupingPool(limitmb=POOL_MB)
-    writer._flush_segment = types.MethodType(flush_segment, writer)
+    else:
+        writer = ParallelWriter(ix, procs=procs, multisegment=True, limitmb=POOL_MB, compound=False)
+    hook_writer(writer, POOL_MB, in_process)
     return writer
 
 
@@ -547,27 +542,10 @@ def _undone_on_failure(store: IndexStore, data_dir: Path, fresh: bool):
         if fresh and store.current_dir() != data_dir:
             shutil.rmtree(data_dir, ignore_errors=True)
         elif not fresh:
-            _remove_uncommitted(data_dir)
+            remove_uncommitted(data_dir)
         if isinstance(e, (OSError, WriterFailed)):
             reason = describe_failure(e) if isinstance(e, OSError) else str(e)
             before = "the index is as it was before" if store.current_dir() else "no index was made"
             raise IndexError_(f"indexing {store.root} failed: {reason}; "
                               f"nothing of this run was written, {before}") from None
         raise
-
-
-def _remove_uncommitted(data_dir: Path):
-    """Segment and temporary files a failed commit left in the live data folder
-    (only this process writes there: it holds the write lock)."""
-    from whoosh import index as whoosh_index
-
-    try:
-        ix = whoosh_index.open_dir(str(data_dir))
-        whoosh_index.clean_files(ix.storage, ix.indexname, ix.latest_generation(), ix._segments())
-    except Exception:  # noqa: BLE001 - best effort: the commit already failed
-        pass
-    for tmp in data_dir.glob("*.tmp"):
-        if tmp.is_dir():
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            tmp.unlink(missing_ok=True)
