@@ -302,3 +302,21 @@ def test_broken_catalog_is_a_named_failure(tmp_path):
     assert out.returncode == 1 and "Traceback" not in out.stderr
     (fail,) = json.loads(out.stdout)["failed"]
     assert "bad catalog" in fail["error"]
+
+
+def test_a_table_interrupted_by_blank_lines_keeps_one_header(tmp_path):
+    """A Word table broken across a page (two blank lines between two rows) reads
+    on as the same table: only the first row of a run of table rows is a header."""
+    path = next(SEEDS.glob("003_*.txt"))
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = lines.index("\t规上工业增加值增速（%）") - 1          # its row starts with an empty cell
+    assert lines[at] == "\t" and lines[at - 1] == ""
+    broken = tmp_path / path.name
+    broken.write_text("\n".join(lines[:at] + [""] + lines[at:]), encoding="utf-8")
+    for p in (path, broken):
+        (_source, doc), = list(read_file(FoundFile(p, "seeds/" + p.name, str(p))))
+        units = build_report(doc, "seeds/" + p.name).paragraphs
+        rows_after_rows = [u for prev, u in zip(units, units[1:])
+                           if u.kind == "table_row" and prev.kind == "table_row"]
+        assert rows_after_rows and not any(u.cells["header"] for u in rows_after_rows)
+        assert any(u.text.startswith("规上工业增加值增速（%）") for u in rows_after_rows)
