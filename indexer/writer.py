@@ -9,6 +9,7 @@ fall out of step when a run is killed.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import time
@@ -28,6 +29,12 @@ from .store import HEAD_ONLY_FIELDS, IndexError_, IndexStore
 from .structure import section_label
 from .validate import report_problem
 from .whoosh_format import ParallelWriter, WriterFailed, describe_failure, hook_writer, remove_uncommitted
+
+log = logging.getLogger("govsearch.indexer")
+
+
+def _no_progress(phase: str, done: int, total: int, detail: str = ""):
+    pass
 
 
 @dataclass
@@ -120,7 +127,8 @@ def unit_documents(report: Report, indexed_at: str):
         yield doc
 
 
-def _read_sources(files, manifest: dict, run: IndexRun, failed_prefixes: list, devices: dict) -> list:
+def _read_sources(files, manifest: dict, run: IndexRun, failed_prefixes: list, devices: dict,
+                  progress=_no_progress) -> list:
     """Pass 1: read and hash everything (cheap), so decisions can see the whole run.
 
     Returns (source, key, rid, doc, file_stat) per report; doc is None for a file
@@ -130,7 +138,8 @@ def _read_sources(files, manifest: dict, run: IndexRun, failed_prefixes: list, d
     by_file: dict[str, list[dict]] = {}
     for e in manifest.values():
         by_file.setdefault(e.get("key", "").split("#", 1)[0], []).append(e)
-    for found in files:
+    for n, found in enumerate(files, 1):
+        progress("read", n, len(files), found.display)
         stat = _file_stat(found.path)
         devices[found.key] = _device(found.path)
         known = by_file.get(found.key, [])
@@ -182,17 +191,26 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
 
     Two steps: plan_run reads the sources and decides what to add, update, keep
     and remove (nothing is written); apply_plan writes exactly that in one commit.
+    ``progress(phase, done, total, detail)`` hears of the whole run, phase by
+    phase: "read" (each source read and hashed), "write" (each report cleaned,
+    segmented and added), "commit" (0 of 1 when the commit starts, 1 of 1 when
+    it is done: on a big run it takes a third of the time).
     Raises IndexError_ (one line) when the index is locked or was built with
     another analyzer and --rebuild was not asked for.
     """
     started = time.monotonic()
+    progress = progress or _no_progress
     store = IndexStore(index_root)
     run = IndexRun()
     with store.write_lock(wait=wait):
-        plan = plan_run(store, paths, rebuild, run)
+        plan = plan_run(store, paths, rebuild, run, progress)
+        log.info("read %d source(s) in %.1f s: %d to write, %d unchanged, %d failed",
+                 len(plan.files), time.monotonic() - started, len(plan.pending), run.unchanged, len(run.failed))
         apply_plan(store, plan, run, progress)
         _count_index(store, run)
     run.seconds = time.monotonic() - started
+    log.info("indexed %s in %.1f s: added %d, updated %d, removed %d", index_root, run.seconds,
+             run.added, run.updated, run.removed)
     return run
 
 
@@ -226,7 +244,7 @@ class RunPlan:
                 and not _under(e.get("key", ""), self.failed_prefixes) and not unmounted.holds(e)]
 
 
-def plan_run(store: IndexStore, paths: list[str], rebuild: bool, run: IndexRun) -> RunPlan:
+def plan_run(store: IndexStore, paths: list[str], rebuild: bool, run: IndexRun, progress=_no_progress) -> RunPlan:
     """Read and hash every source and decide what each needs; writes nothing."""
     existing = store.exists()
     if existing and not rebuild:
@@ -243,7 +261,7 @@ def plan_run(store: IndexStore, paths: list[str], rebuild: bool, run: IndexRun) 
     failed_prefixes: list[str] = [u.key for u in unreadable]
     run.failed.extend({"source": u.display, "error": u.reason} for u in unreadable)
     devices: dict[str, int] = {}
-    entries = _read_sources(files, manifest, run, failed_prefixes, devices)
+    entries = _read_sources(files, manifest, run, failed_prefixes, devices, progress)
     entries = settle_boilerplate(entries, manifest, lambda e: not _under(e.get("key", ""), root_keys),
                                  lambda keys: _reread(files, keys))
     pending = decide_changes(entries, manifest, root_keys, run)
@@ -333,7 +351,12 @@ def _write(ix, plan: RunPlan, run: IndexRun, progress, written: dict, unmounted)
         for rid in gone:
             writer.delete_by_term("report_id", rid)
         if plan.fresh or written or gone:
+            progress("commit", 0, 1)
+            commit_started = time.monotonic()
             writer.commit()
+            log.info("committed %d report(s), removed %d, in %.1f s", len(written), len(gone),
+                     time.monotonic() - commit_started)
+            progress("commit", 1, 1)
         else:
             writer.cancel()
         return gone
@@ -346,15 +369,16 @@ def _built_reports(plan: RunPlan, run: IndexRun, progress):
     """Each pending source as a Report, built as the writer asks for it, so
     cleaning and segmenting here overlap with the writer processes."""
     for n, pending in enumerate(plan.pending, 1):
-        if progress:
-            progress(n, len(plan.pending), pending.source)
+        progress("write", n, len(plan.pending), pending.source)
         report, problem = _build(pending, plan)
         if problem:
+            log.debug("failed: %s: %s", pending.source, problem)
             run.failed.append({"source": pending.source, "error": problem})
             plan.failed_prefixes.append(pending.key)
             continue
         run.warnings.extend({"source": pending.source, "warning": w}
                             for w in report.warnings[len(pending.doc.warnings):])
+        log.debug("%s %s: %d units", "updated" if pending.old else "added", pending.source, len(report.paragraphs))
         if pending.old:
             run.updated += 1
         else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import threading
 import time
 from contextlib import contextmanager
@@ -34,6 +35,8 @@ from .query import MAX_WILDCARD_EXPANSION, QuerySyntaxError, filter_query, id_va
 from .ranking import array_scores, is_bare_heading, top_k
 from .results import FacetValue, Hit, Relaxation, ReportGroup, SearchRequest, SearchResult, stored_year
 from .units import UnitStore
+
+log = logging.getLogger("govsearch.search")
 
 GROUP_HITS = 3                 # paragraphs shown per report when grouped
 GROUP_SCAN = 2000              # best paragraphs scanned to build report groups
@@ -96,7 +99,10 @@ class Engine:
                 if snap is None or snap.generation != self.store.generation():
                     for attempt in range(5):
                         try:
+                            opened = time.monotonic()
                             snap = Snapshot(self.store, self._text_cache, self.postings_cache)
+                            log.info("opened %s generation %s in %.2f s (%d paragraphs)", self.store.root,
+                                     snap.generation[1], time.monotonic() - opened, snap.doc_count)
                             break
                         except (OSError, IndexError_, EmptyIndexError):
                             # a writer swapped or removed files as we opened them

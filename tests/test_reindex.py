@@ -316,3 +316,24 @@ def test_index_folder_that_is_a_file(tmp_path):
     f.write_text("x")
     out = gs("index", str(SEEDS), "--index", str(f))
     assert out.returncode == 1 and "not a folder" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_progress_covers_the_whole_run_and_quiet_and_verbose(workdir):
+    """Progress is heard phase by phase to the end of the commit; --quiet leaves only
+    failures; -v logs the library's steps on stderr."""
+    src, ix = workdir
+    heard = []
+    run = index_paths(ix, [str(src)], progress=lambda *a: heard.append(a))
+    phases = [h[0] for h in heard]
+    assert phases == sorted(phases, key=["read", "write", "commit"].index)     # in order, never back
+    reads = [h for h in heard if h[0] == "read"]
+    assert [h[1] for h in reads] == list(range(1, len(reads) + 1)) and reads[-1][2] == len(reads)
+    writes = [h for h in heard if h[0] == "write"]
+    assert len(writes) == run.added == len(list(src.iterdir()))
+    assert heard[-2:] == [("commit", 0, 1), ("commit", 1, 1)]       # the commit is the run's last step
+    (src / "broken.csv").write_text('title,content\n"x,"unclosed\n', encoding="utf-8")
+    out = gs("index", str(src), "--index", ix, "--quiet")
+    assert out.returncode == 1 and out.stdout == ""
+    assert [line.split(":")[0] for line in out.stderr.splitlines()] == ["failed"]
+    out = gs("-v", "index", str(src), "--index", ix)
+    assert "govsearch.indexer: read" in out.stderr and "added 0, updated 0" in out.stdout
