@@ -329,9 +329,10 @@ def _word_across(p: str, s: str) -> bool:
 
 
 def _is_word(text: str) -> bool:
-    from .encodings import char_frequency, _freq
+    from .analysis import _Jieba
+    from .encodings import char_frequency
 
-    return (_freq().get(text, 0) if len(text) > 1 else char_frequency(text)) > 0
+    return _Jieba.fast().has_word(text) if len(text) > 1 else char_frequency(text) > 0
 
 
 def _number_cut(p: str, s: str) -> bool:
