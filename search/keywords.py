@@ -33,8 +33,8 @@ import numpy as np
 
 from indexer.analysis import cut, subwords, word_counts
 from indexer.model import UNKNOWN
+from indexer.whoosh_format import leaf_segments
 
-from .arrays import segments
 from .engine import Engine, evaluate
 from .fields import BY_NAME, FILTERS
 from .query import QuerySyntaxError, parse_query, parse_year
@@ -112,7 +112,7 @@ class Vocabulary:
 def _term_weights(ia) -> Counter:
     """word -> its total weight in the text field (deleted units included, as Whoosh keeps them)."""
     weights: Counter = Counter()
-    for seg, _base in segments(ia.reader):
+    for seg, _base in leaf_segments(ia.reader):
         for btext, info in seg.iter_field("text"):
             weights[btext.decode("utf-8")] += int(info.weight())
     return weights
