@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, render_template, request, stream_with_context, url_for
 
@@ -48,20 +49,17 @@ def search_url(q: str, filters: dict, match: str = "exact", **more) -> str:
     return url_for("pages.search_page", q=q, match=None if match == "exact" else match, **params)
 
 
+EXPORT_PARAMS = ("q", "match", "sort") + FILTER_PARAMS     # what an export keeps of a search's URL
+
+
 @bp.app_context_processor
 def export_links():
-    """导出 links for the search page: the same search, every hit, in each format."""
+    """导出 links for the search page: the same search (its query, filters, matching and
+    order; nothing else the URL carries), every hit, in each format."""
     def export_url(fmt: str) -> str:
-        pairs = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "limit", "more", "format")]
-        return url_for("analysis.export") + "?" + "&".join(
-            f"{k}={_quote(v)}" for k, v in pairs + [("format", fmt)])
+        pairs = [(k, v) for k, v in request.args.items(multi=True) if k in EXPORT_PARAMS and v]
+        return url_for("analysis.export") + "?" + urlencode(pairs + [("format", fmt)])
     return {"export_url": export_url}
-
-
-def _quote(v: str) -> str:
-    from urllib.parse import quote
-
-    return quote(v, safe="")
 
 
 # --------------------------------------------------------------------------- trends
