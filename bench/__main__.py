@@ -99,7 +99,7 @@ def analysis_figures(engine, ix: Path, meta: list, gs: list) -> dict:
     from search.results import SearchRequest
     from search.trends import TrendRequest, trend
 
-    province, year = next((region[:region.index("样本")], y) for region, y, _t in meta if "样本" in region)
+    _region, year, _type, province = meta[0]          # the province and year of the corpus's first report
     jobs = {"trend_by_year": lambda: trend(engine, TrendRequest(["发展"], "year")),
             "trend_by_region": lambda: trend(engine, TrendRequest(["营商环境", "发展"], "province")),
             "keywords_province_year": lambda: keywords(engine, KeywordRequest(
