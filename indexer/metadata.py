@@ -260,6 +260,16 @@ def find_year(title: str, date: str, head: list[str]) -> int | None:
     return None
 
 
+def _fall_back_to_date(out: dict, origin: dict, date: str):
+    """A document's own date (a page's PubDate, a Word file's creation) where the text gives none;
+    the year follows it only when neither the title nor the head names one."""
+    if out["date"] or not re.match(r"^\d{4}-\d{2}-\d{2}$", date or ""):
+        return
+    out["date"], origin["date"] = date, "document properties"
+    if out["year"] is None:
+        out["year"], origin["year"] = int(date[:4]), "document properties"
+
+
 def extract_metadata(lines: list[str], given: dict) -> tuple[dict, dict]:
     """Report-level fields from the cleaned lines; ``given`` (front matter, catalog,
     collection columns) wins field by field.  Returns (fields, origin per field)."""
@@ -276,7 +286,10 @@ def extract_metadata(lines: list[str], given: dict) -> tuple[dict, dict]:
             if out[name] not in (None, "", 0, UNKNOWN):
                 origin[name] = "text"
 
+    fallback = given.get("_fallback") or {}
     pick("title", lambda: find_title(head) or UNKNOWN)
+    if out["title"] == UNKNOWN and fallback.get("title"):
+        out["title"], origin["title"] = fallback["title"], "document properties"
     title = out["title"]
     subtitle = next((l for l in head if is_subtitle(l)), "")
     # a resolution says when it was adopted: （2024年3月11日第十四届全国人民代表大会第二次会议通过）
@@ -284,6 +297,7 @@ def extract_metadata(lines: list[str], given: dict) -> tuple[dict, dict]:
     pick("date", lambda: parse_date(normalize(dated)) if dated else "")
     pick("year", lambda: find_year(title, out["date"], head))
     out["year"] = given_year(out["year"])
+    _fall_back_to_date(out, origin, fallback.get("date", ""))
     pick("type", lambda: classify_type(title))
     if out["type"] not in REPORT_TYPES:
         out["type"] = classify_type(str(out["type"])) if out["type"] else "其他"
@@ -307,6 +321,8 @@ def extract_metadata(lines: list[str], given: dict) -> tuple[dict, dict]:
                 break
         if not text_region and re.search(r"国务院|全国人民代表大会", normalize(title + subtitle)):
             text_region = {"province": "全国"}
+        if not text_region and fallback.get("issuer"):
+            text_region = find_region(fallback["issuer"])      # 来源: 北京市人民政府
     region = dict(text_region)
     if given_region:
         if text_region.get("province") and given_region.get("province") and \
