@@ -57,7 +57,7 @@ def blocks(text: str) -> list[Block]:
 
 
 def _paragraph(s: str, first: bool) -> Block:
-    if first and len(s) <= 60:
+    if first:
         return Block("title", s)
     m = NUMBERED.match(s)
     if m and len(s) > len(m.group(0)):
@@ -86,6 +86,7 @@ def _table(lines: list[str], i: int, out: list[Block]) -> int:
                 break
         elif len(raw.strip()) <= 12 and row:
             row[-1] += "\n" + raw.strip()           # the rest of the cell, on its own line
+            blank = 0
         else:
             break
         i += 1
@@ -300,9 +301,11 @@ class PageMeta:
 
 
 def govcn_page(text: str, meta: PageMeta, charset: str = "gbk") -> bytes:
-    """A gov.cn-style article page, encoded as it declares (GBK by default)."""
+    """A gov.cn-style article page, encoded as it declares (GBK by default): the report's first
+    line is the page's <h1>, ``meta.title`` its ArticleTitle and <title>."""
     bs = blocks(text)
     title = html.escape(meta.title)
+    shown = html.escape(bs[0].text)
     head = (f"<meta http-equiv='Content-Type' content='text/html; charset={charset}'>"
             f"<title>{title}_{html.escape(meta.column)}_{html.escape(meta.site)}</title>"
             f"<meta name='SiteName' content='{html.escape(meta.site)}'>"
@@ -337,7 +340,7 @@ def govcn_page(text: str, meta: PageMeta, charset: str = "gbk") -> bytes:
               "<p>网站标识码：5001120001 渝ICP备05003300号 渝公网安备 50011202500012号</p>"
               "<p><a href='/wzdt/'>网站地图</a> | <a href='/lxwm/'>联系我们</a></p></div>")
     page = (f"<!DOCTYPE html><html lang='zh-CN'><head>{head}</head><body>{nav}"
-            f"<div class='main'>{crumb}<div class='article'><h1 class='title'>{title}</h1>{info}{share}"
+            f"<div class='main'>{crumb}<div class='article'><h1 class='title'>{shown}</h1>{info}{share}"
             f"<div id='UCAP-CONTENT' class='pages_content'>{body}</div>{tools}</div>{related}</div>"
             f"{footer}</body></html>")
-    return page.encode(charset)
+    return page.encode(charset, "xmlcharrefreplace")     # what a GBK site does with a character GBK lacks

@@ -60,7 +60,7 @@ class Line:
 
     @property
     def text(self) -> str:
-        return " ".join(s.text for s in self.segments).strip()
+        return " ".join(s.text.strip() for s in self.segments).strip()
 
 
 @dataclass
@@ -143,15 +143,27 @@ def _chars(textpage):
 
     rect = raw.FS_RECTF()
     out = []
+    pending_space = False
     for i in range(raw.FPDFText_CountChars(textpage)):
         code = raw.FPDFText_GetUnicode(textpage, i)
-        if code in (0, 0xFFFE, 0xFFFF, 10, 13, 2) or raw.FPDFText_IsGenerated(textpage, i) == 1:
+        if code in (0, 0xFFFE, 0xFFFF, 10, 13, 2):
             continue
+        if raw.FPDFText_IsGenerated(textpage, i) == 1:
+            pending_space = code == 32       # a gap PDFium saw: a space between two Latin words
+            continue
+        if pending_space and out and _latin(out[-1][0]) and _latin(chr(code)):
+            last = out[-1]
+            out.append((" ", last[2], last[2], last[3], last[4], last[5]))
+        pending_space = False
         if not raw.FPDFText_GetLooseCharBox(textpage, i, ctypes.byref(rect)):
             continue
         out.append((chr(code), rect.left, rect.right, rect.bottom, rect.top,
                     raw.FPDFText_GetFontSize(textpage, i)))
     return out
+
+
+def _latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
 
 
 def _rules(page):
@@ -251,7 +263,7 @@ def _add_char(items: list, line: Line | None, text, left, right, bottom, top, si
     if last.text and left - last.x1 > size * 1.2:      # a gap wider than a character: a new segment
         last = Segment(left, right, "")
         line.segments.append(last)
-    if text.isspace() and not last.text:
+    if text.isspace() and (not last.text or last.text.endswith(" ")):
         return line
     last.text += text
     last.x1 = max(last.x1, right)
