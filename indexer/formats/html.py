@@ -232,14 +232,14 @@ def _own_table(row, table) -> bool:
 
 def _page_heading(page, named: str) -> str:
     """The article's title as the page shows it: the <h1> most like the title its meta tags or
-    <title> name (a site's logo may be an <h1> too), else the only <h1>."""
+    <title> name (a site's logo may be an <h1> too), else the page's only <h1>."""
     headings = [_clean(h.text_content()) for h in page.iter("h1")]
     headings = [h for h in headings if h]
-    if not named:
-        return headings[0] if len(headings) == 1 else ""
     named_chars = set(named)
     best = max(headings, key=lambda h: len(named_chars & set(h)) / max(len(set(h)), 1), default="")
-    return best if best and len(named_chars & set(best)) >= 0.5 * len(set(best)) else ""
+    if best and len(named_chars & set(best)) >= 0.5 * len(set(best)):
+        return best
+    return headings[0] if len(headings) == 1 else ""     # the article's own heading, as shown
 
 
 def _with_title(lines: list[str], title: str) -> list[str]:

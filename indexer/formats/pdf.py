@@ -149,7 +149,7 @@ def _chars(textpage):
         if code in (0, 0xFFFE, 0xFFFF, 10, 13, 2):
             continue
         if raw.FPDFText_IsGenerated(textpage, i) == 1:
-            pending_space = code == 32       # a gap PDFium saw: a space between two Latin words
+            pending_space = code == 32       # a gap PDFium saw: a space between two pieces of Latin text
             continue
         if pending_space and out and _latin(out[-1][0]) and _latin(chr(code)):
             last = out[-1]
@@ -163,7 +163,7 @@ def _chars(textpage):
 
 
 def _latin(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
+    return ch.isascii() and ch.isprintable() and not ch.isspace()
 
 
 def _rules(page):
