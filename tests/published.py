@@ -216,7 +216,7 @@ def doc_from_docx(docx_path: Path, out_dir: Path) -> Path:
 
 _PRINT_CSS = """
 @page { size: A4; margin: 30mm 25mm 28mm 25mm; }
-body { font-family: 'WenQuanYi Micro Hei', 'DejaVu Sans', sans-serif; font-size: 16pt; line-height: 1.6; }
+body { font-family: 'DejaVu Sans', 'WenQuanYi Micro Hei', sans-serif; font-size: 16pt; line-height: 1.6; }
 p { text-indent: 2em; margin: 0; text-align: justify; }
 h1 { font-size: 22pt; text-align: center; font-weight: normal; }
 h2 { font-size: 16pt; margin: 0; text-indent: 2em; page-break-before: always; }

@@ -33,7 +33,7 @@ from .shapes import province_rows
 from .test_browser import CHROMIUM, CHROMIUM_ARGS
 
 SEED_NAMES = sorted(p.stem for p in SEEDS.glob("*.txt"))
-PDF_SEEDS = ["003_b58f78ac1f665e0d", "004_75b1283dda5df6ce"]
+PDF_SEEDS = ["001_ee0cd8f568fba525", "003_b58f78ac1f665e0d", "004_75b1283dda5df6ce"]
 PROVINCES = ["2026_北京市_政府工作报告", "2026_四川省_政府工作报告", "2026_广东省_政府工作报告"]
 RUNNING_HEADER = "政府工作报告（送审稿）"
 PAGE_NUMBER = re.compile(r"^[—–\-－―]\s*\d{1,4}\s*[—–\-－―]$|^第\s*\d+\s*页")

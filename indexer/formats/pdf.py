@@ -308,10 +308,25 @@ def _is_page_number(line) -> bool:
 # lines → paragraphs
 
 
-def _paragraphs(pages: list[list]) -> list[str]:
+@dataclass
+class _Margins:
+    left: float
+    right: float
+    indents: bool       # the document starts its paragraphs indented (首行缩进)
+
+
+def _margins(pages: list[list]) -> _Margins:
     lines = [x for items in pages for x in items if isinstance(x, Line) and len(x.segments) == 1]
     left = _mode(round(x.x0) for x in lines) if lines else 0
     right = max((x.x1 for x in lines), default=0)
+    # the lines after a line that stops short of the margin start paragraphs: are they indented?
+    starts = [b for a, b in zip(lines, lines[1:]) if a.x1 < right - a.size * 1.5]
+    indented = sum(1 for x in starts if x.x0 > left + x.size * 1.2)
+    return _Margins(left, right, bool(starts) and indented >= 0.6 * len(starts))
+
+
+def _paragraphs(pages: list[list]) -> list[str]:
+    margins = _margins(pages)
     out: list[str] = []
     open_line: Line | None = None          # the last line of the paragraph being built, if it may go on
     for items in pages:
@@ -323,11 +338,11 @@ def _paragraphs(pages: list[list]) -> list[str]:
                 out.extend(["\t" + s.text.strip() for s in item.segments] + [""])
                 open_line = None
             else:
-                if open_line is not None and _goes_on(open_line, item, left, right):
+                if open_line is not None and _goes_on(open_line, item, margins):
                     out[-1] = join_wrapped(out[-1], item.text)
                 else:
                     out.append(item.text)
-                open_line = item if _reaches_margin(item, left, right) else None
+                open_line = item if _reaches_margin(item, margins.left, margins.right) else None
     return out
 
 
@@ -336,17 +351,17 @@ def _mode(values) -> float:
     return counts.most_common(1)[0][0] if counts else 0
 
 
-def _goes_on(prev: Line, line: Line, left: float, right: float) -> bool:
+def _goes_on(prev: Line, line: Line, margins: _Margins) -> bool:
     """The line continues the paragraph whose last line (reaching the right margin) is ``prev``:
-    the same size, not indented (a new paragraph) unless centred under a wrapped title, and
-    not a new unit (a heading, a list mark) after a finished sentence."""
+    the same size, and not indented where paragraphs start indented (else not a new unit — a
+    heading, a list mark — after a finished sentence); a centred line goes on a wrapped title."""
     if abs(line.size - prev.size) > 0.6:
         return False
-    if _STARTS_UNIT.match(line.text) and _ENDS.search(prev.text):
+    if _centred(line, margins.left, margins.right):
+        return not _ENDS.search(prev.text)
+    if line.x0 > margins.left + line.size * 1.2:
         return False
-    if _centred(line, left, right):
-        return not _ENDS.search(prev.text)       # a title wrapped over two lines, centred
-    return line.x0 <= left + line.size * 1.2
+    return margins.indents or not (_STARTS_UNIT.match(line.text) and _ENDS.search(prev.text))
 
 
 def _centred(line: Line, left: float, right: float) -> bool:
