@@ -143,23 +143,33 @@ def _chars(textpage):
 
     rect = raw.FS_RECTF()
     out = []
-    pending_space = False
+    gap = False
     for i in range(raw.FPDFText_CountChars(textpage)):
         code = raw.FPDFText_GetUnicode(textpage, i)
         if code in (0, 0xFFFE, 0xFFFF, 10, 13, 2):
             continue
         if raw.FPDFText_IsGenerated(textpage, i) == 1:
-            pending_space = code == 32       # a gap PDFium saw: a space between two pieces of Latin text
+            gap = code == 32                 # PDFium saw a gap here: a space, or justification?
             continue
-        if pending_space and out and _latin(out[-1][0]) and _latin(chr(code)):
-            last = out[-1]
-            out.append((" ", last[2], last[2], last[3], last[4], last[5]))
-        pending_space = False
         if not raw.FPDFText_GetLooseCharBox(textpage, i, ctypes.byref(rect)):
             continue
-        out.append((chr(code), rect.left, rect.right, rect.bottom, rect.top,
-                    raw.FPDFText_GetFontSize(textpage, i)))
+        char = (chr(code), rect.left, rect.right, rect.bottom, rect.top, raw.FPDFText_GetFontSize(textpage, i))
+        if gap and out and _spaced(out[-1], char):
+            last = out[-1]
+            out.append((" ", last[2], last[2], last[3], last[4], last[5]))
+        gap = False
+        out.append(char)
     return out
+
+
+def _spaced(before: tuple, after: tuple) -> bool:
+    """A gap PDFium saw is a space between two pieces of Latin text, or beside one (全省 100 个,
+    6. “一表同享”) when it is wider than justification spreads between Chinese characters."""
+    if _latin(before[0]) and _latin(after[0]):
+        return True
+    if not (_latin(before[0]) or _latin(after[0]) or before[0] in "”’" and after[0] in "“‘"):
+        return False
+    return after[1] - before[2] >= 0.25 * (after[5] or 10)
 
 
 def _latin(ch: str) -> bool:
