@@ -90,16 +90,16 @@ class _BodyReader:
         text = paragraph_text(p, self.qn)
         if not text.strip():
             return []
-        style_id, level, num = self.styles.paragraph_info(p)
+        _, level, num = self.styles.paragraph_info(p)
         label = self.numbering.label(*num) if num else ""
-        raw, text = text.rstrip(), text.strip()
-        if text.startswith(("各位代表", "同志们", "代表们")) or _NUMBERED.match(text) or label:
+        stripped = text.strip()
+        if label or stripped.startswith(("各位代表", "同志们", "代表们")) or _NUMBERED.match(stripped):
             self.body_started = True
-        if label:      # Word's tab after a label ending in a mark is no space in Chinese text
-            return [label + (raw if label[-1].isalnum() or label == "• " else raw.lstrip("\t"))]
-        if level and self.body_started and not _NUMBERED.match(text) and "\n" not in text:
-            return ["#" * min(level, 6) + " " + text]
-        return text.split("\n")
+        if label:
+            return [_labelled(label, text.rstrip())]
+        if level and self.body_started and not _NUMBERED.match(stripped) and "\n" not in stripped:
+            return ["#" * min(level, 6) + " " + stripped]       # an unnumbered heading stays one
+        return stripped.split("\n")
 
     def table(self, tbl) -> list[str]:
         out: list[str] = []
@@ -124,6 +124,12 @@ class _BodyReader:
             if piece:
                 text = join_wrapped(text, piece) if text else piece
         return re.sub(r"[\t ]+", " ", text)
+
+
+def _labelled(label: str, text: str) -> str:
+    """Word's label before the text; the tab Word puts after a label ending in a mark (1. 一、)
+    is no space in Chinese text."""
+    return label + (text if label[-1].isalnum() or label == "• " else text.lstrip("\t"))
 
 
 def paragraph_text(p, qn) -> str:

@@ -91,26 +91,20 @@ def _meta_values(page) -> dict[str, str]:
 
 
 def page_metadata(page) -> dict:
+    """{"fields": stated by the page (win over the text), "fallback": used where the text is silent}."""
     values = _meta_values(page)
     fields, fallback = {}, {}
-    title = values.get("articletitle") or values.get("og:title") or ""
-    if title:
-        fields["title"] = _clean(title)
+    title = _first(values, "articletitle", "og:title")
     page_title = _clean(page.findtext(".//title") or "")
-    if page_title:
-        fallback["title"] = _strip_site(page_title, values)
-    date = _iso_date(values.get("pubdate") or values.get("firstpublishedtime") or
-                     values.get("article:published_time") or "")
-    if date:
-        fallback["date"] = date
-        fields["published"] = date
-    issuer = values.get("contentsource") or values.get("sitename") or ""
-    if issuer:
-        fallback["issuer"] = _clean(issuer)
-    url = _page_url(page, values)
-    if url:
-        fields["url"] = url
-    return {"fields": fields, "fallback": fallback}
+    date = _iso_date(_first(values, "pubdate", "firstpublishedtime", "article:published_time"))
+    issuer = _first(values, "contentsource", "sitename")
+    fields.update(title=_clean(title), published=date, url=_page_url(page, values))
+    fallback.update(title=_strip_site(page_title, values) if page_title else "", date=date, issuer=_clean(issuer))
+    return {"fields": {k: v for k, v in fields.items() if v}, "fallback": {k: v for k, v in fallback.items() if v}}
+
+
+def _first(values: dict, *names: str) -> str:
+    return next((values[n] for n in names if values.get(n)), "")
 
 
 def _clean(value: str) -> str:
@@ -184,17 +178,8 @@ class _Walker:
 
     def walk(self, el):
         tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in _SKIP:
-            self.buffer.append(el.tail or "")
-            return
-        if tag == "table":
-            self.flush()
-            self.lines.extend(table_lines(el))
-            self.buffer.append(el.tail or "")
-            return
-        if tag == "br":
-            self.flush()
-            self.buffer.append(el.tail or "")
+        if tag in _SKIP or tag in ("table", "br"):
+            self._special(el, tag)
             return
         block = tag in _BLOCKS
         if block:
@@ -206,12 +191,20 @@ class _Walker:
             self.flush()
         self.buffer.append(el.tail or "")
 
+    def _special(self, el, tag: str):
+        """Scripts and forms are no text; a table is rows; a <br> ends a line."""
+        if tag == "table":
+            self.flush()
+            self.lines.extend(table_lines(el))
+        elif tag == "br":
+            self.flush()
+        self.buffer.append(el.tail or "")
+
 
 def table_lines(table) -> list[str]:
     """A table as the .txt form holds it: a tab-indented line per cell, rows apart by a blank
     line; a layout table of one cell a row (a page built from tables) is text, not a table."""
-    rows = [r for r in table.iter("tr") if _own_table(r, table)]
-    cells = [[c for c in r if isinstance(c.tag, str) and c.tag in ("td", "th")] for r in rows]
+    cells = _cells(table)
     if max((len(r) for r in cells), default=0) < 2:
         return [line for r in cells for c in r for line in block_lines(c)]
     out = []
@@ -221,6 +214,12 @@ def table_lines(table) -> list[str]:
             out.extend("\t" + t for t in texts)
             out.append("")
     return out + [""]
+
+
+def _cells(table) -> list[list]:
+    """The table's own rows (not a nested table's) as lists of their td/th elements."""
+    rows = [r for r in table.iter("tr") if _own_table(r, table)]
+    return [[c for c in r if isinstance(c.tag, str) and c.tag in ("td", "th")] for r in rows]
 
 
 def _own_table(row, table) -> bool:

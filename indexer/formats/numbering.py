@@ -97,14 +97,9 @@ class Numbering:
 
         return int(val("w:start", "1")), val("w:numFmt", "decimal"), val("w:lvlText", "")
 
-    def label(self, num_id: str, ilvl: int) -> str:
-        """The label Word shows before this paragraph ('' for none), counting it."""
-        if num_id not in self.nums:
-            return ""
-        abstract_id, overrides = self.nums[num_id]
-        levels = self.abstract.get(abstract_id, {})
-        if ilvl not in levels:
-            return ""
+    def _count(self, num_id: str, abstract_id: str, overrides: dict, levels: dict, ilvl: int) -> dict:
+        """Count one paragraph at ``ilvl``: the list's counters (a restarted list has its own),
+        the levels under it reset."""
         key = num_id if overrides else abstract_id
         counters = self.counters.setdefault(key, {})
         if overrides and num_id not in self.started:
@@ -114,6 +109,17 @@ class Numbering:
         counters[ilvl] = counters.get(ilvl, levels[ilvl][0] - 1) + 1
         for deeper in [k for k in counters if k > ilvl]:
             del counters[deeper]
+        return counters
+
+    def label(self, num_id: str, ilvl: int) -> str:
+        """The label Word shows before this paragraph ('' for none), counting it."""
+        if num_id not in self.nums:
+            return ""
+        abstract_id, overrides = self.nums[num_id]
+        levels = self.abstract.get(abstract_id, {})
+        if ilvl not in levels:
+            return ""
+        counters = self._count(num_id, abstract_id, overrides, levels, ilvl)
         start, fmt, text = levels[ilvl]
         if fmt == "bullet":
             return "• "

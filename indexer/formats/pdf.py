@@ -329,10 +329,14 @@ def _margins(pages: list[list]) -> _Margins:
     lines = [x for items in pages for x in items if isinstance(x, Line) and len(x.segments) == 1]
     left = _mode(round(x.x0) for x in lines) if lines else 0
     right = max((x.x1 for x in lines), default=0)
-    # the lines after a line that stops short of the margin start paragraphs: are they indented?
+    return _Margins(left, right, _indents(lines, left, right))
+
+
+def _indents(lines: list[Line], left: float, right: float) -> bool:
+    """Most lines after a line that stops short of the margin (paragraph starts) are indented."""
     starts = [b for a, b in zip(lines, lines[1:]) if a.x1 < right - a.size * 1.5]
-    indented = sum(1 for x in starts if x.x0 > left + x.size * 1.2)
-    return _Margins(left, right, bool(starts) and indented >= 0.6 * len(starts))
+    indented = [x for x in starts if x.x0 > left + x.size * 1.2]
+    return bool(starts) and len(indented) >= 0.6 * len(starts)
 
 
 def _paragraphs(pages: list[list]) -> list[str]:
