@@ -270,6 +270,16 @@ def test_a_txt_renamed_pdf_is_listed_as_failed(tmp_path):
     assert run.added == 1
 
 
+def test_a_damaged_pdf_says_so(published_dir, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    whole = (published_dir / "pdf" / "003_b58f78ac1f665e0d.pdf").read_bytes()
+    (folder / "cut.pdf").write_bytes(whole[: len(whole) // 2])       # a download cut short
+    run = index_paths(str(tmp_path / "ix"), [str(folder)])
+    [failure] = run.failed
+    assert failure["error"].startswith("damaged PDF: cannot be opened (PDFium:"), failure
+
+
 def test_doc_without_libreoffice_names_the_package(published_dir, tmp_path, monkeypatch):
     """With LibreOffice off the PATH the .doc fails with one line naming the Debian package."""
     monkeypatch.setenv("PATH", str(Path(sys.executable).parent))

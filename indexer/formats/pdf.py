@@ -89,6 +89,8 @@ def read_pdf(data: bytes) -> tuple[str, dict, list[str]]:
         fields = _properties(doc)
     finally:
         doc.close()
+    if not pages:
+        raise PdfError("damaged PDF: it has no pages")
     warnings = []
     empty = [i + 1 for i, p in enumerate(pages) if not p]
     if len(empty) == len(pages):
@@ -116,7 +118,8 @@ def _not_pdf(data: bytes) -> str:
 def _load_error(message: str) -> str:
     if "password" in message.lower():
         return "encrypted PDF: it needs a password to be read"
-    return f"damaged PDF: {message.split('(', 1)[-1].rstrip(')') if '(' in message else message}"
+    why = re.search(r"\((PDFium:[^)]*)\)", message)
+    return f"damaged PDF: cannot be opened ({why.group(1) if why else message.strip()})"
 
 
 def _properties(doc) -> dict:
