@@ -497,6 +497,9 @@ def _published_document(found: FoundFile, data: bytes, catalog: dict) -> SourceD
         got = formats.read_document(data, found.path.suffix, found.display)
     except formats.FormatError as e:
         raise SourceError(str(e)) from None
+    except Exception as e:       # a file that breaks its library: one line, the other files go on
+        raise SourceError(f"cannot read this {found.path.suffix.lower()} file "
+                          f"({type(e).__name__}: {str(e)[:160]})") from None
     if not got.text.strip():
         raise SourceError("no text found in the file")
     warnings = list(got.warnings)
