@@ -28,7 +28,7 @@ from .arrays import PostingsCache
 from .facets import FACETS, FacetTable
 from .fields import BY_NAME
 from .highlight import highlight, highlight_context
-from .matching import Evaluator, IndexArrays
+from .matching import Evaluator, IndexArrays, Match
 from .query import MAX_WILDCARD_EXPANSION, QuerySyntaxError, filter_query, id_value, parse_query
 from .ranking import array_scores, is_bare_heading, top_k
 from .results import FacetValue, Hit, Relaxation, ReportGroup, SearchRequest, SearchResult, stored_year
@@ -172,12 +172,12 @@ def _check_expansions(s, query):
 def _search(snap, s, req, parsed, full):
     """The result without hits, and [(stored fields and scores, list to fill)] pages."""
     evaluator = Evaluator(snap.arrays)
-    match = evaluator.run(full)
+    match, counted_over = _match_and_facet_sets(evaluator, req, parsed, full)
     if not parsed.empty:
         match.scores = array_scores(snap.arrays, match.docs, match.scores, parsed.terms)
     understood = _understood(req, parsed, evaluator)
     result = SearchResult(query=req.q, total=int(match.docs.size), page=req.page, limit=req.limit,
-                          took_ms=0.0, hits=[], facets=_facets(snap, match.docs, understood),
+                          took_ms=0.0, hits=[], facets=_facets(snap, match.docs, counted_over, understood),
                           request=req, match=parsed.match, filters=understood)
     if req.by_report:
         return result, _grouped(s, snap, parsed, req, result, match)
@@ -206,11 +206,42 @@ def _understood(req, parsed, evaluator) -> dict:
     return out
 
 
-def _facets(snap, docnums, selected: dict) -> dict:
+def _match_and_facet_sets(evaluator, req, parsed, full):
+    """The match, and for each facet field the request filters on, the documents its
+    facet is counted over: the matches of the query and every other filter.
+
+    Disjunctive faceting (as Meilisearch and Algolia count): a facet's own
+    selection never hides its other values, so 重庆市 keeps its count once 四川省
+    is chosen, and clicking it adds its paragraphs.  The query and the other
+    filters are evaluated once; each facet filter is a mask over those
+    documents, so n selected facet fields cost n masks, not n searches."""
+    own = [name for name, values in req.filters.items() if values and BY_NAME[name].facet]
+    if not own:
+        return evaluator.run(full), {}
+    rest = [parsed.query] + _filters_query({n: v for n, v in req.filters.items() if n not in own})
+    rest = [p for p in rest if not isinstance(p, Q.Every)] or [Q.Every()]
+    base = evaluator.run(rest[0] if len(rest) == 1 else Q.And(rest))
+    masks = {name: np.isin(base.docs, evaluator.run(filter_query(BY_NAME[name], req.filters[name]),
+                                                    base.docs).docs, assume_unique=True)
+             for name in own}
+    every = np.logical_and.reduce(list(masks.values()))
+    match = Match(base.docs[every], base.scores[every])
+    counted_over = {}
+    for name in own:
+        others = [m for n, m in masks.items() if n != name]
+        keep = np.logical_and.reduce(others) if others else np.ones(base.docs.size, dtype=bool)
+        counted_over[BY_NAME[name].field] = base.docs[keep]
+    return match, counted_over
+
+
+def _facets(snap, docnums, counted_over: dict, selected: dict) -> dict:
+    """Each facet's values with their counts: over the matches, or, for a field the
+    request filters on, over counted_over[field] (see _match_and_facet_sets)."""
     facets = {}
     for field in FACETS:
         chosen = {str(x) for x in selected.get(field, ())}
-        values = [FacetValue(v, c, str(v) in chosen) for v, c in snap.facets.count(field, docnums)]
+        values = [FacetValue(v, c, str(v) in chosen)
+                  for v, c in snap.facets.count(field, counted_over.get(field, docnums))]
         present = {str(fv.value) for fv in values}
         for sv in selected.get(field, ()):   # a chosen value stays visible at 0
             if str(sv) not in present and field != "year":
