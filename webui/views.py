@@ -18,6 +18,7 @@ from search.results import RequestError, SearchRequest
 
 from search.fields import KIND_LABELS
 
+from .report_list import report_table
 from .state import MATCH_LABELS, SORT_LABELS, State, facet_views, pagination
 
 bp = Blueprint("pages", __name__)
@@ -81,7 +82,8 @@ def search_page():
 
 @bp.get("/reports")
 def reports_page():
-    return render_template("reports.html", reports=list_reports(engine().snapshot().ix))
+    table = report_table(list_reports(engine().snapshot().ix), request.args, url_for("pages.reports_page"))
+    return render_template("reports.html", table=table, reports=table["rows"])
 
 
 @functools.lru_cache(maxsize=1)
