@@ -25,7 +25,7 @@ from indexer.analysis import to_simplified
 from indexer.store import IndexError_, IndexStore
 
 from .arrays import PostingsCache
-from .facets import FACETS, FacetTable
+from .facets import FACETS, FacetTable, reading_order
 from .fields import BY_NAME
 from .highlight import highlight, highlight_context
 from .matching import Evaluator, IndexArrays, Match
@@ -273,14 +273,16 @@ def ranked(snap, parsed, req, match, k: int) -> list[tuple[int, float]]:
     Relevance: by score, ties to the newer report, then reading order.  Only
     the candidates for the first k are sorted: np.partition finds the k-th
     score, and every match scoring at least that (ties included) is ordered.
-    Year orders and browsing (no search words) sort by year, then reading order.
+    Year orders and browsing (no search words) sort by year, then reading order:
+    regions in the official order, each report from its first paragraph (¶1).
     """
     docs, scores = match.docs, match.scores
     if req.sort == "relevance" and not parsed.empty:
         docs, scores = top_k(snap.arrays, docs, scores, parsed.terms, k, _years(snap, docs))
     else:
         years = _years(snap, docs)
-        order = np.lexsort((docs, -years if req.sort != "year" else years))[:k]
+        region, report, para = reading_order(snap.facets, docs)
+        order = np.lexsort((para, report, region, -years if req.sort != "year" else years))[:k]
         docs, scores = docs[order], scores[order]
     return [(int(d), float(sc)) for d, sc in zip(docs, scores)]
 
@@ -297,7 +299,7 @@ def _make_hit(f: dict, score: float, marks) -> Hit:
         heading_path=json.loads(f.get("heading_path") or "[]"), kind=f.get("kind", ""),
         para_no=int(f.get("para_no") or 0), text=text, highlight=hl.html(),
         score=score, highlight_ansi=hl.ansi(), url=f.get("url", ""), section_label=f.get("section_label", ""),
-        context=highlight_context(f.get("context", ""), marks),
+        context=highlight_context(f.get("context", ""), marks), script=f.get("script", "简"),
     )
 
 

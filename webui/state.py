@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 from urllib.parse import urlencode
 
+from search.facets import in_official_order, province_of
 from search.fields import FILTER_PARAMS, FILTERS, KIND_LABELS
 from search.results import MAX_PAGE
 
 # parameters the search page keeps in its links, in the order they appear
-STATE_PARAMS = ("q",) + FILTER_PARAMS + ("match", "sort", "by_report", "limit", "page", "more")
+STATE_PARAMS = ("q",) + FILTER_PARAMS + ("match", "sort", "by_report", "limit", "page", "more", "facet_sort")
 
 LABELS = {"q": "检索词", **{f.name: f.label for f in FILTERS}}
 SORT_LABELS = (("relevance", "按相关度"), ("-year", "年份从新到旧"), ("year", "年份从旧到新"))
@@ -159,13 +160,20 @@ def facet_views(state: State, facets: dict) -> list[dict]:
             groups = _region_groups(state, values, facets.get("province") or [])
             if groups:
                 blocks.append({"field": field, "label": LABELS[field], "groups": groups,
-                               "values": [], "more": []})
+                               "values": [], "more": [], "orders": _facet_orders(state)})
             continue
         items = [_facet_value(state, field, fv) for fv in values]
         if not items:
             continue
         blocks.append(_facet_block(state, field, items))
     return blocks
+
+
+def _facet_orders(state: State) -> list[dict]:
+    """The 地区 facet's two orders: by count, or by name in the official GB/T 2260 order."""
+    by_name = state.get("facet_sort") == "name"
+    return [{"label": "按数量", "current": not by_name, "url": state.set("facet_sort", None, keep_page=True)},
+            {"label": "按名称", "current": by_name, "url": state.set("facet_sort", "name", keep_page=True)}]
 
 
 def _facet_block(state: State, field: str, items: list[dict]) -> dict:
@@ -188,32 +196,37 @@ def _facet_block(state: State, field: str, items: list[dict]) -> dict:
 
 
 def _region_groups(state: State, regions: list, provinces: list) -> list[dict]:
-    """Region values under the province they belong to (a region's name starts with it)."""
-    names = sorted((str(p.value) for p in provinces if p.value), key=len, reverse=True)
+    """Region values under the province they lie in, every counted province shown (its
+    other values stay choosable once one is chosen); by count, or by the official order
+    when the page asks for names (?facet_sort=name)."""
     by_province: dict[str, list] = {}
     for fv in regions:
-        region = str(fv.value)
-        owner = next((p for p in names if region.startswith(p)), "")
-        by_province.setdefault(owner, []).append(fv)
+        by_province.setdefault(province_of(fv.value), []).append(fv)
+    heads = {str(p.value): p for p in provinces if p.value}
+    names = list(heads) + [n for n in by_province if n and n not in heads]
+    name_order = state.get("facet_sort") == "name"
+    if name_order:
+        names = in_official_order(names, key=str)
     groups = []
-    for p in provinces:
-        name = str(p.value)
-        if name not in by_province and not state.has("province", name):
-            continue
-        children = []
-        for fv in by_province.pop(name, []):
-            item = _facet_value(state, "region", fv)
-            if item["value"] == name:
-                item["label"] = "本级"
-            children.append(item)
-        head = _facet_value(state, "province", p) if name else None
-        if head and len(children) == 1 and children[0]["value"] == name and not children[0]["selected"]:
+    for name in names:
+        values = by_province.pop(name, [])
+        children = [_region_value(state, fv, name) for fv in (in_official_order(values) if name_order else values)]
+        head = _facet_value(state, "province", heads[name]) if name in heads else \
+            {"label": name, "url": None, "heading_only": True}
+        if name in heads and len(children) == 1 and children[0]["value"] == name and not children[0]["selected"]:
             children = []          # a province with only its own report: the header says it all
         groups.append({"province": head, "regions": children})
-    rest = [fv for vals in by_province.values() for fv in vals]
+    rest = [_facet_value(state, "region", fv) for vals in by_province.values() for fv in vals]
     if rest:
-        groups.append({"province": None, "regions": [_facet_value(state, "region", fv) for fv in rest]})
+        groups.append({"province": None, "regions": rest})
     return groups
+
+
+def _region_value(state: State, fv, province: str) -> dict:
+    item = _facet_value(state, "region", fv)
+    if item["value"] == province:
+        item["label"] = "本级"
+    return item
 
 
 def pagination(state: State, result) -> dict | None:
