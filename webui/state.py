@@ -13,10 +13,13 @@ from urllib.parse import urlencode
 
 from search.facets import in_official_order, province_of
 from search.fields import FILTER_PARAMS, FILTERS, KIND_LABELS
-from search.results import MAX_PAGE
+from search.results import DEFAULT_LIMIT, MAX_PAGE
 
 # parameters the search page keeps in its links, in the order they appear
 STATE_PARAMS = ("q",) + FILTER_PARAMS + ("match", "sort", "by_report", "limit", "page", "more", "facet_sort")
+
+VIEW_PARAMS = ("more", "facet_sort")      # how the page shows results, not which results
+PAGE_SIZES = (10, 20, 50, 100)
 
 LABELS = {"q": "检索词", **{f.name: f.label for f in FILTERS}}
 SORT_LABELS = (("relevance", "按相关度"), ("-year", "年份从新到旧"), ("year", "年份从旧到新"))
@@ -101,6 +104,12 @@ class State:
 
     def with_q(self, q: str) -> str:
         return self.set("q", q)
+
+    def api_query(self) -> str:
+        """The search's own parameters as a query string, for /api/search and exports
+        (the page's view settings, 更多 and the facet order, left out)."""
+        qs = urlencode([(k, v) for k, v in self.pairs if k not in VIEW_PARAMS])
+        return "?" + qs if qs else ""
 
     @staticmethod
     def _sorted(pairs):
@@ -227,6 +236,12 @@ def _region_value(state: State, fv, province: str) -> dict:
     if item["value"] == province:
         item["label"] = "本级"
     return item
+
+
+def page_sizes(state: State, limit: int) -> list[dict]:
+    """每页 10 / 20 / 50 / 100 条: links back to page 1 with that size."""
+    return [{"n": n, "current": n == limit, "url": state.set("limit", None if n == DEFAULT_LIMIT else str(n))}
+            for n in PAGE_SIZES]
 
 
 def pagination(state: State, result) -> dict | None:
