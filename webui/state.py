@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from urllib.parse import urlencode
 
+from indexer.analysis import to_simplified
 from search.facets import in_official_order, province_of
 from search.fields import FILTER_PARAMS, FILTERS, KIND_LABELS
 from search.results import DEFAULT_LIMIT, MAX_PAGE
@@ -123,7 +124,7 @@ class State:
         understood = understood or {}
         chips = []
         for k, v in self.filters:
-            meant = understood.get(k)
+            meant = _meant_by(v, understood.get(k))
             shown = display_value(k, v)
             if k != "year" and meant is not None and [str(x) for x in meant] != [v]:
                 shown += " → " + ("、".join(display_value(k, x) for x in meant[:5]) +
@@ -145,6 +146,18 @@ class State:
         return out
 
 
+def _meant_by(typed: str, meant: list | None) -> list | None:
+    """What one typed value was taken to mean, out of what its whole filter meant: itself
+    when the index holds it, else the values naming it (四川 → 四川省 beside 重庆市)."""
+    if meant is None:
+        return None
+    values = [str(x) for x in meant]
+    if typed in values:
+        return [typed]
+    own = [x for x in values if to_simplified(typed.strip()) in x]
+    return own or values
+
+
 def display_value(name: str, value) -> str:
     if name == "kind":
         return KIND_LABELS.get(str(value), str(value))
@@ -154,7 +167,7 @@ def display_value(name: str, value) -> str:
 def _facet_value(state: State, field: str, fv) -> dict:
     value = str(fv.value)
     in_url = state.has(field, value)
-    return {"value": value, "label": display_value(field, fv.value) or "（未标注）", "count": fv.count,
+    return {"field": field, "value": value, "label": display_value(field, fv.value) or "（未标注）", "count": fv.count,
             "selected": bool(fv.selected or in_url),
             # a value chosen inside the query text (year:2024) can't be toggled from here
             "url": state.toggle(field, value) if (in_url or not fv.selected) else None}
