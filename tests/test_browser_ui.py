@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import collections
 import re
-import threading
 
 import pytest
 
-from indexer.analysis import normalize
-from tests.test_browser import browser, watched  # noqa: F401  (fixtures shared with the first pass)
+from .test_browser import browser, watched  # noqa: F401  (fixtures shared with the first pass)
+from .test_indicators_browser import base_url  # noqa: F401  (the real server over the corpus index)
 
 pytestmark = pytest.mark.browser
 
@@ -29,24 +28,8 @@ GBT_2260 = ("北京市 天津市 河北省 山西省 内蒙古自治区 辽宁�
 
 
 @pytest.fixture(scope="module")
-def base_url(corpus_index):
-    from webui.server import make_server, server_url
-
-    server = make_server(corpus_index, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    yield server_url(server).rstrip("/")
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def units(corpus_engine) -> list[dict]:
-    snap = corpus_engine.snapshot()
-    with snap.searching() as s:
-        docs = snap.units.all(s)
-    for d in docs:
-        d["norm"] = normalize(d["text"])
-        d["para_no"] = int(d["para_no"])
-    return docs
+def units(corpus_units) -> list[dict]:
+    return [{**u, "para_no": int(u["para_no"])} for u in corpus_units]
 
 
 def total(page) -> int:

@@ -14,7 +14,6 @@ import sys
 
 import pytest
 
-from indexer.analysis import normalize
 from search.engine import search
 from search.results import SearchRequest, to_json
 
@@ -22,14 +21,9 @@ TERMS = ("营商环境", "高质量发展", "新质生产力")
 
 
 @pytest.fixture(scope="module")
-def units(corpus_engine) -> list[dict]:
-    snap = corpus_engine.snapshot()
-    with snap.searching() as s:
-        docs = snap.units.all(s)
-    for d in docs:
-        d["norm"] = normalize(d["text"])
-        d["year"] = int(d["year"]) if d.get("year") not in (None, "") else None
-    return docs
+def units(corpus_units) -> list[dict]:
+    """The units with their year as a number (None: unknown), as facets count it."""
+    return [{**u, "year": int(u["year"]) if u.get("year") not in (None, "") else None} for u in corpus_units]
 
 
 def _json(engine, q, **filters) -> dict:
