@@ -221,10 +221,12 @@ def _region_groups(state: State, regions: list, provinces: list) -> list[dict]:
     """Region values under the province they lie in, every counted province shown (its
     other values stay choosable once one is chosen); by count, or by the official order
     when the page asks for names (?facet_sort=name)."""
+    heads = {str(p.value): p for p in provinces if p.value}
+    longest_first = sorted(heads, key=len, reverse=True)
     by_province: dict[str, list] = {}
     for fv in regions:
-        by_province.setdefault(province_of(fv.value), []).append(fv)
-    heads = {str(p.value): p for p in provinces if p.value}
+        owner = next((p for p in longest_first if str(fv.value).startswith(p)), None) or province_of(fv.value)
+        by_province.setdefault(owner, []).append(fv)
     names = list(heads) + [n for n in by_province if n and n not in heads]
     name_order = state.get("facet_sort") == "name"
     if name_order:
