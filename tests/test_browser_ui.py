@@ -76,10 +76,15 @@ def test_a_second_province_widens_the_results_and_both_stay_checked(watched, bas
     shown = page.locator("a.fval[data-facet=province]").count()
     assert shown == len(by_province)                  # every province stays visible
     shot(page, artifacts_dir, "two-provinces", size)
+    two_url = page.url
     # a checked value unchecks: back to the other one alone
     page.locator(f"a.fval[data-facet=province][data-facet-value='{first}']").click()
     page.wait_for_load_state()
     assert total(page) == by_province[second]
+    page.goto(two_url)                                  # 清除全部筛选: the query alone again
+    page.locator("a.chips-clear").click()
+    page.wait_for_load_state()
+    assert total(page) == len(with_term) and page.locator("ul.chips").count() == 0
 
 
 def test_region_facet_by_name_follows_the_official_order(watched, base_url, artifacts_dir):

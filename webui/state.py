@@ -106,6 +106,10 @@ class State:
     def with_q(self, q: str) -> str:
         return self.set("q", q)
 
+    def without_filters(self) -> str:
+        """The same search with every filter removed (清除全部筛选)."""
+        return self.url([(k, v) for k, v in self.pairs if k not in FILTER_PARAMS and k != "page"])
+
     def api_query(self) -> str:
         """The search's own parameters as a query string, for /api/search and exports
         (the page's view settings, 更多 and the facet order, left out)."""
