@@ -28,6 +28,7 @@ MATCH_LABELS = (("exact", "精确匹配"), ("words", "分词匹配"))
 # the sidebar's facets, in order (region is grouped by province)
 SIDEBAR_FACETS = ("region", "year", "type", "level", "section_label", "part")
 FACET_SHOWN = 8                 # values shown before "show all"
+REGION_GROUPS_SHOWN = 12        # provinces of the 地区 facet shown before 其余
 # facets with many values: the first ones, and a 更多 link (?more=field) to all of them
 FACET_MORE_LINK = {"section_label": 20}
 
@@ -185,7 +186,8 @@ def facet_views(state: State, facets: dict) -> list[dict]:
         if field == "region":
             groups = _region_groups(state, values, facets.get("province") or [])
             if groups:
-                blocks.append({"field": field, "label": LABELS[field], "groups": groups,
+                shown, more = _fold_groups(groups)
+                blocks.append({"field": field, "label": LABELS[field], "groups": shown, "more_groups": more,
                                "values": [], "more": [], "orders": _facet_orders(state)})
             continue
         items = [_facet_value(state, field, fv) for fv in values]
@@ -193,6 +195,16 @@ def facet_views(state: State, facets: dict) -> list[dict]:
             continue
         blocks.append(_facet_block(state, field, items))
     return blocks
+
+
+def _fold_groups(groups: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The first provinces of the 地区 facet, and the rest behind 其余; a province with a
+    chosen value always stays in sight."""
+    def chosen(g):
+        return any(v.get("selected") for v in [g["province"] or {}] + g["regions"])
+
+    shown = groups[:REGION_GROUPS_SHOWN] + [g for g in groups[REGION_GROUPS_SHOWN:] if chosen(g)]
+    return shown, [g for g in groups[REGION_GROUPS_SHOWN:] if not chosen(g)]
 
 
 def _facet_orders(state: State) -> list[dict]:
