@@ -238,28 +238,36 @@ def _region_groups(state: State, regions: list, provinces: list) -> list[dict]:
     other values stay choosable once one is chosen); by count, or by the official order
     when the page asks for names (?facet_sort=name)."""
     heads = {str(p.value): p for p in provinces if p.value}
+    by_province = _by_province(regions, heads)
+    names = list(heads) + [n for n in by_province if n and n not in heads]
+    name_order = state.get("facet_sort") == "name"
+    if name_order:
+        names = in_official_order(names, key=str)
+    groups = [_province_group(state, name, heads.get(name), by_province.pop(name, []), name_order)
+              for name in names]
+    rest = [_facet_value(state, "region", fv) for vals in by_province.values() for fv in vals]
+    if rest:
+        groups.append({"province": None, "regions": rest})
+    return groups
+
+
+def _by_province(regions: list, heads: dict) -> dict[str, list]:
+    """province name -> the region values that lie in it (by name prefix, else the gazetteer)."""
     longest_first = sorted(heads, key=len, reverse=True)
     by_province: dict[str, list] = {}
     for fv in regions:
         owner = next((p for p in longest_first if str(fv.value).startswith(p)), None) or province_of(fv.value)
         by_province.setdefault(owner, []).append(fv)
-    names = list(heads) + [n for n in by_province if n and n not in heads]
-    name_order = state.get("facet_sort") == "name"
-    if name_order:
-        names = in_official_order(names, key=str)
-    groups = []
-    for name in names:
-        values = by_province.pop(name, [])
-        children = [_region_value(state, fv, name) for fv in (in_official_order(values) if name_order else values)]
-        head = _facet_value(state, "province", heads[name]) if name in heads else \
-            {"label": name, "url": None, "heading_only": True}
-        if name in heads and len(children) == 1 and children[0]["value"] == name and not children[0]["selected"]:
-            children = []          # a province with only its own report: the header says it all
-        groups.append({"province": head, "regions": children})
-    rest = [_facet_value(state, "region", fv) for vals in by_province.values() for fv in vals]
-    if rest:
-        groups.append({"province": None, "regions": rest})
-    return groups
+    return by_province
+
+
+def _province_group(state: State, name: str, head_value, values: list, name_order: bool) -> dict:
+    children = [_region_value(state, fv, name) for fv in (in_official_order(values) if name_order else values)]
+    if head_value is None:
+        return {"province": {"label": name, "url": None, "heading_only": True}, "regions": children}
+    if len(children) == 1 and children[0]["value"] == name and not children[0]["selected"]:
+        children = []          # a province with only its own report: the header says it all
+    return {"province": _facet_value(state, "province", head_value), "regions": children}
 
 
 def _region_value(state: State, fv, province: str) -> dict:
