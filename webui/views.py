@@ -135,18 +135,21 @@ def report_page(report_id: str):
         f[k] = conv(f.get(k) or "")
     blocks, matches, marks = _report_blocks(view, f, conv)
     outline = [{**o, "text": conv(o["text"])} for o in view.outline]
-    switch = None
-    if traditional:
-        keep = {"q": q or None, "find": request.args.get("find") or None,
-                "match": None if match == DEFAULT_MATCH else match}
-        switch = {"simplified": simplified,
-                  "to_traditional": url_for("pages.report_page", report_id=f["report_id"], **keep),
-                  "to_simplified": url_for("pages.report_page", report_id=f["report_id"], script="简", **keep)}
+    switch = _script_switch(f["report_id"], q, match, simplified) if traditional else None
     return render_template("report.html", r=f, blocks=blocks, outline=outline, q=q, matches=matches,
                            find=find, marks=marks, match_param=None if match == DEFAULT_MATCH else match,
                            switch=switch, kind_labels=KIND_LABELS,
                            search_url=url_for("pages.search_page", q=q or None,
                                               match=None if match == DEFAULT_MATCH else match))
+
+
+def _script_switch(report_id: str, q: str, match: str, simplified: bool) -> dict:
+    """繁/简 links for a Traditional report, keeping the search and the find words."""
+    keep = {"q": q or None, "find": request.args.get("find") or None,
+            "match": None if match == DEFAULT_MATCH else match}
+    return {"simplified": simplified,
+            "to_traditional": url_for("pages.report_page", report_id=report_id, **keep),
+            "to_simplified": url_for("pages.report_page", report_id=report_id, script="简", **keep)}
 
 
 def _report_blocks(view, f: dict, conv) -> tuple[list[dict], list[int], int]:
@@ -157,20 +160,10 @@ def _report_blocks(view, f: dict, conv) -> tuple[list[dict], list[int], int]:
     marks = 0
     for u in view.units:
         if u.kind == "table_row" and u.cells and u.cells.get("cells") is not None:
-            cells = [Markup(conv(highlight(str(c), view.marks, max_chars=0).html())) for c in u.cells["cells"]]
-            shown = sum(c.count("<mark>") for c in cells)
-            row = {"para_no": u.para_no, "header": bool(u.cells.get("header")), "cells": cells}
-            if blocks and blocks[-1]["type"] == "table":
-                blocks[-1]["rows"].append(row)
-            else:
-                blocks.append({"type": "table", "rows": [row], "caption": conv(u.heading_path[-1]) if u.heading_path else ""})
+            shown = _add_table_row(blocks, u, view.marks, conv)
         else:
-            hl = Markup(conv(u.highlight or str(escape(u.text))))
-            shown = hl.count("<mark>")
-            block = {"type": u.kind, "unit": u, "html": hl, "cite": citation(f, u.para_no)}
-            if u.kind == "heading":
-                depth = len(u.heading_path)
-                block["level"] = min(depth + 1, 6) if depth else 0
+            block = _unit_block(u, f, conv)
+            shown = block["html"].count("<mark>")
             blocks.append(block)
         if shown:
             matches.append(u.para_no)
@@ -179,6 +172,26 @@ def _report_blocks(view, f: dict, conv) -> tuple[list[dict], list[int], int]:
         if b["type"] == "table":
             _table_rows(b)
     return blocks, matches, marks
+
+
+def _add_table_row(blocks: list[dict], u, marks, conv) -> int:
+    """The row joins the table just before it, or starts one; returns its marks."""
+    cells = [Markup(conv(highlight(str(c), marks, max_chars=0).html())) for c in u.cells["cells"]]
+    row = {"para_no": u.para_no, "header": bool(u.cells.get("header")), "cells": cells}
+    if blocks and blocks[-1]["type"] == "table":
+        blocks[-1]["rows"].append(row)
+    else:
+        blocks.append({"type": "table", "rows": [row], "caption": conv(u.heading_path[-1]) if u.heading_path else ""})
+    return sum(c.count("<mark>") for c in cells)
+
+
+def _unit_block(u, f: dict, conv) -> dict:
+    block = {"type": u.kind, "unit": u, "html": Markup(conv(u.highlight or str(escape(u.text)))),
+             "cite": citation(f, u.para_no)}
+    if u.kind == "heading":
+        depth = len(u.heading_path)
+        block["level"] = min(depth + 1, 6) if depth else 0
+    return block
 
 
 def _table_rows(b: dict) -> None:
