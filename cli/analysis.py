@@ -9,8 +9,8 @@ import click
 
 from indexer.store import IndexError_
 
-from .main import _pad, echo_json, fail, filter_options, index_option
-from .terminal import printable
+from .main import echo_json, fail, filter_options, index_option
+from .terminal import pad as _pad, printable
 
 KEYWORD_CSV = ("list", "word", "g2", "count", "rate", "ref_count", "ref_rate")
 

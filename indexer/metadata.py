@@ -54,19 +54,51 @@ def parse_date(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def gazetteer() -> tuple[dict[str, str], list[str]]:
-    """city -> province, and the province names, from regions.txt."""
-    city_to_province: dict[str, str] = {}
-    provinces: list[str] = []
+def _regions_table() -> list[tuple[int, str, list[str]]]:
+    """regions.txt as (GB/T 2260 code, province, [its prefecture-level divisions]), in file order."""
+    rows = []
     path = Path(__file__).resolve().parent / "regions.txt"
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        names = line.split()
-        provinces.append(names[0])
-        for city in names[1:]:
-            city_to_province[city] = names[0]
+        code, province, *cities = line.split()
+        rows.append((int(code), province, cities))
+    return rows
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> tuple[dict[str, str], list[str]]:
+    """city -> province, and the province names, from regions.txt."""
+    city_to_province: dict[str, str] = {}
+    provinces: list[str] = []
+    for _code, province, cities in _regions_table():
+        provinces.append(province)
+        for city in cities:
+            city_to_province[city] = province
     return city_to_province, provinces
+
+
+NATIONAL_REGIONS = ("全国",)      # the region of the State Council's reports (see region_fields)
+
+
+@lru_cache(maxsize=1)
+def _official_order() -> tuple[tuple[str, int, dict], ...]:
+    """(province, its code, city -> its place in the province's line), longest names first."""
+    return tuple((province, code, {c: i for i, c in enumerate(cities)})
+                 for code, province, cities in sorted(_regions_table(), key=lambda r: -len(r[1])))
+
+
+def region_order_key(region: str) -> tuple:
+    """Sort key putting regions in the official GB/T 2260 order: 北京, 天津, 河北 … 新疆, 台湾,
+    香港, 澳门; inside a province its own report, then its cities in code order, then the
+    rest by name.  全国 (the State Council's reports) comes first, unknown text last."""
+    region = region or ""
+    for province, code, cities in _official_order():
+        if region.startswith(province):
+            rest = region[len(province):]
+            city = next((i for c, i in cities.items() if rest.startswith(c)), len(cities)) if rest else -1
+            return (1, code, city, rest)
+    return (0 if region in NATIONAL_REGIONS else 2, 0, 0, region)
 
 
 def find_region(text: str) -> dict:
@@ -256,17 +288,32 @@ def find_year(title: str, date: str, head: list[str]) -> int | None:
     return None
 
 
+def _fall_back_to_date(out: dict, origin: dict, date: str):
+    """A document's own date (a page's PubDate, a Word file's creation) where the text gives none;
+    the year follows it only when neither the title nor the head names one."""
+    if out["date"] or not re.match(r"^\d{4}-\d{2}-\d{2}$", date or ""):
+        return
+    out["date"], origin["date"] = date, "document properties"
+    if out["year"] is None:
+        out["year"], origin["year"] = int(date[:4]), "document properties"
+
+
 def extract_metadata(lines: list[str], given: dict) -> tuple[dict, dict]:
     """Report-level fields from the cleaned lines; ``given`` (front matter, catalog,
     collection columns) wins field by field.  Returns (fields, origin per field)."""
     head = _head(lines)
+    fallback = given.get("_fallback") or {}
     picked = _Picked(given)
     title = picked.pick("title", lambda: find_title(head) or UNKNOWN)
+    if title == UNKNOWN and fallback.get("title"):
+        title = picked.out["title"] = fallback["title"]
+        picked.origin["title"] = "document properties"
     subtitle = next((l for l in head if is_subtitle(l)), "")
     # a resolution says when it was adopted: （2024年3月11日第十四届全国人民代表大会第二次会议通过）
     dated = subtitle or next((l for l in head if _ADOPTED.search(normalize(l)) and _DATE.search(normalize(l))), "")
     date = picked.pick("date", lambda: parse_date(normalize(dated)) if dated else "")
     picked.out["year"] = given_year(picked.pick("year", lambda: find_year(title, date, head)))
+    _fall_back_to_date(picked.out, picked.origin, fallback.get("date", ""))
     kind = picked.pick("type", lambda: classify_type(title))
     if kind not in REPORT_TYPES:
         picked.out["type"] = classify_type(str(kind)) if kind else "其他"
@@ -301,6 +348,8 @@ def _region_metadata(given: dict, title: str, subtitle: str, head: list[str], or
     text_region: dict = {}
     if "province" not in given_region or not ({"city", "district"} & given_region.keys()):
         text_region = _text_region(title, subtitle, head)
+        if not text_region and (given.get("_fallback") or {}).get("issuer"):
+            text_region = find_region(given["_fallback"]["issuer"])     # 来源：北京市人民政府
     region = dict(text_region)
     if given_region:
         if text_region.get("province") and given_region.get("province") and \

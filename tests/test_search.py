@@ -208,13 +208,17 @@ def test_highlight_is_escaped_and_fragmented(corpus_engine):
                                        ("发展", {"level": "县区级"}), ("", {"year": "2024"}),
                                        ("创新 OR 改革", {"part": "部署", "province": "重庆市"})])
 def test_facet_counts_equal_brute_force(corpus_engine, q, filters):
+    """A facet counts every match; a facet the request filters on counts the matches
+    of the search without its own filter (disjunctive faceting)."""
     r = run(corpus_engine, q, **filters)
     assert len(r["hits"]) == r["total"]
     for field in FACET_FIELDS:
-        brute = collections.Counter(h[field] for h in r["hits"])
+        hits = r["hits"] if field not in filters else \
+            run(corpus_engine, q, **{k: v for k, v in filters.items() if k != field})["hits"]
+        brute = collections.Counter(h[field] for h in hits)
         got = {f["value"]: f["count"] for f in r["facets"][field] if f["count"]}
         assert got == dict(brute), field
-        assert sum(got.values()) == r["total"]
+        assert sum(got.values()) == len(hits)
 
 
 def test_seeds_query_json_contract(seeds_index):
@@ -346,3 +350,21 @@ def test_top_k_stops_early_but_ranks_as_reading_every_text(corpus_engine, q):
         docs, got = top_k(snap.arrays, match.docs, scores, parsed.terms, k, years)
         assert docs.tolist() == match.docs[brute[:k]].tolist(), k
         assert np.allclose(got, adjusted[brute[:k]]), k
+
+
+def test_a_numbered_heading_with_one_line_counts_as_a_heading(corpus_docs):
+    """（二）…。 followed by one short line is a heading run together with its lead line:
+    it is demoted like a heading; the same words past 100 characters, or without the
+    outline number, are not."""
+    from search.query import parse_query
+    from search.ranking import HEADED_LINE_CHARS, HEADING_FACTOR, text_factor
+
+    terms = parse_query("新质生产力").terms
+    numbered = [normalize(d["text"]) for d in corpus_docs
+                if re.match(r"^[（(][一二三四五六七八九十]+[）)]", d["text"]) and "新质生产力" in d["text"][:40]]
+    short = [t for t in numbered if len(t) <= HEADED_LINE_CHARS]
+    assert short and len(short) < len(numbered)
+    for t in numbered:
+        bare = re.sub(r"^[（(][一二三四五六七八九十]+[）)]", "", t)
+        ratio = text_factor(t, terms) / text_factor(bare, terms)
+        assert ratio == pytest.approx(HEADING_FACTOR if t in short else 1.0), t[:40]
