@@ -82,13 +82,10 @@ def search_page():
 
 
 def data_links(state: State) -> list[dict]:
-    """The same results as JSON, and as exports when the app serves /export (#14's pages):
-    the links carry exactly the search's parameters."""
-    qs = state.api_query()
-    links = [{"label": "JSON", "url": url_for("api.api_search") + qs, "title": "同一检索结果的 JSON（/api/search）"}]
-    if "/export" in {rule.rule for rule in current_app.url_map.iter_rules()}:
-        links.append({"label": "导出", "url": "/export" + qs, "title": "导出这些结果"})
-    return links
+    """The same results as JSON, with exactly the search's parameters (the exports of
+    every hit are the 导出全部 links beside the total)."""
+    return [{"label": "JSON", "url": url_for("api.api_search") + state.api_query(),
+             "title": "同一检索结果的 JSON（/api/search）"}]
 
 
 # --------------------------------------------------------------------------- report pages
