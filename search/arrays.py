@@ -20,6 +20,7 @@ import threading
 import zlib
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
@@ -62,23 +63,33 @@ def _decode_block(data: bytes, compressed: bool, count: int):
     return ids, w
 
 
-def _segment_postings(seg, fieldname: str, btext: bytes):
-    try:
-        info = seg._terms.term_info(fieldname, btext)
-    except TermNotFound:
-        return None
-    return _postings_of(seg._terms, info, fieldname, btext)
+def _segment_postings(seg, fieldname: str, btext: bytes, io=nullcontext()):
+    """(ids, weights) of one segment's term; only its reading holds ``io``, not its decoding."""
+    with io:
+        try:
+            info = seg._terms.term_info(fieldname, btext)
+        except TermNotFound:
+            return None
+        raw = None if info.is_inlined() else _raw_postings(seg._terms, info)
+    return _decode_postings(info, raw, fieldname, btext)
 
 
 def _postings_of(terms, info, fieldname: str, btext: bytes):
     """(ids, weights) of one segment's term, from its term info."""
-    if info.is_inlined():
-        ids, weights, _ = info.inlined_postings()
-        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
+    return _decode_postings(info, None if info.is_inlined() else _raw_postings(terms, info), fieldname, btext)
+
+
+def _raw_postings(terms, info) -> bytes:
     offset, length = info.extent()
     if isinstance(length, tuple):       # whoosh3 leaves the unpacked tuple here
         length = length[0]
-    raw = terms._postfile.get(offset, length)
+    return terms._postfile.get(offset, length)
+
+
+def _decode_postings(info, raw: bytes | None, fieldname: str, btext: bytes):
+    if raw is None:
+        ids, weights, _ = info.inlined_postings()
+        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
     if raw[:4] != WHOOSH3_HEADER_MAGIC:
         raise ValueError(f"bad postings header for {fieldname}:{btext!r}")
     buf = io.BytesIO(raw)
@@ -138,15 +149,18 @@ class PostingsCache:
 _NO_POSTINGS = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
 
 
-def postings(reader, fieldname: str, btext: bytes, cache: PostingsCache | None = None):
+def postings(reader, fieldname: str, btext: bytes, cache: PostingsCache | None = None, io=nullcontext()):
     """(document numbers ascending, weights) of one term over every segment,
-    deleted documents included (the caller masks them: Whoosh's idf counts them)."""
+    deleted documents included (the caller masks them: Whoosh's idf counts them).
+
+    ``io`` (a lock) is held while each segment's bytes are read, never while
+    they are decoded: threads sharing the reader wait for reads only."""
     doc_parts, weight_parts = [], []
     for seg, base in segments(reader):
         key = (seg.segment().segment_id(), fieldname, btext)
         got = cache.get(key) if cache is not None else None
         if got is None:
-            got = _segment_postings(seg, fieldname, btext) or _NO_POSTINGS
+            got = _segment_postings(seg, fieldname, btext, io) or _NO_POSTINGS
             if cache is not None:
                 cache.put(key, got)
         if got[0].size:

@@ -24,6 +24,8 @@ import numpy as np
 
 from indexer.analysis import phrase_grams
 
+from . import budget
+
 HEADING_FACTOR = 0.3            # a bare heading: a heading unit, or a paragraph as short as one
 BARE_BYTES = 90                 # a paragraph this short (about 30 Chinese characters) is a bare heading
 UNDER_HEADING_BOOST = 1.0       # × the share of terms named in the paragraph's heading path
@@ -158,7 +160,7 @@ def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.nda
     while True:
         best = _best(rounded, years, docs, depth + 1)
         cand, nxt = best[:depth], best[depth:depth + 1]
-        adjusted = scores[cand] * np.array([text_factor(ia.text(int(d)), terms) for d in docs[cand]])
+        adjusted = scores[cand] * _text_factors(ia, docs[cand], terms)
         kth = np.partition(adjusted, adjusted.size - min(k, depth))[adjusted.size - min(k, depth)]
         if not nxt.size or depth >= MAX_CANDIDATES or kth >= scores[nxt[0]]:
             break
@@ -170,6 +172,15 @@ def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.nda
         out_docs = np.concatenate([out_docs, docs[rest]])
         out_scores = np.concatenate([out_scores, scores[rest]])
     return out_docs[:k], out_scores[:k]
+
+
+def _text_factors(ia, docs: np.ndarray, terms) -> np.ndarray:
+    factors = np.empty(docs.size, dtype=np.float64)
+    for i, d in enumerate(docs.tolist()):
+        if not i % 64:
+            budget.check()          # a long query over many candidates: its deadline
+        factors[i] = text_factor(ia.text(d), terms)
+    return factors
 
 
 def _best(rounded: np.ndarray, years: np.ndarray, docs: np.ndarray, m: int) -> np.ndarray:
