@@ -30,6 +30,7 @@ from whoosh import query as Q
 
 from indexer.analysis import phrase_grams
 
+from .filters import resolve
 from .query import LabelFilter, Phrase
 from .results import RequestError
 
@@ -44,7 +45,7 @@ MAX_CPU_SECONDS = 0.75           # the deadline: CPU time of the thread running 
 UNION_WEIGHT = 1.0               # a posting joined into an OR (one sort of them all)
 CONFIRM_WEIGHT = 7               # a candidate confirmed in its text (one bytes.count)
 SCAN_WEIGHT = 8                  # a paragraph scanned for a phrase of no grams (punctuation)
-LABEL_WEIGHT = 0.3               # a paragraph's label compared (one numpy pass over ordinals)
+LABEL_WEIGHT = 0.05              # a paragraph's label compared (one numpy pass over ordinals)
 EXPANSION_WEIGHT = 300           # a word a wildcard stands for: looked up in every segment
 EXPANSION_SAMPLE = 16            # words of a wildcard whose postings lengths are looked up
 HIT_WEIGHT = 600                 # a hit read, put together and highlighted
@@ -96,12 +97,27 @@ class Estimator:
             return self._phrase(q.text)
         if isinstance(q, (Q.Prefix, Q.Wildcard)):
             return self._expansion(q)
-        if isinstance(q, (Q.Every, LabelFilter, Q.NumericRange)):
+        if isinstance(q, Q.Every):
             return Estimate(self.n * LABEL_WEIGHT, self.n)
+        if isinstance(q, LabelFilter):
+            col = self.ia.facets.columns[q.fieldname]
+            return self._labels(q.fieldname, resolve(q.fieldname, q.text, col.values))
+        if isinstance(q, Q.NumericRange):
+            lo = q.start if q.start is not None else -(2 ** 62)
+            hi = q.end if q.end is not None else 2 ** 62
+            values = self.ia.facets.columns[q.fieldname].index
+            return self._labels(q.fieldname, [v for v in values if lo <= int(v) <= hi])
         if isinstance(q, Q.Term):
             df = self.ia.doc_frequency(q.fieldname, q.text)
             return Estimate(df, df)
         return Estimate(self.n, self.n)              # unknown: as dear as reading everything
+
+    def _labels(self, field: str, values: list) -> Estimate:
+        """A label filter: one pass over the field's ordinals; its matches are counted."""
+        col = self.ia.facets.columns[field]
+        counts = self.ia.label_counts(field)
+        matches = sum(int(counts[col.index[v]]) for v in values if v in col.index)
+        return Estimate(self.n * LABEL_WEIGHT, matches)
 
     def _and(self, parts: list[Estimate]) -> Estimate:
         parts.sort(key=lambda p: p.matches)

@@ -80,6 +80,7 @@ class IndexArrays:
         self._assembled_size = 0
         self._cache_lock = threading.Lock()      # the caches above, shared by threads
         self._expanded: dict = {}
+        self._label_counts: dict = {}
         self.texts = arrays.SegmentTexts(reader, "norm", text_cache)
 
     # ---- field statistics, as Whoosh's BM25F sees them
@@ -128,6 +129,14 @@ class IndexArrays:
                 _, old = self._assembled.popitem(last=False)
                 self._assembled_size -= int(old[0].size) + 1
         return hit
+
+    def label_counts(self, field: str) -> np.ndarray:
+        """A facet field's ordinal -> how many documents have that value (deleted ones too)."""
+        counts = self._label_counts.get(field)
+        if counts is None:
+            col = self.facets.columns[field]
+            counts = self._label_counts[field] = np.bincount(col.ords, minlength=len(col.values))
+        return counts
 
     def doc_frequency(self, field: str, text: str) -> int:
         with self.io:
