@@ -22,6 +22,7 @@ unit (measured at 100k paragraphs, `make bench`, section ``expensive``).
 from __future__ import annotations
 
 import contextvars
+import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -52,6 +53,31 @@ HIT_WEIGHT = 600                 # a hit read, put together and highlighted
 MARK_WEIGHT = 2                  # each string marked in a hit's text
 CANDIDATE_WEIGHT = 30            # each term looked for in a ranking candidate's text
 RANK_MIN, RANK_MAX = 200, 3000   # candidates ranked by their text (search/ranking.py)
+
+BUDGET_ENV = "GOVSEARCH_QUERY_BUDGET"       # overrides MAX_COST (a faster machine, a patient user)
+SECONDS_ENV = "GOVSEARCH_QUERY_SECONDS"     # overrides MAX_CPU_SECONDS
+
+
+def _setting(env: str, default: float) -> float:
+    raw = os.environ.get(env, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise RequestError("bad_configuration", f"环境变量 {env} 要是正数，现在是“{raw[:20]}”")
+    return value
+
+
+def max_cost() -> float:
+    return _setting(BUDGET_ENV, MAX_COST)
+
+
+def max_cpu_seconds() -> float:
+    return _setting(SECONDS_ENV, MAX_CPU_SECONDS)
+
 
 MESSAGE = ("这次检索太费时，没有执行（{what}）：请减少检索词、通配符或“或”（OR）连接的词，"
            "换用更长的短语，或者减少每页条数")
@@ -161,8 +187,9 @@ def estimate(ia, query, terms: int, marks: int, first: int, limit: int, by_repor
 
 
 def refuse_over(cost: float) -> None:
-    if cost > MAX_COST:
-        raise QueryTooExpensive(f"估计相当于读 {cost / 1e4:,.0f} 万条索引记录，上限 {MAX_COST / 1e4:,.0f} 万")
+    limit = max_cost()
+    if cost > limit:
+        raise QueryTooExpensive(f"估计相当于读 {cost / 1e4:,.0f} 万条索引记录，上限 {limit / 1e4:,.0f} 万")
 
 
 def check_words(words: int) -> None:
@@ -187,8 +214,9 @@ def deadline(cpu_seconds: float | None = None):
     """Stop the searches of this block once this thread has used cpu_seconds of CPU
     (MAX_CPU_SECONDS unless given).  Nested blocks keep the outer (earlier) deadline."""
     outer = _deadline.get()
-    mine = time.thread_time() + (MAX_CPU_SECONDS if cpu_seconds is None else cpu_seconds)
-    token = _deadline.set(mine if outer is None else min(outer, mine))
+    seconds = max_cpu_seconds() if cpu_seconds is None else cpu_seconds
+    mine = (time.thread_time() + seconds, seconds)
+    token = _deadline.set(mine if outer is None or mine[0] < outer[0] else outer)
     try:
         yield
     finally:
@@ -198,5 +226,5 @@ def deadline(cpu_seconds: float | None = None):
 def check() -> None:
     """Raise QueryTooExpensive when this thread's search is past its deadline."""
     limit = _deadline.get()
-    if limit is not None and time.thread_time() > limit:
-        raise QueryTooExpensive(f"运行超过 {MAX_CPU_SECONDS:g} 秒处理器时间")
+    if limit is not None and time.thread_time() > limit[0]:
+        raise QueryTooExpensive(f"运行超过 {limit[1]:g} 秒处理器时间")
