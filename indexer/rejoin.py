@@ -310,11 +310,6 @@ def _numbering_only(p: str) -> bool:
                              r"|[（(][一二三四五六七八九十百\d]+[）)]|\d+[.．、])\s*", p))
 
 
-def _fragment(s: str) -> bool:
-    """A few characters without punctuation: a link's or bold run's text, not a paragraph."""
-    return len(s) <= 15 and not _CLAUSE_INSIDE.search(s) and not ends_sentence(s)
-
-
 def _word_across(p: str, s: str) -> bool:
     """A word of jieba's dictionary runs across the break (持续改善空 | 气质量)."""
     from .analysis import jieba_cut

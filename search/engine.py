@@ -10,6 +10,7 @@ this module turns a match into a ranked page, facets and groups.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from contextlib import contextmanager
@@ -17,11 +18,12 @@ from dataclasses import replace
 
 import numpy as np
 from whoosh import query as Q
-from whoosh.index import TOC, EmptyIndexError, FileIndex
+from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
 from indexer.analysis import to_simplified
 from indexer.store import IndexError_, IndexStore
+from indexer.whoosh_format import open_reader
 
 from . import budget
 from .arrays import PostingsCache
@@ -33,6 +35,8 @@ from .query import MAX_WILDCARD_EXPANSION, QuerySyntaxError, filter_query, id_va
 from .ranking import array_scores, is_bare_heading, top_k
 from .results import FacetValue, Hit, Relaxation, ReportGroup, SearchRequest, SearchResult, stored_year
 from .units import UnitStore
+
+log = logging.getLogger("govsearch.search")
 
 GROUP_HITS = 3                 # paragraphs shown per report when grouped
 GROUP_SCAN = 2000              # best paragraphs scanned to build report groups
@@ -50,13 +54,12 @@ class Snapshot:
     def __init__(self, store: IndexStore, text_cache: dict | None = None, postings_cache=None):
         self.data_dir = store.current_dir()          # read CURRENT once: a swap may follow
         self.ix = store.open(data_dir=self.data_dir)
-        self.toc = TOC.read(self.ix.storage, self.ix.indexname, schema=self.ix.schema)
-        self.generation = (self.data_dir.name, self.toc.generation)
-        reader = self._open_reader()
+        toc_generation, reader = open_reader(self.ix)
+        self.generation = (self.data_dir.name, toc_generation)
         # One reader for every thread.  Whoosh's readers seek and read shared
         # file objects, so two threads reading at once corrupt each other's
         # reads (a reader per thread would map every segment once per
-        # thread): each read holds ``io``, one term's postings or one unit's
+        # thread): each read holds ``io``, one term's bytes or one unit's
         # stored fields at a time.  Everything else a search does works on
         # arrays this snapshot never changes, without the lock, so a search
         # that costs much never keeps the others from reading.
@@ -68,10 +71,6 @@ class Snapshot:
         self.units = UnitStore(self.arrays)
         self.doc_count = reader.doc_count()
         self.searcher = Searcher(reader)
-
-    def _open_reader(self):
-        return FileIndex._reader(self.ix.storage, self.toc.schema, list(self.toc.segments),
-                                 self.toc.generation)
 
     @contextmanager
     def searching(self):
@@ -96,7 +95,7 @@ class Engine:
         # segment texts and postings carried from one generation to the next
         # (segments never change once written)
         self._text_cache: dict = {}
-        self._postings_cache = PostingsCache(limit=10_000_000)
+        self.postings_cache = PostingsCache(limit=10_000_000)
 
     def snapshot(self) -> Snapshot:
         """The current generation's snapshot; reopened when the index has changed."""
@@ -108,7 +107,10 @@ class Engine:
                 if snap is None or snap.generation != self.store.generation():
                     for attempt in range(5):
                         try:
-                            snap = Snapshot(self.store, self._text_cache, self._postings_cache)
+                            opened = time.monotonic()
+                            snap = Snapshot(self.store, self._text_cache, self.postings_cache)
+                            log.info("opened %s generation %s in %.2f s (%d paragraphs)", self.store.root,
+                                     snap.generation[1], time.monotonic() - opened, snap.doc_count)
                             break
                         except (OSError, IndexError_, EmptyIndexError):
                             # a writer swapped or removed files as we opened them

@@ -23,6 +23,7 @@ import numpy as np
 from whoosh import query as Q
 
 from indexer.analysis import phrase_grams
+from indexer.whoosh_format import word_expansions
 
 from . import arrays, budget
 from .facets import FACETS
@@ -151,7 +152,7 @@ class IndexArrays:
             field = self.reader.schema[q.fieldname]
             with self.io:
                 words = [field.from_bytes(b) for b in
-                         itertools.islice(q._btexts(self.reader), MAX_WILDCARD_EXPANSION + 1)]
+                         itertools.islice(word_expansions(q, self.reader), MAX_WILDCARD_EXPANSION + 1)]
             if len(self._expanded) >= EXPANSIONS_KEPT:
                 self._expanded.clear()
             self._expanded[key] = words
