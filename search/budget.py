@@ -7,7 +7,8 @@ Two guards, both answered with the same one-line refusal
   postings length (its document frequency, a term-info lookup), a phrase's
   grams and the candidates it would confirm in the text, every word a
   wildcard stands for, then the hits to rank and highlight (limit × terms).
-  A search estimated over ``MAX_COST`` is refused without reading a posting.
+  A search estimated over ``MAX_COST`` is refused without reading a posting,
+  the same way every time (the estimate never depends on what is cached).
 * while it runs, a deadline on the CPU time of the searching thread
   (``MAX_CPU_SECONDS``) is checked between query nodes, inside text scans and
   between hits, in case the estimate was wrong.  CPU time, not wall-clock
@@ -16,7 +17,9 @@ Two guards, both answered with the same one-line refusal
 
 The unit of cost is "one posting read": decoding it, joining it with the
 others and scoring it.  The other weights say what the rest costs in that
-unit (measured at 100k paragraphs, `make bench`, section ``expensive``).
+unit.  ``GOVSEARCH_QUERY_BUDGET`` and ``GOVSEARCH_QUERY_SECONDS`` set the two
+limits for a faster machine or a more patient audience (`make bench`, section
+"expensive", shows what the dearest searches cost on this one).
 """
 
 from __future__ import annotations
@@ -39,8 +42,6 @@ from .results import RequestError
 # (bench queries, 4 to 64 ORed terms, phrases and wildcards, limits 10 to 10,000):
 # one unit is about 0.17 µs there, so MAX_COST is about 0.5 s of CPU (cold: no
 # postings decoded yet; the same search costs about half that once they are).
-# The estimate never depends on what is cached: a search is refused or
-# answered the same way every time.
 MAX_COST = 3_000_000             # postings-equivalents
 MAX_CPU_SECONDS = 0.75           # the deadline: CPU time of the thread running one search
 UNION_WEIGHT = 1.0               # a posting joined into an OR (one sort of them all)
