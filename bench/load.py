@@ -78,6 +78,18 @@ def start_server(index_dir: str, threads: int = 8) -> tuple[subprocess.Popen, st
             time.sleep(0.2)
 
 
+def fetch(url: str, timeout: float) -> int:
+    """GET url and read it whole; its HTTP status (an error status too)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            r.read()
+            return r.status
+    except urllib.error.HTTPError as e:
+        with e:                      # close it: an open error response holds its socket
+            e.read()
+        return e.code
+
+
 def load(base: str, clients: int, seconds: float, queries=QUERIES, paths=PATHS) -> dict:
     """`clients` threads request for `seconds`; each request is bounded by a 30 s timeout."""
     latencies, errors, statuses = [], [], {}
@@ -93,13 +105,7 @@ def load(base: str, clients: int, seconds: float, queries=QUERIES, paths=PATHS) 
             url = f"{base}{path}?" + urllib.parse.urlencode({"q": q})
             t0 = time.perf_counter()
             try:
-                with urllib.request.urlopen(url, timeout=30) as r:
-                    r.read()
-                    code = r.status
-            except urllib.error.HTTPError as e:
-                code = e.code
-                with e:                      # close it: an open error response holds its socket
-                    e.read()
+                code = fetch(url, timeout=30)
             except Exception as e:  # noqa: BLE001 - counted and reported
                 with lock:
                     errors.append(repr(e)[:200])
@@ -129,13 +135,7 @@ def expensive_client(base: str, searches: list, stop: float) -> dict:
         i += 1
         t0 = time.perf_counter()
         try:
-            with urllib.request.urlopen(f"{base}{path}?" + urllib.parse.urlencode(params), timeout=60) as r:
-                r.read()
-                code = r.status
-        except urllib.error.HTTPError as e:
-            code = e.code
-            with e:
-                e.read()
+            code = fetch(f"{base}{path}?" + urllib.parse.urlencode(params), timeout=60)
         except Exception as e:  # noqa: BLE001 - counted and reported
             errors.append(repr(e)[:200])
             continue

@@ -13,7 +13,9 @@ Two guards, both answered with the same one-line refusal
   (``MAX_CPU_SECONDS``) is checked between query nodes, inside text scans and
   between hits, in case the estimate was wrong.  CPU time, not wall-clock
   time: a normal search on a busy server waits for the processor, it does not
-  cost more, and must not be refused for it.
+  cost more, and must not be refused for it (a generous wall-clock bound,
+  ``WALL_SECONDS``, only stops a search stuck on a stalled disk or a machine
+  overloaded many times over).
 
 The unit of cost is "one posting read": decoding it, joining it with the
 others and scoring it.  The other weights say what the rest costs in that
@@ -44,6 +46,7 @@ from .results import RequestError
 # postings decoded yet; the same search costs about half that once they are).
 MAX_COST = 3_000_000             # postings-equivalents
 MAX_CPU_SECONDS = 0.75           # the deadline: CPU time of the thread running one search
+WALL_SECONDS = 10.0              # and a bound on its wall-clock time, whatever it waits for
 UNION_WEIGHT = 1.0               # a posting joined into an OR (one sort of them all)
 CONFIRM_WEIGHT = 7               # a candidate confirmed in its text (one bytes.count)
 SCAN_WEIGHT = 8                  # a paragraph scanned for a phrase of no grams (punctuation)
@@ -207,17 +210,29 @@ def check_estimate(ia, parsed, query, req) -> None:
 
 # --------------------------------------------------------------------------- the deadline
 
+@dataclass(frozen=True)
+class Deadline:
+    cpu_at: float                # time.thread_time() past which the search stops
+    cpu_seconds: float
+    wall_at: float               # time.monotonic() past which it stops whatever the reason
+    wall_seconds: float
+
+
 _deadline: contextvars.ContextVar = contextvars.ContextVar("govsearch_deadline", default=None)
 
 
 @contextmanager
 def deadline(cpu_seconds: float | None = None):
     """Stop the searches of this block once this thread has used cpu_seconds of CPU
-    (MAX_CPU_SECONDS unless given).  Nested blocks keep the outer (earlier) deadline."""
+    (MAX_CPU_SECONDS unless given), or WALL_SECONDS have passed (a disk that stalls,
+    a machine overloaded many times over).  Nested blocks keep the outer deadline."""
     outer = _deadline.get()
-    seconds = max_cpu_seconds() if cpu_seconds is None else cpu_seconds
-    mine = (time.thread_time() + seconds, seconds)
-    token = _deadline.set(mine if outer is None or mine[0] < outer[0] else outer)
+    if outer is not None:
+        yield
+        return
+    cpu = max_cpu_seconds() if cpu_seconds is None else cpu_seconds
+    wall = max(WALL_SECONDS, cpu)
+    token = _deadline.set(Deadline(time.thread_time() + cpu, cpu, time.monotonic() + wall, wall))
     try:
         yield
     finally:
@@ -227,5 +242,9 @@ def deadline(cpu_seconds: float | None = None):
 def check() -> None:
     """Raise QueryTooExpensive when this thread's search is past its deadline."""
     limit = _deadline.get()
-    if limit is not None and time.thread_time() > limit[0]:
-        raise QueryTooExpensive(f"运行超过 {limit[1]:g} 秒处理器时间")
+    if limit is None:
+        return
+    if time.thread_time() > limit.cpu_at:
+        raise QueryTooExpensive(f"运行超过 {limit.cpu_seconds:g} 秒处理器时间")
+    if time.monotonic() > limit.wall_at:
+        raise QueryTooExpensive(f"运行超过 {limit.wall_seconds:g} 秒")

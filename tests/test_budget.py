@@ -21,15 +21,13 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections import Counter
 
 import numpy as np
 import pytest
 
-from bench.load import start_server
+from bench.load import fetch, start_server
 from search import budget
 from search.engine import Engine, search
 from search.matching import Evaluator
@@ -170,14 +168,7 @@ def test_refusal_on_the_web_and_the_command_line(corpus_index, common):
 
 def _get(url: str) -> tuple[int, float, float]:
     t0 = time.monotonic()
-    try:
-        with urllib.request.urlopen(url, timeout=120) as r:
-            r.read()
-            code = r.status
-    except urllib.error.HTTPError as e:
-        with e:
-            e.read()
-        code = e.code
+    code = fetch(url, timeout=120)
     return code, t0, time.monotonic()
 
 
