@@ -419,45 +419,48 @@ def _context_ansi(html_text: str) -> str:
 
 
 def _print_result(result, color: bool):
+    grouped = result.groups is not None
     first = (result.page - 1) * result.limit + 1
-    shown = len(result.groups) if result.groups is not None else len(result.hits)
-    what = "reports" if result.groups is not None else "paragraphs"
-    total = result.total_reports if result.groups is not None else result.total
+    shown = len(result.groups) if grouped else len(result.hits)
     if result.filters:
         from search.fields import BY_NAME
 
         taken = "；".join(f"{BY_NAME[f].label}={'、'.join(map(str, v)) or '（无此值）'}"
                          for f, v in result.filters.items())
         click.echo(f"筛选条件：{printable(taken)}")
-    click.echo(f"{result.total} paragraphs match" +
-               (f" in {result.total_reports} reports" if result.groups is not None else "") +
-               f" ({result.took_ms:.0f} ms); {what} {first if shown else 0}–{first + shown - 1 if shown else 0} of {total}")
-
-    def show(h, indent="  "):
-        text = _marked(h.highlight_ansi, color)
-        path = printable(" › ".join(h.heading_path[-3:]))
-        click.echo(f"{indent}{printable(h.region)} · {h.year or '----'} · {printable(h.type)}  {printable(h.title)}")
-        if path:
-            click.echo(f"{indent}  {path}")
-        click.echo(f"{indent}  {text}")
-        if h.context:
-            click.echo(f"{indent}  ↳ {_marked(_context_ansi(h.context), color)}")
-        click.echo(f"{indent}  {printable(h.source)} #p-{h.para_no}  (score {h.score:.2f})")
-
-    if result.groups is not None:
+    shown_range = f"{first}–{first + shown - 1}" if shown else "0–0"
+    click.echo(f"{result.total} paragraphs match" + (f" in {result.total_reports} reports" if grouped else "") +
+               f" ({result.took_ms:.0f} ms); {'reports' if grouped else 'paragraphs'} {shown_range} of "
+               f"{result.total_reports if grouped else result.total}")
+    if grouped:
         for g in result.groups:
             click.echo(f"\n■ {printable(g.region)} · {g.year} · {printable(g.type)}  {printable(g.title)}"
                        f"  — {g.total} paragraphs")
             for h in g.hits:
-                show(h, "    ")
+                _print_hit(h, color, "    ")
             if g.total > len(g.hits):
                 click.echo(f"    … {g.total - len(g.hits)} more in this report")
     else:
         for i, h in enumerate(result.hits, first):
             click.echo(f"\n[{i}]")
-            show(h)
+            _print_hit(h, color)
     click.echo("")
-    for field, values in result.facets.items():
+    _print_facets(result.facets)
+
+
+def _print_hit(h, color: bool, indent: str = "  "):
+    path = printable(" › ".join(h.heading_path[-3:]))
+    click.echo(f"{indent}{printable(h.region)} · {h.year or '----'} · {printable(h.type)}  {printable(h.title)}")
+    if path:
+        click.echo(f"{indent}  {path}")
+    click.echo(f"{indent}  {_marked(h.highlight_ansi, color)}")
+    if h.context:
+        click.echo(f"{indent}  ↳ {_marked(_context_ansi(h.context), color)}")
+    click.echo(f"{indent}  {printable(h.source)} #p-{h.para_no}  (score {h.score:.2f})")
+
+
+def _print_facets(facets: dict):
+    for field, values in facets.items():
         if values:
             listed = ", ".join(f"{printable(v.value)} {v.count}" + ("*" if v.selected else "")
                                for v in values[:8])

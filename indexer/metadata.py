@@ -74,31 +74,38 @@ def find_region(text: str) -> dict:
     city_to_province, provinces = gazetteer()
     norm = normalize(text)
     found: dict = {}
-    pos = 0
     for prov in sorted(provinces, key=len, reverse=True):
         i = norm.find(prov)
         if i != -1 and (not found or i < found["_at"]):
             found = {"province": prov, "_at": i, "_end": i + len(prov)}
     for city, prov in city_to_province.items():
-        i = norm.find(city)
-        if i != -1 and (not found or "city" not in found) and (
-                "province" not in found or found["province"] == prov):
-            if "province" in found and i != found["_end"]:
-                continue
-            found.update({"province": prov, "city": city, "_at": found.get("_at", i),
-                          "_end": i + len(city)})
+        if "city" not in found:
+            _take_city(found, norm, city, prov)
     if not found:
         return {}
-    pos = found["_end"]
-    rest = norm[pos:pos + 12]
-    m = _DISTRICT.match(rest)
-    if m and not _NOT_DISTRICT.match(m.group(1)) and not re.search(r"\d", m.group(1)):
-        name = m.group(1)
-        if not re.search(r"(人民|政府|代表|会议|经济|工作|委员|发展)", name):
-            found["district"] = name
+    district = _district_after(norm, found["_end"])
+    if district:
+        found["district"] = district
     found.pop("_at", None)
     found.pop("_end", None)
     return found
+
+
+def _take_city(found: dict, norm: str, city: str, prov: str):
+    """The city, when the text names it right after its own province (or with no province)."""
+    i = norm.find(city)
+    if i == -1 or "province" in found and (found["province"] != prov or i != found["_end"]):
+        return
+    found.update({"province": prov, "city": city, "_at": found.get("_at", i), "_end": i + len(city)})
+
+
+def _district_after(norm: str, pos: int) -> str | None:
+    """A district or county named right after the province or city (not 人民政府, 经济…)."""
+    m = _DISTRICT.match(norm[pos:pos + 12])
+    if not m or _NOT_DISTRICT.match(m.group(1)) or re.search(r"\d", m.group(1)):
+        return None
+    name = m.group(1)
+    return None if re.search(r"(人民|政府|代表|会议|经济|工作|委员|发展)", name) else name
 
 
 def region_fields(province: str, city: str, district: str) -> dict:

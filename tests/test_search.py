@@ -306,3 +306,19 @@ def test_cli_query_imports_no_flask(seeds_index):
     imported = {line.split("|")[-1].strip().split(".")[0] for line in out.stderr.splitlines() if "|" in line}
     assert "search" in imported  # the trace is there: the test can see an import
     assert not imported & {"flask", "werkzeug", "jinja2", "waitress"}
+
+
+def test_every_filter_field_is_an_indexed_field_of_the_schema():
+    """The filter table (search/fields.py) names index fields the schema (indexer/store.py)
+    declares and indexes: the indexer does not read search/, so this holds the two together."""
+    from whoosh.fields import NUMERIC
+
+    from indexer.store import make_schema
+    from search.fields import FILTERS
+
+    schema = make_schema()
+    for f in FILTERS:
+        assert f.field in schema.names(), f.name
+        field = schema[f.field]
+        assert field.indexed, f.name
+        assert isinstance(field, NUMERIC) == (f.kind == "year"), f.name
