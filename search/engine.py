@@ -64,7 +64,7 @@ class Snapshot:
         # arrays this snapshot never changes, without the lock, so a search
         # that costs much never keeps the others from reading.
         self.io = threading.RLock()
-        self.facets = FacetTable(reader)
+        self.facets = FacetTable(reader, io=self.io)
         self.year_values = np.array([int(v or 0) for v in self.facets.columns["year"].values],
                                     dtype=np.int64)
         self.arrays = IndexArrays(reader, self.facets, text_cache, postings_cache, io=self.io)
@@ -78,11 +78,6 @@ class Snapshot:
         until the block ends (UnitStore and IndexArrays take ``io`` per read)."""
         with self.io:
             yield self.searcher
-
-    def column(self, field: str):
-        """A facet column; report_id loads on first use, a read of the reader."""
-        with self.io:
-            return self.facets.columns[field]
 
 
 class Engine:
@@ -301,7 +296,7 @@ def _grouped(s, snap, parsed, req, result, match):
     docnums = match.docs
     report_counts = dict(snap.facets.count("report_id", docnums))
     result.total_reports = len(report_counts)
-    rid_col = snap.column("report_id")
+    rid_col = snap.facets.columns["report_id"]
     order: list[str] = []
     best: dict[str, list] = {}
     for docnum, score in ranked(snap, parsed, req, match, GROUP_SCAN):

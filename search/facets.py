@@ -9,6 +9,7 @@ Whoosh's ``groupedby``, which walks the column for each query.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,11 +39,13 @@ class FacetTable:
 
     The facet fields load when the table is made (every search counts them);
     ``report_id``, which only grouping by report needs and which has a value
-    per report, loads on first use.  Callers hold the snapshot's lock."""
+    per report, and ``kind``, load on first use, holding ``io`` (the lock of
+    the threads sharing the reader: Whoosh's files seek)."""
 
-    def __init__(self, reader):
+    def __init__(self, reader, io=None):
         self.doc_count_all = reader.doc_count_all()
         self._reader = reader
+        self.io = io if io is not None else threading.RLock()
         self.columns = _LazyColumns(self)
         for field in FACETS:
             self.columns[field]
@@ -78,5 +81,8 @@ class _LazyColumns(dict):
         self._table = table
 
     def __missing__(self, field: str) -> FacetColumn:
-        col = self[field] = self._table._load(self._table._reader, field)
+        with self._table.io:
+            col = self.get(field)                # another thread may have loaded it meanwhile
+            if col is None:
+                col = self[field] = self._table._load(self._table._reader, field)
         return col

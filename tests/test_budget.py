@@ -293,3 +293,41 @@ def test_chip_urls_cost_what_they_write():
     assert np.isclose(big_bytes / small_bytes, 8 ** 2, rtol=0.2)
     # the time per byte written stays flat (work quadratic per chip would be 8× more)
     assert big / big_bytes < 4 * small / small_bytes, (small, small_bytes, big, big_bytes)
+
+
+def _answer(result) -> tuple:
+    groups = [(g.report_id, [h.id for h in g.hits]) for g in result.groups or []]
+    return result.total, [h.id for h in result.hits], groups
+
+
+def test_threads_sharing_one_snapshot_get_the_answers_of_one_thread(corpus_index, common):
+    """Twelve threads start together on a fresh snapshot (nothing read yet: postings,
+    stored fields, the columns loaded on first use) and each runs its own searches;
+    every answer equals the one a single thread gets.  Reads of Whoosh's files share
+    file positions: one read outside the lock corrupts another's."""
+    searches = [SearchRequest(q=p, by_report=i % 3 == 0, sort=("relevance", "-year")[i % 2], limit=20)
+                for i, p in enumerate(common["pairs"][:48])]
+    searches += [SearchRequest(q=f'"{a}{b}"') for a, b in zip(common["chars"][:12], common["chars"][12:24])]
+    expected = {}
+    alone = Engine(corpus_index)
+    for req in searches:
+        expected[id(req)] = _answer(search(alone, req))
+    shared = Engine(corpus_index)
+    shared.snapshot()
+    start, got, failures = threading.Barrier(12), {}, []
+
+    def run(mine):
+        start.wait()
+        for req in mine:
+            try:
+                got[id(req)] = _answer(search(shared, req))
+            except Exception as e:  # noqa: BLE001 - reported below
+                failures.append(repr(e))
+
+    threads = [threading.Thread(target=run, args=(searches[n::12],)) for n in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not failures, failures[:3]
+    assert got == expected
