@@ -35,6 +35,7 @@ SCORED_FIELDS = ("text",)
 # assembled postings kept per generation, in documents (about 12 bytes each)
 ASSEMBLED_POSTINGS = 10_000_000
 EXPANSIONS_KEPT = 2000                 # wildcards whose words are remembered per generation
+FREQUENCIES_KEPT = 200_000             # document frequencies remembered per generation
 CHECK_EVERY = 2048                     # texts confirmed between two looks at the deadline
 
 
@@ -82,6 +83,7 @@ class IndexArrays:
         self._cache_lock = threading.Lock()      # the caches above, shared by threads
         self._expanded: dict = {}
         self._label_counts: dict = {}
+        self._frequencies: dict = {}
         self.texts = arrays.SegmentTexts(reader, "norm", text_cache)
 
     # ---- field statistics, as Whoosh's BM25F sees them
@@ -140,8 +142,17 @@ class IndexArrays:
         return counts
 
     def doc_frequency(self, field: str, text: str) -> int:
-        with self.io:
-            return self.reader.doc_frequency(field, text)
+        """A term's document frequency (deleted documents too, as Whoosh's idf counts them);
+        remembered for the generation: estimates and phrases ask for the same ones again."""
+        key = (field, text)
+        df = self._frequencies.get(key)
+        if df is None:
+            with self.io:
+                df = self.reader.doc_frequency(field, text)
+            if len(self._frequencies) >= FREQUENCIES_KEPT:
+                self._frequencies.clear()
+            self._frequencies[key] = df
+        return df
 
     def expansions(self, q) -> list[str]:
         """The words a Prefix or Wildcard stands for, at most MAX_WILDCARD_EXPANSION + 1
