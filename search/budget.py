@@ -212,10 +212,10 @@ def check_estimate(ia, parsed, query, req) -> None:
 
 @dataclass(frozen=True)
 class Deadline:
-    cpu_at: float                # time.thread_time() past which the search stops
-    cpu_seconds: float
-    wall_at: float               # time.monotonic() past which it stops whatever the reason
-    wall_seconds: float
+    started: float               # time.monotonic() when the search began
+    cpu_started: float           # time.thread_time() then
+    cpu_seconds: float           # CPU time the search may use
+    wall_seconds: float          # wall-clock time it may take, whatever it waits for
 
 
 _deadline: contextvars.ContextVar = contextvars.ContextVar("govsearch_deadline", default=None)
@@ -226,13 +226,11 @@ def deadline(cpu_seconds: float | None = None):
     """Stop the searches of this block once this thread has used cpu_seconds of CPU
     (MAX_CPU_SECONDS unless given), or WALL_SECONDS have passed (a disk that stalls,
     a machine overloaded many times over).  Nested blocks keep the outer deadline."""
-    outer = _deadline.get()
-    if outer is not None:
+    if _deadline.get() is not None:
         yield
         return
     cpu = max_cpu_seconds() if cpu_seconds is None else cpu_seconds
-    wall = max(WALL_SECONDS, cpu)
-    token = _deadline.set(Deadline(time.thread_time() + cpu, cpu, time.monotonic() + wall, wall))
+    token = _deadline.set(Deadline(time.monotonic(), time.thread_time(), cpu, max(WALL_SECONDS, cpu)))
     try:
         yield
     finally:
@@ -240,11 +238,15 @@ def deadline(cpu_seconds: float | None = None):
 
 
 def check() -> None:
-    """Raise QueryTooExpensive when this thread's search is past its deadline."""
+    """Raise QueryTooExpensive when this thread's search is past its deadline.
+
+    A thread cannot use more CPU time than the wall-clock time that passed, so
+    its CPU clock (a system call) is read only once that much time has passed."""
     limit = _deadline.get()
     if limit is None:
         return
-    if time.thread_time() > limit.cpu_at:
-        raise QueryTooExpensive(f"运行超过 {limit.cpu_seconds:g} 秒处理器时间")
-    if time.monotonic() > limit.wall_at:
+    elapsed = time.monotonic() - limit.started
+    if elapsed > limit.wall_seconds:
         raise QueryTooExpensive(f"运行超过 {limit.wall_seconds:g} 秒")
+    if elapsed > limit.cpu_seconds and time.thread_time() - limit.cpu_started > limit.cpu_seconds:
+        raise QueryTooExpensive(f"运行超过 {limit.cpu_seconds:g} 秒处理器时间")
