@@ -20,6 +20,8 @@ later candidate can beat.
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 
 from indexer.analysis import phrase_grams
@@ -34,7 +36,6 @@ PROXIMITY_CHARS = 30.0          # a gap this long between terms halves their pro
 PROXIMITY_WEIGHT = 0.5          # how much of the score rests on proximity
 OPENING_CHARS = 40              # the opening of a paragraph, where its topic is named
 OPENING_PENALTY = 0.5           # the term appears only after the opening
-MIN_CANDIDATES = 200
 MAX_CANDIDATES = 3000           # beyond this many, the array score orders the rest
 
 _ITEM_BOUNDS = set("、，。；：！？,;:!?（）()《》“”\"' \n")
@@ -150,37 +151,46 @@ def _smallest_gap(occurrences: list[list[tuple[int, int]]]) -> int:
 
 def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.ndarray):
     """(docs, scores) of the k best matches, best first: array scores adjusted by
-    their text factors; ties to the newer report, then reading order."""
+    their text factors; ties to the newer report, then reading order.
+
+    A text factor is at most 1, so an adjusted score never exceeds its array
+    score: candidates are read in array order and the reading stops at the first
+    whose array score is below the k-th best adjusted score so far, as none after
+    it can enter the k best.  The answer is the one every candidate's text would
+    give, from the texts of a few dozen paragraphs instead of hundreds."""
     n = int(docs.size)
     k = min(k, n)
     if k <= 0:
         return docs[:0], scores[:0]
     rounded = np.round(scores, 9)
-    depth = min(n, max(MIN_CANDIDATES, 4 * k), MAX_CANDIDATES)
-    while True:
-        best = _best(rounded, years, docs, depth + 1)
-        cand, nxt = best[:depth], best[depth:depth + 1]
-        adjusted = scores[cand] * _text_factors(ia, docs[cand], terms)
-        kth = np.partition(adjusted, adjusted.size - min(k, depth))[adjusted.size - min(k, depth)]
-        if not nxt.size or depth >= MAX_CANDIDATES or kth >= scores[nxt[0]]:
-            break
-        depth = min(n, depth * 4, MAX_CANDIDATES)
-    order = np.lexsort((docs[cand], -years[cand], -np.round(adjusted, 9)))
-    out_docs, out_scores = docs[cand][order], adjusted[order]
-    if k > depth:                       # past the candidates: array order
-        rest = _best(rounded, years, docs, k)[depth:]
+    order = _best(rounded, years, docs, max(min(n, MAX_CANDIDATES), k))
+    read, adjusted = _read_candidates(ia, docs, scores, rounded, order[:MAX_CANDIDATES], terms, k)
+    cand = order[:read]
+    ranked = np.lexsort((docs[cand], -years[cand], -np.round(adjusted, 9)))
+    out_docs, out_scores = docs[cand][ranked], adjusted[ranked]
+    if k > read:                        # past MAX_CANDIDATES: array order
+        rest = order[read:k]
         out_docs = np.concatenate([out_docs, docs[rest]])
         out_scores = np.concatenate([out_scores, scores[rest]])
     return out_docs[:k], out_scores[:k]
 
 
-def _text_factors(ia, docs: np.ndarray, terms) -> np.ndarray:
-    factors = np.empty(docs.size, dtype=np.float64)
-    for i, d in enumerate(docs.tolist()):
-        if not i % 64:
-            budget.check()          # a long query over many candidates: its deadline
-        factors[i] = text_factor(ia.text(d), terms)
-    return factors
+def _read_candidates(ia, docs, scores, rounded, order, terms, k: int) -> tuple[int, np.ndarray]:
+    """(how many candidates of ``order`` were read, their adjusted scores)."""
+    kth_best: list[float] = []           # min-heap of the k best adjusted scores (rounded)
+    adjusted = np.empty(order.size, dtype=np.float64)
+    for read, i in enumerate(order.tolist()):
+        if len(kth_best) == k and rounded[i] < kth_best[0]:
+            return read, adjusted[:read]
+        if not read % 64:
+            budget.check()                 # many candidates, many terms: the search's deadline
+        adjusted[read] = scores[i] * text_factor(ia.text(int(docs[i])), terms)
+        a = round(float(adjusted[read]), 9)
+        if len(kth_best) < k:
+            heapq.heappush(kth_best, a)
+        elif a > kth_best[0]:
+            heapq.heapreplace(kth_best, a)
+    return order.size, adjusted
 
 
 def _best(rounded: np.ndarray, years: np.ndarray, docs: np.ndarray, m: int) -> np.ndarray:

@@ -322,3 +322,27 @@ def test_every_filter_field_is_an_indexed_field_of_the_schema():
         field = schema[f.field]
         assert field.indexed, f.name
         assert isinstance(field, NUMERIC) == (f.kind == "year"), f.name
+
+
+@pytest.mark.parametrize("q", ["发展", "营商环境", "乡村振兴 产业", "改革 创新", "就业", "新质生产力", "规上 工业"])
+def test_top_k_stops_early_but_ranks_as_reading_every_text(corpus_engine, q):
+    """The re-rank reads texts only until no later candidate can enter the k best; the
+    answer equals a brute force that applies the text factor to every match."""
+    import numpy as np
+
+    from search.matching import Evaluator
+    from search.ranking import MAX_CANDIDATES, array_scores, text_factor, top_k
+
+    snap = corpus_engine.snapshot()
+    parsed = parse_query(q)
+    match = Evaluator(snap.arrays).run(parsed.query)
+    scores = array_scores(snap.arrays, match.docs, match.scores, parsed.terms)
+    assert 10 < match.docs.size <= MAX_CANDIDATES
+    years = snap.year_values[snap.facets.columns["year"].ords[match.docs]]
+    adjusted = np.array([sc * text_factor(snap.arrays.text(int(d)), parsed.terms)
+                         for d, sc in zip(match.docs, scores)])
+    brute = np.lexsort((match.docs, -years, -np.round(adjusted, 9)))
+    for k in (1, 10, 30, 100):
+        docs, got = top_k(snap.arrays, match.docs, scores, parsed.terms, k, years)
+        assert docs.tolist() == match.docs[brute[:k]].tolist(), k
+        assert np.allclose(got, adjusted[brute[:k]]), k
