@@ -123,24 +123,27 @@ class Estimator:
             parts = [self.query(sub) for sub in q.subqueries]
             total = sum(p.matches for p in parts)
             return Estimate(sum(p.cost for p in parts) + total * UNION_WEIGHT, min(total, self.n))
+        return self._leaf(q)
+
+    def _leaf(self, q) -> Estimate:
         if isinstance(q, Phrase):
             return self._phrase(q.text)
         if isinstance(q, (Q.Prefix, Q.Wildcard)):
             return self._expansion(q)
-        if isinstance(q, Q.Every):
-            return Estimate(self.n * LABEL_WEIGHT, self.n)
         if isinstance(q, LabelFilter):
             col = self.ia.facets.columns[q.fieldname]
             return self._labels(q.fieldname, resolve(q.fieldname, q.text, col.values))
         if isinstance(q, Q.NumericRange):
-            lo = q.start if q.start is not None else -(2 ** 62)
-            hi = q.end if q.end is not None else 2 ** 62
-            values = self.ia.facets.columns[q.fieldname].index
-            return self._labels(q.fieldname, [v for v in values if lo <= int(v) <= hi])
+            return self._labels(q.fieldname, self._in_range(q))
         if isinstance(q, Q.Term):
             df = self.ia.doc_frequency(q.fieldname, q.text)
             return Estimate(df, df)
-        return Estimate(self.n, self.n)              # unknown: as dear as reading everything
+        return Estimate(self.n * LABEL_WEIGHT, self.n)   # Every: all documents, one pass
+
+    def _in_range(self, q) -> list:
+        lo = q.start if q.start is not None else -(2 ** 62)
+        hi = q.end if q.end is not None else 2 ** 62
+        return [v for v in self.ia.facets.columns[q.fieldname].index if lo <= int(v) <= hi]
 
     def _labels(self, field: str, values: list) -> Estimate:
         """A label filter: one pass over the field's ordinals; its matches are counted."""

@@ -200,12 +200,16 @@ def test_a_slow_search_does_not_hold_up_the_others(corpus_index, common, monkeyp
     during = [(c, t0, t1) for c, t0, t1 in normal if t1 < ended]
     assert len(during) >= 3 and all(c == 200 for c, _a, _b in during)
     slow_seconds = ended - started
-    # none waited for the slow one: each took a fraction of its time (with a lock
-    # around searching, the first one waited for most of it)
-    latencies = [round(t1 - t0, 3) for _c, t0, t1 in during]
-    print(f"\nslow search {slow_seconds:.2f} s; {len(during)} normal searches meanwhile, slowest {max(latencies)} s")
-    assert max(latencies) < slow_seconds / 4, (latencies, slow_seconds)
-    assert during[0][2] - started < slow_seconds / 3, (during[0], started, slow_seconds)
+    # none waited for the slow one: they were answered all along its run, in a fraction
+    # of its time (with a lock around searching, none was answered in the first half or
+    # more of it: the first one waited for the whole locked part)
+    latencies = sorted(round(t1 - t0, 3) for _c, t0, t1 in during)
+    first_half = [t1 for _c, _t0, t1 in during if t1 < started + slow_seconds / 2]
+    print(f"\nslow search {slow_seconds:.2f} s; {len(during)} normal searches meanwhile "
+          f"({len(first_half)} in its first half), median {latencies[len(latencies) // 2]} s, "
+          f"slowest {latencies[-1]} s")
+    assert len(first_half) >= 3, (first_half, started, slow_seconds)
+    assert latencies[len(latencies) // 2] < slow_seconds / 10, (latencies, slow_seconds)
 
 
 # --------------------------------------------------------------------------- repeated filter parameters
