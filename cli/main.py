@@ -507,13 +507,16 @@ class WholeNumber(click.ParamType):
               help="0 to 65535; 0 takes any free port.")
 @click.option("--threads", default=8, show_default=True, type=WholeNumber(1, 256),
               help="Requests answered at once, 1 to 256.")
-def serve(index_dir, host, port, threads):
+@click.option("--workers", default=1, show_default=True, type=WholeNumber(1, 64),
+              help="Processes answering on the port, 1 to 64: searches hold Python's lock, so one "
+                   "process uses one core; each process costs one open index's memory.")
+def serve(index_dir, host, port, threads, workers):
     """Serve the web UI with a production WSGI server (waitress)."""
     from webui.server import ServeError, serve as run_server
 
     try:
         IndexStore(index_dir).open()
-        run_server(index_dir, host=host, port=port, threads=threads)
+        run_server(index_dir, host=host, port=port, threads=threads, workers=workers)
     except (IndexError_, ServeError) as e:
         fail(str(e))
 
