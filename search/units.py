@@ -8,6 +8,7 @@ together: one dict per unit with every field a hit or a report page shows.
 
 from __future__ import annotations
 
+import json
 import threading
 
 import numpy as np
@@ -35,6 +36,7 @@ class UnitStore:
         for name in HEAD_ONLY_FIELDS:
             if name not in f:
                 f[name] = head.get(name, "")
+        f["script"] = head["script"]
         f["text"] = apply_diff(self.arrays.text(docnum), f.pop("orig", ""))
         return f
 
@@ -65,6 +67,8 @@ class UnitStore:
             both = np.intersect1d(docs, heads, assume_unique=True)
             stored = self._stored(searcher, int(both[0])) if both.size else {}
             head = {name: stored.get(name, "") for name in HEAD_ONLY_FIELDS}
+            # 繁 for a report in Traditional characters: pages mark its text lang="zh-Hant"
+            head["script"] = json.loads(stored.get("report") or "{}").get("script", "简")
             with self._lock:
                 self._heads[report_id] = head
         return head
