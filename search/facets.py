@@ -108,8 +108,9 @@ def reading_order(table: FacetTable, docs: np.ndarray) -> tuple[np.ndarray, np.n
     region, para = table.columns["region"], table.columns["para_no"]
     if region.rank is None:
         order = sorted(range(len(region.values)), key=lambda i: region_order_key(str(region.values[i])))
-        region.rank = np.empty(len(order), dtype=np.int64)
-        region.rank[order] = np.arange(len(order))
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        region.rank = rank            # set once whole: searches in other threads read it
     if para.rank is None:
         para.rank = np.array([int(v or 0) for v in para.values], dtype=np.int64)
     return (region.rank[region.ords[docs]], table.columns["report_id"].ords[docs].astype(np.int64),

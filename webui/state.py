@@ -70,7 +70,8 @@ class State:
     def filters(self) -> list[tuple[str, str]]:
         return [(k, v) for k, v in self.pairs if k in FILTER_PARAMS]
 
-    def without_filters(self) -> "State":
+    def unfiltered(self) -> "State":
+        """This state with no filter (the search box of a page whose filters were refused)."""
         return State([(k, v) for k, v in self.pairs if k not in FILTER_PARAMS], self.path)
 
     @property

@@ -71,7 +71,7 @@ def _refused(state: State, e: Exception):
     """The page for a request that cannot run: its one line, and a search box that
     no longer carries filters it refused (the next search would be refused again)."""
     if getattr(e, "code", "") in FILTER_ERRORS:
-        state = state.without_filters()
+        state = state.unfiltered()
     ctx = _page_context(state, chips=False)
     ctx["error"] = str(e)
     return render_template("search.html", landing=False, **ctx), 400
