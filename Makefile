@@ -43,10 +43,12 @@ eval: $(STAMP)
 	$(BIN)/python -m bench.eval_ranking
 	$(BIN)/python -m bench.eval_indicators
 
-# 50 clients for 60 s on loopback against `govsearch serve` over the provinces,
-# while an index run adds the seeds (tests/test_load.py runs a short version)
+# 50 clients for 60 s on loopback against `govsearch serve` over the bench corpus
+# of $(PARAGRAPHS) paragraphs, while one more client sends the expensive searches
+# (bench/expensive.py) and an index run adds the seeds (tests/test_load.py runs a
+# short version)
 load: $(STAMP)
-	$(BIN)/python -m bench.load --clients 50 --seconds 60
+	$(BIN)/python -m bench.load --clients 50 --seconds 60 --paragraphs $(PARAGRAPHS) --expensive
 
 clean:
 	rm -rf $(INDEX)/CURRENT $(INDEX)/data-* $(INDEX)/write.lock tests/artifacts .pytest_cache

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from .baselines import Fts5, Fts5Facets, Naive, dir_bytes
 from .corpus import ROOT, build_corpus
+from .expensive import expensive_searches, time_repeated_filters, time_searches
 from .load import load, percentile, start_server
 
 # (govsearch query, naive QueryParser query, page)
@@ -231,6 +232,10 @@ def main(argv=None):
         print("bench: trends, keywords, export …", flush=True)
         result["analysis"] = analysis_figures(engine, ix, corpus.meta, gs)
 
+        # ---- the searches that used to stall a server: answered or refused, and how fast
+        print("bench: expensive searches …", flush=True)
+        result["expensive"] = time_searches(Engine(str(ix)), expensive_searches(engine))
+
         # ---- one report added to the index (time proportional to the report)
         from indexer.writer import index_paths
         extra = work / "corpus" / "zz-new-report.jsonl"
@@ -255,6 +260,7 @@ def main(argv=None):
             result["web"] = load(base, args.web_clients, args.web_seconds,
                                  queries=[q[0] for q in QUERIES], paths=["/api/search"])
             result["serve_rss_bytes"] = vm_hwm(server.pid)
+            result["repeated_filters"] = time_repeated_filters(base)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -347,6 +353,16 @@ def print_table(r: dict):
     w = r["web"]
     print(f"{'web 8 clients':16} p50 {w['p50_ms']} ms, p95 {w['p95_ms']} ms, max {w['max_ms']} ms, "
           f"{w['requests']} requests, {w['errors']} errors, status {w['status']}")
+    print_expensive(r)
+
+
+def print_expensive(r: dict):
+    print("\nexpensive searches (a fresh engine: first run cold, then again)")
+    for name, e in r.get("expensive", {}).items():
+        print(f"  {name:32} {e['first_ms']:>8.1f} ms, again {e['again_ms']:>8.1f} ms  {e['answer']}")
+    for path, f in r.get("repeated_filters", {}).items():
+        print(f"  5,000 district= on {path:12} {f['best_ms']:>8.1f} ms best, {f['median_ms']} ms median, "
+              f"status {f['status']}")
 
 
 if __name__ == "__main__":

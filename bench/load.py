@@ -1,9 +1,14 @@
 """A bounded load test on loopback: N clients against `govsearch serve` while `index` adds reports.
 
-    python -m bench.load [--index DIR --add PATH...] [--clients 50] [--seconds 60]
+    python -m bench.load [--index DIR | --paragraphs N] [--add PATH...] [--clients 50] [--seconds 60]
+                         [--expensive]
 
-Without --index it indexes the provincial corpus into a temporary folder and
-adds seeds/ during the load.
+Without --index it indexes the provincial corpus (or, with --paragraphs, the
+bench's scale corpus of that many paragraphs) into a temporary folder and
+adds seeds/ during the load.  With --expensive one more client sends the
+searches that used to stall a server (bench/expensive.py) the whole time;
+its answers are counted apart, and the other clients' figures are the ones
+that must stay fast.
 
 Clients cycle through the bench query set (and a few hostile ones) on
 /api/search and / for a fixed time; meanwhile one `govsearch index PATH`
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -25,6 +31,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 from .corpus import ROOT
 
@@ -71,6 +78,18 @@ def start_server(index_dir: str, threads: int = 8) -> tuple[subprocess.Popen, st
             time.sleep(0.2)
 
 
+def fetch(url: str, timeout: float) -> int:
+    """GET url and read it whole; its HTTP status (an error status too)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            r.read()
+            return r.status
+    except urllib.error.HTTPError as e:
+        with e:                      # close it: an open error response holds its socket
+            e.read()
+        return e.code
+
+
 def load(base: str, clients: int, seconds: float, queries=QUERIES, paths=PATHS) -> dict:
     """`clients` threads request for `seconds`; each request is bounded by a 30 s timeout."""
     latencies, errors, statuses = [], [], {}
@@ -86,13 +105,7 @@ def load(base: str, clients: int, seconds: float, queries=QUERIES, paths=PATHS) 
             url = f"{base}{path}?" + urllib.parse.urlencode({"q": q})
             t0 = time.perf_counter()
             try:
-                with urllib.request.urlopen(url, timeout=30) as r:
-                    r.read()
-                    code = r.status
-            except urllib.error.HTTPError as e:
-                code = e.code
-                with e:                      # close it: an open error response holds its socket
-                    e.read()
+                code = fetch(url, timeout=30)
             except Exception as e:  # noqa: BLE001 - counted and reported
                 with lock:
                     errors.append(repr(e)[:200])
@@ -113,7 +126,28 @@ def load(base: str, clients: int, seconds: float, queries=QUERIES, paths=PATHS) 
             "max_ms": round(max(latencies or [0]), 1)}
 
 
-def load_while_indexing(index_dir: str, add_paths: list[str], clients: int, seconds: float) -> dict:
+def expensive_client(base: str, searches: list, stop: float) -> dict:
+    """One client sending the expensive searches until `stop`: answers by status, latencies."""
+    latencies, statuses, errors, i = [], {}, [], 0
+    while time.monotonic() < stop:
+        _name, params = searches[i % len(searches)]
+        path = PATHS[(i // len(searches)) % len(PATHS)]
+        i += 1
+        t0 = time.perf_counter()
+        try:
+            code = fetch(f"{base}{path}?" + urllib.parse.urlencode(params), timeout=60)
+        except Exception as e:  # noqa: BLE001 - counted and reported
+            errors.append(repr(e)[:200])
+            continue
+        latencies.append((time.perf_counter() - t0) * 1000)
+        statuses[code] = statuses.get(code, 0) + 1
+    return {"requests": len(latencies), "errors": len(errors), "error_samples": errors[:3],
+            "status": {str(k): v for k, v in sorted(statuses.items())},
+            "p50_ms": round(percentile(latencies, 50), 1), "max_ms": round(max(latencies or [0]), 1)}
+
+
+def load_while_indexing(index_dir: str, add_paths: list[str], clients: int, seconds: float,
+                        expensive: list | None = None) -> dict:
     server, base = start_server(index_dir)
 
     def total() -> int:
@@ -126,7 +160,15 @@ def load_while_indexing(index_dir: str, add_paths: list[str], clients: int, seco
         indexer = subprocess.Popen([sys.executable, "-m", "cli", "index", *add_paths, "--index",
                                     index_dir, "--json", "--wait", "60"], cwd=ROOT,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        side: dict = {}
+        if expensive:
+            stop = time.monotonic() + seconds
+            sender = threading.Thread(target=lambda: side.update(expensive_client(base, expensive, stop)))
+            sender.start()
         result = load(base, clients, seconds)
+        if expensive:
+            sender.join()
+            result["expensive_client"] = side
         out, err = indexer.communicate(timeout=600)
         result["index_run"] = json.loads(out) if out.strip() else {"error": err.decode()[-400:]}
         # the server follows the commit: the added reports are searchable now
@@ -148,22 +190,41 @@ def main(argv=None):
                     help="paths to index while the load runs")
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--paragraphs", type=int, default=0,
+                    help="index the bench's scale corpus of this many paragraphs (default: the provinces)")
+    ap.add_argument("--expensive", action="store_true",
+                    help="one more client sends the expensive searches (bench/expensive.py) throughout")
     args = ap.parse_args(argv)
     tmp = None
     index_dir = args.index
     if not index_dir:
-        from indexer.writer import index_paths
-
-        from .corpus import PROVINCES
         tmp = tempfile.mkdtemp(prefix="govsearch-load-")
-        index_dir = tmp
-        index_paths(index_dir, [str(PROVINCES)])
+        index_dir = str(Path(tmp) / "index")
+        _build_index(index_dir, Path(tmp), args.paragraphs)
     try:
-        print(json.dumps(load_while_indexing(index_dir, args.add, args.clients, args.seconds),
-                         ensure_ascii=False, indent=1))
+        searches = None
+        if args.expensive:
+            from search.engine import Engine
+
+            from .expensive import expensive_searches
+            searches = expensive_searches(Engine(index_dir))
+        result = load_while_indexing(index_dir, args.add, args.clients, args.seconds, searches)
+        result["load_average_after"] = os.getloadavg()
+        print(json.dumps(result, ensure_ascii=False, indent=1))
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _build_index(index_dir: str, work: Path, paragraphs: int) -> None:
+    from indexer.writer import index_paths
+
+    from .corpus import PROVINCES, build_corpus
+    if paragraphs:
+        print(f"load: indexing a corpus of {paragraphs} paragraphs …", file=sys.stderr, flush=True)
+        index_paths(index_dir, [str(build_corpus(paragraphs, work / "corpus").folder)])
+    else:
+        index_paths(index_dir, [str(PROVINCES)])
 
 
 if __name__ == "__main__":

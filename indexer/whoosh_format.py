@@ -40,6 +40,7 @@ import types
 import zlib
 from array import array
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -146,24 +147,37 @@ def _decode_block(data: bytes, compressed: bool, count: int):
     return ids, w
 
 
-def segment_postings(seg, fieldname: str, btext: bytes):
-    """(ids, weights) of one segment's term, or None when the segment lacks it."""
-    try:
-        info = seg._terms.term_info(fieldname, btext)
-    except TermNotFound:
-        return None
-    return _postings_of(seg._terms, info, fieldname, btext)
+def segment_postings(seg, fieldname: str, btext: bytes, lock=nullcontext()):
+    """(ids, weights) of one segment's term, or None when the segment lacks it.
+
+    ``lock`` (shared by the threads reading one reader: its files seek) is
+    held while the term is looked up and its bytes read, not while they are
+    decoded."""
+    with lock:
+        try:
+            info = seg._terms.term_info(fieldname, btext)
+        except TermNotFound:
+            return None
+        raw = None if info.is_inlined() else _raw_postings(seg._terms, info)
+    return _decode_postings(info, raw, fieldname, btext)
 
 
 def _postings_of(terms, info, fieldname: str, btext: bytes):
     """(ids, weights) of one segment's term, from its term info."""
-    if info.is_inlined():
-        ids, weights, _ = info.inlined_postings()
-        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
+    return _decode_postings(info, None if info.is_inlined() else _raw_postings(terms, info), fieldname, btext)
+
+
+def _raw_postings(terms, info) -> bytes:
     offset, length = info.extent()
     if isinstance(length, tuple):       # whoosh3 leaves the unpacked tuple here
         length = length[0]
-    raw = terms._postfile.get(offset, length)
+    return terms._postfile.get(offset, length)
+
+
+def _decode_postings(info, raw: bytes | None, fieldname: str, btext: bytes):
+    if raw is None:
+        ids, weights, _ = info.inlined_postings()
+        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
     if raw[:4] != WHOOSH3_HEADER_MAGIC:
         raise ValueError(f"bad postings header for {fieldname}:{btext!r}")
     buf = io.BytesIO(raw)

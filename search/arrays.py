@@ -11,6 +11,7 @@ import threading
 import zlib
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 
 import numpy as np
 
@@ -66,15 +67,18 @@ class PostingsCache:
 _NO_POSTINGS = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
 
 
-def postings(reader, fieldname: str, btext: bytes, cache: PostingsCache | None = None):
+def postings(reader, fieldname: str, btext: bytes, cache: PostingsCache | None = None, io=nullcontext()):
     """(document numbers ascending, weights) of one term over every segment,
-    deleted documents included (the caller masks them: Whoosh's idf counts them)."""
+    deleted documents included (the caller masks them: Whoosh's idf counts them).
+
+    ``io`` (a lock) is held while each segment's bytes are read, never while
+    they are decoded: threads sharing the reader wait for reads only."""
     doc_parts, weight_parts = [], []
     for seg, base in leaf_segments(reader):
         key = (seg.segment().segment_id(), fieldname, btext)
         got = cache.get(key) if cache is not None else None
         if got is None:
-            got = segment_postings(seg, fieldname, btext) or _NO_POSTINGS
+            got = segment_postings(seg, fieldname, btext, io) or _NO_POSTINGS
             if cache is not None:
                 cache.put(key, got)
         if got[0].size:

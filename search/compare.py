@@ -72,13 +72,12 @@ def _region_row(snap, req: CompareRequest, region: str):
     years = years_of(snap, found.docs)
     reports = snap.facets.columns["report_id"].ords[found.docs]
     best = {}
-    with snap.searching() as s:
-        for y in np.unique(years).tolist():
-            cell = years == y
-            docs, _scores = top_k(snap.arrays, found.docs[cell], found.scores[cell], parsed.terms, 1, years[cell])
-            (f, score), = page_fields(snap, s, [(int(docs[0]), float(_scores[0]))])
-            best[y] = {"year": _year_value(y), "status": "hit", "paragraphs": int(cell.sum()),
-                       "reports": int(np.unique(reports[cell]).size), "fields": f, "score": score}
+    for y in np.unique(years).tolist():       # no lock held: each stored read takes the reader's lock
+        cell = years == y
+        docs, _scores = top_k(snap.arrays, found.docs[cell], found.scores[cell], parsed.terms, 1, years[cell])
+        (f, score), = page_fields(snap, snap.searcher, [(int(docs[0]), float(_scores[0]))])
+        best[y] = {"year": _year_value(y), "status": "hit", "paragraphs": int(cell.sum()),
+                   "reports": int(np.unique(reports[cell]).size), "fields": f, "score": score}
     for cell in best.values():
         cell["hit"] = make_hit(cell.pop("fields"), cell.pop("score"), parsed.marks)
     values = [v for vs in understood.values() for v in vs]

@@ -9,7 +9,6 @@ this module turns a match into a ranked page, facets and groups.
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import threading
@@ -24,8 +23,9 @@ from whoosh.searching import Searcher
 
 from indexer.analysis import to_simplified
 from indexer.store import IndexError_, IndexStore
-from indexer.whoosh_format import open_reader, word_expansions
+from indexer.whoosh_format import open_reader
 
+from . import budget
 from .arrays import PostingsCache
 from .facets import FACETS, FacetTable, reading_order
 from .fields import BY_NAME
@@ -56,25 +56,28 @@ class Snapshot:
         self.ix = store.open(data_dir=self.data_dir)
         toc_generation, reader = open_reader(self.ix)
         self.generation = (self.data_dir.name, toc_generation)
-        self.facets = FacetTable(reader)
+        # One reader for every thread.  Whoosh's readers seek and read shared
+        # file objects, so two threads reading at once corrupt each other's
+        # reads (a reader per thread would map every segment once per
+        # thread): each read holds ``io``, one term's bytes or one unit's
+        # stored fields at a time.  Everything else a search does works on
+        # arrays this snapshot never changes, without the lock, so a search
+        # that costs much never keeps the others from reading.
+        self.io = threading.RLock()
+        self.facets = FacetTable(reader, io=self.io)
         self.year_values = np.array([int(v or 0) for v in self.facets.columns["year"].values],
                                     dtype=np.int64)
-        self.arrays = IndexArrays(reader, self.facets, text_cache, postings_cache)
+        self.arrays = IndexArrays(reader, self.facets, text_cache, postings_cache, io=self.io)
         self.units = UnitStore(self.arrays)
         self.doc_count = reader.doc_count()
-        # One reader, used by one thread at a time.  Whoosh's readers seek and
-        # read shared file objects, so two threads in one reader corrupt each
-        # other's reads; a reader per thread maps every segment once per
-        # thread.  Matching holds the GIL for most of its time anyway, so the
-        # lock costs little throughput.
-        self._searcher = Searcher(reader)
-        self._lock = threading.Lock()
+        self.searcher = Searcher(reader)
 
     @contextmanager
     def searching(self):
-        """The searcher, held by this thread until the block ends."""
-        with self._lock:
-            yield self._searcher
+        """The searcher, for reading the reader directly: no other thread reads
+        until the block ends (UnitStore and IndexArrays take ``io`` per read)."""
+        with self.io:
+            yield self.searcher
 
 
 class Engine:
@@ -142,12 +145,13 @@ def evaluate(snap: Snapshot, q: str, filters: dict, match: str = "exact"):
     what search() starts from, for the analyses over matches (search/trends.py …)."""
     parsed = parse_query(q, match)
     full = full_query(parsed, filters)
-    with snap.searching() as s:
-        _check_expansions(s, full)
-        evaluator = Evaluator(snap.arrays)
-        found = evaluator.run(full)
-        if not parsed.empty:
-            found.scores = array_scores(snap.arrays, found.docs, found.scores, parsed.terms)
+    # no lock held: matching reads the index through the snapshot's arrays, which
+    # take the reader's lock for each read alone
+    _check_expansions(snap.arrays, full)
+    evaluator = Evaluator(snap.arrays)
+    found = evaluator.run(full)
+    if not parsed.empty:
+        found.scores = array_scores(snap.arrays, found.docs, found.scores, parsed.terms)
     req = SearchRequest(q=q, filters=filters, match=match)
     return parsed, found, _understood(req, parsed, evaluator)
 
@@ -159,12 +163,16 @@ def search(engine: Engine, req: SearchRequest) -> SearchResult:
     full = full_query(parsed, req.filters)
 
     snap = engine.snapshot()
-    with snap.searching() as s:
-        _check_expansions(s, full)
-        result, pages = _search(snap, s, req, parsed, full)
-    # highlighting needs no searcher: done outside the lock
-    for page, hits in pages:
-        hits.extend(make_hit(f, score, parsed.marks) for f, score in page)
+    # no lock: the snapshot's arrays never change, and each read of its
+    # reader takes the reader's lock for that read alone
+    with budget.deadline():
+        _check_expansions(snap.arrays, full)
+        budget.check_estimate(snap.arrays, parsed, full, req)
+        result, pages = _search(snap, snap.searcher, req, parsed, full)
+        for page, hits in pages:
+            for f, score in page:
+                budget.check()
+                hits.append(make_hit(f, score, parsed.marks))
     if result.groups is not None:
         result.hits = [h for g in result.groups for h in g.hits]
     result.took_ms = (time.perf_counter() - t0) * 1000
@@ -186,19 +194,28 @@ def relaxations(engine: Engine, req: SearchRequest) -> list[Relaxation]:
             options.append(("term", "q", t, " ".join(terms[:i] + terms[i + 1:]), req.filters))
     out = []
     # each option is one more search: only the first few, so a page with many
-    # filter values costs a bounded amount
-    for kind, name, value, q, filters in options[:MAX_RELAXATIONS]:
-        total = search(engine, replace(req, q=q, filters=filters, page=1, limit=1, by_report=False)).total
-        if total:
-            out.append(Relaxation(kind, name, value, q, total))
+    # filter values costs a bounded amount, and all of them one search's deadline
+    with budget.deadline():
+        for kind, name, value, q, filters in options[:MAX_RELAXATIONS]:
+            try:
+                total = search(engine, replace(req, q=q, filters=filters, page=1, limit=1,
+                                               by_report=False)).total
+            except budget.QueryTooExpensive:
+                break                   # no more suggestions: the page itself was answered
+            if total:
+                out.append(Relaxation(kind, name, value, q, total))
     return out
 
 
-def _check_expansions(s, query):
-    """Refuse a word wildcard that stands for too many words, before it runs."""
+def _check_expansions(ia, query):
+    """Refuse a word wildcard that stands for too many words, and wildcards that
+    stand for too many together, before they run."""
+    words = 0
     for leaf in query.leaves():
         if isinstance(leaf, (Q.Prefix, Q.Wildcard)) and leaf.fieldname == "text":
-            n = sum(1 for _ in itertools.islice(word_expansions(leaf, s.reader()), MAX_WILDCARD_EXPANSION + 1))
+            n = len(ia.expansions(leaf))
+            words += n
+            budget.check_words(words)
             if n > MAX_WILDCARD_EXPANSION:
                 raise QuerySyntaxError("wildcard_too_broad", f"“{leaf.text}…”可以代表超过 "
                                        f"{MAX_WILDCARD_EXPANSION} 个词：请多写一个字")
@@ -291,6 +308,7 @@ def page_fields(snap, s, page) -> list[tuple[dict, float]]:
     bare = is_bare_heading(snap.arrays, np.array([d for d, _ in page], dtype=np.int64))
     out = []
     for (d, score), heading in zip(page, bare.tolist()):
+        budget.check()
         f = snap.units.fields(s, d)
         if heading:
             f["context"] = snap.units.section_start(s, d, f)

@@ -39,8 +39,7 @@ def export_rows(engine: Engine, req: SearchRequest):
     snap = engine.snapshot()
     parsed, found, _understood = evaluate(snap, req.q, req.filters, req.match)
     total = int(found.docs.size)
-    with snap.searching():
-        order = [d for d, _score in ranked(snap, parsed, req, found, total)] if total else []
+    order = [d for d, _score in ranked(snap, parsed, req, found, total)] if total else []
 
     def rows():
         stored = StoredFields(snap.arrays.reader)

@@ -9,6 +9,7 @@ Whoosh's ``groupedby``, which walks the column for each query.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,11 +42,13 @@ class FacetTable:
 
     The facet fields load when the table is made (every search counts them);
     ``report_id``, which only grouping by report needs and which has a value
-    per report, loads on first use.  Callers hold the snapshot's lock."""
+    per report, and ``kind``, load on first use, holding ``io`` (the lock of
+    the threads sharing the reader: Whoosh's files seek)."""
 
-    def __init__(self, reader):
+    def __init__(self, reader, io=None):
         self.doc_count_all = reader.doc_count_all()
         self._reader = reader
+        self.io = io if io is not None else threading.RLock()
         self.columns = _LazyColumns(self)
         for field in FACETS:
             self.columns[field]
@@ -81,7 +84,10 @@ class _LazyColumns(dict):
         self._table = table
 
     def __missing__(self, field: str) -> FacetColumn:
-        col = self[field] = self._table._load(self._table._reader, field)
+        with self._table.io:
+            col = self.get(field)                # another thread may have loaded it meanwhile
+            if col is None:
+                col = self[field] = self._table._load(self._table._reader, field)
         return col
 
 
@@ -102,8 +108,9 @@ def reading_order(table: FacetTable, docs: np.ndarray) -> tuple[np.ndarray, np.n
     region, para = table.columns["region"], table.columns["para_no"]
     if region.rank is None:
         order = sorted(range(len(region.values)), key=lambda i: region_order_key(str(region.values[i])))
-        region.rank = np.empty(len(order), dtype=np.int64)
-        region.rank[order] = np.arange(len(order))
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        region.rank = rank            # set once whole: searches in other threads read it
     if para.rank is None:
         para.rank = np.array([int(v or 0) for v in para.values], dtype=np.int64)
     return (region.rank[region.ords[docs]], table.columns["report_id"].ords[docs].astype(np.int64),

@@ -112,9 +112,10 @@ class Vocabulary:
 def _term_weights(ia) -> Counter:
     """word -> its total weight in the text field (deleted units included, as Whoosh keeps them)."""
     weights: Counter = Counter()
-    for seg, _base in leaf_segments(ia.reader):
-        for btext, info in seg.iter_field("text"):
-            weights[btext.decode("utf-8")] += int(info.weight())
+    with ia.io:                          # reads the term tables: once per generation, under the reader's lock
+        for seg, _base in leaf_segments(ia.reader):
+            for btext, info in seg.iter_field("text"):
+                weights[btext.decode("utf-8")] += int(info.weight())
     return weights
 
 
@@ -137,12 +138,11 @@ _VOCAB_LOCK = threading.Lock()
 
 
 def vocabulary(snap) -> Vocabulary:
-    """The generation's vocabulary, built once (the snapshot's lock held: it reads postings)."""
+    """The generation's vocabulary, built once (its postings reads take the reader's lock each)."""
     with _VOCAB_LOCK:
         vocab = _VOCABULARIES.get(snap)
         if vocab is None:
-            with snap.searching():
-                vocab = _VOCABULARIES[snap] = Vocabulary(snap.arrays)
+            vocab = _VOCABULARIES[snap] = Vocabulary(snap.arrays)
         return vocab
 
 

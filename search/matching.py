@@ -14,6 +14,8 @@ Scoring every match costs little more than finding it, and it gives facets
 from __future__ import annotations
 
 import bisect
+import itertools
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -23,15 +25,18 @@ from whoosh import query as Q
 from indexer.analysis import phrase_grams
 from indexer.whoosh_format import word_expansions
 
-from . import arrays
+from . import arrays, budget
 from .facets import FACETS
 from .filters import resolve
-from .query import LabelFilter, Phrase
+from .query import MAX_WILDCARD_EXPANSION, LabelFilter, Phrase
 
 B, K1 = 0.6, 1.2                       # BM25F parameters (Whoosh's BM25F(B=0.6, K1=1.2))
 SCORED_FIELDS = ("text",)
 # assembled postings kept per generation, in documents (about 12 bytes each)
 ASSEMBLED_POSTINGS = 10_000_000
+EXPANSIONS_KEPT = 2000                 # wildcards whose words are remembered per generation
+FREQUENCIES_KEPT = 200_000             # document frequencies remembered per generation
+CHECK_EVERY = 2048                     # texts confirmed between two looks at the deadline
 
 
 @dataclass
@@ -54,11 +59,16 @@ def bm25(idf: float, tf: np.ndarray, fl: np.ndarray, avgfl: float) -> np.ndarray
 class IndexArrays:
     """One index generation's postings, lengths, texts and labels as arrays.
 
-    Not thread-safe (Whoosh's files seek): callers hold the snapshot's lock.
+    Safe to share between threads.  Whoosh's files seek, so every read of the
+    reader holds ``io`` (one segment's bytes of a term, one lookup, one
+    column); all the rest (decoding, set operations, scoring, text scans)
+    runs without it, so a search that does much work never keeps the others
+    from reading.
     """
 
     def __init__(self, reader, facets, text_cache: dict | None = None,
-                 postings_cache: arrays.PostingsCache | None = None):
+                 postings_cache: arrays.PostingsCache | None = None, io: threading.RLock | None = None):
+        self.io = io if io is not None else threading.RLock()
         self.reader = reader
         self.facets = facets
         self.doc_count_all = reader.doc_count_all()
@@ -70,14 +80,19 @@ class IndexArrays:
         self._postings = postings_cache if postings_cache is not None else arrays.PostingsCache()
         self._assembled: OrderedDict = OrderedDict()
         self._assembled_size = 0
+        self._cache_lock = threading.Lock()      # the caches above, shared by threads
+        self._expanded: dict = {}
+        self._label_counts: dict = {}
+        self._frequencies: dict = {}
         self.texts = arrays.SegmentTexts(reader, "norm", text_cache)
 
     # ---- field statistics, as Whoosh's BM25F sees them
 
     def lengths(self, field: str) -> np.ndarray:
         if field not in self._lengths:
-            self._lengths[field] = arrays.field_lengths(self.reader, field)
-            self._avgfl[field] = (self.reader.field_length(field) / (self.doc_count_all or 1)) or 1.0
+            with self.io:
+                self._avgfl[field] = (self.reader.field_length(field) / (self.doc_count_all or 1)) or 1.0
+                self._lengths[field] = arrays.field_lengths(self.reader, field)
         return self._lengths[field]
 
     def avgfl(self, field: str) -> float:
@@ -97,26 +112,62 @@ class IndexArrays:
         shared across generations, so after a commit the old segments' terms
         are joined again rather than decoded again."""
         key = (field, text)
-        hit = self._assembled.get(key)
-        if hit is not None:
-            self._assembled.move_to_end(key)
-            return hit
+        with self._cache_lock:
+            hit = self._assembled.get(key)
+            if hit is not None:
+                self._assembled.move_to_end(key)
+                return hit
         btext = self.reader.schema[field].to_bytes(text)
-        docs, weights = arrays.postings(self.reader, field, btext, cache=self._postings)
+        docs, weights = arrays.postings(self.reader, field, btext, cache=self._postings, io=self.io)
         df = int(docs.size)                      # Whoosh's idf counts deleted documents too
         if docs.size and self._deletions:
             keep = self.live[docs]
             docs, weights = docs[keep], weights[keep]
         hit = (docs, weights, df)
-        self._assembled[key] = hit
-        self._assembled_size += int(docs.size) + 1
-        while self._assembled_size > ASSEMBLED_POSTINGS and len(self._assembled) > 1:
-            _, old = self._assembled.popitem(last=False)
-            self._assembled_size -= int(old[0].size) + 1
+        with self._cache_lock:
+            if key not in self._assembled:       # another thread may have read it meanwhile
+                self._assembled[key] = hit
+                self._assembled_size += int(docs.size) + 1
+            while self._assembled_size > ASSEMBLED_POSTINGS and len(self._assembled) > 1:
+                _, old = self._assembled.popitem(last=False)
+                self._assembled_size -= int(old[0].size) + 1
         return hit
 
+    def label_counts(self, field: str) -> np.ndarray:
+        """A facet field's ordinal -> how many documents have that value (deleted ones too)."""
+        counts = self._label_counts.get(field)
+        if counts is None:
+            col = self.facets.columns[field]
+            counts = self._label_counts[field] = np.bincount(col.ords, minlength=len(col.values))
+        return counts
+
     def doc_frequency(self, field: str, text: str) -> int:
-        return self.reader.doc_frequency(field, text)
+        """A term's document frequency (deleted documents too, as Whoosh's idf counts them);
+        remembered for the generation: estimates and phrases ask for the same ones again."""
+        key = (field, text)
+        df = self._frequencies.get(key)
+        if df is None:
+            with self.io:
+                df = self.reader.doc_frequency(field, text)
+            if len(self._frequencies) >= FREQUENCIES_KEPT:
+                self._frequencies.clear()
+            self._frequencies[key] = df
+        return df
+
+    def expansions(self, q) -> list[str]:
+        """The words a Prefix or Wildcard stands for, at most MAX_WILDCARD_EXPANSION + 1
+        (one more says it stands for too many)."""
+        key = (type(q).__name__, q.fieldname, q.text)
+        words = self._expanded.get(key)
+        if words is None:
+            field = self.reader.schema[q.fieldname]
+            with self.io:
+                words = [field.from_bytes(b) for b in
+                         itertools.islice(word_expansions(q, self.reader), MAX_WILDCARD_EXPANSION + 1)]
+            if len(self._expanded) >= EXPANSIONS_KEPT:
+                self._expanded.clear()
+            self._expanded[key] = words
+        return words
 
     def phrase_frequency(self, norm: str) -> int:
         """How many documents may contain a string: its rarest gram's document
@@ -147,7 +198,10 @@ class IndexArrays:
                 if not local.size:
                     continue
                 count = text.count
-                for d, s, e in zip(local.tolist(), starts[local].tolist(), starts[local + 1].tolist()):
+                for i, (d, s, e) in enumerate(zip(local.tolist(), starts[local].tolist(),
+                                                  starts[local + 1].tolist())):
+                    if not i % CHECK_EVERY:
+                        budget.check()
                     c = count(needle, s, e)
                     if c:
                         found.append(base + d)
@@ -157,6 +211,7 @@ class IndexArrays:
                 find, count, live = text.find, text.count, self.live
                 pos = 0
                 while True:
+                    budget.check()
                     pos = find(needle, pos)
                     if pos < 0:
                         break
@@ -231,6 +286,7 @@ class Evaluator:
 
     def run(self, q, within: np.ndarray | None = None) -> Match:
         """Every live document q matches (restricted to `within` when given), scored."""
+        budget.check()
         if isinstance(q, Q.AndMaybe):
             base = self.run(q.a, within)
             return _add_where(base, self.run(q.b, base.docs))
@@ -317,11 +373,10 @@ class Evaluator:
 
     def _expansion(self, q, within) -> Match:
         """A word prefix or wildcard: any of its words, each match scoring its boost (as Whoosh does)."""
-        reader = self.ia.reader
-        field = reader.schema[q.fieldname]
         parts = []
-        for btext in word_expansions(q, reader):
-            docs, _w, _df = self.ia.postings(q.fieldname, field.from_bytes(btext))
+        for word in self.ia.expansions(q):
+            budget.check()
+            docs, _w, _df = self.ia.postings(q.fieldname, word)
             parts.append(docs)
         if not parts:
             return Match.empty()

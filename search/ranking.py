@@ -27,6 +27,8 @@ import numpy as np
 
 from indexer.analysis import phrase_grams
 
+from . import budget
+
 HEADING_FACTOR = 0.3            # a bare heading: a heading unit, or a paragraph as short as one
 BARE_BYTES = 90                 # a paragraph this short (about 30 Chinese characters) is a bare heading
 UNDER_HEADING_BOOST = 1.0       # × the share of terms named in the paragraph's heading path
@@ -189,6 +191,8 @@ def _read_candidates(ia, docs, scores, rounded, order, terms, k: int) -> tuple[i
     for read, i in enumerate(order.tolist()):
         if len(kth_best) == k and rounded[i] < kth_best[0]:
             return read, adjusted[:read]
+        if not read % 64:
+            budget.check()                 # many candidates, many terms: the search's deadline
         adjusted[read] = scores[i] * text_factor(ia.text(int(docs[i])), terms)
         a = round(float(adjusted[read]), 9)
         if len(kth_best) < k:

@@ -71,9 +71,9 @@ def get_report(engine, report_id: str, q: str = "", match: str = DEFAULT_MATCH) 
         except QuerySyntaxError:
             pass
     snap = engine.snapshot()
-    with snap.searching() as s:
-        docnums, _w, _df = snap.arrays.postings("report_id", report_id)
-        stored = [snap.units.fields(s, int(d)) for d in docnums]
+    # each read takes the reader's lock alone: a long report never holds up a search
+    docnums, _w, _df = snap.arrays.postings("report_id", report_id)
+    stored = [snap.units.fields(snap.searcher, int(d)) for d in docnums]
     if not stored:
         return None
     stored.sort(key=lambda f: int(f.get("para_no") or 0))

@@ -18,6 +18,11 @@ MAX_PAGE = 10**6
 SORTS = ("relevance", "year", "-year")
 MAX_FILTER_VALUES = 50
 MAX_FILTER_CHARS = 200
+# every filter parameter together: a page carries the whole state in each of its
+# links (a chip's, a facet value's), so its size grows with the state times the links
+MAX_FILTER_VALUES_TOTAL = 100
+MAX_FILTER_CHARS_TOTAL = 2000
+FILTER_ERRORS = ("too_many_values", "value_too_long", "filters_too_long")   # codes of refused filters
 
 
 def stored_year(value) -> int | None:
@@ -55,6 +60,28 @@ def _choice_param(name: str, raw, choices: tuple, default: str) -> str:
     return value
 
 
+def filter_params(get_list) -> dict[str, list[str]]:
+    """name -> its distinct values, each limit checked before any value is used
+    (a request with thousands of values is refused in time linear in its size)."""
+    filters: dict[str, list[str]] = {}
+    count = chars = 0
+    for name in FILTER_PARAMS:
+        values = [v for v in get_list(name) if v is not None and str(v).strip() != ""]
+        if len(values) > MAX_FILTER_VALUES:
+            raise RequestError("too_many_values", f"参数 {name} 最多给 {MAX_FILTER_VALUES} 个值，收到 {len(values)} 个")
+        if any(len(v) > MAX_FILTER_CHARS for v in values):
+            raise RequestError("value_too_long", f"参数 {name} 的值超过 {MAX_FILTER_CHARS} 个字符")
+        count += len(values)
+        chars += sum(len(v) for v in values)
+        if count > MAX_FILTER_VALUES_TOTAL:
+            raise RequestError("too_many_values", f"筛选参数合计最多给 {MAX_FILTER_VALUES_TOTAL} 个值")
+        if chars > MAX_FILTER_CHARS_TOTAL:
+            raise RequestError("filters_too_long", f"筛选参数的值合计超过 {MAX_FILTER_CHARS_TOTAL} 个字符")
+        if values:
+            filters[name] = list(dict.fromkeys(str(v).strip() for v in values))
+    return filters
+
+
 @dataclass
 class SearchRequest:
     q: str = ""
@@ -69,16 +96,7 @@ class SearchRequest:
     def from_params(cls, get_list, get_one) -> "SearchRequest":
         """Build from any source of parameters: get_list(name) -> [str], get_one(name) -> str|None."""
         q = get_one("q") or ""
-        filters: dict[str, list[str]] = {}
-        for name in FILTER_PARAMS:
-            values = [v for v in get_list(name) if v is not None and str(v).strip() != ""]
-            if len(values) > MAX_FILTER_VALUES:
-                raise RequestError("too_many_values", f"参数 {name} 最多给 {MAX_FILTER_VALUES} 个值")
-            for v in values:
-                if len(v) > MAX_FILTER_CHARS:
-                    raise RequestError("value_too_long", f"参数 {name} 的值超过 {MAX_FILTER_CHARS} 个字符")
-            if values:
-                filters[name] = list(dict.fromkeys(str(v).strip() for v in values))
+        filters = filter_params(get_list)
         by_report = str(get_one("by_report") or "").lower() in ("1", "true", "yes", "on")
         return cls(q=q, filters=filters,
                    limit=_int_param("limit", get_one("limit"), DEFAULT_LIMIT, 1, MAX_LIMIT),

@@ -115,18 +115,17 @@ def _reports_per_bucket(bucket_ords: np.ndarray, report_ords: np.ndarray, size: 
 def occurrences(snap, parsed, docs: np.ndarray) -> np.ndarray:
     """Mentions of a parsed query's terms in each of its matching paragraphs (docs ascending)."""
     counts = np.zeros(docs.size, dtype=np.float64)
-    with snap.searching():
-        strings = parsed.marks.strings
-        if len(strings) == 1:
-            counts += _string_counts(snap.arrays, strings[0], docs)
-        elif strings:
-            counts += _alternation_counts(snap.arrays, strings, docs)
-        seen = set()
-        for term in parsed.terms:
-            if term.words and term.words not in seen:
-                seen.add(term.words)
-                for words in term.words:
-                    counts += np.min([_weights_at(snap.arrays, "text", w, docs) for w in words], axis=0)
+    strings = parsed.marks.strings
+    if len(strings) == 1:
+        counts += _string_counts(snap.arrays, strings[0], docs)
+    elif strings:
+        counts += _alternation_counts(snap.arrays, strings, docs)
+    seen = set()
+    for term in parsed.terms:
+        if term.words and term.words not in seen:
+            seen.add(term.words)
+            for words in term.words:
+                counts += np.min([_weights_at(snap.arrays, "text", w, docs) for w in words], axis=0)
     return counts
 
 

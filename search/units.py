@@ -18,15 +18,20 @@ from indexer.store import HEAD_ONLY_FIELDS
 
 
 class UnitStore:
-    """Per index generation; call under the snapshot's lock (Whoosh's files seek)."""
+    """Per index generation, shared by threads: each read of the searcher holds the
+    arrays' ``io`` lock (Whoosh's files seek)."""
 
     def __init__(self, arrays):
         self.arrays = arrays
         self._heads: dict[str, dict] = {}
         self._lock = threading.Lock()
 
+    def _stored(self, searcher, docnum: int) -> dict:
+        with self.arrays.io:
+            return dict(searcher.stored_fields(docnum))
+
     def fields(self, searcher, docnum: int) -> dict:
-        f = dict(searcher.stored_fields(docnum))
+        f = self._stored(searcher, docnum)
         head = self.head(searcher, f.get("report_id", ""))
         for name in HEAD_ONLY_FIELDS:
             if name not in f:
@@ -40,7 +45,7 @@ class UnitStore:
         report, up to ``chars`` characters ("" when the heading ends its report)."""
         pieces, size, nxt = [], 0, docnum + 1
         while size < chars and nxt < self.arrays.doc_count_all and self.arrays.live[nxt]:
-            f = dict(searcher.stored_fields(nxt))
+            f = self._stored(searcher, nxt)
             if f.get("report_id") != fields.get("report_id"):
                 break
             text = apply_diff(self.arrays.text(nxt), f.get("orig", ""))
@@ -61,7 +66,7 @@ class UnitStore:
             docs, _w, _df = self.arrays.postings("report_id", report_id)
             heads, _w, _df = self.arrays.postings("head", "1")
             both = np.intersect1d(docs, heads, assume_unique=True)
-            stored = searcher.stored_fields(int(both[0])) if both.size else {}
+            stored = self._stored(searcher, int(both[0])) if both.size else {}
             head = {name: stored.get(name, "") for name in HEAD_ONLY_FIELDS}
             # 繁 for a report in Traditional characters: pages mark its text lang="zh-Hant"
             head["script"] = json.loads(stored.get("report") or "{}").get("script", "简")

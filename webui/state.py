@@ -70,6 +70,10 @@ class State:
     def filters(self) -> list[tuple[str, str]]:
         return [(k, v) for k, v in self.pairs if k in FILTER_PARAMS]
 
+    def unfiltered(self) -> "State":
+        """This state with no filter (the search box of a page whose filters were refused)."""
+        return State([(k, v) for k, v in self.pairs if k not in FILTER_PARAMS], self.path)
+
     @property
     def is_blank(self) -> bool:
         """No query and no filter: the landing page."""
@@ -127,6 +131,7 @@ class State:
     def chips(self, understood: dict | None = None) -> list[dict]:
         """One removable chip per filter, saying which values it was taken to mean."""
         understood = understood or {}
+        removal = self._removal_urls()
         chips = []
         for k, v in self.filters:
             meant = _meant_by(v, understood.get(k))
@@ -134,8 +139,20 @@ class State:
             if k != "year" and meant is not None and [str(x) for x in meant] != [v]:
                 shown += " → " + ("、".join(display_value(k, x) for x in meant[:5]) +
                                   (f" 等 {len(meant)} 个" if len(meant) > 5 else "") if meant else "（无此值）")
-            chips.append({"name": k, "label": LABELS.get(k, k), "value": shown, "url": self.remove(k, v)})
+            chips.append({"name": k, "label": LABELS.get(k, k), "value": shown, "url": removal[(k, v)]})
         return chips
+
+    def _removal_urls(self) -> dict:
+        """(name, value) -> the URL without it (and on page 1), for every filter.
+
+        Each pair is encoded once, and each URL is one join of the others: the
+        work is the size of the URLs written, not that times the pairs."""
+        encoded = [((k, v), urlencode([(k, v)])) for k, v in self.pairs if k != "page" and v not in (None, "")]
+        urls = {}
+        for pair in dict.fromkeys(self.filters):
+            qs = "&".join(e for p, e in encoded if p != pair)
+            urls[pair] = self.path + ("?" + qs if qs else "")
+        return urls
 
     def suggestions(self, relaxed: list) -> list[dict]:
         """For an empty result: the relaxations search/ found non-empty, with their totals."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
@@ -15,7 +15,7 @@ from search.export import citation
 from search.highlight import highlight
 from search.query import DEFAULT_MATCH, MATCH_MODES, MAX_QUERY_CHARS, QuerySyntaxError
 from search.reports import get_report
-from search.results import RequestError, SearchRequest
+from search.results import FILTER_ERRORS, RequestError, SearchRequest
 
 from search.fields import KIND_LABELS
 
@@ -43,25 +43,59 @@ def only_get_and_head():
         raise MethodNotAllowed(valid_methods=list(ALLOWED_METHODS))
 
 
+# every URL parameter together (the search page takes at most 100 filter values and
+# a few single ones): counted in the raw query string, before it is parsed
+MAX_PARAMETERS = 256
+
+
+@bp.before_app_request
+def bounded_query_string():
+    qs = request.query_string
+    count = qs.count(b"&") + 1 if qs else 0
+    if count > MAX_PARAMETERS:
+        e = RequestError("too_many_parameters", f"网址的参数太多：最多 {MAX_PARAMETERS} 个，收到 {count} 个")
+        if _wants_json():
+            return jsonify({"error": str(e), "code": e.code}), 400
+        return render_template("error.html", code=400, title=MESSAGES[400], message=str(e)), 400
+    return None
+
+
 # --------------------------------------------------------------------------- search page
+
+def _page_context(state: State, chips: bool = True) -> dict:
+    return {"state": state, "q": state.q, "error": None, "result": None, "facets": [],
+            "chips": state.chips() if chips else [], "pages": None, "sorts": [], "matches": [],
+            "max_q": MAX_QUERY_CHARS, "match_param": state.get("match")}
+
+
+def _refused(state: State, e: Exception):
+    """The page for a request that cannot run: its one line, and a search box that
+    no longer carries filters it refused (the next search would be refused again)."""
+    if getattr(e, "code", "") in FILTER_ERRORS:
+        state = state.unfiltered()
+    ctx = _page_context(state, chips=False)
+    ctx["error"] = str(e)
+    return render_template("search.html", landing=False, **ctx), 400
+
 
 @bp.get("/")
 def search_page():
     state = State.from_args(request.args, url_for("pages.search_page"))
-    ctx = {"state": state, "q": state.q, "error": None, "result": None, "facets": [],
-           "chips": state.chips(), "pages": None, "sorts": [], "matches": [], "max_q": MAX_QUERY_CHARS,
-           "match_param": state.get("match")}
+    try:
+        # every limit is checked before any chip or link is built
+        req = search_request(request.args)
+    except RequestError as e:
+        return _refused(state, e)
+    ctx = _page_context(state)
     if state.is_blank and not request.args.get("page"):
         snap = engine().snapshot()
         reports = list_reports(snap.ix)
         return render_template("search.html", landing=True, reports=reports,
                                paragraphs=snap.doc_count, **ctx)
     try:
-        req = search_request(request.args)
         result = search(engine(), req)
     except (QuerySyntaxError, RequestError) as e:
-        ctx["error"] = str(e)
-        return render_template("search.html", landing=False, **ctx), 400
+        return _refused(state, e)
     ctx.update(
         result=result,
         chips=state.chips(result.filters),
