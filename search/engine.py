@@ -25,7 +25,7 @@ from indexer.analysis import to_simplified
 from indexer.store import IndexError_, IndexStore
 
 from .arrays import PostingsCache
-from .facets import FACETS, FacetTable
+from .facets import FACETS, FacetTable, order_counts
 from .fields import BY_NAME
 from .highlight import highlight, highlight_context
 from .matching import Evaluator, IndexArrays
@@ -111,7 +111,7 @@ class Engine:
         return snap
 
 
-def _filters_query(filters: dict) -> list:
+def filters_query(filters: dict) -> list:
     return [filter_query(BY_NAME[name], values) for name, values in filters.items() if values]
 
 
@@ -119,27 +119,33 @@ def search(engine: Engine, req: SearchRequest) -> SearchResult:
     """Run a search: every matching paragraph counted, one page ranked and highlighted."""
     t0 = time.perf_counter()
     parsed = parse_query(req.q, req.match)
-    parts = [parsed.query] + _filters_query(req.filters)
-    parts = [p for p in parts if not isinstance(p, Q.Every)] or [Q.Every()]
-    full = parts[0] if len(parts) == 1 else Q.And(parts)
+    full = full_query(parsed, req)
 
     snap = engine.snapshot()
     with snap.searching() as s:
-        _check_expansions(s, full)
+        check_expansions(s, full)
         result, pages = _search(snap, s, req, parsed, full)
     # highlighting needs no searcher: done outside the lock
     for page, hits in pages:
-        hits.extend(_make_hit(f, score, parsed.marks) for f, score in page)
+        hits.extend(make_hit(f, score, parsed.marks) for f, score in page)
     if result.groups is not None:
         result.hits = [h for g in result.groups for h in g.hits]
     result.took_ms = (time.perf_counter() - t0) * 1000
     return result
 
 
-def relaxations(engine: Engine, req: SearchRequest) -> list[Relaxation]:
+def full_query(parsed, req: SearchRequest):
+    """The query's words and its filters as one query tree."""
+    parts = [parsed.query] + filters_query(req.filters)
+    parts = [p for p in parts if not isinstance(p, Q.Every)] or [Q.Every()]
+    return parts[0] if len(parts) == 1 else Q.And(parts)
+
+
+def relaxations(engine, req: SearchRequest, run=None) -> list[Relaxation]:
     """For an empty result: the same search without each filter value, then without
     each term, keeping only those that find something (a suggestion never leads to
-    another empty page)."""
+    another empty page).  ``run`` searches (a sharded search passes its own)."""
+    run = run or search
     options = []
     for name, values in req.filters.items():
         for v in values:
@@ -153,13 +159,13 @@ def relaxations(engine: Engine, req: SearchRequest) -> list[Relaxation]:
     # each option is one more search: only the first few, so a page with many
     # filter values costs a bounded amount
     for kind, name, value, q, filters in options[:MAX_RELAXATIONS]:
-        total = search(engine, replace(req, q=q, filters=filters, page=1, limit=1, by_report=False)).total
+        total = run(engine, replace(req, q=q, filters=filters, page=1, limit=1, by_report=False)).total
         if total:
             out.append(Relaxation(kind, name, value, q, total))
     return out
 
 
-def _check_expansions(s, query):
+def check_expansions(s, query):
     """Refuse a word wildcard that stands for too many words, before it runs."""
     for leaf in query.leaves():
         if isinstance(leaf, (Q.Prefix, Q.Wildcard)) and leaf.fieldname == "text":
@@ -177,7 +183,8 @@ def _search(snap, s, req, parsed, full):
         match.scores = array_scores(snap.arrays, match.docs, match.scores, parsed.terms)
     understood = _understood(req, parsed, evaluator)
     result = SearchResult(query=req.q, total=int(match.docs.size), page=req.page, limit=req.limit,
-                          took_ms=0.0, hits=[], facets=_facets(snap, match.docs, understood),
+                          took_ms=0.0, hits=[],
+                          facets=facet_values(facet_counts(snap, match.docs), understood),
                           request=req, match=parsed.match, filters=understood)
     if req.by_report:
         return result, _grouped(s, snap, parsed, req, result, match)
@@ -185,17 +192,21 @@ def _search(snap, s, req, parsed, full):
     if offset >= result.total:
         return result, []
     page = ranked(snap, parsed, req, match, offset + req.limit)
-    return result, [(_page_fields(snap, s, page[offset:offset + req.limit]), result.hits)]
+    return result, [(page_fields(snap, s, page[offset:offset + req.limit]), result.hits)]
 
 
 def _understood(req, parsed, evaluator) -> dict:
+    return understood_filters(req, parsed, evaluator.understood)
+
+
+def understood_filters(req, parsed, resolutions: dict) -> dict:
     """field -> the values its filters were taken to mean, request and query text alike."""
     out: dict[str, list] = {}
     typed = {BY_NAME[n].field: list(v) for n, v in req.filters.items()}
     for field, values in parsed.filters.items():
         typed.setdefault(field, []).extend(values)
     for field, values in typed.items():
-        resolved = evaluator.understood.get(field, {})
+        resolved = resolutions.get(field, {})
         for v in values:
             if BY_NAME[field].kind == "label":
                 meant = resolved.get(to_simplified(v.strip()), [])
@@ -206,11 +217,17 @@ def _understood(req, parsed, evaluator) -> dict:
     return out
 
 
-def _facets(snap, docnums, selected: dict) -> dict:
+def facet_counts(snap, docnums) -> dict:
+    """field -> [(value, count)] over these documents."""
+    return {field: snap.facets.count(field, docnums) for field in FACETS}
+
+
+def facet_values(counts: dict, selected: dict) -> dict:
+    """The facets a result shows: counts, with the values a filter chose marked."""
     facets = {}
     for field in FACETS:
         chosen = {str(x) for x in selected.get(field, ())}
-        values = [FacetValue(v, c, str(v) in chosen) for v, c in snap.facets.count(field, docnums)]
+        values = [FacetValue(v, c, str(v) in chosen) for v, c in order_counts(field, counts.get(field, []))]
         present = {str(fv.value) for fv in values}
         for sv in selected.get(field, ()):   # a chosen value stays visible at 0
             if str(sv) not in present and field != "year":
@@ -219,7 +236,7 @@ def _facets(snap, docnums, selected: dict) -> dict:
     return facets
 
 
-def _page_fields(snap, s, page) -> list[tuple[dict, float]]:
+def page_fields(snap, s, page) -> list[tuple[dict, float]]:
     """Stored fields of a page's units; a bare heading carries the start of its section."""
     bare = is_bare_heading(snap.arrays, np.array([d for d, _ in page], dtype=np.int64))
     out = []
@@ -236,25 +253,35 @@ def _years(snap, docs: np.ndarray) -> np.ndarray:
     return snap.year_values[col.ords[docs]]
 
 
-def ranked(snap, parsed, req, match, k: int) -> list[tuple[int, float]]:
-    """The first k matches in the requested order, as (docnum, score).
+def report_ranks(snap, docs: np.ndarray) -> np.ndarray:
+    """Each document's report id as its place in sorted order (for ties)."""
+    col = snap.facets.columns["report_id"]
+    return col.ranks()[col.ords[docs]]
 
-    Relevance: by score, ties to the newer report, then reading order.  Only
-    the candidates for the first k are sorted: np.partition finds the k-th
-    score, and every match scoring at least that (ties included) is ordered.
-    Year orders and browsing (no search words) sort by year, then reading order.
-    """
-    docs, scores = match.docs, match.scores
-    if req.sort == "relevance" and not parsed.empty:
-        docs, scores = top_k(snap.arrays, docs, scores, parsed.terms, k, _years(snap, docs))
-    else:
-        years = _years(snap, docs)
-        order = np.lexsort((docs, -years if req.sort != "year" else years))[:k]
-        docs, scores = docs[order], scores[order]
+
+def ranked(snap, parsed, req, match, k: int) -> list[tuple[int, float]]:
+    """The first k matches in the requested order, as (docnum, score)."""
+    docs, scores, _tiers = ranked_arrays(snap, parsed, req, match, k)
     return [(int(d), float(sc)) for d, sc in zip(docs, scores)]
 
 
-def _make_hit(f: dict, score: float, marks) -> Hit:
+def ranked_arrays(snap, parsed, req, match, k: int, inside=None):
+    """(docs, scores, tiers) of the first k matches in the requested order.
+
+    Relevance: by score, ties to the newer report, then by report id, then
+    reading order (ties break the same whichever shard holds a paragraph).
+    Only the candidates for the first k are sorted (search/ranking.py).  Year
+    orders and browsing (no search words) sort by year, report id, reading order.
+    """
+    docs, scores = match.docs, match.scores
+    years, reports = _years(snap, docs), report_ranks(snap, docs)
+    if req.sort == "relevance" and not parsed.empty:
+        return top_k(snap.arrays, docs, scores, parsed.terms, k, years, reports, inside)
+    order = np.lexsort((docs, reports, -years if req.sort != "year" else years))[:k]
+    return docs[order], scores[order], np.zeros(order.size, dtype=np.int8)
+
+
+def make_hit(f: dict, score: float, marks) -> Hit:
     text = f.get("text", "")
     hl = highlight(text, marks)
     return Hit(
@@ -274,42 +301,53 @@ def _grouped(s, snap, parsed, req, result, match):
     """Hits grouped by report: best reports first, each with its best paragraphs.
 
     Returns the pages of stored fields to turn into hits, one per group."""
-    docnums = match.docs
-    report_counts = dict(snap.facets.count("report_id", docnums))
-    result.total_reports = len(report_counts)
+    rows = report_rows(snap, match)
+    result.total_reports = len(rows)
     rid_col = snap.facets.columns["report_id"]
-    order: list[str] = []
-    best: dict[str, list] = {}
-    for docnum, score in ranked(snap, parsed, req, match, GROUP_SCAN):
-        rid = rid_col.values[rid_col.ords[docnum]]
-        if rid not in best:
-            best[rid] = []
-            order.append(rid)
-        if len(best[rid]) < GROUP_HITS:
-            best[rid].append((docnum, score))
-    # reports whose paragraphs all ranked below the scan still get a group, at
-    # the end, with their first matching paragraph (one pass over the matches)
-    ords = rid_col.ords[docnums]
-    uniq, first = np.unique(ords, return_index=True)
-    rest = [(rid_col.values[o], int(docnums[i]), float(match.scores[i])) for o, i in zip(uniq, first)
-            if rid_col.values[o] not in best]
-    if req.sort in ("year", "-year"):
-        year_col = snap.facets.columns["year"]
-        rest.sort(key=lambda rd: int(year_col.values[year_col.ords[rd[1]]] or 0),
-                  reverse=req.sort == "-year")
-    else:
-        rest.sort(key=lambda rd: -report_counts[rd[0]])
-    for rid, docnum, score in rest:
-        order.append(rid)
-        best[rid] = [(docnum, score)]
+    scan = [(rid_col.values[rid_col.ords[d]], (d, score)) for d, score in ranked(snap, parsed, req, match, GROUP_SCAN)]
     offset = (req.page - 1) * req.limit
     groups, pages = [], []
-    for rid in order[offset:offset + req.limit]:
-        page = _page_fields(snap, s, best[rid])
+    for rid, best in group_order(scan, rows, req.sort)[offset:offset + req.limit]:
+        page = page_fields(snap, s, best)
         head = page[0][0]
         group = ReportGroup(rid, head.get("title", ""), head.get("region", ""), stored_year(head.get("year")),
-                            head.get("type", ""), report_counts.get(rid, len(page)), [])
+                            head.get("type", ""), rows[rid][0], [])
         groups.append(group)
         pages.append((page, group.hits))
     result.groups = groups
     return pages
+
+
+def report_rows(snap, match) -> dict:
+    """report id -> (matching paragraphs, (first matching docnum, its score), year) for
+    every report with a match."""
+    docnums = match.docs
+    rid_col = snap.facets.columns["report_id"]
+    uniq, first, counts = np.unique(rid_col.ords[docnums], return_index=True, return_counts=True)
+    years = _years(snap, docnums[first]).tolist()
+    return {rid_col.values[o]: (int(c), (int(docnums[i]), float(match.scores[i])), y)
+            for o, i, c, y in zip(uniq.tolist(), first.tolist(), counts.tolist(), years)}
+
+
+def group_order(scan, rows: dict, sort: str) -> list[tuple[str, list]]:
+    """[(report id, its best items)] in the order groups are shown.
+
+    ``scan``: (report id, item) of the best paragraphs, best first; reports
+    whose paragraphs all ranked below the scan still get a group, at the end,
+    with their first matching paragraph (``rows``: report id -> (count, first
+    item, year)), by year for year orders, else by count; ties by report id."""
+    order: list[str] = []
+    best: dict[str, list] = {}
+    for rid, item in scan:
+        if rid not in best:
+            best[rid] = []
+            order.append(rid)
+        if len(best[rid]) < GROUP_HITS:
+            best[rid].append(item)
+    rest = [rid for rid in rows if rid not in best]
+    if sort in ("year", "-year"):
+        sign = -1 if sort == "-year" else 1
+        rest.sort(key=lambda r: (sign * rows[r][2], r))
+    else:
+        rest.sort(key=lambda r: (-rows[r][0], r))
+    return [(rid, best[rid]) for rid in order] + [(rid, [rows[rid][1]]) for rid in rest]

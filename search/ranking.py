@@ -146,34 +146,71 @@ def _smallest_gap(occurrences: list[list[tuple[int, int]]]) -> int:
 
 # --------------------------------------------------------------------------- the best k
 
-def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.ndarray):
-    """(docs, scores) of the k best matches, best first: array scores adjusted by
-    their text factors; ties to the newer report, then reading order."""
+def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.ndarray,
+          reports: np.ndarray, inside: np.ndarray | None = None):
+    """(docs, scores, tiers) of the k best matches, best first: array scores adjusted
+    by their text factors; ties to the newer report, then by report, then reading order.
+
+    Tier 0 are the candidates ordered by adjusted score; tier 1 (only when k is
+    past the candidates) follow in array order.  ``inside`` (a mask) fixes the
+    candidates instead: a shard passes its share of the collection's best
+    MAX_CANDIDATES by array score, so that it ranks as the one index would."""
     n = int(docs.size)
     k = min(k, n)
     if k <= 0:
-        return docs[:0], scores[:0]
+        return docs[:0], scores[:0], np.zeros(0, dtype=np.int8)
     rounded = np.round(scores, 9)
-    depth = min(n, max(MIN_CANDIDATES, 4 * k), MAX_CANDIDATES)
-    while True:
-        best = _best(rounded, years, docs, depth + 1)
-        cand, nxt = best[:depth], best[depth:depth + 1]
-        adjusted = scores[cand] * np.array([text_factor(ia.text(int(d)), terms) for d in docs[cand]])
-        kth = np.partition(adjusted, adjusted.size - min(k, depth))[adjusted.size - min(k, depth)]
-        if not nxt.size or depth >= MAX_CANDIDATES or kth >= scores[nxt[0]]:
-            break
-        depth = min(n, depth * 4, MAX_CANDIDATES)
-    order = np.lexsort((docs[cand], -years[cand], -np.round(adjusted, 9)))
+    if inside is not None:
+        cand = _best(rounded[inside], years[inside], reports[inside], docs[inside], n)
+        cand = np.flatnonzero(inside)[cand]
+        adjusted = _adjusted(ia, docs, scores, terms, cand)
+        depth = cand.size
+    else:
+        cand, adjusted, depth = _candidates(ia, docs, scores, rounded, terms, k, years, reports)
+    order = np.lexsort((docs[cand], reports[cand], -years[cand], -np.round(adjusted, 9)))
     out_docs, out_scores = docs[cand][order], adjusted[order]
+    tiers = np.zeros(out_docs.size, dtype=np.int8)
     if k > depth:                       # past the candidates: array order
-        rest = _best(rounded, years, docs, k)[depth:]
+        if inside is not None:
+            rest = np.flatnonzero(~inside)
+            rest = rest[_best(rounded[rest], years[rest], reports[rest], docs[rest], k - depth)]
+        else:
+            rest = _best(rounded, years, reports, docs, k)[depth:]
         out_docs = np.concatenate([out_docs, docs[rest]])
         out_scores = np.concatenate([out_scores, scores[rest]])
-    return out_docs[:k], out_scores[:k]
+        tiers = np.concatenate([tiers, np.ones(rest.size, dtype=np.int8)])
+    return out_docs[:k], out_scores[:k], tiers[:k]
 
 
-def _best(rounded: np.ndarray, years: np.ndarray, docs: np.ndarray, m: int) -> np.ndarray:
-    """Indices of the m best by array score, in order (ties: newer report, reading order).
+def _candidates(ia, docs, scores, rounded, terms, k, years, reports):
+    """The best matches by array score, as many as it takes for the best k by
+    adjusted score to be exact (at most MAX_CANDIDATES): (indices, adjusted, depth)."""
+    n = int(docs.size)
+    depth = min(n, max(MIN_CANDIDATES, 4 * k), MAX_CANDIDATES)
+    while True:
+        best = _best(rounded, years, reports, docs, depth + 1)
+        cand, nxt = best[:depth], best[depth:depth + 1]
+        adjusted = _adjusted(ia, docs, scores, terms, cand)
+        kth = np.partition(adjusted, adjusted.size - min(k, depth))[adjusted.size - min(k, depth)]
+        if not nxt.size or depth >= MAX_CANDIDATES or kth >= scores[nxt[0]]:
+            return cand, adjusted, depth
+        depth = min(n, depth * 4, MAX_CANDIDATES)
+
+
+def _adjusted(ia, docs, scores, terms, cand) -> np.ndarray:
+    return scores[cand] * np.array([text_factor(ia.text(int(d)), terms) for d in docs[cand]],
+                                   dtype=np.float64)
+
+
+def best_by_array(scores: np.ndarray, years: np.ndarray, reports: np.ndarray, docs: np.ndarray,
+                  m: int) -> np.ndarray:
+    """Indices of the m best by array score (the candidates top_k starts from)."""
+    return _best(np.round(scores, 9), years, reports, docs, m)
+
+
+def _best(rounded: np.ndarray, years: np.ndarray, reports: np.ndarray, docs: np.ndarray,
+          m: int) -> np.ndarray:
+    """Indices of the m best by array score, in order (ties: newer report, report, reading order).
 
     Only the candidates are sorted: np.partition finds the m-th score, and
     every match scoring at least that (ties included) is ordered."""
@@ -183,5 +220,5 @@ def _best(rounded: np.ndarray, years: np.ndarray, docs: np.ndarray, m: int) -> n
     else:
         kth = np.partition(rounded, n - m)[n - m]
         idx = np.flatnonzero(rounded >= kth)
-    order = np.lexsort((docs[idx], -years[idx], -rounded[idx]))
+    order = np.lexsort((docs[idx], reports[idx], -years[idx], -rounded[idx]))
     return idx[order][:m]
