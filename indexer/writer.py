@@ -179,8 +179,12 @@ def _under(key: str, root_keys: list[str]) -> bool:
 
 
 def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: float = 0.0,
-                progress=None) -> IndexRun:
+                progress=None, only=None) -> IndexRun:
     """Index report files and folders into index_root; see IndexRun for the outcome.
+
+    ``only(report_id)`` (a shard's router, indexer/shards.py) keeps the reports
+    this index holds; every source is still read, so that a collection's
+    boilerplate is decided over all its reports, as in one index.
 
     Raises IndexError_ (one line) when the index is locked or was built with
     another analyzer and --rebuild was not asked for.
@@ -211,6 +215,8 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
         entries = _read_sources(files, manifest, run, failed_prefixes, devices)
         entries = settle_boilerplate(entries, manifest, lambda e: not _under(e.get("key", ""), root_keys),
                                      lambda keys: _reread(files, keys))
+        if only is not None:
+            entries = [e for e in entries if only(e[2])]
         present = {rid for _, _, rid, _, _ in entries}
         new_hash = {rid: (doc.content_hash if doc is not None else manifest[rid].get("content_hash"))
                     for _, _, rid, doc, _ in entries}

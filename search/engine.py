@@ -253,10 +253,14 @@ def _years(snap, docs: np.ndarray) -> np.ndarray:
     return snap.year_values[col.ords[docs]]
 
 
-def report_ranks(snap, docs: np.ndarray) -> np.ndarray:
-    """Each document's report id as its place in sorted order (for ties)."""
+def reading_places(snap, docs: np.ndarray) -> np.ndarray:
+    """Each document's place for ties: its report id's rank in sorted order, then its
+    paragraph number; the same order in one index and across shards (document
+    numbers follow the writer, which may interleave reports)."""
     col = snap.facets.columns["report_id"]
-    return col.ranks()[col.ords[docs]]
+    para = snap.facets.columns["para_no"]
+    para_values = np.array([int(v or 0) for v in para.values], dtype=np.int64)
+    return (col.ranks()[col.ords[docs]] << 32) + para_values[para.ords[docs]]
 
 
 def ranked(snap, parsed, req, match, k: int) -> list[tuple[int, float]]:
@@ -268,16 +272,16 @@ def ranked(snap, parsed, req, match, k: int) -> list[tuple[int, float]]:
 def ranked_arrays(snap, parsed, req, match, k: int, inside=None):
     """(docs, scores, tiers) of the first k matches in the requested order.
 
-    Relevance: by score, ties to the newer report, then by report id, then
-    reading order (ties break the same whichever shard holds a paragraph).
+    Relevance: by score, ties to the newer report, then by report id and
+    paragraph number (the same whichever shard holds a paragraph).
     Only the candidates for the first k are sorted (search/ranking.py).  Year
     orders and browsing (no search words) sort by year, report id, reading order.
     """
     docs, scores = match.docs, match.scores
-    years, reports = _years(snap, docs), report_ranks(snap, docs)
+    years, places = _years(snap, docs), reading_places(snap, docs)
     if req.sort == "relevance" and not parsed.empty:
-        return top_k(snap.arrays, docs, scores, parsed.terms, k, years, reports, inside)
-    order = np.lexsort((docs, reports, -years if req.sort != "year" else years))[:k]
+        return top_k(snap.arrays, docs, scores, parsed.terms, k, years, places, inside)
+    order = np.lexsort((docs, places, -years if req.sort != "year" else years))[:k]
     return docs[order], scores[order], np.zeros(order.size, dtype=np.int8)
 
 
@@ -319,13 +323,14 @@ def _grouped(s, snap, parsed, req, result, match):
 
 
 def report_rows(snap, match) -> dict:
-    """report id -> (matching paragraphs, (first matching docnum, its score), year) for
-    every report with a match."""
-    docnums = match.docs
+    """report id -> (matching paragraphs, (its first matching paragraph's docnum,
+    score), year) for every report with a match."""
+    by_place = np.argsort(reading_places(snap, match.docs), kind="stable")
+    docnums, scores = match.docs[by_place], match.scores[by_place]
     rid_col = snap.facets.columns["report_id"]
     uniq, first, counts = np.unique(rid_col.ords[docnums], return_index=True, return_counts=True)
     years = _years(snap, docnums[first]).tolist()
-    return {rid_col.values[o]: (int(c), (int(docnums[i]), float(match.scores[i])), y)
+    return {rid_col.values[o]: (int(c), (int(docnums[i]), float(scores[i])), y)
             for o, i, c, y in zip(uniq.tolist(), first.tolist(), counts.tolist(), years)}
 
 

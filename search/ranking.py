@@ -147,9 +147,9 @@ def _smallest_gap(occurrences: list[list[tuple[int, int]]]) -> int:
 # --------------------------------------------------------------------------- the best k
 
 def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.ndarray,
-          reports: np.ndarray, inside: np.ndarray | None = None):
+          places: np.ndarray, inside: np.ndarray | None = None):
     """(docs, scores, tiers) of the k best matches, best first: array scores adjusted
-    by their text factors; ties to the newer report, then by report, then reading order.
+    by their text factors; ties to the newer report, then by report id and paragraph (``places``).
 
     Tier 0 are the candidates ordered by adjusted score; tier 1 (only when k is
     past the candidates) follow in array order.  ``inside`` (a mask) fixes the
@@ -161,34 +161,34 @@ def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.nda
         return docs[:0], scores[:0], np.zeros(0, dtype=np.int8)
     rounded = np.round(scores, 9)
     if inside is not None:
-        cand = _best(rounded[inside], years[inside], reports[inside], docs[inside], n)
+        cand = _best(rounded[inside], years[inside], places[inside], docs[inside], n)
         cand = np.flatnonzero(inside)[cand]
         adjusted = _adjusted(ia, docs, scores, terms, cand)
         depth = cand.size
     else:
-        cand, adjusted, depth = _candidates(ia, docs, scores, rounded, terms, k, years, reports)
-    order = np.lexsort((docs[cand], reports[cand], -years[cand], -np.round(adjusted, 9)))
+        cand, adjusted, depth = _candidates(ia, docs, scores, rounded, terms, k, years, places)
+    order = np.lexsort((docs[cand], places[cand], -years[cand], -np.round(adjusted, 9)))
     out_docs, out_scores = docs[cand][order], adjusted[order]
     tiers = np.zeros(out_docs.size, dtype=np.int8)
     if k > depth:                       # past the candidates: array order
         if inside is not None:
             rest = np.flatnonzero(~inside)
-            rest = rest[_best(rounded[rest], years[rest], reports[rest], docs[rest], k - depth)]
+            rest = rest[_best(rounded[rest], years[rest], places[rest], docs[rest], k - depth)]
         else:
-            rest = _best(rounded, years, reports, docs, k)[depth:]
+            rest = _best(rounded, years, places, docs, k)[depth:]
         out_docs = np.concatenate([out_docs, docs[rest]])
         out_scores = np.concatenate([out_scores, scores[rest]])
         tiers = np.concatenate([tiers, np.ones(rest.size, dtype=np.int8)])
     return out_docs[:k], out_scores[:k], tiers[:k]
 
 
-def _candidates(ia, docs, scores, rounded, terms, k, years, reports):
+def _candidates(ia, docs, scores, rounded, terms, k, years, places):
     """The best matches by array score, as many as it takes for the best k by
     adjusted score to be exact (at most MAX_CANDIDATES): (indices, adjusted, depth)."""
     n = int(docs.size)
     depth = min(n, max(MIN_CANDIDATES, 4 * k), MAX_CANDIDATES)
     while True:
-        best = _best(rounded, years, reports, docs, depth + 1)
+        best = _best(rounded, years, places, docs, depth + 1)
         cand, nxt = best[:depth], best[depth:depth + 1]
         adjusted = _adjusted(ia, docs, scores, terms, cand)
         kth = np.partition(adjusted, adjusted.size - min(k, depth))[adjusted.size - min(k, depth)]
@@ -202,13 +202,13 @@ def _adjusted(ia, docs, scores, terms, cand) -> np.ndarray:
                                    dtype=np.float64)
 
 
-def best_by_array(scores: np.ndarray, years: np.ndarray, reports: np.ndarray, docs: np.ndarray,
+def best_by_array(scores: np.ndarray, years: np.ndarray, places: np.ndarray, docs: np.ndarray,
                   m: int) -> np.ndarray:
     """Indices of the m best by array score (the candidates top_k starts from)."""
-    return _best(np.round(scores, 9), years, reports, docs, m)
+    return _best(np.round(scores, 9), years, places, docs, m)
 
 
-def _best(rounded: np.ndarray, years: np.ndarray, reports: np.ndarray, docs: np.ndarray,
+def _best(rounded: np.ndarray, years: np.ndarray, places: np.ndarray, docs: np.ndarray,
           m: int) -> np.ndarray:
     """Indices of the m best by array score, in order (ties: newer report, report, reading order).
 
@@ -220,5 +220,5 @@ def _best(rounded: np.ndarray, years: np.ndarray, reports: np.ndarray, docs: np.
     else:
         kth = np.partition(rounded, n - m)[n - m]
         idx = np.flatnonzero(rounded >= kth)
-    order = np.lexsort((docs[idx], reports[idx], -years[idx], -rounded[idx]))
+    order = np.lexsort((docs[idx], places[idx], -years[idx], -rounded[idx]))
     return idx[order][:m]
