@@ -13,6 +13,7 @@ import click
 
 from indexer.store import IndexError_, IndexStore, default_index_dir, describe_os_error
 
+from .shards import cluster_option
 from .terminal import json_text, printable
 
 index_option = click.option(
@@ -72,13 +73,19 @@ class _Progress:
                    "(or with another indicator table).")
 @click.option("--wait", type=float, default=0.0, help="Seconds to wait for another writer to finish.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json):
+@click.option("--shards", type=click.IntRange(1, 256), default=None,
+              help="Route reports by id to this many shard indexes under --index (recorded; 1 to 256).")
+@cluster_option
+def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json, shards, cluster):
     """Index report files (.txt .md .csv .jsonl) and folders of them.
 
     Incremental: new reports are added, changed ones replaced, deleted ones
     removed, unchanged ones skipped. Exit status 1 when any source failed.
     """
+    from indexer.shards import index_sharded, shard_count
     from indexer.writer import index_paths
+
+    from .shards import index_runner
 
     _check_indicator_table()
     store = IndexStore(index_dir)
@@ -87,8 +94,13 @@ def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json):
         click.echo(f"govsearch: {index_dir} was built {stale}: rebuilding", err=True)
         rebuild = True
     try:
-        run = index_paths(index_dir, list(paths), rebuild=rebuild, wait=wait,
-                          progress=None if as_json else _Progress())
+        shards = shards or shard_count(index_dir)
+        if shards:
+            run = index_sharded(index_dir, list(paths), shards, rebuild=rebuild, wait=wait,
+                                progress=None if as_json else _Progress(), run_shards=index_runner(cluster))
+        else:
+            run = index_paths(index_dir, list(paths), rebuild=rebuild, wait=wait,
+                              progress=None if as_json else _Progress())
     except IndexError_ as e:
         fail(str(e))
     except OSError as e:          # the index folder itself cannot be written (read-only, full)
@@ -314,13 +326,17 @@ def filter_options(command):
 @click.option("--sort", default=None, help="relevance (default), year (oldest first) or -year.")
 @click.option("--by-report", is_flag=True, help="Group hits by report.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON the web API returns.")
-def query(text, index_dir, as_json, **opts):
+@cluster_option
+def query(text, index_dir, as_json, cluster, **opts):
     """Search: terms as written (AND), "exact phrases", OR, NOT/-term, ( ), field:value filters.
 
     TEXT "-" reads the query from standard input.
     """
     from search.engine import Engine, search
     from search.fields import FILTER_PARAMS
+    from search.shards import sharded_search
+
+    from .shards import shards_for
     from search.query import QuerySyntaxError
     from search.results import RequestError, SearchRequest, to_json
 
@@ -333,8 +349,8 @@ def query(text, index_dir, as_json, **opts):
     try:
         req = SearchRequest.from_params(lambda k: params.get(k, []),
                                         lambda k: (params.get(k) or [None])[0])
-        engine = Engine(index_dir)
-        result = search(engine, req)
+        shards = shards_for(index_dir, cluster)
+        result = sharded_search(shards, req) if shards else search(Engine(index_dir), req)
     except (QuerySyntaxError, RequestError) as e:
         fail(str(e), 2)
     except IndexError_ as e:
@@ -438,13 +454,19 @@ class WholeNumber(click.ParamType):
               help="0 to 65535; 0 takes any free port.")
 @click.option("--threads", default=8, show_default=True, type=WholeNumber(1, 256),
               help="Requests answered at once, 1 to 256.")
-def serve(index_dir, host, port, threads):
+@cluster_option
+def serve(index_dir, host, port, threads, cluster):
     """Serve the web UI with a production WSGI server (waitress)."""
+    from indexer.shards import shard_dirs
     from webui.server import ServeError, serve as run_server
 
+    from .shards import shards_for
+
     try:
-        IndexStore(index_dir).open()
-        run_server(index_dir, host=host, port=port, threads=threads)
+        for d in shard_dirs(index_dir) or [index_dir]:
+            IndexStore(str(d)).open()
+        shards = shards_for(index_dir, cluster) if cluster else None
+        run_server(index_dir, host=host, port=port, threads=threads, shards=shards)
     except (IndexError_, ServeError) as e:
         fail(str(e))
 

@@ -23,6 +23,24 @@ SECURITY_HEADERS = {
 }
 
 
+def _open_index(app: Flask, Engine):
+    """One Engine, or for a sharded index (indexer/shards.py) an Engine per shard
+    (report pages read the shard holding the report) and the shards searched
+    together: in this process, or as Ray actors given in config["SHARDS"]."""
+    from indexer.shards import shard_dirs
+
+    dirs = shard_dirs(app.config["INDEX_DIR"])
+    if dirs is None and app.config.get("SHARDS") is None:
+        app.extensions["govsearch_engine"] = Engine(app.config["INDEX_DIR"])
+        return
+    from search.shards import LocalShards
+
+    dirs = dirs or [app.config["INDEX_DIR"]]
+    app.extensions["govsearch_shard_engines"] = [Engine(str(d)) for d in dirs]
+    app.extensions["govsearch_engine"] = app.extensions["govsearch_shard_engines"][0]
+    app.extensions["govsearch_shards"] = app.config.get("SHARDS") or LocalShards(dirs)
+
+
 def create_app(index_dir: str | None = None, config: dict | None = None) -> Flask:
     """Build the app over the index at ``index_dir`` ($GOVSEARCH_INDEX or ./index)."""
     from search.engine import Engine
@@ -41,7 +59,7 @@ def create_app(index_dir: str | None = None, config: dict | None = None) -> Flas
     app.debug = False
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    app.extensions["govsearch_engine"] = Engine(app.config["INDEX_DIR"])
+    _open_index(app, Engine)
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)

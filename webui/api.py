@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
-from search.engine import search
 from search.query import DEFAULT_MATCH, MATCH_MODES, MAX_QUERY_CHARS, QuerySyntaxError
 from search.reports import get_report
 from search.results import RequestError, to_json
 
-from .views import engine, search_request
+from .views import engine_for, run_search, search_request
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -22,7 +21,7 @@ def _bad(e: Exception):
 @bp.get("/search")
 def api_search():
     try:
-        return jsonify(to_json(search(engine(), search_request(request.args))))
+        return jsonify(to_json(run_search(search_request(request.args))))
     except (QuerySyntaxError, RequestError) as e:
         return _bad(e)
 
@@ -30,7 +29,7 @@ def api_search():
 @bp.get("/facets")
 def api_facets():
     try:
-        return jsonify(to_json(search(engine(), search_request(request.args)))["facets"])
+        return jsonify(to_json(run_search(search_request(request.args)))["facets"])
     except (QuerySyntaxError, RequestError) as e:
         return _bad(e)
 
@@ -38,7 +37,7 @@ def api_facets():
 @bp.get("/reports/<report_id>")
 def api_report(report_id: str):
     match = request.args.get("match") if request.args.get("match") in MATCH_MODES else DEFAULT_MATCH
-    view = get_report(engine(), report_id, q=request.args.get("q", "")[:MAX_QUERY_CHARS], match=match)
+    view = get_report(engine_for(report_id), report_id, q=request.args.get("q", "")[:MAX_QUERY_CHARS], match=match)
     if view is None:
         abort(404, description=f"no report with id {report_id[:80]!r}")
     return jsonify(view.as_json())

@@ -15,7 +15,7 @@ class ServeError(Exception):
     """The server cannot start: one line saying why (port taken, unknown host, …)."""
 
 
-def make_server(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threads: int = 8):
+def make_server(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threads: int = 8, shards=None):
     """A waitress server for the app over ``index_dir`` (port 0: any free port), not yet running.
 
     Raises ServeError when the address cannot be listened on."""
@@ -25,7 +25,7 @@ def make_server(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threa
         raise ServeError(f"port {port} is not a port: use 0 to 65535 (0: any free port)")
     if threads < 1:                      # waitress would accept connections and never answer
         raise ServeError(f"threads must be at least 1, got {threads}")
-    app = create_app(index_dir)
+    app = create_app(index_dir, {"SHARDS": shards} if shards is not None else None)
     # many clients that leave connections open must not starve new ones: allow
     # more connections than waitress's 100, and drop idle ones after 30 s
     try:
@@ -74,9 +74,9 @@ def server_url(server) -> str:
     return f"http://{host}:{server.effective_port}/"
 
 
-def serve(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threads: int = 8) -> None:
+def serve(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threads: int = 8, shards=None) -> None:
     """Serve until interrupted, after printing the URL."""
-    server = make_server(index_dir, host=host, port=port, threads=threads)
+    server = make_server(index_dir, host=host, port=port, threads=threads, shards=shards)
     print(f"govsearch: serving {printable(server_url(server))} (index: {printable(index_dir)})", flush=True)
     sys.stdout.flush()
     try:

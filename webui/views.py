@@ -29,6 +29,50 @@ def engine():
     return current_app.extensions["govsearch_engine"]
 
 
+def engine_for(report_id: str):
+    """The engine holding a report: the index, or the shard its id routes to."""
+    engines = current_app.extensions.get("govsearch_shard_engines")
+    if not engines:
+        return engine()
+    from indexer.shards import shard_of
+
+    return engines[shard_of(report_id, len(engines))]
+
+
+def all_engines() -> list:
+    return current_app.extensions.get("govsearch_shard_engines") or [engine()]
+
+
+def run_search(req: SearchRequest):
+    """search() over the index, or over its shards (search/shards.py)."""
+    shards = current_app.extensions.get("govsearch_shards")
+    if shards is None:
+        return search(engine(), req)
+    from search.shards import sharded_search
+
+    return sharded_search(shards, req)
+
+
+def run_relaxations(req: SearchRequest):
+    shards = current_app.extensions.get("govsearch_shards")
+    if shards is None:
+        return relaxations(engine(), req)
+    from search.shards import sharded_relaxations
+
+    return sharded_relaxations(shards, req)
+
+
+def every_report() -> tuple[list, int]:
+    """(every report's row, paragraphs) over the index or all its shards."""
+    rows, paragraphs = [], 0
+    for e in all_engines():
+        snap = e.snapshot()
+        rows.extend(list_reports(snap.ix))
+        paragraphs += snap.doc_count
+    rows.sort(key=lambda r: (-(r["year"] or 0), r["region"], r["source"]))
+    return rows, paragraphs
+
+
 def search_request(args) -> SearchRequest:
     """The request's parameters, read exactly as the CLI reads its options."""
     return SearchRequest.from_params(args.getlist, args.get)
@@ -50,13 +94,12 @@ def search_page():
            "chips": state.chips(), "pages": None, "sorts": [], "matches": [], "max_q": MAX_QUERY_CHARS,
            "match_param": state.get("match")}
     if state.is_blank and not request.args.get("page"):
-        snap = engine().snapshot()
-        reports = list_reports(snap.ix)
+        reports, paragraphs = every_report()
         return render_template("search.html", landing=True, reports=reports,
-                               paragraphs=snap.doc_count, **ctx)
+                               paragraphs=paragraphs, **ctx)
     try:
         req = search_request(request.args)
-        result = search(engine(), req)
+        result = run_search(req)
     except (QuerySyntaxError, RequestError) as e:
         ctx["error"] = str(e)
         return render_template("search.html", landing=False, **ctx), 400
@@ -70,7 +113,7 @@ def search_page():
         sorts=[{"value": v, "label": label, "current": req.sort == v,
                 "url": state.set("sort", None if v == "relevance" else v)} for v, label in SORT_LABELS],
         group_url=state.set("by_report", None if req.by_report else "1"),
-        suggestions=state.suggestions(relaxations(engine(), req)) if result.total == 0 else [],
+        suggestions=state.suggestions(run_relaxations(req)) if result.total == 0 else [],
         first=(result.page - 1) * result.limit + 1,
         hits_by_id={h.id: h for h in result.hits},
     )
@@ -81,7 +124,7 @@ def search_page():
 
 @bp.get("/reports")
 def reports_page():
-    return render_template("reports.html", reports=list_reports(engine().snapshot().ix))
+    return render_template("reports.html", reports=every_report()[0])
 
 
 @functools.lru_cache(maxsize=1)
@@ -108,7 +151,7 @@ def citation(f: dict, para_no: int) -> str:
 def report_page(report_id: str):
     q = request.args.get("q", "")[:MAX_QUERY_CHARS]
     match = request.args.get("match") if request.args.get("match") in MATCH_MODES else DEFAULT_MATCH
-    view = get_report(engine(), report_id, q=q, match=match)
+    view = get_report(engine_for(report_id), report_id, q=q, match=match)
     if view is None:
         abort(404, description="没有这份报告：报告编号不存在或格式不对。")
     f = dict(view.fields)
