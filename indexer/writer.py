@@ -16,6 +16,7 @@ import types
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from whoosh.query import Term
 
@@ -182,10 +183,11 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
                 progress=None, only=None) -> IndexRun:
     """Index report files and folders into index_root; see IndexRun for the outcome.
 
+    Two steps: plan_run reads the sources and decides what to add, update, keep
+    and remove (nothing is written); apply_plan writes exactly that in one commit.
     ``only(report_id)`` (a shard's router, indexer/shards.py) keeps the reports
     this index holds; every source is still read, so that a collection's
     boilerplate is decided over all its reports, as in one index.
-
     Raises IndexError_ (one line) when the index is locked or was built with
     another analyzer and --rebuild was not asked for.
     """
@@ -193,159 +195,214 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
     store = IndexStore(index_root)
     run = IndexRun()
     with store.write_lock(wait=wait):
-        existing = store.exists()
-        if existing and not rebuild:
-            problem = store.version_problem()
-            if problem:
-                raise IndexError_(problem)
-        fresh = rebuild or not existing
-        manifest: dict[str, dict] = {}
-        if not fresh:
-            manifest = read_manifest(store.open())
-
-        files, unreadable = find_files(paths)
-        if rebuild and existing:
-            _refuse_rebuild_without(unreadable, store)
-        root_keys = _root_keys(paths)
-
-        # what this run could not read: their indexed reports stay as they are
-        failed_prefixes: list[str] = [u.key for u in unreadable]
-        run.failed.extend({"source": u.display, "error": u.reason} for u in unreadable)
-        devices: dict[str, int] = {}       # file key -> the filesystem it is on
-        entries = _read_sources(files, manifest, run, failed_prefixes, devices)
-        entries = settle_boilerplate(entries, manifest, lambda e: not _under(e.get("key", ""), root_keys),
-                                     lambda keys: _reread(files, keys))
-        if only is not None:
-            entries = [e for e in entries if only(e[2])]
-        present = {rid for _, _, rid, _, _ in entries}
-        new_hash = {rid: (doc.content_hash if doc is not None else manifest[rid].get("content_hash"))
-                    for _, _, rid, doc, _ in entries}
-
-        def stays(rid: str) -> bool:
-            """An indexed report keeps its content: this run did not reach its
-            source, or found it unchanged."""
-            if not _under(manifest[rid].get("key", ""), root_keys):
-                return True
-            return rid in present and new_hash[rid] == manifest[rid].get("content_hash")
-
-        # pass 2: decide what each source needs
-        assigned: set[str] = set()
-        kept_hash: dict[str, str] = {}     # content hash -> source, for this run's reports
-        manifest_hash = {e.get("content_hash"): rid for rid, e in manifest.items()}
-        pending = []
-        for source, key, rid, doc, stat in entries:
-            if rid in assigned:
-                run.failed.append({"source": source, "error": f"report_id {rid} is used twice"})
-                continue
-            assigned.add(rid)
-            old = manifest.get(rid)
-            if old and old.get("key") != key and not _under(old.get("key", ""), root_keys):
-                # an id given by the file itself that another source already uses
-                run.failed.append({"source": source, "error": f"report_id {rid} is already used by "
-                                                              f"{old.get('source')}"})
-                continue
-            if doc is None:                          # unchanged by size and mtime
-                run.unchanged += 1
-                kept_hash.setdefault(old.get("content_hash"), source)
-                continue
-            if old and old.get("content_hash") == doc.content_hash and old.get("source") == source:
-                run.unchanged += 1
-                kept_hash.setdefault(doc.content_hash, source)
-                continue
-            twin = manifest_hash.get(doc.content_hash)
-            if doc.content_hash in kept_hash:
-                run.duplicates.append({"source": source, "same_as": kept_hash[doc.content_hash]})
-                continue
-            if twin and twin != rid and stays(twin):
-                run.duplicates.append({"source": source, "same_as": manifest[twin]["source"]})
-                continue
-            kept_hash[doc.content_hash] = source
-            pending.append((source, key, rid, doc, old, stat))
-
-        indexed_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-
-        def built_reports():
-            """Each pending source as a Report, built as the writer asks for it, so
-            cleaning and segmenting here overlap with the writer processes."""
-            for n, (source, key, rid, doc, old, stat) in enumerate(pending, 1):
-                if progress:
-                    progress(n, len(pending), source)
-                try:
-                    report = build_report(doc, key)
-                except Exception as e:  # a report our reader cannot parse: name it, go on
-                    run.failed.append({"source": source, "error": f"cannot parse: {type(e).__name__}: {e}"})
-                    failed_prefixes.append(key)
-                    continue
-                report.report_id = rid
-                problem = "no text left after cleaning" if not report.paragraphs else report_problem(report)
-                if problem:
-                    run.failed.append({"source": source, "error": problem})
-                    failed_prefixes.append(key)
-                    continue
-                report.file = relative_name(key, root_keys)
-                run.warnings.extend({"source": source, "warning": w} for w in report.warnings[len(doc.warnings):])
-                report.metadata_origin["_key"] = key
-                report.metadata_origin["_file_stat"] = stat
-                report.metadata_origin["_device"] = devices.get(key.split("#", 1)[0])
-                if old:
-                    run.updated += 1
-                else:
-                    run.added += 1
-                run.changes.append({"action": "updated" if old else "added", "source": source})
-                yield report
-
-        unmounted = _Unmounted()
-
-        def gone_reports() -> list[str]:
-            """Sources that were under an indexed root and are gone now (not merely
-            unreadable this time, nor on a disk that is not mounted)."""
-            return [rid for rid, e in manifest.items()
-                    if rid not in present and _under(e.get("key", ""), root_keys)
-                    and not _under(e.get("key", ""), failed_prefixes) and not unmounted.holds(e)]
-
-        data_dir = store.new_data_dir() if fresh else store.current_dir()
-        written: dict[str, tuple[str, str]] = {}           # content hash -> (report id, source)
-        gone: list[str] = []
-        with _undone_on_failure(store, data_dir, fresh):
-            ix = store.open(check_version=False, data_dir=data_dir)
-            if fresh or pending or gone_reports():
-                # about one unit per 150 characters: enough to choose the writer
-                units = sum(doc.size() for _s, _k, _r, doc, _o, _st in pending) // 150
-                writer = _writer(ix, units)
-                try:
-                    for report in built_reports():
-                        if report.report_id in manifest:
-                            writer.delete_by_term("report_id", report.report_id)
-                        for doc in unit_documents(report, indexed_at):
-                            writer.add_document(**doc)
-                        written[report.content_hash] = (report.report_id, report.source)
-                    # after building: a source that failed to parse keeps its indexed version
-                    gone = gone_reports()
-                    for rid in gone:
-                        writer.delete_by_term("report_id", rid)
-                    if fresh or written or gone:
-                        writer.commit()
-                    else:
-                        writer.cancel()
-                except BaseException:
-                    _cancel(writer)
-                    raise
-            if fresh:
-                store.publish(data_dir)
-        run.failed.extend(unmounted.failures())
-        for rid in gone:
-            twin = written.get(manifest[rid].get("content_hash"))
-            if twin is not None and twin[0] not in manifest:
-                run.moved.append({"from": manifest[rid]["source"], "to": twin[1]})
-        run.removed = len(gone)
-        run.changes.extend({"action": "removed", "source": manifest[rid]["source"]} for rid in gone)
-
-        ix = store.open()
-        with ix.searcher() as s:
-            run.paragraphs = s.doc_count()
-            run.reports = sum(1 for _ in s.docs_for_query(Term("head", "1")))
+        plan = plan_run(store, paths, rebuild, run, only)
+        apply_plan(store, plan, run, progress)
+        _count_index(store, run)
     run.seconds = time.monotonic() - started
     return run
+
+
+class Pending(NamedTuple):
+    """A source whose report is (re)written this run."""
+    source: str
+    key: str
+    report_id: str
+    doc: object                 # what sources.read_file gave: text and fields, not yet a Report
+    old: dict | None            # its manifest entry when it replaces an indexed report
+    stat: list | None
+
+
+@dataclass
+class RunPlan:
+    """What a run will do, decided before anything is written."""
+    fresh: bool                 # a new data folder (first build or --rebuild)
+    manifest: dict              # report id -> manifest entry of the index as it is
+    root_keys: list             # the paths this run was given, as keys
+    files: list                 # the report files found under them
+    present: set                # ids of the reports this run found
+    failed_prefixes: list       # keys this run could not read: their reports stay
+    devices: dict               # file key -> the filesystem it is on
+    pending: list               # [Pending]: reports to write
+
+    def gone(self, unmounted: "_Unmounted") -> list[str]:
+        """Indexed reports under a root of this run whose source is gone (not merely
+        unreadable this time, nor on a disk that is not mounted)."""
+        return [rid for rid, e in self.manifest.items()
+                if rid not in self.present and _under(e.get("key", ""), self.root_keys)
+                and not _under(e.get("key", ""), self.failed_prefixes) and not unmounted.holds(e)]
+
+
+def plan_run(store: IndexStore, paths: list[str], rebuild: bool, run: IndexRun, only=None) -> RunPlan:
+    """Read and hash every source and decide what each needs; writes nothing."""
+    existing = store.exists()
+    if existing and not rebuild:
+        problem = store.version_problem()
+        if problem:
+            raise IndexError_(problem)
+    fresh = rebuild or not existing
+    manifest = {} if fresh else read_manifest(store.open())
+    files, unreadable = find_files(paths)
+    if rebuild and existing:
+        _refuse_rebuild_without(unreadable, store)
+    root_keys = _root_keys(paths)
+    # what this run could not read: their indexed reports stay as they are
+    failed_prefixes: list[str] = [u.key for u in unreadable]
+    run.failed.extend({"source": u.display, "error": u.reason} for u in unreadable)
+    devices: dict[str, int] = {}
+    entries = _read_sources(files, manifest, run, failed_prefixes, devices)
+    entries = settle_boilerplate(entries, manifest, lambda e: not _under(e.get("key", ""), root_keys),
+                                 lambda keys: _reread(files, keys))
+    if only is not None:
+        entries = [e for e in entries if only(e[2])]
+    pending = decide_changes(entries, manifest, root_keys, run)
+    return RunPlan(fresh, manifest, root_keys, files, {rid for _, _, rid, _, _ in entries},
+                   failed_prefixes, devices, pending)
+
+
+def decide_changes(entries: list, manifest: dict, root_keys: list[str], run: IndexRun) -> list[Pending]:
+    """Which sources to write: not the unchanged, not a second copy of a text
+    already indexed, not an id claimed twice.  Counts those in run."""
+    new_hash = {rid: (doc.content_hash if doc is not None else manifest[rid].get("content_hash"))
+                for _, _, rid, doc, _ in entries}
+    present = set(new_hash)
+
+    def stays(rid: str) -> bool:
+        """An indexed report keeps its content: this run did not reach its source, or found it unchanged."""
+        if not _under(manifest[rid].get("key", ""), root_keys):
+            return True
+        return rid in present and new_hash[rid] == manifest[rid].get("content_hash")
+
+    assigned: set[str] = set()
+    kept_hash: dict[str, str] = {}     # content hash -> source, for this run's reports
+    manifest_hash = {e.get("content_hash"): rid for rid, e in manifest.items()}
+    pending = []
+    for source, key, rid, doc, stat in entries:
+        old = manifest.get(rid)
+        problem = _id_problem(rid, key, old, assigned, root_keys)
+        assigned.add(rid)
+        if problem:
+            run.failed.append({"source": source, "error": problem})
+            continue
+        content_hash = old.get("content_hash") if doc is None else doc.content_hash
+        if doc is None or (old and old.get("content_hash") == content_hash and old.get("source") == source):
+            run.unchanged += 1          # by size and mtime, or by content
+            kept_hash.setdefault(content_hash, source)
+            continue
+        twin = manifest_hash.get(content_hash)
+        if content_hash in kept_hash:
+            run.duplicates.append({"source": source, "same_as": kept_hash[content_hash]})
+        elif twin and twin != rid and stays(twin):
+            run.duplicates.append({"source": source, "same_as": manifest[twin]["source"]})
+        else:
+            kept_hash[content_hash] = source
+            pending.append(Pending(source, key, rid, doc, old, stat))
+    return pending
+
+
+def _id_problem(rid: str, key: str, old: dict | None, assigned: set[str], root_keys: list[str]) -> str | None:
+    if rid in assigned:
+        return f"report_id {rid} is used twice"
+    if old and old.get("key") != key and not _under(old.get("key", ""), root_keys):
+        # an id given by the file itself that another source already uses
+        return f"report_id {rid} is already used by {old.get('source')}"
+    return None
+
+
+def apply_plan(store: IndexStore, plan: RunPlan, run: IndexRun, progress=None):
+    """Write the plan in one commit (a fresh build is published only when whole)."""
+    data_dir = store.new_data_dir() if plan.fresh else store.current_dir()
+    unmounted = _Unmounted()
+    written: dict[str, tuple[str, str]] = {}           # content hash -> (report id, source)
+    gone: list[str] = []
+    with _undone_on_failure(store, data_dir, plan.fresh):
+        ix = store.open(check_version=False, data_dir=data_dir)
+        if plan.fresh or plan.pending or plan.gone(unmounted):
+            gone = _write(ix, plan, run, progress, written, unmounted)
+        if plan.fresh:
+            store.publish(data_dir)
+    run.failed.extend(unmounted.failures())
+    _record_removals(run, plan.manifest, gone, written)
+
+
+def _write(ix, plan: RunPlan, run: IndexRun, progress, written: dict, unmounted) -> list[str]:
+    """Add the plan's reports, delete the gone ones, commit; returns the ids removed."""
+    indexed_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    # about one unit per 150 characters: enough to choose the writer
+    writer = _writer(ix, sum(p.doc.size() for p in plan.pending) // 150)
+    try:
+        for report in _built_reports(plan, run, progress):
+            if report.report_id in plan.manifest:
+                writer.delete_by_term("report_id", report.report_id)
+            for doc in unit_documents(report, indexed_at):
+                writer.add_document(**doc)
+            written[report.content_hash] = (report.report_id, report.source)
+        # after building: a source that failed to parse keeps its indexed version
+        gone = plan.gone(unmounted)
+        for rid in gone:
+            writer.delete_by_term("report_id", rid)
+        if plan.fresh or written or gone:
+            writer.commit()
+        else:
+            writer.cancel()
+        return gone
+    except BaseException:
+        _cancel(writer)
+        raise
+
+
+def _built_reports(plan: RunPlan, run: IndexRun, progress):
+    """Each pending source as a Report, built as the writer asks for it, so
+    cleaning and segmenting here overlap with the writer processes."""
+    for n, pending in enumerate(plan.pending, 1):
+        if progress:
+            progress(n, len(plan.pending), pending.source)
+        report, problem = _build(pending, plan)
+        if problem:
+            run.failed.append({"source": pending.source, "error": problem})
+            plan.failed_prefixes.append(pending.key)
+            continue
+        run.warnings.extend({"source": pending.source, "warning": w}
+                            for w in report.warnings[len(pending.doc.warnings):])
+        if pending.old:
+            run.updated += 1
+        else:
+            run.added += 1
+        run.changes.append({"action": "updated" if pending.old else "added", "source": pending.source})
+        yield report
+
+
+def _build(pending: Pending, plan: RunPlan) -> tuple[Report | None, str | None]:
+    """(the report, None), or (None, why this source cannot be indexed)."""
+    try:
+        report = build_report(pending.doc, pending.key)
+    except Exception as e:  # a report our reader cannot parse: name it, go on
+        return None, f"cannot parse: {type(e).__name__}: {e}"
+    report.report_id = pending.report_id
+    problem = "no text left after cleaning" if not report.paragraphs else report_problem(report)
+    if problem:
+        return None, problem
+    report.file = relative_name(pending.key, plan.root_keys)
+    report.metadata_origin["_key"] = pending.key
+    report.metadata_origin["_file_stat"] = pending.stat
+    report.metadata_origin["_device"] = plan.devices.get(pending.key.split("#", 1)[0])
+    return report, None
+
+
+def _record_removals(run: IndexRun, manifest: dict, gone: list[str], written: dict):
+    """Count the removed reports; a removed report whose text was written under a new id moved."""
+    for rid in gone:
+        twin = written.get(manifest[rid].get("content_hash"))
+        if twin is not None and twin[0] not in manifest:
+            run.moved.append({"from": manifest[rid]["source"], "to": twin[1]})
+    run.removed = len(gone)
+    run.changes.extend({"action": "removed", "source": manifest[rid]["source"]} for rid in gone)
+
+
+def _count_index(store: IndexStore, run: IndexRun):
+    ix = store.open()
+    with ix.searcher() as s:
+        run.paragraphs = s.doc_count()
+        run.reports = sum(1 for _ in s.docs_for_query(Term("head", "1")))
 
 
 # Whoosh's postings writer is pure Python and is most of the cost of indexing;
