@@ -6,20 +6,22 @@
 
 A report goes to the shard its id hashes to, so its paragraphs stay together
 (grouping by report stays within a shard) and a reindex finds it where it was.
-Routing is a thin layer above index_paths: one call per shard folder, each
-reading every source (a collection's boilerplate is decided over all its
-reports) and writing only its own reports, incrementally and atomically as
-one index does.
+Routing is a layer above the writer's two steps (indexer/writer.py): one plan
+for the whole run, read and decided once, then each shard's part applied to
+its folder, incrementally and atomically (per shard) as one index does.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import time
+from contextlib import ExitStack
 from pathlib import Path
 
-from .store import IndexError_
-from .writer import IndexRun, index_paths
+from .store import IndexError_, IndexStore
+from .writer import IndexRun, apply_plan, count_index, plan_sources, read_manifest, refuse_rebuild_without
 
 LAYOUT_FILE = "shards.json"
 ROUTER = "sha1-mod"
@@ -81,47 +83,83 @@ def _retire(folder: Path):
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def router(shard: int, shards: int):
-    return lambda report_id: shard_of(report_id, shards) == shard
-
-
-def index_shard(root: str, shard: int, shards: int, paths: list[str], rebuild: bool = False,
-                wait: float = 0.0, progress=None) -> IndexRun:
-    """One shard's run: its own reports from every source."""
-    folder = Path(root) / f"shard-{shard:02d}"
-    return index_paths(str(folder), paths, rebuild=rebuild, wait=wait, progress=progress,
-                       only=router(shard, shards))
-
-
 def index_sharded(root: str, paths: list[str], shards: int, rebuild: bool = False, wait: float = 0.0,
                   progress=None, run_shards=None) -> IndexRun:
-    """Index into a sharded index: each shard brought up to date by its own run.
+    """Index into a sharded index: one plan over every shard, each shard's part
+    written by its own apply step.
 
-    ``run_shards(calls)`` runs the per-shard calls (a list of (function, args,
-    kwargs)) and returns their IndexRuns in order: one after the other by default,
-    as Ray tasks with --cluster (search/cluster.py)."""
-    prepare_layout(root, shards, rebuild)
-    calls = [(index_shard, (str(root), i, shards, list(paths)), {"rebuild": rebuild, "wait": wait,
-                                                                 "progress": progress})
-             for i in range(shards)]
-    runs = run_shards(calls) if run_shards else [f(*a, **kw) for f, a, kw in calls]
-    return merge_runs(runs)
+    The sources are read, hashed and decided once, against every shard's
+    manifest together (so a copy of a report another shard holds is a
+    duplicate, as in one index, and a collection's boilerplate is decided over
+    all its reports); then each shard writes its reports in one commit.
+    ``run_shards(calls)`` runs the per-shard calls (a list of (function, args))
+    and returns their IndexRuns in order: here one after the other by default,
+    as Ray tasks with --cluster (search/cluster.py), where the reports are
+    built (cleaning, structure, segmentation) and written.  Every shard's write
+    lock is held by this process for the whole run."""
+    started = time.monotonic()
+    dirs = prepare_layout(root, shards, rebuild)
+    stores = [IndexStore(d) for d in dirs]
+    run = IndexRun()
+    with ExitStack() as locks:
+        for store in stores:
+            locks.enter_context(store.write_lock(wait=wait))
+        manifest = _manifests(stores, rebuild)
+        existing = [s for s in stores if s.exists()]
+        refuse = (lambda unreadable: refuse_rebuild_without(unreadable, _Root(root))) \
+            if rebuild and existing else None
+        plan = plan_sources(list(paths), manifest, rebuild or not existing, run, refuse)
+        calls = [(apply_shard, (str(d), plan.restricted(router(i, shards), rebuild or not s.exists())))
+                 for i, (d, s) in enumerate(zip(dirs, stores))]
+        runs = run_shards(calls) if run_shards else [f(*a) for f, a in calls]
+    out = merge_runs([run] + runs)
+    out.seconds = time.monotonic() - started
+    return out
+
+
+class _Root:
+    def __init__(self, root):
+        self.root = root
+
+
+def _manifests(stores: list[IndexStore], rebuild: bool) -> dict:
+    """Every shard's manifest together (none for a rebuild); a shard built by another
+    analyzer stops the run, naming it."""
+    manifest: dict = {}
+    for store in stores:
+        if rebuild or not store.exists():
+            continue
+        problem = store.version_problem()
+        if problem:
+            raise IndexError_(f"{store.root}: {problem}")
+        manifest.update(read_manifest(store.open()))
+    return manifest
+
+
+def router(shard: int, shards: int):
+    """keep(report_id) for one shard."""
+    return functools.partial(_routes_to, shard=shard, shards=shards)
+
+
+def _routes_to(report_id: str, shard: int, shards: int) -> bool:
+    return shard_of(report_id, shards) == shard
+
+
+def apply_shard(folder: str, plan) -> IndexRun:
+    """One shard's part of the plan: its reports built and written in one commit."""
+    store = IndexStore(folder)
+    run = IndexRun()
+    apply_plan(store, plan, run)
+    count_index(store, run)
+    return run
 
 
 def merge_runs(runs: list[IndexRun]) -> IndexRun:
-    """The shards' runs as one: counts summed; what every shard saw (a file that
-    failed, a warning) listed once."""
+    """The plan's run and the shards' runs as one: counts summed, lists joined."""
     out = IndexRun()
     for r in runs:
-        out.added += r.added
-        out.updated += r.updated
-        out.removed += r.removed
-        out.unchanged += r.unchanged
-        out.reports += r.reports
-        out.paragraphs += r.paragraphs
-        out.seconds = max(out.seconds, r.seconds)
-        out.changes.extend(r.changes)
-        for name in ("failed", "warnings", "duplicates", "moved"):
-            known = getattr(out, name)
-            known.extend(x for x in getattr(r, name) if x not in known)
+        for name in ("added", "updated", "removed", "unchanged", "reports", "paragraphs"):
+            setattr(out, name, getattr(out, name) + getattr(r, name))
+        for name in ("failed", "warnings", "duplicates", "moved", "changes"):
+            getattr(out, name).extend(getattr(r, name))
     return out

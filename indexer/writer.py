@@ -14,7 +14,7 @@ import shutil
 import time
 import types
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -180,14 +180,11 @@ def _under(key: str, root_keys: list[str]) -> bool:
 
 
 def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: float = 0.0,
-                progress=None, only=None) -> IndexRun:
+                progress=None) -> IndexRun:
     """Index report files and folders into index_root; see IndexRun for the outcome.
 
     Two steps: plan_run reads the sources and decides what to add, update, keep
     and remove (nothing is written); apply_plan writes exactly that in one commit.
-    ``only(report_id)`` (a shard's router, indexer/shards.py) keeps the reports
-    this index holds; every source is still read, so that a collection's
-    boilerplate is decided over all its reports, as in one index.
     Raises IndexError_ (one line) when the index is locked or was built with
     another analyzer and --rebuild was not asked for.
     """
@@ -195,9 +192,9 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
     store = IndexStore(index_root)
     run = IndexRun()
     with store.write_lock(wait=wait):
-        plan = plan_run(store, paths, rebuild, run, only)
+        plan = plan_run(store, paths, rebuild, run)
         apply_plan(store, plan, run, progress)
-        _count_index(store, run)
+        count_index(store, run)
     run.seconds = time.monotonic() - started
     return run
 
@@ -224,6 +221,12 @@ class RunPlan:
     devices: dict               # file key -> the filesystem it is on
     pending: list               # [Pending]: reports to write
 
+    def restricted(self, keep, fresh: bool) -> "RunPlan":
+        """The part of this plan for the reports ``keep(report_id)`` holds (one shard's)."""
+        return replace(self, fresh=fresh, manifest={r: e for r, e in self.manifest.items() if keep(r)},
+                       pending=[p for p in self.pending if keep(p.report_id)],
+                       failed_prefixes=list(self.failed_prefixes))
+
     def gone(self, unmounted: "_Unmounted") -> list[str]:
         """Indexed reports under a root of this run whose source is gone (not merely
         unreadable this time, nor on a disk that is not mounted)."""
@@ -232,7 +235,7 @@ class RunPlan:
                 and not _under(e.get("key", ""), self.failed_prefixes) and not unmounted.holds(e)]
 
 
-def plan_run(store: IndexStore, paths: list[str], rebuild: bool, run: IndexRun, only=None) -> RunPlan:
+def plan_run(store: IndexStore, paths: list[str], rebuild: bool, run: IndexRun) -> RunPlan:
     """Read and hash every source and decide what each needs; writes nothing."""
     existing = store.exists()
     if existing and not rebuild:
@@ -241,9 +244,17 @@ def plan_run(store: IndexStore, paths: list[str], rebuild: bool, run: IndexRun, 
             raise IndexError_(problem)
     fresh = rebuild or not existing
     manifest = {} if fresh else read_manifest(store.open())
+    refuse = (lambda unreadable: refuse_rebuild_without(unreadable, store)) if rebuild and existing else None
+    return plan_sources(paths, manifest, fresh, run, refuse)
+
+
+def plan_sources(paths: list[str], manifest: dict, fresh: bool, run: IndexRun, refuse=None) -> RunPlan:
+    """The plan for these paths against an index holding ``manifest`` (a sharded
+    index passes every shard's, so duplicates are found across shards).
+    ``refuse(unreadable)`` may stop a rebuild before anything is decided."""
     files, unreadable = find_files(paths)
-    if rebuild and existing:
-        _refuse_rebuild_without(unreadable, store)
+    if refuse is not None:
+        refuse(unreadable)
     root_keys = _root_keys(paths)
     # what this run could not read: their indexed reports stay as they are
     failed_prefixes: list[str] = [u.key for u in unreadable]
@@ -252,8 +263,6 @@ def plan_run(store: IndexStore, paths: list[str], rebuild: bool, run: IndexRun, 
     entries = _read_sources(files, manifest, run, failed_prefixes, devices)
     entries = settle_boilerplate(entries, manifest, lambda e: not _under(e.get("key", ""), root_keys),
                                  lambda keys: _reread(files, keys))
-    if only is not None:
-        entries = [e for e in entries if only(e[2])]
     pending = decide_changes(entries, manifest, root_keys, run)
     return RunPlan(fresh, manifest, root_keys, files, {rid for _, _, rid, _, _ in entries},
                    failed_prefixes, devices, pending)
@@ -398,7 +407,7 @@ def _record_removals(run: IndexRun, manifest: dict, gone: list[str], written: di
     run.changes.extend({"action": "removed", "source": manifest[rid]["source"]} for rid in gone)
 
 
-def _count_index(store: IndexStore, run: IndexRun):
+def count_index(store: IndexStore, run: IndexRun):
     ix = store.open()
     with ix.searcher() as s:
         run.paragraphs = s.doc_count()
@@ -473,7 +482,7 @@ def _device(path: Path) -> int | None:
         return None
 
 
-def _refuse_rebuild_without(unreadable: list, store: IndexStore):
+def refuse_rebuild_without(unreadable: list, store):
     """A rebuild replaces the index with what this run reads: a folder it cannot
     read (a disk not mounted, a folder it may not list) would silently drop every
     report in it, so the rebuild stops before writing anything."""

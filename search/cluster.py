@@ -109,14 +109,15 @@ def _cause(e: Exception) -> Exception:
 
 
 def ray_index_runner(address: str):
-    """run_shards for indexer/shards.py: each shard's run as one Ray task, all at once."""
+    """run_shards for indexer/shards.py: each shard's part of the plan built and
+    written by one Ray task, all shards at once (on as many nodes as the cluster has)."""
     ray = connect(address)
 
     @ray.remote(num_cpus=1, max_retries=0)
-    def run(function, args, kwargs):
-        return function(*args, **kwargs)
+    def run(function, args):
+        return function(*args)
 
     def run_shards(calls):
-        return ray.get([run.remote(f, a, {**kw, "progress": None}) for f, a, kw in calls])
+        return ray.get([run.remote(f, a) for f, a in calls])
 
     return run_shards
