@@ -38,6 +38,16 @@ def open_index(index_dir: str):
         fail(str(e))
 
 
+def open_indexes(index_dir: str) -> list:
+    """The index, or every shard of a sharded one (indexer/shards.py)."""
+    from indexer.shards import shard_dirs
+
+    try:
+        return [IndexStore(str(d)).open() for d in shard_dirs(index_dir) or [index_dir]]
+    except IndexError_ as e:
+        fail(str(e))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="govsearch")
 def cli():
@@ -182,7 +192,7 @@ def stats(index_dir, as_json):
     """Reports, paragraphs, and counts per region, year, type and level."""
     from search.catalog import index_stats
 
-    data = index_stats(open_index(index_dir))
+    data = index_stats(*open_indexes(index_dir))
     if as_json:
         echo_json(data)
         return
@@ -200,7 +210,7 @@ def reports(index_dir, as_json):
     """One row per report with its report-level fields: the way to check extraction."""
     from search.catalog import list_reports
 
-    rows = list_reports(open_index(index_dir))
+    rows = list_reports(*open_indexes(index_dir))
     if as_json:
         echo_json(rows)
         return
@@ -240,7 +250,7 @@ def indicators(index_dir, quotes, as_json, as_csv, **opts):
     how they are read: indexer/indicators.csv.
     """
     from indexer.indicators import TableError
-    from search.indicators import IndicatorRequest, IndicatorRequestError, all_facts, select, stale_warning
+    from search.indicators import IndicatorRequest, IndicatorRequestError, all_facts, select, sort_key, stale_warning
 
     params = {name: list(values) for name, values in opts.items()}
     params["type"] = params.pop("type_")
@@ -250,11 +260,13 @@ def indicators(index_dir, quotes, as_json, as_csv, **opts):
         fail(str(e), 2)
     except TableError as e:
         fail(str(e))
-    ix = open_index(index_dir)
+    indexes = open_indexes(index_dir)
     warning = stale_warning(index_dir)
     if warning:
         click.echo(f"govsearch: warning: {warning}", err=True)
-    facts = select(all_facts(ix), req)
+    facts = all_facts(indexes[0]) if len(indexes) == 1 else \
+        sorted((f for ix in indexes for f in all_facts(ix)), key=sort_key)
+    facts = select(facts, req)
     if as_json:
         echo_json(facts)
     elif as_csv:

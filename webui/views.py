@@ -64,13 +64,8 @@ def run_relaxations(req: SearchRequest):
 
 def every_report() -> tuple[list, int]:
     """(every report's row, paragraphs) over the index or all its shards."""
-    rows, paragraphs = [], 0
-    for e in all_engines():
-        snap = e.snapshot()
-        rows.extend(list_reports(snap.ix))
-        paragraphs += snap.doc_count
-    rows.sort(key=lambda r: (-(r["year"] or 0), r["region"], r["source"]))
-    return rows, paragraphs
+    snaps = [e.snapshot() for e in all_engines()]
+    return list_reports(*(snap.ix for snap in snaps)), sum(snap.doc_count for snap in snaps)
 
 
 def search_request(args) -> SearchRequest:
