@@ -163,3 +163,63 @@ def test_a_killed_shard_actor_restarts_and_meanwhile_answers_are_partial(ray_sha
         time.sleep(0.5)
     _same(search(corpus_engine, req), after, "after the restart")
     assert ray_shards.pids()[2] != pids[2]
+
+
+# --------------------------------------------------------------------------- indexing and pages
+
+def test_sharded_indexing_is_incremental_and_finds_duplicates_across_shards(tmp_path, seeds_copy):
+    """A second run changes nothing; a copy of a report under another name is a
+    duplicate, as in one index, whichever shard its id routes to; a removed
+    report leaves its shard."""
+    import shutil as _shutil
+
+    from indexer.shards import index_sharded
+    from indexer.writer import index_paths
+
+    root = tmp_path / "sharded"
+    first = index_sharded(str(root), [str(seeds_copy)], 4)
+    assert (first.added, first.failed) == (5, [])
+    again = index_sharded(str(root), [str(seeds_copy)], 4)
+    assert (again.added, again.unchanged, again.removed) == (0, 5, 0)
+
+    src = sorted(seeds_copy.glob("*.txt"))[1]
+    _shutil.copy(src, seeds_copy / "copy-of-a-seed.txt")
+    one = index_paths(str(tmp_path / "one"), [str(seeds_copy)])
+    sharded = index_sharded(str(root), [str(seeds_copy)], 4)
+    assert [d["source"] for d in sharded.duplicates] == [d["source"] for d in one.duplicates] != []
+    assert sharded.added == 0
+
+    src.unlink()
+    gone = index_sharded(str(root), [str(seeds_copy)], 4)
+    one = index_paths(str(tmp_path / "one"), [str(seeds_copy)])
+    assert gone.removed == one.removed == 1
+    assert (gone.added, gone.reports, gone.paragraphs) == (one.added, one.reports, one.paragraphs)
+
+
+def test_web_pages_over_shards_and_a_partial_banner(four_shards, corpus_index, tmp_path):
+    """The app over a sharded index answers /api/search as over the one index; when a
+    shard cannot be read, the page says the result is partial (no 500)."""
+    import shutil as _shutil
+
+    from webui import create_app
+
+    copy = tmp_path / "shards"
+    _shutil.copytree(four_shards, copy)
+    sharded = create_app(str(copy)).test_client()
+    one = create_app(corpus_index).test_client()
+    a = one.get("/api/search", query_string={"q": "营商环境", "page": 2}).get_json()
+    b = sharded.get("/api/search", query_string={"q": "营商环境", "page": 2}).get_json()
+    assert b.pop("shards") == {"total": 4, "ok": 4, "failed": []}
+    a.pop("took_ms"), b.pop("took_ms")
+    assert a == b
+    rid = b["hits"][0]["report_id"]
+    assert sharded.get(f"/reports/{rid}").status_code == 200
+    assert "部分结果" not in sharded.get("/", query_string={"q": "营商环境"}).get_data(as_text=True)
+
+    _shutil.rmtree(copy / "shard-01")                 # a shard's disk gone
+    page = sharded.get("/", query_string={"q": "营商环境"})
+    assert page.status_code == 200
+    assert "部分结果" in page.get_data(as_text=True)
+    partial = sharded.get("/api/search", query_string={"q": "营商环境"}).get_json()
+    assert partial["shards"]["ok"] == 3 and partial["shards"]["failed"][0]["shard"] == 1
+    assert partial["total"] < a["total"]
