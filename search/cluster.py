@@ -10,6 +10,7 @@ partial result.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from indexer.store import IndexError_
@@ -31,7 +32,9 @@ def connect(address: str, num_cpus: int | None = None, object_store_memory: int 
     ray = _ray()
     if ray.is_initialized():
         return ray
-    kwargs = {"ignore_reinit_error": True, "include_dashboard": False, "log_to_driver": False}
+    # Ray's own progress lines stay out of the CLI's stderr (errors are one line there)
+    kwargs = {"ignore_reinit_error": True, "include_dashboard": False, "log_to_driver": False,
+              "logging_level": logging.ERROR}
     if address == "local":
         kwargs.update(num_cpus=num_cpus, object_store_memory=object_store_memory)
         ray.init(**{k: v for k, v in kwargs.items() if v is not None})
@@ -118,6 +121,13 @@ def ray_index_runner(address: str):
         return function(*args)
 
     def run_shards(calls):
-        return ray.get([run.remote(f, a) for f, a in calls])
+        refs = [run.remote(f, a) for f, a in calls]
+        try:
+            return ray.get(refs)
+        except Exception as e:  # noqa: BLE001 - a shard's failure is one line, as a local run's
+            cause = getattr(e, "cause", None) or e
+            first = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+            raise IndexError_(f"a shard's run failed on the cluster: {first}; shards that committed "
+                              f"keep their commit, the others are as they were: run again") from None
 
     return run_shards
