@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import click
 
-from indexer.shards import shard_dirs
-
 cluster_option = click.option(
     "--cluster", "cluster", default=None, metavar="ADDRESS|local",
     help="Run on Ray: 'local' starts one here; ray://HOST:PORT or HOST:PORT joins a cluster "
@@ -15,6 +13,8 @@ cluster_option = click.option(
 
 def shards_for(index_dir: str, cluster: str | None):
     """The shards a search fans out to, or None for an ordinary index searched here."""
+    from indexer.shards import shard_dirs
+
     dirs = shard_dirs(index_dir)
     if cluster is None:
         if dirs is None:
