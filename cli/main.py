@@ -13,7 +13,7 @@ import click
 
 from indexer.store import IndexError_, IndexStore, default_index_dir, describe_os_error
 
-from .shards import cluster_option
+from .shards import cluster_option, timeout_option
 from .terminal import json_text, printable
 
 index_option = click.option(
@@ -339,7 +339,8 @@ def filter_options(command):
 @click.option("--by-report", is_flag=True, help="Group hits by report.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON the web API returns.")
 @cluster_option
-def query(text, index_dir, as_json, cluster, **opts):
+@timeout_option
+def query(text, index_dir, as_json, cluster, shard_timeout, **opts):
     """Search: terms as written (AND), "exact phrases", OR, NOT/-term, ( ), field:value filters.
 
     TEXT "-" reads the query from standard input.
@@ -361,7 +362,7 @@ def query(text, index_dir, as_json, cluster, **opts):
     try:
         req = SearchRequest.from_params(lambda k: params.get(k, []),
                                         lambda k: (params.get(k) or [None])[0])
-        shards = shards_for(index_dir, cluster)
+        shards = shards_for(index_dir, cluster, shard_timeout)
         result = sharded_search(shards, req) if shards else search(Engine(index_dir), req)
     except (QuerySyntaxError, RequestError) as e:
         fail(str(e), 2)
@@ -467,7 +468,8 @@ class WholeNumber(click.ParamType):
 @click.option("--threads", default=8, show_default=True, type=WholeNumber(1, 256),
               help="Requests answered at once, 1 to 256.")
 @cluster_option
-def serve(index_dir, host, port, threads, cluster):
+@timeout_option
+def serve(index_dir, host, port, threads, cluster, shard_timeout):
     """Serve the web UI with a production WSGI server (waitress)."""
     from indexer.shards import shard_dirs
     from webui.server import ServeError, serve as run_server
@@ -477,7 +479,7 @@ def serve(index_dir, host, port, threads, cluster):
     try:
         for d in shard_dirs(index_dir) or [index_dir]:
             IndexStore(str(d)).open()
-        shards = shards_for(index_dir, cluster) if cluster else None
+        shards = shards_for(index_dir, cluster, shard_timeout) if cluster else None
         run_server(index_dir, host=host, port=port, threads=threads, shards=shards)
     except (IndexError_, ServeError) as e:
         fail(str(e))

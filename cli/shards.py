@@ -11,7 +11,12 @@ cluster_option = click.option(
          "(pip install 'govsearch[cluster]').")
 
 
-def shards_for(index_dir: str, cluster: str | None):
+timeout_option = click.option(
+    "--shard-timeout", "shard_timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
+    help="With --cluster: seconds a shard may take; a slower one leaves a partial result, flagged.")
+
+
+def shards_for(index_dir: str, cluster: str | None, timeout: float = 10.0):
     """The shards a search fans out to, or None for an ordinary index searched here."""
     from indexer.shards import shard_dirs
 
@@ -25,7 +30,7 @@ def shards_for(index_dir: str, cluster: str | None):
     from search.cluster import RayShards, connect
 
     connect(cluster)
-    shards = RayShards(dirs or [index_dir])
+    shards = RayShards(dirs or [index_dir], timeout=timeout)
     shards.ready()
     return shards
 

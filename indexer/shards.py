@@ -21,7 +21,8 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from .store import IndexError_, IndexStore
-from .writer import IndexRun, apply_plan, count_index, plan_sources, read_manifest, refuse_rebuild_without
+from .writer import (IndexRun, apply_plan, count_index, index_paths, plan_sources, read_manifest,
+                     refuse_rebuild_without)
 
 LAYOUT_FILE = "shards.json"
 ROUTER = "sha1-mod"
@@ -115,6 +116,14 @@ def index_sharded(root: str, paths: list[str], shards: int, rebuild: bool = Fals
     out = merge_runs([run] + runs)
     out.seconds = time.monotonic() - started
     return out
+
+
+def index_any(root: str, paths: list[str], **kwargs) -> IndexRun:
+    """index_paths, or index_sharded with the recorded count when root is sharded."""
+    shards = shard_count(root)
+    if shards is None:
+        return index_paths(root, paths, **kwargs)
+    return index_sharded(root, paths, shards, **kwargs)
 
 
 class _Root:

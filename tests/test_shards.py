@@ -223,3 +223,19 @@ def test_web_pages_over_shards_and_a_partial_banner(four_shards, corpus_index, t
     partial = sharded.get("/api/search", query_string={"q": "营商环境"}).get_json()
     assert partial["shards"]["ok"] == 3 and partial["shards"]["failed"][0]["shard"] == 1
     assert partial["total"] < a["total"]
+
+
+@pytest.mark.cluster
+def test_a_shard_slower_than_the_timeout_gives_a_flagged_partial_result(ray_shards):
+    from search.results import SearchRequest
+    from search.shards import sharded_search
+
+    timeout = ray_shards.timeout
+    ray_shards.timeout = 0.0001                    # no shard answers this fast
+    try:
+        late = sharded_search(ray_shards, SearchRequest(q="营商环境"))
+    finally:
+        ray_shards.timeout = timeout
+    assert late.shards["ok"] == 0 and len(late.shards["failed"]) == 4
+    assert late.total == 0 and late.hits == []
+    assert "did not answer within" in late.shards["failed"][0]["error"]
