@@ -211,39 +211,18 @@ def sharded_search(shards, req: SearchRequest) -> SearchResult:
     t0 = time.perf_counter()
     parsed = parse_query(req.q, req.match)        # a bad query fails here, as on one index
     calls = _Phases(shards)
-    everyone = {i: (req,) for i in range(shards.size)}
-    gathered = calls.run("stats", everyone)
-    stats = CollectionStats.total(st for st, _ in gathered.values())
-    values: dict[str, set] = {}
-    for _st, vals in gathered.values():
-        for f, vs in vals.items():
-            values.setdefault(f, set()).update(vs)
-    values = {f: sorted(vs) for f, vs in values.items()}
+    stats, values, asked = _statistics(calls, req)
     relevance = req.sort == "relevance" and not parsed.empty
     k = GROUP_SCAN if req.by_report else req.page * req.limit
-    answers = calls.run("query", {i: (req, stats, values, k, None) for i in gathered})
-    total = sum(a.total for a in answers.values())
+    answers = calls.run("query", {i: (req, stats, values, k, None) for i in asked})
     merged = _merge_ranked(answers, relevance, req.sort)
-    if relevance and total > ranking.MAX_CANDIDATES:
-        bound = _bound(answers)
-        if k > ranking.MAX_CANDIDATES or any(_outside(item, bound) for item in merged[:k]):
-            reranked = calls.run("query", {i: (req, stats, values, k, bound) for i in answers})
-            for i in list(answers):
-                if i in reranked:
-                    answers[i].ranked = reranked[i].ranked
-                else:
-                    del answers[i]
-            total = sum(a.total for a in answers.values())
-            merged = _merge_ranked(answers, relevance, req.sort)
-    resolutions: dict = {}
-    for a in answers.values():
-        for f, typed in a.understood.items():
-            resolutions.setdefault(f, {}).update(typed)
-    understood = understood_filters(req, parsed, resolutions)
+    if relevance and sum(a.total for a in answers.values()) > ranking.MAX_CANDIDATES:
+        merged = _within_bound(calls, req, (stats, values, k), answers, merged)
+    understood = understood_filters(req, parsed, _resolutions(answers))
     counts = {f: sum_counts(f, [a.facets.get(f, []) for a in answers.values()]) for f in FACETS}
-    result = SearchResult(query=req.q, total=total, page=req.page, limit=req.limit, took_ms=0.0, hits=[],
-                          facets=facet_values(counts, understood), request=req, match=parsed.match,
-                          filters=understood)
+    result = SearchResult(query=req.q, total=sum(a.total for a in answers.values()), page=req.page,
+                          limit=req.limit, took_ms=0.0, hits=[], facets=facet_values(counts, understood),
+                          request=req, match=parsed.match, filters=understood)
     if req.by_report:
         _groups(calls, req, answers, merged, result)
     else:
@@ -253,6 +232,44 @@ def sharded_search(shards, req: SearchRequest) -> SearchResult:
     result.shards = calls.summary()
     result.took_ms = (time.perf_counter() - t0) * 1000
     return result
+
+
+def _statistics(calls: "_Phases", req) -> tuple[CollectionStats, dict, list]:
+    """The collection's statistics for the query, summed over the shards; the values
+    its filters resolve against, joined; the shards that answered."""
+    gathered = calls.run("stats", {i: (req,) for i in range(calls.shards.size)})
+    stats = CollectionStats.total(st for st, _ in gathered.values())
+    values: dict[str, set] = {}
+    for _st, vals in gathered.values():
+        for f, vs in vals.items():
+            values.setdefault(f, set()).update(vs)
+    return stats, {f: sorted(vs) for f, vs in values.items()}, list(gathered)
+
+
+def _within_bound(calls: "_Phases", req, asked: tuple, answers: dict, merged: list) -> list:
+    """The merged ranking as one index makes it when it reorders only its
+    MAX_CANDIDATES best by array score: when a merged hit lies past that bound
+    (or the page reaches past it), the shards rank again within it."""
+    stats, values, k = asked
+    bound = _bound(answers)
+    if k <= ranking.MAX_CANDIDATES and not any(_outside(item, bound) for item in merged[:k]):
+        return merged
+    again = calls.run("query", {i: (req, stats, values, k, bound) for i in answers})
+    for i in list(answers):
+        if i in again:
+            answers[i].ranked = again[i].ranked
+        else:
+            del answers[i]
+    return _merge_ranked(answers, True, req.sort)
+
+
+def _resolutions(answers: dict) -> dict:
+    """field -> typed value -> the values it was taken to mean, from every shard."""
+    out: dict = {}
+    for a in answers.values():
+        for f, typed in a.understood.items():
+            out.setdefault(f, {}).update(typed)
+    return out
 
 
 def sharded_relaxations(shards, req: SearchRequest):
