@@ -142,11 +142,11 @@ _CACHE_LOCK = threading.Lock()
 MAX_CACHED = 64
 
 
-def facts_of(snapshots) -> list[dict]:
-    """Every fact of several indexes (the shards of a sharded index), in one order."""
-    if len(snapshots) == 1:
-        return all_facts(snapshots[0].ix, snapshots[0].generation)
-    facts = [f for snap in snapshots for f in all_facts(snap.ix, snap.generation)]
+def facts_of(indexes) -> list[dict]:
+    """Every fact of several (index, generation) (the shards of a sharded index), in one order."""
+    if len(indexes) == 1:
+        return all_facts(*indexes[0])
+    facts = [f for ix, generation in indexes for f in all_facts(ix, generation)]
     facts.sort(key=sort_key)
     return facts
 

@@ -24,6 +24,7 @@ A shard that fails or does not answer in time is left out and named in
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -37,10 +38,11 @@ from .matching import Evaluator
 from .query import LabelFilter, QuerySyntaxError, parse_query
 from . import ranking
 from .ranking import array_scores, best_by_array
+from .reports import get_report
 from .results import ReportGroup, RequestError, SearchRequest, SearchResult
 from .stats import CollectionStats, scored_keys, shard_stats
 
-KEPT_SNAPSHOTS = 4          # generations a shard keeps for the fetch phase of queries in flight
+KEPT_SNAPSHOTS = 2          # generations a shard keeps for the fetch phase of queries in flight
 
 
 class ShardGone(RuntimeError):
@@ -70,13 +72,15 @@ class ShardIndex:
     def __init__(self, index_dir: str):
         self.engine = Engine(index_dir)
         self._kept: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()            # LocalShards is called from many server threads
 
     def _snapshot(self):
         snap = self.engine.snapshot()
-        self._kept[snap.generation] = snap
-        self._kept.move_to_end(snap.generation)
-        while len(self._kept) > KEPT_SNAPSHOTS:
-            self._kept.popitem(last=False)
+        with self._lock:
+            self._kept[snap.generation] = snap
+            self._kept.move_to_end(snap.generation)
+            while len(self._kept) > KEPT_SNAPSHOTS:
+                self._kept.popitem(last=False)
         return snap
 
     def stats(self, req: SearchRequest) -> tuple[CollectionStats, dict]:
@@ -123,6 +127,10 @@ class ShardIndex:
         with snap.searching() as s:
             page = page_fields(snap, s, items)
         return [make_hit(f, score, marks) for f, score in page]
+
+    def report(self, report_id: str, q: str, match: str):
+        """A whole report this shard holds (search/reports.py), or None."""
+        return get_report(self.engine, report_id, q=q, match=match)
 
     def ping(self) -> tuple:
         return self._snapshot().generation

@@ -24,9 +24,10 @@ SECURITY_HEADERS = {
 
 
 def _open_index(app: Flask, Engine):
-    """One Engine, or for a sharded index (indexer/shards.py) an Engine per shard
-    (report pages read the shard holding the report) and the shards searched
-    together: in this process, or as Ray actors given in config["SHARDS"]."""
+    """One Engine, or for a sharded index (indexer/shards.py) its shards, searched
+    together (and asked for report pages): in this process, or as the Ray actors
+    given in config["SHARDS"]; the report list and indicators read the shards'
+    folders."""
     from indexer.shards import shard_dirs
 
     dirs = shard_dirs(app.config["INDEX_DIR"])
@@ -35,9 +36,11 @@ def _open_index(app: Flask, Engine):
         return
     from search.shards import LocalShards
 
+    from indexer.store import IndexStore
+
     dirs = dirs or [app.config["INDEX_DIR"]]
-    app.extensions["govsearch_shard_engines"] = [Engine(str(d)) for d in dirs]
-    app.extensions["govsearch_engine"] = app.extensions["govsearch_shard_engines"][0]
+    app.extensions["govsearch_shard_stores"] = [IndexStore(str(d)) for d in dirs]
+    app.extensions["govsearch_engine"] = None
     app.extensions["govsearch_shards"] = app.config.get("SHARDS") or LocalShards(dirs)
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 
 from search.query import DEFAULT_MATCH, MATCH_MODES, MAX_QUERY_CHARS, QuerySyntaxError
-from search.reports import get_report
 from search.results import RequestError, to_json
 
-from .views import engine_for, run_search, search_request
+from .views import report_view, run_search, search_request
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -37,7 +36,7 @@ def api_facets():
 @bp.get("/reports/<report_id>")
 def api_report(report_id: str):
     match = request.args.get("match") if request.args.get("match") in MATCH_MODES else DEFAULT_MATCH
-    view = get_report(engine_for(report_id), report_id, q=request.args.get("q", "")[:MAX_QUERY_CHARS], match=match)
+    view = report_view(report_id, request.args.get("q", "")[:MAX_QUERY_CHARS], match)
     if view is None:
         abort(404, description=f"no report with id {report_id[:80]!r}")
     return jsonify(view.as_json())

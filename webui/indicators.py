@@ -15,7 +15,7 @@ from search.indicators import (MEASURE_LABELS, REPORT_FILTERS, ROLE_LABELS, Indi
                                targets_by_region, value_text)
 
 from .charts import bar_chart, series_chart
-from .views import all_engines
+from .views import indexes
 
 bp = Blueprint("indicators", __name__)
 
@@ -23,7 +23,7 @@ LEVELS = ("省级", "地市级", "县区级", "国家")
 
 
 def _facts():
-    return facts_of([e.snapshot() for e in all_engines()])
+    return facts_of([(ix, generation) for ix, generation, _n in indexes()])
 
 
 @bp.get("/api/indicators")

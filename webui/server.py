@@ -62,7 +62,8 @@ def warm_up(app) -> None:
 
     cut("营商环境")
     try:
-        app.extensions["govsearch_engine"].snapshot()
+        if app.extensions["govsearch_engine"] is not None:      # a sharded index: the shards open themselves
+            app.extensions["govsearch_engine"].snapshot()
     except Exception:  # noqa: BLE001 - a missing or stale index is reported per request
         pass
 

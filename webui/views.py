@@ -29,18 +29,31 @@ def engine():
     return current_app.extensions["govsearch_engine"]
 
 
-def engine_for(report_id: str):
-    """The engine holding a report: the index, or the shard its id routes to."""
-    engines = current_app.extensions.get("govsearch_shard_engines")
-    if not engines:
-        return engine()
+def report_view(report_id: str, q: str, match: str):
+    """A whole report from the index, or from the shard its id routes to."""
+    shards = current_app.extensions.get("govsearch_shards")
+    if shards is None:
+        return get_report(engine(), report_id, q=q, match=match)
     from indexer.shards import shard_of
 
-    return engines[shard_of(report_id, len(engines))]
+    i = shard_of(report_id, shards.size)
+    got = shards.call("report", {i: (report_id, q, match)})[i]
+    if isinstance(got, Exception):
+        raise IndexError_(f"这份报告所在的分片（第 {i} 个）暂时没有响应，请稍后再试。")
+    return got
 
 
-def all_engines() -> list:
-    return current_app.extensions.get("govsearch_shard_engines") or [engine()]
+def indexes() -> list[tuple]:
+    """(Whoosh index, generation, paragraphs) of the index, or of every shard."""
+    stores = current_app.extensions.get("govsearch_shard_stores")
+    if not stores:
+        snap = engine().snapshot()
+        return [(snap.ix, snap.generation, snap.doc_count)]
+    out = []
+    for store in stores:
+        ix = store.open()
+        out.append((ix, store.generation(), ix.doc_count()))
+    return out
 
 
 def run_search(req: SearchRequest):
@@ -64,8 +77,8 @@ def run_relaxations(req: SearchRequest):
 
 def every_report() -> tuple[list, int]:
     """(every report's row, paragraphs) over the index or all its shards."""
-    snaps = [e.snapshot() for e in all_engines()]
-    return list_reports(*(snap.ix for snap in snaps)), sum(snap.doc_count for snap in snaps)
+    found = indexes()
+    return list_reports(*(ix for ix, _g, _n in found)), sum(n for _ix, _g, n in found)
 
 
 def search_request(args) -> SearchRequest:
@@ -146,7 +159,7 @@ def citation(f: dict, para_no: int) -> str:
 def report_page(report_id: str):
     q = request.args.get("q", "")[:MAX_QUERY_CHARS]
     match = request.args.get("match") if request.args.get("match") in MATCH_MODES else DEFAULT_MATCH
-    view = get_report(engine_for(report_id), report_id, q=q, match=match)
+    view = report_view(report_id, q, match)
     if view is None:
         abort(404, description="没有这份报告：报告编号不存在或格式不对。")
     f = dict(view.fields)
