@@ -31,7 +31,7 @@ class Corpus:
     chars: int
     reports: int
     texts: list          # the paragraph texts, for the baselines
-    meta: list           # (region, year, type) per paragraph
+    meta: list           # (region, year, type, province) per paragraph
 
 
 def real_units() -> list[list[str]]:
@@ -69,7 +69,7 @@ def build_corpus(n_paragraphs: int, folder: Path, seed: int = 2026) -> Corpus:
                      "type": rtype, "text": body})
         for t in [title, "各位代表："] + take[1:]:
             texts.append(t)
-            meta.append((province + district, year, rtype))
+            meta.append((province + district, year, rtype, province))
             chars += len(t)
         reports += 1
         if len(rows) == 1000:

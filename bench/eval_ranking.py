@@ -41,16 +41,8 @@ def evaluate(index_dir: str, judgments: dict) -> dict:
     from search.results import SearchRequest
 
     engine = Engine(index_dir)
-    rows = []
-    for query, judged in judgments.items():
-        hits = search(engine, SearchRequest(q=query, limit=10)).hits
-        keys = [unit_key(h.text) for h in hits]
-        relevant = sum(1 for k in keys if judged.get(k) == 1)
-        ideal = min(10, sum(1 for g in judged.values() if g == 1)) / 10
-        rows.append({"query": query, "p_at_10": relevant / 10, "ideal": ideal, "hits": len(hits),
-                     "unjudged": sum(1 for k in keys if k not in judged),
-                     "bare_headings": sum(1 for h in hits if is_bare_heading(h)),
-                     "single_term": len(query.split()) == 1})
+    rows = [_judge(query, judged, search(engine, SearchRequest(q=query, limit=10)).hits)
+            for query, judged in judgments.items()]
     mean = sum(r["p_at_10"] for r in rows) / len(rows)
     ideal = sum(r["ideal"] for r in rows) / len(rows)
     full = [r for r in rows if r["ideal"] == 1.0]
@@ -58,6 +50,16 @@ def evaluate(index_dir: str, judgments: dict) -> dict:
             "queries_with_10_relevant": len(full),
             "mean_p_at_10_where_10_relevant": round(sum(r["p_at_10"] for r in full) / max(1, len(full)), 3),
             "rows": rows}
+
+
+def _judge(query: str, judged: dict, hits: list) -> dict:
+    """One query's top 10 against its judgements (1 relevant, 0 not, absent: unjudged)."""
+    keys = [unit_key(h.text) for h in hits]
+    return {"query": query, "p_at_10": sum(1 for k in keys if judged.get(k) == 1) / 10,
+            "ideal": min(10, sum(1 for g in judged.values() if g == 1)) / 10, "hits": len(hits),
+            "unjudged": sum(1 for k in keys if k not in judged),
+            "bare_headings": sum(1 for h in hits if is_bare_heading(h)),
+            "single_term": len(query.split()) == 1}
 
 
 def build_index(folder: str) -> str:

@@ -6,8 +6,11 @@ and a rendering of what comes back (text for people, --json for scripts).
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import threading
+import time
 
 import click
 
@@ -50,27 +53,81 @@ def open_indexes(index_dir: str) -> list:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="govsearch")
-def cli():
+@click.option("-v", "--verbose", count=True, help="Log what the library does: -v steps, -vv every file.")
+def cli(verbose):
     """Full-text search for Chinese government work reports."""
+    if verbose:
+        _log_to_stderr(logging.DEBUG if verbose > 1 else logging.INFO)
+
+
+class _PrintableFormatter(logging.Formatter):
+    def format(self, record):
+        # on a terminal a log line first clears the progress line it interrupts
+        clear = "\r" + " " * 100 + "\r" if sys.stderr.isatty() else ""
+        return clear + printable(super().format(record))
+
+
+def _log_to_stderr(level: int):
+    """The library's `govsearch.*` loggers on stderr, every line safe for a terminal."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_PrintableFormatter("govsearch: %(name)s: %(message)s"))
+    logger = logging.getLogger("govsearch")
+    logger.addHandler(handler)
+    logger.setLevel(level)
 
 
 # --------------------------------------------------------------------------- index
 
 class _Progress:
-    """A one-line progress bar on a terminal; silent when stderr is not one."""
+    """The whole run on one terminal line, phase by phase: reading the sources,
+    writing the reports, then the commit (which on a big run takes a third of the
+    time: it shows the seconds spent so far).  Silent when stderr is not a terminal."""
 
-    def __init__(self):
-        self.enabled = sys.stderr.isatty()
+    PHASES = {"read": "1/3 reading", "write": "2/3 indexing", "commit": "3/3 committing"}
 
-    def __call__(self, done: int, total: int, source: str):
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and sys.stderr.isatty()
+        self._ticker: threading.Thread | None = None
+        self._committing = threading.Event()
+
+    def __call__(self, phase: str, done: int, total: int, detail: str = ""):
         if not self.enabled or total == 0:
             return
-        width = 30
+        if phase == "commit":
+            self._commit(done == total)
+            return
+        width = 24
         filled = int(width * done / total)
-        name = printable(os.path.basename(source))[-40:]
-        sys.stderr.write(f"\r[{'#' * filled}{' ' * (width - filled)}] {done}/{total} {name:<40}")
-        if done == total:
+        name = printable(os.path.basename(detail))[-32:]
+        self._write(f"[{self.PHASES[phase]}] [{'#' * filled}{' ' * (width - filled)}] {done}/{total} {name}")
+
+    def _commit(self, finished: bool):
+        if not finished:
+            started = time.monotonic()
+            self._committing.set()
+
+            def tick():
+                while self._committing.is_set():
+                    self._write(f"[{self.PHASES['commit']}] writing the index ... {time.monotonic() - started:.0f} s")
+                    time.sleep(0.5)
+
+            self._ticker = threading.Thread(target=tick, daemon=True)
+            self._ticker.start()
+            return
+        self.close()
+
+    def close(self):
+        """Stop the commit clock and end the line (also when the run failed)."""
+        if self._ticker is not None:
+            self._committing.clear()
+            self._ticker.join()
+            self._ticker = None
+            self._write(f"[{self.PHASES['commit']}] done")
             sys.stderr.write("\n")
+
+    @staticmethod
+    def _write(line: str):
+        sys.stderr.write("\r" + line[:100].ljust(100))
         sys.stderr.flush()
 
 
@@ -83,10 +140,11 @@ class _Progress:
                    "(or with another indicator table).")
 @click.option("--wait", type=float, default=0.0, help="Seconds to wait for another writer to finish.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no summary: only warnings and failures.")
 @click.option("--shards", type=click.IntRange(1, 256), default=None,
               help="Route reports by id to this many shard indexes under --index (recorded; 1 to 256).")
 @cluster_option
-def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json, shards, cluster):
+def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json, quiet, shards, cluster):
     """Index report files (.txt .md .csv .jsonl) and folders of them.
 
     Incremental: new reports are added, changed ones replaced, deleted ones
@@ -103,23 +161,32 @@ def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json, shards
     if stale:
         click.echo(f"govsearch: {index_dir} was built {stale}: rebuilding", err=True)
         rebuild = True
+    progress = _Progress(enabled=not (as_json or quiet))
     try:
         shards = shards or shard_count(index_dir)
         if shards:
-            run = index_sharded(index_dir, list(paths), shards, rebuild=rebuild, wait=wait,
-                                progress=None if as_json else _Progress(), run_shards=index_runner(cluster))
+            run = index_sharded(index_dir, list(paths), shards, rebuild=rebuild, wait=wait, progress=progress,
+                                run_shards=index_runner(cluster))
         else:
-            run = index_paths(index_dir, list(paths), rebuild=rebuild, wait=wait,
-                              progress=None if as_json else _Progress())
+            run = index_paths(index_dir, list(paths), rebuild=rebuild, wait=wait, progress=progress)
     except IndexError_ as e:
         fail(str(e))
     except OSError as e:          # the index folder itself cannot be written (read-only, full)
         fail(f"cannot write index {index_dir}: {describe_os_error(e)}")
     except KeyboardInterrupt:
         fail("interrupted: the index is as it was before this run", 130)
+    finally:
+        progress.close()
     if as_json:
         echo_json(run.as_json())
     else:
+        _print_run(run, quiet)
+    sys.exit(1 if run.failed else 0)
+
+
+def _print_run(run, quiet: bool):
+    """The outcome for people; with --quiet only what went wrong."""
+    if not quiet:
         click.echo(f"added {run.added}, updated {run.updated}, removed {run.removed}, "
                    f"unchanged {run.unchanged}, failed {len(run.failed)} "
                    f"({run.reports} reports, {run.paragraphs} paragraphs, {run.seconds:.1f} s)")
@@ -127,11 +194,10 @@ def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json, shards
             click.echo(f"duplicate: {printable(d['source'])} has the same content as {printable(d['same_as'])}, not indexed")
         for m in run.moved:
             click.echo(f"moved: {printable(m['from'])} -> {printable(m['to'])}")
-        for w in run.warnings:
-            click.echo(f"warning: {printable(w['source'])}: {printable(w['warning'])}", err=True)
-        for f in run.failed:
-            click.echo(f"failed: {printable(f['source'])}: {printable(f['error'])}", err=True)
-    sys.exit(1 if run.failed else 0)
+    for w in run.warnings:
+        click.echo(f"warning: {printable(w['source'])}: {printable(w['warning'])}", err=True)
+    for f in run.failed:
+        click.echo(f"failed: {printable(f['source'])}: {printable(f['error'])}", err=True)
 
 
 def _check_indicator_table():
@@ -382,45 +448,48 @@ def _context_ansi(html_text: str) -> str:
 
 
 def _print_result(result, color: bool):
+    grouped = result.groups is not None
     first = (result.page - 1) * result.limit + 1
-    shown = len(result.groups) if result.groups is not None else len(result.hits)
-    what = "reports" if result.groups is not None else "paragraphs"
-    total = result.total_reports if result.groups is not None else result.total
+    shown = len(result.groups) if grouped else len(result.hits)
     if result.filters:
         from search.fields import BY_NAME
 
         taken = "；".join(f"{BY_NAME[f].label}={'、'.join(map(str, v)) or '（无此值）'}"
                          for f, v in result.filters.items())
         click.echo(f"筛选条件：{printable(taken)}")
-    click.echo(f"{result.total} paragraphs match" +
-               (f" in {result.total_reports} reports" if result.groups is not None else "") +
-               f" ({result.took_ms:.0f} ms); {what} {first if shown else 0}–{first + shown - 1 if shown else 0} of {total}")
-
-    def show(h, indent="  "):
-        text = _marked(h.highlight_ansi, color)
-        path = printable(" › ".join(h.heading_path[-3:]))
-        click.echo(f"{indent}{printable(h.region)} · {h.year or '----'} · {printable(h.type)}  {printable(h.title)}")
-        if path:
-            click.echo(f"{indent}  {path}")
-        click.echo(f"{indent}  {text}")
-        if h.context:
-            click.echo(f"{indent}  ↳ {_marked(_context_ansi(h.context), color)}")
-        click.echo(f"{indent}  {printable(h.source)} #p-{h.para_no}  (score {h.score:.2f})")
-
-    if result.groups is not None:
+    shown_range = f"{first}–{first + shown - 1}" if shown else "0–0"
+    click.echo(f"{result.total} paragraphs match" + (f" in {result.total_reports} reports" if grouped else "") +
+               f" ({result.took_ms:.0f} ms); {'reports' if grouped else 'paragraphs'} {shown_range} of "
+               f"{result.total_reports if grouped else result.total}")
+    if grouped:
         for g in result.groups:
             click.echo(f"\n■ {printable(g.region)} · {g.year} · {printable(g.type)}  {printable(g.title)}"
                        f"  — {g.total} paragraphs")
             for h in g.hits:
-                show(h, "    ")
+                _print_hit(h, color, "    ")
             if g.total > len(g.hits):
                 click.echo(f"    … {g.total - len(g.hits)} more in this report")
     else:
         for i, h in enumerate(result.hits, first):
             click.echo(f"\n[{i}]")
-            show(h)
+            _print_hit(h, color)
     click.echo("")
-    for field, values in result.facets.items():
+    _print_facets(result.facets)
+
+
+def _print_hit(h, color: bool, indent: str = "  "):
+    path = printable(" › ".join(h.heading_path[-3:]))
+    click.echo(f"{indent}{printable(h.region)} · {h.year or '----'} · {printable(h.type)}  {printable(h.title)}")
+    if path:
+        click.echo(f"{indent}  {path}")
+    click.echo(f"{indent}  {_marked(h.highlight_ansi, color)}")
+    if h.context:
+        click.echo(f"{indent}  ↳ {_marked(_context_ansi(h.context), color)}")
+    click.echo(f"{indent}  {printable(h.source)} #p-{h.para_no}  (score {h.score:.2f})")
+
+
+def _print_facets(facets: dict):
+    for field, values in facets.items():
         if values:
             listed = ", ".join(f"{printable(v.value)} {v.count}" + ("*" if v.selected else "")
                                for v in values[:8])

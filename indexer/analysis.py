@@ -177,14 +177,17 @@ def is_cjk(ch: str) -> bool:
 
 
 class _Jieba:
-    """One jieba tokenizer for the process, with our policy terms loaded.
+    """The segmenter of the process, with our policy terms loaded.
 
-    Cutting runs in rjieba (jieba-rs), loaded with exactly this tokenizer's
-    dictionary (every word with its frequency, policy terms included): the same
-    DAG and route as jieba's precise mode without HMM, about seven times faster.
-    tests/test_analysis.py holds the two to identical cuts on every unit of
-    the seed and provincial reports and on edge cases.  jieba itself stays the
-    source of the dictionary and of sub-word lookups (``FREQ``).
+    Cutting runs in rjieba (jieba-rs), whose bundled dictionary is jieba's own
+    dict.txt, with the policy terms added as jieba's load_userdict adds them:
+    the same DAG and route as jieba's precise mode without HMM, about seven
+    times faster, and ready in a third of a second where jieba's Python
+    tokenizer takes one to three (a fixed cost of every index run).
+    tests/test_analysis.py holds the two to identical cuts on every unit of the
+    seed and provincial reports and on edge cases, and the dictionary lookups
+    (``has_word``) to jieba's ``FREQ``.  ``get()`` is jieba's Python tokenizer,
+    for those tests.
     """
 
     _lock = threading.Lock()
@@ -212,19 +215,63 @@ class _Jieba:
 
     @classmethod
     def fast(cls):
-        """rjieba with the same dictionary as ``get()``."""
+        """rjieba with jieba's dictionary and our policy terms."""
         if cls._fast is None:
-            tok = cls.get()
             with cls._lock:
                 if cls._fast is None:
                     import rjieba
 
-                    fast = rjieba.Jieba.empty()
-                    for word, freq in tok.FREQ.items():
-                        if freq:                 # jieba also keeps every prefix, at 0
-                            fast.add_word(word, freq, None)
+                    # rjieba builds its default segmenter on import (jieba's dictionary);
+                    # ours is that one with the policy terms: building a second costs as much again
+                    fast = rjieba._DEFAULT_JIEBA
+                    for word, freq, tag in policy_terms():
+                        fast.add_word(word, freq, tag)
                     cls._fast = fast
         return cls._fast
+
+
+def policy_terms() -> list[tuple[str, int | None, str | None]]:
+    """(word, frequency or None, tag or None) per line of policy_terms.txt, as jieba reads a user dictionary."""
+    out = []
+    for line in POLICY_TERMS.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if not parts or line.startswith("#"):
+            continue
+        freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+        tag = parts[-1] if len(parts) > 1 and not parts[-1].isdigit() else None
+        out.append((parts[0], freq, tag))
+    return out
+
+
+CHAR_TABLE = _HERE / "char_freq.txt"
+
+
+@lru_cache(maxsize=1)
+def char_frequencies() -> dict[str, int]:
+    """Single character -> its count in jieba's dictionary (its one-character words,
+    and the policy terms'): how ordinary a character is, for telling encodings apart.
+
+    Read from char_freq.txt, jieba's dict.txt (5 MB) cut down to its one-character
+    lines by ``write_char_table``: loading it costs milliseconds, reading dict.txt
+    most of a second of every index run.  tests/test_analysis.py holds it to
+    jieba's FREQ (pinned jieba: it changes only with jieba)."""
+    freq = {}
+    for line in CHAR_TABLE.read_text(encoding="utf-8").splitlines():
+        ch, _, n = line.partition(" ")
+        freq[ch] = int(n)
+    for word, n, _tag in policy_terms():
+        if len(word) == 1 and n:
+            freq[word] = n
+    return freq
+
+
+def write_char_table():
+    """Regenerate char_freq.txt from the installed jieba's dict.txt."""
+    import jieba
+
+    with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as fh:
+        pairs = re.findall(r"^(\S) (\d+)", fh.read(), re.M)
+    CHAR_TABLE.write_text("".join(f"{ch} {n}\n" for ch, n in pairs), encoding="utf-8")
 
 
 def jieba_cut(norm_text: str) -> list[str]:
@@ -260,9 +307,9 @@ def subwords(word: str) -> tuple[tuple[str, int], ...]:
     n = len(word)
     if n <= 2:
         return ()
-    freq = _Jieba.get().FREQ
+    has_word = _Jieba.fast().has_word
     return tuple((word[i:i + size], i) for size in range(2, n) for i in range(0, n - size + 1)
-                 if freq.get(word[i:i + size]))
+                 if has_word(word[i:i + size]))
 
 
 def cut_with_offsets(norm_text: str):

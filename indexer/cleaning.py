@@ -162,41 +162,47 @@ def remove_chrome(lines: list[str]) -> list[str]:
     """Drop page furniture around the report body; keep every line of the body."""
     keys = [_key(line) for line in lines]
     drop = [False] * len(lines)
+    head_end = min(len(lines), _body_anchor(keys) + 1)
+    _mark_head_chrome(keys[:head_end], drop)
+    _mark_tail_chrome(keys, max(head_end, len(lines) // 2), drop)
+    return [line for line, d in zip(lines, drop) if not d]
 
-    anchor = _body_anchor(keys)
-    head_end = min(len(lines), anchor + 1)
+
+def _mark_head_chrome(keys: list[str], drop: list[bool]):
+    """Above the body: chrome lines and a label's value, the breadcrumb, and the
+    title repeated by the page template."""
     seen: set[str] = set()
     removed_values: set[str] = set()
-    for i in range(head_end):
-        k = keys[i]
+    for i, k in enumerate(keys):
         if not k:
             continue
         if _is_chrome(k) or _is_caption(k):
             drop[i] = True
-            if k in _LABELS and i + 1 < head_end and 0 < len(keys[i + 1]) <= 30:
+            if k in _LABELS and i + 1 < len(keys) and 0 < len(keys[i + 1]) <= 30:
                 drop[i + 1] = True
-            continue
-        if k == ">" or (i + 1 < head_end and keys[i + 1] == ">") or (i > 0 and keys[i - 1] == ">"):
+        elif _in_breadcrumb(keys, i):
             drop[i] = True       # breadcrumb: 首页 > 政务信息 > 宁夏要闻
             removed_values.add(k)
-            continue
-        if (k in seen and re.search(r"报告|讲话|会议上", k)) or (k in removed_values and len(k) <= 10):
+        elif (k in seen and re.search(r"报告|讲话|会议上", k)) or (k in removed_values and len(k) <= 10):
             drop[i] = True       # the title and subtitle repeated by the page template
-            continue
-        seen.add(k)
+        else:
+            seen.add(k)
 
-    # the tail: everything from the first tail marker in the second half
-    start_tail = max(head_end, len(lines) // 2)
-    for i in range(start_tail, len(lines)):
+
+def _in_breadcrumb(keys: list[str], i: int) -> bool:
+    return keys[i] == ">" or (i + 1 < len(keys) and keys[i + 1] == ">") or (i > 0 and keys[i - 1] == ">")
+
+
+def _mark_tail_chrome(keys: list[str], start: int, drop: list[bool]):
+    """In the second half: everything from the first tail marker on, and short chrome lines."""
+    for i in range(start, len(keys)):
         if keys[i] in _TAIL_MARKERS:
-            for j in range(i, len(lines)):
-                drop[j] = True
+            drop[i:] = [True] * (len(keys) - i)
             break
-    for i in range(start_tail, len(lines)):
+    for i in range(start, len(keys)):
         k = keys[i]
         if k and (_is_chrome(k) and len(k) <= 30 or k.startswith("(来源:")):
             drop[i] = True
-    return [line for line, d in zip(lines, drop) if not d]
 
 
 # --------------------------------------------------------------------------

@@ -41,17 +41,12 @@ IMPLAUSIBLE_SHARE = 0.15
 MIN_EVIDENCE = 8
 
 
-@lru_cache(maxsize=1)
-def _freq() -> dict:
-    from .analysis import _Jieba
-
-    return _Jieba.get().FREQ
-
-
 @lru_cache(maxsize=65536)
 def char_frequency(ch: str) -> int:
     """How often jieba's dictionary counts the character as a word (Traditional via Simplified)."""
-    return _freq().get(normalize(ch), 0)
+    from .analysis import char_frequencies
+
+    return char_frequencies().get(normalize(ch), 0)
 
 
 # blocks of the punctuation and symbols Chinese text uses beside its characters:

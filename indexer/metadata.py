@@ -69,47 +69,43 @@ def gazetteer() -> tuple[dict[str, str], list[str]]:
     return city_to_province, provinces
 
 
-MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
-
-
-def _short(name: str) -> str:
-    """四川省 -> 四川, 广西壮族自治区 -> 广西, 攀枝花市 -> 攀枝花."""
-    for suffix in ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "特别行政区", "省", "市"):
-        if name.endswith(suffix) and len(name) > len(suffix) + 1:
-            return name[: -len(suffix)]
-    return name
-
-
 def find_region(text: str) -> dict:
     """Province, city and district named at the start of a title or subtitle line."""
     city_to_province, provinces = gazetteer()
     norm = normalize(text)
     found: dict = {}
-    pos = 0
     for prov in sorted(provinces, key=len, reverse=True):
         i = norm.find(prov)
         if i != -1 and (not found or i < found["_at"]):
             found = {"province": prov, "_at": i, "_end": i + len(prov)}
     for city, prov in city_to_province.items():
-        i = norm.find(city)
-        if i != -1 and (not found or "city" not in found) and (
-                "province" not in found or found["province"] == prov):
-            if "province" in found and i != found["_end"]:
-                continue
-            found.update({"province": prov, "city": city, "_at": found.get("_at", i),
-                          "_end": i + len(city)})
+        if "city" not in found:
+            _take_city(found, norm, city, prov)
     if not found:
         return {}
-    pos = found["_end"]
-    rest = norm[pos:pos + 12]
-    m = _DISTRICT.match(rest)
-    if m and not _NOT_DISTRICT.match(m.group(1)) and not re.search(r"\d", m.group(1)):
-        name = m.group(1)
-        if not re.search(r"(人民|政府|代表|会议|经济|工作|委员|发展)", name):
-            found["district"] = name
+    district = _district_after(norm, found["_end"])
+    if district:
+        found["district"] = district
     found.pop("_at", None)
     found.pop("_end", None)
     return found
+
+
+def _take_city(found: dict, norm: str, city: str, prov: str):
+    """The city, when the text names it right after its own province (or with no province)."""
+    i = norm.find(city)
+    if i == -1 or "province" in found and (found["province"] != prov or i != found["_end"]):
+        return
+    found.update({"province": prov, "city": city, "_at": found.get("_at", i), "_end": i + len(city)})
+
+
+def _district_after(norm: str, pos: int) -> str | None:
+    """A district or county named right after the province or city (not 人民政府, 经济…)."""
+    m = _DISTRICT.match(norm[pos:pos + 12])
+    if not m or _NOT_DISTRICT.match(m.group(1)) or re.search(r"\d", m.group(1)):
+        return None
+    name = m.group(1)
+    return None if re.search(r"(人民|政府|代表|会议|经济|工作|委员|发展)", name) else name
 
 
 def region_fields(province: str, city: str, district: str) -> dict:
@@ -264,49 +260,47 @@ def extract_metadata(lines: list[str], given: dict) -> tuple[dict, dict]:
     """Report-level fields from the cleaned lines; ``given`` (front matter, catalog,
     collection columns) wins field by field.  Returns (fields, origin per field)."""
     head = _head(lines)
-    origin: dict[str, str] = {}
-    out: dict = {}
-
-    def pick(name, from_text):
-        if given.get(name) not in (None, ""):
-            out[name] = given[name]
-            origin[name] = given.get("_origin", {}).get(name, "given")
-        else:
-            out[name] = from_text() if callable(from_text) else from_text
-            if out[name] not in (None, "", 0, UNKNOWN):
-                origin[name] = "text"
-
-    pick("title", lambda: find_title(head) or UNKNOWN)
-    title = out["title"]
+    picked = _Picked(given)
+    title = picked.pick("title", lambda: find_title(head) or UNKNOWN)
     subtitle = next((l for l in head if is_subtitle(l)), "")
     # a resolution says when it was adopted: （2024年3月11日第十四届全国人民代表大会第二次会议通过）
     dated = subtitle or next((l for l in head if _ADOPTED.search(normalize(l)) and _DATE.search(normalize(l))), "")
-    pick("date", lambda: parse_date(normalize(dated)) if dated else "")
-    pick("year", lambda: find_year(title, out["date"], head))
-    out["year"] = given_year(out["year"])
-    pick("type", lambda: classify_type(title))
-    if out["type"] not in REPORT_TYPES:
-        out["type"] = classify_type(str(out["type"])) if out["type"] else "其他"
-    pick("speaker", lambda: find_speaker(head))
+    date = picked.pick("date", lambda: parse_date(normalize(dated)) if dated else "")
+    picked.out["year"] = given_year(picked.pick("year", lambda: find_year(title, date, head)))
+    kind = picked.pick("type", lambda: classify_type(title))
+    if kind not in REPORT_TYPES:
+        picked.out["type"] = classify_type(str(kind)) if kind else "其他"
+    picked.pick("speaker", lambda: find_speaker(head))
+    picked.out.update(_region_metadata(given, title, subtitle, head, picked.origin))
+    return picked.out, picked.origin
 
-    # region: given parts win; the text fills only what it states
-    given_region = {k: given.get(k) for k in ("province", "city", "district") if given.get(k)}
-    if not given_region and given.get("region"):
-        given_region = {k: v for k, v in find_region(given["region"]).items() if v}
-        if not given_region and normalize(given["region"]) == "全国":
-            given_region = {"province": "全国"}
+
+class _Picked:
+    """Fields as they are settled: a given value wins, else what the text says."""
+
+    def __init__(self, given: dict):
+        self.given = given
+        self.out: dict = {}
+        self.origin: dict[str, str] = {}
+
+    def pick(self, name: str, from_text):
+        if self.given.get(name) not in (None, ""):
+            self.out[name] = self.given[name]
+            self.origin[name] = self.given.get("_origin", {}).get(name, "given")
+        else:
+            self.out[name] = from_text()
+            if self.out[name] not in (None, "", 0, UNKNOWN):
+                self.origin[name] = "text"
+        return self.out[name]
+
+
+def _region_metadata(given: dict, title: str, subtitle: str, head: list[str], origin: dict) -> dict:
+    """province, city, district, region and level: the given parts win; the text
+    fills only what they leave open (and not against a given province)."""
+    given_region = _given_region(given)
     text_region: dict = {}
     if "province" not in given_region or not ({"city", "district"} & given_region.keys()):
-        sources = [title, subtitle] + [l for l in head if _match_speaker(l)]
-        for s in sources:
-            if not s:
-                continue
-            r = find_region(s)
-            if r:
-                text_region = r
-                break
-        if not text_region and re.search(r"国务院|全国人民代表大会", normalize(title + subtitle)):
-            text_region = {"province": "全国"}
+        text_region = _text_region(title, subtitle, head)
     region = dict(text_region)
     if given_region:
         if text_region.get("province") and given_region.get("province") and \
@@ -323,5 +317,24 @@ def extract_metadata(lines: list[str], given: dict) -> tuple[dict, dict]:
         fields["level"] = given["level"]
     if given.get("region") and not given_region:
         fields["region"] = given["region"]
-    out.update(fields)
-    return out, origin
+    return fields
+
+
+def _given_region(given: dict) -> dict:
+    found = {k: given.get(k) for k in ("province", "city", "district") if given.get(k)}
+    if not found and given.get("region"):
+        found = {k: v for k, v in find_region(given["region"]).items() if v}
+        if not found and normalize(given["region"]) == "全国":
+            found = {"province": "全国"}
+    return found
+
+
+def _text_region(title: str, subtitle: str, head: list[str]) -> dict:
+    """The region the title, subtitle or speaker line names; 全国 for the State Council's."""
+    for line in [title, subtitle] + [l for l in head if _match_speaker(l)]:
+        found = find_region(line) if line else None
+        if found:
+            return found
+    if re.search(r"国务院|全国人民代表大会", normalize(title + subtitle)):
+        return {"province": "全国"}
+    return {}

@@ -11,9 +11,6 @@ UNKNOWN = "未知"
 REPORT_ID = re.compile(r"^[0-9A-Za-z_\-]{1,64}$")
 
 REPORT_TYPES = ("政府工作报告", "计划报告", "预算报告", "决议", "讲话", "其他")
-LEVELS = ("国家", "省级", "地市级", "县区级")
-PARTS = ("回顾", "部署", "其他")
-KINDS = ("heading", "paragraph", "table_row", "list_item")
 
 # report-level fields, in the order `govsearch reports` shows them
 REPORT_FIELDS = ("report_id", "source", "file", "url", "title", "province", "city", "district", "region",

@@ -11,7 +11,7 @@ memory, and a spilled run is one marshal call per term.
 Drop-in for ``whoosh.writing.PostingPool`` (``add``, ``iter_postings``,
 ``fieldnames``, ``cleanup``); memory stays bounded by spilling runs to disk.
 
-``add_counts`` takes a whole field of one document at once (indexer/segment.py
+``add_counts`` takes a whole field of one document at once (indexer/whoosh_format.py
 uses it for the word and gram fields), so those postings never become tuples.
 """
 
@@ -31,7 +31,7 @@ _TERM_BYTES = 200
 # spilled runs merged into one before more than this many are open at once
 _MAX_RUNS = 32
 # a spilled run's file name starts with this and the process id: a writer
-# process that was killed can have its runs removed (indexer/parallel.py)
+# process that was killed can have its runs removed (indexer/whoosh_format.py)
 POOL_PREFIX = "govsearch-pool-"
 
 

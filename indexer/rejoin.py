@@ -53,6 +53,7 @@ def _wrap_width(lines: list[str]) -> int:
 
     Hard-wrapped text has many lines of one length that stop mid-sentence; a
     web page's paragraphs have lengths all over the place and end in 。
+    (Complexity 16 counts the comprehensions' conditions: three filters over the lines.)
     """
     stripped = [l.strip() for l in lines if len(l.strip()) >= 16 and not l.startswith("\t")]
     if len(stripped) < 6:
@@ -310,11 +311,6 @@ def _numbering_only(p: str) -> bool:
                              r"|[（(][一二三四五六七八九十百\d]+[）)]|\d+[.．、])\s*", p))
 
 
-def _fragment(s: str) -> bool:
-    """A few characters without punctuation: a link's or bold run's text, not a paragraph."""
-    return len(s) <= 15 and not _CLAUSE_INSIDE.search(s) and not ends_sentence(s)
-
-
 def _word_across(p: str, s: str) -> bool:
     """A word of jieba's dictionary runs across the break (持续改善空 | 气质量)."""
     from .analysis import jieba_cut
@@ -333,9 +329,10 @@ def _word_across(p: str, s: str) -> bool:
 
 
 def _is_word(text: str) -> bool:
-    from .encodings import char_frequency, _freq
+    from .analysis import _Jieba
+    from .encodings import char_frequency
 
-    return (_freq().get(text, 0) if len(text) > 1 else char_frequency(text)) > 0
+    return _Jieba.fast().has_word(text) if len(text) > 1 else char_frequency(text) > 0
 
 
 def _number_cut(p: str, s: str) -> bool:

@@ -109,10 +109,10 @@ def index_sharded(root: str, paths: list[str], shards: int, rebuild: bool = Fals
         existing = [s for s in stores if s.exists()]
         refuse = (lambda unreadable: refuse_rebuild_without(unreadable, _Root(root))) \
             if rebuild and existing else None
-        plan = plan_sources(list(paths), manifest, rebuild or not existing, run, refuse)
+        plan = plan_sources(list(paths), manifest, rebuild or not existing, run, refuse, progress or _quiet)
         calls = [(apply_shard, (str(d), plan.restricted(router(i, shards), rebuild or not s.exists())))
                  for i, (d, s) in enumerate(zip(dirs, stores))]
-        runs = run_shards(calls) if run_shards else [f(*a) for f, a in calls]
+        runs = run_shards(calls) if run_shards else [f(*a, progress=progress) for f, a in calls]
     out = merge_runs([run] + runs)
     out.seconds = time.monotonic() - started
     return out
@@ -154,11 +154,15 @@ def _routes_to(report_id: str, shard: int, shards: int) -> bool:
     return shard_of(report_id, shards) == shard
 
 
-def apply_shard(folder: str, plan) -> IndexRun:
+def _quiet(*_args, **_kwargs):
+    pass
+
+
+def apply_shard(folder: str, plan, progress=None) -> IndexRun:
     """One shard's part of the plan: its reports built and written in one commit."""
     store = IndexStore(folder)
     run = IndexRun()
-    apply_plan(store, plan, run)
+    apply_plan(store, plan, run, progress or _quiet)
     count_index(store, run)
     return run
 

@@ -204,19 +204,19 @@ def _root_problem(p: Path) -> str | None:
     return None
 
 
-def _walk(root: Path, found: list, failed: list, seen: set):
-    def unlistable(err: OSError):
-        folder = Path(err.filename)
-        failed.append(Unreadable(display_name(folder), f"cannot list folder: {err.strerror or err}",
-                                 path_key(folder), whole=True))
-
+def walk_folders(root, on_error=None):
+    """(folder, file names) for every folder under root, each once: symlinked
+    folders are followed, a symlink loop is not walked twice, hidden folders and
+    files are skipped; names sorted.  on_error(OSError) hears of a folder that
+    cannot be listed or read (err.filename names it)."""
     visited: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=unlistable):
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=on_error):
         try:
             st = os.stat(dirpath)
         except OSError as e:
             e.filename = dirpath
-            unlistable(e)
+            if on_error:
+                on_error(e)
             dirnames[:] = []
             continue
         ident = (st.st_dev, st.st_ino)
@@ -225,8 +225,18 @@ def _walk(root: Path, found: list, failed: list, seen: set):
             continue
         visited.add(ident)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith(".") or _SKIP_NAMES.match(name) or Path(name).suffix.lower() not in SUFFIXES:
+        yield dirpath, sorted(n for n in filenames if not n.startswith("."))
+
+
+def _walk(root: Path, found: list, failed: list, seen: set):
+    def unlistable(err: OSError):
+        folder = Path(err.filename)
+        failed.append(Unreadable(display_name(folder), f"cannot list folder: {err.strerror or err}",
+                                 path_key(folder), whole=True))
+
+    for dirpath, filenames in walk_folders(root, unlistable):
+        for name in filenames:
+            if _SKIP_NAMES.match(name) or Path(name).suffix.lower() not in SUFFIXES:
                 continue
             fp = Path(dirpath) / name
             problem = not_regular(fp)

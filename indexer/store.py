@@ -65,7 +65,7 @@ class CountedField:
     """A field whose terms are counted per document: the count is the posting weight.
 
     ``counts(value)`` is the field's analysis as {term: count};
-    indexer/segment.py hands that to the posting pool in one call.  ``index``
+    indexer/whoosh_format.py hands that to the posting pool in one call.  ``index``
     gives the same terms in Whoosh's per-posting protocol, for any other
     writer."""
 

@@ -201,142 +201,177 @@ def _is_plain_heading(line: str, prev: str, nxt: str) -> bool:
 
 def split_units(lines: list[str]) -> list[Paragraph]:
     """Cleaned lines (tabs kept) to ordered units with heading paths."""
-    units: list[Paragraph] = []
-    outline = _Outline()
-    parts_seen: dict[str, str] = {}
-    state = {"body": False, "lines": 0}
+    return _Splitter(lines).run()
 
-    def section_info() -> tuple[str, str]:
-        top = outline.top()
+
+class _Splitter:
+    """One pass over a report's lines; each kind of line has its own reader, which
+    emits its units and returns the index of the next line to read."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        self.units: list[Paragraph] = []
+        self.outline = _Outline()
+        self.parts_seen: dict[str, str] = {}    # top heading -> 回顾 / 部署 / 其他
+        self.body = False                       # past the salutation or the first heading
+        self.lines_read = 0                     # non-blank lines read as text (the title block)
+        self.caption_open = False               # a 专栏/附件 box is open until two blank lines
+        self.prev_text = ""
+
+    def run(self) -> list[Paragraph]:
+        i, blank_run, n = 0, 0, len(self.lines)
+        while i < n:
+            raw = self.lines[i]
+            if raw.strip() or raw.startswith("\t"):
+                blank_run = 0
+                i = self._line(i)
+                continue
+            blank_run += 1
+            if blank_run >= 2 and self.caption_open:
+                self._close_caption()
+            i += 1
+        _mark_closing_lines(self.units)
+        return self.units
+
+    def _line(self, i: int) -> int:
+        raw = self.lines[i]
+        stripped = raw.strip()
+        if raw.startswith("\t") and not stripped:
+            return self._table(i)                # a table whose first cell is empty
+        if _starts_caption(stripped):
+            return self._caption(i)
+        if raw.startswith("\t"):
+            return self._table(i)
+        m = _MD_HEADING.match(stripped)
+        if m and len(m.group(2)) <= MAX_HEADING_CHARS:
+            self.outline.push("md" + str(len(m.group(1))), collapse_spaces(m.group(2)))
+            self.emit("heading", m.group(2))
+            self.prev_text = stripped
+            return i + 1
+        self._text_line(stripped, _next_nonblank(self.lines, i))
+        self.prev_text = stripped
+        self.lines_read += 1
+        return i + 1
+
+    # ---- units
+
+    def emit(self, kind: str, text: str, cells=None):
+        text = collapse_spaces(text)
+        if not text:
+            return
+        section, part = self._section_info()
+        path = self.outline.path()
+        for piece, piece_cells in unit_pieces(text, cells):
+            self.units.append(Paragraph(para_no=len(self.units), kind=kind, text=piece, heading_path=path,
+                                        section=section, part=part, cells=piece_cells))
+        if text.startswith(("各位代表", "同志们", "代表们")) or kind == "heading" and path:
+            self.body = True
+
+    def _section_info(self) -> tuple[str, str]:
+        top = self.outline.top()
         if not top:
             return "导言", "其他"
         title = strip_numbering(top[1])
         if top[0] in ("caption", "appendix"):
             return title, "其他"
-        part = parts_seen.get(top[1])
+        part = self.parts_seen.get(top[1])
         if part is None:
-            part = classify_part(title)
-            if part is None:
-                # reports open with the review and go on to plans: an unclear
-                # first section reviews, an unclear later one plans
-                if _BACK_MATTER.match(title):
-                    part = "其他"
-                else:
-                    part = "回顾" if not parts_seen else "部署"
-            parts_seen[top[1]] = part
+            part = self.parts_seen[top[1]] = self._part_of(title)
         return title, part
 
-    def emit(kind: str, text: str, cells=None):
-        text = collapse_spaces(text)
-        if not text:
-            return
-        section, part = section_info()
-        path = outline.path()
-        for piece, piece_cells in unit_pieces(text, cells):
-            units.append(Paragraph(para_no=len(units), kind=kind, text=piece, heading_path=path,
-                                   section=section, part=part, cells=piece_cells))
-        if text.startswith(("各位代表", "同志们", "代表们")) or kind == "heading" and path:
-            state["body"] = True
+    def _part_of(self, title: str) -> str:
+        part = classify_part(title)
+        if part is not None:
+            return part
+        if _BACK_MATTER.match(title):
+            return "其他"
+        # reports open with the review and go on to plans: an unclear
+        # first section reviews, an unclear later one plans
+        return "回顾" if not self.parts_seen else "部署"
 
-    i = 0
-    blank_run = 0
-    caption_open = False      # a 专栏/附件 box is open until two blank lines
-    prev_text = ""
-    n = len(lines)
-    while i < n:
-        raw = lines[i]
-        stripped = raw.strip()
-        if raw.startswith("\t") and not stripped:
-            i = _read_table(lines, i, emit)       # a table whose first cell is empty
-            continue
-        if not stripped:
-            blank_run += 1
-            if blank_run >= 2 and caption_open:
-                outline.pop_style("caption")
-                caption_open = False
-            i += 1
-            continue
-        blank_run = 0
+    # ---- kinds of line
 
-        # ---- a caption, tab-indented or not: 专栏1：…, 附件1 (+ its title lines)
-        if _CAPTION.match(stripped) and len(stripped) <= 60 and not stripped.startswith("附件：") \
-                and not re.match(r"^附件[:：]\s*1", stripped):
-            caption = collapse_spaces(stripped)
-            j = i + 1
-            # 附件1 | 2023年国民经济和社会发展计划 | 完成情况: the title lines belong to it
-            while j < n and (not lines[j].strip() or (
-                    not lines[j].startswith("\t") and len(lines[j].strip()) <= 30
-                    and not lines[j].strip().endswith(_TERMINAL)
-                    and _style_of(lines[j].strip()) is None
-                    and not _CAPTION.match(lines[j].strip()))):
-                if lines[j].strip():
-                    sep = " " if re.search(r"\d$", caption) or caption in ("附件", "附表") else ""
-                    caption = caption + sep + collapse_spaces(lines[j].strip())
-                j += 1
-                if j < n and lines[j].strip() and _style_of(lines[j].strip()):
-                    break
-            if caption.startswith(("附件", "附表")):
-                _mark_closing_lines(units)      # the body before its appendices ends here
-                outline.stack.clear()           # an appendix is a top-level section
-                outline.push("appendix", caption)
-            else:
-                outline.push("caption", caption)
-                caption_open = True
-            emit("heading", caption)
-            prev_text = caption
-            i = j
-            continue
-
-        # ---- a table: tab-indented cells, rows apart by a blank line
-        if raw.startswith("\t"):
-            i = _read_table(lines, i, emit)
-            prev_text = ""
-            if caption_open:
-                # the box ends with its table, after the table's note (注：…) if any
-                k = i
-                while k < n and not lines[k].strip():
-                    k += 1
-                if k < n and re.match(r"^注[:：]", lines[k].strip()):
-                    emit("paragraph", lines[k].strip())
-                    i = k + 1
-                outline.pop_style("caption")
-                caption_open = False
-            continue
-
-        # ---- Markdown heading
-        m = _MD_HEADING.match(stripped)
-        if m and len(m.group(2)) <= MAX_HEADING_CHARS:
-            outline.push("md" + str(len(m.group(1))), collapse_spaces(m.group(2)))
-            emit("heading", m.group(2))
-            prev_text = stripped
-            i += 1
-            continue
-
-        nxt = _next_nonblank(lines, i)
+    def _text_line(self, stripped: str, nxt: str):
+        """A line that is not a table or a caption: heading, title block, list item or paragraph."""
         style = _style_of(stripped)
         if _is_heading_line(stripped, style, nxt):
-            if caption_open and style in ("part", "cn", "cn_paren"):
-                outline.pop_style("caption")
-                caption_open = False
-            outline.push(style, collapse_spaces(stripped))
-            emit("heading", stripped)
-        elif not state["body"] and not outline.stack and state["lines"] < TITLE_BLOCK_LINES \
+            if self.caption_open and style in ("part", "cn", "cn_paren"):
+                self._close_caption()
+            self.outline.push(style, collapse_spaces(stripped))
+            self.emit("heading", stripped)
+        elif not self.body and not self.outline.stack and self.lines_read < TITLE_BLOCK_LINES \
                 and _title_block_line(stripped):
-            emit("heading", stripped)            # title, subtitle, speaker, issuer, date
+            self.emit("heading", stripped)       # title, subtitle, speaker, issuer, date
         elif style in ("num", "num_paren", "circled") or stripped.startswith(("——", "—", "- ", "* ", "• ")):
-            emit("list_item", stripped)
-        elif state["body"] and _is_plain_heading(stripped, prev_text, nxt) and not caption_open:
+            self.emit("list_item", stripped)
+        elif self.body and not self.caption_open and _is_plain_heading(stripped, self.prev_text, nxt):
             if _BACK_MATTER.match(stripped):
-                outline.stack.clear()            # 名词解释, 注释: back matter is its own section
-            outline.push("plain", collapse_spaces(stripped))
-            emit("heading", stripped)
+                self.outline.stack.clear()       # 名词解释, 注释: back matter is its own section
+            self.outline.push("plain", collapse_spaces(stripped))
+            self.emit("heading", stripped)
         else:
-            emit("paragraph", stripped)
-        prev_text = stripped
-        state["lines"] += 1
-        i += 1
-    _mark_closing_lines(units)
-    return units
+            self.emit("paragraph", stripped)
+
+    def _caption(self, i: int) -> int:
+        """专栏1：…, 附件1 (+ its title lines), tab-indented or not: a box or an appendix opens."""
+        caption, j = _caption_text(self.lines, i)
+        if caption.startswith(("附件", "附表")):
+            _mark_closing_lines(self.units)      # the body before its appendices ends here
+            self.outline.stack.clear()           # an appendix is a top-level section
+            self.outline.push("appendix", caption)
+        else:
+            self.outline.push("caption", caption)
+            self.caption_open = True
+        self.emit("heading", caption)
+        self.prev_text = caption
+        return j
+
+    def _table(self, i: int) -> int:
+        """Tab-indented cells, rows apart by a blank line; a box ends with its table."""
+        # a table interrupted by blank lines goes on: only a table's first rows are its header
+        continues = bool(self.units) and self.units[-1].kind == "table_row"
+        i = _read_table(self.lines, i, self.emit, header=not continues)
+        self.prev_text = ""
+        if self.caption_open:
+            # the box ends with its table, after the table's note (注：…) if any
+            k = i
+            while k < len(self.lines) and not self.lines[k].strip():
+                k += 1
+            if k < len(self.lines) and re.match(r"^注[:：]", self.lines[k].strip()):
+                self.emit("paragraph", self.lines[k].strip())
+                i = k + 1
+            self._close_caption()
+        return i
+
+    def _close_caption(self):
+        self.outline.pop_style("caption")
+        self.caption_open = False
+
+
+def _starts_caption(stripped: str) -> bool:
+    return bool(_CAPTION.match(stripped)) and len(stripped) <= 60 and not stripped.startswith("附件：") \
+        and not re.match(r"^附件[:：]\s*1", stripped)
+
+
+def _caption_text(lines: list[str], i: int) -> tuple[str, int]:
+    """A caption with the title lines that belong to it (附件1 | 2023年国民经济和社会发展计划 |
+    完成情况), and the index of the line after them."""
+    caption = collapse_spaces(lines[i].strip())
+    j, n = i + 1, len(lines)
+    while j < n and (not lines[j].strip() or _caption_title_line(lines[j])):
+        if lines[j].strip():
+            sep = " " if re.search(r"\d$", caption) or caption in ("附件", "附表") else ""
+            caption = caption + sep + collapse_spaces(lines[j].strip())
+        j += 1
+        if j < n and lines[j].strip() and _style_of(lines[j].strip()):
+            break
+    return caption, j
+
+
+def _caption_title_line(line: str) -> bool:
+    s = line.strip()
+    return not line.startswith("\t") and len(s) <= 30 and not s.endswith(_TERMINAL) \
+        and _style_of(s) is None and not _CAPTION.match(s)
 
 
 def _title_block_line(line: str) -> bool:
@@ -357,50 +392,51 @@ def _mark_closing_lines(units: list[Paragraph]):
             u.kind, u.heading_path = "heading", []
 
 
-def _read_table(lines: list[str], i: int, emit) -> int:
-    """Read rows from line i; emit a table_row unit for each; return the next line index."""
-    n = len(lines)
-    rows: list[list[str]] = []
-    row: list[str] = []
+def _read_table(lines: list[str], i: int, emit, header: bool = True) -> int:
+    """Read rows from line i; emit a table_row unit for each; return the next line index.
+
+    ``header``: the first row read is the table's header (not when these rows
+    continue a table the blank lines before them interrupted)."""
+    rows, i = _table_rows(lines, i)
+    for k, cells in enumerate(rows):
+        if any(cells):
+            emit("table_row", " | ".join(c for c in cells if c), cells={"header": header and k == 0, "cells": cells})
+    return i
+
+
+def _table_rows(lines: list[str], i: int) -> tuple[list[list[str]], int]:
+    """A Word-exported table's rows from line i (a cell a tab-indented line, rows
+    apart by a blank line, two blank lines end it), and the line after it.
+
+    (Complexity 16: one loop over the four kinds of line a table holds; split
+    further, the row being built would have to travel between functions.)"""
+    rows: list[list[str]] = [[]]
     blank_run = 0
-    while i < n:
+    while i < len(lines):
         raw = lines[i]
         s = raw.strip()
-        if not s and not raw.startswith("\t"):
+        if raw.startswith("\t"):
+            if blank_run and rows[-1]:
+                rows.append([])
+            blank_run = 0
+            # a tab line holding several cells: split on the remaining tabs
+            rows[-1].extend(collapse_spaces(part) for part in raw[1:].split("\t"))
+        elif not s:
             blank_run += 1
             if blank_run >= 2:
                 break
-            if row:
-                rows.append(row)
-                row = []
-            i += 1
-            continue
-        if raw.startswith("\t"):
-            if blank_run and row:
-                rows.append(row)
-                row = []
+            if rows[-1]:
+                rows.append([])
+        elif _rest_of_cell(s) and any(rows):
+            # a line without a tab that is the rest of a cell (综合 | 质量 …)
+            target = rows[-1] if rows[-1] else next(r for r in reversed(rows) if r)
+            target[-1] = target[-1] + collapse_spaces(s)
             blank_run = 0
-            cell = raw[1:]
-            # a tab line holding several cells: split on the remaining tabs
-            for part in cell.split("\t"):
-                row.append(collapse_spaces(part))
-            i += 1
-            continue
-        # a line without a tab: either the rest of a cell (综合 | 质量 …) or the table's end
-        if len(s) <= 12 and not s.startswith(("注", "注：")) and _style_of(s) is None \
-                and not _CAPTION.match(s) and (row or rows):
-            target = row if row else rows[-1]
-            if target:
-                target[-1] = target[-1] + collapse_spaces(s)
-            blank_run = 0
-            i += 1
-            continue
-        break
-    if row:
-        rows.append(row)
-    for k, cells in enumerate(rows):
-        if not any(cells):
-            continue
-        text = " | ".join(c for c in cells if c)
-        emit("table_row", text, cells={"header": k == 0, "cells": cells})
-    return i
+        else:
+            break                                 # the table's end
+        i += 1
+    return [r for r in rows if r], i
+
+
+def _rest_of_cell(s: str) -> bool:
+    return len(s) <= 12 and not s.startswith(("注", "注：")) and _style_of(s) is None and not _CAPTION.match(s)

@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from .sources import CATALOG_NAMES, SUFFIXES
+from .sources import CATALOG_NAMES, SUFFIXES, walk_folders
 from .store import IndexError_, describe_os_error
 from .shards import index_any
 
@@ -26,20 +26,9 @@ def snapshot_files(folders: list[str]) -> dict[str, tuple[int, int]]:
     Walks symlinked folders as the indexer does, once each."""
     state: dict[str, tuple[int, int]] = {}
     for folder in folders:
-        visited: set[tuple[int, int]] = set()
-        for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
-            try:
-                st = os.stat(dirpath)
-            except OSError:
-                continue
-            if (st.st_dev, st.st_ino) in visited:
-                dirnames[:] = []
-                continue
-            visited.add((st.st_dev, st.st_ino))
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for dirpath, filenames in walk_folders(folder):
             for name in filenames:
-                if name.startswith(".") or (Path(name).suffix.lower() not in SUFFIXES
-                                            and name not in CATALOG_NAMES):
+                if Path(name).suffix.lower() not in SUFFIXES and name not in CATALOG_NAMES:
                     continue
                 p = os.path.join(dirpath, name)
                 try:

@@ -9,10 +9,10 @@ fall out of step when a run is killed.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import time
-import types
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,14 +23,18 @@ from whoosh.query import Term
 from .analysis import _Jieba, normalize, text_diff, to_simplified
 from .boilerplate import settle as settle_boilerplate
 from .model import REPORT_ID, Report
-from .parallel import ParallelWriter, WriterFailed, describe_failure
-from .pool import TermGroupingPool
-from .segment import add_document, flush_segment
 from .reports import build_report, report_id_for
 from .sources import CATALOG_NAMES, SourceError, find_files, load_catalog, path_key, read_file, relative_name
 from .store import HEAD_ONLY_FIELDS, IndexError_, IndexStore
 from .structure import section_label
 from .validate import report_problem
+from .whoosh_format import ParallelWriter, WriterFailed, describe_failure, hook_writer, remove_uncommitted
+
+log = logging.getLogger("govsearch.indexer")
+
+
+def _no_progress(phase: str, done: int, total: int, detail: str = ""):
+    pass
 
 
 @dataclass
@@ -123,7 +127,8 @@ def unit_documents(report: Report, indexed_at: str):
         yield doc
 
 
-def _read_sources(files, manifest: dict, run: IndexRun, failed_prefixes: list, devices: dict) -> list:
+def _read_sources(files, manifest: dict, run: IndexRun, failed_prefixes: list, devices: dict,
+                  progress=_no_progress) -> list:
     """Pass 1: read and hash everything (cheap), so decisions can see the whole run.
 
     Returns (source, key, rid, doc, file_stat) per report; doc is None for a file
@@ -133,7 +138,8 @@ def _read_sources(files, manifest: dict, run: IndexRun, failed_prefixes: list, d
     by_file: dict[str, list[dict]] = {}
     for e in manifest.values():
         by_file.setdefault(e.get("key", "").split("#", 1)[0], []).append(e)
-    for found in files:
+    for n, found in enumerate(files, 1):
+        progress("read", n, len(files), found.display)
         stat = _file_stat(found.path)
         devices[found.key] = _device(found.path)
         known = by_file.get(found.key, [])
@@ -185,17 +191,26 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
 
     Two steps: plan_run reads the sources and decides what to add, update, keep
     and remove (nothing is written); apply_plan writes exactly that in one commit.
+    ``progress(phase, done, total, detail)`` hears of the whole run, phase by
+    phase: "read" (each source read and hashed), "write" (each report cleaned,
+    segmented and added), "commit" (0 of 1 when the commit starts, 1 of 1 when
+    it is done: on a big run it takes a third of the time).
     Raises IndexError_ (one line) when the index is locked or was built with
     another analyzer and --rebuild was not asked for.
     """
     started = time.monotonic()
+    progress = progress or _no_progress
     store = IndexStore(index_root)
     run = IndexRun()
     with store.write_lock(wait=wait):
-        plan = plan_run(store, paths, rebuild, run)
+        plan = plan_run(store, paths, rebuild, run, progress)
+        log.info("read %d source(s) in %.1f s: %d to write, %d unchanged, %d failed",
+                 len(plan.files), time.monotonic() - started, len(plan.pending), run.unchanged, len(run.failed))
         apply_plan(store, plan, run, progress)
         count_index(store, run)
     run.seconds = time.monotonic() - started
+    log.info("indexed %s in %.1f s: added %d, updated %d, removed %d", index_root, run.seconds,
+             run.added, run.updated, run.removed)
     return run
 
 
@@ -235,7 +250,7 @@ class RunPlan:
                 and not _under(e.get("key", ""), self.failed_prefixes) and not unmounted.holds(e)]
 
 
-def plan_run(store: IndexStore, paths: list[str], rebuild: bool, run: IndexRun) -> RunPlan:
+def plan_run(store: IndexStore, paths: list[str], rebuild: bool, run: IndexRun, progress=_no_progress) -> RunPlan:
     """Read and hash every source and decide what each needs; writes nothing."""
     existing = store.exists()
     if existing and not rebuild:
@@ -245,10 +260,11 @@ def plan_run(store: IndexStore, paths: list[str], rebuild: bool, run: IndexRun) 
     fresh = rebuild or not existing
     manifest = {} if fresh else read_manifest(store.open())
     refuse = (lambda unreadable: refuse_rebuild_without(unreadable, store)) if rebuild and existing else None
-    return plan_sources(paths, manifest, fresh, run, refuse)
+    return plan_sources(paths, manifest, fresh, run, refuse, progress)
 
 
-def plan_sources(paths: list[str], manifest: dict, fresh: bool, run: IndexRun, refuse=None) -> RunPlan:
+def plan_sources(paths: list[str], manifest: dict, fresh: bool, run: IndexRun, refuse=None,
+                 progress=_no_progress) -> RunPlan:
     """The plan for these paths against an index holding ``manifest`` (a sharded
     index passes every shard's, so duplicates are found across shards).
     ``refuse(unreadable)`` may stop a rebuild before anything is decided."""
@@ -260,7 +276,7 @@ def plan_sources(paths: list[str], manifest: dict, fresh: bool, run: IndexRun, r
     failed_prefixes: list[str] = [u.key for u in unreadable]
     run.failed.extend({"source": u.display, "error": u.reason} for u in unreadable)
     devices: dict[str, int] = {}
-    entries = _read_sources(files, manifest, run, failed_prefixes, devices)
+    entries = _read_sources(files, manifest, run, failed_prefixes, devices, progress)
     entries = settle_boilerplate(entries, manifest, lambda e: not _under(e.get("key", ""), root_keys),
                                  lambda keys: _reread(files, keys))
     pending = decide_changes(entries, manifest, root_keys, run)
@@ -350,7 +366,12 @@ def _write(ix, plan: RunPlan, run: IndexRun, progress, written: dict, unmounted)
         for rid in gone:
             writer.delete_by_term("report_id", rid)
         if plan.fresh or written or gone:
+            progress("commit", 0, 1)
+            commit_started = time.monotonic()
             writer.commit()
+            log.info("committed %d report(s), removed %d, in %.1f s", len(written), len(gone),
+                     time.monotonic() - commit_started)
+            progress("commit", 1, 1)
         else:
             writer.cancel()
         return gone
@@ -363,15 +384,16 @@ def _built_reports(plan: RunPlan, run: IndexRun, progress):
     """Each pending source as a Report, built as the writer asks for it, so
     cleaning and segmenting here overlap with the writer processes."""
     for n, pending in enumerate(plan.pending, 1):
-        if progress:
-            progress(n, len(plan.pending), pending.source)
+        progress("write", n, len(plan.pending), pending.source)
         report, problem = _build(pending, plan)
         if problem:
+            log.debug("failed: %s: %s", pending.source, problem)
             run.failed.append({"source": pending.source, "error": problem})
             plan.failed_prefixes.append(pending.key)
             continue
         run.warnings.extend({"source": pending.source, "warning": w}
                             for w in report.warnings[len(pending.doc.warnings):])
+        log.debug("%s %s: %d units", "updated" if pending.old else "added", pending.source, len(report.paragraphs))
         if pending.old:
             run.updated += 1
         else:
@@ -428,14 +450,12 @@ def _writer(ix, units: int):
     # segment by copying each of its parts into memory (BytesIO over the mmap),
     # so a 1M-paragraph index cost its full size in RAM to open; plain files
     # are read where needed instead.
-    if procs > 1 and units >= PARALLEL_MIN_UNITS:
-        writer = ParallelWriter(ix, procs=procs, multisegment=True, limitmb=POOL_MB, compound=False)
-    else:
+    in_process = procs == 1 or units < PARALLEL_MIN_UNITS
+    if in_process:
         writer = ix.writer(limitmb=POOL_MB, compound=False)
-        writer.add_document = types.MethodType(add_document, writer)
-    # the writer's own segment (and any merge it does at commit) goes the same way
-    writer.pool = TermGroupingPool(limitmb=POOL_MB)
-    writer._flush_segment = types.MethodType(flush_segment, writer)
+    else:
+        writer = ParallelWriter(ix, procs=procs, multisegment=True, limitmb=POOL_MB, compound=False)
+    hook_writer(writer, POOL_MB, in_process)
     return writer
 
 
@@ -561,27 +581,10 @@ def _undone_on_failure(store: IndexStore, data_dir: Path, fresh: bool):
         if fresh and store.current_dir() != data_dir:
             shutil.rmtree(data_dir, ignore_errors=True)
         elif not fresh:
-            _remove_uncommitted(data_dir)
+            remove_uncommitted(data_dir)
         if isinstance(e, (OSError, WriterFailed)):
             reason = describe_failure(e) if isinstance(e, OSError) else str(e)
             before = "the index is as it was before" if store.current_dir() else "no index was made"
             raise IndexError_(f"indexing {store.root} failed: {reason}; "
                               f"nothing of this run was written, {before}") from None
         raise
-
-
-def _remove_uncommitted(data_dir: Path):
-    """Segment and temporary files a failed commit left in the live data folder
-    (only this process writes there: it holds the write lock)."""
-    from whoosh import index as whoosh_index
-
-    try:
-        ix = whoosh_index.open_dir(str(data_dir))
-        whoosh_index.clean_files(ix.storage, ix.indexname, ix.latest_generation(), ix._segments())
-    except Exception:  # noqa: BLE001 - best effort: the commit already failed
-        pass
-    for tmp in data_dir.glob("*.tmp"):
-        if tmp.is_dir():
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            tmp.unlink(missing_ok=True)

@@ -1,104 +1,30 @@
-"""Whoosh index data read as numpy arrays, a block or a column at a time.
+"""Whoosh index data as numpy arrays: postings, field lengths, texts, labels.
 
-Whoosh's matchers hand out one posting per Python call, which costs more than
-everything else a search does once a word matches tens of thousands of
-paragraphs.  The same postings are stored as pickled, delta-coded blocks of up
-to 128 documents (whoosh.codec.whoosh3); decoding a whole block with C code
-(pickle, zlib, numpy) costs about what one Python call per posting does for
-two or three postings.  Columns (field lengths, the normalised text) are read
-the same way: one slice of the segment file each.
-
-Only reads: the index format is Whoosh's own, written by Whoosh's writer.
+A block or a column at a time, through indexer/whoosh_format.py (the one module
+that reads Whoosh's files below its public API, and says why); here they are
+cached across generations and put together over segments.
 """
 
 from __future__ import annotations
 
-import io
-import pickle
-import struct
 import threading
 import zlib
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
-from whoosh.reading import TermNotFound
-from whoosh.util.numeric import byte_to_length
 
-_INT = struct.Struct("!i")
-# field-length byte -> the length Whoosh's scorers see (lossy, as Whoosh stores it)
-BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+from indexer.whoosh_format import (BYTE_TO_LENGTH, deleted_docs, leaf_segments, segment_length_bytes,
+                                   segment_postings, term_postings, text_column)
 
-
-def segments(reader) -> list[tuple[object, int]]:
-    """(segment reader, first document number) for each segment of a reader.
-
-    An empty index has one EmptyReader, with no files to read."""
-    return [(seg, base) for seg, base in reader.leaf_readers() if hasattr(seg, "_terms")]
 
 
 def live_docs(reader) -> np.ndarray:
     """Boolean array, document number -> not deleted."""
     live = np.ones(reader.doc_count_all(), dtype=bool)
-    for seg, base in segments(reader):
-        if seg.has_deletions():
-            dead = np.fromiter(seg._perdoc.deleted_docs(), dtype=np.int64)
-            live[dead + base] = False
+    for seg, base in leaf_segments(reader):
+        live[deleted_docs(seg) + base] = False
     return live
-
-
-def _decode_block(data: bytes, compressed: bool, count: int):
-    if compressed:
-        data = zlib.decompress(data)
-    deltas, weights, _values = pickle.loads(data)
-    ids = np.cumsum(np.array(deltas, dtype=np.int64))
-    if weights is None:
-        w = np.ones(count, dtype=np.float32)
-    elif isinstance(weights, float):
-        w = np.full(count, weights, dtype=np.float32)
-    else:
-        w = np.array(weights, dtype=np.float32)
-    return ids, w
-
-
-def _segment_postings(seg, fieldname: str, btext: bytes):
-    try:
-        info = seg._terms.term_info(fieldname, btext)
-    except TermNotFound:
-        return None
-    return _postings_of(seg._terms, info, fieldname, btext)
-
-
-def _postings_of(terms, info, fieldname: str, btext: bytes):
-    """(ids, weights) of one segment's term, from its term info."""
-    if info.is_inlined():
-        ids, weights, _ = info.inlined_postings()
-        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
-    offset, length = info.extent()
-    if isinstance(length, tuple):       # whoosh3 leaves the unpacked tuple here
-        length = length[0]
-    raw = terms._postfile.get(offset, length)
-    if raw[:4] != WHOOSH3_HEADER_MAGIC:
-        raise ValueError(f"bad postings header for {fieldname}:{btext!r}")
-    buf = io.BytesIO(raw)
-    pos, end = 4, len(raw)
-    ids_parts, weight_parts = [], []
-    while pos < end:
-        blocklen = _INT.unpack_from(raw, pos)[0]
-        last = blocklen < 0
-        blocklen = abs(blocklen)
-        buf.seek(pos + 4)
-        count, _maxid, _maxw, comp, _mn, _mx = pickle.load(buf)
-        datastart = buf.tell()
-        nxt = pos + 4 + blocklen
-        ids, w = _decode_block(raw[datastart:nxt], bool(comp), count)
-        ids_parts.append(ids)
-        weight_parts.append(w)
-        pos = nxt
-        if last:
-            break
-    return np.concatenate(ids_parts), np.concatenate(weight_parts)
 
 
 class PostingsCache:
@@ -114,6 +40,7 @@ class PostingsCache:
         self._items: OrderedDict = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()          # snapshots of two generations may share it
+        self.decoded = 0                       # segment postings decoded (put) so far
 
     def get(self, key):
         with self._lock:
@@ -126,6 +53,7 @@ class PostingsCache:
         with self._lock:
             if key in self._items:
                 return
+            self.decoded += 1
             for array_ in value:
                 array_.flags.writeable = False     # shared by every later generation
             self._items[key] = value
@@ -142,11 +70,11 @@ def postings(reader, fieldname: str, btext: bytes, cache: PostingsCache | None =
     """(document numbers ascending, weights) of one term over every segment,
     deleted documents included (the caller masks them: Whoosh's idf counts them)."""
     doc_parts, weight_parts = [], []
-    for seg, base in segments(reader):
+    for seg, base in leaf_segments(reader):
         key = (seg.segment().segment_id(), fieldname, btext)
         got = cache.get(key) if cache is not None else None
         if got is None:
-            got = _segment_postings(seg, fieldname, btext) or _NO_POSTINGS
+            got = segment_postings(seg, fieldname, btext) or _NO_POSTINGS
             if cache is not None:
                 cache.put(key, got)
         if got[0].size:
@@ -162,14 +90,10 @@ def postings(reader, fieldname: str, btext: bytes, cache: PostingsCache | None =
 def field_lengths(reader, fieldname: str) -> np.ndarray:
     """Document number -> the field length Whoosh's BM25F uses (float64)."""
     out = np.zeros(reader.doc_count_all(), dtype=np.uint8)
-    for seg, base in segments(reader):
-        if not seg._perdoc.has_column(_lenfield(fieldname)):
-            continue                    # no document of this segment has the field
-        col = seg._perdoc.column_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        n = min(col._count, seg.doc_count_all())
-        if n:
-            raw = col._dbfile.get(col._basepos, n)
-            out[base:base + n] = np.frombuffer(raw, dtype=np.uint8)
+    for seg, base in leaf_segments(reader):
+        raw = segment_length_bytes(seg, fieldname)
+        if raw is not None:             # None: no document of this segment has the field
+            out[base:base + raw.size] = raw
     return BYTE_TO_LENGTH[out]
 
 
@@ -187,21 +111,20 @@ class SegmentTexts:
         column = reader.schema[fieldname].column_type
         cache = {} if cache is None else cache
         jobs = []
-        for seg, base in segments(reader):
+        for seg, base in leaf_segments(reader):
             key = (seg.segment().segment_id(), fieldname)
             if key in cache:
                 jobs.append((base, None, cache[key]))
                 continue
             n = seg.doc_count_all()
             lens = np.zeros(n, dtype=np.int64)
-            col = None
-            if seg._perdoc.has_column(fieldname):
-                col = seg._perdoc.column_reader(fieldname, column)
-                got = np.frombuffer(col.lengths, dtype=np.uint32)[:n]
+            raw = b""
+            stored = text_column(seg, fieldname, column)
+            if stored is not None:
+                got, raw = stored[0][:n], stored[1]
                 lens[:got.size] = got
             starts = np.zeros(n + 1, dtype=np.int64)
             np.cumsum(lens, out=starts[1:])
-            raw = col._dbfile.get(col._basepos, col._datalen) if col is not None else b""
             jobs.append((base, raw, starts))
 
         def load(job):
@@ -214,7 +137,7 @@ class SegmentTexts:
             loaded = list(pool.map(load, jobs))
         self.parts = [(base, text, starts) for (base, _raw, _s), (text, starts) in zip(jobs, loaded)]
         cache.clear()
-        for (seg, _base), (_b, text, starts) in zip(segments(reader), self.parts):
+        for (seg, _base), (_b, text, starts) in zip(leaf_segments(reader), self.parts):
             cache[(seg.segment().segment_id(), fieldname)] = (text, starts)
         self.bases = np.array([base for base, _t, _s in self.parts], dtype=np.int64)
         self.size = sum(len(t) for _b, t, _s in self.parts)
@@ -245,13 +168,11 @@ def term_ordinals(reader, fieldname: str, missing) -> tuple[list, np.ndarray]:
     values: list = [missing]
     index: dict[bytes, int] = {}
     field = reader.schema[fieldname]
-    for seg, base in segments(reader):
-        terms = seg._terms
-        for btext in list(field.sortable_terms(seg, fieldname)):
+    for seg, base in leaf_segments(reader):
+        for btext, ids in term_postings(seg, fieldname, list(field.sortable_terms(seg, fieldname))):
             o = index.get(btext)
             if o is None:
                 o = index[btext] = len(values)
                 values.append(field.from_bytes(btext))
-            ids, _w = _postings_of(terms, terms.term_info(fieldname, btext), fieldname, btext)
             ords[ids + base] = o
     return values, ords

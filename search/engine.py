@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import threading
 import time
 from contextlib import contextmanager
@@ -18,11 +19,12 @@ from dataclasses import replace
 
 import numpy as np
 from whoosh import query as Q
-from whoosh.index import TOC, EmptyIndexError, FileIndex
+from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
 from indexer.analysis import to_simplified
 from indexer.store import IndexError_, IndexStore
+from indexer.whoosh_format import open_reader, word_expansions
 
 from .arrays import PostingsCache
 from .facets import FACETS, FacetTable, order_counts
@@ -33,6 +35,8 @@ from .query import MAX_WILDCARD_EXPANSION, QuerySyntaxError, filter_query, id_va
 from .ranking import array_scores, is_bare_heading, top_k
 from .results import FacetValue, Hit, Relaxation, ReportGroup, SearchRequest, SearchResult, stored_year
 from .units import UnitStore
+
+log = logging.getLogger("govsearch.search")
 
 GROUP_HITS = 3                 # paragraphs shown per report when grouped
 GROUP_SCAN = 2000              # best paragraphs scanned to build report groups
@@ -50,9 +54,8 @@ class Snapshot:
     def __init__(self, store: IndexStore, text_cache: dict | None = None, postings_cache=None):
         self.data_dir = store.current_dir()          # read CURRENT once: a swap may follow
         self.ix = store.open(data_dir=self.data_dir)
-        self.toc = TOC.read(self.ix.storage, self.ix.indexname, schema=self.ix.schema)
-        self.generation = (self.data_dir.name, self.toc.generation)
-        reader = self._open_reader()
+        toc_generation, reader = open_reader(self.ix)
+        self.generation = (self.data_dir.name, toc_generation)
         self.facets = FacetTable(reader)
         self.year_values = np.array([int(v or 0) for v in self.facets.columns["year"].values],
                                     dtype=np.int64)
@@ -66,10 +69,6 @@ class Snapshot:
         # lock costs little throughput.
         self._searcher = Searcher(reader)
         self._lock = threading.Lock()
-
-    def _open_reader(self):
-        return FileIndex._reader(self.ix.storage, self.toc.schema, list(self.toc.segments),
-                                 self.toc.generation)
 
     @contextmanager
     def searching(self):
@@ -88,7 +87,7 @@ class Engine:
         # segment texts and postings carried from one generation to the next
         # (segments never change once written)
         self._text_cache: dict = {}
-        self._postings_cache = PostingsCache(limit=10_000_000)
+        self.postings_cache = PostingsCache(limit=10_000_000)
 
     def snapshot(self) -> Snapshot:
         """The current generation's snapshot; reopened when the index has changed."""
@@ -100,7 +99,10 @@ class Engine:
                 if snap is None or snap.generation != self.store.generation():
                     for attempt in range(5):
                         try:
-                            snap = Snapshot(self.store, self._text_cache, self._postings_cache)
+                            opened = time.monotonic()
+                            snap = Snapshot(self.store, self._text_cache, self.postings_cache)
+                            log.info("opened %s generation %s in %.2f s (%d paragraphs)", self.store.root,
+                                     snap.generation[1], time.monotonic() - opened, snap.doc_count)
                             break
                         except (OSError, IndexError_, EmptyIndexError):
                             # a writer swapped or removed files as we opened them
@@ -169,7 +171,7 @@ def check_expansions(s, query):
     """Refuse a word wildcard that stands for too many words, before it runs."""
     for leaf in query.leaves():
         if isinstance(leaf, (Q.Prefix, Q.Wildcard)) and leaf.fieldname == "text":
-            n = sum(1 for _ in itertools.islice(leaf._btexts(s.reader()), MAX_WILDCARD_EXPANSION + 1))
+            n = sum(1 for _ in itertools.islice(word_expansions(leaf, s.reader()), MAX_WILDCARD_EXPANSION + 1))
             if n > MAX_WILDCARD_EXPANSION:
                 raise QuerySyntaxError("wildcard_too_broad", f"“{leaf.text}…”可以代表超过 "
                                        f"{MAX_WILDCARD_EXPANSION} 个词：请多写一个字")

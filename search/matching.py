@@ -21,6 +21,7 @@ import numpy as np
 from whoosh import query as Q
 
 from indexer.analysis import phrase_grams
+from indexer.whoosh_format import word_expansions
 
 from . import arrays
 from .facets import FACETS
@@ -335,7 +336,7 @@ class Evaluator:
         reader = self.ia.reader
         field = reader.schema[q.fieldname]
         parts = []
-        for btext in q._btexts(reader):
+        for btext in word_expansions(q, reader):
             docs, _w, _df = self.ia.postings(q.fieldname, field.from_bytes(btext))
             parts.append(docs)
         if not parts:

@@ -198,6 +198,16 @@ def _closing_quote(text: str, i: int) -> int:
 
 # --------------------------------------------------------------------------- parser
 
+def _and_not(must: list, must_not: list) -> Q.Query | None:
+    """All of must and none of must_not (nothing but must_not: everything else)."""
+    if not must and not must_not:
+        return None
+    base = must[0] if len(must) == 1 else Q.And(must or [Q.Every()])
+    if must_not:
+        base = Q.AndNot(base, must_not[0] if len(must_not) == 1 else Q.Or(must_not))
+    return base
+
+
 class _Parser:
     def __init__(self, text: str, match: str):
         self.text = text
@@ -237,10 +247,8 @@ class _Parser:
     # and_expr := ("NOT"|"-")? unary ...
     def parse_and(self) -> Q.Query | None:
         must, must_not = [], []
-        while True:
+        while not self._and_ends():
             kind, value, pos = self.peek()
-            if kind is None or kind == "rparen" or (kind == "word" and value in _OPERATORS_OR):
-                break
             if kind == "word" and value == "AND":
                 self.take()
                 continue
@@ -251,12 +259,11 @@ class _Parser:
             q = self.parse_negated() if negate else self.parse_unary()
             if q is not None:
                 (must_not if negate else must).append(q)
-        if not must and not must_not:
-            return None
-        base = must[0] if len(must) == 1 else Q.And(must or [Q.Every()])
-        if must_not:
-            base = Q.AndNot(base, must_not[0] if len(must_not) == 1 else Q.Or(must_not))
-        return base
+        return _and_not(must, must_not)
+
+    def _and_ends(self) -> bool:
+        kind, value, _pos = self.peek()
+        return kind is None or kind == "rparen" or (kind == "word" and value in _OPERATORS_OR)
 
     def _operand_follows(self, pos: int):
         kind, _value, _pos = self.peek()

@@ -20,6 +20,8 @@ later candidate can beat.
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 
 from indexer.analysis import phrase_grams
@@ -32,7 +34,6 @@ PROXIMITY_CHARS = 30.0          # a gap this long between terms halves their pro
 PROXIMITY_WEIGHT = 0.5          # how much of the score rests on proximity
 OPENING_CHARS = 40              # the opening of a paragraph, where its topic is named
 OPENING_PENALTY = 0.5           # the term appears only after the opening
-MIN_CANDIDATES = 200
 MAX_CANDIDATES = 3000           # beyond this many, the array score orders the rest
 
 _ITEM_BOUNDS = set("、，。；：！？,;:!?（）()《》“”\"' \n")
@@ -149,57 +150,65 @@ def _smallest_gap(occurrences: list[list[tuple[int, int]]]) -> int:
 def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.ndarray,
           places: np.ndarray, inside: np.ndarray | None = None):
     """(docs, scores, tiers) of the k best matches, best first: array scores adjusted
-    by their text factors; ties to the newer report, then by report id and paragraph (``places``).
+    by their text factors; ties to the newer report, then by report id and paragraph
+    (``places``).
 
-    Tier 0 are the candidates ordered by adjusted score; tier 1 (only when k is
-    past the candidates) follow in array order.  ``inside`` (a mask) fixes the
-    candidates instead: a shard passes its share of the collection's best
-    MAX_CANDIDATES by array score, so that it ranks as the one index would."""
+    A text factor is at most 1, so an adjusted score never exceeds its array
+    score: candidates are read in array order and the reading stops at the first
+    whose array score is below the k-th best adjusted score so far, as none after
+    it can enter the k best.  The answer is the one every candidate's text would
+    give, from the texts of a few dozen paragraphs instead of hundreds.
+
+    Tier 0 are the candidates (at most MAX_CANDIDATES) ordered by adjusted
+    score; tier 1 (only when k is past them) follow in array order.  ``inside``
+    (a mask) fixes the candidates instead: a shard passes its share of the
+    collection's best MAX_CANDIDATES by array score, so that it ranks as the one
+    index would (search/shards.py)."""
     n = int(docs.size)
     k = min(k, n)
     if k <= 0:
         return docs[:0], scores[:0], np.zeros(0, dtype=np.int8)
     rounded = np.round(scores, 9)
-    if inside is not None:
-        cand = _best(rounded[inside], years[inside], places[inside], docs[inside], n)
-        cand = np.flatnonzero(inside)[cand]
-        adjusted = _adjusted(ia, docs, scores, terms, cand)
-        depth = cand.size
+    if inside is None:
+        order = _best(rounded, years, places, docs, max(min(n, MAX_CANDIDATES), k))
+        limit = MAX_CANDIDATES
     else:
-        cand, adjusted, depth = _candidates(ia, docs, scores, rounded, terms, k, years, places)
-    order = np.lexsort((docs[cand], places[cand], -years[cand], -np.round(adjusted, 9)))
-    out_docs, out_scores = docs[cand][order], adjusted[order]
+        order, limit = _inside_first(rounded, years, places, docs, inside, k)
+    read, adjusted = _read_candidates(ia, docs, scores, rounded, order[:limit], terms, k)
+    cand = order[:read]
+    ranked = np.lexsort((docs[cand], places[cand], -years[cand], -np.round(adjusted, 9)))
+    out_docs, out_scores = docs[cand][ranked], adjusted[ranked]
     tiers = np.zeros(out_docs.size, dtype=np.int8)
-    if k > depth:                       # past the candidates: array order
-        if inside is not None:
-            rest = np.flatnonzero(~inside)
-            rest = rest[_best(rounded[rest], years[rest], places[rest], docs[rest], k - depth)]
-        else:
-            rest = _best(rounded, years, places, docs, k)[depth:]
+    if k > read:                        # past the candidates: array order
+        rest = order[read:k]
         out_docs = np.concatenate([out_docs, docs[rest]])
         out_scores = np.concatenate([out_scores, scores[rest]])
         tiers = np.concatenate([tiers, np.ones(rest.size, dtype=np.int8)])
     return out_docs[:k], out_scores[:k], tiers[:k]
 
 
-def _candidates(ia, docs, scores, rounded, terms, k, years, places):
-    """The best matches by array score, as many as it takes for the best k by
-    adjusted score to be exact (at most MAX_CANDIDATES): (indices, adjusted, depth)."""
-    n = int(docs.size)
-    depth = min(n, max(MIN_CANDIDATES, 4 * k), MAX_CANDIDATES)
-    while True:
-        best = _best(rounded, years, places, docs, depth + 1)
-        cand, nxt = best[:depth], best[depth:depth + 1]
-        adjusted = _adjusted(ia, docs, scores, terms, cand)
-        kth = np.partition(adjusted, adjusted.size - min(k, depth))[adjusted.size - min(k, depth)]
-        if not nxt.size or depth >= MAX_CANDIDATES or kth >= scores[nxt[0]]:
-            return cand, adjusted, depth
-        depth = min(n, depth * 4, MAX_CANDIDATES)
+def _inside_first(rounded, years, places, docs, inside, k: int) -> tuple[np.ndarray, int]:
+    """(every match inside in array order, then the best k outside; how many are inside)."""
+    within, beyond = np.flatnonzero(inside), np.flatnonzero(~inside)
+    first = within[_best(rounded[within], years[within], places[within], docs[within], within.size)]
+    rest = beyond[_best(rounded[beyond], years[beyond], places[beyond], docs[beyond], k)]
+    return np.concatenate([first, rest]), int(first.size)
 
 
-def _adjusted(ia, docs, scores, terms, cand) -> np.ndarray:
-    return scores[cand] * np.array([text_factor(ia.text(int(d)), terms) for d in docs[cand]],
-                                   dtype=np.float64)
+def _read_candidates(ia, docs, scores, rounded, order, terms, k: int) -> tuple[int, np.ndarray]:
+    """(how many candidates of ``order`` were read, their adjusted scores)."""
+    kth_best: list[float] = []           # min-heap of the k best adjusted scores (rounded)
+    adjusted = np.empty(order.size, dtype=np.float64)
+    for read, i in enumerate(order.tolist()):
+        if len(kth_best) == k and rounded[i] < kth_best[0]:
+            return read, adjusted[:read]
+        adjusted[read] = scores[i] * text_factor(ia.text(int(docs[i])), terms)
+        a = round(float(adjusted[read]), 9)
+        if len(kth_best) < k:
+            heapq.heappush(kth_best, a)
+        elif a > kth_best[0]:
+            heapq.heapreplace(kth_best, a)
+    return order.size, adjusted
 
 
 def best_by_array(scores: np.ndarray, years: np.ndarray, places: np.ndarray, docs: np.ndarray,
@@ -210,7 +219,8 @@ def best_by_array(scores: np.ndarray, years: np.ndarray, places: np.ndarray, doc
 
 def _best(rounded: np.ndarray, years: np.ndarray, places: np.ndarray, docs: np.ndarray,
           m: int) -> np.ndarray:
-    """Indices of the m best by array score, in order (ties: newer report, report, reading order).
+    """Indices of the m best by array score, in order (ties: newer report, report id,
+    paragraph, document).
 
     Only the candidates are sorted: np.partition finds the m-th score, and
     every match scoring at least that (ties included) is ordered."""

@@ -39,6 +39,27 @@ class ReportView:
                            "cells": u.cells, "highlight": u.highlight} for u in self.units]}
 
 
+def _report_fields(stored: list[dict]) -> dict:
+    """The report's own fields, from its head unit (stored units in reading order)."""
+    head = stored[0]
+    extra = json.loads(head.get("report") or "{}")
+    fields = {k: head.get(k, "") for k in REPORT_FIELDS}
+    fields["year"] = stored_year(head.get("year"))
+    fields["script"] = extra.get("script", "简")
+    fields["units"] = len(stored)
+    fields["indexed_at"] = extra.get("indexed_at", "")
+    return fields
+
+
+def _unit(f: dict, terms: Marks) -> Unit:
+    text = f.get("text", "")
+    return Unit(para_no=int(f.get("para_no") or 0), kind=f.get("kind", ""), text=text,
+                heading_path=json.loads(f.get("heading_path") or "[]"),
+                section=f.get("section", ""), part=f.get("part", ""),
+                cells=json.loads(f["cells"]) if f.get("cells") else None,
+                highlight=highlight(text, terms, max_chars=0).html())
+
+
 def get_report(engine, report_id: str, q: str = "", match: str = DEFAULT_MATCH) -> ReportView | None:
     """The report's units in reading order, matches of ``q`` marked; None if unknown."""
     if not report_id or not REPORT_ID.match(report_id):
@@ -56,23 +77,10 @@ def get_report(engine, report_id: str, q: str = "", match: str = DEFAULT_MATCH) 
     if not stored:
         return None
     stored.sort(key=lambda f: int(f.get("para_no") or 0))
-    head = stored[0]
-    extra = json.loads(head.get("report") or "{}")
-    fields = {k: head.get(k, "") for k in REPORT_FIELDS}
-    fields["year"] = stored_year(head.get("year"))
-    fields["script"] = extra.get("script", "简")
-    fields["units"] = len(stored)
-    fields["indexed_at"] = extra.get("indexed_at", "")
-    view = ReportView(fields=fields, marks=terms)
+    view = ReportView(fields=_report_fields(stored), marks=terms)
     for f in stored:
-        text = f.get("text", "")
-        unit = Unit(para_no=int(f.get("para_no") or 0), kind=f.get("kind", ""), text=text,
-                    heading_path=json.loads(f.get("heading_path") or "[]"),
-                    section=f.get("section", ""), part=f.get("part", ""),
-                    cells=json.loads(f["cells"]) if f.get("cells") else None,
-                    highlight=highlight(text, terms, max_chars=0).html())
+        unit = _unit(f, terms)
         view.units.append(unit)
         if unit.kind == "heading" and unit.heading_path:
-            view.outline.append({"para_no": unit.para_no, "text": text,
-                                 "depth": len(unit.heading_path)})
+            view.outline.append({"para_no": unit.para_no, "text": unit.text, "depth": len(unit.heading_path)})
     return view

@@ -71,3 +71,16 @@ def test_word_counts_equal_the_analyzer_tokens(provinces_dir):
         norm = normalize(text)
         assert word_counts(norm) == Counter(t.text for t in words(text, mode="index")), text[:80]
         assert gram_counts(norm) == Counter(t.text for t in grams(text, mode="index")), text[:80]
+
+
+def test_dictionary_lookups_equal_jiebas():
+    """Sub-words and the character table read jieba's dictionary without loading jieba's
+    tokenizer: has_word is a word of FREQ (not a prefix), char_frequencies its one-character words."""
+    from indexer.analysis import char_frequencies
+
+    freq = _Jieba.get().FREQ
+    fast = _Jieba.fast()
+    assert all(fast.has_word(w) == bool(n) for w, n in freq.items())
+    singles = {w: n for w, n in freq.items() if len(w) == 1 and n}
+    # if this fails after a jieba upgrade: python -c "from indexer.analysis import write_char_table as w; w()"
+    assert char_frequencies() == singles and len(singles) > 10000

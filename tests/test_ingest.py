@@ -191,7 +191,9 @@ def test_appendix_tables_and_caption_titles():
     assert "19 | 单位地区生产总值二氧化碳排放下降（%）* | 市级下达 | 完成市级下达目标" in [u.text for u in rows]
     assert rows[0].heading_path == ["附件1 2023年国民经济和社会发展计划主要指标完成情况"]
     assert rows[0].section.startswith("附件1") and rows[0].part == "其他"
-    assert len(rows) == 21 + 24
+    # every table row of the file: a block of tab-indented cell lines between blank lines
+    raw = next(SEEDS.glob("004_*.txt")).read_text(encoding="utf-8")
+    assert len(rows) == sum(1 for block in re.split(r"\n\s*\n", raw) if block.startswith("\t")) > 40
 
 
 def test_headings_levels_sections_and_parts():
@@ -302,3 +304,21 @@ def test_broken_catalog_is_a_named_failure(tmp_path):
     assert out.returncode == 1 and "Traceback" not in out.stderr
     (fail,) = json.loads(out.stdout)["failed"]
     assert "bad catalog" in fail["error"]
+
+
+def test_a_table_interrupted_by_blank_lines_keeps_one_header(tmp_path):
+    """A Word table broken across a page (two blank lines between two rows) reads
+    on as the same table: only the first row of a run of table rows is a header."""
+    path = next(SEEDS.glob("003_*.txt"))
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = lines.index("\t规上工业增加值增速（%）") - 1          # its row starts with an empty cell
+    assert lines[at] == "\t" and lines[at - 1] == ""
+    broken = tmp_path / path.name
+    broken.write_text("\n".join(lines[:at] + [""] + lines[at:]), encoding="utf-8")
+    for p in (path, broken):
+        (_source, doc), = list(read_file(FoundFile(p, "seeds/" + p.name, str(p))))
+        units = build_report(doc, "seeds/" + p.name).paragraphs
+        rows_after_rows = [u for prev, u in zip(units, units[1:])
+                           if u.kind == "table_row" and prev.kind == "table_row"]
+        assert rows_after_rows and not any(u.cells["header"] for u in rows_after_rows)
+        assert any(u.text.startswith("规上工业增加值增速（%）") for u in rows_after_rows)

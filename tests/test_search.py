@@ -306,3 +306,45 @@ def test_cli_query_imports_no_flask(seeds_index):
     imported = {line.split("|")[-1].strip().split(".")[0] for line in out.stderr.splitlines() if "|" in line}
     assert "search" in imported  # the trace is there: the test can see an import
     assert not imported & {"flask", "werkzeug", "jinja2", "waitress"}
+
+
+def test_every_filter_field_is_an_indexed_field_of_the_schema():
+    """The filter table (search/fields.py) names index fields the schema (indexer/store.py)
+    declares and indexes: the indexer does not read search/, so this holds the two together."""
+    from whoosh.fields import NUMERIC
+
+    from indexer.store import make_schema
+    from search.fields import FILTERS
+
+    schema = make_schema()
+    for f in FILTERS:
+        assert f.field in schema.names(), f.name
+        field = schema[f.field]
+        assert field.indexed, f.name
+        assert isinstance(field, NUMERIC) == (f.kind == "year"), f.name
+
+
+@pytest.mark.parametrize("q", ["发展", "营商环境", "乡村振兴 产业", "改革 创新", "就业", "新质生产力", "规上 工业"])
+def test_top_k_stops_early_but_ranks_as_reading_every_text(corpus_engine, q):
+    """The re-rank reads texts only until no later candidate can enter the k best; the
+    answer equals a brute force that applies the text factor to every match."""
+    import numpy as np
+
+    from search.engine import reading_places
+    from search.matching import Evaluator
+    from search.ranking import MAX_CANDIDATES, array_scores, text_factor, top_k
+
+    snap = corpus_engine.snapshot()
+    parsed = parse_query(q)
+    match = Evaluator(snap.arrays).run(parsed.query)
+    scores = array_scores(snap.arrays, match.docs, match.scores, parsed.terms)
+    assert 10 < match.docs.size <= MAX_CANDIDATES
+    years = snap.year_values[snap.facets.columns["year"].ords[match.docs]]
+    places = reading_places(snap, match.docs)         # ties: report id, then paragraph number
+    adjusted = np.array([sc * text_factor(snap.arrays.text(int(d)), parsed.terms)
+                         for d, sc in zip(match.docs, scores)])
+    brute = np.lexsort((match.docs, places, -years, -np.round(adjusted, 9)))
+    for k in (1, 10, 30, 100):
+        docs, got, _tiers = top_k(snap.arrays, match.docs, scores, parsed.terms, k, years, places)
+        assert docs.tolist() == match.docs[brute[:k]].tolist(), k
+        assert np.allclose(got, adjusted[brute[:k]]), k

@@ -196,11 +196,8 @@ def report_page(report_id: str):
             n = 0
             while n < len(rows) and rows[n]["header"]:
                 n += 1
-            # only a table's leading header rows are headers: the indexer also flags the
-            # first row of each piece of a table split by blank lines
             width = max(len(r["cells"]) for r in rows)
             for r in rows[n:]:
-                r["header"] = False
                 # a short row lost its leading (row-spanning) cells: keep columns aligned
                 r["pad"] = width - len(r["cells"])
             for r in rows[:n]:

@@ -1,9 +1,11 @@
-"""The numpy reading of the index equals Whoosh's own reading of it.
+"""indexer/whoosh_format.py, held to Whoosh's own reader and writer.
 
-search/arrays.py decodes Whoosh's postings blocks and columns directly, and
-search/matching.py scores with Whoosh's BM25F formula; these tests hold both to
-Whoosh's matchers and scorer on real indexes, including one with deleted
-documents and several segments.
+It is the one module that reads and writes Whoosh's files below the public API
+(postings blocks, columns, the writer's postings and its processes); search/arrays.py
+builds numpy arrays from it and search/matching.py scores with Whoosh's BM25F
+formula.  These tests compare each with Whoosh's public reader, matchers, scorer and
+per-posting writer on real indexes, including one with deleted documents and
+several segments: when whoosh3 changes version, they say what broke.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from whoosh import scoring
 from indexer.analysis import normalize
 from indexer.pool import TermGroupingPool
 from indexer.writer import index_paths
+from indexer.whoosh_format import leaf_segments
 from search import arrays
 from search.engine import Engine
 from search.matching import Evaluator
@@ -54,7 +57,7 @@ def test_block_postings_equal_whoosh_matchers(index_name, request):
     snap = Engine(request.getfixturevalue(index_name)).snapshot()
     with snap.searching() as s:
         reader = s.reader()
-        assert len(arrays.segments(reader)) >= 2
+        assert len(leaf_segments(reader)) >= 2
         if index_name == "reindexed":
             assert not snap.arrays.live.all()
         for field in ("text", "heading", "grams", "region", "year"):
@@ -154,11 +157,9 @@ def test_block_writer_writes_what_whoosh_writes(tmp_path):
     """The same documents through Whoosh's own add_document, pool and per-posting
     writer, and through ours: every term's statistics and postings, and every
     field length, come out identical."""
-    import types
-
     from whoosh import index as whoosh_index
 
-    from indexer.segment import add_document, flush_segment
+    from indexer.whoosh_format import hook_writer
     from indexer.reports import build_report
     from indexer.sources import find_files, load_catalog, read_file
     from indexer.store import make_schema
@@ -173,9 +174,7 @@ def test_block_writer_writes_what_whoosh_writes(tmp_path):
         ix = whoosh_index.create_in(str(tmp_path / mode), make_schema())
         w = ix.writer()
         if mode == "ours":
-            w.pool = TermGroupingPool(limitmb=0.2)           # spilled runs too
-            w._flush_segment = types.MethodType(flush_segment, w)
-            w.add_document = types.MethodType(add_document, w)
+            hook_writer(w, pool_mb=0.2, in_process=True)      # a small pool: spilled runs too
         for d in docs:
             w.add_document(**d)
         w.commit()
@@ -211,19 +210,17 @@ def test_next_generation_reuses_unchanged_segment_texts(tmp_path):
     old_texts = {id(text) for _b, text, _s in old.arrays.texts.parts}
     with old.searching():
         before = old.arrays.postings("text", "发展")[0]
-    cached = engine._postings_cache._items
-    (old_key, old_entry), = [(k, v) for k, v in cached.items() if k[1:] == ("text", "发展".encode())]
     shutil.copy(second, src / second.name)
     index_paths(ix, [str(src)])
     new = engine.snapshot()
     assert new is not old
     new_texts = [text for _b, text, _s in new.arrays.texts.parts]
     assert len(new_texts) == 2 and id(new_texts[0]) in old_texts and id(new_texts[1]) not in old_texts
+    decoded = engine.postings_cache.decoded
     with new.searching():
         after = new.arrays.postings("text", "发展")[0]
     assert after[:before.size].tolist() == before.tolist() and after.size > before.size
-    entries = [k for k in cached if k[1:] == ("text", "发展".encode())]
-    assert len(entries) == 2 and cached[old_key] is old_entry      # the old segment's, not decoded again
+    assert engine.postings_cache.decoded == decoded + 1      # the new segment's; the old one's was kept
     with new.searching() as s:
         units = new.units.all(s)
     assert {u["source"] for u in units} == {str(src / first.name), str(src / second.name)}
@@ -234,3 +231,40 @@ def test_next_generation_reuses_unchanged_segment_texts(tmp_path):
 def _docnum(snap, unit_id: str) -> int:
     docs, _w, _df = snap.arrays.postings("id", unit_id)
     return int(docs[0])
+
+
+def test_reader_pieces_equal_whoosh_public_reader(reindexed):
+    """The generation, deletions, label postings and word expansions read below the
+    public API agree with what Whoosh's public reader says."""
+    from whoosh import index as whoosh_index
+
+    from indexer.store import IndexStore
+    from indexer.whoosh_format import deleted_docs, open_reader, term_postings, word_expansions
+
+    ix = whoosh_index.open_dir(str(IndexStore(reindexed).current_dir()))
+    generation, reader = open_reader(ix)
+    public = ix.reader()
+    assert generation == ix.latest_generation()
+    assert reader.doc_count_all() == public.doc_count_all() and reader.doc_count() == public.doc_count()
+    dead = set()
+    for seg, base in leaf_segments(reader):
+        dead.update((deleted_docs(seg) + base).tolist())
+    assert dead and dead == {d for d in range(public.doc_count_all()) if public.is_deleted(d)}
+    for seg, base in leaf_segments(reader):
+        btexts = list(seg.lexicon("region"))
+        for btext, ids in term_postings(seg, "region", btexts):
+            live = [d for d in (ids + base).tolist() if d not in dead]     # Whoosh's matchers skip them
+            assert live == [d for d in _matcher_ids(public.postings("region", btext))
+                            if base <= d < base + seg.doc_count_all()]
+    for prefix in ("营商", "发展", "乡村"):
+        got = list(word_expansions(Q.Prefix("text", prefix), reader))
+        assert got == list(public.expand_prefix("text", prefix)) and got
+
+
+def _matcher_ids(m) -> list[int]:
+    """A matcher's document numbers, one call at a time (MultiMatcher.all_ids skips sub-matchers)."""
+    out = []
+    while m.is_active():
+        out.append(m.id())
+        m.next()
+    return out
