@@ -63,8 +63,27 @@ def query_child(index: str, mode: str) -> dict:
     times = timed_queries(run, cold)
     out = summary(times)
     out.update({"cold_" + k: v for k, v in summary(cold).items()})
-    out["rss_bytes"] = sum(_rss(p) for p in pids)
-    out["rss_by_process"] = [_rss(p) for p in pids]
+    everything = [os.getpid()] + _descendants(os.getpid())
+    out["rss_bytes"] = sum(_rss(p) for p in everything)       # Ray's raylet, GCS and workers included
+    out["rss_by_process"] = {str(p): _rss(p) for p in everything}
+    out["rss_shard_processes_bytes"] = sum(_rss(p) for p in pids)   # this process and the shard actors
+    return out
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process started under pid (a local Ray's raylet, GCS, workers)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
     return out
 
 
@@ -117,7 +136,8 @@ def _print(r: dict):
         q = r.get(f"query_{name}")
         if q:
             print(f"query  {name:6} p50 {q['query_p50_ms']:.1f} p95 {q['query_p95_ms']:.1f} max {q['query_max_ms']:.1f} ms; "
-                  f"RSS {q['rss_bytes'] / 2**20:.0f} MB over {len(q['rss_by_process'])} processes")
+                  f"RSS {q['rss_bytes'] / 2**20:.0f} MB over {len(q['rss_by_process'])} processes "
+                  f"({q['rss_shard_processes_bytes'] / 2**20:.0f} MB in this one and the shard actors)")
 
 
 if __name__ == "__main__":

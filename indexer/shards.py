@@ -39,7 +39,7 @@ def shard_count(root: str | Path) -> int | None:
     path = Path(root) / LAYOUT_FILE
     try:
         layout = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):      # no index yet, or not a folder: not sharded
         return None
     except (OSError, ValueError) as e:
         raise IndexError_(f"{path}: cannot read the shard layout ({e})") from None
