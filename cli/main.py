@@ -536,9 +536,12 @@ class WholeNumber(click.ParamType):
               help="0 to 65535; 0 takes any free port.")
 @click.option("--threads", default=8, show_default=True, type=WholeNumber(1, 256),
               help="Requests answered at once, 1 to 256.")
+@click.option("--workers", default=1, show_default=True, type=WholeNumber(1, 64),
+              help="Processes answering on the port, 1 to 64: searches hold Python's lock, so one "
+                   "process uses one core; each process costs one open index's memory.")
 @cluster_option
 @timeout_option
-def serve(index_dir, host, port, threads, cluster, shard_timeout):
+def serve(index_dir, host, port, threads, workers, cluster, shard_timeout):
     """Serve the web UI with a production WSGI server (waitress)."""
     from indexer.shards import shard_dirs
     from webui.server import ServeError, serve as run_server
@@ -548,8 +551,10 @@ def serve(index_dir, host, port, threads, cluster, shard_timeout):
     try:
         for d in shard_dirs(index_dir) or [index_dir]:
             IndexStore(str(d)).open()
+        if cluster and workers > 1:
+            raise ServeError("--workers must be 1 with --cluster: the shard actors do the searching")
         shards = shards_for(index_dir, cluster, shard_timeout) if cluster else None
-        run_server(index_dir, host=host, port=port, threads=threads, shards=shards)
+        run_server(index_dir, host=host, port=port, threads=threads, workers=workers, shards=shards)
     except (IndexError_, ServeError) as e:
         fail(str(e))
 

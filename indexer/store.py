@@ -316,6 +316,18 @@ class IndexStore:
         except Exception as e:  # a damaged index: say so in one line
             raise IndexError_(f"index at {d} cannot be opened: {e}") from None
 
+    def change_stamp(self, data_dir: Path | None) -> tuple | None:
+        """What any commit or swap changes, from two stat calls: the CURRENT file (a
+        swap replaces it) and the data folder (a commit adds and removes its files).
+        None when there is nothing to stat."""
+        try:
+            current = os.stat(self.current_file)
+            folder = os.stat(data_dir) if data_dir is not None else None
+        except OSError:
+            return None
+        return (current.st_ino, current.st_mtime_ns, current.st_size,
+                folder.st_ino if folder else None, folder.st_mtime_ns if folder else None)
+
     def generation(self) -> tuple[str, int]:
         """(data folder, Whoosh generation): changes whenever a commit lands."""
         d = self.current_dir()

@@ -83,6 +83,8 @@ class Engine:
     def __init__(self, index_dir: str):
         self.store = IndexStore(index_dir)
         self._snapshot: Snapshot | None = None
+        self._stamp = None                  # the store's change stamp when last checked
+        self._listed = 0.0                  # when the data folder was last listed (monotonic)
         self._lock = threading.Lock()
         # segment texts and postings carried from one generation to the next
         # (segments never change once written)
@@ -90,9 +92,20 @@ class Engine:
         self.postings_cache = PostingsCache(limit=10_000_000)
 
     def snapshot(self) -> Snapshot:
-        """The current generation's snapshot; reopened when the index has changed."""
-        gen = self.store.generation()
+        """The current generation's snapshot; reopened when the index has changed.
+
+        Whether it changed is first asked of two stat calls (the CURRENT file and
+        the data folder, which every commit and swap touch); only then are the
+        folder's files listed for the generation.  File times can be as coarse as
+        a few milliseconds, so a stat taken while a commit was landing may match
+        the finished one: the files are listed anyway at least once a second."""
         snap = self._snapshot
+        stamp = self.store.change_stamp(snap.data_dir if snap is not None else None)
+        now = time.monotonic()
+        if snap is not None and stamp is not None and stamp == self._stamp and now - self._listed < 1.0:
+            return snap
+        self._stamp, self._listed = stamp, now
+        gen = self.store.generation()
         if snap is None or snap.generation != gen:
             with self._lock:
                 snap = self._snapshot

@@ -21,6 +21,7 @@ later candidate can beat.
 from __future__ import annotations
 
 import heapq
+import re
 
 import numpy as np
 
@@ -34,8 +35,13 @@ PROXIMITY_CHARS = 30.0          # a gap this long between terms halves their pro
 PROXIMITY_WEIGHT = 0.5          # how much of the score rests on proximity
 OPENING_CHARS = 40              # the opening of a paragraph, where its topic is named
 OPENING_PENALTY = 0.5           # the term appears only after the opening
+# a paragraph that opens with an outline number (（二）, 三、, 4.) and is this short is a
+# heading run together with one line under it (（二）奋力推进…新质生产力。坚持…): a heading
+HEADED_LINE_CHARS = 100
 MAX_CANDIDATES = 3000           # beyond this many, the array score orders the rest
 
+_OUTLINE_NUMBER = re.compile(r"^(第[一二三四五六七八九十]+[部分章节篇]|[一二三四五六七八九十]+、|"
+                             r"[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.．、](?!\d))")
 _ITEM_BOUNDS = set("、，。；：！？,;:!?（）()《》“”\"' \n")
 _CLAUSE_BOUNDS = set("，。；：！？,;:!?\n")
 
@@ -85,13 +91,16 @@ def _heading_names(ia, docs: np.ndarray, variants) -> np.ndarray:
 # --------------------------------------------------------------------------- from the text
 
 def text_factor(norm: str, terms) -> float:
-    """At most 1: lower for enumeration items, far-apart terms, a topic named late."""
+    """At most 1: lower for a numbered heading with only a line after it, enumeration
+    items, far-apart terms, a topic named late."""
     occurrences = [_occurrences(norm, t.variants) for t in terms]
     flat = [o for occ in occurrences for o in occ]
     if not flat:
         return 1.0
     listed = sum(1 for s, e in flat if _is_enumeration_item(norm, s, e))
     factor = 1.0 - ENUMERATION_PENALTY * listed / len(flat)
+    if len(norm) <= HEADED_LINE_CHARS and _OUTLINE_NUMBER.match(norm):
+        factor *= HEADING_FACTOR
     if min(s for s, _ in flat) >= OPENING_CHARS:
         factor *= 1.0 - OPENING_PENALTY
     if len(occurrences) > 1 and all(occurrences):

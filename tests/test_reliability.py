@@ -425,6 +425,43 @@ def test_serve_port_in_use_is_one_line(seeds_index):
     assert f"port {port}" in line and "already in use" in line
 
 
+def test_serve_workers_share_the_port_are_replaced_and_stop_together(seeds_index):
+    """--workers 2: two processes answer on one port; a killed worker is replaced; SIGTERM
+    to the server stops every worker."""
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(GS + ["serve", "--index", seeds_index, "--port", str(port), "--workers", "2"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert "2 processes" in proc.stdout.readline()
+        url = f"http://127.0.0.1:{port}/api/search?q=%E8%90%A5%E5%95%86%E7%8E%AF%E5%A2%83&limit=1"
+        want = json.loads(urllib.request.urlopen(url, timeout=60).read())["total"]
+        workers = _children(proc.pid)
+        assert len(workers) == 2
+        os.kill(workers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while len(set(_children(proc.pid)) - {workers[0]}) < 2:
+            assert time.monotonic() < deadline, "the killed worker was not replaced"
+            time.sleep(0.2)
+        for _ in range(6):                       # every worker answers the same
+            assert json.loads(urllib.request.urlopen(url, timeout=60).read())["total"] == want
+        workers = _children(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    time.sleep(0.5)
+    assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}") and
+                "Z" not in open(f"/proc/{pid}/stat").read().split(")")[1][:3]]
+
+
+def _children(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as fh:
+        return [int(p) for p in fh.read().split()]
+
+
 # ---------------------------------------------------------------- 9. messages that say what is wrong
 
 def test_messages_say_what_is_actually_wrong(tmp_path):

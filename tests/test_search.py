@@ -348,3 +348,21 @@ def test_top_k_stops_early_but_ranks_as_reading_every_text(corpus_engine, q):
         docs, got, _tiers = top_k(snap.arrays, match.docs, scores, parsed.terms, k, years, places)
         assert docs.tolist() == match.docs[brute[:k]].tolist(), k
         assert np.allclose(got, adjusted[brute[:k]]), k
+
+
+def test_a_numbered_heading_with_one_line_counts_as_a_heading(corpus_docs):
+    """（二）…。 followed by one short line is a heading run together with its lead line:
+    it is demoted like a heading; the same words past 100 characters, or without the
+    outline number, are not."""
+    from search.query import parse_query
+    from search.ranking import HEADED_LINE_CHARS, HEADING_FACTOR, text_factor
+
+    terms = parse_query("新质生产力").terms
+    numbered = [normalize(d["text"]) for d in corpus_docs
+                if re.match(r"^[（(][一二三四五六七八九十]+[）)]", d["text"]) and "新质生产力" in d["text"][:40]]
+    short = [t for t in numbered if len(t) <= HEADED_LINE_CHARS]
+    assert short and len(short) < len(numbered)
+    for t in numbered:
+        bare = re.sub(r"^[（(][一二三四五六七八九十]+[）)]", "", t)
+        ratio = text_factor(t, terms) / text_factor(bare, terms)
+        assert ratio == pytest.approx(HEADING_FACTOR if t in short else 1.0), t[:40]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import socket
-import sys
 
 from waitress.server import create_server
 
@@ -26,12 +25,8 @@ def make_server(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threa
     if threads < 1:                      # waitress would accept connections and never answer
         raise ServeError(f"threads must be at least 1, got {threads}")
     app = create_app(index_dir, {"SHARDS": shards} if shards is not None else None)
-    # many clients that leave connections open must not starve new ones: allow
-    # more connections than waitress's 100, and drop idle ones after 30 s
     try:
-        server = create_server(app, host=host, port=port, threads=threads, ident="govsearch",
-                               clear_untrusted_proxy_headers=True, connection_limit=1000,
-                               channel_timeout=30)
+        server = _waitress(app, threads, host=host, port=port)
     except OSError as e:
         raise ServeError(_listen_problem(e, host, port)) from None
     except ValueError as e:   # waitress's answer to a host it cannot resolve
@@ -40,6 +35,13 @@ def make_server(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threa
                          else f"cannot serve on host '{printable(host)}': {e}") from None
     warm_up(app)              # after binding: an address that cannot be had is said at once
     return server
+
+
+def _waitress(app, threads: int, **where):
+    # many clients that leave connections open must not starve new ones: allow
+    # more connections than waitress's 100, and drop idle ones after 30 s
+    return create_server(app, threads=threads, ident="govsearch", clear_untrusted_proxy_headers=True,
+                         connection_limit=1000, channel_timeout=30, **where)
 
 
 def _listen_problem(e: OSError, host: str, port: int) -> str:
@@ -75,14 +77,84 @@ def server_url(server) -> str:
     return f"http://{host}:{server.effective_port}/"
 
 
-def serve(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threads: int = 8, shards=None) -> None:
-    """Serve until interrupted, after printing the URL."""
+def serve(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threads: int = 8, workers: int = 1,
+          shards=None) -> None:
+    """Serve until interrupted, after printing the URL.
+
+    ``workers`` > 1: that many processes answer on one listening socket (the
+    kernel hands each connection to one of them), each with the index open.
+    Matching holds Python's GIL for most of a search, so threads share one core;
+    processes use them all, at the cost of one index's memory each.  ``shards``:
+    the Ray actors of a sharded index (search/cluster.py), searched by one process."""
+    if workers > 1:
+        if shards is not None:
+            raise ServeError("--workers must be 1 with --cluster: the shard actors do the searching")
+        _serve_processes(index_dir, host, port, threads, workers)
+        return
     server = make_server(index_dir, host=host, port=port, threads=threads, shards=shards)
-    print(f"govsearch: serving {printable(server_url(server))} (index: {printable(index_dir)})", flush=True)
-    sys.stdout.flush()
+    _announce(server, index_dir)
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
         server.close()
+
+
+def _announce(server, index_dir: str):
+    print(f"govsearch: serving {printable(server_url(server))} (index: {printable(index_dir)})", flush=True)
+
+
+def _serve_processes(index_dir: str, host: str, port: int, threads: int, workers: int) -> None:
+    """One listening socket and one warmed-up app, made here; each worker process
+    runs its own waitress threads over them (made after the fork: threads do not
+    survive one).  The open index is shared copy-on-write until a commit makes
+    each worker open the next generation.  A worker that dies is replaced;
+    Ctrl-C or SIGTERM stops them all."""
+    import os
+    import signal
+
+    probe = make_server(index_dir, host=host, port=port, threads=1)   # says what is wrong with the address
+    app, sock, url = probe.application, probe.socket, server_url(probe)
+    probe.socket = None                   # the listening socket outlives the probe's threads
+    probe.task_dispatcher.shutdown()
+    pids: set[int] = set()
+
+    def start_worker() -> int:
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            try:
+                _waitress(app, threads, sockets=[sock]).run()
+            finally:
+                os._exit(0)
+        return pid
+
+    stopping: list[bool] = []
+    signal.signal(signal.SIGTERM, lambda *_: (stopping.append(True), _stop(pids)))
+    for _ in range(workers):
+        pids.add(start_worker())
+    print(f"govsearch: serving {printable(url)} (index: {printable(index_dir)}, {workers} processes)", flush=True)
+    try:
+        while pids:
+            pid, _status = os.wait()
+            pids.discard(pid)
+            if not stopping:
+                pids.add(start_worker())
+    except KeyboardInterrupt:
+        stopping.append(True)
+        _stop(pids)
+    finally:
+        sock.close()
+
+
+def _stop(pids: set[int]):
+    import os
+    import signal
+
+    for pid in list(pids):
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
