@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.metadata import gazetteer
 from indexer.reports import build_report
 from indexer.sources import find_files, load_catalog, read_file
 
@@ -48,8 +49,7 @@ def real_units() -> list[list[str]]:
 def build_corpus(n_paragraphs: int, folder: Path, seed: int = 2026) -> Corpus:
     rnd = random.Random(seed)
     sources = real_units()
-    provinces = [line.split()[0] for line in (ROOT / "indexer" / "regions.txt").read_text(
-        encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")][:31]
+    provinces = gazetteer()[1][:31]
     folder.mkdir(parents=True, exist_ok=True)
     texts, meta = [], []
     rows, file_no, reports, chars = [], 0, 0, 0

@@ -17,7 +17,7 @@ import click
 from indexer.store import IndexError_, IndexStore, default_index_dir, describe_os_error
 
 from .shards import cluster_option, timeout_option
-from .terminal import json_text, printable
+from .terminal import display_width, json_text, pad, printable
 
 index_option = click.option(
     "--index", "index_dir", default=default_index_dir, show_default="$GOVSEARCH_INDEX or ./index",
@@ -280,11 +280,16 @@ def reports(index_dir, as_json):
     if as_json:
         echo_json(rows)
         return
-    for row in rows:
-        r = {k: printable(v) if isinstance(v, str) else v for k, v in row.items()}
-        click.echo(f"{r['report_id']}  {r['year'] or '----'}  {r['level']:<4} {r['region']:<14} "
-                   f"{r['type']:<6} {r['date'] or '':<10}  {r['units']:>4} units  {r['title']}")
-        click.echo(f"{'':18}{r['source']}" + (f"  ({r['speaker']})" if r['speaker'] else ""))
+    # columns as wide as their widest value, measured in terminal columns (中 is two)
+    cells = [[printable(row["report_id"]), str(row["year"] or "----"), printable(row["level"]),
+              printable(row["region"]), printable(row["type"]), printable(row["date"] or ""),
+              f"{row['units']} units"] for row in rows]
+    widths = [max((display_width(c[i]) for c in cells), default=0) for i in range(7)]
+    for row, c in zip(rows, cells):
+        line = "  ".join(pad(v, w, right=i == 6) for i, (v, w) in enumerate(zip(c, widths)))
+        click.echo(f"{line}  {printable(row['title'])}")
+        speaker = f"  ({printable(row['speaker'])})" if row["speaker"] else ""
+        click.echo(" " * (widths[0] + 2) + printable(row["source"]) + speaker)
 
 
 # --------------------------------------------------------------------------- indicators
@@ -352,14 +357,6 @@ def _print_csv(facts):
         writer.writerow(["" if f[k] is None else printable(f[k]) for k in JSON_FIELDS])
 
 
-def _pad(text: str, width: int) -> str:
-    """Left-align in a terminal, where a Chinese character takes two columns."""
-    import unicodedata
-
-    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return text + " " * max(0, width - used)
-
-
 def _print_facts(facts, quotes: bool):
     from search.indicators import MEASURE_LABELS, ROLE_LABELS, value_text
 
@@ -373,8 +370,8 @@ def _print_facts(facts, quotes: bool):
             current = group
             click.echo(f"\n{printable(f['canonical'])}  {printable(f['label'])} · {MEASURE_LABELS[f['measure']]}")
         period = f" {f['period']}" if f["period"] else ""
-        click.echo(f"  {_pad(printable(f['region']), 18)} {_pad(str(f['year']) + period, 10)} "
-                   f"{ROLE_LABELS[f['role']]}  {_pad(printable(value_text(f)), 16)} {_pad(f['kind'] or '', 6)} "
+        click.echo(f"  {pad(printable(f['region']), 18)} {pad(str(f['year']) + period, 10)} "
+                   f"{ROLE_LABELS[f['role']]}  {pad(printable(value_text(f)), 16)} {pad(f['kind'] or '', 6)} "
                    f"{f['report_id']} ¶{f['para_no']}")
         if quotes:
             click.echo(f"      {printable(f['quote'])}")

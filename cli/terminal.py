@@ -40,3 +40,16 @@ def json_text(obj) -> str:
     """``obj`` as indented JSON (Chinese kept as is) that is safe to print."""
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}",
                             json.dumps(obj, ensure_ascii=False, indent=1))
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: a Chinese character two, a combining mark none."""
+    from wcwidth import wcwidth
+
+    return sum(max(0, wcwidth(ch)) for ch in text)
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` filled with spaces to ``width`` columns (left-aligned, or right-aligned)."""
+    fill = " " * max(0, width - display_width(text))
+    return fill + text if right else text + fill

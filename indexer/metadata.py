@@ -54,19 +54,51 @@ def parse_date(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def gazetteer() -> tuple[dict[str, str], list[str]]:
-    """city -> province, and the province names, from regions.txt."""
-    city_to_province: dict[str, str] = {}
-    provinces: list[str] = []
+def _regions_table() -> list[tuple[int, str, list[str]]]:
+    """regions.txt as (GB/T 2260 code, province, [its prefecture-level divisions]), in file order."""
+    rows = []
     path = Path(__file__).resolve().parent / "regions.txt"
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        names = line.split()
-        provinces.append(names[0])
-        for city in names[1:]:
-            city_to_province[city] = names[0]
+        code, province, *cities = line.split()
+        rows.append((int(code), province, cities))
+    return rows
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> tuple[dict[str, str], list[str]]:
+    """city -> province, and the province names, from regions.txt."""
+    city_to_province: dict[str, str] = {}
+    provinces: list[str] = []
+    for _code, province, cities in _regions_table():
+        provinces.append(province)
+        for city in cities:
+            city_to_province[city] = province
     return city_to_province, provinces
+
+
+NATIONAL_REGIONS = ("全国",)      # the region of the State Council's reports (see region_fields)
+
+
+@lru_cache(maxsize=1)
+def _official_order() -> tuple[tuple[str, int, dict], ...]:
+    """(province, its code, city -> its place in the province's line), longest names first."""
+    return tuple((province, code, {c: i for i, c in enumerate(cities)})
+                 for code, province, cities in sorted(_regions_table(), key=lambda r: -len(r[1])))
+
+
+def region_order_key(region: str) -> tuple:
+    """Sort key putting regions in the official GB/T 2260 order: 北京, 天津, 河北 … 新疆, 台湾,
+    香港, 澳门; inside a province its own report, then its cities in code order, then the
+    rest by name.  全国 (the State Council's reports) comes first, unknown text last."""
+    region = region or ""
+    for province, code, cities in _official_order():
+        if region.startswith(province):
+            rest = region[len(province):]
+            city = next((i for c, i in cities.items() if rest.startswith(c)), len(cities)) if rest else -1
+            return (1, code, city, rest)
+    return (0 if region in NATIONAL_REGIONS else 2, 0, 0, region)
 
 
 def find_region(text: str) -> dict:

@@ -7,6 +7,8 @@ from collections import Counter
 
 from whoosh.query import Term
 
+from indexer.analysis import normalize
+from indexer.metadata import region_order_key
 from indexer.model import REPORT_FIELDS, UNKNOWN
 
 from .results import stored_year
@@ -18,7 +20,7 @@ def list_reports(*indexes) -> list[dict]:
     rows = []
     for ix in indexes:
         rows.extend(_reports_of(ix))
-    rows.sort(key=lambda r: (-(r["year"] or 0), r["region"], r["source"]))
+    rows.sort(key=lambda r: (-(r["year"] or 0), region_order_key(r["region"]), r["source"]))
     return rows
 
 
@@ -37,6 +39,34 @@ def _reports_of(ix) -> list[dict]:
             row["metadata_origin"] = extra.get("metadata_origin", {})
             rows.append(row)
     return rows
+
+
+# the columns a report list sorts by, each with its key; ties stay in the official
+# region order (GB/T 2260), newest first
+REPORT_SORTS = {
+    "region": lambda r: region_order_key(r["region"]),
+    "year": lambda r: r["year"] or 0,
+    "type": lambda r: r["type"],
+    "title": lambda r: normalize(r["title"]),
+    "units": lambda r: r["units"],
+}
+REPORT_FILTERS = ("year", "type", "level")
+
+
+def select_reports(rows: list[dict], text: str = "", sort: str = "region", **chosen) -> list[dict]:
+    """The rows whose region, title or file holds ``text`` (any script, any width) and whose
+    year, type and level are the chosen ones, sorted by a REPORT_SORTS column (``-`` before it:
+    descending)."""
+    wanted = normalize(text.strip())
+    if wanted:
+        rows = [r for r in rows if any(wanted in normalize(str(r.get(k) or ""))
+                                       for k in ("region", "title", "file", "source"))]
+    for name in REPORT_FILTERS:
+        if chosen.get(name):
+            rows = [r for r in rows if str(r[name] if r[name] is not None else UNKNOWN) == chosen[name]]
+    key = REPORT_SORTS.get(sort.lstrip("-"), REPORT_SORTS["region"])
+    rows = sorted(rows, key=lambda r: (region_order_key(r["region"]), -(r["year"] or 0), r["source"]))
+    return sorted(rows, key=key, reverse=sort.startswith("-"))     # stable: ties keep that order
 
 
 def index_stats(*indexes) -> dict:

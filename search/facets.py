@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from indexer.metadata import gazetteer, region_order_key
 from indexer.model import UNKNOWN
 
 from .arrays import term_ordinals
@@ -22,12 +23,14 @@ from .fields import FACET_FIELDS
 FACETS = FACET_FIELDS
 # how values sort in a facet: by count, except years (newest first)
 _YEAR_FIELDS = {"year"}
+_NUMBER_FIELDS = {"para_no"}          # not a facet: loaded for reading order
 
 
 @dataclass
 class FacetColumn:
     values: list                     # ordinal -> value; 0 is "no value" ('' or None)
     ords: np.ndarray                 # docnum -> ordinal (int32)
+    rank: np.ndarray | None = None   # ordinal -> its place in reading order (reading_order)
 
     def __post_init__(self):
         self.index = {v: i for i, v in enumerate(self.values) if i}   # value -> ordinal
@@ -59,7 +62,7 @@ class FacetTable:
             self.columns[field]
 
     def _load(self, reader, field: str) -> FacetColumn:
-        missing = None if field in _YEAR_FIELDS else ""
+        missing = None if field in _YEAR_FIELDS | _NUMBER_FIELDS else ""
         if self.doc_count_all == 0:
             return FacetColumn([missing], np.zeros(0, dtype=np.int32))
         values, ords = term_ordinals(reader, field, missing)
@@ -105,3 +108,28 @@ class _LazyColumns(dict):
     def __missing__(self, field: str) -> FacetColumn:
         col = self[field] = self._table._load(self._table._reader, field)
         return col
+
+
+def province_of(region: str) -> str:
+    """The province a region value lies in (四川省成都市金牛区 -> 四川省), '' when none."""
+    return next((p for p in sorted(gazetteer()[1], key=len, reverse=True) if str(region).startswith(p)), "")
+
+
+def in_official_order(regions: list, key=lambda fv: fv.value) -> list:
+    """Region or province facet values in the official GB/T 2260 order (北京, 天津, 河北 …)."""
+    return sorted(regions, key=lambda fv: region_order_key(str(key(fv))))
+
+
+def reading_order(table: FacetTable, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per document: its region's place in the official order, its report, its paragraph
+    number; sorting by them lists regions in order and each report from ¶1 (document
+    numbers follow the writer's batching, not reading order)."""
+    region, para = table.columns["region"], table.columns["para_no"]
+    if region.rank is None:
+        order = sorted(range(len(region.values)), key=lambda i: region_order_key(str(region.values[i])))
+        region.rank = np.empty(len(order), dtype=np.int64)
+        region.rank[order] = np.arange(len(order))
+    if para.rank is None:
+        para.rank = np.array([int(v or 0) for v in para.values], dtype=np.int64)
+    return (region.rank[region.ords[docs]], table.columns["report_id"].ords[docs].astype(np.int64),
+            para.rank[para.ords[docs]])

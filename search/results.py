@@ -114,6 +114,7 @@ class Hit:
     url: str = ""                       # the report's source link
     section_label: str = ""             # the section normalised, as its facet groups it
     context: str = ""                   # a heading's section opening, HTML with marks ("" otherwise)
+    script: str = "简"                  # 繁: the report is in Traditional characters (pages say lang="zh-Hant")
 
 
 @dataclass

@@ -31,8 +31,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .engine import (GROUP_SCAN, Engine, check_expansions, facet_values, full_query, group_order, make_hit,
-                     page_fields, ranked_arrays, relaxations, reading_places, report_rows, understood_filters)
+from .engine import (GROUP_SCAN, Engine, check_expansions, facet_counts, facet_values, full_query, group_order,
+                     make_hit, match_and_facet_sets, page_fields, ranked_arrays, reading_places, relaxations,
+                     report_rows, understood_filters)
+from indexer.metadata import region_order_key
+
 from .facets import FACETS, sum_counts
 from .matching import Evaluator
 from .query import LabelFilter, QuerySyntaxError, parse_query
@@ -56,7 +59,7 @@ class ShardAnswer:
     total: int
     facets: dict                                   # field -> [(value, count)]
     understood: dict                               # field -> typed value -> values
-    ranked: list            # (tier, score, year, report id, para_no, docnum, array score), best first
+    ranked: list            # (tier, score, year, report id, para_no, docnum, array score, region), best first
     array_keys: list | None = None                 # (rounded array score, year, report id, para_no)
     reports: dict = field(default_factory=dict)    # report id -> (count, (docnum, score), year)
 
@@ -100,7 +103,7 @@ class ShardIndex:
         with snap.searching() as s:
             check_expansions(s, full)
             evaluator = Evaluator(snap.arrays, stats, values)
-            match = evaluator.run(full)
+            match, counted_over = match_and_facet_sets(evaluator, req, parsed, full)
             if not parsed.empty:
                 match.scores = array_scores(snap.arrays, match.docs, match.scores, parsed.terms)
             relevance = req.sort == "relevance" and not parsed.empty
@@ -108,11 +111,11 @@ class ShardIndex:
             docs, scores, tiers = ranked_arrays(snap, parsed, req, match, k, inside)
             array = match.scores[np.searchsorted(match.docs, docs)]
             answer = ShardAnswer(snap.generation, int(match.docs.size),
-                                 {f: snap.facets.count(f, match.docs) for f in FACETS},
+                                 facet_counts(snap, match.docs, counted_over),
                                  evaluator.understood, _keys(snap, docs, scores, tiers, array))
             if relevance and bound is None:
                 best = best_by_array(match.scores, *_tiebreaks(snap, match.docs), match.docs, ranking.MAX_CANDIDATES)
-                answer.array_keys = [(round(sc, 9), y, r, p) for _t, sc, y, r, p, _d, _a in
+                answer.array_keys = [(round(sc, 9), y, r, p) for _t, sc, y, r, p, _d, _a, _g in
                                      _keys(snap, match.docs[best], match.scores[best], None, match.scores[best])]
             if req.by_report:
                 answer.reports = report_rows(snap, match)
@@ -142,13 +145,15 @@ def _tiebreaks(snap, docs):
 
 
 def _keys(snap, docs, scores, tiers, array) -> list:
-    """(tier, score, year, report id, para_no, docnum, array score) per document."""
+    """(tier, score, year, report id, para_no, docnum, array score, region) per document."""
     col = snap.facets.columns["report_id"]
+    region = snap.facets.columns["region"]
+    regions = [str(region.values[o] or "") for o in region.ords[docs].tolist()]
     years = snap.year_values[snap.facets.columns["year"].ords[docs]].tolist()
     rids = [col.values[o] for o in col.ords[docs].tolist()]
     paras = (reading_places(snap, docs) & 0xFFFFFFFF).tolist()
     tiers = tiers.tolist() if tiers is not None else [0] * len(rids)
-    return list(zip(tiers, scores.tolist(), years, rids, paras, docs.tolist(), array.tolist()))
+    return list(zip(tiers, scores.tolist(), years, rids, paras, docs.tolist(), array.tolist(), regions))
 
 
 def _inside(snap, match, bound: tuple) -> np.ndarray:
@@ -290,10 +295,10 @@ def _merge_ranked(answers: dict, relevance: bool, sort: str) -> list:
     items = [(i, item) for i, a in answers.items() for item in a.ranked]
     if relevance:
         key = lambda it: (it[1][0], -round(it[1][1], 9), -it[1][2], it[1][3], it[1][4])  # noqa: E731
-    elif sort == "year":
-        key = lambda it: (it[1][2], it[1][3], it[1][4])  # noqa: E731
+    elif sort == "year":       # browsing: by year, regions in the official order, report, paragraph
+        key = lambda it: (it[1][2], region_order_key(it[1][7]), it[1][3], it[1][4])  # noqa: E731
     else:
-        key = lambda it: (-it[1][2], it[1][3], it[1][4])  # noqa: E731
+        key = lambda it: (-it[1][2], region_order_key(it[1][7]), it[1][3], it[1][4])  # noqa: E731
     return sorted(items, key=key)
 
 
@@ -307,7 +312,7 @@ def _bound(answers: dict) -> tuple:
 
 def _outside(item, bound: tuple) -> bool:
     """The item ranks below the bound by array score: one index would not have looked at it."""
-    _shard, (_t, _score, year, rid, para, _doc, array) = item
+    _shard, (_t, _score, year, rid, para, _doc, array, _region) = item
     b_score, b_year, b_rid, b_para = bound
     return (-round(array, 9), -year, rid, para) > (-b_score, -b_year, b_rid, b_para)
 

@@ -8,6 +8,7 @@ together: one dict per unit with every field a hit or a report page shows.
 
 from __future__ import annotations
 
+import json
 import threading
 
 import numpy as np
@@ -30,23 +31,33 @@ class UnitStore:
         for name in HEAD_ONLY_FIELDS:
             if name not in f:
                 f[name] = head.get(name, "")
+        f["script"] = head["script"]
         f["text"] = apply_diff(self.arrays.text(docnum), f.pop("orig", ""))
         return f
 
     def section_start(self, searcher, docnum: int, fields: dict, chars: int = 120) -> str:
         """The opening of the section under a heading: the units after it in its
         report, up to ``chars`` characters ("" when the heading ends its report)."""
-        pieces, size, nxt = [], 0, docnum + 1
-        while size < chars and nxt < self.arrays.doc_count_all and self.arrays.live[nxt]:
-            f = dict(searcher.stored_fields(nxt))
-            if f.get("report_id") != fields.get("report_id"):
+        pieces, size = [], 0
+        for nxt in self._after(fields):
+            if size >= chars:
                 break
+            f = dict(searcher.stored_fields(nxt))
             text = apply_diff(self.arrays.text(nxt), f.get("orig", ""))
             pieces.append(text)
             size += len(text)
-            nxt += 1
         opening = " ".join(pieces)
         return opening if len(opening) <= chars else opening[:chars] + "…"
+
+    def _after(self, fields: dict) -> list[int]:
+        """The report's units after this one, in paragraph order (document numbers follow
+        the writer, which may interleave reports)."""
+        docs, _w, _df = self.arrays.postings("report_id", fields.get("report_id", ""))
+        para = self.arrays.facets.columns["para_no"]
+        paras = np.array([int(para.values[o] or 0) for o in para.ords[docs].tolist()], dtype=np.int64)
+        order = np.argsort(paras, kind="stable")
+        later = paras[order] > int(fields.get("para_no") or 0)
+        return docs[order][later].tolist()
 
     def all(self, searcher) -> list[dict]:
         """Every live unit, in document order."""
@@ -60,6 +71,8 @@ class UnitStore:
             both = np.intersect1d(docs, heads, assume_unique=True)
             stored = searcher.stored_fields(int(both[0])) if both.size else {}
             head = {name: stored.get(name, "") for name in HEAD_ONLY_FIELDS}
+            # 繁 for a report in Traditional characters: pages mark its text lang="zh-Hant"
+            head["script"] = json.loads(stored.get("report") or "{}").get("script", "简")
             with self._lock:
                 self._heads[report_id] = head
         return head

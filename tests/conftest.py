@@ -45,6 +45,21 @@ def corpus_engine(corpus_index):
 
 
 @pytest.fixture(scope="session")
+def corpus_units(corpus_engine) -> list[dict]:
+    """Every unit of the corpus index with its stored fields and ``norm``, its normalised
+    text: the oracle for counts (a substring scan is what a reader's Ctrl-F counts).
+    Shared: read it, never change it."""
+    from indexer.analysis import normalize
+
+    snap = corpus_engine.snapshot()
+    with snap.searching() as s:
+        docs = snap.units.all(s)
+    for d in docs:
+        d["norm"] = normalize(d["text"])
+    return docs
+
+
+@pytest.fixture(scope="session")
 def seeds_engine(seeds_index):
     from search.engine import Engine
 

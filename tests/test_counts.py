@@ -28,13 +28,8 @@ def run(engine, q, match="exact", limit=10000, **filters) -> dict:
 
 
 @pytest.fixture(scope="module")
-def units(corpus_engine) -> list[dict]:
-    snap = corpus_engine.snapshot()
-    with snap.searching() as s:
-        docs = snap.units.all(s)
-    for d in docs:
-        d["norm"] = normalize(d["text"])
-    return docs
+def units(corpus_units) -> list[dict]:
+    return corpus_units
 
 
 def containing(units, *strings) -> set[str]:

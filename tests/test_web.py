@@ -310,7 +310,8 @@ def test_report_page_structure(client, engine):
 def test_report_highlights_query(client):
     page = text_of(client.get(f"/reports/{SEED_003}?q=营商环境"))
     assert "<mark>营商环境</mark>" in page
-    assert re.search(r"有 <strong>\d+</strong> 处段落匹配", page)
+    said = re.search(r"在本报告中有 <strong class=\"find-total\">(\d+)</strong> 处（(\d+) 段）", page)
+    assert said and int(said.group(1)) == page.count("<mark>") >= int(said.group(2)) > 0
 
 
 def test_report_script_switch(client):

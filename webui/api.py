@@ -36,7 +36,9 @@ def api_facets():
 @bp.get("/reports/<report_id>")
 def api_report(report_id: str):
     match = request.args.get("match") if request.args.get("match") in MATCH_MODES else DEFAULT_MATCH
-    view = report_view(report_id, request.args.get("q", "")[:MAX_QUERY_CHARS], match)
+    # find= (the page's 在本报告中查找) marks its own words, else q's, as the page does
+    words = (request.args.get("find", "").strip() or request.args.get("q", ""))[:MAX_QUERY_CHARS]
+    view = report_view(report_id, words, match)
     if view is None:
         abort(404, description=f"no report with id {report_id[:80]!r}")
     return jsonify(view.as_json())

@@ -11,11 +11,16 @@ from __future__ import annotations
 import math
 from urllib.parse import urlencode
 
+from indexer.analysis import to_simplified
+from search.facets import in_official_order, province_of
 from search.fields import FILTER_PARAMS, FILTERS, KIND_LABELS
-from search.results import MAX_PAGE
+from search.results import DEFAULT_LIMIT, MAX_PAGE
 
 # parameters the search page keeps in its links, in the order they appear
-STATE_PARAMS = ("q",) + FILTER_PARAMS + ("match", "sort", "by_report", "limit", "page", "more")
+STATE_PARAMS = ("q",) + FILTER_PARAMS + ("match", "sort", "by_report", "limit", "page", "more", "facet_sort")
+
+VIEW_PARAMS = ("more", "facet_sort")      # how the page shows results, not which results
+PAGE_SIZES = (10, 20, 50, 100)
 
 LABELS = {"q": "检索词", **{f.name: f.label for f in FILTERS}}
 SORT_LABELS = (("relevance", "按相关度"), ("-year", "年份从新到旧"), ("year", "年份从旧到新"))
@@ -23,6 +28,7 @@ MATCH_LABELS = (("exact", "精确匹配"), ("words", "分词匹配"))
 # the sidebar's facets, in order (region is grouped by province)
 SIDEBAR_FACETS = ("region", "year", "type", "level", "section_label", "part")
 FACET_SHOWN = 8                 # values shown before "show all"
+REGION_GROUPS_SHOWN = 12        # provinces of the 地区 facet shown before 其余
 # facets with many values: the first ones, and a 更多 link (?more=field) to all of them
 FACET_MORE_LINK = {"section_label": 20}
 
@@ -101,6 +107,16 @@ class State:
     def with_q(self, q: str) -> str:
         return self.set("q", q)
 
+    def without_filters(self) -> str:
+        """The same search with every filter removed (清除全部筛选)."""
+        return self.url([(k, v) for k, v in self.pairs if k not in FILTER_PARAMS and k != "page"])
+
+    def api_query(self) -> str:
+        """The search's own parameters as a query string, for /api/search and exports
+        (the page's view settings, 更多 and the facet order, left out)."""
+        qs = urlencode([(k, v) for k, v in self.pairs if k not in VIEW_PARAMS])
+        return "?" + qs if qs else ""
+
     @staticmethod
     def _sorted(pairs):
         order = {n: i for i, n in enumerate(STATE_PARAMS)}
@@ -113,7 +129,7 @@ class State:
         understood = understood or {}
         chips = []
         for k, v in self.filters:
-            meant = understood.get(k)
+            meant = _meant_by(v, understood.get(k))
             shown = display_value(k, v)
             if k != "year" and meant is not None and [str(x) for x in meant] != [v]:
                 shown += " → " + ("、".join(display_value(k, x) for x in meant[:5]) +
@@ -135,6 +151,18 @@ class State:
         return out
 
 
+def _meant_by(typed: str, meant: list | None) -> list | None:
+    """What one typed value was taken to mean, out of what its whole filter meant: itself
+    when the index holds it, else the values naming it (四川 → 四川省 beside 重庆市)."""
+    if meant is None:
+        return None
+    values = [str(x) for x in meant]
+    if typed in values:
+        return [typed]
+    own = [x for x in values if to_simplified(typed.strip()) in x]
+    return own or values
+
+
 def display_value(name: str, value) -> str:
     if name == "kind":
         return KIND_LABELS.get(str(value), str(value))
@@ -144,7 +172,7 @@ def display_value(name: str, value) -> str:
 def _facet_value(state: State, field: str, fv) -> dict:
     value = str(fv.value)
     in_url = state.has(field, value)
-    return {"value": value, "label": display_value(field, fv.value) or "（未标注）", "count": fv.count,
+    return {"field": field, "value": value, "label": display_value(field, fv.value) or "（未标注）", "count": fv.count,
             "selected": bool(fv.selected or in_url),
             # a value chosen inside the query text (year:2024) can't be toggled from here
             "url": state.toggle(field, value) if (in_url or not fv.selected) else None}
@@ -158,14 +186,32 @@ def facet_views(state: State, facets: dict) -> list[dict]:
         if field == "region":
             groups = _region_groups(state, values, facets.get("province") or [])
             if groups:
-                blocks.append({"field": field, "label": LABELS[field], "groups": groups,
-                               "values": [], "more": []})
+                shown, more = _fold_groups(groups)
+                blocks.append({"field": field, "label": LABELS[field], "groups": shown, "more_groups": more,
+                               "values": [], "more": [], "orders": _facet_orders(state)})
             continue
         items = [_facet_value(state, field, fv) for fv in values]
         if not items:
             continue
         blocks.append(_facet_block(state, field, items))
     return blocks
+
+
+def _fold_groups(groups: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The first provinces of the 地区 facet, and the rest behind 其余; a province with a
+    chosen value always stays in sight."""
+    def chosen(g):
+        return any(v.get("selected") for v in [g["province"] or {}] + g["regions"])
+
+    shown = groups[:REGION_GROUPS_SHOWN] + [g for g in groups[REGION_GROUPS_SHOWN:] if chosen(g)]
+    return shown, [g for g in groups[REGION_GROUPS_SHOWN:] if not chosen(g)]
+
+
+def _facet_orders(state: State) -> list[dict]:
+    """The 地区 facet's two orders: by count, or by name in the official GB/T 2260 order."""
+    by_name = state.get("facet_sort") == "name"
+    return [{"label": "按数量", "current": not by_name, "url": state.set("facet_sort", None, keep_page=True)},
+            {"label": "按名称", "current": by_name, "url": state.set("facet_sort", "name", keep_page=True)}]
 
 
 def _facet_block(state: State, field: str, items: list[dict]) -> dict:
@@ -188,32 +234,53 @@ def _facet_block(state: State, field: str, items: list[dict]) -> dict:
 
 
 def _region_groups(state: State, regions: list, provinces: list) -> list[dict]:
-    """Region values under the province they belong to (a region's name starts with it)."""
-    names = sorted((str(p.value) for p in provinces if p.value), key=len, reverse=True)
+    """Region values under the province they lie in, every counted province shown (its
+    other values stay choosable once one is chosen); by count, or by the official order
+    when the page asks for names (?facet_sort=name)."""
+    heads = {str(p.value): p for p in provinces if p.value}
+    by_province = _by_province(regions, heads)
+    names = list(heads) + [n for n in by_province if n and n not in heads]
+    name_order = state.get("facet_sort") == "name"
+    if name_order:
+        names = in_official_order(names, key=str)
+    groups = [_province_group(state, name, heads.get(name), by_province.pop(name, []), name_order)
+              for name in names]
+    rest = [_facet_value(state, "region", fv) for vals in by_province.values() for fv in vals]
+    if rest:
+        groups.append({"province": None, "regions": rest})
+    return groups
+
+
+def _by_province(regions: list, heads: dict) -> dict[str, list]:
+    """province name -> the region values that lie in it (by name prefix, else the gazetteer)."""
+    longest_first = sorted(heads, key=len, reverse=True)
     by_province: dict[str, list] = {}
     for fv in regions:
-        region = str(fv.value)
-        owner = next((p for p in names if region.startswith(p)), "")
+        owner = next((p for p in longest_first if str(fv.value).startswith(p)), None) or province_of(fv.value)
         by_province.setdefault(owner, []).append(fv)
-    groups = []
-    for p in provinces:
-        name = str(p.value)
-        if name not in by_province and not state.has("province", name):
-            continue
-        children = []
-        for fv in by_province.pop(name, []):
-            item = _facet_value(state, "region", fv)
-            if item["value"] == name:
-                item["label"] = "本级"
-            children.append(item)
-        head = _facet_value(state, "province", p) if name else None
-        if head and len(children) == 1 and children[0]["value"] == name and not children[0]["selected"]:
-            children = []          # a province with only its own report: the header says it all
-        groups.append({"province": head, "regions": children})
-    rest = [fv for vals in by_province.values() for fv in vals]
-    if rest:
-        groups.append({"province": None, "regions": [_facet_value(state, "region", fv) for fv in rest]})
-    return groups
+    return by_province
+
+
+def _province_group(state: State, name: str, head_value, values: list, name_order: bool) -> dict:
+    children = [_region_value(state, fv, name) for fv in (in_official_order(values) if name_order else values)]
+    if head_value is None:
+        return {"province": {"label": name, "url": None, "heading_only": True}, "regions": children}
+    if len(children) == 1 and children[0]["value"] == name and not children[0]["selected"]:
+        children = []          # a province with only its own report: the header says it all
+    return {"province": _facet_value(state, "province", head_value), "regions": children}
+
+
+def _region_value(state: State, fv, province: str) -> dict:
+    item = _facet_value(state, "region", fv)
+    if item["value"] == province:
+        item["label"] = "本级"
+    return item
+
+
+def page_sizes(state: State, limit: int) -> list[dict]:
+    """每页 10 / 20 / 50 / 100 条: links back to page 1 with that size."""
+    return [{"n": n, "current": n == limit, "url": state.set("limit", None if n == DEFAULT_LIMIT else str(n))}
+            for n in PAGE_SIZES]
 
 
 def pagination(state: State, result) -> dict | None:

@@ -18,7 +18,8 @@ from search.results import RequestError, SearchRequest
 
 from search.fields import KIND_LABELS
 
-from .state import MATCH_LABELS, SORT_LABELS, State, facet_views, pagination
+from .report_list import report_table
+from .state import MATCH_LABELS, SORT_LABELS, State, facet_views, page_sizes, pagination
 
 bp = Blueprint("pages", __name__)
 
@@ -124,15 +125,28 @@ def search_page():
         suggestions=state.suggestions(run_relaxations(req)) if result.total == 0 else [],
         first=(result.page - 1) * result.limit + 1,
         hits_by_id={h.id: h for h in result.hits},
+        sizes=page_sizes(state, req.limit),
+        data_links=data_links(state),
     )
     return render_template("search.html", landing=False, **ctx)
+
+
+def data_links(state: State) -> list[dict]:
+    """The same results as JSON, and as exports when the app serves /export (#14's pages):
+    the links carry exactly the search's parameters."""
+    qs = state.api_query()
+    links = [{"label": "JSON", "url": url_for("api.api_search") + qs, "title": "同一检索结果的 JSON（/api/search）"}]
+    if "/export" in {rule.rule for rule in current_app.url_map.iter_rules()}:
+        links.append({"label": "导出", "url": "/export" + qs, "title": "导出这些结果"})
+    return links
 
 
 # --------------------------------------------------------------------------- report pages
 
 @bp.get("/reports")
 def reports_page():
-    return render_template("reports.html", reports=every_report()[0])
+    table = report_table(every_report()[0], request.args, url_for("pages.reports_page"))
+    return render_template("reports.html", table=table, reports=table["rows"])
 
 
 @functools.lru_cache(maxsize=1)
@@ -158,62 +172,91 @@ def citation(f: dict, para_no: int) -> str:
 @bp.get("/reports/<report_id>")
 def report_page(report_id: str):
     q = request.args.get("q", "")[:MAX_QUERY_CHARS]
+    # 本报告内查找: its own words, else the search that led here; matched as search matches
+    find = request.args.get("find", "")[:MAX_QUERY_CHARS].strip() or q
     match = request.args.get("match") if request.args.get("match") in MATCH_MODES else DEFAULT_MATCH
-    view = report_view(report_id, q, match)
+    view = report_view(report_id, find, match)
     if view is None:
         abort(404, description="没有这份报告：报告编号不存在或格式不对。")
     f = dict(view.fields)
     traditional = f.get("script") == "繁"
     simplified = traditional and request.args.get("script") in ("简", "simplified", "s")
     conv = to_simplified_display if simplified else (lambda s: s)
-    terms = view.marks
-
     for k in ("title", "speaker", "region"):
         f[k] = conv(f.get(k) or "")
-    blocks: list[dict] = []
-    matches = []
-    for u in view.units:
-        hl = Markup(conv(u.highlight or str(escape(u.text))))
-        if "<mark>" in hl:
-            matches.append(u.para_no)
-        cite = citation(f, u.para_no)
-        if u.kind == "table_row" and u.cells and u.cells.get("cells") is not None:
-            cells = [Markup(conv(highlight(str(c), terms, max_chars=0).html())) for c in u.cells["cells"]]
-            row = {"para_no": u.para_no, "header": bool(u.cells.get("header")), "cells": cells}
-            if blocks and blocks[-1]["type"] == "table":
-                blocks[-1]["rows"].append(row)
-            else:
-                blocks.append({"type": "table", "rows": [row], "caption": conv(u.heading_path[-1]) if u.heading_path else ""})
-            continue
-        block = {"type": u.kind, "unit": u, "html": hl, "cite": cite}
-        if u.kind == "heading":
-            depth = len(u.heading_path)
-            block["level"] = min(depth + 1, 6) if depth else 0
-        blocks.append(block)
-    for b in blocks:
-        if b["type"] == "table":
-            rows = b["rows"]
-            n = 0
-            while n < len(rows) and rows[n]["header"]:
-                n += 1
-            width = max(len(r["cells"]) for r in rows)
-            for r in rows[n:]:
-                # a short row lost its leading (row-spanning) cells: keep columns aligned
-                r["pad"] = width - len(r["cells"])
-            for r in rows[:n]:
-                r["pad"] = 0
-            b["head"], b["body"] = rows[:n], rows[n:]
+    blocks, matches, marks = _report_blocks(view, f, conv)
     outline = [{**o, "text": conv(o["text"])} for o in view.outline]
-    switch = None
-    if traditional:
-        switch = {"simplified": simplified,
-                  "to_traditional": url_for("pages.report_page", report_id=f["report_id"], q=q or None),
-                  "to_simplified": url_for("pages.report_page", report_id=f["report_id"], q=q or None,
-                                           script="简")}
+    switch = _script_switch(f["report_id"], q, match, simplified) if traditional else None
     return render_template("report.html", r=f, blocks=blocks, outline=outline, q=q, matches=matches,
+                           find=find, marks=marks, match_param=None if match == DEFAULT_MATCH else match,
                            switch=switch, kind_labels=KIND_LABELS,
                            search_url=url_for("pages.search_page", q=q or None,
                                               match=None if match == DEFAULT_MATCH else match))
+
+
+def _script_switch(report_id: str, q: str, match: str, simplified: bool) -> dict:
+    """繁/简 links for a Traditional report, keeping the search and the find words."""
+    keep = {"q": q or None, "find": request.args.get("find") or None,
+            "match": None if match == DEFAULT_MATCH else match}
+    return {"simplified": simplified,
+            "to_traditional": url_for("pages.report_page", report_id=report_id, **keep),
+            "to_simplified": url_for("pages.report_page", report_id=report_id, script="简", **keep)}
+
+
+def _report_blocks(view, f: dict, conv) -> tuple[list[dict], list[int], int]:
+    """The report as blocks to render (paragraphs, headings, tables), the paragraphs
+    with a match, and how many marks the page shows (what 本报告内查找 steps through)."""
+    blocks: list[dict] = []
+    matches: list[int] = []
+    marks = 0
+    for u in view.units:
+        if u.kind == "table_row" and u.cells and u.cells.get("cells") is not None:
+            shown = _add_table_row(blocks, u, view.marks, conv)
+        else:
+            block = _unit_block(u, f, conv)
+            shown = block["html"].count("<mark>")
+            blocks.append(block)
+        if shown:
+            matches.append(u.para_no)
+            marks += shown
+    for b in blocks:
+        if b["type"] == "table":
+            _table_rows(b)
+    return blocks, matches, marks
+
+
+def _add_table_row(blocks: list[dict], u, marks, conv) -> int:
+    """The row joins the table just before it, or starts one; returns its marks."""
+    cells = [Markup(conv(highlight(str(c), marks, max_chars=0).html())) for c in u.cells["cells"]]
+    row = {"para_no": u.para_no, "header": bool(u.cells.get("header")), "cells": cells}
+    if blocks and blocks[-1]["type"] == "table":
+        blocks[-1]["rows"].append(row)
+    else:
+        blocks.append({"type": "table", "rows": [row], "caption": conv(u.heading_path[-1]) if u.heading_path else ""})
+    return sum(c.count("<mark>") for c in cells)
+
+
+def _unit_block(u, f: dict, conv) -> dict:
+    block = {"type": u.kind, "unit": u, "html": Markup(conv(u.highlight or str(escape(u.text)))),
+             "cite": citation(f, u.para_no)}
+    if u.kind == "heading":
+        depth = len(u.heading_path)
+        block["level"] = min(depth + 1, 6) if depth else 0
+    return block
+
+
+def _table_rows(b: dict) -> None:
+    rows = b["rows"]
+    n = 0
+    while n < len(rows) and rows[n]["header"]:
+        n += 1
+    width = max(len(r["cells"]) for r in rows)
+    for r in rows[n:]:
+        # a short row lost its leading (row-spanning) cells: keep columns aligned
+        r["pad"] = width - len(r["cells"])
+    for r in rows[:n]:
+        r["pad"] = 0
+    b["head"], b["body"] = rows[:n], rows[n:]
 
 
 # --------------------------------------------------------------------------- errors

@@ -45,7 +45,60 @@
     });
   }
 
+  // phones: the 筛选 link opens the facets as a panel (without script it jumps to them)
+  function setupFacetPanel(opener) {
+    var panel = document.getElementById("facets");
+    if (!panel) { return; }
+    var close = panel.querySelector(".facets-close");
+    function setOpen(open) {
+      document.body.classList.toggle("facets-open", open);
+      opener.setAttribute("aria-expanded", open ? "true" : "false");
+      if (close) { close.hidden = !open; }
+      if (open) { panel.focus(); } else { opener.focus(); }
+    }
+    opener.addEventListener("click", function (ev) {
+      ev.preventDefault();
+      setOpen(true);
+    });
+    if (close) { close.addEventListener("click", function () { setOpen(false); }); }
+    document.addEventListener("keydown", function (ev) {
+      if (ev.key === "Escape" && document.body.classList.contains("facets-open")) { setOpen(false); }
+    });
+  }
+
+  // 在本报告中查找: step through every mark the server placed, the current one marked
+  // and scrolled into view; arriving at a hit (#p-N) starts from that paragraph's first mark
+  function setupFind(form) {
+    var marks = Array.prototype.slice.call(document.querySelectorAll("article.report mark"));
+    var prev = form.querySelector(".find-prev");
+    var next = form.querySelector(".find-next");
+    var pos = form.querySelector(".find-pos");
+    if (!marks.length || !prev || !next) { return; }
+    prev.hidden = false;
+    next.hidden = false;
+    var current = -1;
+    function select(i, scroll) {
+      if (current >= 0) { marks[current].classList.remove("current"); }
+      current = (i + marks.length) % marks.length;
+      var m = marks[current];
+      m.classList.add("current");
+      if (scroll) { m.scrollIntoView({block: "center"}); }
+      if (pos) { pos.textContent = "，当前第 " + (current + 1) + " / " + marks.length + " 处"; }
+    }
+    next.addEventListener("click", function () { select(current + 1, true); });
+    prev.addEventListener("click", function () { select(current < 0 ? -1 : current - 1, true); });
+    var target = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
+    if (target) {
+      var first = marks.findIndex(function (m) { return target.contains(m); });
+      if (first >= 0) { select(first, false); }
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var find = document.querySelector("form.find");
+    if (find) { setupFind(find); }
     Array.prototype.forEach.call(document.querySelectorAll("button.cite[data-cite]"), setupCite);
+    var opener = document.querySelector("a.filter-open");
+    if (opener) { setupFacetPanel(opener); }
   });
 })();
