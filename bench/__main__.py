@@ -136,6 +136,12 @@ def main(argv=None):
     result: dict = {"paragraphs": args.paragraphs, "date": time.strftime("%Y-%m-%d"),
                     "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
     try:
+        # ---- reading the published formats (the seeds as .docx, GBK page, Chromium-printed PDF)
+        print("bench: reading published formats …", flush=True)
+        from .readers import make_fixtures, reading_speed
+        (work / "formats").mkdir()
+        result["formats"] = reading_speed(make_fixtures(work / "formats", doc=False))
+
         print(f"bench: building a corpus of {args.paragraphs} paragraphs …", flush=True)
         corpus = build_corpus(args.paragraphs, work / "corpus")
         result.update({"chars": corpus.chars, "reports": corpus.reports})
@@ -260,6 +266,9 @@ def print_table(r: dict):
     print(f"{'first round':16} p50 {r['cold_query_p50_ms']} ms, p95 {r['cold_query_p95_ms']} ms, "
           f"max {r['cold_query_max_ms']} ms (each query once, right after opening the index)")
     print(f"{'open index':16} {r['open_seconds']:>13.2f}s")
+    if r.get("formats"):
+        from .readers import print_speed
+        print_speed(r["formats"])
     print(f"{'index / text':16} {r['index_bytes'] / r['text_bytes']:>13.2f}×")
     print(f"{'add 1 report':16} {r['add_one_report_s']:>13.3f}s  ({r['add_one_report_units']} units into "
           f"{r['index_reports_before_add']} reports)")

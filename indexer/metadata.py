@@ -288,17 +288,32 @@ def find_year(title: str, date: str, head: list[str]) -> int | None:
     return None
 
 
+def _fall_back_to_date(out: dict, origin: dict, date: str):
+    """A document's own date (a page's PubDate, a Word file's creation) where the text gives none;
+    the year follows it only when neither the title nor the head names one."""
+    if out["date"] or not re.match(r"^\d{4}-\d{2}-\d{2}$", date or ""):
+        return
+    out["date"], origin["date"] = date, "document properties"
+    if out["year"] is None:
+        out["year"], origin["year"] = int(date[:4]), "document properties"
+
+
 def extract_metadata(lines: list[str], given: dict) -> tuple[dict, dict]:
     """Report-level fields from the cleaned lines; ``given`` (front matter, catalog,
     collection columns) wins field by field.  Returns (fields, origin per field)."""
     head = _head(lines)
+    fallback = given.get("_fallback") or {}
     picked = _Picked(given)
     title = picked.pick("title", lambda: find_title(head) or UNKNOWN)
+    if title == UNKNOWN and fallback.get("title"):
+        title = picked.out["title"] = fallback["title"]
+        picked.origin["title"] = "document properties"
     subtitle = next((l for l in head if is_subtitle(l)), "")
     # a resolution says when it was adopted: （2024年3月11日第十四届全国人民代表大会第二次会议通过）
     dated = subtitle or next((l for l in head if _ADOPTED.search(normalize(l)) and _DATE.search(normalize(l))), "")
     date = picked.pick("date", lambda: parse_date(normalize(dated)) if dated else "")
     picked.out["year"] = given_year(picked.pick("year", lambda: find_year(title, date, head)))
+    _fall_back_to_date(picked.out, picked.origin, fallback.get("date", ""))
     kind = picked.pick("type", lambda: classify_type(title))
     if kind not in REPORT_TYPES:
         picked.out["type"] = classify_type(str(kind)) if kind else "其他"
@@ -333,6 +348,8 @@ def _region_metadata(given: dict, title: str, subtitle: str, head: list[str], or
     text_region: dict = {}
     if "province" not in given_region or not ({"city", "district"} & given_region.keys()):
         text_region = _text_region(title, subtitle, head)
+        if not text_region and (given.get("_fallback") or {}).get("issuer"):
+            text_region = find_region(given["_fallback"]["issuer"])     # 来源：北京市人民政府
     region = dict(text_region)
     if given_region:
         if text_region.get("province") and given_region.get("province") and \

@@ -19,12 +19,14 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import encodings
+from . import encodings, formats
 from .model import SourceDocument
 
 REPORT_SUFFIXES = {".txt", ".md", ".markdown"}
 COLLECTION_SUFFIXES = {".csv", ".jsonl"}
-SUFFIXES = REPORT_SUFFIXES | COLLECTION_SUFFIXES
+# web pages, Word and PDF: indexer/formats/ reads them
+PUBLISHED_SUFFIXES = formats.SUFFIXES
+SUFFIXES = REPORT_SUFFIXES | COLLECTION_SUFFIXES | PUBLISHED_SUFFIXES
 CATALOG_NAMES = ("catalog.csv", "catalog.toml")
 # files that describe a folder rather than hold a report
 _SKIP_NAMES = re.compile(r"^(readme|license|licence|changelog|catalog)(\..*)?$", re.I)
@@ -273,6 +275,8 @@ def read_bytes(path: Path) -> bytes:
     file that grows (or lies about its size) stops at the limit."""
     collection = path.suffix.lower() in COLLECTION_SUFFIXES
     limit = MAX_FILE_BYTES if collection else MAX_REPORT_BYTES
+    if path.suffix.lower() in PUBLISHED_SUFFIXES - formats.HTML_SUFFIXES:
+        limit = formats.MAX_BYTES
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except OSError as e:
@@ -450,12 +454,14 @@ def read_file(found: FoundFile, catalog: dict[str, dict] | None = None):
     collection is yielded as its own SourceError so the good rows are kept.
     """
     data = read_bytes(found.path)
-    text, warnings = decode_bytes(data, found.display)
-    if found.display != os.fspath(found.path):
-        warnings.append("its path is not UTF-8 on disk: shown with parts read as GB18030, or as \\xNN bytes")
     suffix = found.path.suffix.lower()
     catalog = catalog or {}
     given_catalog = dict(catalog.get(found.path.name) or catalog.get(display_name(found.path.name)) or {})
+    if suffix in PUBLISHED_SUFFIXES:
+        yield found.display, _published_document(found, data, given_catalog)
+        return
+    text, warnings = decode_bytes(data, found.display)
+    _path_warning(found, warnings)
     if suffix in REPORT_SUFFIXES:
         if not text.strip():
             raise SourceError("empty file: no text to index")
@@ -463,15 +469,47 @@ def read_file(found: FoundFile, catalog: dict[str, dict] | None = None):
         fields = {**given_catalog, **front}
         fields["_origin"] = {**{k: "catalog" for k in given_catalog}, **{k: "front matter" for k in front}}
         fields["_markdown"] = suffix in (".md", ".markdown")
-        # the catalog's entry counts as content: editing it must update the report
-        digest = content_hash(data + json.dumps(given_catalog, ensure_ascii=False, sort_keys=True).encode())
         yield found.display, SourceDocument(source=found.display, text=body, fields=fields,
-                                            content_hash=digest, warnings=warnings)
+                                            content_hash=_file_hash(data, given_catalog), warnings=warnings)
         return
     if suffix == ".csv":
         yield from _read_csv(found, text, warnings, given_catalog)
     else:
         yield from _read_jsonl(found, text, warnings, given_catalog)
+
+
+def _path_warning(found: FoundFile, warnings: list):
+    if found.display != os.fspath(found.path):
+        warnings.append("its path is not UTF-8 on disk: shown with parts read as GB18030, or as \\xNN bytes")
+
+
+def _file_hash(data: bytes, catalog: dict) -> str:
+    """The file's content with its catalog entry: editing the entry must update the report."""
+    return content_hash(data + json.dumps(catalog, ensure_ascii=False, sort_keys=True).encode())
+
+
+def _published_document(found: FoundFile, data: bytes, catalog: dict) -> SourceDocument:
+    """A web page, Word or PDF file as a SourceDocument: its text in .txt form, the fields its
+    meta tags state (the catalog wins over them) and its properties as fallbacks."""
+    if not data.strip():
+        raise SourceError("empty file: no text to index")
+    try:
+        got = formats.read_document(data, found.path.suffix, found.display)
+    except formats.FormatError as e:
+        raise SourceError(str(e)) from None
+    except Exception as e:       # a file that breaks its library: one line, the other files go on
+        raise SourceError(f"cannot read this {found.path.suffix.lower()} file "
+                          f"({type(e).__name__}: {str(e)[:160]})") from None
+    if not got.text.strip():
+        raise SourceError("no text found in the file")
+    warnings = list(got.warnings)
+    _path_warning(found, warnings)
+    stated = {k: v for k, v in got.fields.items() if k in META_FIELDS and v}
+    fields = {**stated, **catalog}
+    fields["_origin"] = {**{k: "meta tags" for k in stated}, **{k: "catalog" for k in catalog}}
+    fields["_fallback"] = {k: v for k, v in got.fallback.items() if v}
+    return SourceDocument(source=found.display, text=got.text, fields=fields,
+                          content_hash=_file_hash(data, catalog), warnings=warnings)
 
 
 _JSON_KINDS = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "an object",

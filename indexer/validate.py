@@ -25,7 +25,8 @@ def report_problem(report: Report) -> str | None:
 
 
 _ORIGINS = {"front matter": "the front matter", "catalog": "the folder's catalog",
-            "collection": "its row's columns"}
+            "collection": "its row's columns", "meta tags": "its meta tags",
+            "document properties": "its document properties"}
 
 
 def _origin(report: Report, name: str) -> str:

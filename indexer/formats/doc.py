@@ -1,0 +1,67 @@
+"""Word 97–2003 .doc → .docx by LibreOffice headless, then read as a .docx.
+
+LibreOffice, not antiword or catdoc: measured on a .doc of a seed report (bench/readers.py),
+antiword hard-wraps every line at 80 columns and cuts table cells to their column width
+(指  标  名 for 指标名称), catdoc mixes control bytes into the text (ÿ@w›R) and loses the
+numbering; LibreOffice keeps the heading styles, Word's numbering and the tables, which the
+.docx reader then reads like any .docx.  It costs a process start (about 2 s a file).
+
+Without LibreOffice the file fails with one line naming the Debian package to install.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+
+from . import Extracted, FormatError
+
+OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+DEBIAN_PACKAGE = "libreoffice-writer-nogui"
+TIMEOUT_S = 180
+
+
+def converter() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def read_doc(data: bytes, name: str = "") -> Extracted:
+    from .docx import read_docx
+
+    if data[:2] == b"PK":
+        return read_docx(data)                   # a .docx named .doc
+    if data.lstrip()[:1] == b"<":
+        from .html import read_html
+        return read_html(data)                   # a web page saved as .doc (Word's "HTML" export)
+    if data[:8] != OLE_MAGIC and not data.startswith(b"{\\rtf"):
+        raise FormatError("not a Word .doc: no Word 97–2003 (OLE) header (renamed?)")
+    soffice = converter()
+    if soffice is None:
+        raise FormatError(f"a Word 97–2003 .doc needs LibreOffice to be read: "
+                          f"apt-get install {DEBIAN_PACKAGE} (Debian), then index again")
+    got = read_docx(_convert(soffice, data))
+    got.reader = "doc (LibreOffice)"
+    return got
+
+
+def _convert(soffice: str, data: bytes) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="govsearch-doc-") as tmp:
+        src = os.path.join(tmp, "report.doc")
+        with open(src, "wb") as fh:
+            fh.write(data)
+        # a profile of its own: parallel conversions (and a user's open LibreOffice) do not collide
+        cmd = [soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--norestore",
+               "--convert-to", "docx:MS Word 2007 XML", "--outdir", tmp, src]
+        try:
+            done = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT_S, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise FormatError(f"LibreOffice did not convert the .doc within {TIMEOUT_S} s") from None
+        out = os.path.join(tmp, "report.docx")
+        if done.returncode != 0 or not os.path.exists(out):
+            detail = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
+            raise FormatError("LibreOffice could not convert the .doc (damaged or encrypted?)"
+                              + (f": {detail[-1][:160]}" if detail else ""))
+        with open(out, "rb") as fh:
+            return fh.read()
