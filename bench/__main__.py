@@ -182,7 +182,15 @@ def main(argv=None):
     ap.add_argument("--web-clients", type=int, default=8)
     ap.add_argument("--no-naive", action="store_true")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    ap.add_argument("--shards", type=int, default=0,
+                    help="instead: one index against N shards (bench/shards.py; Ray with the cluster extra)")
+    ap.add_argument("--no-ray", action="store_true", help="with --shards: leave out the Ray runs")
     args = ap.parse_args(argv)
+    if args.shards:
+        from . import shards
+
+        shards.run(args.paragraphs, args.shards, args.out, ray=not args.no_ray)
+        return
     gs = [sys.executable, "-m", "cli"]
     work = Path(tempfile.mkdtemp(prefix="govsearch-bench-"))
     result: dict = {"paragraphs": args.paragraphs, "date": time.strftime("%Y-%m-%d"),

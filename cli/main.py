@@ -16,6 +16,7 @@ import click
 
 from indexer.store import IndexError_, IndexStore, default_index_dir, describe_os_error
 
+from .shards import cluster_option, timeout_option
 from .terminal import display_width, json_text, pad, printable
 
 index_option = click.option(
@@ -36,6 +37,16 @@ def echo_json(obj):
 def open_index(index_dir: str):
     try:
         return IndexStore(index_dir).open()
+    except IndexError_ as e:
+        fail(str(e))
+
+
+def open_indexes(index_dir: str) -> list:
+    """The index, or every shard of a sharded one (indexer/shards.py)."""
+    from indexer.shards import shard_dirs
+
+    try:
+        return [IndexStore(str(d)).open() for d in shard_dirs(index_dir) or [index_dir]]
     except IndexError_ as e:
         fail(str(e))
 
@@ -130,13 +141,19 @@ class _Progress:
 @click.option("--wait", type=float, default=0.0, help="Seconds to wait for another writer to finish.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no summary: only warnings and failures.")
-def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json, quiet):
+@click.option("--shards", type=click.IntRange(1, 256), default=None,
+              help="Route reports by id to this many shard indexes under --index (recorded; 1 to 256).")
+@cluster_option
+def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json, quiet, shards, cluster):
     """Index report files (.txt .md .csv .jsonl) and folders of them.
 
     Incremental: new reports are added, changed ones replaced, deleted ones
     removed, unchanged ones skipped. Exit status 1 when any source failed.
     """
+    from indexer.shards import index_sharded, shard_count
     from indexer.writer import index_paths
+
+    from .shards import index_runner
 
     _check_indicator_table()
     store = IndexStore(index_dir)
@@ -146,7 +163,12 @@ def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json, quiet)
         rebuild = True
     progress = _Progress(enabled=not (as_json or quiet))
     try:
-        run = index_paths(index_dir, list(paths), rebuild=rebuild, wait=wait, progress=progress)
+        shards = shards or shard_count(index_dir)
+        if shards:
+            run = index_sharded(index_dir, list(paths), shards, rebuild=rebuild, wait=wait, progress=progress,
+                                run_shards=index_runner(cluster))
+        else:
+            run = index_paths(index_dir, list(paths), rebuild=rebuild, wait=wait, progress=progress)
     except IndexError_ as e:
         fail(str(e))
     except OSError as e:          # the index folder itself cannot be written (read-only, full)
@@ -236,7 +258,7 @@ def stats(index_dir, as_json):
     """Reports, paragraphs, and counts per region, year, type and level."""
     from search.catalog import index_stats
 
-    data = index_stats(open_index(index_dir))
+    data = index_stats(*open_indexes(index_dir))
     if as_json:
         echo_json(data)
         return
@@ -254,7 +276,7 @@ def reports(index_dir, as_json):
     """One row per report with its report-level fields: the way to check extraction."""
     from search.catalog import list_reports
 
-    rows = list_reports(open_index(index_dir))
+    rows = list_reports(*open_indexes(index_dir))
     if as_json:
         echo_json(rows)
         return
@@ -299,7 +321,7 @@ def indicators(index_dir, quotes, as_json, as_csv, **opts):
     how they are read: indexer/indicators.csv.
     """
     from indexer.indicators import TableError
-    from search.indicators import IndicatorRequest, IndicatorRequestError, all_facts, select, stale_warning
+    from search.indicators import IndicatorRequest, IndicatorRequestError, all_facts, select, sort_key, stale_warning
 
     params = {name: list(values) for name, values in opts.items()}
     params["type"] = params.pop("type_")
@@ -309,11 +331,13 @@ def indicators(index_dir, quotes, as_json, as_csv, **opts):
         fail(str(e), 2)
     except TableError as e:
         fail(str(e))
-    ix = open_index(index_dir)
+    indexes = open_indexes(index_dir)
     warning = stale_warning(index_dir)
     if warning:
         click.echo(f"govsearch: warning: {warning}", err=True)
-    facts = select(all_facts(ix), req)
+    facts = all_facts(indexes[0]) if len(indexes) == 1 else \
+        sorted((f for ix in indexes for f in all_facts(ix)), key=sort_key)
+    facts = select(facts, req)
     if as_json:
         echo_json(facts)
     elif as_csv:
@@ -380,13 +404,18 @@ def filter_options(command):
 @click.option("--format", "export_format", type=click.Choice(["csv", "jsonl", "md"]), default=None,
               help="Every hit, not one page, streamed: CSV, JSON lines or a Markdown citation list "
                    "(region, province, year, type, title, section, para_no, text, url).")
-def query(text, index_dir, as_json, export_format, **opts):
+@cluster_option
+@timeout_option
+def query(text, index_dir, as_json, export_format, cluster, shard_timeout, **opts):
     """Search: terms as written (AND), "exact phrases", OR, NOT/-term, ( ), field:value filters.
 
     TEXT "-" reads the query from standard input.
     """
     from search.engine import Engine, search
     from search.fields import FILTER_PARAMS
+    from search.shards import sharded_search
+
+    from .shards import shards_for
     from search.query import QuerySyntaxError
     from search.results import RequestError, SearchRequest, to_json
 
@@ -399,10 +428,12 @@ def query(text, index_dir, as_json, export_format, **opts):
     try:
         req = SearchRequest.from_params(lambda k: params.get(k, []),
                                         lambda k: (params.get(k) or [None])[0])
-        engine = Engine(index_dir)
+        shards = shards_for(index_dir, cluster, shard_timeout)
         if export_format:
-            return _export(engine, req, export_format)
-        result = search(engine, req)
+            if shards:
+                fail("--format (export) reads one index; a sharded index is not exported yet", 2)
+            return _export(Engine(index_dir), req, export_format)
+        result = sharded_search(shards, req) if shards else search(Engine(index_dir), req)
     except (QuerySyntaxError, RequestError) as e:
         fail(str(e), 2)
     except IndexError_ as e:
@@ -523,13 +554,22 @@ class WholeNumber(click.ParamType):
 @click.option("--workers", default=1, show_default=True, type=WholeNumber(1, 64),
               help="Processes answering on the port, 1 to 64: searches hold Python's lock, so one "
                    "process uses one core; each process costs one open index's memory.")
-def serve(index_dir, host, port, threads, workers):
+@cluster_option
+@timeout_option
+def serve(index_dir, host, port, threads, workers, cluster, shard_timeout):
     """Serve the web UI with a production WSGI server (waitress)."""
+    from indexer.shards import shard_dirs
     from webui.server import ServeError, serve as run_server
 
+    from .shards import shards_for
+
     try:
-        IndexStore(index_dir).open()
-        run_server(index_dir, host=host, port=port, threads=threads, workers=workers)
+        for d in shard_dirs(index_dir) or [index_dir]:
+            IndexStore(str(d)).open()
+        if cluster and workers > 1:
+            raise ServeError("--workers must be 1 with --cluster: the shard actors do the searching")
+        shards = shards_for(index_dir, cluster, shard_timeout) if cluster else None
+        run_server(index_dir, host=host, port=port, threads=threads, workers=workers, shards=shards)
     except (IndexError_, ServeError) as e:
         fail(str(e))
 

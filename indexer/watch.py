@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .sources import CATALOG_NAMES, SUFFIXES, walk_folders
 from .store import IndexError_, describe_os_error
-from .writer import index_paths
+from .shards import index_any
 
 
 def snapshot_files(folders: list[str]) -> dict[str, tuple[int, int]]:
@@ -87,7 +87,7 @@ def watch_folders(index_dir: str, folders: list[str], log, debounce: float = 1.0
 
     def run_once():
         try:
-            run = index_paths(index_dir, folders, wait=wait)
+            run = index_any(index_dir, folders, wait=wait)
         except IndexError_ as e:
             log(f"error: {e}")
             return

@@ -14,7 +14,7 @@ import os
 import shutil
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -207,7 +207,7 @@ def index_paths(index_root: str, paths: list[str], rebuild: bool = False, wait: 
         log.info("read %d source(s) in %.1f s: %d to write, %d unchanged, %d failed",
                  len(plan.files), time.monotonic() - started, len(plan.pending), run.unchanged, len(run.failed))
         apply_plan(store, plan, run, progress)
-        _count_index(store, run)
+        count_index(store, run)
     run.seconds = time.monotonic() - started
     log.info("indexed %s in %.1f s: added %d, updated %d, removed %d", index_root, run.seconds,
              run.added, run.updated, run.removed)
@@ -236,6 +236,12 @@ class RunPlan:
     devices: dict               # file key -> the filesystem it is on
     pending: list               # [Pending]: reports to write
 
+    def restricted(self, keep, fresh: bool) -> "RunPlan":
+        """The part of this plan for the reports ``keep(report_id)`` holds (one shard's)."""
+        return replace(self, fresh=fresh, manifest={r: e for r, e in self.manifest.items() if keep(r)},
+                       pending=[p for p in self.pending if keep(p.report_id)],
+                       failed_prefixes=list(self.failed_prefixes))
+
     def gone(self, unmounted: "_Unmounted") -> list[str]:
         """Indexed reports under a root of this run whose source is gone (not merely
         unreadable this time, nor on a disk that is not mounted)."""
@@ -253,9 +259,18 @@ def plan_run(store: IndexStore, paths: list[str], rebuild: bool, run: IndexRun, 
             raise IndexError_(problem)
     fresh = rebuild or not existing
     manifest = {} if fresh else read_manifest(store.open())
+    refuse = (lambda unreadable: refuse_rebuild_without(unreadable, store)) if rebuild and existing else None
+    return plan_sources(paths, manifest, fresh, run, refuse, progress)
+
+
+def plan_sources(paths: list[str], manifest: dict, fresh: bool, run: IndexRun, refuse=None,
+                 progress=_no_progress) -> RunPlan:
+    """The plan for these paths against an index holding ``manifest`` (a sharded
+    index passes every shard's, so duplicates are found across shards).
+    ``refuse(unreadable)`` may stop a rebuild before anything is decided."""
     files, unreadable = find_files(paths)
-    if rebuild and existing:
-        _refuse_rebuild_without(unreadable, store)
+    if refuse is not None:
+        refuse(unreadable)
     root_keys = _root_keys(paths)
     # what this run could not read: their indexed reports stay as they are
     failed_prefixes: list[str] = [u.key for u in unreadable]
@@ -414,7 +429,7 @@ def _record_removals(run: IndexRun, manifest: dict, gone: list[str], written: di
     run.changes.extend({"action": "removed", "source": manifest[rid]["source"]} for rid in gone)
 
 
-def _count_index(store: IndexStore, run: IndexRun):
+def count_index(store: IndexStore, run: IndexRun):
     ix = store.open()
     with ix.searcher() as s:
         run.paragraphs = s.doc_count()
@@ -487,7 +502,7 @@ def _device(path: Path) -> int | None:
         return None
 
 
-def _refuse_rebuild_without(unreadable: list, store: IndexStore):
+def refuse_rebuild_without(unreadable: list, store):
     """A rebuild replaces the index with what this run reads: a folder it cannot
     read (a disk not mounted, a folder it may not list) would silently drop every
     report in it, so the rebuild stops before writing anything."""

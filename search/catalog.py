@@ -14,8 +14,17 @@ from indexer.model import REPORT_FIELDS, UNKNOWN
 from .results import stored_year
 
 
-def list_reports(ix) -> list[dict]:
-    """Every report with its report-level fields and unit count, newest first."""
+def list_reports(*indexes) -> list[dict]:
+    """Every report with its report-level fields and unit count, newest first
+    (over several indexes: the shards of a sharded index)."""
+    rows = []
+    for ix in indexes:
+        rows.extend(_reports_of(ix))
+    rows.sort(key=lambda r: (-(r["year"] or 0), region_order_key(r["region"]), r["source"]))
+    return rows
+
+
+def _reports_of(ix) -> list[dict]:
     rows = []
     with ix.searcher() as s:
         for docnum in s.docs_for_query(Term("head", "1")):
@@ -29,7 +38,6 @@ def list_reports(ix) -> list[dict]:
             row["indexed_at"] = extra.get("indexed_at", "")
             row["metadata_origin"] = extra.get("metadata_origin", {})
             rows.append(row)
-    rows.sort(key=lambda r: (-(r["year"] or 0), region_order_key(r["region"]), r["source"]))
     return rows
 
 
@@ -61,10 +69,12 @@ def select_reports(rows: list[dict], text: str = "", sort: str = "region", **cho
     return sorted(rows, key=key, reverse=sort.startswith("-"))     # stable: ties keep that order
 
 
-def index_stats(ix) -> dict:
-    reports = list_reports(ix)
-    with ix.searcher() as s:
-        paragraphs = s.doc_count()
+def index_stats(*indexes) -> dict:
+    reports = list_reports(*indexes)
+    paragraphs = 0
+    for ix in indexes:
+        with ix.searcher() as s:
+            paragraphs += s.doc_count()
     out = {"reports": len(reports), "paragraphs": paragraphs}
     for field in ("region", "year", "type", "level"):
         c = Counter(UNKNOWN if r[field] is None else r[field] for r in reports)

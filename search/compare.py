@@ -15,7 +15,7 @@ import numpy as np
 
 from indexer.model import UNKNOWN
 
-from .engine import Engine, evaluate, make_hit, page_fields, years_of
+from .engine import Engine, evaluate, make_hit, page_fields, reading_places, years_of
 from .ranking import top_k
 from .results import RequestError, hit_json
 
@@ -74,7 +74,8 @@ def _region_row(snap, req: CompareRequest, region: str):
     best = {}
     for y in np.unique(years).tolist():       # no lock held: each stored read takes the reader's lock
         cell = years == y
-        docs, _scores = top_k(snap.arrays, found.docs[cell], found.scores[cell], parsed.terms, 1, years[cell])
+        docs, _scores, _tiers = top_k(snap.arrays, found.docs[cell], found.scores[cell], parsed.terms, 1,
+                                      years[cell], reading_places(snap, found.docs[cell]))
         (f, score), = page_fields(snap, snap.searcher, [(int(docs[0]), float(_scores[0]))])
         best[y] = {"year": _year_value(y), "status": "hit", "paragraphs": int(cell.sum()),
                    "reports": int(np.unique(reports[cell]).size), "fields": f, "score": score}

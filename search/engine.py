@@ -27,7 +27,7 @@ from indexer.whoosh_format import open_reader
 
 from . import budget
 from .arrays import PostingsCache
-from .facets import FACETS, FacetTable, reading_order
+from .facets import FACETS, FacetTable, order_counts, reading_order
 from .fields import BY_NAME
 from .highlight import highlight, highlight_context
 from .matching import Evaluator, IndexArrays, Match
@@ -129,13 +129,13 @@ class Engine:
         return snap
 
 
-def _filters_query(filters: dict) -> list:
+def filters_query(filters: dict) -> list:
     return [filter_query(BY_NAME[name], values) for name, values in filters.items() if values]
 
 
 def full_query(parsed, filters: dict):
     """The parsed query AND the request's filters: one tree for the Evaluator."""
-    parts = [parsed.query] + _filters_query(filters)
+    parts = [parsed.query] + filters_query(filters)
     parts = [p for p in parts if not isinstance(p, Q.Every)] or [Q.Every()]
     return parts[0] if len(parts) == 1 else Q.And(parts)
 
@@ -147,7 +147,7 @@ def evaluate(snap: Snapshot, q: str, filters: dict, match: str = "exact"):
     full = full_query(parsed, filters)
     # no lock held: matching reads the index through the snapshot's arrays, which
     # take the reader's lock for each read alone
-    _check_expansions(snap.arrays, full)
+    check_expansions(snap.arrays, full)
     evaluator = Evaluator(snap.arrays)
     found = evaluator.run(full)
     if not parsed.empty:
@@ -166,7 +166,7 @@ def search(engine: Engine, req: SearchRequest) -> SearchResult:
     # no lock: the snapshot's arrays never change, and each read of its
     # reader takes the reader's lock for that read alone
     with budget.deadline():
-        _check_expansions(snap.arrays, full)
+        check_expansions(snap.arrays, full)
         budget.check_estimate(snap.arrays, parsed, full, req)
         result, pages = _search(snap, snap.searcher, req, parsed, full)
         for page, hits in pages:
@@ -179,10 +179,11 @@ def search(engine: Engine, req: SearchRequest) -> SearchResult:
     return result
 
 
-def relaxations(engine: Engine, req: SearchRequest) -> list[Relaxation]:
+def relaxations(engine, req: SearchRequest, run=None) -> list[Relaxation]:
     """For an empty result: the same search without each filter value, then without
     each term, keeping only those that find something (a suggestion never leads to
-    another empty page)."""
+    another empty page).  ``run`` searches (a sharded search passes its own)."""
+    run = run or search
     options = []
     for name, values in req.filters.items():
         for v in values:
@@ -198,8 +199,7 @@ def relaxations(engine: Engine, req: SearchRequest) -> list[Relaxation]:
     with budget.deadline():
         for kind, name, value, q, filters in options[:MAX_RELAXATIONS]:
             try:
-                total = search(engine, replace(req, q=q, filters=filters, page=1, limit=1,
-                                               by_report=False)).total
+                total = run(engine, replace(req, q=q, filters=filters, page=1, limit=1, by_report=False)).total
             except budget.QueryTooExpensive:
                 break                   # no more suggestions: the page itself was answered
             if total:
@@ -207,7 +207,7 @@ def relaxations(engine: Engine, req: SearchRequest) -> list[Relaxation]:
     return out
 
 
-def _check_expansions(ia, query):
+def check_expansions(ia, query):
     """Refuse a word wildcard that stands for too many words, and wildcards that
     stand for too many together, before they run."""
     words = 0
@@ -224,12 +224,13 @@ def _check_expansions(ia, query):
 def _search(snap, s, req, parsed, full):
     """The result without hits, and [(stored fields and scores, list to fill)] pages."""
     evaluator = Evaluator(snap.arrays)
-    match, counted_over = _match_and_facet_sets(evaluator, req, parsed, full)
+    match, counted_over = match_and_facet_sets(evaluator, req, parsed, full)
     if not parsed.empty:
         match.scores = array_scores(snap.arrays, match.docs, match.scores, parsed.terms)
     understood = _understood(req, parsed, evaluator)
     result = SearchResult(query=req.q, total=int(match.docs.size), page=req.page, limit=req.limit,
-                          took_ms=0.0, hits=[], facets=_facets(snap, match.docs, counted_over, understood),
+                          took_ms=0.0, hits=[],
+                          facets=facet_values(facet_counts(snap, match.docs, counted_over), understood),
                           request=req, match=parsed.match, filters=understood)
     if req.by_report:
         return result, _grouped(s, snap, parsed, req, result, match)
@@ -241,13 +242,17 @@ def _search(snap, s, req, parsed, full):
 
 
 def _understood(req, parsed, evaluator) -> dict:
+    return understood_filters(req, parsed, evaluator.understood)
+
+
+def understood_filters(req, parsed, resolutions: dict) -> dict:
     """field -> the values its filters were taken to mean, request and query text alike."""
     out: dict[str, list] = {}
     typed = {BY_NAME[n].field: list(v) for n, v in req.filters.items()}
     for field, values in parsed.filters.items():
         typed.setdefault(field, []).extend(values)
     for field, values in typed.items():
-        resolved = evaluator.understood.get(field, {})
+        resolved = resolutions.get(field, {})
         for v in values:
             if BY_NAME[field].kind == "label":
                 meant = resolved.get(to_simplified(v.strip()), [])
@@ -258,7 +263,7 @@ def _understood(req, parsed, evaluator) -> dict:
     return out
 
 
-def _match_and_facet_sets(evaluator, req, parsed, full):
+def match_and_facet_sets(evaluator, req, parsed, full):
     """The match, and for each facet field the request filters on, the documents its
     facet is counted over: the matches of the query and every other filter.
 
@@ -271,7 +276,7 @@ def _match_and_facet_sets(evaluator, req, parsed, full):
     own = [name for name, values in req.filters.items() if values and BY_NAME[name].facet]
     if not own:
         return evaluator.run(full), {}
-    rest = [parsed.query] + _filters_query({n: v for n, v in req.filters.items() if n not in own})
+    rest = [parsed.query] + filters_query({n: v for n, v in req.filters.items() if n not in own})
     rest = [p for p in rest if not isinstance(p, Q.Every)] or [Q.Every()]
     base = evaluator.run(rest[0] if len(rest) == 1 else Q.And(rest))
     masks = {name: np.isin(base.docs, evaluator.run(filter_query(BY_NAME[name], req.filters[name]),
@@ -287,14 +292,20 @@ def _match_and_facet_sets(evaluator, req, parsed, full):
     return match, counted_over
 
 
-def _facets(snap, docnums, counted_over: dict, selected: dict) -> dict:
-    """Each facet's values with their counts: over the matches, or, for a field the
-    request filters on, over counted_over[field] (see _match_and_facet_sets)."""
+def facet_counts(snap, docnums, counted_over: dict | None = None) -> dict:
+    """field -> [(value, count)]: over the matches, or, for a field the request
+    filters on, over counted_over[field] (see match_and_facet_sets)."""
+    counted_over = counted_over or {}
+    return {field: snap.facets.count(field, counted_over.get(field, docnums)) for field in FACETS}
+
+
+def facet_values(counts: dict, selected: dict) -> dict:
+    """The facets a result shows: counts (summed over shards, if any), with the values a
+    filter chose marked."""
     facets = {}
     for field in FACETS:
         chosen = {str(x) for x in selected.get(field, ())}
-        values = [FacetValue(v, c, str(v) in chosen)
-                  for v, c in snap.facets.count(field, counted_over.get(field, docnums))]
+        values = [FacetValue(v, c, str(v) in chosen) for v, c in order_counts(field, counts.get(field, []))]
         present = {str(fv.value) for fv in values}
         for sv in selected.get(field, ()):   # a chosen value stays visible at 0
             if str(sv) not in present and field != "year":
@@ -321,24 +332,38 @@ def years_of(snap, docs: np.ndarray) -> np.ndarray:
     return snap.year_values[col.ords[docs]]
 
 
-def ranked(snap, parsed, req, match, k: int) -> list[tuple[int, float]]:
-    """The first k matches in the requested order, as (docnum, score).
+def reading_places(snap, docs: np.ndarray) -> np.ndarray:
+    """Each document's place for ties: its report id's rank in sorted order, then its
+    paragraph number; the same order in one index and across shards (document
+    numbers follow the writer, which may interleave reports)."""
+    col = snap.facets.columns["report_id"]
+    para = snap.facets.columns["para_no"]
+    para_values = np.array([int(v or 0) for v in para.values], dtype=np.int64)
+    return (col.ranks()[col.ords[docs]] << 32) + para_values[para.ords[docs]]
 
-    Relevance: by score, ties to the newer report, then reading order.  Only
-    the candidates for the first k are sorted: np.partition finds the k-th
-    score, and every match scoring at least that (ties included) is ordered.
-    Year orders and browsing (no search words) sort by year, then reading order:
-    regions in the official order, each report from its first paragraph (¶1).
+
+def ranked(snap, parsed, req, match, k: int) -> list[tuple[int, float]]:
+    """The first k matches in the requested order, as (docnum, score)."""
+    docs, scores, _tiers = ranked_arrays(snap, parsed, req, match, k)
+    return [(int(d), float(sc)) for d, sc in zip(docs, scores)]
+
+
+def ranked_arrays(snap, parsed, req, match, k: int, inside=None):
+    """(docs, scores, tiers) of the first k matches in the requested order.
+
+    Relevance: by score, ties to the newer report, then by report id and
+    paragraph number (the same whichever shard holds a paragraph).
+    Only the candidates for the first k are sorted (search/ranking.py).  Year
+    orders and browsing (no search words) sort by year, then reading order:
+    regions in the official order, each report (by id) from its first paragraph.
     """
     docs, scores = match.docs, match.scores
+    years, places = years_of(snap, docs), reading_places(snap, docs)
     if req.sort == "relevance" and not parsed.empty:
-        docs, scores = top_k(snap.arrays, docs, scores, parsed.terms, k, years_of(snap, docs))
-    else:
-        years = years_of(snap, docs)
-        region, report, para = reading_order(snap.facets, docs)
-        order = np.lexsort((para, report, region, -years if req.sort != "year" else years))[:k]
-        docs, scores = docs[order], scores[order]
-    return [(int(d), float(sc)) for d, sc in zip(docs, scores)]
+        return top_k(snap.arrays, docs, scores, parsed.terms, k, years, places, inside)
+    region, _report, _para = reading_order(snap.facets, docs)
+    order = np.lexsort((docs, places, region, -years if req.sort != "year" else years))[:k]
+    return docs[order], scores[order], np.zeros(order.size, dtype=np.int8)
 
 
 def make_hit(f: dict, score: float, marks) -> Hit:
@@ -361,42 +386,54 @@ def _grouped(s, snap, parsed, req, result, match):
     """Hits grouped by report: best reports first, each with its best paragraphs.
 
     Returns the pages of stored fields to turn into hits, one per group."""
-    docnums = match.docs
-    report_counts = dict(snap.facets.count("report_id", docnums))
-    result.total_reports = len(report_counts)
+    rows = report_rows(snap, match)
+    result.total_reports = len(rows)
     rid_col = snap.facets.columns["report_id"]
-    order: list[str] = []
-    best: dict[str, list] = {}
-    for docnum, score in ranked(snap, parsed, req, match, GROUP_SCAN):
-        rid = rid_col.values[rid_col.ords[docnum]]
-        if rid not in best:
-            best[rid] = []
-            order.append(rid)
-        if len(best[rid]) < GROUP_HITS:
-            best[rid].append((docnum, score))
-    # reports whose paragraphs all ranked below the scan still get a group, at
-    # the end, with their first matching paragraph (one pass over the matches)
-    ords = rid_col.ords[docnums]
-    uniq, first = np.unique(ords, return_index=True)
-    rest = [(rid_col.values[o], int(docnums[i]), float(match.scores[i])) for o, i in zip(uniq, first)
-            if rid_col.values[o] not in best]
-    if req.sort in ("year", "-year"):
-        year_col = snap.facets.columns["year"]
-        rest.sort(key=lambda rd: int(year_col.values[year_col.ords[rd[1]]] or 0),
-                  reverse=req.sort == "-year")
-    else:
-        rest.sort(key=lambda rd: -report_counts[rd[0]])
-    for rid, docnum, score in rest:
-        order.append(rid)
-        best[rid] = [(docnum, score)]
+    scan = [(rid_col.values[rid_col.ords[d]], (d, score)) for d, score in ranked(snap, parsed, req, match, GROUP_SCAN)]
     offset = (req.page - 1) * req.limit
     groups, pages = [], []
-    for rid in order[offset:offset + req.limit]:
-        page = page_fields(snap, s, best[rid])
+    for rid, best in group_order(scan, rows, req.sort)[offset:offset + req.limit]:
+        page = page_fields(snap, s, best)
         head = page[0][0]
         group = ReportGroup(rid, head.get("title", ""), head.get("region", ""), stored_year(head.get("year")),
-                            head.get("type", ""), report_counts.get(rid, len(page)), [])
+                            head.get("type", ""), rows[rid][0], [])
         groups.append(group)
         pages.append((page, group.hits))
     result.groups = groups
     return pages
+
+
+def report_rows(snap, match) -> dict:
+    """report id -> (matching paragraphs, (its first matching paragraph's docnum,
+    score), year) for every report with a match."""
+    by_place = np.argsort(reading_places(snap, match.docs), kind="stable")
+    docnums, scores = match.docs[by_place], match.scores[by_place]
+    rid_col = snap.facets.columns["report_id"]
+    uniq, first, counts = np.unique(rid_col.ords[docnums], return_index=True, return_counts=True)
+    years = years_of(snap, docnums[first]).tolist()
+    return {rid_col.values[o]: (int(c), (int(docnums[i]), float(scores[i])), y)
+            for o, i, c, y in zip(uniq.tolist(), first.tolist(), counts.tolist(), years)}
+
+
+def group_order(scan, rows: dict, sort: str) -> list[tuple[str, list]]:
+    """[(report id, its best items)] in the order groups are shown.
+
+    ``scan``: (report id, item) of the best paragraphs, best first; reports
+    whose paragraphs all ranked below the scan still get a group, at the end,
+    with their first matching paragraph (``rows``: report id -> (count, first
+    item, year)), by year for year orders, else by count; ties by report id."""
+    order: list[str] = []
+    best: dict[str, list] = {}
+    for rid, item in scan:
+        if rid not in best:
+            best[rid] = []
+            order.append(rid)
+        if len(best[rid]) < GROUP_HITS:
+            best[rid].append(item)
+    rest = [rid for rid in rows if rid not in best]
+    if sort in ("year", "-year"):
+        sign = -1 if sort == "-year" else 1
+        rest.sort(key=lambda r: (sign * rows[r][2], r))
+    else:
+        rest.sort(key=lambda r: (-rows[r][0], r))
+    return [(rid, best[rid]) for rid in order] + [(rid, [rows[rid][1]]) for rid in rest]

@@ -35,6 +35,17 @@ class FacetColumn:
 
     def __post_init__(self):
         self.index = {v: i for i, v in enumerate(self.values) if i}   # value -> ordinal
+        self._ranks = None
+
+    def ranks(self) -> np.ndarray:
+        """ordinal -> the value's place in sorted order: ties between documents break
+        by the value itself, the same in any index or shard holding them."""
+        if self._ranks is None:
+            order = sorted(range(len(self.values)), key=lambda i: str(self.values[i] or ""))
+            ranks = np.empty(len(self.values), dtype=np.int64)
+            ranks[order] = np.arange(len(order))
+            self._ranks = ranks
+        return self._ranks
 
 
 class FacetTable:
@@ -69,11 +80,25 @@ class FacetTable:
         nz = np.nonzero(counts)[0]
         pairs = [(col.values[i], int(counts[i])) for i in nz]
         if field in _YEAR_FIELDS:
-            pairs.sort(key=lambda p: -int(p[0] or 0))
             pairs = [(UNKNOWN if v is None else v, n) for v, n in pairs]   # a report of no known year
-        else:
-            pairs.sort(key=lambda p: (-p[1], str(p[0])))
-        return pairs
+        return order_counts(field, pairs)
+
+
+def order_counts(field: str, pairs: list) -> list:
+    """(value, count) pairs in the order a facet lists them: years newest first (未知
+    last), other values by count, ties by value."""
+    if field in _YEAR_FIELDS:
+        return sorted(pairs, key=lambda p: -int(p[0]) if p[0] not in (None, "", UNKNOWN) else 0)
+    return sorted(pairs, key=lambda p: (-p[1], str(p[0])))
+
+
+def sum_counts(field: str, parts) -> list:
+    """One facet's (value, count) lists from several shards, summed and ordered."""
+    total: dict = {}
+    for pairs in parts:
+        for v, n in pairs:
+            total[v] = total.get(v, 0) + n
+    return order_counts(field, list(total.items()))
 
 
 class _LazyColumns(dict):

@@ -22,8 +22,9 @@ PREFIX_MATCHES = 20                 # a prefix standing for more values than thi
 
 
 def resolve(field: str, typed: str, values) -> list[str]:
-    """The index values a typed filter value stands for (maybe none), in index order."""
-    values = [v for v in values if isinstance(v, str) and v]
+    """The index values a typed filter value stands for (maybe none), in sorted order
+    (the same whatever segments or shards the values come from)."""
+    values = sorted(v for v in values if isinstance(v, str) and v)
     if typed in values:
         return [typed]
     if field == "region":

@@ -139,6 +139,18 @@ _CACHE: dict = {}
 _CACHE_LOCK = threading.Lock()
 
 
+MAX_CACHED = 64
+
+
+def facts_of(indexes) -> list[dict]:
+    """Every fact of several (index, generation) (the shards of a sharded index), in one order."""
+    if len(indexes) == 1:
+        return all_facts(*indexes[0])
+    facts = [f for ix, generation in indexes for f in all_facts(ix, generation)]
+    facts.sort(key=sort_key)
+    return facts
+
+
 def all_facts(ix, generation=None) -> list[dict]:
     """Every fact in the index, joined with its report's fields (cached per index generation)."""
     key = (id(ix), generation)
@@ -156,7 +168,8 @@ def all_facts(ix, generation=None) -> list[dict]:
     facts.sort(key=sort_key)
     if generation is not None:
         with _CACHE_LOCK:
-            _CACHE.clear()
+            if len(_CACHE) >= MAX_CACHED:        # a sharded index keeps one entry per shard
+                _CACHE.clear()
             _CACHE[key] = facts
     return facts
 
@@ -192,7 +205,10 @@ def _resolved(name: str, typed: list[str], facts: list[dict]) -> set:
 
 def stale_warning(index_dir) -> str | None:
     """Why the index's facts may not follow the current table, or None."""
-    meta = IndexStore(index_dir).read_meta()
+    from indexer.shards import shard_dirs
+
+    dirs = shard_dirs(index_dir)
+    meta = IndexStore(dirs[0] if dirs else index_dir).read_meta()
     if meta.get("indicator_table") == table_fingerprint():
         return None
     return (f"index {index_dir} was built with another version of the indicator table or extractor: "

@@ -29,6 +29,7 @@ from . import arrays, budget
 from .facets import FACETS
 from .filters import resolve
 from .query import MAX_WILDCARD_EXPANSION, LabelFilter, Phrase
+from .stats import LocalStats
 
 B, K1 = 0.6, 1.2                       # BM25F parameters (Whoosh's BM25F(B=0.6, K1=1.2))
 SCORED_FIELDS = ("text",)
@@ -278,10 +279,18 @@ class Evaluator:
     """Turns one query tree into a Match over one IndexArrays.
 
     ``understood`` records, per filter field, the values each typed filter
-    value was resolved to (四川 → [四川省]), for the result to say."""
+    value was resolved to (四川 → [四川省]), for the result to say.
 
-    def __init__(self, ia: IndexArrays):
+    ``stats`` (search/stats.py) gives N, document frequencies and average
+    field lengths: this index's own by default, or a whole sharded
+    collection's, so that a shard scores as the one index would.  ``values``
+    (field -> values) likewise lets typed filter values resolve against every
+    shard's values, not only this one's."""
+
+    def __init__(self, ia: IndexArrays, stats=None, values: dict | None = None):
         self.ia = ia
+        self.stats = stats if stats is not None else LocalStats(ia)
+        self.values = values or {}
         self.understood: dict[str, dict[str, list]] = {}
 
     def run(self, q, within: np.ndarray | None = None) -> Match:
@@ -324,15 +333,19 @@ class Evaluator:
 
     def _cost(self, q) -> int:
         """About how many documents q matches, to run the rarest parts of an AND first."""
+        # from the collection's statistics, so every shard runs the parts in
+        # the same order and adds their scores in the same order
+        n = self.stats.doc_count
         if isinstance(q, Phrase):
-            return self.ia.phrase_frequency(q.text)
+            grams = phrase_grams(q.text)
+            return min((self.stats.doc_frequency("grams", g) for g in grams), default=n)
         if isinstance(q, Q.Term) and q.fieldname in SCORED_FIELDS + ("grams",):
-            return self.ia.doc_frequency(q.fieldname, q.text)
+            return self.stats.doc_frequency(q.fieldname, q.text)
         if isinstance(q, Q.Or):
-            return min(self.ia.doc_count_all, sum(self._cost(sub) for sub in q.subqueries))
+            return min(n, sum(self._cost(sub) for sub in q.subqueries))
         if isinstance(q, Q.Every):
-            return self.ia.doc_count_all + 1
-        return self.ia.doc_count_all            # unknown: after the known-cheap ones
+            return n + 1
+        return n                                # unknown: after the known-cheap ones
 
     def _term(self, q: Q.Term, within) -> Match:
         field = q.fieldname
@@ -344,14 +357,17 @@ class Evaluator:
             # a two-character phrase is one gram: ranked like a phrase, on the text's lengths
             scored_on = "text" if field == "grams" else field
             fl = self.ia.lengths(scored_on)[m.docs]
-            m.scores = q.boost * bm25(self.ia.idf(df), m.scores, fl, self.ia.avgfl(scored_on))
+            if not isinstance(self.stats, LocalStats):       # a shard: the collection's df
+                df = self.stats.doc_frequency(field, q.text)
+            m.scores = q.boost * bm25(self.stats.idf(df), m.scores, fl, self.stats.avgfl(scored_on))
         else:
             m.scores = np.zeros(m.docs.size, dtype=np.float64)     # a filter: matches, ranks nothing
         return m
 
     def resolve(self, field: str, typed: str) -> list:
         """The index values a typed filter value stands for, remembered for the result."""
-        values = resolve(field, typed, self.ia.facets.columns[field].values)
+        known = self.values.get(field)
+        values = resolve(field, typed, known if known is not None else self.ia.facets.columns[field].values)
         self.understood.setdefault(field, {})[typed] = values
         return values
 
@@ -407,5 +423,6 @@ class Evaluator:
                 break
         docs, counts = ia.docs_containing(q.text.encode("utf-8"), candidates)
         fl = ia.lengths("text")[docs]
-        rarest = ia.doc_frequency("grams", grams[0]) if grams else ia.doc_count_all
-        return Match(docs, q.boost * bm25(ia.idf(rarest), counts, fl, ia.avgfl("text")))
+        stats = self.stats
+        rarest = min(stats.doc_frequency("grams", g) for g in grams) if grams else stats.doc_count
+        return Match(docs, q.boost * bm25(stats.idf(rarest), counts, fl, stats.avgfl("text")))

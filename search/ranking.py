@@ -158,30 +158,52 @@ def _smallest_gap(occurrences: list[list[tuple[int, int]]]) -> int:
 
 # --------------------------------------------------------------------------- the best k
 
-def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.ndarray):
-    """(docs, scores) of the k best matches, best first: array scores adjusted by
-    their text factors; ties to the newer report, then reading order.
+def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.ndarray,
+          places: np.ndarray, inside: np.ndarray | None = None):
+    """(docs, scores, tiers) of the k best matches, best first: array scores adjusted
+    by their text factors; ties to the newer report, then by report id and paragraph
+    (``places``).
 
     A text factor is at most 1, so an adjusted score never exceeds its array
     score: candidates are read in array order and the reading stops at the first
     whose array score is below the k-th best adjusted score so far, as none after
     it can enter the k best.  The answer is the one every candidate's text would
-    give, from the texts of a few dozen paragraphs instead of hundreds."""
+    give, from the texts of a few dozen paragraphs instead of hundreds.
+
+    Tier 0 are the candidates (at most MAX_CANDIDATES) ordered by adjusted
+    score; tier 1 (only when k is past them) follow in array order.  ``inside``
+    (a mask) fixes the candidates instead: a shard passes its share of the
+    collection's best MAX_CANDIDATES by array score, so that it ranks as the one
+    index would (search/shards.py)."""
     n = int(docs.size)
     k = min(k, n)
     if k <= 0:
-        return docs[:0], scores[:0]
+        return docs[:0], scores[:0], np.zeros(0, dtype=np.int8)
     rounded = np.round(scores, 9)
-    order = _best(rounded, years, docs, max(min(n, MAX_CANDIDATES), k))
-    read, adjusted = _read_candidates(ia, docs, scores, rounded, order[:MAX_CANDIDATES], terms, k)
+    if inside is None:
+        order = _best(rounded, years, places, docs, max(min(n, MAX_CANDIDATES), k))
+        limit = MAX_CANDIDATES
+    else:
+        order, limit = _inside_first(rounded, years, places, docs, inside, k)
+    read, adjusted = _read_candidates(ia, docs, scores, rounded, order[:limit], terms, k)
     cand = order[:read]
-    ranked = np.lexsort((docs[cand], -years[cand], -np.round(adjusted, 9)))
+    ranked = np.lexsort((docs[cand], places[cand], -years[cand], -np.round(adjusted, 9)))
     out_docs, out_scores = docs[cand][ranked], adjusted[ranked]
-    if k > read:                        # past MAX_CANDIDATES: array order
+    tiers = np.zeros(out_docs.size, dtype=np.int8)
+    if k > read:                        # past the candidates: array order
         rest = order[read:k]
         out_docs = np.concatenate([out_docs, docs[rest]])
         out_scores = np.concatenate([out_scores, scores[rest]])
-    return out_docs[:k], out_scores[:k]
+        tiers = np.concatenate([tiers, np.ones(rest.size, dtype=np.int8)])
+    return out_docs[:k], out_scores[:k], tiers[:k]
+
+
+def _inside_first(rounded, years, places, docs, inside, k: int) -> tuple[np.ndarray, int]:
+    """(every match inside in array order, then the best k outside; how many are inside)."""
+    within, beyond = np.flatnonzero(inside), np.flatnonzero(~inside)
+    first = within[_best(rounded[within], years[within], places[within], docs[within], within.size)]
+    rest = beyond[_best(rounded[beyond], years[beyond], places[beyond], docs[beyond], k)]
+    return np.concatenate([first, rest]), int(first.size)
 
 
 def _read_candidates(ia, docs, scores, rounded, order, terms, k: int) -> tuple[int, np.ndarray]:
@@ -202,8 +224,16 @@ def _read_candidates(ia, docs, scores, rounded, order, terms, k: int) -> tuple[i
     return order.size, adjusted
 
 
-def _best(rounded: np.ndarray, years: np.ndarray, docs: np.ndarray, m: int) -> np.ndarray:
-    """Indices of the m best by array score, in order (ties: newer report, reading order).
+def best_by_array(scores: np.ndarray, years: np.ndarray, places: np.ndarray, docs: np.ndarray,
+                  m: int) -> np.ndarray:
+    """Indices of the m best by array score (the candidates top_k starts from)."""
+    return _best(np.round(scores, 9), years, places, docs, m)
+
+
+def _best(rounded: np.ndarray, years: np.ndarray, places: np.ndarray, docs: np.ndarray,
+          m: int) -> np.ndarray:
+    """Indices of the m best by array score, in order (ties: newer report, report id,
+    paragraph, document).
 
     Only the candidates are sorted: np.partition finds the m-th score, and
     every match scoring at least that (ties included) is ordered."""
@@ -213,5 +243,5 @@ def _best(rounded: np.ndarray, years: np.ndarray, docs: np.ndarray, m: int) -> n
     else:
         kth = np.partition(rounded, n - m)[n - m]
         idx = np.flatnonzero(rounded >= kth)
-    order = np.lexsort((docs[idx], -years[idx], -rounded[idx]))
+    order = np.lexsort((docs[idx], places[idx], -years[idx], -rounded[idx]))
     return idx[order][:m]

@@ -177,6 +177,7 @@ class SearchResult:
     total_reports: int = 0
     match: str = DEFAULT_MATCH
     filters: dict = field(default_factory=dict)   # field -> the values its filters were taken to mean
+    shards: dict | None = None          # a sharded index: {"total", "ok", "failed": [{"shard", "error"}]}
 
 
 JSON_HIT_FIELDS = ("id", "report_id", "source", "url", "title", "province", "city", "district", "region",
@@ -209,4 +210,6 @@ def to_json(result: SearchResult) -> dict:
                           "year": g.year, "type": g.type, "total": g.total,
                           "hits": [h.id for h in g.hits]} for g in result.groups]
         out["total_reports"] = result.total_reports
+    if result.shards is not None:
+        out["shards"] = result.shards
     return out

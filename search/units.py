@@ -43,17 +43,27 @@ class UnitStore:
     def section_start(self, searcher, docnum: int, fields: dict, chars: int = 120) -> str:
         """The opening of the section under a heading: the units after it in its
         report, up to ``chars`` characters ("" when the heading ends its report)."""
-        pieces, size, nxt = [], 0, docnum + 1
-        while size < chars and nxt < self.arrays.doc_count_all and self.arrays.live[nxt]:
-            f = self._stored(searcher, nxt)
-            if f.get("report_id") != fields.get("report_id"):
+        pieces, size = [], 0
+        for nxt in self._after(fields):
+            if size >= chars:
                 break
+            f = self._stored(searcher, nxt)
             text = apply_diff(self.arrays.text(nxt), f.get("orig", ""))
             pieces.append(text)
             size += len(text)
-            nxt += 1
         opening = " ".join(pieces)
         return opening if len(opening) <= chars else opening[:chars] + "…"
+
+    def _after(self, fields: dict) -> list[int]:
+        """The report's units after this one, in paragraph order (document numbers follow
+        the writer, which may interleave reports)."""
+        docs, _w, _df = self.arrays.postings("report_id", fields.get("report_id", ""))
+        docs = docs[self.arrays.live[docs]]            # postings keep deleted units
+        para = self.arrays.facets.columns["para_no"]
+        paras = np.array([int(para.values[o] or 0) for o in para.ords[docs].tolist()], dtype=np.int64)
+        order = np.argsort(paras, kind="stable")
+        later = paras[order] > int(fields.get("para_no") or 0)
+        return docs[order][later].tolist()
 
     def all(self, searcher) -> list[dict]:
         """Every live unit, in document order."""

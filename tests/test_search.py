@@ -334,6 +334,7 @@ def test_top_k_stops_early_but_ranks_as_reading_every_text(corpus_engine, q):
     answer equals a brute force that applies the text factor to every match."""
     import numpy as np
 
+    from search.engine import reading_places
     from search.matching import Evaluator
     from search.ranking import MAX_CANDIDATES, array_scores, text_factor, top_k
 
@@ -343,11 +344,12 @@ def test_top_k_stops_early_but_ranks_as_reading_every_text(corpus_engine, q):
     scores = array_scores(snap.arrays, match.docs, match.scores, parsed.terms)
     assert 10 < match.docs.size <= MAX_CANDIDATES
     years = snap.year_values[snap.facets.columns["year"].ords[match.docs]]
+    places = reading_places(snap, match.docs)         # ties: report id, then paragraph number
     adjusted = np.array([sc * text_factor(snap.arrays.text(int(d)), parsed.terms)
                          for d, sc in zip(match.docs, scores)])
-    brute = np.lexsort((match.docs, -years, -np.round(adjusted, 9)))
+    brute = np.lexsort((match.docs, places, -years, -np.round(adjusted, 9)))
     for k in (1, 10, 30, 100):
-        docs, got = top_k(snap.arrays, match.docs, scores, parsed.terms, k, years)
+        docs, got, _tiers = top_k(snap.arrays, match.docs, scores, parsed.terms, k, years, places)
         assert docs.tolist() == match.docs[brute[:k]].tolist(), k
         assert np.allclose(got, adjusted[brute[:k]]), k
 

@@ -23,6 +23,27 @@ SECURITY_HEADERS = {
 }
 
 
+def _open_index(app: Flask, Engine):
+    """One Engine, or for a sharded index (indexer/shards.py) its shards, searched
+    together (and asked for report pages): in this process, or as the Ray actors
+    given in config["SHARDS"]; the report list and indicators read the shards'
+    folders."""
+    from indexer.shards import shard_dirs
+
+    dirs = shard_dirs(app.config["INDEX_DIR"])
+    if dirs is None and app.config.get("SHARDS") is None:
+        app.extensions["govsearch_engine"] = Engine(app.config["INDEX_DIR"])
+        return
+    from search.shards import LocalShards
+
+    from indexer.store import IndexStore
+
+    dirs = dirs or [app.config["INDEX_DIR"]]
+    app.extensions["govsearch_shard_stores"] = [IndexStore(str(d)) for d in dirs]
+    app.extensions["govsearch_engine"] = None
+    app.extensions["govsearch_shards"] = app.config.get("SHARDS") or LocalShards(dirs)
+
+
 def create_app(index_dir: str | None = None, config: dict | None = None) -> Flask:
     """Build the app over the index at ``index_dir`` ($GOVSEARCH_INDEX or ./index)."""
     from search.engine import Engine
@@ -41,7 +62,7 @@ def create_app(index_dir: str | None = None, config: dict | None = None) -> Flas
     app.debug = False
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    app.extensions["govsearch_engine"] = Engine(app.config["INDEX_DIR"])
+    _open_index(app, Engine)
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
-from search.engine import search
 from search.query import DEFAULT_MATCH, MATCH_MODES, MAX_QUERY_CHARS, QuerySyntaxError
-from search.reports import get_report
 from search.results import RequestError, to_json
 
-from .views import engine, search_request
+from .views import report_view, run_search, search_request
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -22,7 +20,7 @@ def _bad(e: Exception):
 @bp.get("/search")
 def api_search():
     try:
-        return jsonify(to_json(search(engine(), search_request(request.args))))
+        return jsonify(to_json(run_search(search_request(request.args))))
     except (QuerySyntaxError, RequestError) as e:
         return _bad(e)
 
@@ -30,7 +28,7 @@ def api_search():
 @bp.get("/facets")
 def api_facets():
     try:
-        return jsonify(to_json(search(engine(), search_request(request.args)))["facets"])
+        return jsonify(to_json(run_search(search_request(request.args)))["facets"])
     except (QuerySyntaxError, RequestError) as e:
         return _bad(e)
 
@@ -40,7 +38,7 @@ def api_report(report_id: str):
     match = request.args.get("match") if request.args.get("match") in MATCH_MODES else DEFAULT_MATCH
     # find= (the page's 在本报告中查找) marks its own words, else q's, as the page does
     words = (request.args.get("find", "").strip() or request.args.get("q", ""))[:MAX_QUERY_CHARS]
-    view = get_report(engine(), report_id, q=words, match=match)
+    view = report_view(report_id, words, match)
     if view is None:
         abort(404, description=f"no report with id {report_id[:80]!r}")
     return jsonify(view.as_json())

@@ -6,16 +6,16 @@ this module only arranges what that returns into a page.
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
 from indexer.indicators import TableError
 from search.indicators import (MEASURE_LABELS, REPORT_FILTERS, ROLE_LABELS, IndicatorRequest,
-                               IndicatorRequestError, all_facts, best_region, indicator_options, known_names,
+                               IndicatorRequestError, best_region, facts_of, indicator_options, known_names,
                                pivot, resolve_name, select, series, stale_warning, target_years,
                                targets_by_region, value_text)
 
 from .charts import bar_chart, series_chart
-from .views import engine
+from .views import indexes
 
 bp = Blueprint("indicators", __name__)
 
@@ -23,8 +23,7 @@ LEVELS = ("省级", "地市级", "县区级", "国家")
 
 
 def _facts():
-    snap = engine().snapshot()
-    return all_facts(snap.ix, snap.generation)
+    return facts_of([(ix, generation) for ix, generation, _n in indexes()])
 
 
 @bp.get("/api/indicators")
@@ -95,7 +94,7 @@ def page():
         cell=_cell, link=_link, role_labels=ROLE_LABELS, measure_labels=MEASURE_LABELS,
         label=next((o["label"] for o in options if o["key"] == state.name), state.name), count=len(shown),
         reports=len({f["report_id"] for f in shown}), levels=LEVELS, level=request.args.get("level", ""),
-        stale=stale_warning(engine().store.root),
+        stale=stale_warning(current_app.config["INDEX_DIR"]),
         api_url=url_for("indicators.api_indicators", name=state.name, measure=state.measure,
                         **{k: v for k, v in params.items() if v}),
         **_bars(shown, request.args.get("bar_year")), **_series(shown, request.args.get("focus")))

@@ -14,7 +14,7 @@ class ServeError(Exception):
     """The server cannot start: one line saying why (port taken, unknown host, …)."""
 
 
-def make_server(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threads: int = 8):
+def make_server(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threads: int = 8, shards=None):
     """A waitress server for the app over ``index_dir`` (port 0: any free port), not yet running.
 
     Raises ServeError when the address cannot be listened on."""
@@ -24,7 +24,7 @@ def make_server(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threa
         raise ServeError(f"port {port} is not a port: use 0 to 65535 (0: any free port)")
     if threads < 1:                      # waitress would accept connections and never answer
         raise ServeError(f"threads must be at least 1, got {threads}")
-    app = create_app(index_dir)
+    app = create_app(index_dir, {"SHARDS": shards} if shards is not None else None)
     try:
         server = _waitress(app, threads, host=host, port=port)
     except OSError as e:
@@ -64,7 +64,8 @@ def warm_up(app) -> None:
 
     cut("营商环境")
     try:
-        app.extensions["govsearch_engine"].snapshot()
+        if app.extensions["govsearch_engine"] is not None:      # a sharded index: the shards open themselves
+            app.extensions["govsearch_engine"].snapshot()
     except Exception:  # noqa: BLE001 - a missing or stale index is reported per request
         pass
 
@@ -76,17 +77,21 @@ def server_url(server) -> str:
     return f"http://{host}:{server.effective_port}/"
 
 
-def serve(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threads: int = 8, workers: int = 1) -> None:
+def serve(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threads: int = 8, workers: int = 1,
+          shards=None) -> None:
     """Serve until interrupted, after printing the URL.
 
     ``workers`` > 1: that many processes answer on one listening socket (the
     kernel hands each connection to one of them), each with the index open.
     Matching holds Python's GIL for most of a search, so threads share one core;
-    processes use them all, at the cost of one index's memory each."""
+    processes use them all, at the cost of one index's memory each.  ``shards``:
+    the Ray actors of a sharded index (search/cluster.py), searched by one process."""
     if workers > 1:
+        if shards is not None:
+            raise ServeError("--workers must be 1 with --cluster: the shard actors do the searching")
         _serve_processes(index_dir, host, port, threads, workers)
         return
-    server = make_server(index_dir, host=host, port=port, threads=threads)
+    server = make_server(index_dir, host=host, port=port, threads=threads, shards=shards)
     _announce(server, index_dir)
     try:
         server.run()

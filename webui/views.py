@@ -31,6 +31,58 @@ def engine():
     return current_app.extensions["govsearch_engine"]
 
 
+def report_view(report_id: str, q: str, match: str):
+    """A whole report from the index, or from the shard its id routes to."""
+    shards = current_app.extensions.get("govsearch_shards")
+    if shards is None:
+        return get_report(engine(), report_id, q=q, match=match)
+    from indexer.shards import shard_of
+
+    i = shard_of(report_id, shards.size)
+    got = shards.call("report", {i: (report_id, q, match)})[i]
+    if isinstance(got, Exception):
+        raise IndexError_(f"这份报告所在的分片（第 {i} 个）暂时没有响应，请稍后再试。")
+    return got
+
+
+def indexes() -> list[tuple]:
+    """(Whoosh index, generation, paragraphs) of the index, or of every shard."""
+    stores = current_app.extensions.get("govsearch_shard_stores")
+    if not stores:
+        snap = engine().snapshot()
+        return [(snap.ix, snap.generation, snap.doc_count)]
+    out = []
+    for store in stores:
+        ix = store.open()
+        out.append((ix, store.generation(), ix.doc_count()))
+    return out
+
+
+def run_search(req: SearchRequest):
+    """search() over the index, or over its shards (search/shards.py)."""
+    shards = current_app.extensions.get("govsearch_shards")
+    if shards is None:
+        return search(engine(), req)
+    from search.shards import sharded_search
+
+    return sharded_search(shards, req)
+
+
+def run_relaxations(req: SearchRequest):
+    shards = current_app.extensions.get("govsearch_shards")
+    if shards is None:
+        return relaxations(engine(), req)
+    from search.shards import sharded_relaxations
+
+    return sharded_relaxations(shards, req)
+
+
+def every_report() -> tuple[list, int]:
+    """(every report's row, paragraphs) over the index or all its shards."""
+    found = indexes()
+    return list_reports(*(ix for ix, _g, _n in found)), sum(n for _ix, _g, n in found)
+
+
 def search_request(args) -> SearchRequest:
     """The request's parameters, read exactly as the CLI reads its options."""
     return SearchRequest.from_params(args.getlist, args.get)
@@ -88,12 +140,11 @@ def search_page():
         return _refused(state, e)
     ctx = _page_context(state)
     if state.is_blank and not request.args.get("page"):
-        snap = engine().snapshot()
-        reports = list_reports(snap.ix)
+        reports, paragraphs = every_report()
         return render_template("search.html", landing=True, reports=reports,
-                               paragraphs=snap.doc_count, **ctx)
+                               paragraphs=paragraphs, **ctx)
     try:
-        result = search(engine(), req)
+        result = run_search(req)
     except (QuerySyntaxError, RequestError) as e:
         return _refused(state, e)
     ctx.update(
@@ -106,7 +157,7 @@ def search_page():
         sorts=[{"value": v, "label": label, "current": req.sort == v,
                 "url": state.set("sort", None if v == "relevance" else v)} for v, label in SORT_LABELS],
         group_url=state.set("by_report", None if req.by_report else "1"),
-        suggestions=state.suggestions(relaxations(engine(), req)) if result.total == 0 else [],
+        suggestions=state.suggestions(run_relaxations(req)) if result.total == 0 else [],
         first=(result.page - 1) * result.limit + 1,
         hits_by_id={h.id: h for h in result.hits},
         sizes=page_sizes(state, req.limit),
@@ -126,7 +177,7 @@ def data_links(state: State) -> list[dict]:
 
 @bp.get("/reports")
 def reports_page():
-    table = report_table(list_reports(engine().snapshot().ix), request.args, url_for("pages.reports_page"))
+    table = report_table(every_report()[0], request.args, url_for("pages.reports_page"))
     return render_template("reports.html", table=table, reports=table["rows"])
 
 
@@ -148,7 +199,7 @@ def report_page(report_id: str):
     # 本报告内查找: its own words, else the search that led here; matched as search matches
     find = request.args.get("find", "")[:MAX_QUERY_CHARS].strip() or q
     match = request.args.get("match") if request.args.get("match") in MATCH_MODES else DEFAULT_MATCH
-    view = get_report(engine(), report_id, q=find, match=match)
+    view = report_view(report_id, find, match)
     if view is None:
         abort(404, description="没有这份报告：报告编号不存在或格式不对。")
     f = dict(view.fields)

@@ -1,0 +1,145 @@
+"""`python -m bench --shards 4`: one index against the same corpus as N shards.
+
+    python -m bench --shards 4 --paragraphs 2000000
+
+Ingest chars/s (one index; N shards one after the other; N shards as Ray
+tasks), query p50/p95/max (one index; shards in one process; shards as Ray
+actors) and the RSS of every process that serves (the coordinator plus each
+actor).  Each query side runs in its own child process, so its RSS is its own.
+Writes bench/results/<date>-shards-<N>-<paragraphs>.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .corpus import ROOT, build_corpus
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def query_child(index: str, mode: str) -> dict:
+    """Time the bench queries over index in this process (mode: one, local, ray)."""
+    from indexer.analysis import cut
+    from indexer.shards import shard_dirs
+    from search.engine import Engine, search
+    from search.results import SearchRequest
+    from search.shards import LocalShards, sharded_search
+
+    from .__main__ import QUERIES, summary, timed_queries
+
+    cut("营商环境")
+    pids = [os.getpid()]
+    if mode == "one":
+        engine = Engine(index)
+        run = lambda q: search(engine, SearchRequest(q=q[0], page=q[2], limit=10))  # noqa: E731
+    else:
+        if mode == "ray":
+            from search.cluster import RayShards, connect
+
+            connect("local", num_cpus=os.cpu_count(), object_store_memory=200 * 2**20)
+            shards = RayShards(shard_dirs(index), timeout=600)
+            shards.ready(timeout=3600)
+            pids += shards.pids()
+        else:
+            shards = LocalShards(shard_dirs(index))
+        run = lambda q: sharded_search(shards, SearchRequest(q=q[0], page=q[2], limit=10))  # noqa: E731
+    cold: list[float] = []
+    times = timed_queries(run, cold)
+    out = summary(times)
+    out.update({"cold_" + k: v for k, v in summary(cold).items()})
+    everything = [os.getpid()] + _descendants(os.getpid())
+    out["rss_bytes"] = sum(_rss(p) for p in everything)       # Ray's raylet, GCS and workers included
+    out["rss_by_process"] = {str(p): _rss(p) for p in everything}
+    out["rss_shard_processes_bytes"] = sum(_rss(p) for p in pids)   # this process and the shard actors
+    return out
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process started under pid (a local Ray's raylet, GCS, workers)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def _timed(cmd) -> tuple[float, str]:
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT).stdout.decode()
+    return time.perf_counter() - t0, out
+
+
+def run(paragraphs: int, shards: int, out_dir: str, ray: bool = True) -> dict:
+    gs = [sys.executable, "-m", "cli"]
+    work = Path(tempfile.mkdtemp(prefix="govsearch-bench-shards-"))
+    result: dict = {"paragraphs": paragraphs, "shards": shards, "date": time.strftime("%Y-%m-%d"),
+                    "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
+    try:
+        print(f"bench: building a corpus of {paragraphs} paragraphs …", flush=True)
+        corpus = build_corpus(paragraphs, work / "corpus")
+        result.update({"chars": corpus.chars, "reports": corpus.reports})
+        layouts = {"one": [], "local": ["--shards", str(shards)]}
+        if ray:
+            layouts["ray"] = ["--shards", str(shards), "--cluster", "local"]
+        for name, extra in layouts.items():
+            print(f"bench: ingest ({name}) …", flush=True)
+            secs, _ = _timed(gs + ["index", str(corpus.folder), "--index", str(work / name), "--json"] + extra)
+            result[f"ingest_{name}_seconds"] = round(secs, 1)
+            result[f"ingest_{name}_chars_per_s"] = round(corpus.chars / secs)
+        modes = {"one": "one", "local": "local"}
+        if ray:
+            modes["ray"] = "ray"
+        for mode, index in modes.items():
+            print(f"bench: queries ({mode}) …", flush=True)
+            _, out = _timed([sys.executable, "-m", "bench.shards", "query", str(work / index), mode])
+            result[f"query_{mode}"] = json.loads(out.strip().splitlines()[-1])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    path = Path(out_dir) / f"{result['date']}-shards-{shards}-{paragraphs}.json"
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    _print(result)
+    print(f"bench: written {path}")
+    return result
+
+
+def _print(r: dict):
+    print(f"{r['paragraphs']} paragraphs, {r['chars']} characters, {r['shards']} shards, {r['machine']['cpus']} CPUs")
+    for name in ("one", "local", "ray"):
+        if f"ingest_{name}_chars_per_s" in r:
+            print(f"ingest {name:6} {r[f'ingest_{name}_chars_per_s']:>10} chars/s ({r[f'ingest_{name}_seconds']} s)")
+    for name in ("one", "local", "ray"):
+        q = r.get(f"query_{name}")
+        if q:
+            print(f"query  {name:6} p50 {q['query_p50_ms']:.1f} p95 {q['query_p95_ms']:.1f} max {q['query_max_ms']:.1f} ms; "
+                  f"RSS {q['rss_bytes'] / 2**20:.0f} MB over {len(q['rss_by_process'])} processes "
+                  f"({q['rss_shard_processes_bytes'] / 2**20:.0f} MB in this one and the shard actors)")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "query":
+        print(json.dumps(query_child(sys.argv[2], sys.argv[3])))

@@ -1,0 +1,178 @@
+"""A sharded index: N ordinary indexes under one folder, each report in one of them.
+
+    DIR/
+      shards.json        {"shards": N, "router": "sha1-mod"}: written once, checked on every run
+      shard-00/ …        each an ordinary govsearch index (CURRENT, data-*, write.lock)
+
+A report goes to the shard its id hashes to, so its paragraphs stay together
+(grouping by report stays within a shard) and a reindex finds it where it was.
+Routing is a layer above the writer's two steps (indexer/writer.py): one plan
+for the whole run, read and decided once, then each shard's part applied to
+its folder, incrementally and atomically (per shard) as one index does.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+from .store import IndexError_, IndexStore
+from .writer import (IndexRun, apply_plan, count_index, index_paths, plan_sources, read_manifest,
+                     refuse_rebuild_without)
+
+LAYOUT_FILE = "shards.json"
+ROUTER = "sha1-mod"
+MAX_SHARDS = 256
+
+
+def shard_of(report_id: str, shards: int) -> int:
+    """The shard a report lives in: stable across runs, machines and Python versions."""
+    return int(hashlib.sha1(report_id.encode("utf-8")).hexdigest()[:12], 16) % shards
+
+
+def shard_count(root: str | Path) -> int | None:
+    """How many shards the index at root has; None when it is not sharded."""
+    path = Path(root) / LAYOUT_FILE
+    try:
+        layout = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, NotADirectoryError):      # no index yet, or not a folder: not sharded
+        return None
+    except (OSError, ValueError) as e:
+        raise IndexError_(f"{path}: cannot read the shard layout ({e})") from None
+    n = layout.get("shards")
+    if not isinstance(n, int) or not 1 <= n <= MAX_SHARDS or layout.get("router") != ROUTER:
+        raise IndexError_(f"{path}: not a shard layout this govsearch knows ({layout!r:.80})")
+    return n
+
+
+def shard_dirs(root: str | Path) -> list[Path] | None:
+    """The shard folders of the index at root, in shard order; None when it is not sharded."""
+    n = shard_count(root)
+    return None if n is None else [Path(root) / f"shard-{i:02d}" for i in range(n)]
+
+
+def prepare_layout(root: str | Path, shards: int, rebuild: bool = False) -> list[Path]:
+    """The shard folders for a run asking for `shards`; the layout is written on the
+    first run and a different count afterwards is an error (a rebuild may change it)."""
+    if not 1 <= shards <= MAX_SHARDS:
+        raise IndexError_(f"--shards must be 1 to {MAX_SHARDS}, got {shards}")
+    root = Path(root)
+    known = shard_count(root)
+    if known is None and (root / "CURRENT").exists():
+        raise IndexError_(f"{root} is an unsharded index: index into another folder, or --rebuild it "
+                          f"with --shards {shards}")
+    if known is not None and known != shards and not rebuild:
+        raise IndexError_(f"{root} has {known} shards, not {shards}: use --shards {known}, "
+                          f"or --rebuild to reshard")
+    root.mkdir(parents=True, exist_ok=True)
+    if known != shards:
+        for old in sorted(root.glob("shard-*")):
+            _retire(old)
+        tmp = root / (LAYOUT_FILE + ".tmp")
+        tmp.write_text(json.dumps({"shards": shards, "router": ROUTER}), encoding="utf-8")
+        tmp.replace(root / LAYOUT_FILE)
+    return [root / f"shard-{i:02d}" for i in range(shards)]
+
+
+def _retire(folder: Path):
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def index_sharded(root: str, paths: list[str], shards: int, rebuild: bool = False, wait: float = 0.0,
+                  progress=None, run_shards=None) -> IndexRun:
+    """Index into a sharded index: one plan over every shard, each shard's part
+    written by its own apply step.
+
+    The sources are read, hashed and decided once, against every shard's
+    manifest together (so a copy of a report another shard holds is a
+    duplicate, as in one index, and a collection's boilerplate is decided over
+    all its reports); then each shard writes its reports in one commit.
+    ``run_shards(calls)`` runs the per-shard calls (a list of (function, args))
+    and returns their IndexRuns in order: here one after the other by default,
+    as Ray tasks with --cluster (search/cluster.py), where the reports are
+    built (cleaning, structure, segmentation) and written.  Every shard's write
+    lock is held by this process for the whole run."""
+    started = time.monotonic()
+    dirs = prepare_layout(root, shards, rebuild)
+    stores = [IndexStore(d) for d in dirs]
+    run = IndexRun()
+    with ExitStack() as locks:
+        for store in stores:
+            locks.enter_context(store.write_lock(wait=wait))
+        manifest = _manifests(stores, rebuild)
+        existing = [s for s in stores if s.exists()]
+        refuse = (lambda unreadable: refuse_rebuild_without(unreadable, _Root(root))) \
+            if rebuild and existing else None
+        plan = plan_sources(list(paths), manifest, rebuild or not existing, run, refuse, progress or _quiet)
+        calls = [(apply_shard, (str(d), plan.restricted(router(i, shards), rebuild or not s.exists())))
+                 for i, (d, s) in enumerate(zip(dirs, stores))]
+        runs = run_shards(calls) if run_shards else [f(*a, progress=progress) for f, a in calls]
+    out = merge_runs([run] + runs)
+    out.seconds = time.monotonic() - started
+    return out
+
+
+def index_any(root: str, paths: list[str], **kwargs) -> IndexRun:
+    """index_paths, or index_sharded with the recorded count when root is sharded."""
+    shards = shard_count(root)
+    if shards is None:
+        return index_paths(root, paths, **kwargs)
+    return index_sharded(root, paths, shards, **kwargs)
+
+
+class _Root:
+    def __init__(self, root):
+        self.root = root
+
+
+def _manifests(stores: list[IndexStore], rebuild: bool) -> dict:
+    """Every shard's manifest together (none for a rebuild); a shard built by another
+    analyzer stops the run, naming it."""
+    manifest: dict = {}
+    for store in stores:
+        if rebuild or not store.exists():
+            continue
+        problem = store.version_problem()
+        if problem:
+            raise IndexError_(f"{store.root}: {problem}")
+        manifest.update(read_manifest(store.open()))
+    return manifest
+
+
+def router(shard: int, shards: int):
+    """keep(report_id) for one shard."""
+    return functools.partial(_routes_to, shard=shard, shards=shards)
+
+
+def _routes_to(report_id: str, shard: int, shards: int) -> bool:
+    return shard_of(report_id, shards) == shard
+
+
+def _quiet(*_args, **_kwargs):
+    pass
+
+
+def apply_shard(folder: str, plan, progress=None) -> IndexRun:
+    """One shard's part of the plan: its reports built and written in one commit."""
+    store = IndexStore(folder)
+    run = IndexRun()
+    apply_plan(store, plan, run, progress or _quiet)
+    count_index(store, run)
+    return run
+
+
+def merge_runs(runs: list[IndexRun]) -> IndexRun:
+    """The plan's run and the shards' runs as one: counts summed, lists joined."""
+    out = IndexRun()
+    for r in runs:
+        for name in ("added", "updated", "removed", "unchanged", "reports", "paragraphs"):
+            setattr(out, name, getattr(out, name) + getattr(r, name))
+        for name in ("failed", "warnings", "duplicates", "moved", "changes"):
+            getattr(out, name).extend(getattr(r, name))
+    return out

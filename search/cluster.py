@@ -1,0 +1,143 @@
+"""Shards on Ray: one actor per shard, called by search/shards.py's coordinator.
+
+Imported only with ``--cluster`` (the optional ``govsearch[cluster]`` extra);
+the embedded default never imports Ray.  Each actor opens its shard once and
+follows its commits (it is a ShardIndex); Ray restarts an actor that dies
+(``max_restarts``), and a call to a shard that is dead, restarting or slower
+than the timeout comes back as a failure, which the coordinator turns into a
+partial result.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from indexer.store import IndexError_
+
+SHARD_TIMEOUT = 10.0          # seconds a phase waits for a shard
+MAX_RESTARTS = -1             # restart a dead shard actor, however often it dies
+
+
+def _ray():
+    try:
+        import ray
+    except ImportError:
+        raise IndexError_("--cluster needs Ray: pip install 'govsearch[cluster]'") from None
+    return ray
+
+
+def connect(address: str, num_cpus: int | None = None, object_store_memory: int | None = None):
+    """Join the Ray cluster at address (``local``: start one in this process)."""
+    ray = _ray()
+    if ray.is_initialized():
+        return ray
+    # Ray's own progress lines stay out of the CLI's stderr (errors are one line there)
+    kwargs = {"ignore_reinit_error": True, "include_dashboard": False, "log_to_driver": False,
+              "logging_level": logging.ERROR}
+    if address == "local":
+        kwargs.update(num_cpus=num_cpus, object_store_memory=object_store_memory)
+        ray.init(**{k: v for k, v in kwargs.items() if v is not None})
+    else:
+        try:
+            ray.init(address=address, **kwargs)
+        except Exception as e:  # noqa: BLE001 - any failure to connect is one line
+            raise IndexError_(f"cannot join the Ray cluster at {address}: {e}") from None
+    return ray
+
+
+class RayShards:
+    """The shards of the index at root, each a Ray actor; ``call`` as LocalShards'."""
+
+    def __init__(self, dirs, timeout: float = SHARD_TIMEOUT):
+        ray = _ray()
+        self._ray = ray
+
+        @ray.remote(max_restarts=MAX_RESTARTS, max_task_retries=0, num_cpus=0.5)
+        class ShardActor:
+            def __init__(self, index_dir: str):
+                from search.shards import ShardIndex
+
+                self.shard = ShardIndex(index_dir)
+                self.shard.ping()                 # open the shard now, not on the first query
+
+            def call(self, method: str, args: tuple):
+                return getattr(self.shard, method)(*args)
+
+            def pid(self) -> int:
+                import os
+
+                return os.getpid()
+
+        self.dirs = [str(Path(d).resolve()) for d in dirs]
+        self.size = len(self.dirs)
+        self.timeout = timeout
+        self.actors = [ShardActor.options(name=None).remote(d) for d in self.dirs]
+
+    def ready(self, timeout: float = 60.0):
+        """Wait until every shard has opened its index."""
+        self._ray.get([a.pid.remote() for a in self.actors], timeout=timeout)
+
+    def pids(self) -> list[int]:
+        return self._ray.get([a.pid.remote() for a in self.actors], timeout=self.timeout)
+
+    def call(self, method: str, args: dict) -> dict:
+        from ray.exceptions import GetTimeoutError
+
+        if not args:
+            return {}
+        refs = {i: self.actors[i].call.remote(method, a) for i, a in args.items()}
+        ready, _pending = self._ray.wait(list(refs.values()), num_returns=len(refs), timeout=self.timeout)
+        done = set(ready)
+        out = {}
+        for i, ref in refs.items():
+            if ref not in done:
+                _cancel(self._ray, ref)
+                out[i] = GetTimeoutError(f"shard {i} did not answer within {self.timeout:g} s")
+                continue
+            try:
+                out[i] = self._ray.get(ref)
+            except Exception as e:  # noqa: BLE001 - dead, restarting or failed: partial answer
+                out[i] = _cause(e)
+        return out
+
+
+def _cancel(ray, ref):
+    """Stop a late call if Ray can (a call already running in an actor runs on)."""
+    try:
+        ray.cancel(ref)
+    except Exception:  # noqa: BLE001 - best effort
+        pass
+
+
+def _cause(e: Exception) -> Exception:
+    """A task's own exception (a bad query) where Ray wraps one; else Ray's."""
+    from search.query import QuerySyntaxError
+    from search.results import RequestError
+
+    cause = getattr(e, "cause", None)
+    if isinstance(cause, (QuerySyntaxError, RequestError)):
+        return cause
+    return e
+
+
+def ray_index_runner(address: str):
+    """run_shards for indexer/shards.py: each shard's part of the plan built and
+    written by one Ray task, all shards at once (on as many nodes as the cluster has)."""
+    ray = connect(address)
+
+    @ray.remote(num_cpus=1, max_retries=0)
+    def run(function, args):
+        return function(*args)
+
+    def run_shards(calls):
+        refs = [run.remote(f, a) for f, a in calls]
+        try:
+            return ray.get(refs)
+        except Exception as e:  # noqa: BLE001 - a shard's failure is one line, as a local run's
+            cause = getattr(e, "cause", None) or e
+            first = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+            raise IndexError_(f"a shard's run failed on the cluster: {first}; shards that committed "
+                              f"keep their commit, the others are as they were: run again") from None
+
+    return run_shards

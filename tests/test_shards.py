@@ -1,0 +1,241 @@
+"""A sharded index answers as the one index holding the same reports (issue #16).
+
+The oracle is the one index over seeds + provinces: the same reports indexed
+as 4 shards must give the same JSON for every query — totals, every facet, hit
+order, scores (within 1e-6), highlights, pages 1 and 3, grouping by report —
+in this process (search/shards.py, no Ray) and through Ray actors
+(search/cluster.py, marked ``cluster``), also when the candidate bound of the
+ranking is in play, and while a shard actor is killed and restarted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import PROVINCES, ROOT, SEEDS
+
+QUERIES = [
+    "营商环境", "发展", "民生 就业", '"稳进增效"', "科技 OR 创新", "发展 -经济", "", "新质生产力",
+    "province:四川 发展", "region:重庆 投资", "城市*", "绿色 低碳 转型", "“高质量发展”", "规上工业",
+    "乡村振兴 (农业 OR 农村)", "教育 医疗 养老", "year:2026 消费", "type:计划 项目", "section_label:部署·主要工作",
+    "part:回顾 增长", "kind:heading 改革", "GDP", "地区生产总值 增长", "数字经济", "开放 NOT 对外",
+    "生态环境", "安全生产", "人工智能", "粮食", "住房", "財政", "一带一路", "碳达峰 碳中和", "新型城镇化",
+]
+VARIANTS = [dict(), dict(page=3), dict(by_report=True, page=2, limit=5), dict(sort="-year", page=3),
+            dict(match="words", filters={"province": ["四川", "重庆"]})]
+
+
+@pytest.fixture(scope="module")
+def four_shards(tmp_path_factory) -> str:
+    from indexer.shards import index_sharded, shard_dirs
+
+    d = tmp_path_factory.mktemp("four-shards")
+    run = index_sharded(str(d), [str(SEEDS), str(PROVINCES)], 4)
+    assert not run.failed, run.failed
+    assert len(shard_dirs(d)) == 4
+    return str(d)
+
+
+def _same(one, sharded, label):
+    """The two results' JSON equal (scores compared unrounded, within 1e-6)."""
+    from search.results import to_json
+
+    a, b = to_json(one), to_json(sharded)
+    assert b.pop("shards") == {"total": 4, "ok": 4, "failed": []}, label
+    a.pop("took_ms"), b.pop("took_ms")
+    assert a == b, label
+    assert len(one.hits) == len(sharded.hits), label
+    for x, y in zip(one.hits, sharded.hits):
+        assert abs(x.score - y.score) <= 1e-6, (label, x.id, x.score, y.score)
+
+
+def _compare_all(corpus_engine, shards, variants=VARIANTS, queries=QUERIES):
+    from search.engine import search
+    from search.results import SearchRequest
+    from search.shards import sharded_search
+
+    for q in queries:
+        for v in variants:
+            req = SearchRequest(q=q, **v)
+            _same(search(corpus_engine, req), sharded_search(shards, req), (q, v))
+
+
+def test_shards_partition_the_reports(four_shards, corpus_engine):
+    from indexer.shards import shard_dirs, shard_of
+    from search.engine import Engine
+
+    seen = {}
+    for i, d in enumerate(shard_dirs(four_shards)):
+        snap = Engine(str(d)).snapshot()
+        rids = [v for v in snap.facets.columns["report_id"].values if v]
+        assert rids and all(shard_of(r, 4) == i for r in rids)
+        seen.update((r, i) for r in rids)
+    one = corpus_engine.snapshot()
+    assert sorted(seen) == sorted(v for v in one.facets.columns["report_id"].values if v)
+
+
+def test_local_shards_answer_as_one_index(four_shards, corpus_engine):
+    from indexer.shards import shard_dirs
+    from search.shards import LocalShards
+
+    _compare_all(corpus_engine, LocalShards(shard_dirs(four_shards)))
+
+
+def test_the_candidate_bound_is_shared(four_shards, corpus_engine, monkeypatch):
+    """With a small candidate cap the one index ranks only its best few by array
+    score: the shards agree on that bound and rank within it."""
+    import search.ranking as ranking
+    from indexer.shards import shard_dirs
+    from search.shards import LocalShards
+
+    monkeypatch.setattr(ranking, "MAX_CANDIDATES", 25)
+    _compare_all(corpus_engine, LocalShards(shard_dirs(four_shards)),
+                 [dict(page=3), dict(by_report=True), dict(limit=40)], QUERIES[:12])
+
+
+def test_a_shard_count_mismatch_is_one_line(four_shards):
+    out = subprocess.run([sys.executable, "-m", "cli", "index", str(SEEDS), "--index", four_shards,
+                          "--shards", "3"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 1
+    assert out.stderr.strip().count("\n") == 0
+    assert "has 4 shards, not 3" in out.stderr
+
+
+def test_cli_query_over_shards_prints_the_same_json(four_shards, corpus_index):
+    def run(index):
+        out = subprocess.run([sys.executable, "-m", "cli", "query", "营商环境", "--index", index, "--json",
+                              "--page", "2"], capture_output=True, text=True, cwd=ROOT, check=True)
+        d = json.loads(out.stdout)
+        d.pop("took_ms")
+        return d
+
+    sharded = run(four_shards)
+    assert sharded.pop("shards") == {"total": 4, "ok": 4, "failed": []}
+    assert sharded == run(corpus_index)
+
+
+# --------------------------------------------------------------------------- on Ray
+
+@pytest.fixture(scope="module")
+def ray_shards(four_shards):
+    pytest.importorskip("ray")
+    import ray
+
+    from indexer.shards import shard_dirs
+    from search.cluster import RayShards, connect
+
+    connect("local", num_cpus=2, object_store_memory=80 * 1024 * 1024)
+    shards = RayShards(shard_dirs(four_shards), timeout=20)
+    shards.ready()
+    yield shards
+    ray.shutdown()
+
+
+@pytest.mark.cluster
+def test_ray_shards_answer_as_one_index(ray_shards, corpus_engine):
+    _compare_all(corpus_engine, ray_shards, [dict(), dict(page=3), dict(by_report=True)])
+
+
+@pytest.mark.cluster
+def test_a_killed_shard_actor_restarts_and_meanwhile_answers_are_partial(ray_shards, corpus_engine):
+    from search.engine import search
+    from search.results import SearchRequest
+    from search.shards import sharded_search
+
+    req = SearchRequest(q="营商环境", page=1)
+    pids = ray_shards.pids()
+    os.kill(pids[2], signal.SIGKILL)
+    during = sharded_search(ray_shards, req)          # no exception: a partial answer
+    assert during.shards["ok"] == 3 and [f["shard"] for f in during.shards["failed"]] == [2]
+    assert during.total < search(corpus_engine, req).total
+    deadline = time.monotonic() + 60
+    while True:
+        after = sharded_search(ray_shards, req)
+        if after.shards["ok"] == 4 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    _same(search(corpus_engine, req), after, "after the restart")
+    assert ray_shards.pids()[2] != pids[2]
+
+
+# --------------------------------------------------------------------------- indexing and pages
+
+def test_sharded_indexing_is_incremental_and_finds_duplicates_across_shards(tmp_path, seeds_copy):
+    """A second run changes nothing; a copy of a report under another name is a
+    duplicate, as in one index, whichever shard its id routes to; a removed
+    report leaves its shard."""
+    import shutil as _shutil
+
+    from indexer.shards import index_sharded
+    from indexer.writer import index_paths
+
+    root = tmp_path / "sharded"
+    first = index_sharded(str(root), [str(seeds_copy)], 4)
+    assert (first.added, first.failed) == (5, [])
+    again = index_sharded(str(root), [str(seeds_copy)], 4)
+    assert (again.added, again.unchanged, again.removed) == (0, 5, 0)
+
+    src = sorted(seeds_copy.glob("*.txt"))[1]
+    _shutil.copy(src, seeds_copy / "copy-of-a-seed.txt")
+    one = index_paths(str(tmp_path / "one"), [str(seeds_copy)])
+    sharded = index_sharded(str(root), [str(seeds_copy)], 4)
+    assert [d["source"] for d in sharded.duplicates] == [d["source"] for d in one.duplicates] != []
+    assert sharded.added == 0
+
+    src.unlink()
+    gone = index_sharded(str(root), [str(seeds_copy)], 4)
+    one = index_paths(str(tmp_path / "one"), [str(seeds_copy)])
+    assert gone.removed == one.removed == 1
+    assert (gone.added, gone.reports, gone.paragraphs) == (one.added, one.reports, one.paragraphs)
+
+
+def test_web_pages_over_shards_and_a_partial_banner(four_shards, corpus_index, tmp_path):
+    """The app over a sharded index answers /api/search as over the one index; when a
+    shard cannot be read, the page says the result is partial (no 500)."""
+    import shutil as _shutil
+
+    from webui import create_app
+
+    copy = tmp_path / "shards"
+    _shutil.copytree(four_shards, copy)
+    sharded = create_app(str(copy)).test_client()
+    one = create_app(corpus_index).test_client()
+    a = one.get("/api/search", query_string={"q": "营商环境", "page": 2}).get_json()
+    b = sharded.get("/api/search", query_string={"q": "营商环境", "page": 2}).get_json()
+    assert b.pop("shards") == {"total": 4, "ok": 4, "failed": []}
+    a.pop("took_ms"), b.pop("took_ms")
+    assert a == b
+    rid = b["hits"][0]["report_id"]
+    assert sharded.get(f"/reports/{rid}").status_code == 200
+    assert "部分结果" not in sharded.get("/", query_string={"q": "营商环境"}).get_data(as_text=True)
+
+    _shutil.rmtree(copy / "shard-01")                 # a shard's disk gone
+    page = sharded.get("/", query_string={"q": "营商环境"})
+    assert page.status_code == 200
+    assert "部分结果" in page.get_data(as_text=True)
+    partial = sharded.get("/api/search", query_string={"q": "营商环境"}).get_json()
+    assert partial["shards"]["ok"] == 3 and partial["shards"]["failed"][0]["shard"] == 1
+    assert partial["total"] < a["total"]
+
+
+@pytest.mark.cluster
+def test_a_shard_slower_than_the_timeout_gives_a_flagged_partial_result(ray_shards):
+    from search.results import SearchRequest
+    from search.shards import sharded_search
+
+    timeout = ray_shards.timeout
+    ray_shards.timeout = 0.0001                    # no shard answers this fast
+    try:
+        late = sharded_search(ray_shards, SearchRequest(q="营商环境"))
+    finally:
+        ray_shards.timeout = timeout
+    assert late.shards["ok"] == 0 and len(late.shards["failed"]) == 4
+    assert late.total == 0 and late.hits == []
+    assert "did not answer within" in late.shards["failed"][0]["error"]
