@@ -174,6 +174,8 @@ def vm_hwm(pid: int) -> int:
 
 
 def main(argv=None):
+    # (Complexity 17: one straight run of bench sections, each a few lines; the
+    # figures of each land in one result dict, written once at the end.)
     ap = argparse.ArgumentParser(prog="python -m bench")
     ap.add_argument("--paragraphs", type=int, default=100_000)
     ap.add_argument("--baseline-cap", type=int, default=100_000,

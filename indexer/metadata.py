@@ -350,12 +350,7 @@ def _region_metadata(given: dict, title: str, subtitle: str, head: list[str], or
         text_region = _text_region(title, subtitle, head)
         if not text_region and (given.get("_fallback") or {}).get("issuer"):
             text_region = find_region(given["_fallback"]["issuer"])     # 来源：北京市人民政府
-    region = dict(text_region)
-    if given_region:
-        if text_region.get("province") and given_region.get("province") and \
-                text_region["province"] != given_region["province"]:
-            region = {}
-        region.update(given_region)
+    region = _settle_region(given_region, text_region)
     for k in ("province", "city", "district"):
         if k in given_region:
             origin[k] = given.get("_origin", {}).get(k, "given")
@@ -367,6 +362,14 @@ def _region_metadata(given: dict, title: str, subtitle: str, head: list[str], or
     if given.get("region") and not given_region:
         fields["region"] = given["region"]
     return fields
+
+
+def _settle_region(given_region: dict, text_region: dict) -> dict:
+    """The given parts over what the text says; nothing of the text's when it names another province."""
+    if text_region.get("province") and given_region.get("province") and \
+            text_region["province"] != given_region["province"]:
+        return dict(given_region)
+    return {**text_region, **given_region}
 
 
 def _given_region(given: dict) -> dict:

@@ -184,15 +184,7 @@ def relaxations(engine, req: SearchRequest, run=None) -> list[Relaxation]:
     each term, keeping only those that find something (a suggestion never leads to
     another empty page).  ``run`` searches (a sharded search passes its own)."""
     run = run or search
-    options = []
-    for name, values in req.filters.items():
-        for v in values:
-            rest = {n: [x for x in vs if not (n == name and x == v)] for n, vs in req.filters.items()}
-            options.append(("filter", name, v, req.q, {n: vs for n, vs in rest.items() if vs}))
-    terms = req.q.split()
-    if len(terms) > 1 and not any(c in req.q for c in '"“”()（）'):
-        for i, t in enumerate(terms):
-            options.append(("term", "q", t, " ".join(terms[:i] + terms[i + 1:]), req.filters))
+    options = _relaxation_options(req)
     out = []
     # each option is one more search: only the first few, so a page with many
     # filter values costs a bounded amount, and all of them one search's deadline
@@ -205,6 +197,21 @@ def relaxations(engine, req: SearchRequest, run=None) -> list[Relaxation]:
             if total:
                 out.append(Relaxation(kind, name, value, q, total))
     return out
+
+
+def _relaxation_options(req: SearchRequest) -> list[tuple]:
+    """(kind, name, value, q, filters) of each one-step-smaller search: a filter value
+    dropped, or a term dropped from a plain list of terms."""
+    options = []
+    for name, values in req.filters.items():
+        for v in values:
+            rest = {n: [x for x in vs if not (n == name and x == v)] for n, vs in req.filters.items()}
+            options.append(("filter", name, v, req.q, {n: vs for n, vs in rest.items() if vs}))
+    terms = req.q.split()
+    if len(terms) > 1 and not any(c in req.q for c in '"“”()（）'):
+        for i, t in enumerate(terms):
+            options.append(("term", "q", t, " ".join(terms[:i] + terms[i + 1:]), req.filters))
+    return options
 
 
 def check_expansions(ia, query):
