@@ -7,6 +7,7 @@ INDEX  ?= index
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PARAGRAPHS ?= 100000
+WORKERS ?= 2
 
 .PHONY: install index serve test test-fast bench eval load clean
 
@@ -48,7 +49,7 @@ eval: $(STAMP)
 # (bench/expensive.py) and an index run adds the seeds (tests/test_load.py runs a
 # short version)
 load: $(STAMP)
-	$(BIN)/python -m bench.load --clients 50 --seconds 60 --paragraphs $(PARAGRAPHS) --expensive
+	$(BIN)/python -m bench.load --clients 50 --seconds 60 --paragraphs $(PARAGRAPHS) --expensive --workers $(WORKERS)
 
 clean:
 	rm -rf $(INDEX)/CURRENT $(INDEX)/data-* $(INDEX)/write.lock tests/artifacts .pytest_cache

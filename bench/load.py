@@ -56,13 +56,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(index_dir: str, threads: int = 8) -> tuple[subprocess.Popen, str]:
+def start_server(index_dir: str, threads: int = 8, workers: int = 1) -> tuple[subprocess.Popen, str]:
     port = free_port()
     # the server's log goes to a file: a pipe nobody reads fills up under load
     # (waitress warns about its queue depth) and then blocks the server
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--index", index_dir, "--port",
-                             str(port), "--threads", str(threads)], cwd=ROOT,
+                             str(port), "--threads", str(threads), "--workers", str(workers)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -147,8 +147,8 @@ def expensive_client(base: str, searches: list, stop: float) -> dict:
 
 
 def load_while_indexing(index_dir: str, add_paths: list[str], clients: int, seconds: float,
-                        expensive: list | None = None) -> dict:
-    server, base = start_server(index_dir)
+                        expensive: list | None = None, workers: int = 1) -> dict:
+    server, base = start_server(index_dir, workers=workers)
 
     def total() -> int:
         url = base + "/api/search?q=" + urllib.parse.quote("发展") + "&limit=1"
@@ -192,6 +192,7 @@ def main(argv=None):
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--paragraphs", type=int, default=0,
                     help="index the bench's scale corpus of this many paragraphs (default: the provinces)")
+    ap.add_argument("--workers", type=int, default=1, help="govsearch serve --workers (processes)")
     ap.add_argument("--expensive", action="store_true",
                     help="one more client sends the expensive searches (bench/expensive.py) throughout")
     args = ap.parse_args(argv)
@@ -208,7 +209,8 @@ def main(argv=None):
 
             from .expensive import expensive_searches
             searches = expensive_searches(Engine(index_dir))
-        result = load_while_indexing(index_dir, args.add, args.clients, args.seconds, searches)
+        result = load_while_indexing(index_dir, args.add, args.clients, args.seconds, searches, args.workers)
+        result["workers"] = args.workers
         result["load_average_after"] = os.getloadavg()
         print(json.dumps(result, ensure_ascii=False, indent=1))
     finally:
