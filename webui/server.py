@@ -106,16 +106,16 @@ def _announce(server, index_dir: str):
 
 
 def _serve_processes(index_dir: str, host: str, port: int, threads: int, workers: int) -> None:
-    """One listening socket and one warmed-up app, made here; each worker process
-    runs its own waitress threads over them (made after the fork: threads do not
-    survive one).  The open index is shared copy-on-write until a commit makes
-    each worker open the next generation.  A worker that dies is replaced;
-    Ctrl-C or SIGTERM stops them all."""
+    """One listening socket, bound here; each worker process makes its own app,
+    index and waitress threads after the fork (threads do not survive one, and
+    Whoosh reads its files by seek and read: file objects inherited from here
+    would share their offsets between processes).  A worker that dies is
+    replaced; Ctrl-C or SIGTERM stops them all."""
     import os
     import signal
 
     probe = make_server(index_dir, host=host, port=port, threads=1)   # says what is wrong with the address
-    app, sock, url = probe.application, probe.socket, server_url(probe)
+    sock, url = probe.socket, server_url(probe)
     probe.socket = None                   # the listening socket outlives the probe's threads
     probe.task_dispatcher.shutdown()
     pids: set[int] = set()
@@ -126,6 +126,10 @@ def _serve_processes(index_dir: str, host: str, port: int, threads: int, workers
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             try:
+                from . import create_app
+
+                app = create_app(index_dir)
+                warm_up(app)
                 _waitress(app, threads, sockets=[sock]).run()
             finally:
                 os._exit(0)
