@@ -50,7 +50,7 @@ class Naive:
         ix = whoosh_index.create_in(str(self.folder), schema)
         t0 = time.perf_counter()
         w = ix.writer()
-        for i, (text, (region, year, rtype)) in enumerate(zip(texts, meta)):
+        for i, (text, (region, year, rtype, *_rest)) in enumerate(zip(texts, meta)):
             w.add_document(id=str(i), region=region, year=str(year), type=rtype, text=text)
         w.commit()
         self.ix = ix
