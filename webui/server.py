@@ -14,7 +14,8 @@ class ServeError(Exception):
     """The server cannot start: one line saying why (port taken, unknown host, …)."""
 
 
-def make_server(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threads: int = 8, shards=None):
+def make_server(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threads: int = 8, shards=None,
+                warm: bool = True):
     """A waitress server for the app over ``index_dir`` (port 0: any free port), not yet running.
 
     Raises ServeError when the address cannot be listened on."""
@@ -33,7 +34,8 @@ def make_server(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threa
         cause = e.__context__ if isinstance(e.__context__, OSError) else None
         raise ServeError(_listen_problem(cause, host, port) if cause
                          else f"cannot serve on host '{printable(host)}': {e}") from None
-    warm_up(app)              # after binding: an address that cannot be had is said at once
+    if warm:
+        warm_up(app)          # after binding: an address that cannot be had is said at once
     return server
 
 
@@ -114,7 +116,8 @@ def _serve_processes(index_dir: str, host: str, port: int, threads: int, workers
     import os
     import signal
 
-    probe = make_server(index_dir, host=host, port=port, threads=1)   # says what is wrong with the address
+    # says what is wrong with the address; it opens no index: only the workers need one
+    probe = make_server(index_dir, host=host, port=port, threads=1, warm=False)
     sock, url = probe.socket, server_url(probe)
     probe.socket = None                   # the listening socket outlives the probe's threads
     probe.task_dispatcher.shutdown()

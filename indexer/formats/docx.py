@@ -68,6 +68,8 @@ class _BodyReader:
         try:
             numbering_xml = document.part.numbering_part.element
         except (NotImplementedError, KeyError, AttributeError):
+            # python-docx raises NotImplementedError for a document with no numbering part
+            # (one never using Word's automatic numbering): nothing to number then
             numbering_xml = None
         self.numbering = Numbering(numbering_xml, qn)
         self.body_started = False
