@@ -22,6 +22,7 @@ import marshal
 import os
 import tempfile
 from array import array
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,6 +34,18 @@ _MAX_RUNS = 32
 # a spilled run's file name starts with this and the process id: a writer
 # process that was killed can have its runs removed (indexer/whoosh_format.py)
 POOL_PREFIX = "govsearch-pool-"
+# postings handed to the block writer at a time (numpy arrays, and their Python
+# lists while blocks are pickled: bounded so a big field is not all lists at once)
+GROUP_POSTINGS = 1 << 20
+
+
+class TermGroup(NamedTuple):
+    """Consecutive terms of one field with their postings, for the block writer:
+    term i's postings are docs[bounds[i]:bounds[i + 1]] (ascending) and their weights."""
+    terms: list                # term bytes, ascending
+    bounds: np.ndarray         # int64, len(terms) + 1
+    docs: np.ndarray           # int64
+    weights: np.ndarray        # float32
 
 
 class _Postings:
@@ -139,6 +152,23 @@ class _Counted:
         by_rank = sorted(terms)
         for r, (a, b) in enumerate(zip(starts, ends)):
             yield by_rank[r], docs[a:b], weights[a:b]
+
+    def groups(self, size: int = GROUP_POSTINGS):
+        """The postings in term order as TermGroups of about ``size`` postings."""
+        if not self.vocab:
+            return
+        terms = list(self.vocab)
+        by_rank = sorted(terms)
+        rank = np.empty(len(terms), dtype=np.int64)
+        rank[np.fromiter((self.vocab[t] for t in by_rank), dtype=np.int64, count=len(terms))] = \
+            np.arange(len(terms))
+        keys = rank[np.frombuffer(self.tids, dtype=np.uint32)]
+        order = np.argsort(keys, kind="stable")       # stable: arrival (docnum) order kept
+        docs = np.frombuffer(self.docs, dtype=np.int64)[order]
+        weights = np.frombuffer(self.weights, dtype=np.float32)[order]
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(keys, minlength=len(terms)))))
+        encoded = [t.encode("utf-8") for t in by_rank]
+        yield from _split(encoded, bounds, docs, weights, size)
 
     def to_postings(self) -> dict:
         """The same postings as a term -> _Postings dict (for a field that also
@@ -278,6 +308,25 @@ class TermGroupingPool:
         if last_key is not None:
             yield last_key[0], last_key[1], docs, weights, values
 
+    def iter_groups(self, size: int = GROUP_POSTINGS):
+        """(field, TermGroup) in field, then term order; a term spilled in several
+        runs comes out once, its postings joined.  Every value must be empty (the
+        schema's indexed fields are all Existence: the weight is the count)."""
+        if self._runs:
+            yield from _batched(self.iter_terms(), size)
+            return
+        for fieldname in sorted(self._fields):
+            terms = self._fields[fieldname]
+            if isinstance(terms, _Counted):
+                yield from ((fieldname, group) for group in terms.groups(size))
+                continue
+            if not self._in_order:
+                for postings in terms.values():
+                    postings.sort()
+            items = ((fieldname, term.encode("utf-8") if isinstance(term, str) else term, *terms[term].dump())
+                     for term in sorted(terms))
+            yield from _batched(items, size)
+
     def cleanup(self) -> None:
         for path in self._runs:
             try:
@@ -286,3 +335,40 @@ class TermGroupingPool:
                 pass
         self._runs = []
         self._fields = {}
+
+
+def _split(terms: list, bounds: np.ndarray, docs: np.ndarray, weights: np.ndarray, size: int):
+    """TermGroups of about ``size`` postings (whole terms) from one field's sorted postings."""
+    i, n = 0, len(terms)
+    while i < n:
+        j = int(np.searchsorted(bounds, bounds[i] + size, side="right")) - 1
+        j = min(max(j, i + 1), n)
+        lo, hi = int(bounds[i]), int(bounds[j])
+        yield TermGroup(terms[i:j], bounds[i:j + 1] - lo, docs[lo:hi], weights[lo:hi])
+        i = j
+
+
+def _batched(items, size: int):
+    """(field, TermGroup) from (field, term, docs, weights, values) per term in
+    field, term order (docs and weights as arrays or their bytes)."""
+    field, terms, docs, weights, count = None, [], [], [], 0
+    for fieldname, btext, d, w, values in items:
+        if values is not None and any(values):
+            raise ValueError(f"{fieldname}: postings with values; the block writer writes counts only")
+        if terms and (fieldname != field or count >= size):
+            yield field, _group(terms, docs, weights)
+            terms, docs, weights, count = [], [], [], 0
+        field = fieldname
+        d = np.frombuffer(d, dtype=np.int64)
+        terms.append(btext)
+        docs.append(d)
+        weights.append(np.frombuffer(w, dtype=np.float32))
+        count += d.size
+    if terms:
+        yield field, _group(terms, docs, weights)
+
+
+def _group(terms: list, docs: list, weights: list) -> TermGroup:
+    bounds = np.zeros(len(terms) + 1, dtype=np.int64)
+    np.cumsum([d.size for d in docs], out=bounds[1:])
+    return TermGroup(terms, bounds, np.concatenate(docs), np.concatenate(weights))

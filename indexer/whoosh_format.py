@@ -38,20 +38,21 @@ import sys
 import tempfile
 import types
 import zlib
-from array import array
 from collections.abc import Iterator
 from contextlib import nullcontext
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import writing as whoosh_writing
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
+from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
 from whoosh.index import TOC, FileIndex
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import TermNotFound
 from whoosh.util import random_name
-from whoosh.util.numeric import byte_to_length
+from whoosh.system import pack_int, pack_long, pack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from .pool import POOL_PREFIX, TermGroupingPool
@@ -232,45 +233,29 @@ _INT_LENGTH = BYTE_TO_LENGTH.astype(np.int64)
 _INT_LENGTH[0] = 0                           # no length byte: Whoosh reads None, skipped
 
 
-def _track_position(structfile) -> None:
-    """Make a StructFile's tell() count bytes instead of asking the OS each time
-    (the postings writer asks twice per term; that was 8% of indexing)."""
-    pos = [structfile.tell()]
-    write = structfile.write
-
-    def counting_write(data, *args, **kwargs):
-        pos[0] += len(data)
-        return write(data, *args, **kwargs)
-
-    structfile.write = counting_write
-    structfile.tell = lambda: pos[0]
-
-
 def flush_segment(writer) -> None:
-    """SegmentWriter._flush_segment for a TermGroupingPool: write every term's
-    postings block by block through Whoosh's postings writer."""
+    """SegmentWriter._flush_segment for a TermGroupingPool: every term's postings
+    written as Whoosh's block writer writes them, a group of terms at a time."""
     writer.perdocwriter.close()
     pdr = writer.per_document_reader() if writer.codec.length_stats else None
     fw = writer.fieldwriter
-    _track_position(fw._postfile)
+    blocks = _BlockWriter(fw._postfile, writer.codec._blocklimit, writer.codec._compression)
     schema = writer.schema
     current = None
     lengths = None
-    for fieldname, btext, docs, weights, values in writer.pool.iter_terms():
+    for fieldname, group in writer.pool.iter_groups():
         if fieldname != current:
             if current is not None:
                 fw.finish_field()
             fieldobj = schema[fieldname]
             fw.start_field(fieldname, fieldobj)
             current = fieldname
-            lengths = None
             raw = length_bytes(pdr, fieldname, pdr.doc_count_all()) if pdr is not None and fieldobj.scorable \
                 else None
-            if raw is not None:
-                lengths = _INT_LENGTH[raw]
-        fw.start_term(btext)
-        _add_postings(fw._postwriter, docs, weights, values, lengths)
-        fw.finish_term()
+            lengths = None if raw is None else _INT_LENGTH[raw]
+        key = pack_ushort(fw._fieldid)
+        for btext, terminfo in blocks.write_terms(group, lengths):
+            fw._tindex.add(key + btext, terminfo)
     if current is not None:
         fw.finish_field()
     fw.close()
@@ -278,28 +263,110 @@ def flush_segment(writer) -> None:
         pdr.close()
 
 
-def _add_postings(pw, docs, weights, values, lengths) -> None:
-    """What add_posting() per posting would leave: full blocks written, the last
-    block buffered for finish_postings(), block statistics set."""
-    n = len(docs)
-    limit = pw._blocklimit
-    doc_arr = np.frombuffer(docs, dtype=np.int64) if lengths is not None else None
-    for start in range(0, n, limit):
-        end = min(start + limit, n)
-        pw._ids = array("I", docs[start:end])
-        block_w = weights[start:end]
-        pw._weights = block_w
-        pw._values = [v for v in values[start:end] if v]
-        pw._maxweight = max(max(block_w), 0)
-        if lengths is not None:
-            ls = lengths[doc_arr[start:end]]
-            ls = ls[ls > 0]
-            pw._minlength = int(ls.min()) if ls.size else None
-            pw._maxlength = int(ls.max()) if ls.size else 0
+class _BlockWriter:
+    """Writes terms' postings to a segment's postings file byte for byte as
+    Whoosh's W3PostingsWriter does (blocks of up to ``limit`` postings: delta-coded
+    ids, weights, block statistics, pickled and compressed) and gives each term's
+    W3TermInfo bytes.  Whoosh spends several Python calls per posting and a dozen
+    per term on this; here the statistics of a whole group of terms come from
+    numpy, which leaves a pickle call per block.  Every value is empty (Existence
+    formats), as TermGroupingPool.iter_groups guarantees."""
+
+    _TERMINFO = struct.Struct("!BfIBBfII")
+
+    def __init__(self, postfile, limit: int, compression: int):
+        self._postfile = postfile
+        self._pos = postfile.tell()
+        self._limit = limit
+        self._compression = compression
+
+    def write_terms(self, group, lengths):
+        """Write each term of a TermGroup; yield (term bytes, its term info bytes)."""
+        starts, ends = _block_bounds(group.bounds, self._limit)
+        docs, weights = group.docs, group.weights
+        deltas = np.empty_like(docs)
+        deltas[0:1] = 0
+        deltas[1:] = docs[1:] - docs[:-1]
+        deltas[starts] = docs[starts]                 # each block starts from 0
+        stats = _block_stats(starts, ends, docs, weights, lengths)
+        ids, ws = deltas.tolist(), weights.tolist()
+        term_weights = np.add.reduceat(weights.astype(np.float64), group.bounds[:-1]).tolist()
+        blocks_of = np.searchsorted(starts, group.bounds).tolist()
+        bounds = group.bounds.tolist()
+        for t, btext in enumerate(group.terms):
+            first, last = blocks_of[t], blocks_of[t + 1]
+            data, minl, maxl, maxw = self._term_bytes(range(first, last), starts, ends, ids, ws, stats)
+            offset = self._pos
+            self._postfile.write(data)
+            self._pos += len(data)
+            info = self._TERMINFO.pack(0, term_weights[t], bounds[t + 1] - bounds[t], length_to_byte(minl),
+                                       length_to_byte(maxl), maxw, stats.first_id[first], stats.last_id[last - 1])
+            yield btext, info + pack_long(offset) + pack_int(len(data))
+
+    def _term_bytes(self, block_range, starts, ends, ids, ws, stats):
+        """(the term's bytes in the postings file, min length, max length, max weight)."""
+        out = [WHOOSH3_HEADER_MAGIC]
+        minl, maxl, maxw = None, 0, 0
+        last = block_range[-1]
+        for b in block_range:
+            s, e = starts[b], ends[b]
+            out.extend(self._block(ids[s:e], ws[s:e], stats, b, b == last))
+            if stats.min_length[b] is not None:
+                minl = stats.min_length[b] if minl is None else min(minl, stats.min_length[b])
+            maxl = max(maxl, stats.max_length[b])
+            maxw = max(maxw, stats.max_weight[b])
+        return b"".join(out), minl, maxl, maxw
+
+    def _block(self, ids: list, ws: list, stats, b: int, last: bool):
+        """W3PostingsWriter._write_block: (length, info, data) of one block."""
+        if stats.same_weight[b]:
+            mini_w = None if ws[0] == 1.0 else ws[0]
         else:
-            pw._minlength, pw._maxlength = None, 0
-        if end < n:
-            pw._write_block()
+            mini_w = tuple(ws)
+        data = pickle.dumps((tuple(ids), mini_w, None), 2)
+        comp = self._compression if len(data) >= COMPRESSION_MIN_SIZE else 0
+        if comp:
+            data = zlib.compress(data, comp)
+        info = pickle.dumps((len(ids), stats.last_id[b], stats.max_weight[b], comp,
+                             length_to_byte(stats.min_length[b]), length_to_byte(stats.max_length[b])), 2)
+        size = len(info) + len(data)
+        return pack_int(-size if last else size), info, data
+
+
+def _block_bounds(bounds: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) of every block: each term's postings cut every ``limit``."""
+    counts = np.diff(bounds)
+    per_term = -(-counts // limit)
+    first = np.concatenate(([0], np.cumsum(per_term)))
+    term_of = np.repeat(np.arange(counts.size), per_term)
+    starts = bounds[:-1][term_of] + (np.arange(first[-1]) - first[:-1][term_of]) * limit
+    ends = np.minimum(starts + limit, bounds[1:][term_of])
+    return starts, ends
+
+
+class _BlockStats(NamedTuple):
+    first_id: list
+    last_id: list
+    max_weight: list           # Python floats, as the block's weights are
+    same_weight: list
+    min_length: list           # None where no posting has a length
+    max_length: list
+
+
+def _block_stats(starts, ends, docs, weights, lengths) -> _BlockStats:
+    """What W3PostingsWriter and W3TermInfo record of each block."""
+    max_w = np.maximum.reduceat(weights, starts)
+    same = max_w == np.minimum.reduceat(weights, starts)
+    if lengths is None:
+        min_l, max_l = [None] * starts.size, [0] * starts.size
+    else:
+        ls = lengths[docs]
+        big = np.iinfo(np.int64).max
+        low = np.minimum.reduceat(np.where(ls > 0, ls, big), starts)
+        min_l = [None if v == big else v for v in low.tolist()]
+        max_l = np.maximum.reduceat(ls, starts).tolist()
+    return _BlockStats(docs[starts].tolist(), docs[ends - 1].tolist(), [max(w, 0) for w in max_w.tolist()],
+                       same.tolist(), min_l, max_l)
 
 
 def hook_writer(writer, pool_mb: int, in_process: bool):
