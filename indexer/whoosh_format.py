@@ -229,10 +229,6 @@ def add_document(writer, **fields) -> None:
             writer.perdocwriter.add_field(name, field, None, sum(counts.values()))
 
 
-_INT_LENGTH = BYTE_TO_LENGTH.astype(np.int64)
-_INT_LENGTH[0] = 0                           # no length byte: Whoosh reads None, skipped
-
-
 def flush_segment(writer) -> None:
     """SegmentWriter._flush_segment for a TermGroupingPool: every term's postings
     written as Whoosh's block writer writes them, a group of terms at a time."""
@@ -242,7 +238,7 @@ def flush_segment(writer) -> None:
     blocks = _BlockWriter(fw._postfile, writer.codec._blocklimit, writer.codec._compression)
     schema = writer.schema
     current = None
-    lengths = None
+    lengths = None                  # document -> the field's length byte, for scorable fields
     for fieldname, group in writer.pool.iter_groups():
         if fieldname != current:
             if current is not None:
@@ -250,12 +246,9 @@ def flush_segment(writer) -> None:
             fieldobj = schema[fieldname]
             fw.start_field(fieldname, fieldobj)
             current = fieldname
-            raw = length_bytes(pdr, fieldname, pdr.doc_count_all()) if pdr is not None and fieldobj.scorable \
+            lengths = length_bytes(pdr, fieldname, pdr.doc_count_all()) if pdr is not None and fieldobj.scorable \
                 else None
-            lengths = None if raw is None else _INT_LENGTH[raw]
-        key = pack_ushort(fw._fieldid)
-        for btext, terminfo in blocks.write_terms(group, lengths):
-            fw._tindex.add(key + btext, terminfo)
+        _add_terms(fw._tindex, pack_ushort(fw._fieldid), blocks.write_terms(group, lengths))
     if current is not None:
         fw.finish_field()
     fw.close()
@@ -280,46 +273,34 @@ class _BlockWriter:
         self._limit = limit
         self._compression = compression
 
-    def write_terms(self, group, lengths):
-        """Write each term of a TermGroup; yield (term bytes, its term info bytes)."""
-        starts, ends = _block_bounds(group.bounds, self._limit)
-        docs, weights = group.docs, group.weights
-        deltas = np.empty_like(docs)
-        deltas[0:1] = 0
-        deltas[1:] = docs[1:] - docs[:-1]
-        deltas[starts] = docs[starts]                 # each block starts from 0
-        stats = _block_stats(starts, ends, docs, weights, lengths)
-        ids, ws = deltas.tolist(), weights.tolist()
-        term_weights = np.add.reduceat(weights.astype(np.float64), group.bounds[:-1]).tolist()
-        blocks_of = np.searchsorted(starts, group.bounds).tolist()
-        bounds = group.bounds.tolist()
+    def write_terms(self, group, length_bytes):
+        """Write each term of a TermGroup; yield (term bytes, its term info bytes).
+        ``length_bytes``: document -> the field's length byte (0: none), or None."""
+        bounds = group.bounds
+        starts, ends = _block_bounds(bounds, self._limit)
+        blocks = _block_stats(starts, ends, group.docs, group.weights, length_bytes)
+        first_block = np.searchsorted(starts, bounds).tolist()
+        terms = _term_stats(bounds, np.asarray(first_block), group, blocks)
+        ids, ws = _deltas(group.docs, starts).tolist(), group.weights.tolist()
         for t, btext in enumerate(group.terms):
-            first, last = blocks_of[t], blocks_of[t + 1]
-            data, minl, maxl, maxw = self._term_bytes(range(first, last), starts, ends, ids, ws, stats)
+            data = self._term_bytes(range(first_block[t], first_block[t + 1]), ids, ws, blocks)
             offset = self._pos
             self._postfile.write(data)
             self._pos += len(data)
-            info = self._TERMINFO.pack(0, term_weights[t], bounds[t + 1] - bounds[t], length_to_byte(minl),
-                                       length_to_byte(maxl), maxw, stats.first_id[first], stats.last_id[last - 1])
-            yield btext, info + pack_long(offset) + pack_int(len(data))
+            yield btext, self._TERMINFO.pack(0, *terms[t]) + pack_long(offset) + pack_int(len(data))
 
-    def _term_bytes(self, block_range, starts, ends, ids, ws, stats):
-        """(the term's bytes in the postings file, min length, max length, max weight)."""
+    def _term_bytes(self, block_range, ids: list, ws: list, blocks) -> bytes:
+        """The term's bytes in the postings file: a header, then its blocks."""
         out = [WHOOSH3_HEADER_MAGIC]
-        minl, maxl, maxw = None, 0, 0
         last = block_range[-1]
         for b in block_range:
-            s, e = starts[b], ends[b]
-            out.extend(self._block(ids[s:e], ws[s:e], stats, b, b == last))
-            if stats.min_length[b] is not None:
-                minl = stats.min_length[b] if minl is None else min(minl, stats.min_length[b])
-            maxl = max(maxl, stats.max_length[b])
-            maxw = max(maxw, stats.max_weight[b])
-        return b"".join(out), minl, maxl, maxw
+            s, e = blocks.start[b], blocks.end[b]
+            out.extend(self._block(ids[s:e], ws[s:e], blocks, b, b == last))
+        return b"".join(out)
 
-    def _block(self, ids: list, ws: list, stats, b: int, last: bool):
+    def _block(self, ids: list, ws: list, blocks, b: int, last: bool):
         """W3PostingsWriter._write_block: (length, info, data) of one block."""
-        if stats.same_weight[b]:
+        if blocks.same_weight[b]:
             mini_w = None if ws[0] == 1.0 else ws[0]
         else:
             mini_w = tuple(ws)
@@ -327,10 +308,43 @@ class _BlockWriter:
         comp = self._compression if len(data) >= COMPRESSION_MIN_SIZE else 0
         if comp:
             data = zlib.compress(data, comp)
-        info = pickle.dumps((len(ids), stats.last_id[b], stats.max_weight[b], comp,
-                             length_to_byte(stats.min_length[b]), length_to_byte(stats.max_length[b])), 2)
+        info = pickle.dumps((len(ids), blocks.last_id[b], blocks.max_weight[b], comp,
+                             blocks.min_length[b], blocks.max_length[b]), 2)
         size = len(info) + len(data)
         return pack_int(-size if last else size), info, data
+
+
+def _deltas(docs: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Each document number less the one before it in its block (the first as it is)."""
+    out = np.empty_like(docs)
+    out[1:] = docs[1:] - docs[:-1]
+    out[starts] = docs[starts]
+    return out
+
+
+def _add_terms(tindex, field_key: bytes, terms) -> None:
+    """OrderedHashWriter.add for each (term, term info) of one field: the same
+    entries, hashes and index, with the file position counted here rather than
+    asked of the file twice per term."""
+    dbfile = tindex.dbfile
+    pos = dbfile.tell()
+    hashfn, buckets, index = tindex.hashfn, tindex.buckets, tindex.index
+    last = tindex.lastkey
+    for btext, value in terms:
+        key = field_key + btext
+        if key <= last:
+            raise ValueError(f"Keys must increase: {last!r}..{key!r}")
+        index.append(pos)
+        h = hashfn(key)
+        buckets[h & 255].append((h, pos))
+        entry = _KEY_VALUE_LENGTHS.pack(len(key), len(value)) + key + value
+        dbfile.write(entry)
+        pos += len(entry)
+        last = key
+    tindex.lastkey = last
+
+
+_KEY_VALUE_LENGTHS = struct.Struct("!ii")        # whoosh.filedb.filetables._lengths
 
 
 def _block_bounds(bounds: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
@@ -345,28 +359,44 @@ def _block_bounds(bounds: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarra
 
 
 class _BlockStats(NamedTuple):
-    first_id: list
+    """What W3PostingsWriter records of each block, as lists (Python numbers)."""
+    start: list
+    end: list
     last_id: list
-    max_weight: list           # Python floats, as the block's weights are
+    max_weight: list           # floats, as the block's weights are
     same_weight: list
-    min_length: list           # None where no posting has a length
+    min_length: list           # length bytes; 0 where no posting has a length
     max_length: list
+    np_max_weight: np.ndarray
+    np_min_length: np.ndarray
+    np_max_length: np.ndarray
 
 
-def _block_stats(starts, ends, docs, weights, lengths) -> _BlockStats:
-    """What W3PostingsWriter and W3TermInfo record of each block."""
+def _block_stats(starts, ends, docs, weights, length_bytes) -> _BlockStats:
     max_w = np.maximum.reduceat(weights, starts)
     same = max_w == np.minimum.reduceat(weights, starts)
-    if lengths is None:
-        min_l, max_l = [None] * starts.size, [0] * starts.size
+    if length_bytes is None:
+        min_l = max_l = np.zeros(starts.size, dtype=np.int64)
     else:
-        ls = lengths[docs]
-        big = np.iinfo(np.int64).max
-        low = np.minimum.reduceat(np.where(ls > 0, ls, big), starts)
-        min_l = [None if v == big else v for v in low.tolist()]
-        max_l = np.maximum.reduceat(ls, starts).tolist()
-    return _BlockStats(docs[starts].tolist(), docs[ends - 1].tolist(), [max(w, 0) for w in max_w.tolist()],
-                       same.tolist(), min_l, max_l)
+        ls = length_bytes[docs].astype(np.int64)
+        min_l = np.minimum.reduceat(np.where(ls > 0, ls, 256), starts)
+        min_l[min_l == 256] = 0
+        max_l = np.maximum.reduceat(ls, starts)
+    return _BlockStats(starts.tolist(), ends.tolist(), docs[ends - 1].tolist(),
+                       np.maximum(max_w, 0).tolist(), same.tolist(), min_l.tolist(), max_l.tolist(),
+                       max_w, min_l, max_l)
+
+
+def _term_stats(bounds, first_block, group, blocks: _BlockStats) -> list[tuple]:
+    """W3TermInfo's numbers for each term: total weight, document frequency, min and
+    max length bytes, max weight, first and last document."""
+    heads = first_block[:-1]
+    weight = np.add.reduceat(group.weights.astype(np.float64), bounds[:-1])   # whole counts: exact
+    min_l = np.minimum.reduceat(blocks.np_min_length, heads)
+    max_l = np.maximum.reduceat(blocks.np_max_length, heads)
+    max_w = np.maximum(np.maximum.reduceat(blocks.np_max_weight, heads), 0)
+    return list(zip(weight.tolist(), np.diff(bounds).tolist(), min_l.tolist(), max_l.tolist(), max_w.tolist(),
+                    group.docs[bounds[:-1]].tolist(), group.docs[bounds[1:] - 1].tolist()))
 
 
 def hook_writer(writer, pool_mb: int, in_process: bool):
