@@ -48,6 +48,11 @@ class TermGroup(NamedTuple):
     weights: np.ndarray        # float32
 
 
+def _as_bytes(term) -> bytes:
+    """A term as the index stores it: counted text terms are str, label terms bytes."""
+    return term.encode("utf-8") if isinstance(term, str) else term
+
+
 class _Postings:
     """One term's postings: docnums, weights, and values (fixed-size ones packed)."""
 
@@ -107,7 +112,8 @@ class _Postings:
 
 
 class _Counted:
-    """One counted field's postings as three parallel arrays, in arrival order.
+    """One counted field's postings as three parallel arrays, in arrival order
+    (its terms all str, or all bytes).
 
     A posting costs a dictionary lookup and three C-level appends (done a
     document at a time with ``extend``); grouping by term waits for the flush,
@@ -123,14 +129,13 @@ class _Counted:
         """Adds one document; returns how many terms were new."""
         vocab = self.vocab
         before = len(vocab)
-        get = vocab.get
-        tids = [get(t) for t in counts]
+        tids = list(map(vocab.get, counts))
         if None in tids:
             for i, t in enumerate(counts):
                 if tids[i] is None:
                     tids[i] = vocab.setdefault(t, len(vocab))
         self.tids.extend(tids)
-        self.docs.extend([docnum] * len(tids))
+        self.docs.extend(array("l", (docnum,)) * len(tids))
         self.weights.extend(counts.values())
         return len(vocab) - before
 
@@ -167,7 +172,7 @@ class _Counted:
         docs = np.frombuffer(self.docs, dtype=np.int64)[order]
         weights = np.frombuffer(self.weights, dtype=np.float32)[order]
         bounds = np.concatenate(([0], np.cumsum(np.bincount(keys, minlength=len(terms)))))
-        encoded = [t.encode("utf-8") for t in by_rank]
+        encoded = [_as_bytes(t) for t in by_rank]
         yield from _split(encoded, bounds, docs, weights, size)
 
     def to_postings(self) -> dict:
@@ -175,7 +180,7 @@ class _Counted:
         receives single postings, which only a merge can cause)."""
         out = {}
         for term, docs, weights in self.grouped():
-            p = out[term] = _Postings()
+            p = out[_as_bytes(term)] = _Postings()     # keyed as single postings come
             p.docs.extend(docs.tolist())
             p.weights.extend(weights.tolist())
         return out
@@ -224,7 +229,7 @@ class TermGroupingPool:
             self.fieldnames.add(fieldname)
         elif not isinstance(counted, _Counted):       # the field already takes single postings
             for term, n in counts.items():
-                self.add((fieldname, term.encode("utf-8"), docnum, float(n), b""))
+                self.add((fieldname, _as_bytes(term), docnum, float(n), b""))
             return
         new = counted.add(docnum, counts)
         self._size += new * _TERM_BYTES + len(counts) * _POSTING_BYTES
@@ -237,13 +242,13 @@ class TermGroupingPool:
             terms = self._fields[fieldname]
             if isinstance(terms, _Counted):
                 for term, docs, weights in terms.grouped():
-                    yield (fieldname, term.encode("utf-8")), (docs.tobytes(), weights.tobytes(), None)
+                    yield (fieldname, _as_bytes(term)), (docs.tobytes(), weights.tobytes(), None)
                 continue
             for term in sorted(terms):
                 postings = terms[term]
                 if not self._in_order:
                     postings.sort()
-                btext = term.encode("utf-8") if isinstance(term, str) else term
+                btext = _as_bytes(term)
                 yield (fieldname, btext), postings.dump()
 
     def _write_run(self, groups) -> str:
@@ -323,7 +328,7 @@ class TermGroupingPool:
             if not self._in_order:
                 for postings in terms.values():
                     postings.sort()
-            items = ((fieldname, term.encode("utf-8") if isinstance(term, str) else term, *terms[term].dump())
+            items = ((fieldname, _as_bytes(term), *terms[term].dump())
                      for term in sorted(terms))
             yield from _batched(items, size)
 

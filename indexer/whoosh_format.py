@@ -203,30 +203,72 @@ def _decode_postings(info, raw: bytes | None, fieldname: str, btext: bytes):
 
 # ================================================================ writing: one process
 
-_WHOOSH_ADD_DOCUMENT = SegmentWriter.add_document
-
-
 def add_document(writer, **fields) -> None:
-    """SegmentWriter.add_document, with counted fields added in bulk."""
-    schema = writer.schema
-    counted = {}
-    for name in list(fields):
-        if not name.startswith("_") and isinstance(schema[name], CountedField):
-            counted[name] = fields.pop(name)
+    """SegmentWriter.add_document for govsearch's schema, every indexed field's
+    terms handed to the pool as one {term: count} per field.
+
+    Whoosh's own adds one (field, term, document, weight, value) tuple per
+    posting through a tokenizer per field; here the word and gram fields are
+    counted by the analyzer (CountedField) and a label field's terms (ID,
+    NUMERIC), which repeat on every unit of a report, are worked out once per
+    value.  The stored fields, lengths and columns go to the per-document writer
+    as Whoosh's do, so the files are the same (tests/test_whoosh_format.py)."""
+    writer._check_state()
+    schema, pool, perdoc = writer.schema, writer.pool, writer.perdocwriter
     docnum = writer.docnum
-    _WHOOSH_ADD_DOCUMENT(writer, **fields)
-    for name, value in counted.items():
+    names = sorted(name for name in fields if not name.startswith("_"))
+    writer._check_fields(schema, names)
+    perdoc.start_doc(docnum)
+    for name in names:
+        value = fields[name]
         if value is None:
             continue
         field = schema[name]
-        counts = field.counts(value)
-        if not counts:
-            continue
-        writer.pool.add_counts(name, docnum, counts)
-        if field.scorable:
-            # the length Whoosh would have recorded in the loop above (the sum of
-            # frequencies); the per-doc writer still points at this document
-            writer.perdocwriter.add_field(name, field, None, sum(counts.values()))
+        length = 0
+        if field.indexed:
+            counts = field.counts(value) if isinstance(field, CountedField) else _label_terms(field, name, value)
+            if counts:
+                pool.add_counts(name, docnum, counts)
+                if field.scorable:
+                    length = int(sum(counts.values()))
+        stored = fields.get(f"_stored_{name}", value)
+        perdoc.add_field(name, field, stored if field.stored else None, length)
+        if field.column_type and stored is not None:
+            perdoc.add_column_value(name, field.column_type, field.to_column_value(stored))
+    perdoc.finish_doc()
+    writer._added = True
+    writer.docnum += 1
+
+
+_LABEL_TERMS: dict = {}
+_LABEL_TERMS_MAX = 50_000
+
+
+def _label_terms(field, name: str, value) -> dict:
+    """{term bytes: weight} of a label field's value, as Whoosh's field.index gives
+    them (a NUMERIC value is several terms); remembered, since a report's labels
+    repeat on each of its units."""
+    key = (name, value)
+    terms = _LABEL_TERMS.get(key)
+    if terms is None:
+        terms = {}
+        for tbytes, _freq, weight, vbytes in field.index(value):
+            if vbytes:
+                raise ValueError(f"{name}: a posting with a value; the pool keeps counts only")
+            terms[tbytes] = terms.get(tbytes, 0) + weight
+        if len(_LABEL_TERMS) >= _LABEL_TERMS_MAX:
+            _LABEL_TERMS.clear()
+        _LABEL_TERMS[key] = terms
+    return terms
+
+
+def check_schema(schema) -> None:
+    """add_document writes no term vectors and no separate spelling words: a
+    schema that asks for them must be written by Whoosh's own add_document."""
+    for name in schema.names():
+        field = schema[name]
+        if field.vector or field.separate_spelling():
+            raise ValueError(f"field {name}: term vectors or spelling are not written by this writer")
 
 
 def flush_segment(writer) -> None:
@@ -402,6 +444,7 @@ def _term_stats(bounds, first_block, group, blocks: _BlockStats) -> list[tuple]:
 def hook_writer(writer, pool_mb: int, in_process: bool):
     """Our pool and segment flush on one writer (and add_document when its
     documents are added in this process rather than handed to children)."""
+    check_schema(writer.schema)
     if in_process:
         writer.add_document = types.MethodType(add_document, writer)
     # the writer's own segment (and any merge it does at commit) goes the same way

@@ -194,9 +194,9 @@ def test_block_writer_writes_what_whoosh_writes(tmp_path):
         assert a.field_length(field) == b.field_length(field)
         assert [a.doc_field_length(d, field) for d in range(a.doc_count_all())] == \
                [b.doc_field_length(d, field) for d in range(b.doc_count_all())]
-    # and the files themselves: the postings and the terms table, byte for byte
-    for ext in ("pst", "trm"):
-        (want,), (got,), (spilled,) = ((tmp_path / mode).glob(f"*.{ext}") for mode in ("whoosh", "ours", "spilled"))
+    # and the files themselves, byte for byte: postings, terms table, stored fields, lengths, text
+    for ext in ("pst", "trm", "_stored.col", "_text_len.col", "norm.col"):
+        (want,), (got,), (spilled,) = ((tmp_path / mode).glob(f"MAIN_*.{ext}") for mode in ("whoosh", "ours", "spilled"))
         assert want.read_bytes() == got.read_bytes() == spilled.read_bytes(), ext
 
 
