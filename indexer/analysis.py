@@ -153,15 +153,15 @@ def apply_diff(norm: str, diff: str) -> str:
     return "".join(parts)
 
 
+# the CJK unified ideographs OpenCC converts to another character
+_TRADITIONAL = re.compile("[" + "".join(chr(cp) for cp in sorted(_TABLE) if 0x4E00 <= cp <= 0x9FFF) + "]")
+
+
 def is_traditional(text: str, threshold: int = 3) -> bool:
     """True when the text has at least ``threshold`` characters OpenCC converts."""
-    count = 0
-    for ch in text:
-        mapped = _TABLE.get(ord(ch))
-        if mapped is not None and "\u4e00" <= ch <= "\u9fff":
-            count += 1
-            if count >= threshold:
-                return True
+    for count, _ in enumerate(_TRADITIONAL.finditer(text), 1):
+        if count >= threshold:
+            return True
     return False
 
 
