@@ -124,20 +124,30 @@ class _Counted:
         self.tids = array("I")
         self.docs = array("l")
         self.weights = array("f")
+        self._last = (None, None)       # the counts added last and their term ids
 
     def add(self, docnum: int, counts: dict) -> int:
         """Adds one document; returns how many terms were new."""
         vocab = self.vocab
         before = len(vocab)
+        if counts is self._last[0]:     # the same counts again (a heading's units): the same ids
+            tids = self._last[1]
+        else:
+            tids = array("I", self._term_ids(counts))
+            self._last = (counts, tids)
+        self.tids.extend(tids)
+        self.docs.extend(array("l", (docnum,)) * len(tids))
+        self.weights.extend(counts.values())
+        return len(vocab) - before
+
+    def _term_ids(self, counts: dict) -> list:
+        vocab = self.vocab
         tids = list(map(vocab.get, counts))
         if None in tids:
             for i, t in enumerate(counts):
                 if tids[i] is None:
                     tids[i] = vocab.setdefault(t, len(vocab))
-        self.tids.extend(tids)
-        self.docs.extend(array("l", (docnum,)) * len(tids))
-        self.weights.extend(counts.values())
-        return len(vocab) - before
+        return tids
 
     def grouped(self):
         """(term, docnums, weights) in term order; docnums ascend within a term."""
