@@ -561,7 +561,7 @@ class ParallelWriter(MpWriter):
         filename = f"{random_name()}.doclist"
         with self.temp_storage().create_file(filename).raw_file() as f:
             for item in self.docbuffer:
-                pickle.dump(item, f, 2)
+                pickle.dump(item, f, pickle.HIGHEST_PROTOCOL)      # the child reads any protocol
         if len(self.tasks) < self.procs:
             self._new_task()
         self._put((filename, len(self.docbuffer)))
