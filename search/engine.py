@@ -27,7 +27,7 @@ from indexer.whoosh_format import open_reader
 
 from . import budget
 from .arrays import PostingsCache
-from .facets import FACETS, FacetTable, order_counts, reading_order
+from .facets import FACETS, FacetTable, reading_order
 from .fields import BY_NAME
 from .highlight import highlight, highlight_context
 from .matching import Evaluator, IndexArrays, Match
@@ -307,12 +307,12 @@ def facet_counts(snap, docnums, counted_over: dict | None = None) -> dict:
 
 
 def facet_values(counts: dict, selected: dict) -> dict:
-    """The facets a result shows: counts (summed over shards, if any), with the values a
-    filter chose marked."""
+    """The facets a result shows: counts (in facet order: FacetTable.count and
+    sum_counts order them), with the values a filter chose marked."""
     facets = {}
     for field in FACETS:
         chosen = {str(x) for x in selected.get(field, ())}
-        values = [FacetValue(v, c, str(v) in chosen) for v, c in order_counts(field, counts.get(field, []))]
+        values = [FacetValue(v, c, str(v) in chosen) for v, c in counts.get(field, [])]
         present = {str(fv.value) for fv in values}
         for sv in selected.get(field, ()):   # a chosen value stays visible at 0
             if str(sv) not in present and field != "year":
