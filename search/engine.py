@@ -26,7 +26,7 @@ from indexer.store import IndexError_, IndexStore
 from indexer.whoosh_format import open_reader
 
 from . import budget
-from .arrays import PostingsCache
+from .arrays import PostingsCache, SegmentTexts
 from .facets import FACETS, FacetTable, reading_order
 from .fields import BY_NAME
 from .highlight import highlight, highlight_context
@@ -64,10 +64,14 @@ class Snapshot:
         # arrays this snapshot never changes, without the lock, so a search
         # that costs much never keeps the others from reading.
         self.io = threading.RLock()
+        # the texts decompress in threads while the facet columns load (the two
+        # largest costs of opening, about equal)
+        texts = SegmentTexts(reader, "norm", text_cache)
         self.facets = FacetTable(reader, io=self.io)
         self.year_values = np.array([int(v or 0) for v in self.facets.columns["year"].values],
                                     dtype=np.int64)
-        self.arrays = IndexArrays(reader, self.facets, text_cache, postings_cache, io=self.io)
+        self.arrays = IndexArrays(reader, self.facets, text_cache, postings_cache, io=self.io, texts=texts)
+        texts.parts                                  # opened means ready: wait for the texts here
         self.units = UnitStore(self.arrays)
         self.doc_count = reader.doc_count()
         self.searcher = Searcher(reader)
