@@ -12,11 +12,12 @@ engine reads and writes them below Whoosh's public API for speed:
   two or three postings.  Columns (field lengths, the normalised text) are read
   the same way: one slice of the segment file each.
 * Writing (indexer/writer.py): Whoosh's postings writer is pure Python and was
-  most of the cost of indexing.  ``add_document`` hands one document's
-  {term: count} for the word and gram fields to the pool in one call;
-  ``flush_segment`` writes each term's postings 128 at a time through Whoosh's
-  own block writer, with block statistics from numpy.  The files are byte for
-  byte what Whoosh's writer produces (tests/test_whoosh_format.py).
+  most of the cost of indexing.  ``add_document`` hands each indexed field of
+  a document to the pool as one {term: count}; ``flush_segment`` writes the
+  postings in Whoosh's blocks of 128 with every block's and term's statistics
+  from numpy for thousands of terms at once (``_BlockWriter``), and the terms
+  table without asking the file for its position.  The files are byte for
+  byte what Whoosh's writer produces (tests/test_whoosh_format.py compares them).
 * ``ParallelWriter``: Whoosh's multi-process writer, made to fail loudly.
 
 When whoosh3 changes version, this module and tests/test_whoosh_format.py
