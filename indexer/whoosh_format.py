@@ -121,6 +121,18 @@ def text_column(seg, fieldname: str, column) -> tuple[np.ndarray, bytes] | None:
     return np.frombuffer(col.lengths, dtype=np.uint32), col._dbfile.get(col._basepos, col._datalen)
 
 
+def label_column(seg, fieldname: str) -> tuple[list, np.ndarray] | None:
+    """A segment's OrdinalColumn (indexer.store) as (its values, uint32 ordinal per
+    document), or None when the segment has no such column (an older index)."""
+    column = seg.schema[fieldname].column_type
+    if column is None or not seg._perdoc.has_column(fieldname):
+        return None
+    col = seg._perdoc.column_reader(fieldname, column)
+    if not hasattr(col, "ordinals"):
+        return None
+    return col.values, np.frombuffer(col.ordinals, dtype=np.uint32)
+
+
 def segment_stored_fields(seg, docnum: int) -> dict:
     """A document's stored fields from its segment's stored column (docnum within the
     segment).  Whoosh's ``reader.stored_fields`` passes every name through the schema,
@@ -214,6 +226,14 @@ def add_document(writer, **fields) -> None:
             counted[name] = fields.pop(name)
     docnum = writer.docnum
     _WHOOSH_ADD_DOCUMENT(writer, **fields)
+    # Whoosh writes a column from the stored value; a report's labels are stored
+    # on its head unit only (`_stored_x=None` elsewhere), but every unit's facet
+    # column needs them.  The per-doc writer still points at this document.
+    for name, value in fields.items():
+        if value is not None and name[:8] != "_stored_" and fields.get("_stored_" + name, value) is None:
+            field = schema[name]
+            if field.column_type:
+                writer.perdocwriter.add_column_value(name, field.column_type, field.to_column_value(value))
     for name, value in counted.items():
         if value is None:
             continue

@@ -16,7 +16,8 @@ import numpy as np
 
 from indexer.store import decompress_frame, text_frames
 from indexer.whoosh_format import (BYTE_TO_LENGTH, deleted_docs, leaf_segments, segment_length_bytes,
-                                   segment_postings, segment_stored_fields, term_postings, text_column)
+                                   label_column, segment_postings, segment_stored_fields, term_postings,
+                                   text_column)
 
 
 
@@ -248,18 +249,31 @@ class StoredFields:
 def term_ordinals(reader, fieldname: str, missing) -> tuple[list, np.ndarray]:
     """A label field as (values, document -> ordinal); ordinal 0 is `missing` (no value).
 
-    Read from the field's postings (one list per distinct value), not from
-    its column one document at a time; segment by segment, so each term is
-    looked up once where it is."""
+    Read from each segment's label column (one array), or, in a segment
+    written before label columns, from the field's postings (one list per
+    distinct value); each term is looked up once where it is."""
     ords = np.zeros(reader.doc_count_all(), dtype=np.int32)
     values: list = [missing]
-    index: dict[bytes, int] = {}
+    index: dict = {}
+
+    def ordinal(key, value) -> int:
+        o = index.get(key)
+        if o is None:
+            o = index[key] = len(values)
+            values.append(value)
+        return o
+
     field = reader.schema[fieldname]
     for seg, base in leaf_segments(reader):
+        column = label_column(seg, fieldname)
+        if column is not None:
+            seg_values, seg_ords = column
+            # the column's "no value" (None) and an empty value both read as missing
+            mapping = np.array([0 if v is None or v in (b"", "") else
+                                ordinal(field.to_bytes(field.from_column_value(v)), field.from_column_value(v))
+                                for v in seg_values], dtype=np.int32)
+            ords[base:base + seg_ords.size] = mapping[seg_ords]
+            continue
         for btext, ids in term_postings(seg, fieldname, list(field.sortable_terms(seg, fieldname))):
-            o = index.get(btext)
-            if o is None:
-                o = index[btext] = len(values)
-                values.append(field.from_bytes(btext))
-            ords[ids + base] = o
+            ords[ids + base] = ordinal(btext, field.from_bytes(btext))
     return values, ords
