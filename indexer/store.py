@@ -168,8 +168,9 @@ class CompressedTextColumn(columns.Column):
     columns do) takes Chinese UTF-8 to a third of its size, and the reader wants
     the whole text anyway: it searches it in pieces of a few megabytes, which
     decompress in parallel threads when an index opens.
-    Layout: the frames (compress_frames), uint32 lengths (one per document),
-    then the data's length (uint64) and the document count (uint32).
+    Layout: the frames (compress_frames), uint32 lengths in bytes (one per
+    document), uint32 lengths in characters (one per document), then the data's
+    length (uint64) and the document count (uint32).
     """
 
     _default = b""
@@ -190,10 +191,13 @@ class CompressedTextColumn(columns.Column):
             values.extend(b"" for _ in range(doccount - len(values)))
             data = compress_frames(values)
             lengths = array("I", (len(v) for v in values))
+            chars = array("I", (len(v.decode("utf-8")) for v in values))    # per-10k-character rates
             if sys.byteorder != "little":
                 lengths.byteswap()
+                chars.byteswap()
             self._dbfile.write(data)
             self._dbfile.write(lengths.tobytes())
+            self._dbfile.write(chars.tobytes())
             self._dbfile.write(CompressedTextColumn._TRAILER.pack(len(data), doccount))
 
     class Reader(columns.ColumnReader):
@@ -203,8 +207,14 @@ class CompressedTextColumn(columns.Column):
             datalen, count = trailer.unpack(dbfile.get(basepos + length - trailer.size, trailer.size))
             lengths = array("I")
             lengths.frombytes(dbfile.get(basepos + datalen, 4 * count))
+            self.chars = None                # characters per document (older indexes: none)
+            if length == datalen + 8 * count + trailer.size:
+                self.chars = array("I")
+                self.chars.frombytes(dbfile.get(basepos + datalen + 4 * count, 4 * count))
             if sys.byteorder != "little":
                 lengths.byteswap()
+                if self.chars is not None:
+                    self.chars.byteswap()
             self.lengths = lengths
             self._datalen = datalen
             self._blob = None

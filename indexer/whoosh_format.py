@@ -112,13 +112,15 @@ def segment_length_bytes(seg, fieldname: str) -> np.ndarray | None:
     return length_bytes(seg._perdoc, fieldname, seg.doc_count_all())
 
 
-def text_column(seg, fieldname: str, column) -> tuple[np.ndarray, bytes] | None:
-    """A CompressedTextColumn of one segment as (byte length per document, the
-    compressed text), or None when no document of the segment has the field."""
+def text_column(seg, fieldname: str, column) -> tuple[np.ndarray, np.ndarray | None, bytes] | None:
+    """A CompressedTextColumn of one segment as (byte length per document, character
+    length per document or None, the compressed text), or None when no document of
+    the segment has the field."""
     if not seg._perdoc.has_column(fieldname):
         return None
     col = seg._perdoc.column_reader(fieldname, column)
-    return np.frombuffer(col.lengths, dtype=np.uint32), col._dbfile.get(col._basepos, col._datalen)
+    chars = None if col.chars is None else np.frombuffer(col.chars, dtype=np.uint32)
+    return np.frombuffer(col.lengths, dtype=np.uint32), chars, col._dbfile.get(col._basepos, col._datalen)
 
 
 def label_column(seg, fieldname: str) -> tuple[list, np.ndarray] | None:
