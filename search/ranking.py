@@ -10,7 +10,8 @@ a report's structure and wording:
 * over the best candidates, from their text: a term met only as one item of a
   long 、-separated enumeration is a passing mention; terms far apart are
   weaker than terms together; a paragraph that names the term in its opening
-  sentence is about it.
+  is about it; a paragraph of a single sentence states a line (a goal, a
+  slogan) rather than a passage about its topic.
 
 The text factors only lower a score (each is at most 1), so the best k are
 found exactly: candidates are taken in order of their array score until the
@@ -37,6 +38,10 @@ PROXIMITY_CHARS = 30.0          # a gap this long between terms halves their pro
 PROXIMITY_WEIGHT = 0.5          # how much of the score rests on proximity
 OPENING_CHARS = 40              # the opening of a paragraph, where its topic is named
 OPENING_PENALTY = 0.5           # the term appears only after the opening
+# a paragraph of one sentence states a line (a goal, a slogan, a lead-in) rather than a
+# passage about its topic: measures, results and figures come as several sentences
+ONE_SENTENCE_FACTOR = 0.7
+SENTENCE_MIN_CHARS = 6          # a shorter stretch between full stops (（一）, 1.) is no sentence
 # a paragraph that opens with an outline number (（二）, 三、, 4.) and is this short is a
 # heading run together with one line under it (（二）奋力推进…新质生产力。坚持…): a heading
 HEADED_LINE_CHARS = 100
@@ -46,6 +51,7 @@ _OUTLINE_NUMBER = re.compile(r"^(第[一二三四五六七八九十]+[部分章�
                              r"[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.．、](?!\d))")
 _ITEM_BOUNDS = set("、，。；：！？,;:!?（）()《》“”\"' \n")
 _CLAUSE_BOUNDS = set("，。；：！？,;:!?\n")
+_SENTENCE_END = re.compile(r"[。；：！？;:!?\n]")
 
 
 # --------------------------------------------------------------------------- over every match
@@ -94,7 +100,7 @@ def _heading_names(ia, docs: np.ndarray, variants) -> np.ndarray:
 
 def text_factor(norm: str, terms) -> float:
     """At most 1: lower for a numbered heading with only a line after it, enumeration
-    items, far-apart terms, a topic named late."""
+    items, far-apart terms, a topic named late, a paragraph of one sentence."""
     occurrences = [_occurrences(norm, t.variants) for t in terms]
     flat = [o for occ in occurrences for o in occ]
     if not flat:
@@ -105,10 +111,17 @@ def text_factor(norm: str, terms) -> float:
         factor *= HEADING_FACTOR
     if min(s for s, _ in flat) >= OPENING_CHARS:
         factor *= 1.0 - OPENING_PENALTY
+    if _sentence_count(norm) <= 1:
+        factor *= ONE_SENTENCE_FACTOR
     if len(occurrences) > 1 and all(occurrences):
         gap = _smallest_gap(occurrences)
         factor *= (1.0 - PROXIMITY_WEIGHT) + PROXIMITY_WEIGHT / (1.0 + gap / PROXIMITY_CHARS)
     return factor
+
+
+def _sentence_count(norm: str) -> int:
+    """Sentences of at least SENTENCE_MIN_CHARS characters, cut at 。 ; : ! ? and line breaks."""
+    return sum(1 for part in _SENTENCE_END.split(norm) if len(part.strip()) >= SENTENCE_MIN_CHARS)
 
 
 def _occurrences(norm: str, variants) -> list[tuple[int, int]]:

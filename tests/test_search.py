@@ -370,3 +370,20 @@ def test_a_numbered_heading_with_one_line_counts_as_a_heading(corpus_docs):
         bare = re.sub(r"^[（(][一二三四五六七八九十]+[）)]", "", t)
         ratio = text_factor(t, terms) / text_factor(bare, terms)
         assert ratio == pytest.approx(HEADING_FACTOR if t in short else 1.0), t[:40]
+
+
+def test_a_paragraph_of_one_sentence_counts_for_less_than_a_passage(corpus_docs):
+    """A paragraph that is one sentence (a goal, a slogan, a lead-in) ranks below the same
+    words followed by a further sentence: the factor is ONE_SENTENCE_FACTOR exactly, and
+    never above 1 (the early-stopping re-rank relies on it)."""
+    from search.query import parse_query
+    from search.ranking import ONE_SENTENCE_FACTOR, text_factor
+
+    terms = parse_query("生态环境").terms
+    single = [normalize(d["text"]) for d in corpus_docs
+              if "生态环境" in d["text"] and re.fullmatch(r"[^。；：！？]+。?", d["text"].strip())]
+    assert single
+    for t in single:
+        longer = t.rstrip("。") + "。加强监测评估，确保任务按期完成。"
+        assert text_factor(t, terms) <= 1.0 and text_factor(longer, terms) <= 1.0
+        assert text_factor(t, terms) / text_factor(longer, terms) == pytest.approx(ONE_SENTENCE_FACTOR), t[:40]
