@@ -36,8 +36,11 @@ UNDER_HEADING_BOOST = 1.0       # × the share of terms named in the paragraph's
 ENUMERATION_PENALTY = 0.6       # × the share of occurrences that are enumeration items
 PROXIMITY_CHARS = 30.0          # a gap this long between terms halves their proximity bonus
 PROXIMITY_WEIGHT = 0.5          # how much of the score rests on proximity
-OPENING_CHARS = 40              # the opening of a paragraph, where its topic is named
-OPENING_PENALTY = 0.5           # the term appears only after the opening
+# the opening of a paragraph, where its topic is named: a term first met within
+# OPENING_FROM characters loses nothing, one first met at OPENING_TO or later loses
+# OPENING_PENALTY, and in between the loss grows with the distance
+OPENING_FROM, OPENING_TO = 5, 40
+OPENING_PENALTY = 0.5
 # a paragraph of one sentence states a line (a goal, a slogan, a lead-in) rather than a
 # passage about its topic: measures, results and figures come as several sentences
 ONE_SENTENCE_FACTOR = 0.7
@@ -107,16 +110,23 @@ def text_factor(norm: str, terms) -> float:
         return 1.0
     listed = sum(1 for s, e in flat if _is_enumeration_item(norm, s, e))
     factor = 1.0 - ENUMERATION_PENALTY * listed / len(flat)
-    if len(norm) <= HEADED_LINE_CHARS and _OUTLINE_NUMBER.match(norm):
+    numbered = _OUTLINE_NUMBER.match(norm)
+    if numbered and len(norm) <= HEADED_LINE_CHARS:
         factor *= HEADING_FACTOR
-    if min(s for s, _ in flat) >= OPENING_CHARS:
-        factor *= 1.0 - OPENING_PENALTY
+    # the opening's words start after an outline number: （三） is a label
+    factor *= _opening_factor(min(s for s, _ in flat) - (numbered.end() if numbered else 0))
     if _sentence_count(norm) <= 1:
         factor *= ONE_SENTENCE_FACTOR
     if len(occurrences) > 1 and all(occurrences):
         gap = _smallest_gap(occurrences)
         factor *= (1.0 - PROXIMITY_WEIGHT) + PROXIMITY_WEIGHT / (1.0 + gap / PROXIMITY_CHARS)
     return factor
+
+
+def _opening_factor(first: int) -> float:
+    """1 for a term named at the very start, down to 1 - OPENING_PENALTY for one named late."""
+    late = (first - OPENING_FROM) / (OPENING_TO - OPENING_FROM)
+    return 1.0 - OPENING_PENALTY * min(1.0, max(0.0, late))
 
 
 def _sentence_count(norm: str) -> int:
