@@ -108,14 +108,14 @@ def text_factor(norm: str, terms) -> float:
     flat = [o for occ in occurrences for o in occ]
     if not flat:
         return 1.0
-    listed = sum(1 for s, e in flat if _is_enumeration_item(norm, s, e))
+    listed = sum(1 for s, e in flat if _is_enumeration_item(norm, s, e)) if "、" in norm else 0
     factor = 1.0 - ENUMERATION_PENALTY * listed / len(flat)
     numbered = _OUTLINE_NUMBER.match(norm)
     if numbered and len(norm) <= HEADED_LINE_CHARS:
         factor *= HEADING_FACTOR
     # the opening's words start after an outline number: （三） is a label
     factor *= _opening_factor(min(s for s, _ in flat) - (numbered.end() if numbered else 0))
-    if _sentence_count(norm) <= 1:
+    if _is_one_sentence(norm):
         factor *= ONE_SENTENCE_FACTOR
     if len(occurrences) > 1 and all(occurrences):
         gap = _smallest_gap(occurrences)
@@ -129,9 +129,17 @@ def _opening_factor(first: int) -> float:
     return 1.0 - OPENING_PENALTY * min(1.0, max(0.0, late))
 
 
-def _sentence_count(norm: str) -> int:
-    """Sentences of at least SENTENCE_MIN_CHARS characters, cut at 。 ; : ! ? and line breaks."""
-    return sum(1 for part in _SENTENCE_END.split(norm) if len(part.strip()) >= SENTENCE_MIN_CHARS)
+def _is_one_sentence(norm: str) -> bool:
+    """At most one sentence of SENTENCE_MIN_CHARS characters or more (cut at 。 ; : ! ?
+    and line breaks)."""
+    sentences, start = 0, 0
+    for end in _SENTENCE_END.finditer(norm):
+        if len(norm[start:end.start()].strip()) >= SENTENCE_MIN_CHARS:
+            sentences += 1
+            if sentences > 1:
+                return False
+        start = end.end()
+    return sentences + (len(norm[start:].strip()) >= SENTENCE_MIN_CHARS) <= 1
 
 
 def _occurrences(norm: str, variants) -> list[tuple[int, int]]:
