@@ -52,8 +52,8 @@ MAX_CANDIDATES = 3000           # beyond this many, the array score orders the r
 
 _OUTLINE_NUMBER = re.compile(r"^(第[一二三四五六七八九十]+[部分章节篇]|[一二三四五六七八九十]+、|"
                              r"[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.．、](?!\d))")
-_ITEM_BOUNDS = set("、，。；：！？,;:!?（）()《》“”\"' \n")
-_CLAUSE_BOUNDS = set("，。；：！？,;:!?\n")
+_ITEM_BOUND = re.compile("[" + re.escape("、，。；：！？,;:!?（）()《》“”\"' \n") + "]")
+_CLAUSE_BOUND = re.compile("[" + re.escape("，。；：！？,;:!?\n") + "]")
 _SENTENCE_END = re.compile(r"[。；：！？;:!?\n]")
 
 
@@ -108,7 +108,8 @@ def text_factor(norm: str, terms) -> float:
     flat = [o for occ in occurrences for o in occ]
     if not flat:
         return 1.0
-    listed = sum(1 for s, e in flat if _is_enumeration_item(norm, s, e)) if "、" in norm else 0
+    rev = norm[::-1] if "、" in norm else ""
+    listed = sum(1 for s, e in flat if _is_enumeration_item(norm, rev, s, e)) if rev else 0
     factor = 1.0 - ENUMERATION_PENALTY * listed / len(flat)
     numbered = _OUTLINE_NUMBER.match(norm)
     if numbered and len(norm) <= HEADED_LINE_CHARS:
@@ -152,22 +153,21 @@ def _occurrences(norm: str, variants) -> list[tuple[int, int]]:
     return sorted(out)
 
 
-def _is_enumeration_item(norm: str, start: int, end: int) -> bool:
-    """The occurrence is one item of a list of three or more joined by 、."""
-    left = start - 1
-    while left >= 0 and norm[left] not in _ITEM_BOUNDS:
-        left -= 1
-    right = end
-    while right < len(norm) and norm[right] not in _ITEM_BOUNDS:
-        right += 1
+def _is_enumeration_item(norm: str, rev: str, start: int, end: int) -> bool:
+    """The occurrence is one item of a list of three or more joined by 、 (``rev`` is
+    ``norm`` reversed: the bounds to the left are found by searching it forwards)."""
+    left, right = _bounds(_ITEM_BOUND, norm, rev, start, end)
     if not ((left >= 0 and norm[left] == "、") or (right < len(norm) and norm[right] == "、")):
         return False
-    c_left, c_right = left, right
-    while c_left >= 0 and norm[c_left] not in _CLAUSE_BOUNDS:
-        c_left -= 1
-    while c_right < len(norm) and norm[c_right] not in _CLAUSE_BOUNDS:
-        c_right += 1
+    c_left, c_right = _bounds(_CLAUSE_BOUND, norm, rev, left + 1, right)
     return norm.count("、", c_left + 1, c_right) >= 2
+
+
+def _bounds(pattern: re.Pattern, norm: str, rev: str, start: int, end: int) -> tuple[int, int]:
+    """(the last bound before start or -1, the first bound from end on or len(norm))."""
+    before = pattern.search(rev, len(norm) - start)
+    after = pattern.search(norm, end)
+    return (len(norm) - 1 - before.start() if before else -1), (after.start() if after else len(norm))
 
 
 def _smallest_gap(occurrences: list[list[tuple[int, int]]]) -> int:
