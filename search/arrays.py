@@ -8,13 +8,13 @@ cached across generations and put together over segments.
 from __future__ import annotations
 
 import threading
-import zlib
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 
 import numpy as np
 
+from indexer.store import decompress_frame, text_frames
 from indexer.whoosh_format import (BYTE_TO_LENGTH, deleted_docs, leaf_segments, segment_length_bytes,
                                    segment_postings, segment_stored_fields, term_postings, text_column)
 
@@ -102,51 +102,68 @@ def field_lengths(reader, fieldname: str) -> np.ndarray:
 
 
 class SegmentTexts:
-    """A text column (indexer.store.CompressedTextColumn), decompressed per segment.
+    """A text column (indexer.store.CompressedTextColumn), decompressed frame by frame.
 
-    ``parts`` holds (first document number, text bytes, starts) per segment;
-    document d of a segment is ``text[starts[d - base]:starts[d - base + 1]]``.
-    Segments stay separate (no joined copy), and are decompressed in parallel
-    threads (zlib releases the GIL).  A segment never changes once written, so
-    ``cache`` (segment id -> (text, starts)) carries its text over to the next
-    index generation: a commit costs the new segments only."""
+    ``parts`` holds (first document number, text bytes, starts) per frame (a
+    few megabytes of whole documents; an older index: one per segment);
+    document d of a part is ``text[starts[d - base]:starts[d - base + 1]]``.
+    Parts stay separate (no joined copy), and are decompressed in parallel
+    threads (zstd and zlib release the GIL) while the caller goes on: a
+    snapshot loads its facet columns meanwhile, and ``parts`` waits.  A
+    segment never changes once written, so ``cache`` (segment id -> its parts)
+    carries its text over to the next index generation: a commit costs the new
+    segments only."""
 
     def __init__(self, reader, fieldname: str, cache: dict | None = None):
         column = reader.schema[fieldname].column_type
-        cache = {} if cache is None else cache
-        jobs = []
+        self._cache = {} if cache is None else cache
+        self._pool = ThreadPoolExecutor(max_workers=4)
+        self._segments = []                   # (segment key, [future or part, …])
         for seg, base in leaf_segments(reader):
             key = (seg.segment().segment_id(), fieldname)
-            if key in cache:
-                jobs.append((base, None, cache[key]))
-                continue
-            n = seg.doc_count_all()
-            lens = np.zeros(n, dtype=np.int64)
-            raw = b""
-            stored = text_column(seg, fieldname, column)
-            if stored is not None:
-                got, raw = stored[0][:n], stored[1]
-                lens[:got.size] = got
-            starts = np.zeros(n + 1, dtype=np.int64)
-            np.cumsum(lens, out=starts[1:])
-            jobs.append((base, raw, starts))
-
-        def load(job):
-            base, raw, starts = job
-            if raw is None:                      # cached: starts is (text, starts)
-                return starts
-            return zlib.decompress(raw, bufsize=max(1, int(starts[-1]))) if raw else b"", starts
-
-        with ThreadPoolExecutor(max_workers=max(1, min(4, len(jobs)))) as pool:
-            loaded = list(pool.map(load, jobs))
-        self.parts = [(base, text, starts) for (base, _raw, _s), (text, starts) in zip(jobs, loaded)]
-        cache.clear()
-        for (seg, _base), (_b, text, starts) in zip(leaf_segments(reader), self.parts):
-            cache[(seg.segment().segment_id(), fieldname)] = (text, starts)
-        self.bases = np.array([base for base, _t, _s in self.parts], dtype=np.int64)
-        self.size = sum(len(t) for _b, t, _s in self.parts)
+            parts = self._cache.get(key)
+            if parts is None:
+                parts = [self._pool.submit(_decompressed, base + first, frame, starts)
+                         for first, frame, starts in _frames(seg, fieldname, column)]
+            self._segments.append((key, base, parts))
+        self._parts = None
+        self._done = threading.Lock()
         self._byte_lengths = None
         self._char_lengths = None
+
+    @property
+    def parts(self) -> list:
+        """(first document number, text bytes, starts) per frame, once decompressed."""
+        if self._parts is None:
+            with self._done:
+                if self._parts is None:
+                    self._finish()
+        return self._parts
+
+    def _finish(self):
+        loaded = [(key, base, [p.result() if hasattr(p, "result") else p for p in parts])
+                  for key, base, parts in self._segments]
+        self._pool.shutdown(wait=False)
+        self._cache.clear()                   # keep this generation's segments only
+        parts = []
+        for key, base, segment_parts in loaded:
+            # a cached part was numbered in the generation that read it
+            first = segment_parts[0][0] if segment_parts else base
+            shifted = [(p_base - first + base, text, starts) for p_base, text, starts in segment_parts]
+            self._cache[key] = shifted
+            parts.extend(shifted)
+        self._bases = np.array([base for base, _t, _s in parts], dtype=np.int64)
+        self._parts = parts
+
+    @property
+    def bases(self) -> np.ndarray:
+        """Each part's first document number."""
+        self.parts
+        return self._bases
+
+    @property
+    def size(self) -> int:
+        return sum(len(t) for _b, t, _s in self.parts)
 
     def byte_lengths(self) -> np.ndarray:
         """Document number -> its text's length in UTF-8 bytes (every segment, in order)."""
@@ -169,6 +186,31 @@ class SegmentTexts:
     def text(self, doc: int) -> bytes:
         base, text, starts = self.part_of(doc)
         return text[starts[doc - base]:starts[doc - base + 1]]
+
+
+def _frames(seg, fieldname: str, column) -> list[tuple[int, bytes, np.ndarray]]:
+    """(first document within the segment, compressed frame, starts) per frame of a
+    segment's text column; one empty part when no document has the field."""
+    n = seg.doc_count_all()
+    lens = np.zeros(n, dtype=np.int64)
+    stored = text_column(seg, fieldname, column)
+    frames = []
+    if stored is not None:
+        got, data = stored[0][:n], stored[1]
+        lens[:got.size] = got
+        frames = text_frames(data, n)
+    if not frames:
+        return [(0, b"", np.zeros(n + 1, dtype=np.int64))]
+    out = []
+    for first, count, frame in frames:
+        starts = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(lens[first:first + count], out=starts[1:])
+        out.append((first, frame, starts))
+    return out
+
+
+def _decompressed(base: int, frame: bytes, starts: np.ndarray) -> tuple[int, bytes, np.ndarray]:
+    return base, decompress_frame(frame, int(starts[-1])), starts
 
 
 def _chars_per_doc(text: bytes, starts: np.ndarray, chunk: int = 1 << 24) -> np.ndarray:

@@ -69,7 +69,8 @@ class IndexArrays:
     """
 
     def __init__(self, reader, facets, text_cache: dict | None = None,
-                 postings_cache: arrays.PostingsCache | None = None, io: threading.RLock | None = None):
+                 postings_cache: arrays.PostingsCache | None = None, io: threading.RLock | None = None,
+                 texts: arrays.SegmentTexts | None = None):
         self.io = io if io is not None else threading.RLock()
         self.reader = reader
         self.facets = facets
@@ -86,7 +87,7 @@ class IndexArrays:
         self._expanded: dict = {}
         self._label_counts: dict = {}
         self._frequencies: dict = {}
-        self.texts = arrays.SegmentTexts(reader, "norm", text_cache)
+        self.texts = texts if texts is not None else arrays.SegmentTexts(reader, "norm", text_cache)
 
     # ---- field statistics, as Whoosh's BM25F sees them
 
