@@ -101,9 +101,10 @@ def _heading_names(ia, docs: np.ndarray, variants) -> np.ndarray:
 
 # --------------------------------------------------------------------------- from the text
 
-def text_factor(norm: str, terms) -> float:
+def text_factor(norm: str, terms, shape: float | None = None) -> float:
     """At most 1: lower for a numbered heading with only a line after it, enumeration
-    items, far-apart terms, a topic named late, a paragraph of one sentence."""
+    items, far-apart terms, a topic named late, a paragraph of one sentence.
+    ``shape`` is shape_factor(norm) when already known."""
     occurrences = [_occurrences(norm, t.variants) for t in terms]
     flat = [o for occ in occurrences for o in occ]
     if not flat:
@@ -112,15 +113,23 @@ def text_factor(norm: str, terms) -> float:
     listed = sum(1 for s, e in flat if _is_enumeration_item(norm, rev, s, e)) if rev else 0
     factor = 1.0 - ENUMERATION_PENALTY * listed / len(flat)
     numbered = _OUTLINE_NUMBER.match(norm)
-    if numbered and len(norm) <= HEADED_LINE_CHARS:
-        factor *= HEADING_FACTOR
     # the opening's words start after an outline number: （三） is a label
     factor *= _opening_factor(min(s for s, _ in flat) - (numbered.end() if numbered else 0))
-    if _is_one_sentence(norm):
-        factor *= ONE_SENTENCE_FACTOR
+    factor *= shape_factor(norm) if shape is None else shape
     if len(occurrences) > 1 and all(occurrences):
         gap = _smallest_gap(occurrences)
         factor *= (1.0 - PROXIMITY_WEIGHT) + PROXIMITY_WEIGHT / (1.0 + gap / PROXIMITY_CHARS)
+    return factor
+
+
+def shape_factor(norm: str) -> float:
+    """The part of the text factor that depends on the paragraph alone, whatever the
+    query: a numbered heading with one line after it, a paragraph of one sentence."""
+    factor = 1.0
+    if len(norm) <= HEADED_LINE_CHARS and _OUTLINE_NUMBER.match(norm):
+        factor *= HEADING_FACTOR
+    if _is_one_sentence(norm):
+        factor *= ONE_SENTENCE_FACTOR
     return factor
 
 
@@ -216,8 +225,9 @@ def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.nda
         limit = MAX_CANDIDATES
     else:
         order, limit = _inside_first(rounded, years, places, docs, inside, k)
-    read, adjusted = _read_candidates(ia, docs, scores, rounded, order[:limit], terms, k)
-    cand = order[:read]
+    candidates = _by_bound(ia, docs, rounded, order[:limit])
+    read, adjusted = _read_candidates(ia, docs, scores, rounded, candidates, terms, k)
+    cand = candidates[:read]
     ranked = np.lexsort((docs[cand], places[cand], -years[cand], -np.round(adjusted, 9)))
     out_docs, out_scores = docs[cand][ranked], adjusted[ranked]
     tiers = np.zeros(out_docs.size, dtype=np.int8)
@@ -237,16 +247,35 @@ def _inside_first(rounded, years, places, docs, inside, k: int) -> tuple[np.ndar
     return np.concatenate([first, rest]), int(first.size)
 
 
+def _by_bound(ia, docs, rounded, order: np.ndarray) -> np.ndarray:
+    """The candidates by the most each can score: its array score times its shape
+    factor where a search has already read its text (1 where not); ties keep
+    ``order``.  The better the bounds, the sooner the reading stops."""
+    shapes = ia.shape_factors()[docs[order]]
+    if np.isnan(shapes).all():
+        return order
+    bound = rounded[order] * np.nan_to_num(shapes, nan=1.0)
+    return order[np.argsort(-bound, kind="stable")]
+
+
 def _read_candidates(ia, docs, scores, rounded, order, terms, k: int) -> tuple[int, np.ndarray]:
     """(how many candidates of ``order`` were read, their adjusted scores)."""
     kth_best: list[float] = []           # min-heap of the k best adjusted scores (rounded)
     adjusted = np.empty(order.size, dtype=np.float64)
+    shapes = ia.shape_factors()
     for read, i in enumerate(order.tolist()):
-        if len(kth_best) == k and rounded[i] < kth_best[0]:
+        doc = int(docs[i])
+        shape = shapes[doc]
+        # what this candidate, and every later one, can score at most (a hair
+        # over: the factors multiply in another order below)
+        if len(kth_best) == k and rounded[i] * (1.0 if shape != shape else shape) < kth_best[0] - 1e-9:
             return read, adjusted[:read]
         if not read % 64:
             budget.check()                 # many candidates, many terms: the search's deadline
-        adjusted[read] = scores[i] * text_factor(ia.text(int(docs[i])), terms)
+        norm = ia.text(doc)
+        if shape != shape:                 # NaN: this paragraph's text not read before
+            shape = shapes[doc] = shape_factor(norm)
+        adjusted[read] = scores[i] * text_factor(norm, terms, shape)
         a = round(float(adjusted[read]), 9)
         if len(kth_best) < k:
             heapq.heappush(kth_best, a)
