@@ -142,6 +142,40 @@ def segment_stored_fields(seg, docnum: int) -> dict:
     return seg._perdoc.stored_fields(docnum) or {}
 
 
+_ITEM_LENGTHS = struct.Struct("!ii")     # whoosh.filedb.filetables: key and value lengths before an item
+_TERM_WEIGHT = struct.Struct("!f")       # W3TermInfo: a flags byte, then the term's total weight
+_TERMS_READ = 1 << 20                    # bytes of the terms file read at a time
+
+
+def field_term_weights(seg, fieldname: str) -> Iterator[tuple[bytes, float]]:
+    """(term, total weight) of every term of a field in one segment.
+
+    A field's terms lie together, in order, in the terms file: they are read a
+    megabyte at a time and only each value's weight is unpacked, where
+    ``iter_field`` reads three pieces of file and decodes a whole TermInfo per
+    term (ten times slower over a vocabulary of tens of thousands)."""
+    terms = seg._terms
+    tindex = terms._tindex
+    prefix = terms._keycoder(fieldname, b"")
+    pos = tindex.closest_key_pos(prefix)
+    end = tindex.endofdata
+    buf, off = b"", 0
+    while pos is not None and pos < end:
+        if off + _ITEM_LENGTHS.size > len(buf):
+            buf, off = tindex.dbfile.get(pos, min(_TERMS_READ, end - pos)), 0
+        keylen, datalen = _ITEM_LENGTHS.unpack_from(buf, off)
+        size = _ITEM_LENGTHS.size + keylen + datalen
+        if off + size > len(buf):        # an item across the read's end: read from its start
+            buf, off = tindex.dbfile.get(pos, max(size, min(_TERMS_READ, end - pos))), 0
+        key = buf[off + _ITEM_LENGTHS.size:off + _ITEM_LENGTHS.size + keylen]
+        if not key.startswith(prefix):
+            return
+        (weight,) = _TERM_WEIGHT.unpack_from(buf, off + _ITEM_LENGTHS.size + keylen + 1)
+        yield key[len(prefix):], weight
+        off += size
+        pos += size
+
+
 def word_expansions(query, reader):
     """The indexed words a Prefix or Wildcard query stands for (bytes), lazily."""
     return query._btexts(reader)

@@ -342,3 +342,19 @@ def _label_columns(reader, fieldname):
     from indexer.whoosh_format import label_column
 
     return [label_column(seg, fieldname) is not None for seg, _base in leaf_segments(reader)]
+
+
+@pytest.mark.parametrize("index_name", ["corpus_index", "reindexed"])
+@pytest.mark.parametrize("fieldname", ["text", "region", "grams"])
+def test_term_weights_read_in_blocks_equal_whoosh_iter_field(index_name, fieldname, request, monkeypatch):
+    """The keyword vocabulary's reading of a field's terms and weights, against
+    Whoosh's iter_field; reads of 4 kB force items across the reads' ends."""
+    from indexer import whoosh_format
+
+    monkeypatch.setattr(whoosh_format, "_TERMS_READ", 4096)
+    snap = Engine(request.getfixturevalue(index_name)).snapshot()
+    with snap.searching() as s:
+        for seg, _base in leaf_segments(s.reader()):
+            want = [(btext, info.weight()) for btext, info in seg.iter_field(fieldname)]
+            assert list(whoosh_format.field_term_weights(seg, fieldname)) == want
+            assert want
