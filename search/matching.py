@@ -87,6 +87,7 @@ class IndexArrays:
         self._expanded: dict = {}
         self._label_counts: dict = {}
         self._frequencies: dict = {}
+        self._shapes: np.ndarray | None = None
         self.texts = texts if texts is not None else arrays.SegmentTexts(reader, "norm", text_cache)
 
     # ---- field statistics, as Whoosh's BM25F sees them
@@ -222,6 +223,16 @@ class IndexArrays:
         return min(self.doc_frequency("grams", g) for g in grams)
 
     # ---- normalised text
+
+    def shape_factors(self) -> np.ndarray:
+        """Document -> ranking.shape_factor of its text, NaN until a search reads it
+        (the ranking fills it in): a property of the paragraph alone, kept for the
+        generation so that later searches bound their candidates more tightly."""
+        if self._shapes is None:
+            with self._cache_lock:
+                if self._shapes is None:
+                    self._shapes = np.full(self.doc_count_all, np.nan, dtype=np.float64)
+        return self._shapes
 
     def text(self, doc: int) -> str:
         """A unit's normalised text."""
