@@ -228,8 +228,8 @@ def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.nda
         limit = MAX_CANDIDATES
     else:
         order, limit = _inside_first(rounded, years, places, docs, inside, k)
-    candidates = _by_bound(ia, docs, rounded, order[:limit])
-    read, adjusted = _read_candidates(ia, docs, scores, rounded, candidates, terms, k)
+    candidates, bounds = _by_bound(ia, docs, rounded, order[:limit])
+    read, adjusted = _read_candidates(ia, docs, scores, bounds, candidates, terms, k)
     cand = candidates[:read]
     ranked = np.lexsort((docs[cand], places[cand], -years[cand], -np.round(adjusted, 9)))
     out_docs, out_scores = docs[cand][ranked], adjusted[ranked]
@@ -250,32 +250,36 @@ def _inside_first(rounded, years, places, docs, inside, k: int) -> tuple[np.ndar
     return np.concatenate([first, rest]), int(first.size)
 
 
-def _by_bound(ia, docs, rounded, order: np.ndarray) -> np.ndarray:
-    """The candidates by the most each can score: its array score times its shape
-    factor where a search has already read its text (1 where not); ties keep
-    ``order``.  The better the bounds, the sooner the reading stops."""
+def _by_bound(ia, docs, rounded, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates by the most each can score, and that most: its array score
+    times its shape factor where a search has already read its text (1 where not);
+    ties keep ``order``.  The better the bounds, the sooner the reading stops.
+    The bounds are taken once, here: other searches may learn more shapes while
+    this one reads, and the order must stay the order of these bounds."""
     shapes = ia.shape_factors()[docs[order]]
-    if np.isnan(shapes).all():
-        return order
     bound = rounded[order] * np.nan_to_num(shapes, nan=1.0)
-    return order[np.argsort(-bound, kind="stable")]
+    if np.isnan(shapes).all():
+        return order, bound
+    by = np.argsort(-bound, kind="stable")
+    return order[by], bound[by]
 
 
-def _read_candidates(ia, docs, scores, rounded, order, terms, k: int) -> tuple[int, np.ndarray]:
-    """(how many candidates of ``order`` were read, their adjusted scores)."""
+def _read_candidates(ia, docs, scores, bounds, order, terms, k: int) -> tuple[int, np.ndarray]:
+    """(how many candidates of ``order`` were read, their adjusted scores); ``bounds``:
+    the most each can score, not increasing along ``order``."""
     kth_best: list[float] = []           # min-heap of the k best adjusted scores (rounded)
     adjusted = np.empty(order.size, dtype=np.float64)
     shapes = ia.shape_factors()
     for read, i in enumerate(order.tolist()):
-        doc = int(docs[i])
-        shape = shapes[doc]
         # what this candidate, and every later one, can score at most (a hair
-        # over: the factors multiply in another order below)
-        if len(kth_best) == k and rounded[i] * (1.0 if shape != shape else shape) < kth_best[0] - 1e-9:
+        # under: the factors multiply in another order below)
+        if len(kth_best) == k and bounds[read] < kth_best[0] - 1e-9:
             return read, adjusted[:read]
         if not read % 64:
             budget.check()                 # many candidates, many terms: the search's deadline
+        doc = int(docs[i])
         norm = ia.text(doc)
+        shape = shapes[doc]
         if shape != shape:                 # NaN: this paragraph's text not read before
             shape = shapes[doc] = shape_factor(norm)
         adjusted[read] = scores[i] * text_factor(norm, terms, shape)
