@@ -140,15 +140,17 @@ def full_query(parsed, filters: dict):
     return parts[0] if len(parts) == 1 else Q.And(parts)
 
 
-def evaluate(snap: Snapshot, q: str, filters: dict, match: str = "exact"):
+def evaluate(snap: Snapshot, q: str, filters: dict, match: str = "exact", stats=None, values=None):
     """(parsed query, every match scored as search ranks it, filters as understood):
-    what search() starts from, for the analyses over matches (search/trends.py …)."""
+    what search() starts from, for the analyses over matches (search/trends.py …).
+    ``stats`` and ``values``: a sharded collection's (search/shards.py), so that a
+    shard scores and resolves filters as the one index would."""
     parsed = parse_query(q, match)
     full = full_query(parsed, filters)
     # no lock held: matching reads the index through the snapshot's arrays, which
     # take the reader's lock for each read alone
     check_expansions(snap.arrays, full)
-    evaluator = Evaluator(snap.arrays)
+    evaluator = Evaluator(snap.arrays, stats, values)
     found = evaluator.run(full)
     if not parsed.empty:
         found.scores = array_scores(snap.arrays, found.docs, found.scores, parsed.terms)

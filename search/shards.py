@@ -31,6 +31,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .compare import region_part
+from .export import rows_at
+from .keywords import selection_part, snapshot_weights
+from .trends import trend_part
 from .engine import (GROUP_SCAN, Engine, check_expansions, facet_counts, facet_values, full_query, group_order,
                      make_hit, match_and_facet_sets, page_fields, ranked_arrays, reading_places, relaxations,
                      report_rows, understood_filters)
@@ -92,8 +96,35 @@ class ShardIndex:
         snap = self._snapshot()
         with snap.searching():
             stats = shard_stats(snap.arrays, scored_keys(full))
-            values = {f: [v for v in snap.facets.columns[f].values if v] for f in _label_fields(full)}
-        return stats, values
+        return stats, _values(snap, _label_fields(full))
+
+    def values(self, queries: list) -> dict:
+        """The values of the fields the filters of these (q, filters, match) resolve against."""
+        fields = {f for q, filters, match in queries for f in _label_fields(full_query(parse_query(q, match), filters))}
+        return _values(self._snapshot(), sorted(fields))
+
+    # the analyses' parts (search/trends.py, keywords.py, export.py), summed by search/shard_analyses.py
+
+    def trend(self, req, values: dict) -> dict:
+        return trend_part(self._snapshot(), req, values)
+
+    def selection(self, filters: dict, values: dict) -> dict:
+        return selection_part(self._snapshot(), filters, values)
+
+    def word_weights(self, known: tuple | None) -> tuple:
+        """(generation, its live word weights), or (generation, None) when the
+        coordinator already holds that generation's."""
+        snap = self._snapshot()
+        return snap.generation, (None if known == snap.generation else snapshot_weights(snap))
+
+    def compare(self, req, stats: CollectionStats, values: dict) -> tuple:
+        """(generation, each region's part of the compare grid), scored with the collection's statistics."""
+        snap = self._snapshot()
+        return snap.generation, [region_part(snap, req, region, stats, values) for region in req.regions]
+
+    def rows(self, generation: tuple, docnums: list) -> list:
+        """Export rows of these units, read from the snapshot that ranked them."""
+        return rows_at(self._kept_snapshot(generation), docnums)
 
     def query(self, req: SearchRequest, stats: CollectionStats, values: dict, k: int,
               bound: tuple | None = None) -> ShardAnswer:
@@ -123,13 +154,17 @@ class ShardIndex:
 
     def fetch(self, generation: tuple, items: list, q: str, match: str) -> list:
         """The hits of (docnum, score) items, made on the snapshot that ranked them."""
-        snap = self._kept.get(tuple(generation))
-        if snap is None:
-            raise ShardGone(f"index generation {generation} is no longer open")
+        snap = self._kept_snapshot(generation)
         marks = parse_query(q, match).marks
         with snap.searching() as s:
             page = page_fields(snap, s, items)
         return [make_hit(f, score, marks) for f, score in page]
+
+    def _kept_snapshot(self, generation: tuple):
+        snap = self._kept.get(tuple(generation))
+        if snap is None:
+            raise ShardGone(f"index generation {generation} is no longer open")
+        return snap
 
     def report(self, report_id: str, q: str, match: str):
         """A whole report this shard holds (search/reports.py), or None."""
@@ -137,6 +172,11 @@ class ShardIndex:
 
     def ping(self) -> tuple:
         return self._snapshot().generation
+
+
+def _values(snap, fields) -> dict:
+    with snap.searching():
+        return {f: [v for v in snap.facets.columns[f].values if v] for f in fields}
 
 
 def _tiebreaks(snap, docs):

@@ -239,3 +239,90 @@ def test_a_shard_slower_than_the_timeout_gives_a_flagged_partial_result(ray_shar
     assert late.shards["ok"] == 0 and len(late.shards["failed"]) == 4
     assert late.total == 0 and late.hits == []
     assert "did not answer within" in late.shards["failed"][0]["error"]
+
+
+# --------------------------------------------------------------------------- analyses over shards
+
+TRENDS = [(["营商环境", "新质生产力"], "year", {}, "exact"), (["发展 OR 改革", '"高质量发展"'], "region", {}, "exact"),
+          (["就业", "民生"], "province", {"province": ["四川", "重庆"]}, "words"), (["城市*", "数字经济"], "type", {}, "exact"),
+          (["投资 province:四川", "消费"], "level", {"year": ["2026"]}, "exact")]
+KEYWORDS = [({"province": ["浙江"]}, None, False), ({"year": ["2024"]}, {"year": ["2026"]}, False),
+            ({"level": ["县区级"]}, None, False), ({"type": ["计划"]}, {"type": ["政府工作报告"]}, False),
+            ({"province": ["四川"], "year": ["2026"]}, None, True)]
+EXPORTS = [("营商环境", {}), ("发展", {}), ("", {"sort": "-year"}), ("科技 OR 创新", {"sort": "year"}),
+           ("民生 就业", {"match": "words", "filters": {"province": ["四川", "重庆"]}}), ('"高质量发展" -经济', {})]
+COMPARES = [("营商环境", ["四川", "浙江", "北京"], {}), ("发展", ["四川", "重庆", "上海"], {"type": ["政府工作报告"]}),
+            ("就业 OR 民生", ["四川", "广东"], {})]
+
+
+def _answer(func, *args):
+    """The JSON, or the one-line refusal (both index forms must refuse alike)."""
+    from search.results import RequestError
+
+    try:
+        return func(*args)
+    except RequestError as e:
+        return ("refused", str(e))
+
+
+def _analyses_agree(corpus_engine, shards, exports=EXPORTS, compares=COMPARES):
+    from search.compare import CompareRequest, compare, compare_json
+    from search.export import export_rows
+    from search.keywords import KeywordRequest, keywords
+    from search.results import SearchRequest
+    from search.shard_analyses import sharded_compare, sharded_export, sharded_keywords, sharded_trend
+    from search.trends import TrendRequest, trend
+
+    for terms, by, filters, match in TRENDS:
+        req = TrendRequest(terms, by, filters, match)
+        assert sharded_trend(shards, req) == trend(corpus_engine, req), req
+    for filters, vs, new in KEYWORDS:
+        req = KeywordRequest(filters, vs, 40, new)
+        assert _answer(sharded_keywords, shards, req) == _answer(keywords, corpus_engine, req), req
+    for q, kw in exports:
+        req = SearchRequest(q=q, **kw)
+        (n1, rows1), (n2, rows2) = export_rows(corpus_engine, req), sharded_export(shards, req)
+        assert n1 == n2 and list(rows1) == list(rows2), req
+    for q, regions, filters in compares:
+        req = CompareRequest(q, regions, filters)
+        assert compare_json(sharded_compare(shards, req)) == compare_json(compare(corpus_engine, req)), req
+
+
+def test_trends_keywords_exports_and_compare_over_shards_answer_as_one_index(four_shards, corpus_engine):
+    from indexer.shards import shard_dirs
+    from search.shards import LocalShards
+
+    _analyses_agree(corpus_engine, LocalShards(shard_dirs(four_shards)))
+
+
+def test_exports_and_compare_share_the_candidate_bound(four_shards, corpus_engine, monkeypatch):
+    import search.ranking as ranking
+    from indexer.shards import shard_dirs
+    from search.shards import LocalShards
+
+    monkeypatch.setattr(ranking, "MAX_CANDIDATES", 25)
+    _analyses_agree(corpus_engine, LocalShards(shard_dirs(four_shards)), EXPORTS[:2] + EXPORTS[5:], COMPARES[1:2])
+
+
+def test_cli_and_web_analyses_over_shards(four_shards, corpus_index):
+    from webui import create_app
+
+    def run(index, *args):
+        return subprocess.run([sys.executable, "-m", "cli", *args, "--index", index], capture_output=True,
+                              text=True, cwd=ROOT, check=True).stdout
+
+    for args in (["trend", "营商环境", "绿色", "--by", "province", "--csv"], ["query", "发展", "--format", "csv"],
+                 ["keywords", "--province", "四川", "--json"]):
+        assert run(four_shards, *args) == run(corpus_index, *args), args
+    sharded, one = create_app(four_shards).test_client(), create_app(corpus_index).test_client()
+    for url, params in (("/api/trends", {"q": ["营商环境", "开放"], "by": "region"}),
+                        ("/api/keywords", {"province": "浙江"}), ("/export", {"q": "创新", "format": "jsonl"}),
+                        ("/compare", {"q": "营商环境", "region": ["四川", "重庆"]}), ("/trends", {"q": "营商环境"})):
+        a, b = one.get(url, query_string=params), sharded.get(url, query_string=params)
+        assert a.status_code == b.status_code == 200, url
+        assert a.get_data() == b.get_data(), url
+
+
+@pytest.mark.cluster
+def test_ray_analyses_answer_as_one_index(ray_shards, corpus_engine):
+    _analyses_agree(corpus_engine, ray_shards, EXPORTS[:3], COMPARES[:1])
