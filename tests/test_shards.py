@@ -223,6 +223,10 @@ def test_web_pages_over_shards_and_a_partial_banner(four_shards, corpus_index, t
     partial = sharded.get("/api/search", query_string={"q": "营商环境"}).get_json()
     assert partial["shards"]["ok"] == 3 and partial["shards"]["failed"][0]["shard"] == 1
     assert partial["total"] < a["total"]
+    # an analysis over three shards of four would give wrong counts: refused in one line
+    trends = sharded.get("/api/trends", query_string={"q": "营商环境"})
+    assert trends.status_code == 503 and "分片 1" in trends.get_json()["error"]
+    assert sharded.get("/export", query_string={"q": "营商环境"}).status_code == 503
 
 
 @pytest.mark.cluster
