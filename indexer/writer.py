@@ -333,8 +333,12 @@ def _id_problem(rid: str, key: str, old: dict | None, assigned: set[str], root_k
     return None
 
 
-def apply_plan(store: IndexStore, plan: RunPlan, run: IndexRun, progress=None):
-    """Write the plan in one commit (a fresh build is published only when whole)."""
+def apply_plan(store: IndexStore, plan: RunPlan, run: IndexRun, progress=None, built=None):
+    """Write the plan in one commit (a fresh build is published only when whole).
+
+    ``built``: (pending, report or None, problem) for each of plan.pending, in any
+    order, when the reports are built elsewhere (Ray tasks, indexer/shards.py);
+    by default each is built here as the writer asks for it."""
     data_dir = store.new_data_dir() if plan.fresh else store.current_dir()
     unmounted = _Unmounted()
     written: dict[str, tuple[str, str]] = {}           # content hash -> (report id, source)
@@ -342,20 +346,20 @@ def apply_plan(store: IndexStore, plan: RunPlan, run: IndexRun, progress=None):
     with _undone_on_failure(store, data_dir, plan.fresh):
         ix = store.open(check_version=False, data_dir=data_dir)
         if plan.fresh or plan.pending or plan.gone(unmounted):
-            gone = _write(ix, plan, run, progress, written, unmounted)
+            gone = _write(ix, plan, run, progress, written, unmounted, built)
         if plan.fresh:
             store.publish(data_dir)
     run.failed.extend(unmounted.failures())
     _record_removals(run, plan.manifest, gone, written)
 
 
-def _write(ix, plan: RunPlan, run: IndexRun, progress, written: dict, unmounted) -> list[str]:
+def _write(ix, plan: RunPlan, run: IndexRun, progress, written: dict, unmounted, built=None) -> list[str]:
     """Add the plan's reports, delete the gone ones, commit; returns the ids removed."""
     indexed_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     # about one unit per 150 characters: enough to choose the writer
     writer = _writer(ix, sum(p.doc.size() for p in plan.pending) // 150)
     try:
-        for report in _built_reports(plan, run, progress):
+        for report in _built_reports(plan, run, progress, built):
             if report.report_id in plan.manifest:
                 writer.delete_by_term("report_id", report.report_id)
             for doc in unit_documents(report, indexed_at):
@@ -380,12 +384,13 @@ def _write(ix, plan: RunPlan, run: IndexRun, progress, written: dict, unmounted)
         raise
 
 
-def _built_reports(plan: RunPlan, run: IndexRun, progress):
+def _built_reports(plan: RunPlan, run: IndexRun, progress, built=None):
     """Each pending source as a Report, built as the writer asks for it, so
-    cleaning and segmenting here overlap with the writer processes."""
-    for n, pending in enumerate(plan.pending, 1):
+    cleaning and segmenting here overlap with the writer processes (or as
+    ``built`` hands them over)."""
+    built = built if built is not None else ((p, *build_pending(p, plan)) for p in plan.pending)
+    for n, (pending, report, problem) in enumerate(built, 1):
         progress("write", n, len(plan.pending), pending.source)
-        report, problem = _build(pending, plan)
         if problem:
             log.debug("failed: %s: %s", pending.source, problem)
             run.failed.append({"source": pending.source, "error": problem})
@@ -402,7 +407,7 @@ def _built_reports(plan: RunPlan, run: IndexRun, progress):
         yield report
 
 
-def _build(pending: Pending, plan: RunPlan) -> tuple[Report | None, str | None]:
+def build_pending(pending: Pending, plan: RunPlan) -> tuple[Report | None, str | None]:
     """(the report, None), or (None, why this source cannot be indexed)."""
     try:
         report = build_report(pending.doc, pending.key)
