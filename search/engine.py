@@ -347,8 +347,7 @@ def reading_places(snap, docs: np.ndarray) -> np.ndarray:
     numbers follow the writer, which may interleave reports)."""
     col = snap.facets.columns["report_id"]
     para = snap.facets.columns["para_no"]
-    para_values = np.array([int(v or 0) for v in para.values], dtype=np.int64)
-    return (col.ranks()[col.ords[docs]] << 32) + para_values[para.ords[docs]]
+    return (col.ranks()[col.ords[docs]] << 32) + para.numbers()[para.ords[docs]]
 
 
 def ranked(snap, parsed, req, match, k: int) -> list[tuple[int, float]]:

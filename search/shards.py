@@ -24,6 +24,7 @@ A shard that fails or does not answer in time is left out and named in
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections import OrderedDict
@@ -68,6 +69,13 @@ class ShardAnswer:
     reports: dict = field(default_factory=dict)    # report id -> (count, (docnum, score), year)
 
 
+@functools.lru_cache(maxsize=512)
+def _parse(q: str, match: str):
+    """parse_query, once per query text for the phases of a search (a parsed query
+    is never changed once made): each phase and each shard asked it again."""
+    return parse_query(q, match)
+
+
 def _label_fields(query) -> list[str]:
     leaves = [query] if query.is_leaf() else list(query.leaves())
     return sorted({leaf.fieldname for leaf in leaves if isinstance(leaf, LabelFilter)})
@@ -92,7 +100,7 @@ class ShardIndex:
 
     def stats(self, req: SearchRequest) -> tuple[CollectionStats, dict]:
         """This shard's statistics for the query's terms, and the values of its filters' fields."""
-        full = full_query(parse_query(req.q, req.match), req.filters)
+        full = full_query(_parse(req.q, req.match), req.filters)
         snap = self._snapshot()
         with snap.searching():
             stats = shard_stats(snap.arrays, scored_keys(full))
@@ -100,7 +108,7 @@ class ShardIndex:
 
     def values(self, queries: list) -> dict:
         """The values of the fields the filters of these (q, filters, match) resolve against."""
-        fields = {f for q, filters, match in queries for f in _label_fields(full_query(parse_query(q, match), filters))}
+        fields = {f for q, filters, match in queries for f in _label_fields(full_query(_parse(q, match), filters))}
         return _values(self._snapshot(), sorted(fields))
 
     # the analyses' parts (search/trends.py, keywords.py, export.py), summed by search/shard_analyses.py
@@ -128,7 +136,7 @@ class ShardIndex:
 
     def query(self, req: SearchRequest, stats: CollectionStats, values: dict, k: int,
               bound: tuple | None = None) -> ShardAnswer:
-        parsed = parse_query(req.q, req.match)
+        parsed = _parse(req.q, req.match)
         full = full_query(parsed, req.filters)
         snap = self._snapshot()
         with snap.searching():
@@ -155,7 +163,7 @@ class ShardIndex:
     def fetch(self, generation: tuple, items: list, q: str, match: str) -> list:
         """The hits of (docnum, score) items, made on the snapshot that ranked them."""
         snap = self._kept_snapshot(generation)
-        marks = parse_query(q, match).marks
+        marks = _parse(q, match).marks
         with snap.searching() as s:
             page = page_fields(snap, s, items)
         return [make_hit(f, score, marks) for f, score in page]
