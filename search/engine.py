@@ -356,7 +356,7 @@ def ranked(snap, parsed, req, match, k: int) -> list[tuple[int, float]]:
     return [(int(d), float(sc)) for d, sc in zip(docs, scores)]
 
 
-def ranked_arrays(snap, parsed, req, match, k: int, inside=None):
+def ranked_arrays(snap, parsed, req, match, k: int, inside=None, floor=None):
     """(docs, scores, tiers) of the first k matches in the requested order.
 
     Relevance: by score, ties to the newer report, then by report id and
@@ -368,7 +368,7 @@ def ranked_arrays(snap, parsed, req, match, k: int, inside=None):
     docs, scores = match.docs, match.scores
     years, places = years_of(snap, docs), reading_places(snap, docs)
     if req.sort == "relevance" and not parsed.empty:
-        return top_k(snap.arrays, docs, scores, parsed.terms, k, years, places, inside)
+        return top_k(snap.arrays, docs, scores, parsed.terms, k, years, places, inside, floor)
     region, _report, _para = reading_order(snap.facets, docs)
     order = np.lexsort((docs, places, region, -years if req.sort != "year" else years))[:k]
     return docs[order], scores[order], np.zeros(order.size, dtype=np.int8)

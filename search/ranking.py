@@ -159,7 +159,7 @@ def _smallest_gap(occurrences: list[list[tuple[int, int]]]) -> int:
 # --------------------------------------------------------------------------- the best k
 
 def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.ndarray,
-          places: np.ndarray, inside: np.ndarray | None = None):
+          places: np.ndarray, inside: np.ndarray | None = None, floor: float | None = None):
     """(docs, scores, tiers) of the k best matches, best first: array scores adjusted
     by their text factors; ties to the newer report, then by report id and paragraph
     (``places``).
@@ -174,7 +174,9 @@ def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.nda
     score; tier 1 (only when k is past them) follow in array order.  ``inside``
     (a mask) fixes the candidates instead: a shard passes its share of the
     collection's best MAX_CANDIDATES by array score, so that it ranks as the one
-    index would (search/shards.py)."""
+    index would (search/shards.py).  ``floor``: the k-th best (rounded) score other
+    shards already hold; candidates below it cannot enter the collection's k best,
+    so reading stops there and the answer may hold fewer than k."""
     n = int(docs.size)
     k = min(k, n)
     if k <= 0:
@@ -185,7 +187,9 @@ def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.nda
         limit = MAX_CANDIDATES
     else:
         order, limit = _inside_first(rounded, years, places, docs, inside, k)
-    read, adjusted = _read_candidates(ia, docs, scores, rounded, order[:limit], terms, k)
+    read, adjusted = _read_candidates(ia, docs, scores, rounded, order[:limit], terms, k, floor)
+    if floor is not None and read < min(limit, order.size):
+        k = min(k, read)                # stopped (maybe at the floor): nothing past it is wanted
     cand = order[:read]
     ranked = np.lexsort((docs[cand], places[cand], -years[cand], -np.round(adjusted, 9)))
     out_docs, out_scores = docs[cand][ranked], adjusted[ranked]
@@ -206,12 +210,12 @@ def _inside_first(rounded, years, places, docs, inside, k: int) -> tuple[np.ndar
     return np.concatenate([first, rest]), int(first.size)
 
 
-def _read_candidates(ia, docs, scores, rounded, order, terms, k: int) -> tuple[int, np.ndarray]:
+def _read_candidates(ia, docs, scores, rounded, order, terms, k: int, floor=None) -> tuple[int, np.ndarray]:
     """(how many candidates of ``order`` were read, their adjusted scores)."""
     kth_best: list[float] = []           # min-heap of the k best adjusted scores (rounded)
     adjusted = np.empty(order.size, dtype=np.float64)
     for read, i in enumerate(order.tolist()):
-        if len(kth_best) == k and rounded[i] < kth_best[0]:
+        if (len(kth_best) == k and rounded[i] < kth_best[0]) or (floor is not None and rounded[i] < floor):
             return read, adjusted[:read]
         if not read % 64:
             budget.check()                 # many candidates, many terms: the search's deadline

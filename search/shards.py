@@ -25,6 +25,7 @@ A shard that fails or does not answer in time is left out and named in
 from __future__ import annotations
 
 import functools
+import heapq
 import threading
 import time
 from collections import OrderedDict
@@ -135,7 +136,7 @@ class ShardIndex:
         return rows_at(self._kept_snapshot(generation), docnums)
 
     def query(self, req: SearchRequest, stats: CollectionStats, values: dict, k: int,
-              bound: tuple | None = None) -> ShardAnswer:
+              bound: tuple | None = None, floor: float | None = None) -> ShardAnswer:
         parsed = _parse(req.q, req.match)
         full = full_query(parsed, req.filters)
         snap = self._snapshot()
@@ -147,7 +148,7 @@ class ShardIndex:
                 match.scores = array_scores(snap.arrays, match.docs, match.scores, parsed.terms)
             relevance = req.sort == "relevance" and not parsed.empty
             inside = _inside(snap, match, bound) if bound is not None and relevance else None
-            docs, scores, tiers = ranked_arrays(snap, parsed, req, match, k, inside)
+            docs, scores, tiers = ranked_arrays(snap, parsed, req, match, k, inside, floor)
             array = match.scores[np.searchsorted(match.docs, docs)]
             answer = ShardAnswer(snap.generation, int(match.docs.size),
                                  facet_counts(snap, match.docs, counted_over),
@@ -224,6 +225,8 @@ def _inside(snap, match, bound: tuple) -> np.ndarray:
 class LocalShards:
     """Shards opened in this process, called one after the other (no Ray)."""
 
+    sequential = True
+
     def __init__(self, dirs):
         self.shards = [ShardIndex(str(d)) for d in dirs]
         self.size = len(self.shards)
@@ -275,7 +278,7 @@ def sharded_search(shards, req: SearchRequest) -> SearchResult:
     stats, values, asked = _statistics(calls, req)
     relevance = req.sort == "relevance" and not parsed.empty
     k = GROUP_SCAN if req.by_report else req.page * req.limit
-    answers = calls.run("query", {i: (req, stats, values, k, None) for i in asked})
+    answers = _query_phase(calls, (req, stats, values, k), asked, relevance)
     merged = _merge_ranked(answers, relevance, req.sort)
     if relevance and sum(a.total for a in answers.values()) > ranking.MAX_CANDIDATES:
         merged = _within_bound(calls, req, (stats, values, k), answers, merged)
@@ -293,6 +296,29 @@ def sharded_search(shards, req: SearchRequest) -> SearchResult:
     result.shards = calls.summary()
     result.took_ms = (time.perf_counter() - t0) * 1000
     return result
+
+
+def _query_phase(calls: "_Phases", asked_args: tuple, asked: list, relevance: bool) -> dict:
+    """Every shard's answer to the query phase.  Shards called one after the other
+    (LocalShards) pass on a floor: the k-th best score the shards before hold, below
+    which a shard need not read its candidates' texts (they cannot enter the k best)."""
+    req, stats, values, k = asked_args
+    if not (relevance and getattr(calls.shards, "sequential", False)):
+        return calls.run("query", {i: (req, stats, values, k, None) for i in asked})
+    answers: dict = {}
+    floor = None
+    for i in asked:
+        answers.update(calls.run("query", {i: (req, stats, values, k, None, floor)}))
+        floor = _kth_score(answers, k)
+    return answers
+
+
+def _kth_score(answers: dict, k: int) -> float | None:
+    """The k-th best rounded score the answers hold among their read candidates."""
+    scores = [round(it[1], 9) for a in answers.values() for it in a.ranked if it[0] == 0]
+    if len(scores) < k:
+        return None
+    return heapq.nlargest(k, scores)[-1]
 
 
 def _statistics(calls: "_Phases", req) -> tuple[CollectionStats, dict, list]:
