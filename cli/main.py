@@ -165,8 +165,9 @@ def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json, quiet,
     try:
         shards = shards or shard_count(index_dir)
         if shards:
+            ingest = index_runner(cluster)
             run = index_sharded(index_dir, list(paths), shards, rebuild=rebuild, wait=wait, progress=progress,
-                                run_shards=index_runner(cluster))
+                                run_shards=ingest and ingest.run_shards, read_many=ingest and ingest.read_many)
         else:
             run = index_paths(index_dir, list(paths), rebuild=rebuild, wait=wait, progress=progress)
     except IndexError_ as e:

@@ -2,10 +2,11 @@
 
 Imported only with ``--cluster`` (the optional ``govsearch[cluster]`` extra).
 
-The run's plan is made once, by the driver (indexer/shards.py: sources read
-and hashed, boilerplate and duplicates decided over the whole collection).
-Then:
+The run's plan is made once, by the driver (indexer/shards.py: unchanged
+sources, boilerplate and duplicates decided over the whole collection).
 
+* **read tasks** read the sources (decoding, parsing PDF/DOCX/HTML, hashing),
+  32 files at a time, for the driver's plan;
 * **build tasks** take the pending reports a batch at a time and do the
   per-file work: cleaning, structure, metadata, and the segmentation the index
   needs (each unit's jieba words and character grams, counted: a
@@ -65,6 +66,45 @@ def connect(address: str, num_cpus: int | None = None, object_store_memory: int 
 
 
 # --------------------------------------------------------------------------- the per-file work
+
+READ_FILES = 32                   # files per read task
+
+
+def read_batch(files: list) -> list:
+    from .writer import read_files
+
+    return read_files(files)
+
+
+def ray_reader(ray):
+    """read_many for the plan (indexer/writer.py): the sources read (decoded, parsed,
+    hashed) by Ray tasks, READ_FILES at a time; results in the files' order."""
+    task = ray.remote(num_cpus=1, max_retries=1)(read_batch)
+
+    def read_many(files: list, heard=None) -> list:
+        groups = [files[i:i + READ_FILES] for i in range(0, len(files), READ_FILES)]
+        refs = [task.remote(g) for g in groups]
+        out = []
+        for group, ref in zip(groups, refs):
+            out.extend(_read_or_fail(ray, ref, group))
+            for found in group:
+                if heard is not None:
+                    heard(found)
+        return out
+
+    return read_many
+
+
+def _read_or_fail(ray, ref, group: list) -> list:
+    """A read task's answer; a lost task makes each of its files one failure."""
+    from .sources import SourceError
+
+    try:
+        return ray.get(ref)
+    except Exception as e:  # noqa: BLE001 - the task (or its worker) failed
+        cause = getattr(e, "cause", None) or e
+        line = (str(cause).strip().splitlines() or [type(cause).__name__])[-1][:200]
+        return [SourceError(f"read task failed: {line}") for _f in group]
 
 class DocSummary:
     """What the writer reads of a source it does not build: its size and read warnings."""
@@ -162,6 +202,15 @@ class ShardWriter:
 
 
 # --------------------------------------------------------------------------- the driver
+
+class RayIngest:
+    """How indexer/shards.py runs on Ray: ``read_many`` for the plan, ``run_shards`` to apply it."""
+
+    def __init__(self, address: str):
+        ray = connect(address)
+        self.read_many = ray_reader(ray)
+        self.run_shards = ray_shard_runner(address)
+
 
 def ray_shard_runner(address: str):
     """run_shards for indexer/shards.py: [(folder, plan part)] -> their IndexRuns."""

@@ -128,43 +128,78 @@ def unit_documents(report: Report, indexed_at: str):
 
 
 def _read_sources(files, manifest: dict, run: IndexRun, failed_prefixes: list, devices: dict,
-                  progress=_no_progress) -> list:
+                  progress=_no_progress, read_many=None) -> list:
     """Pass 1: read and hash everything (cheap), so decisions can see the whole run.
 
-    Returns (source, key, rid, doc, file_stat) per report; doc is None for a file
-    unchanged by size and modification time, which is not even read."""
-    entries = []
-    catalogs: dict[Path, dict] = {}
+    Returns (source, key, rid, doc, file_stat) per report, in the files' order; doc
+    is None for a file unchanged by size and modification time, which is not even
+    read.  ``read_many(files, heard)`` reads the others (read_files by default; Ray
+    tasks with --cluster, indexer/cluster.py)."""
     by_file: dict[str, list[dict]] = {}
     for e in manifest.values():
         by_file.setdefault(e.get("key", "").split("#", 1)[0], []).append(e)
-    for n, found in enumerate(files, 1):
-        progress("read", n, len(files), found.display)
+    slots, to_read = [], []
+    done = [0]
+
+    def heard(found):
+        done[0] += 1
+        progress("read", done[0], len(files), found.display)
+
+    for found in files:
         stat = _file_stat(found.path)
         devices[found.key] = _device(found.path)
         known = by_file.get(found.key, [])
         if stat and known and all(e.get("file_stat") == stat and e.get("source", "").startswith(found.display)
                                   for e in known):
-            entries.extend((e["source"], e["key"], e["report_id"], None, stat) for e in known)
-            continue
+            slots.append([(e["source"], e["key"], e["report_id"], None, stat) for e in known])
+            heard(found)
+        else:
+            slots.append((found, stat))
+            to_read.append(found)
+    read = iter((read_many or read_files)(to_read, heard))
+    entries = []
+    for slot in slots:
+        if isinstance(slot, list):
+            entries.extend(slot)
+        else:
+            entries.extend(_read_entries(*slot, next(read), run, failed_prefixes))
+    return entries
+
+
+def read_files(files: list, heard=None) -> list:
+    """For each file, its [(source, doc)] or the SourceError that makes it unreadable;
+    ``heard(file)`` after each."""
+    catalogs: dict[Path, dict] = {}
+    out = []
+    for found in files:
+        if heard is not None:
+            heard(found)
         folder = found.path.parent
         try:
             if folder not in catalogs:
                 catalogs[folder] = load_catalog(folder)
-            items = list(read_file(found, catalogs[folder]))
+            out.append(list(read_file(found, catalogs[folder])))
         except SourceError as e:
-            run.failed.append({"source": found.display, "error": str(e)})
-            failed_prefixes.append(found.key)
+            out.append(e)
+    return out
+
+
+def _read_entries(found, stat, items, run: IndexRun, failed_prefixes: list) -> list:
+    """One read file's entries; its failures (the whole file, or a row) named in run."""
+    if isinstance(items, SourceError):
+        run.failed.append({"source": found.display, "error": str(items)})
+        failed_prefixes.append(found.key)
+        return []
+    entries = []
+    for source, doc in items:
+        key = found.key + source[len(found.display):]    # + "#<row>" for collections
+        rid, problem = _report_id(doc, key)
+        if problem:
+            run.failed.append({"source": source, "error": problem})
+            failed_prefixes.append(key)
             continue
-        for source, doc in items:
-            key = found.key + source[len(found.display):]    # + "#<row>" for collections
-            rid, problem = _report_id(doc, key)
-            if problem:
-                run.failed.append({"source": source, "error": problem})
-                failed_prefixes.append(key)
-                continue
-            run.warnings.extend({"source": source, "warning": w} for w in doc.warnings)
-            entries.append((source, key, rid, doc, stat))
+        run.warnings.extend({"source": source, "warning": w} for w in doc.warnings)
+        entries.append((source, key, rid, doc, stat))
     return entries
 
 
@@ -264,10 +299,11 @@ def plan_run(store: IndexStore, paths: list[str], rebuild: bool, run: IndexRun, 
 
 
 def plan_sources(paths: list[str], manifest: dict, fresh: bool, run: IndexRun, refuse=None,
-                 progress=_no_progress) -> RunPlan:
+                 progress=_no_progress, read_many=None) -> RunPlan:
     """The plan for these paths against an index holding ``manifest`` (a sharded
     index passes every shard's, so duplicates are found across shards).
-    ``refuse(unreadable)`` may stop a rebuild before anything is decided."""
+    ``refuse(unreadable)`` may stop a rebuild before anything is decided;
+    ``read_many``: how the sources are read (see _read_sources)."""
     files, unreadable = find_files(paths)
     if refuse is not None:
         refuse(unreadable)
@@ -276,7 +312,7 @@ def plan_sources(paths: list[str], manifest: dict, fresh: bool, run: IndexRun, r
     failed_prefixes: list[str] = [u.key for u in unreadable]
     run.failed.extend({"source": u.display, "error": u.reason} for u in unreadable)
     devices: dict[str, int] = {}
-    entries = _read_sources(files, manifest, run, failed_prefixes, devices, progress)
+    entries = _read_sources(files, manifest, run, failed_prefixes, devices, progress, read_many)
     entries = settle_boilerplate(entries, manifest, lambda e: not _under(e.get("key", ""), root_keys),
                                  lambda keys: _reread(files, keys))
     pending = decide_changes(entries, manifest, root_keys, run)

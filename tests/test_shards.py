@@ -339,14 +339,15 @@ def test_ray_analyses_answer_as_one_index(ray_shards, corpus_engine):
 
 @pytest.mark.cluster
 def test_ray_ingest_answers_as_one_index(ray_shards, corpus_engine, tmp_path):
-    """Build tasks (cleaning, structure, segmentation) and one writer actor per shard
-    make shards that answer every search and analysis as the one index."""
-    from indexer.cluster import ray_shard_runner
+    """Read tasks, build tasks (cleaning, structure, segmentation) and one writer actor
+    per shard make shards that answer every search and analysis as the one index."""
+    from indexer.cluster import RayIngest
     from indexer.shards import index_sharded, shard_dirs
     from search.shards import LocalShards
 
+    ingest = RayIngest("local")
     run = index_sharded(str(tmp_path / "ray"), [str(SEEDS), str(PROVINCES)], 4,
-                        run_shards=ray_shard_runner("local"))
+                        run_shards=ingest.run_shards, read_many=ingest.read_many)
     assert (run.added, run.failed, run.reports) == (36, [], 36)
     shards = LocalShards(shard_dirs(tmp_path / "ray"))
     _compare_all(corpus_engine, shards, [dict(), dict(by_report=True)], QUERIES[::2])
@@ -355,24 +356,30 @@ def test_ray_ingest_answers_as_one_index(ray_shards, corpus_engine, tmp_path):
 
 @pytest.mark.cluster
 def test_ray_ingest_is_incremental_and_a_failing_file_loses_nothing(ray_shards, seeds_copy, tmp_path):
-    from indexer.cluster import ray_shard_runner
+    from functools import partial
+
+    from indexer.cluster import RayIngest
     from indexer.shards import index_sharded, shard_dirs
     from search.results import SearchRequest
     from search.shards import LocalShards, sharded_search
 
-    runner = ray_shard_runner("local")
+    ingest = RayIngest("local")
     root = str(tmp_path / "ray")
-    assert index_sharded(root, [str(seeds_copy)], 4, run_shards=runner).added == 5
-    again = index_sharded(root, [str(seeds_copy)], 4, run_shards=runner)
+    run = partial(index_sharded, root, [str(seeds_copy)], 4, run_shards=ingest.run_shards,
+                  read_many=ingest.read_many)
+    assert run().added == 5
+    again = run()
     assert (again.added, again.updated, again.unchanged) == (0, 0, 5)
 
     seed = sorted(seeds_copy.glob("*.txt"))[0]
     body = seed.read_text(encoding="utf-8")
     phrase = max((line.strip() for line in body.splitlines()), key=len)[:12]
     seed.write_text("---\nyear: 3000\n---\n" + body, encoding="utf-8")      # fails when built
-    bad = index_sharded(root, [str(seeds_copy)], 4, run_shards=runner)
-    assert [f["source"] for f in bad.failed] == [str(seed)]
-    assert "\n" not in bad.failed[0]["error"] and "3000" in bad.failed[0]["error"]
+    (seeds_copy / "binary.txt").write_bytes(bytes(range(256)) * 64)           # fails when read
+    bad = run()
+    errors = {f["source"]: f["error"] for f in bad.failed}
+    assert sorted(errors) == sorted([str(seed), str(seeds_copy / "binary.txt")])
+    assert all("\n" not in e for e in errors.values()) and "3000" in errors[str(seed)]
     assert (bad.removed, bad.reports) == (0, 5)                # its indexed version stays
     found = sharded_search(LocalShards(shard_dirs(root)), SearchRequest(q=f'"{phrase}"'))
     assert found.total >= 1 and seed.stem in {h.source.split("/")[-1].split(".")[0] for h in found.hits}
