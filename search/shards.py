@@ -66,7 +66,7 @@ class ShardAnswer:
     facets: dict                                   # field -> [(value, count)]
     understood: dict                               # field -> typed value -> values
     ranked: list            # (tier, score, year, report id, para_no, docnum, array score, region), best first
-    array_keys: list | None = None                 # (rounded array score, year, report id, para_no)
+    array_keys: tuple | None = None                # _array_keys: this shard's best by array score
     reports: dict = field(default_factory=dict)    # report id -> (count, (docnum, score), year)
 
 
@@ -155,8 +155,7 @@ class ShardIndex:
                                  evaluator.understood, _keys(snap, docs, scores, tiers, array))
             if relevance and bound is None:
                 best = best_by_array(match.scores, *_tiebreaks(snap, match.docs), match.docs, ranking.MAX_CANDIDATES)
-                answer.array_keys = [(round(sc, 9), y, r, p) for _t, sc, y, r, p, _d, _a, _g in
-                                     _keys(snap, match.docs[best], match.scores[best], None, match.scores[best])]
+                answer.array_keys = _array_keys(snap, match.docs[best], match.scores[best])
             if req.by_report:
                 answer.reports = report_rows(snap, match)
         return answer
@@ -203,6 +202,18 @@ def _keys(snap, docs, scores, tiers, array) -> list:
     paras = (reading_places(snap, docs) & 0xFFFFFFFF).tolist()
     tiers = tiers.tolist() if tiers is not None else [0] * len(rids)
     return list(zip(tiers, scores.tolist(), years, rids, paras, docs.tolist(), array.tolist(), regions))
+
+
+def _array_keys(snap, docs, scores) -> tuple:
+    """(rounded array scores, years, report ids, para_nos) of these documents, as
+    arrays (the ids as indices into a list of this shard's): a few thousand a query,
+    so no tuple per document."""
+    col = snap.facets.columns["report_id"]
+    ords = col.ords[docs]
+    uniq, idx = np.unique(ords, return_inverse=True)
+    years = snap.year_values[snap.facets.columns["year"].ords[docs]]
+    paras = reading_places(snap, docs) & 0xFFFFFFFF
+    return np.round(scores, 9), years, [col.values[o] for o in uniq.tolist()], idx, paras
 
 
 def _inside(snap, match, bound: tuple) -> np.ndarray:
@@ -379,9 +390,18 @@ def _merge_ranked(answers: dict, relevance: bool, sort: str) -> list:
 def _bound(answers: dict) -> tuple:
     """The collection's MAX_CANDIDATES-th best match by array score, as
     (rounded score, year, report id, para_no)."""
-    keys = [k for a in answers.values() for k in (a.array_keys or [])]
-    keys.sort(key=lambda k: (-k[0], -k[1], k[2], k[3]))
-    return keys[min(ranking.MAX_CANDIDATES, len(keys)) - 1]
+    parts = [a.array_keys for a in answers.values() if a.array_keys is not None]
+    scores = np.concatenate([p[0] for p in parts])
+    m = min(ranking.MAX_CANDIDATES, scores.size)
+    at = -np.partition(-scores, m - 1)[m - 1]          # the m-th best score; ties ordered below
+    above = int((scores > at).sum())
+    ties = []
+    for rounded, years, rids, idx, paras in parts:
+        for i in np.flatnonzero(rounded == at).tolist():
+            ties.append((-int(years[i]), rids[idx[i]], int(paras[i])))
+    ties.sort()
+    year, rid, para = ties[m - above - 1]
+    return float(at), -year, rid, para
 
 
 def _outside(item, bound: tuple) -> bool:
