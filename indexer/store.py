@@ -18,6 +18,7 @@ import errno
 import fcntl
 import json
 import os
+import pickle
 import shutil
 import struct
 import sys
@@ -35,7 +36,7 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
 from .analysis import (ANALYZER_VERSION, dictionary_fingerprint, gram_analyzer, gram_counts, normalize,
                        word_analyzer, word_counts)
 
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"
 META_NAME = "govsearch.json"
 
 # report-level fields stored on a report's head unit only (every unit indexes them)
@@ -130,13 +131,63 @@ class GramField(CountedField, FieldType):
         return gram_counts(normalize(value))
 
 
-class CompressedTextColumn(columns.Column):
-    """A segment's values as one zlib stream, with a length per document.
+TEXT_FRAME_BYTES = 4 << 20          # text per compressed frame: frames decompress in parallel
+_FRAMED = b"GSZ1"                   # framed zstd data; older indexes hold one zlib stream (0x78 …)
+_FRAME_TABLE = struct.Struct("<IQ")  # per frame: documents in it, compressed bytes
 
-    Compressing the segment's text as a whole (not per document, as Whoosh's
-    compressed columns do) takes Chinese UTF-8 to under half its size, and the
-    reader wants the whole text anyway: it searches it in one piece.
-    Layout: zlib data, uint32 lengths (one per document), then the data's
+
+def compress_frames(values: list[bytes]) -> bytes:
+    """The documents' texts as zstd frames of whole documents, about TEXT_FRAME_BYTES
+    each, behind a table of (document count, compressed size) per frame."""
+    import zstandard
+
+    compressor = zstandard.ZstdCompressor(level=3)
+    frames, table, size, first = [], [], 0, 0
+    for i, value in enumerate(values):
+        size += len(value)
+        if size >= TEXT_FRAME_BYTES or i == len(values) - 1:
+            frame = compressor.compress(b"".join(values[first:i + 1]))
+            frames.append(frame)
+            table.append(_FRAME_TABLE.pack(i + 1 - first, len(frame)))
+            first, size = i + 1, 0
+    return b"".join([_FRAMED, struct.pack("<I", len(frames)), *table, *frames])
+
+
+def text_frames(data: bytes, doc_count: int) -> list[tuple[int, int, bytes]]:
+    """(first document, document count, compressed bytes) of each frame of a
+    column's data; an older index's single zlib stream is one frame."""
+    if not data.startswith(_FRAMED):
+        return [(0, doc_count, data)] if data else []
+    (n,) = struct.unpack_from("<I", data, len(_FRAMED))
+    pos = len(_FRAMED) + 4 + n * _FRAME_TABLE.size
+    frames, first = [], 0
+    for k in range(n):
+        docs, size = _FRAME_TABLE.unpack_from(data, len(_FRAMED) + 4 + k * _FRAME_TABLE.size)
+        frames.append((first, docs, data[pos:pos + size]))
+        first, pos = first + docs, pos + size
+    return frames
+
+
+def decompress_frame(frame: bytes, size: int) -> bytes:
+    """One frame's text (`size` bytes); zstd and zlib both release the GIL."""
+    if not frame:
+        return b""
+    if frame[:1] == b"\x78":                 # zlib: an index written before frames
+        return zlib.decompress(frame, bufsize=max(1, size))
+    import zstandard
+
+    return zstandard.ZstdDecompressor().decompress(frame, max_output_size=size)
+
+
+class CompressedTextColumn(columns.Column):
+    """A segment's values as zstd frames of whole documents, with a length per document.
+
+    Compressing many documents together (not each alone, as Whoosh's compressed
+    columns do) takes Chinese UTF-8 to a third of its size, and the reader wants
+    the whole text anyway: it searches it in pieces of a few megabytes, which
+    decompress in parallel threads when an index opens.
+    Layout: the frames (compress_frames), uint32 lengths in bytes (one per
+    document), uint32 lengths in characters (one per document), then the data's
     length (uint64) and the document count (uint32).
     """
 
@@ -156,12 +207,15 @@ class CompressedTextColumn(columns.Column):
         def finish(self, doccount):
             values = self._values[:doccount]
             values.extend(b"" for _ in range(doccount - len(values)))
-            data = zlib.compress(b"".join(values), 1)
+            data = compress_frames(values)
             lengths = array("I", (len(v) for v in values))
+            chars = array("I", (len(v.decode("utf-8")) for v in values))    # per-10k-character rates
             if sys.byteorder != "little":
                 lengths.byteswap()
+                chars.byteswap()
             self._dbfile.write(data)
             self._dbfile.write(lengths.tobytes())
+            self._dbfile.write(chars.tobytes())
             self._dbfile.write(CompressedTextColumn._TRAILER.pack(len(data), doccount))
 
     class Reader(columns.ColumnReader):
@@ -171,18 +225,31 @@ class CompressedTextColumn(columns.Column):
             datalen, count = trailer.unpack(dbfile.get(basepos + length - trailer.size, trailer.size))
             lengths = array("I")
             lengths.frombytes(dbfile.get(basepos + datalen, 4 * count))
+            self.chars = None                # characters per document (older indexes: none)
+            if length == datalen + 8 * count + trailer.size:
+                self.chars = array("I")
+                self.chars.frombytes(dbfile.get(basepos + datalen + 4 * count, 4 * count))
             if sys.byteorder != "little":
                 lengths.byteswap()
+                if self.chars is not None:
+                    self.chars.byteswap()
             self.lengths = lengths
             self._datalen = datalen
             self._blob = None
             self._offsets = None
 
         @property
+        def data(self) -> bytes:
+            """The compressed frames as stored (see text_frames)."""
+            return self._dbfile.get(self._basepos, self._datalen)
+
+        @property
         def blob(self) -> bytes:
             """Every document's value, concatenated (decompressed on first use)."""
             if self._blob is None:
-                self._blob = zlib.decompress(self._dbfile.get(self._basepos, self._datalen))
+                lengths = self.lengths
+                self._blob = b"".join(decompress_frame(frame, sum(lengths[first:first + n]))
+                                      for first, n, frame in text_frames(self.data, len(lengths)))
             return self._blob
 
         def __getitem__(self, docnum):
@@ -198,8 +265,68 @@ class CompressedTextColumn(columns.Column):
             return self.blob[self._offsets[docnum]:self._offsets[docnum + 1]]
 
 
+class OrdinalColumn(columns.Column):
+    """A label field's value per document, as the segment's distinct values and a
+    uint32 ordinal per document (0: no value).
+
+    The searcher's facet counts want exactly this: document -> ordinal.  Read from
+    the postings it costs a decoded posting per document and field (seconds when
+    a million-paragraph index opens); from this column, one array.  Unlike
+    Whoosh's RefBytesColumn it holds any number of distinct values (section
+    titles run to tens of thousands).
+    Layout: the pickled list of values, uint32 ordinals (one per document), then
+    the list's length in bytes (uint64) and the document count (uint32).
+    """
+
+    _default = None
+    _TRAILER = struct.Struct("<QI")
+
+    class Writer(columns.ColumnWriter):
+        def __init__(self, dbfile):
+            self._dbfile = dbfile
+            self._ordinals = array("I")
+            self._values: dict = {None: 0}
+
+        def add(self, docnum, value):
+            if docnum > len(self._ordinals):
+                self._ordinals.extend(0 for _ in range(docnum - len(self._ordinals)))
+            ordinal = self._values.get(value)
+            if ordinal is None:
+                ordinal = self._values[value] = len(self._values)
+            self._ordinals.append(ordinal)
+
+        def finish(self, doccount):
+            ordinals = self._ordinals[:doccount]
+            ordinals.extend(0 for _ in range(doccount - len(ordinals)))
+            if sys.byteorder != "little":
+                ordinals.byteswap()
+            values = pickle.dumps(list(self._values), protocol=4)
+            self._dbfile.write(values)
+            self._dbfile.write(ordinals.tobytes())
+            self._dbfile.write(OrdinalColumn._TRAILER.pack(len(values), doccount))
+
+    class Reader(columns.ColumnReader):
+        def __init__(self, dbfile, basepos, length, doccount):
+            super().__init__(dbfile, basepos, length, doccount)
+            trailer = OrdinalColumn._TRAILER
+            size, count = trailer.unpack(dbfile.get(basepos + length - trailer.size, trailer.size))
+            self.values = pickle.loads(dbfile.get(basepos, size))
+            self.ordinals = array("I")
+            self.ordinals.frombytes(dbfile.get(basepos + size, 4 * count))
+            if sys.byteorder != "little":
+                self.ordinals.byteswap()
+
+        def __getitem__(self, docnum):
+            # Whoosh copies columns value by value when it merges segments
+            return self.values[self.ordinals[docnum]] if docnum < len(self.ordinals) else None
+
+        def __iter__(self):
+            for docnum in range(self._doccount):
+                yield self[docnum]
+
+
 class NormalizedTextColumn(FieldType):
-    """The normalised text of each unit, compressed per segment: the one copy of the text.
+    """The normalised text of each unit, compressed in frames of many units: the one copy of the text.
 
     Searching reads it whole per segment, as one byte string: a quoted phrase is
     confirmed with ``bytes.count`` inside each candidate paragraph.  UTF-8 is
@@ -223,26 +350,26 @@ class NormalizedTextColumn(FieldType):
 def make_schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
-        report_id=ID(stored=True),
+        report_id=ID(stored=True, sortable=OrdinalColumn()),
         source=ID(stored=True),
         head=ID(),                                   # "1" on a report's first unit
         file=STORED,                                 # path below the indexed folder
         url=STORED,                                  # the report's source_url
         title=STORED,
-        province=ID(stored=True),
+        province=ID(stored=True, sortable=OrdinalColumn()),
         city=ID(stored=True),
         district=ID(stored=True),
-        region=ID(stored=True),
-        level=ID(stored=True),
-        year=NUMERIC(int, bits=32, stored=True, signed=False),
+        region=ID(stored=True, sortable=OrdinalColumn()),
+        level=ID(stored=True, sortable=OrdinalColumn()),
+        year=NUMERIC(int, bits=32, stored=True, signed=False, sortable=OrdinalColumn()),
         date=STORED,
-        type=ID(stored=True),
+        type=ID(stored=True, sortable=OrdinalColumn()),
         speaker=STORED,
-        section=ID(stored=True),
-        section_label=ID(stored=True),               # the section normalised: what its facet groups by
-        part=ID(stored=True),
+        section=ID(stored=True, sortable=OrdinalColumn()),
+        section_label=ID(stored=True, sortable=OrdinalColumn()),   # the section normalised: its facet
+        part=ID(stored=True, sortable=OrdinalColumn()),
         kind=ID(stored=True),
-        para_no=NUMERIC(int, bits=32, stored=True, signed=False),
+        para_no=NUMERIC(int, bits=32, stored=True, signed=False, sortable=OrdinalColumn()),
         heading_path=STORED,                         # JSON list, shown as breadcrumb
         heading=GramField(),                         # the heading path's grams: ranks a section's paragraphs
         text=WordField(),                            # indexed; its text is kept once, in norm

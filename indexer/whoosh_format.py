@@ -112,13 +112,27 @@ def segment_length_bytes(seg, fieldname: str) -> np.ndarray | None:
     return length_bytes(seg._perdoc, fieldname, seg.doc_count_all())
 
 
-def text_column(seg, fieldname: str, column) -> tuple[np.ndarray, bytes] | None:
-    """A CompressedTextColumn of one segment as (byte length per document, the
-    compressed text), or None when no document of the segment has the field."""
+def text_column(seg, fieldname: str, column) -> tuple[np.ndarray, np.ndarray | None, bytes] | None:
+    """A CompressedTextColumn of one segment as (byte length per document, character
+    length per document or None, the compressed text), or None when no document of
+    the segment has the field."""
     if not seg._perdoc.has_column(fieldname):
         return None
     col = seg._perdoc.column_reader(fieldname, column)
-    return np.frombuffer(col.lengths, dtype=np.uint32), col._dbfile.get(col._basepos, col._datalen)
+    chars = None if col.chars is None else np.frombuffer(col.chars, dtype=np.uint32)
+    return np.frombuffer(col.lengths, dtype=np.uint32), chars, col._dbfile.get(col._basepos, col._datalen)
+
+
+def label_column(seg, fieldname: str) -> tuple[list, np.ndarray] | None:
+    """A segment's OrdinalColumn (indexer.store) as (its values, uint32 ordinal per
+    document), or None when the segment has no such column (an older index)."""
+    column = seg.schema[fieldname].column_type
+    if column is None or not seg._perdoc.has_column(fieldname):
+        return None
+    col = seg._perdoc.column_reader(fieldname, column)
+    if not hasattr(col, "ordinals"):
+        return None
+    return col.values, np.frombuffer(col.ordinals, dtype=np.uint32)
 
 
 def segment_stored_fields(seg, docnum: int) -> dict:
@@ -126,6 +140,40 @@ def segment_stored_fields(seg, docnum: int) -> dict:
     segment).  Whoosh's ``reader.stored_fields`` passes every name through the schema,
     which costs about four times the read; govsearch's schema never drops a stored field."""
     return seg._perdoc.stored_fields(docnum) or {}
+
+
+_ITEM_LENGTHS = struct.Struct("!ii")     # whoosh.filedb.filetables: key and value lengths before an item
+_TERM_WEIGHT = struct.Struct("!f")       # W3TermInfo: a flags byte, then the term's total weight
+_TERMS_READ = 1 << 20                    # bytes of the terms file read at a time
+
+
+def field_term_weights(seg, fieldname: str) -> Iterator[tuple[bytes, float]]:
+    """(term, total weight) of every term of a field in one segment.
+
+    A field's terms lie together, in order, in the terms file: they are read a
+    megabyte at a time and only each value's weight is unpacked, where
+    ``iter_field`` reads three pieces of file and decodes a whole TermInfo per
+    term (ten times slower over a vocabulary of tens of thousands)."""
+    terms = seg._terms
+    tindex = terms._tindex
+    prefix = terms._keycoder(fieldname, b"")
+    pos = tindex.closest_key_pos(prefix)
+    end = tindex.endofdata
+    buf, off = b"", 0
+    while pos is not None and pos < end:
+        if off + _ITEM_LENGTHS.size > len(buf):
+            buf, off = tindex.dbfile.get(pos, min(_TERMS_READ, end - pos)), 0
+        keylen, datalen = _ITEM_LENGTHS.unpack_from(buf, off)
+        size = _ITEM_LENGTHS.size + keylen + datalen
+        if off + size > len(buf):        # an item across the read's end: read from its start
+            buf, off = tindex.dbfile.get(pos, max(size, min(_TERMS_READ, end - pos))), 0
+        key = buf[off + _ITEM_LENGTHS.size:off + _ITEM_LENGTHS.size + keylen]
+        if not key.startswith(prefix):
+            return
+        (weight,) = _TERM_WEIGHT.unpack_from(buf, off + _ITEM_LENGTHS.size + keylen + 1)
+        yield key[len(prefix):], weight
+        off += size
+        pos += size
 
 
 def word_expansions(query, reader):
@@ -214,6 +262,14 @@ def add_document(writer, **fields) -> None:
             counted[name] = fields.pop(name)
     docnum = writer.docnum
     _WHOOSH_ADD_DOCUMENT(writer, **fields)
+    # Whoosh writes a column from the stored value; a report's labels are stored
+    # on its head unit only (`_stored_x=None` elsewhere), but every unit's facet
+    # column needs them.  The per-doc writer still points at this document.
+    for name, value in fields.items():
+        if value is not None and name[:8] != "_stored_" and fields.get("_stored_" + name, value) is None:
+            field = schema[name]
+            if field.column_type:
+                writer.perdocwriter.add_column_value(name, field.column_type, field.to_column_value(value))
     for name, value in counted.items():
         if value is None:
             continue

@@ -8,15 +8,16 @@ cached across generations and put together over segments.
 from __future__ import annotations
 
 import threading
-import zlib
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 
 import numpy as np
 
+from indexer.store import decompress_frame, text_frames
 from indexer.whoosh_format import (BYTE_TO_LENGTH, deleted_docs, leaf_segments, segment_length_bytes,
-                                   segment_postings, segment_stored_fields, term_postings, text_column)
+                                   label_column, segment_postings, segment_stored_fields, term_postings,
+                                   text_column)
 
 
 
@@ -102,51 +103,69 @@ def field_lengths(reader, fieldname: str) -> np.ndarray:
 
 
 class SegmentTexts:
-    """A text column (indexer.store.CompressedTextColumn), decompressed per segment.
+    """A text column (indexer.store.CompressedTextColumn), decompressed frame by frame.
 
-    ``parts`` holds (first document number, text bytes, starts) per segment;
-    document d of a segment is ``text[starts[d - base]:starts[d - base + 1]]``.
-    Segments stay separate (no joined copy), and are decompressed in parallel
-    threads (zlib releases the GIL).  A segment never changes once written, so
-    ``cache`` (segment id -> (text, starts)) carries its text over to the next
-    index generation: a commit costs the new segments only."""
+    ``parts`` holds (first document number, text bytes, starts) per frame (a
+    few megabytes of whole documents; an older index: one per segment);
+    document d of a part is ``text[starts[d - base]:starts[d - base + 1]]``.
+    Parts stay separate (no joined copy), and are decompressed in parallel
+    threads (zstd and zlib release the GIL) while the caller goes on: a
+    snapshot loads its facet columns meanwhile, and ``parts`` waits.  A
+    segment never changes once written, so ``cache`` (segment id -> its parts)
+    carries its text over to the next index generation: a commit costs the new
+    segments only."""
 
     def __init__(self, reader, fieldname: str, cache: dict | None = None):
         column = reader.schema[fieldname].column_type
-        cache = {} if cache is None else cache
-        jobs = []
+        self._cache = {} if cache is None else cache
+        self._pool = ThreadPoolExecutor(max_workers=4)
+        self._segments = []                   # (segment key, base, [future or part, …], characters per doc)
         for seg, base in leaf_segments(reader):
             key = (seg.segment().segment_id(), fieldname)
-            if key in cache:
-                jobs.append((base, None, cache[key]))
-                continue
-            n = seg.doc_count_all()
-            lens = np.zeros(n, dtype=np.int64)
-            raw = b""
-            stored = text_column(seg, fieldname, column)
-            if stored is not None:
-                got, raw = stored[0][:n], stored[1]
-                lens[:got.size] = got
-            starts = np.zeros(n + 1, dtype=np.int64)
-            np.cumsum(lens, out=starts[1:])
-            jobs.append((base, raw, starts))
-
-        def load(job):
-            base, raw, starts = job
-            if raw is None:                      # cached: starts is (text, starts)
-                return starts
-            return zlib.decompress(raw, bufsize=max(1, int(starts[-1]))) if raw else b"", starts
-
-        with ThreadPoolExecutor(max_workers=max(1, min(4, len(jobs)))) as pool:
-            loaded = list(pool.map(load, jobs))
-        self.parts = [(base, text, starts) for (base, _raw, _s), (text, starts) in zip(jobs, loaded)]
-        cache.clear()
-        for (seg, _base), (_b, text, starts) in zip(leaf_segments(reader), self.parts):
-            cache[(seg.segment().segment_id(), fieldname)] = (text, starts)
-        self.bases = np.array([base for base, _t, _s in self.parts], dtype=np.int64)
-        self.size = sum(len(t) for _b, t, _s in self.parts)
+            kept = self._cache.get(key)
+            if kept is None:
+                frames, chars = _frames(seg, fieldname, column)
+                kept = ([self._pool.submit(_decompressed, base + first, frame, starts)
+                         for first, frame, starts in frames], chars)
+            self._segments.append((key, base, *kept))
+        self._parts = None
+        self._done = threading.Lock()
         self._byte_lengths = None
         self._char_lengths = None
+
+    @property
+    def parts(self) -> list:
+        """(first document number, text bytes, starts) per frame, once decompressed."""
+        if self._parts is None:
+            with self._done:
+                if self._parts is None:
+                    self._finish()
+        return self._parts
+
+    def _finish(self):
+        loaded = [(key, base, [p.result() if hasattr(p, "result") else p for p in parts], chars)
+                  for key, base, parts, chars in self._segments]
+        self._pool.shutdown(wait=False)
+        self._cache.clear()                   # keep this generation's segments only
+        parts = []
+        for key, base, segment_parts, chars in loaded:
+            # a cached part was numbered in the generation that read it
+            first = segment_parts[0][0] if segment_parts else base
+            shifted = [(p_base - first + base, text, starts) for p_base, text, starts in segment_parts]
+            self._cache[key] = (shifted, chars)
+            parts.extend(shifted)
+        self._bases = np.array([base for base, _t, _s in parts], dtype=np.int64)
+        self._parts = parts
+
+    @property
+    def bases(self) -> np.ndarray:
+        """Each part's first document number."""
+        self.parts
+        return self._bases
+
+    @property
+    def size(self) -> int:
+        return sum(len(t) for _b, t, _s in self.parts)
 
     def byte_lengths(self) -> np.ndarray:
         """Document number -> its text's length in UTF-8 bytes (every segment, in order)."""
@@ -156,11 +175,17 @@ class SegmentTexts:
         return self._byte_lengths
 
     def char_lengths(self) -> np.ndarray:
-        """Document number -> its text's length in characters: the UTF-8 bytes that
-        start a character (not 10xxxxxx), counted per document a chunk at a time."""
+        """Document number -> its text's length in characters, as the writer counted
+        them (an index written before that: counted here, a chunk at a time)."""
         if self._char_lengths is None:
-            parts = [_chars_per_doc(text, starts) for _base, text, starts in self.parts]
-            self._char_lengths = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+            self.parts
+            per_segment = []
+            for _key, base, parts, chars in self._segments:
+                if chars is None:
+                    done = [p.result() if hasattr(p, "result") else p for p in parts]
+                    chars = np.concatenate([_chars_per_doc(text, starts) for _b, text, starts in done])
+                per_segment.append(chars.astype(np.int64))
+            self._char_lengths = np.concatenate(per_segment) if per_segment else np.zeros(0, dtype=np.int64)
         return self._char_lengths
 
     def part_of(self, doc: int):
@@ -169,6 +194,36 @@ class SegmentTexts:
     def text(self, doc: int) -> bytes:
         base, text, starts = self.part_of(doc)
         return text[starts[doc - base]:starts[doc - base + 1]]
+
+
+def _frames(seg, fieldname: str, column) -> tuple[list[tuple[int, bytes, np.ndarray]], np.ndarray | None]:
+    """(first document within the segment, compressed frame, starts) per frame of a
+    segment's text column (one empty part when no document has the field), and
+    the characters of each of its documents (None: not recorded)."""
+    n = seg.doc_count_all()
+    lens = np.zeros(n, dtype=np.int64)
+    stored = text_column(seg, fieldname, column)
+    frames, chars = [], np.zeros(n, dtype=np.int64)
+    if stored is not None:
+        got, got_chars, data = stored[0][:n], stored[1], stored[2]
+        lens[:got.size] = got
+        if got_chars is None:
+            chars = None
+        else:
+            chars[:min(n, got_chars.size)] = got_chars[:n]
+        frames = text_frames(data, n)
+    if not frames:
+        return [(0, b"", np.zeros(n + 1, dtype=np.int64))], chars
+    out = []
+    for first, count, frame in frames:
+        starts = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(lens[first:first + count], out=starts[1:])
+        out.append((first, frame, starts))
+    return out, chars
+
+
+def _decompressed(base: int, frame: bytes, starts: np.ndarray) -> tuple[int, bytes, np.ndarray]:
+    return base, decompress_frame(frame, int(starts[-1])), starts
 
 
 def _chars_per_doc(text: bytes, starts: np.ndarray, chunk: int = 1 << 24) -> np.ndarray:
@@ -206,18 +261,31 @@ class StoredFields:
 def term_ordinals(reader, fieldname: str, missing) -> tuple[list, np.ndarray]:
     """A label field as (values, document -> ordinal); ordinal 0 is `missing` (no value).
 
-    Read from the field's postings (one list per distinct value), not from
-    its column one document at a time; segment by segment, so each term is
-    looked up once where it is."""
+    Read from each segment's label column (one array), or, in a segment
+    written before label columns, from the field's postings (one list per
+    distinct value); each term is looked up once where it is."""
     ords = np.zeros(reader.doc_count_all(), dtype=np.int32)
     values: list = [missing]
-    index: dict[bytes, int] = {}
+    index: dict = {}
+
+    def ordinal(key, value) -> int:
+        o = index.get(key)
+        if o is None:
+            o = index[key] = len(values)
+            values.append(value)
+        return o
+
     field = reader.schema[fieldname]
     for seg, base in leaf_segments(reader):
+        column = label_column(seg, fieldname)
+        if column is not None:
+            seg_values, seg_ords = column
+            # the column's "no value" (None) and an empty value both read as missing
+            mapping = np.array([0 if v is None or v in (b"", "") else
+                                ordinal(field.to_bytes(field.from_column_value(v)), field.from_column_value(v))
+                                for v in seg_values], dtype=np.int32)
+            ords[base:base + seg_ords.size] = mapping[seg_ords]
+            continue
         for btext, ids in term_postings(seg, fieldname, list(field.sortable_terms(seg, fieldname))):
-            o = index.get(btext)
-            if o is None:
-                o = index[btext] = len(values)
-                values.append(field.from_bytes(btext))
-            ords[ids + base] = o
+            ords[ids + base] = ordinal(btext, field.from_bytes(btext))
     return values, ords

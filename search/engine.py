@@ -26,8 +26,8 @@ from indexer.store import IndexError_, IndexStore
 from indexer.whoosh_format import open_reader
 
 from . import budget
-from .arrays import PostingsCache
-from .facets import FACETS, FacetTable, order_counts, reading_order
+from .arrays import PostingsCache, SegmentTexts
+from .facets import FACETS, FacetTable, reading_order
 from .fields import BY_NAME
 from .highlight import highlight, highlight_context
 from .matching import Evaluator, IndexArrays, Match
@@ -64,10 +64,14 @@ class Snapshot:
         # arrays this snapshot never changes, without the lock, so a search
         # that costs much never keeps the others from reading.
         self.io = threading.RLock()
+        # the texts decompress in threads while the facet columns load (the two
+        # largest costs of opening, about equal)
+        texts = SegmentTexts(reader, "norm", text_cache)
         self.facets = FacetTable(reader, io=self.io)
         self.year_values = np.array([int(v or 0) for v in self.facets.columns["year"].values],
                                     dtype=np.int64)
-        self.arrays = IndexArrays(reader, self.facets, text_cache, postings_cache, io=self.io)
+        self.arrays = IndexArrays(reader, self.facets, text_cache, postings_cache, io=self.io, texts=texts)
+        texts.parts                                  # opened means ready: wait for the texts here
         self.units = UnitStore(self.arrays)
         self.doc_count = reader.doc_count()
         self.searcher = Searcher(reader)
@@ -309,12 +313,12 @@ def facet_counts(snap, docnums, counted_over: dict | None = None) -> dict:
 
 
 def facet_values(counts: dict, selected: dict) -> dict:
-    """The facets a result shows: counts (summed over shards, if any), with the values a
-    filter chose marked."""
+    """The facets a result shows: counts (in facet order: FacetTable.count and
+    sum_counts order them), with the values a filter chose marked."""
     facets = {}
     for field in FACETS:
         chosen = {str(x) for x in selected.get(field, ())}
-        values = [FacetValue(v, c, str(v) in chosen) for v, c in order_counts(field, counts.get(field, []))]
+        values = [FacetValue(v, c, str(v) in chosen) for v, c in counts.get(field, [])]
         present = {str(fv.value) for fv in values}
         for sv in selected.get(field, ()):   # a chosen value stays visible at 0
             if str(sv) not in present and field != "year":

@@ -33,7 +33,7 @@ import numpy as np
 
 from indexer.analysis import cut, subwords, word_counts
 from indexer.model import UNKNOWN
-from indexer.whoosh_format import leaf_segments
+from indexer.whoosh_format import field_term_weights, leaf_segments
 
 from .engine import Engine, evaluate
 from .fields import BY_NAME, FILTERS
@@ -121,8 +121,8 @@ def _term_weights(ia) -> Counter:
     weights: Counter = Counter()
     with ia.io:                          # reads the term tables: once per generation, under the reader's lock
         for seg, _base in leaf_segments(ia.reader):
-            for btext, info in seg.iter_field("text"):
-                weights[btext.decode("utf-8")] += int(info.weight())
+            for btext, weight in field_term_weights(seg, "text"):
+                weights[btext.decode("utf-8")] += int(weight)
     return weights
 
 

@@ -38,6 +38,7 @@ ASSEMBLED_POSTINGS = 10_000_000
 EXPANSIONS_KEPT = 2000                 # wildcards whose words are remembered per generation
 FREQUENCIES_KEPT = 200_000             # document frequencies remembered per generation
 CHECK_EVERY = 2048                     # texts confirmed between two looks at the deadline
+NARROW = 8                             # `within` this many times below a string's rarest gram: read it alone
 
 
 @dataclass
@@ -68,7 +69,8 @@ class IndexArrays:
     """
 
     def __init__(self, reader, facets, text_cache: dict | None = None,
-                 postings_cache: arrays.PostingsCache | None = None, io: threading.RLock | None = None):
+                 postings_cache: arrays.PostingsCache | None = None, io: threading.RLock | None = None,
+                 texts: arrays.SegmentTexts | None = None):
         self.io = io if io is not None else threading.RLock()
         self.reader = reader
         self.facets = facets
@@ -85,7 +87,8 @@ class IndexArrays:
         self._expanded: dict = {}
         self._label_counts: dict = {}
         self._frequencies: dict = {}
-        self.texts = arrays.SegmentTexts(reader, "norm", text_cache)
+        self._shapes: np.ndarray | None = None
+        self.texts = texts if texts is not None else arrays.SegmentTexts(reader, "norm", text_cache)
 
     # ---- field statistics, as Whoosh's BM25F sees them
 
@@ -113,22 +116,62 @@ class IndexArrays:
         shared across generations, so after a commit the old segments' terms
         are joined again rather than decoded again."""
         key = (field, text)
-        with self._cache_lock:
-            hit = self._assembled.get(key)
-            if hit is not None:
-                self._assembled.move_to_end(key)
-                return hit
+        hit = self._remembered(key)
+        if hit is not None:
+            return hit
         btext = self.reader.schema[field].to_bytes(text)
         docs, weights = arrays.postings(self.reader, field, btext, cache=self._postings, io=self.io)
         df = int(docs.size)                      # Whoosh's idf counts deleted documents too
         if docs.size and self._deletions:
             keep = self.live[docs]
             docs, weights = docs[keep], weights[keep]
-        hit = (docs, weights, df)
+        return self._remember(key, (docs, weights, df))
+
+    def occurrences(self, text: str, grams: list[str], within: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """(live docs, occurrence counts) of a string in the normalised text, within `within`.
+
+        What a term's postings are to a word, this is to a string, and it is
+        kept the same way for the generation: the documents are found once
+        over the whole index and later searches restrict them.  Only when
+        `within` is much narrower than the string's rarest gram are the few
+        documents of `within` read directly, and that answer is not kept."""
+        key = ("", text)
+        hit = self._remembered(key)
+        if hit is None:
+            rarest = min((self.doc_frequency("grams", g) for g in grams), default=self.doc_count_all)
+            if within is not None and within.size * NARROW < rarest:
+                return self.docs_containing(text.encode("utf-8"), self._gram_candidates(grams, within))
+            docs, counts = self.docs_containing(text.encode("utf-8"), self._gram_candidates(grams, None))
+            hit = self._remember(key, (docs, counts, int(docs.size)))
+        docs, counts, _n = hit
+        if within is not None:
+            keep = np.isin(docs, within, assume_unique=True)
+            docs, counts = docs[keep], counts[keep]
+        return docs, counts
+
+    def _gram_candidates(self, grams: list[str], within: np.ndarray | None) -> np.ndarray | None:
+        """The documents holding the rarest few of a string's grams (and in `within`)."""
+        candidates = within
+        for g in sorted(grams, key=lambda g: self.doc_frequency("grams", g))[:6]:
+            docs, _w, _df = self.postings("grams", g)
+            candidates = docs if candidates is None else np.intersect1d(candidates, docs, assume_unique=True)
+            if candidates.size <= 64:           # a few grams narrow the candidates enough
+                break
+        return candidates
+
+    def _remembered(self, key):
+        with self._cache_lock:
+            hit = self._assembled.get(key)
+            if hit is not None:
+                self._assembled.move_to_end(key)
+            return hit
+
+    def _remember(self, key, hit):
+        """Keep a (docs, values, n) triple for the generation, oldest out past ASSEMBLED_POSTINGS."""
         with self._cache_lock:
             if key not in self._assembled:       # another thread may have read it meanwhile
                 self._assembled[key] = hit
-                self._assembled_size += int(docs.size) + 1
+                self._assembled_size += int(hit[0].size) + 1
             while self._assembled_size > ASSEMBLED_POSTINGS and len(self._assembled) > 1:
                 _, old = self._assembled.popitem(last=False)
                 self._assembled_size -= int(old[0].size) + 1
@@ -181,6 +224,16 @@ class IndexArrays:
 
     # ---- normalised text
 
+    def shape_factors(self) -> np.ndarray:
+        """Document -> ranking.shape_factor of its text, NaN until a search reads it
+        (the ranking fills it in): a property of the paragraph alone, kept for the
+        generation so that later searches bound their candidates more tightly."""
+        if self._shapes is None:
+            with self._cache_lock:
+                if self._shapes is None:
+                    self._shapes = np.full(self.doc_count_all, np.nan, dtype=np.float64)
+        return self._shapes
+
     def text(self, doc: int) -> str:
         """A unit's normalised text."""
         return self.texts.text(doc).decode("utf-8")
@@ -198,15 +251,15 @@ class IndexArrays:
                 local = candidates[lo:hi] - base
                 if not local.size:
                     continue
-                count = text.count
-                for i, (d, s, e) in enumerate(zip(local.tolist(), starts[local].tolist(),
-                                                  starts[local + 1].tolist())):
-                    if not i % CHECK_EVERY:
-                        budget.check()
-                    c = count(needle, s, e)
-                    if c:
-                        found.append(base + d)
-                        counts.append(c)
+                for lo in range(0, local.size, CHECK_EVERY):
+                    budget.check()
+                    chunk = local[lo:lo + CHECK_EVERY]
+                    # map over the builtin: no bytecode per document
+                    c = np.fromiter(map(text.count, itertools.repeat(needle), starts[chunk].tolist(),
+                                        starts[chunk + 1].tolist()), dtype=np.int64, count=chunk.size)
+                    hit = c > 0
+                    found.extend((chunk[hit] + base).tolist())
+                    counts.extend(c[hit].tolist())
             else:
                 sl = starts.tolist()
                 find, count, live = text.find, text.count, self.live
@@ -412,16 +465,7 @@ class Evaluator:
         grams = phrase_grams(q.text)
         if len(grams) == 1 and grams[0] == q.text:
             return self._term(Q.Term("grams", q.text, boost=q.boost), within)
-        candidates = within
-        # rarest grams first; a few narrow the candidates enough
-        grams.sort(key=lambda g: ia.doc_frequency("grams", g))
-        for g in grams[:6]:
-            docs, _w, _df = ia.postings("grams", g)
-            candidates = docs if candidates is None else \
-                np.intersect1d(candidates, docs, assume_unique=True)
-            if candidates.size <= 64:
-                break
-        docs, counts = ia.docs_containing(q.text.encode("utf-8"), candidates)
+        docs, counts = ia.occurrences(q.text, grams, within)
         fl = ia.lengths("text")[docs]
         stats = self.stats
         rarest = min(stats.doc_frequency("grams", g) for g in grams) if grams else stats.doc_count

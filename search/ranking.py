@@ -10,7 +10,8 @@ a report's structure and wording:
 * over the best candidates, from their text: a term met only as one item of a
   long 、-separated enumeration is a passing mention; terms far apart are
   weaker than terms together; a paragraph that names the term in its opening
-  sentence is about it.
+  is about it; a paragraph of a single sentence states a line (a goal, a
+  slogan) rather than a passage about its topic.
 
 The text factors only lower a score (each is at most 1), so the best k are
 found exactly: candidates are taken in order of their array score until the
@@ -35,8 +36,15 @@ UNDER_HEADING_BOOST = 1.0       # × the share of terms named in the paragraph's
 ENUMERATION_PENALTY = 0.6       # × the share of occurrences that are enumeration items
 PROXIMITY_CHARS = 30.0          # a gap this long between terms halves their proximity bonus
 PROXIMITY_WEIGHT = 0.5          # how much of the score rests on proximity
-OPENING_CHARS = 40              # the opening of a paragraph, where its topic is named
-OPENING_PENALTY = 0.5           # the term appears only after the opening
+# the opening of a paragraph, where its topic is named: a term first met within
+# OPENING_FROM characters loses nothing, one first met at OPENING_TO or later loses
+# OPENING_PENALTY, and in between the loss grows with the distance
+OPENING_FROM, OPENING_TO = 5, 40
+OPENING_PENALTY = 0.5
+# a paragraph of one sentence states a line (a goal, a slogan, a lead-in) rather than a
+# passage about its topic: measures, results and figures come as several sentences
+ONE_SENTENCE_FACTOR = 0.7
+SENTENCE_MIN_CHARS = 6          # a shorter stretch between full stops (（一）, 1.) is no sentence
 # a paragraph that opens with an outline number (（二）, 三、, 4.) and is this short is a
 # heading run together with one line under it (（二）奋力推进…新质生产力。坚持…): a heading
 HEADED_LINE_CHARS = 100
@@ -44,8 +52,9 @@ MAX_CANDIDATES = 3000           # beyond this many, the array score orders the r
 
 _OUTLINE_NUMBER = re.compile(r"^(第[一二三四五六七八九十]+[部分章节篇]|[一二三四五六七八九十]+、|"
                              r"[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.．、](?!\d))")
-_ITEM_BOUNDS = set("、，。；：！？,;:!?（）()《》“”\"' \n")
-_CLAUSE_BOUNDS = set("，。；：！？,;:!?\n")
+_ITEM_BOUND = re.compile("[" + re.escape("、，。；：！？,;:!?（）()《》“”\"' \n") + "]")
+_CLAUSE_BOUND = re.compile("[" + re.escape("，。；：！？,;:!?\n") + "]")
+_SENTENCE_END = re.compile(r"[。；：！？;:!?\n]")
 
 
 # --------------------------------------------------------------------------- over every match
@@ -92,23 +101,55 @@ def _heading_names(ia, docs: np.ndarray, variants) -> np.ndarray:
 
 # --------------------------------------------------------------------------- from the text
 
-def text_factor(norm: str, terms) -> float:
+def text_factor(norm: str, terms, shape: float | None = None) -> float:
     """At most 1: lower for a numbered heading with only a line after it, enumeration
-    items, far-apart terms, a topic named late."""
+    items, far-apart terms, a topic named late, a paragraph of one sentence.
+    ``shape`` is shape_factor(norm) when already known."""
     occurrences = [_occurrences(norm, t.variants) for t in terms]
     flat = [o for occ in occurrences for o in occ]
     if not flat:
         return 1.0
-    listed = sum(1 for s, e in flat if _is_enumeration_item(norm, s, e))
+    rev = norm[::-1] if "、" in norm else ""
+    listed = sum(1 for s, e in flat if _is_enumeration_item(norm, rev, s, e)) if rev else 0
     factor = 1.0 - ENUMERATION_PENALTY * listed / len(flat)
-    if len(norm) <= HEADED_LINE_CHARS and _OUTLINE_NUMBER.match(norm):
-        factor *= HEADING_FACTOR
-    if min(s for s, _ in flat) >= OPENING_CHARS:
-        factor *= 1.0 - OPENING_PENALTY
+    numbered = _OUTLINE_NUMBER.match(norm)
+    # the opening's words start after an outline number: （三） is a label
+    factor *= _opening_factor(min(s for s, _ in flat) - (numbered.end() if numbered else 0))
+    factor *= shape_factor(norm) if shape is None else shape
     if len(occurrences) > 1 and all(occurrences):
         gap = _smallest_gap(occurrences)
         factor *= (1.0 - PROXIMITY_WEIGHT) + PROXIMITY_WEIGHT / (1.0 + gap / PROXIMITY_CHARS)
     return factor
+
+
+def shape_factor(norm: str) -> float:
+    """The part of the text factor that depends on the paragraph alone, whatever the
+    query: a numbered heading with one line after it, a paragraph of one sentence."""
+    factor = 1.0
+    if len(norm) <= HEADED_LINE_CHARS and _OUTLINE_NUMBER.match(norm):
+        factor *= HEADING_FACTOR
+    if _is_one_sentence(norm):
+        factor *= ONE_SENTENCE_FACTOR
+    return factor
+
+
+def _opening_factor(first: int) -> float:
+    """1 for a term named at the very start, down to 1 - OPENING_PENALTY for one named late."""
+    late = (first - OPENING_FROM) / (OPENING_TO - OPENING_FROM)
+    return 1.0 - OPENING_PENALTY * min(1.0, max(0.0, late))
+
+
+def _is_one_sentence(norm: str) -> bool:
+    """At most one sentence of SENTENCE_MIN_CHARS characters or more (cut at 。 ; : ! ?
+    and line breaks)."""
+    sentences, start = 0, 0
+    for end in _SENTENCE_END.finditer(norm):
+        if len(norm[start:end.start()].strip()) >= SENTENCE_MIN_CHARS:
+            sentences += 1
+            if sentences > 1:
+                return False
+        start = end.end()
+    return sentences + (len(norm[start:].strip()) >= SENTENCE_MIN_CHARS) <= 1
 
 
 def _occurrences(norm: str, variants) -> list[tuple[int, int]]:
@@ -121,22 +162,21 @@ def _occurrences(norm: str, variants) -> list[tuple[int, int]]:
     return sorted(out)
 
 
-def _is_enumeration_item(norm: str, start: int, end: int) -> bool:
-    """The occurrence is one item of a list of three or more joined by 、."""
-    left = start - 1
-    while left >= 0 and norm[left] not in _ITEM_BOUNDS:
-        left -= 1
-    right = end
-    while right < len(norm) and norm[right] not in _ITEM_BOUNDS:
-        right += 1
+def _is_enumeration_item(norm: str, rev: str, start: int, end: int) -> bool:
+    """The occurrence is one item of a list of three or more joined by 、 (``rev`` is
+    ``norm`` reversed: the bounds to the left are found by searching it forwards)."""
+    left, right = _bounds(_ITEM_BOUND, norm, rev, start, end)
     if not ((left >= 0 and norm[left] == "、") or (right < len(norm) and norm[right] == "、")):
         return False
-    c_left, c_right = left, right
-    while c_left >= 0 and norm[c_left] not in _CLAUSE_BOUNDS:
-        c_left -= 1
-    while c_right < len(norm) and norm[c_right] not in _CLAUSE_BOUNDS:
-        c_right += 1
+    c_left, c_right = _bounds(_CLAUSE_BOUND, norm, rev, left + 1, right)
     return norm.count("、", c_left + 1, c_right) >= 2
+
+
+def _bounds(pattern: re.Pattern, norm: str, rev: str, start: int, end: int) -> tuple[int, int]:
+    """(the last bound before start or -1, the first bound from end on or len(norm))."""
+    before = pattern.search(rev, len(norm) - start)
+    after = pattern.search(norm, end)
+    return (len(norm) - 1 - before.start() if before else -1), (after.start() if after else len(norm))
 
 
 def _smallest_gap(occurrences: list[list[tuple[int, int]]]) -> int:
@@ -187,10 +227,11 @@ def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.nda
         limit = MAX_CANDIDATES
     else:
         order, limit = _inside_first(rounded, years, places, docs, inside, k)
-    read, adjusted = _read_candidates(ia, docs, scores, rounded, order[:limit], terms, k, floor)
-    if floor is not None and read < min(limit, order.size):
+    candidates = _by_bound(ia, docs, rounded, order[:limit])
+    read, adjusted = _read_candidates(ia, docs, scores, rounded, candidates, terms, k, floor)
+    if floor is not None and read < candidates.size:
         k = min(k, read)                # stopped (maybe at the floor): nothing past it is wanted
-    cand = order[:read]
+    cand = candidates[:read]
     ranked = np.lexsort((docs[cand], places[cand], -years[cand], -np.round(adjusted, 9)))
     out_docs, out_scores = docs[cand][ranked], adjusted[ranked]
     tiers = np.zeros(out_docs.size, dtype=np.int8)
@@ -210,16 +251,36 @@ def _inside_first(rounded, years, places, docs, inside, k: int) -> tuple[np.ndar
     return np.concatenate([first, rest]), int(first.size)
 
 
+def _by_bound(ia, docs, rounded, order: np.ndarray) -> np.ndarray:
+    """The candidates by the most each can score: its array score times its shape
+    factor where a search has already read its text (1 where not); ties keep
+    ``order``.  The better the bounds, the sooner the reading stops."""
+    shapes = ia.shape_factors()[docs[order]]
+    if np.isnan(shapes).all():
+        return order
+    bound = rounded[order] * np.nan_to_num(shapes, nan=1.0)
+    return order[np.argsort(-bound, kind="stable")]
+
+
 def _read_candidates(ia, docs, scores, rounded, order, terms, k: int, floor=None) -> tuple[int, np.ndarray]:
     """(how many candidates of ``order`` were read, their adjusted scores)."""
     kth_best: list[float] = []           # min-heap of the k best adjusted scores (rounded)
     adjusted = np.empty(order.size, dtype=np.float64)
+    shapes = ia.shape_factors()
     for read, i in enumerate(order.tolist()):
-        if (len(kth_best) == k and rounded[i] < kth_best[0]) or (floor is not None and rounded[i] < floor):
+        doc = int(docs[i])
+        shape = shapes[doc]
+        # what this candidate, and every later one, can score at most (a hair
+        # over: the factors multiply in another order below)
+        most = rounded[i] * (1.0 if shape != shape else shape)
+        if (len(kth_best) == k and most < kth_best[0] - 1e-9) or (floor is not None and most < floor - 1e-9):
             return read, adjusted[:read]
         if not read % 64:
             budget.check()                 # many candidates, many terms: the search's deadline
-        adjusted[read] = scores[i] * text_factor(ia.text(int(docs[i])), terms)
+        norm = ia.text(doc)
+        if shape != shape:                 # NaN: this paragraph's text not read before
+            shape = shapes[doc] = shape_factor(norm)
+        adjusted[read] = scores[i] * text_factor(norm, terms, shape)
         a = round(float(adjusted[read]), 9)
         if len(kth_best) < k:
             heapq.heappush(kth_best, a)

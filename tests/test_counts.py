@@ -70,6 +70,33 @@ def test_unquoted_total_equals_substring_count(corpus_engine, units, sampled_ter
         assert got["total"] == run(corpus_engine, f'"{term}"')["total"], term
 
 
+def test_a_strings_matches_are_the_same_found_alone_narrowed_or_kept(corpus_index, corpus_engine, units,
+                                                                    sampled_terms):
+    """A string's documents are kept per generation and restricted later: whichever
+    way they are found (narrow filter first, whole index first, or from what was
+    kept), they are the paragraphs that contain it, with its occurrence counts."""
+    import numpy as np
+
+    from indexer.analysis import phrase_grams
+    from search.engine import Engine
+
+    ia = Engine(corpus_index).snapshot().arrays     # a fresh engine: nothing kept yet
+    # units come in the document order of the same index
+    norm = dict(zip(corpus_engine.snapshot().arrays.all_docs.tolist(), (u["norm"] for u in units)))
+    rng = random.Random(7)
+    for term in [t for t in sampled_terms if len(t) > 2][:12]:
+        grams = phrase_grams(term)
+        having = [d for d, text in norm.items() if term in text]
+        narrow = np.array(sorted(set(rng.sample(having, min(3, len(having)))
+                                     + rng.sample(ia.all_docs.tolist(), 3))), dtype=np.int64)
+        wide = ia.all_docs[::2]
+        for within in (narrow, None, wide, narrow):     # narrow: read alone; then from the kept answer
+            docs, counts = ia.occurrences(term, grams, within)
+            scope = ia.all_docs if within is None else within
+            want = {d: norm[d].count(term) for d in scope.tolist() if term in norm[d]}
+            assert dict(zip(docs.tolist(), counts.astype(int).tolist())) == want, term
+
+
 def test_several_terms_are_all_in_the_same_paragraph(corpus_engine, units, sampled_terms):
     for a, b in zip(sampled_terms[::2], sampled_terms[1::2]):
         want = containing(units, a) & containing(units, b)

@@ -80,3 +80,17 @@ def test_cli_json_carries_the_same_counts(corpus_index, corpus_engine):
     cli = json.loads(out.stdout)
     lib = _json(corpus_engine, TERMS[0], province=["四川"])
     assert cli["facets"] == lib["facets"] and len(cli["facets"]["province"]) > 1
+
+
+@pytest.mark.parametrize("term", TERMS)
+def test_facet_values_come_by_count_then_by_value_and_years_newest_first(corpus_engine, units, term):
+    """The order a facet lists its values in, from the oracle's counts (ties by the value's text)."""
+    got = _json(corpus_engine, term)["facets"]
+    matching = _oracle(units, term, lambda u: True)
+    for field in ("region", "province", "section", "type"):
+        counts = collections.Counter(str(u.get(field) or "") for u in matching)
+        want = sorted(counts.items(), key=lambda p: (-p[1], p[0]))
+        assert [(str(v["value"] or ""), v["count"]) for v in got[field]] == want, field
+    years = [v["value"] for v in got["year"]]
+    known = [y for y in years if y != "未知"]
+    assert known == sorted(known, key=int, reverse=True) and years[len(known):] in ([], ["未知"])

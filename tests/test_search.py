@@ -348,7 +348,8 @@ def test_top_k_stops_early_but_ranks_as_reading_every_text(corpus_engine, q):
     adjusted = np.array([sc * text_factor(snap.arrays.text(int(d)), parsed.terms)
                          for d, sc in zip(match.docs, scores)])
     brute = np.lexsort((match.docs, places, -years, -np.round(adjusted, 9)))
-    for k in (1, 10, 30, 100):
+    # k = 10 and 1 again: with the shapes the rounds before read (tighter bounds), the same answer
+    for k in (1, 10, 30, 100, 10, 1):
         docs, got, _tiers = top_k(snap.arrays, match.docs, scores, parsed.terms, k, years, places)
         assert docs.tolist() == match.docs[brute[:k]].tolist(), k
         assert np.allclose(got, adjusted[brute[:k]]), k
@@ -370,3 +371,43 @@ def test_a_numbered_heading_with_one_line_counts_as_a_heading(corpus_docs):
         bare = re.sub(r"^[（(][一二三四五六七八九十]+[）)]", "", t)
         ratio = text_factor(t, terms) / text_factor(bare, terms)
         assert ratio == pytest.approx(HEADING_FACTOR if t in short else 1.0), t[:40]
+
+
+def test_a_paragraph_of_one_sentence_counts_for_less_than_a_passage(corpus_docs):
+    """A paragraph that is one sentence (a goal, a slogan, a lead-in) ranks below the same
+    words followed by a further sentence: the factor is ONE_SENTENCE_FACTOR exactly, and
+    never above 1 (the early-stopping re-rank relies on it)."""
+    from search.query import parse_query
+    from search.ranking import ONE_SENTENCE_FACTOR, text_factor
+
+    terms = parse_query("生态环境").terms
+    single = [normalize(d["text"]) for d in corpus_docs
+              if "生态环境" in d["text"] and re.fullmatch(r"[^。；：！？]+。?", d["text"].strip())]
+    assert single
+    for t in single:
+        longer = t.rstrip("。") + "。加强监测评估，确保任务按期完成。"
+        assert text_factor(t, terms) <= 1.0 and text_factor(longer, terms) <= 1.0
+        assert text_factor(t, terms) / text_factor(longer, terms) == pytest.approx(ONE_SENTENCE_FACTOR), t[:40]
+
+
+def test_a_topic_named_late_counts_for_less_the_later_it_comes(corpus_docs):
+    """Paragraphs that open with the term: an outline number in front changes nothing; a
+    sentence of OPENING_TO characters in front costs OPENING_PENALTY; half that distance
+    past OPENING_FROM costs about half of it; the factor never rises above 1."""
+    from search.query import parse_query
+    from search.ranking import HEADED_LINE_CHARS, OPENING_FROM, OPENING_PENALTY, OPENING_TO, text_factor
+
+    terms = parse_query("营商环境").terms
+    opening = [normalize(d["text"]) for d in corpus_docs
+               if d["text"].startswith("营商环境") or d["text"].startswith("优化营商环境")]
+    opening = [t for t in opening if t.count("。") >= 2 and "、" not in t and len(t) > HEADED_LINE_CHARS]
+    assert opening
+    for t in opening:
+        base = text_factor(t, terms)
+        assert text_factor("(三)" + t, terms) == pytest.approx(base), t[:30]
+        far = "坚持稳中求进工作总基调" * 4 + "。"                  # 45 characters, no term
+        assert len(far) >= OPENING_TO
+        assert text_factor(far + t, terms) / base == pytest.approx(1 - OPENING_PENALTY), t[:30]
+        middle = far[:(OPENING_FROM + OPENING_TO) // 2 - t.index("营商环境") - 1] + "。"
+        ratio = text_factor(middle + t, terms) / base
+        assert 1 - OPENING_PENALTY < ratio < 1, t[:30]

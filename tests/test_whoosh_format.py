@@ -268,3 +268,93 @@ def _matcher_ids(m) -> list[int]:
         out.append(m.id())
         m.next()
     return out
+
+
+def test_text_frames_hold_whole_documents_and_read_back_exactly(monkeypatch):
+    """The text column's frames: whole documents, about TEXT_FRAME_BYTES each, the
+    concatenation of every value after decompression; an older index's one zlib
+    stream reads back as one frame."""
+    import zlib
+
+    from indexer import store
+
+    rng = random.Random(5)
+    values = [("发展经济" * rng.randint(0, 40)).encode() for _ in range(300)]
+    monkeypatch.setattr(store, "TEXT_FRAME_BYTES", 1000)
+    data = store.compress_frames(values)
+    frames = store.text_frames(data, len(values))
+    assert len(frames) > 10
+    assert [first for first, _n, _f in frames] == \
+        [sum(n for _f0, n, _x in frames[:k]) for k in range(len(frames))]
+    for first, n, frame in frames:
+        size = sum(len(v) for v in values[first:first + n])
+        assert store.decompress_frame(frame, size) == b"".join(values[first:first + n])
+        assert size - len(values[first + n - 1]) < 1000            # cut at the first document past the size
+    old = zlib.compress(b"".join(values), 1)
+    assert store.text_frames(old, len(values)) == [(0, len(values), old)]
+    assert store.decompress_frame(old, sum(map(len, values))) == b"".join(values)
+
+
+def test_an_index_of_many_small_frames_answers_as_the_usual_one(tmp_path, monkeypatch, corpus_index):
+    """Searching reads the text frame by frame: with frames of 64 kB (dozens per
+    segment) every count, hit and highlight is the one-frame index's."""
+    from indexer import store
+    from search.engine import search
+    from search.results import SearchRequest, to_json
+
+    from .conftest import PROVINCES
+
+    monkeypatch.setattr(store, "TEXT_FRAME_BYTES", 64 << 10)
+    small = str(tmp_path / "ix")
+    index_paths(small, [str(SEEDS), str(PROVINCES)])
+    framed = Engine(small).snapshot()
+    assert len(framed.arrays.texts.parts) > 20
+    for q in ("营商环境", '"高质量发展"', "绿色 低碳", "发展 -经济", "规上工业"):
+        a, b = (to_json(search(e, SearchRequest(q=q, limit=50))) for e in (Engine(corpus_index), Engine(small)))
+        assert (a["total"], a["facets"]) == (b["total"], b["facets"]), q
+        assert [(h["text"], h["highlight"]) for h in a["hits"]] == [(h["text"], h["highlight"]) for h in b["hits"]], q
+
+
+@pytest.mark.parametrize("index_name", ["corpus_index", "reindexed"])
+def test_label_columns_give_each_unit_the_value_its_postings_give(index_name, request):
+    """Facet ordinals come from the label columns written with each unit: each
+    unit's value equals the one Whoosh's public postings give it (head-only
+    labels too: they are stored on a report's first unit but every unit's
+    column holds them), across segments and deletions."""
+    from search.facets import FACETS
+
+    snap = Engine(request.getfixturevalue(index_name)).snapshot()
+    with snap.searching() as s:
+        reader = s.reader()
+        for fieldname in list(FACETS) + ["report_id", "para_no"]:
+            field = reader.schema[fieldname]
+            want = {}
+            for btext in field.sortable_terms(reader, fieldname):
+                for doc in reader.postings(fieldname, btext).all_ids():
+                    want[doc] = field.from_bytes(btext)
+            col = snap.facets.columns[fieldname]
+            got = {doc: col.values[col.ords[doc]] for doc in snap.arrays.all_docs.tolist() if col.ords[doc]}
+            assert got == {d: v for d, v in want.items() if snap.arrays.live[d]}, fieldname
+            assert all(leaf for leaf in _label_columns(reader, fieldname)), fieldname
+
+
+def _label_columns(reader, fieldname):
+    from indexer.whoosh_format import label_column
+
+    return [label_column(seg, fieldname) is not None for seg, _base in leaf_segments(reader)]
+
+
+@pytest.mark.parametrize("index_name", ["corpus_index", "reindexed"])
+@pytest.mark.parametrize("fieldname", ["text", "region", "grams"])
+def test_term_weights_read_in_blocks_equal_whoosh_iter_field(index_name, fieldname, request, monkeypatch):
+    """The keyword vocabulary's reading of a field's terms and weights, against
+    Whoosh's iter_field; reads of 4 kB force items across the reads' ends."""
+    from indexer import whoosh_format
+
+    monkeypatch.setattr(whoosh_format, "_TERMS_READ", 4096)
+    snap = Engine(request.getfixturevalue(index_name)).snapshot()
+    with snap.searching() as s:
+        for seg, _base in leaf_segments(s.reader()):
+            want = [(btext, info.weight()) for btext, info in seg.iter_field(fieldname)]
+            assert list(whoosh_format.field_term_weights(seg, fieldname)) == want
+            assert want
