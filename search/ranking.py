@@ -108,7 +108,9 @@ def text_factor(norm: str, terms, shape: float | None = None) -> float:
     occurrences = [_occurrences(norm, t.variants) for t in terms]
     flat = [o for occ in occurrences for o in occ]
     if not flat:
-        return 1.0
+        # no literal occurrence (word matching): the shape part still applies, so that a
+        # kept shape factor bounds the whole factor and the re-rank's early stop is exact
+        return shape_factor(norm) if shape is None else shape
     rev = norm[::-1] if "、" in norm else ""
     listed = sum(1 for s, e in flat if _is_enumeration_item(norm, rev, s, e)) if rev else 0
     factor = 1.0 - ENUMERATION_PENALTY * listed / len(flat)
