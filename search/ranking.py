@@ -229,8 +229,8 @@ def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.nda
         limit = MAX_CANDIDATES
     else:
         order, limit = _inside_first(rounded, years, places, docs, inside, k)
-    candidates = _by_bound(ia, docs, rounded, order[:limit])
-    read, adjusted = _read_candidates(ia, docs, scores, rounded, candidates, terms, k, floor)
+    candidates, most = _by_bound(ia, docs, rounded, order[:limit])
+    read, adjusted = _read_candidates(ia, docs, scores, most, candidates, terms, k, floor)
     if floor is not None and read < candidates.size:
         k = min(k, read)                # stopped (maybe at the floor): nothing past it is wanted
     cand = candidates[:read]
@@ -257,15 +257,18 @@ def _by_bound(ia, docs, rounded, order: np.ndarray) -> np.ndarray:
     """The candidates by the most each can score: its array score times its shape
     factor where a search has already read its text (1 where not); ties keep
     ``order``.  The better the bounds, the sooner the reading stops."""
-    shapes = ia.shape_factors()[docs[order]]
+    shapes = ia.shape_factors()[docs[order]]         # a copy: other threads may fill in more
     if np.isnan(shapes).all():
-        return order
+        return order, rounded[order]
     bound = rounded[order] * np.nan_to_num(shapes, nan=1.0)
-    return order[np.argsort(-bound, kind="stable")]
+    by = np.argsort(-bound, kind="stable")
+    return order[by], bound[by]
 
 
-def _read_candidates(ia, docs, scores, rounded, order, terms, k: int, floor=None) -> tuple[int, np.ndarray]:
-    """(how many candidates of ``order`` were read, their adjusted scores)."""
+def _read_candidates(ia, docs, scores, most_of, order, terms, k: int, floor=None) -> tuple[int, np.ndarray]:
+    """(how many candidates of ``order`` were read, their adjusted scores).  ``most_of``:
+    each candidate's bound as ``order`` was sorted by it (shape factors another thread
+    keeps meanwhile must not change the bounds the early stop relies on)."""
     kth_best: list[float] = []           # min-heap of the k best adjusted scores (rounded)
     adjusted = np.empty(order.size, dtype=np.float64)
     shapes = ia.shape_factors()
@@ -274,7 +277,7 @@ def _read_candidates(ia, docs, scores, rounded, order, terms, k: int, floor=None
         shape = shapes[doc]
         # what this candidate, and every later one, can score at most (a hair
         # over: the factors multiply in another order below)
-        most = rounded[i] * (1.0 if shape != shape else shape)
+        most = most_of[read]
         if (len(kth_best) == k and most < kth_best[0] - 1e-9) or (floor is not None and most < floor - 1e-9):
             return read, adjusted[:read]
         if not read % 64:
