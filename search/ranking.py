@@ -104,20 +104,21 @@ def _heading_names(ia, docs: np.ndarray, variants) -> np.ndarray:
 def text_factor(norm: str, terms, shape: float | None = None) -> float:
     """At most 1: lower for a numbered heading with only a line after it, enumeration
     items, far-apart terms, a topic named late, a paragraph of one sentence.
-    ``shape`` is shape_factor(norm) when already known."""
+    ``shape`` is shape_factor(norm) when already known: every paragraph's factor
+    is at most its shape, what the re-rank's bounds rest on."""
+    if shape is None:
+        shape = shape_factor(norm)
     occurrences = [_occurrences(norm, t.variants) for t in terms]
     flat = [o for occ in occurrences for o in occ]
-    if not flat:
-        # no literal occurrence (word matching): the shape part still applies, so that a
-        # kept shape factor bounds the whole factor and the re-rank's early stop is exact
-        return shape_factor(norm) if shape is None else shape
+    if not flat:                   # matched through a form not written here (word mode): its shape only
+        return shape
     rev = norm[::-1] if "、" in norm else ""
     listed = sum(1 for s, e in flat if _is_enumeration_item(norm, rev, s, e)) if rev else 0
     factor = 1.0 - ENUMERATION_PENALTY * listed / len(flat)
     numbered = _OUTLINE_NUMBER.match(norm)
     # the opening's words start after an outline number: （三） is a label
     factor *= _opening_factor(min(s for s, _ in flat) - (numbered.end() if numbered else 0))
-    factor *= shape_factor(norm) if shape is None else shape
+    factor *= shape
     if len(occurrences) > 1 and all(occurrences):
         gap = _smallest_gap(occurrences)
         factor *= (1.0 - PROXIMITY_WEIGHT) + PROXIMITY_WEIGHT / (1.0 + gap / PROXIMITY_CHARS)

@@ -328,8 +328,10 @@ def test_every_filter_field_is_an_indexed_field_of_the_schema():
         assert isinstance(field, NUMERIC) == (f.kind == "year"), f.name
 
 
-@pytest.mark.parametrize("q", ["发展", "营商环境", "乡村振兴 产业", "改革 创新", "就业", "新质生产力", "规上 工业"])
-def test_top_k_stops_early_but_ranks_as_reading_every_text(corpus_engine, q):
+@pytest.mark.parametrize("match", ["exact", "words"])
+@pytest.mark.parametrize("q", ["发展", "营商环境", "乡村振兴 产业", "改革 创新", "就业", "新质生产力", "规上 工业",
+                               "安全生产"])
+def test_top_k_stops_early_but_ranks_as_reading_every_text(corpus_engine, q, match):
     """The re-rank reads texts only until no later candidate can enter the k best; the
     answer equals a brute force that applies the text factor to every match."""
     import numpy as np
@@ -339,7 +341,7 @@ def test_top_k_stops_early_but_ranks_as_reading_every_text(corpus_engine, q):
     from search.ranking import MAX_CANDIDATES, array_scores, text_factor, top_k
 
     snap = corpus_engine.snapshot()
-    parsed = parse_query(q)
+    parsed = parse_query(q, match)
     match = Evaluator(snap.arrays).run(parsed.query)
     scores = array_scores(snap.arrays, match.docs, match.scores, parsed.terms)
     assert 10 < match.docs.size <= MAX_CANDIDATES
