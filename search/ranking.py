@@ -254,7 +254,7 @@ def _inside_first(rounded, years, places, docs, inside, k: int) -> tuple[np.ndar
     return np.concatenate([first, rest]), int(first.size)
 
 
-def _by_bound(ia, docs, rounded, order: np.ndarray) -> np.ndarray:
+def _by_bound(ia, docs, rounded, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The candidates by the most each can score: its array score times its shape
     factor where a search has already read its text (1 where not); ties keep
     ``order``.  The better the bounds, the sooner the reading stops."""
