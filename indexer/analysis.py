@@ -153,15 +153,15 @@ def apply_diff(norm: str, diff: str) -> str:
     return "".join(parts)
 
 
+# the CJK unified ideographs OpenCC converts to another character
+_TRADITIONAL = re.compile("[" + "".join(chr(cp) for cp in sorted(_TABLE) if 0x4E00 <= cp <= 0x9FFF) + "]")
+
+
 def is_traditional(text: str, threshold: int = 3) -> bool:
     """True when the text has at least ``threshold`` characters OpenCC converts."""
-    count = 0
-    for ch in text:
-        mapped = _TABLE.get(ord(ch))
-        if mapped is not None and "\u4e00" <= ch <= "\u9fff":
-            count += 1
-            if count >= threshold:
-                return True
+    for count, _ in enumerate(_TRADITIONAL.finditer(text), 1):
+        if count >= threshold:
+            return True
     return False
 
 
@@ -396,18 +396,25 @@ class GramTokenizer(_NormalizedTokenizer):
 
 def word_counts(norm: str) -> Counter:
     """WordTokenizer's index terms of normalised text, counted (words and their sub-words)."""
-    counts = Counter(cut(norm))
-    for word, n in list(counts.items()):
-        if len(word) > 2:
+    counts = Counter(jieba_cut(norm))
+    for word, n in list(counts.items()):       # each distinct piece once
+        if not _WORDISH.search(word):           # punctuation and spaces
+            del counts[word]
+        elif len(word) > 2:
             for sub, _offset in subwords(word):
                 counts[sub] += n
     return counts
 
 
+# every pair of neighbouring word characters, overlapping (found by the regex engine:
+# the indexer's fast path, the same pairs as _pairs)
+_PAIR = re.compile(r"(?=([^\W_]{2}))")
+
+
 def gram_counts(norm: str) -> Counter:
     """GramTokenizer's terms of normalised text, counted: characters, then pairs."""
     counts = Counter(_WORD_CHAR.findall(norm))
-    counts.update(run[i:i + 2] for run in _WORD_RUN.findall(norm) for i in range(len(run) - 1))
+    counts.update(_PAIR.findall(norm))
     return counts
 
 

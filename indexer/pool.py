@@ -22,6 +22,7 @@ import marshal
 import os
 import tempfile
 from array import array
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,6 +34,23 @@ _MAX_RUNS = 32
 # a spilled run's file name starts with this and the process id: a writer
 # process that was killed can have its runs removed (indexer/whoosh_format.py)
 POOL_PREFIX = "govsearch-pool-"
+# postings handed to the block writer at a time (numpy arrays, and their Python
+# lists while blocks are pickled: bounded so a big field is not all lists at once)
+GROUP_POSTINGS = 1 << 20
+
+
+class TermGroup(NamedTuple):
+    """Consecutive terms of one field with their postings, for the block writer:
+    term i's postings are docs[bounds[i]:bounds[i + 1]] (ascending) and their weights."""
+    terms: list                # term bytes, ascending
+    bounds: np.ndarray         # int64, len(terms) + 1
+    docs: np.ndarray           # int64
+    weights: np.ndarray        # float32
+
+
+def _as_bytes(term) -> bytes:
+    """A term as the index stores it: counted text terms are str, label terms bytes."""
+    return term.encode("utf-8") if isinstance(term, str) else term
 
 
 class _Postings:
@@ -94,7 +112,8 @@ class _Postings:
 
 
 class _Counted:
-    """One counted field's postings as three parallel arrays, in arrival order.
+    """One counted field's postings as three parallel arrays, in arrival order
+    (its terms all str, or all bytes).
 
     A posting costs a dictionary lookup and three C-level appends (done a
     document at a time with ``extend``); grouping by term waits for the flush,
@@ -105,21 +124,30 @@ class _Counted:
         self.tids = array("I")
         self.docs = array("l")
         self.weights = array("f")
+        self._last = (None, None)       # the counts added last and their term ids
 
     def add(self, docnum: int, counts: dict) -> int:
         """Adds one document; returns how many terms were new."""
         vocab = self.vocab
         before = len(vocab)
-        get = vocab.get
-        tids = [get(t) for t in counts]
+        if counts is self._last[0]:     # the same counts again (a heading's units): the same ids
+            tids = self._last[1]
+        else:
+            tids = array("I", self._term_ids(counts))
+            self._last = (counts, tids)
+        self.tids.extend(tids)
+        self.docs.extend(array("l", (docnum,)) * len(tids))
+        self.weights.extend(counts.values())
+        return len(vocab) - before
+
+    def _term_ids(self, counts: dict) -> list:
+        vocab = self.vocab
+        tids = list(map(vocab.get, counts))
         if None in tids:
             for i, t in enumerate(counts):
                 if tids[i] is None:
                     tids[i] = vocab.setdefault(t, len(vocab))
-        self.tids.extend(tids)
-        self.docs.extend([docnum] * len(tids))
-        self.weights.extend(counts.values())
-        return len(vocab) - before
+        return tids
 
     def grouped(self):
         """(term, docnums, weights) in term order; docnums ascend within a term."""
@@ -140,12 +168,29 @@ class _Counted:
         for r, (a, b) in enumerate(zip(starts, ends)):
             yield by_rank[r], docs[a:b], weights[a:b]
 
+    def groups(self, size: int = GROUP_POSTINGS):
+        """The postings in term order as TermGroups of about ``size`` postings."""
+        if not self.vocab:
+            return
+        terms = list(self.vocab)
+        by_rank = sorted(terms)
+        rank = np.empty(len(terms), dtype=np.int64)
+        rank[np.fromiter((self.vocab[t] for t in by_rank), dtype=np.int64, count=len(terms))] = \
+            np.arange(len(terms))
+        keys = rank[np.frombuffer(self.tids, dtype=np.uint32)]
+        order = np.argsort(keys, kind="stable")       # stable: arrival (docnum) order kept
+        docs = np.frombuffer(self.docs, dtype=np.int64)[order]
+        weights = np.frombuffer(self.weights, dtype=np.float32)[order]
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(keys, minlength=len(terms)))))
+        encoded = [_as_bytes(t) for t in by_rank]
+        yield from _split(encoded, bounds, docs, weights, size)
+
     def to_postings(self) -> dict:
         """The same postings as a term -> _Postings dict (for a field that also
         receives single postings, which only a merge can cause)."""
         out = {}
         for term, docs, weights in self.grouped():
-            p = out[term] = _Postings()
+            p = out[_as_bytes(term)] = _Postings()     # keyed as single postings come
             p.docs.extend(docs.tolist())
             p.weights.extend(weights.tolist())
         return out
@@ -194,7 +239,7 @@ class TermGroupingPool:
             self.fieldnames.add(fieldname)
         elif not isinstance(counted, _Counted):       # the field already takes single postings
             for term, n in counts.items():
-                self.add((fieldname, term.encode("utf-8"), docnum, float(n), b""))
+                self.add((fieldname, _as_bytes(term), docnum, float(n), b""))
             return
         new = counted.add(docnum, counts)
         self._size += new * _TERM_BYTES + len(counts) * _POSTING_BYTES
@@ -207,13 +252,13 @@ class TermGroupingPool:
             terms = self._fields[fieldname]
             if isinstance(terms, _Counted):
                 for term, docs, weights in terms.grouped():
-                    yield (fieldname, term.encode("utf-8")), (docs.tobytes(), weights.tobytes(), None)
+                    yield (fieldname, _as_bytes(term)), (docs.tobytes(), weights.tobytes(), None)
                 continue
             for term in sorted(terms):
                 postings = terms[term]
                 if not self._in_order:
                     postings.sort()
-                btext = term.encode("utf-8") if isinstance(term, str) else term
+                btext = _as_bytes(term)
                 yield (fieldname, btext), postings.dump()
 
     def _write_run(self, groups) -> str:
@@ -278,6 +323,25 @@ class TermGroupingPool:
         if last_key is not None:
             yield last_key[0], last_key[1], docs, weights, values
 
+    def iter_groups(self, size: int = GROUP_POSTINGS):
+        """(field, TermGroup) in field, then term order; a term spilled in several
+        runs comes out once, its postings joined.  Every value must be empty (the
+        schema's indexed fields are all Existence: the weight is the count)."""
+        if self._runs:
+            yield from _batched(self.iter_terms(), size)
+            return
+        for fieldname in sorted(self._fields):
+            terms = self._fields[fieldname]
+            if isinstance(terms, _Counted):
+                yield from ((fieldname, group) for group in terms.groups(size))
+                continue
+            if not self._in_order:
+                for postings in terms.values():
+                    postings.sort()
+            items = ((fieldname, _as_bytes(term), *terms[term].dump())
+                     for term in sorted(terms))
+            yield from _batched(items, size)
+
     def cleanup(self) -> None:
         for path in self._runs:
             try:
@@ -286,3 +350,40 @@ class TermGroupingPool:
                 pass
         self._runs = []
         self._fields = {}
+
+
+def _split(terms: list, bounds: np.ndarray, docs: np.ndarray, weights: np.ndarray, size: int):
+    """TermGroups of about ``size`` postings (whole terms) from one field's sorted postings."""
+    i, n = 0, len(terms)
+    while i < n:
+        j = int(np.searchsorted(bounds, bounds[i] + size, side="right")) - 1
+        j = min(max(j, i + 1), n)
+        lo, hi = int(bounds[i]), int(bounds[j])
+        yield TermGroup(terms[i:j], bounds[i:j + 1] - lo, docs[lo:hi], weights[lo:hi])
+        i = j
+
+
+def _batched(items, size: int):
+    """(field, TermGroup) from (field, term, docs, weights, values) per term in
+    field, term order (docs and weights as arrays or their bytes)."""
+    field, terms, docs, weights, count = None, [], [], [], 0
+    for fieldname, btext, d, w, values in items:
+        if values is not None and any(values):
+            raise ValueError(f"{fieldname}: postings with values; the block writer writes counts only")
+        if terms and (fieldname != field or count >= size):
+            yield field, _group(terms, docs, weights)
+            terms, docs, weights, count = [], [], [], 0
+        field = fieldname
+        d = np.frombuffer(d, dtype=np.int64)
+        terms.append(btext)
+        docs.append(d)
+        weights.append(np.frombuffer(w, dtype=np.float32))
+        count += d.size
+    if terms:
+        yield field, _group(terms, docs, weights)
+
+
+def _group(terms: list, docs: list, weights: list) -> TermGroup:
+    bounds = np.zeros(len(terms) + 1, dtype=np.int64)
+    np.cumsum([d.size for d in docs], out=bounds[1:])
+    return TermGroup(terms, bounds, np.concatenate(docs), np.concatenate(weights))

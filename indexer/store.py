@@ -27,6 +27,7 @@ import time
 import zlib
 from array import array
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from whoosh import columns, formats
@@ -128,7 +129,15 @@ class GramField(CountedField, FieldType):
     def counts(self, value):
         if isinstance(value, Precounted):
             return value.counts["grams"]
-        return gram_counts(normalize(value))
+        return _gram_counts(value)
+
+
+@lru_cache(maxsize=8)
+def _gram_counts(value: str) -> dict:
+    """Remembered for the last few values: the units of a section share their heading
+    path, so its grams are counted once (and the pool, seeing the same counts
+    again, reuses their term ids).  Nobody changes the counts it is given."""
+    return gram_counts(normalize(value))
 
 
 TEXT_FRAME_BYTES = 4 << 20          # text per compressed frame: frames decompress in parallel

@@ -12,11 +12,12 @@ engine reads and writes them below Whoosh's public API for speed:
   two or three postings.  Columns (field lengths, the normalised text) are read
   the same way: one slice of the segment file each.
 * Writing (indexer/writer.py): Whoosh's postings writer is pure Python and was
-  most of the cost of indexing.  ``add_document`` hands one document's
-  {term: count} for the word and gram fields to the pool in one call;
-  ``flush_segment`` writes each term's postings 128 at a time through Whoosh's
-  own block writer, with block statistics from numpy.  The files are byte for
-  byte what Whoosh's writer produces (tests/test_whoosh_format.py).
+  most of the cost of indexing.  ``add_document`` hands each indexed field of
+  a document to the pool as one {term: count}; ``flush_segment`` writes the
+  postings in Whoosh's blocks of 128 with every block's and term's statistics
+  from numpy for thousands of terms at once (``_BlockWriter``), and the terms
+  table without asking the file for its position.  The files are byte for
+  byte what Whoosh's writer produces (tests/test_whoosh_format.py compares them).
 * ``ParallelWriter``: Whoosh's multi-process writer, made to fail loudly.
 
 When whoosh3 changes version, this module and tests/test_whoosh_format.py
@@ -38,20 +39,21 @@ import sys
 import tempfile
 import types
 import zlib
-from array import array
 from collections.abc import Iterator
 from contextlib import nullcontext
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import writing as whoosh_writing
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
+from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
 from whoosh.index import TOC, FileIndex
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import TermNotFound
 from whoosh.util import random_name
-from whoosh.util.numeric import byte_to_length
+from whoosh.system import pack_int, pack_long, pack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from .pool import POOL_PREFIX, TermGroupingPool
@@ -250,83 +252,98 @@ def _decode_postings(info, raw: bytes | None, fieldname: str, btext: bytes):
 
 # ================================================================ writing: one process
 
-_WHOOSH_ADD_DOCUMENT = SegmentWriter.add_document
-
-
 def add_document(writer, **fields) -> None:
-    """SegmentWriter.add_document, with counted fields added in bulk."""
-    schema = writer.schema
-    counted = {}
-    for name in list(fields):
-        if not name.startswith("_") and isinstance(schema[name], CountedField):
-            counted[name] = fields.pop(name)
+    """SegmentWriter.add_document for govsearch's schema, every indexed field's
+    terms handed to the pool as one {term: count} per field.
+
+    Whoosh's own adds one (field, term, document, weight, value) tuple per
+    posting through a tokenizer per field; here the word and gram fields are
+    counted by the analyzer (CountedField) and a label field's terms (ID,
+    NUMERIC), which repeat on every unit of a report, are worked out once per
+    value.  The stored fields, lengths and columns go to the per-document writer
+    as Whoosh's do, so the files are the same (tests/test_whoosh_format.py)."""
+    writer._check_state()
+    schema, pool, perdoc = writer.schema, writer.pool, writer.perdocwriter
     docnum = writer.docnum
-    _WHOOSH_ADD_DOCUMENT(writer, **fields)
-    # Whoosh writes a column from the stored value; a report's labels are stored
-    # on its head unit only (`_stored_x=None` elsewhere), but every unit's facet
-    # column needs them.  The per-doc writer still points at this document.
-    for name, value in fields.items():
-        if value is not None and name[:8] != "_stored_" and fields.get("_stored_" + name, value) is None:
-            field = schema[name]
-            if field.column_type:
-                writer.perdocwriter.add_column_value(name, field.column_type, field.to_column_value(value))
-    for name, value in counted.items():
+    names = sorted(name for name in fields if not name.startswith("_"))
+    writer._check_fields(schema, names)
+    perdoc.start_doc(docnum)
+    for name in names:
+        value = fields[name]
         if value is None:
             continue
         field = schema[name]
-        counts = field.counts(value)
-        if not counts:
-            continue
-        writer.pool.add_counts(name, docnum, counts)
-        if field.scorable:
-            # the length Whoosh would have recorded in the loop above (the sum of
-            # frequencies); the per-doc writer still points at this document
-            writer.perdocwriter.add_field(name, field, None, sum(counts.values()))
+        length = 0
+        if field.indexed:
+            counts = field.counts(value) if isinstance(field, CountedField) else _label_terms(field, name, value)
+            if counts:
+                pool.add_counts(name, docnum, counts)
+                if field.scorable:
+                    length = int(sum(counts.values()))
+        stored = fields.get(f"_stored_{name}", value)
+        perdoc.add_field(name, field, stored if field.stored else None, length)
+        if field.column_type:
+            # Whoosh writes a column from the stored value; a report's labels are stored
+            # on its head unit only (`_stored_x=None` elsewhere), but every unit's
+            # facet column needs them
+            column_value = stored if stored is not None else value
+            perdoc.add_column_value(name, field.column_type, field.to_column_value(column_value))
+    perdoc.finish_doc()
+    writer._added = True
+    writer.docnum += 1
 
 
-_INT_LENGTH = BYTE_TO_LENGTH.astype(np.int64)
-_INT_LENGTH[0] = 0                           # no length byte: Whoosh reads None, skipped
+_LABEL_TERMS: dict = {}
+_LABEL_TERMS_MAX = 50_000
 
 
-def _track_position(structfile) -> None:
-    """Make a StructFile's tell() count bytes instead of asking the OS each time
-    (the postings writer asks twice per term; that was 8% of indexing)."""
-    pos = [structfile.tell()]
-    write = structfile.write
+def _label_terms(field, name: str, value) -> dict:
+    """{term bytes: weight} of a label field's value, as Whoosh's field.index gives
+    them (a NUMERIC value is several terms); remembered, since a report's labels
+    repeat on each of its units."""
+    key = (name, value)
+    terms = _LABEL_TERMS.get(key)
+    if terms is None:
+        terms = {}
+        for tbytes, _freq, weight, vbytes in field.index(value):
+            if vbytes:
+                raise ValueError(f"{name}: a posting with a value; the pool keeps counts only")
+            terms[tbytes] = terms.get(tbytes, 0) + weight
+        if len(_LABEL_TERMS) >= _LABEL_TERMS_MAX:
+            _LABEL_TERMS.clear()
+        _LABEL_TERMS[key] = terms
+    return terms
 
-    def counting_write(data, *args, **kwargs):
-        pos[0] += len(data)
-        return write(data, *args, **kwargs)
 
-    structfile.write = counting_write
-    structfile.tell = lambda: pos[0]
+def check_schema(schema) -> None:
+    """add_document writes no term vectors and no separate spelling words: a
+    schema that asks for them must be written by Whoosh's own add_document."""
+    for name in schema.names():
+        field = schema[name]
+        if field.vector or field.separate_spelling():
+            raise ValueError(f"field {name}: term vectors or spelling are not written by this writer")
 
 
 def flush_segment(writer) -> None:
-    """SegmentWriter._flush_segment for a TermGroupingPool: write every term's
-    postings block by block through Whoosh's postings writer."""
+    """SegmentWriter._flush_segment for a TermGroupingPool: every term's postings
+    written as Whoosh's block writer writes them, a group of terms at a time."""
     writer.perdocwriter.close()
     pdr = writer.per_document_reader() if writer.codec.length_stats else None
     fw = writer.fieldwriter
-    _track_position(fw._postfile)
+    blocks = _BlockWriter(fw._postfile, writer.codec._blocklimit, writer.codec._compression)
     schema = writer.schema
     current = None
-    lengths = None
-    for fieldname, btext, docs, weights, values in writer.pool.iter_terms():
+    lengths = None                  # document -> the field's length byte, for scorable fields
+    for fieldname, group in writer.pool.iter_groups():
         if fieldname != current:
             if current is not None:
                 fw.finish_field()
             fieldobj = schema[fieldname]
             fw.start_field(fieldname, fieldobj)
             current = fieldname
-            lengths = None
-            raw = length_bytes(pdr, fieldname, pdr.doc_count_all()) if pdr is not None and fieldobj.scorable \
+            lengths = length_bytes(pdr, fieldname, pdr.doc_count_all()) if pdr is not None and fieldobj.scorable \
                 else None
-            if raw is not None:
-                lengths = _INT_LENGTH[raw]
-        fw.start_term(btext)
-        _add_postings(fw._postwriter, docs, weights, values, lengths)
-        fw.finish_term()
+        _add_terms(fw._tindex, pack_ushort(fw._fieldid), blocks.write_terms(group, lengths))
     if current is not None:
         fw.finish_field()
     fw.close()
@@ -334,33 +351,153 @@ def flush_segment(writer) -> None:
         pdr.close()
 
 
-def _add_postings(pw, docs, weights, values, lengths) -> None:
-    """What add_posting() per posting would leave: full blocks written, the last
-    block buffered for finish_postings(), block statistics set."""
-    n = len(docs)
-    limit = pw._blocklimit
-    doc_arr = np.frombuffer(docs, dtype=np.int64) if lengths is not None else None
-    for start in range(0, n, limit):
-        end = min(start + limit, n)
-        pw._ids = array("I", docs[start:end])
-        block_w = weights[start:end]
-        pw._weights = block_w
-        pw._values = [v for v in values[start:end] if v]
-        pw._maxweight = max(max(block_w), 0)
-        if lengths is not None:
-            ls = lengths[doc_arr[start:end]]
-            ls = ls[ls > 0]
-            pw._minlength = int(ls.min()) if ls.size else None
-            pw._maxlength = int(ls.max()) if ls.size else 0
+class _BlockWriter:
+    """Writes terms' postings to a segment's postings file byte for byte as
+    Whoosh's W3PostingsWriter does (blocks of up to ``limit`` postings: delta-coded
+    ids, weights, block statistics, pickled and compressed) and gives each term's
+    W3TermInfo bytes.  Whoosh spends several Python calls per posting and a dozen
+    per term on this; here the statistics of a whole group of terms come from
+    numpy, which leaves a pickle call per block.  Every value is empty (Existence
+    formats), as TermGroupingPool.iter_groups guarantees."""
+
+    _TERMINFO = struct.Struct("!BfIBBfII")
+
+    def __init__(self, postfile, limit: int, compression: int):
+        self._postfile = postfile
+        self._pos = postfile.tell()
+        self._limit = limit
+        self._compression = compression
+
+    def write_terms(self, group, length_bytes):
+        """Write each term of a TermGroup; yield (term bytes, its term info bytes).
+        ``length_bytes``: document -> the field's length byte (0: none), or None."""
+        bounds = group.bounds
+        starts, ends = _block_bounds(bounds, self._limit)
+        blocks = _block_stats(starts, ends, group.docs, group.weights, length_bytes)
+        first_block = np.searchsorted(starts, bounds).tolist()
+        terms = _term_stats(bounds, np.asarray(first_block), group, blocks)
+        ids, ws = _deltas(group.docs, starts).tolist(), group.weights.tolist()
+        for t, btext in enumerate(group.terms):
+            data = self._term_bytes(range(first_block[t], first_block[t + 1]), ids, ws, blocks)
+            offset = self._pos
+            self._postfile.write(data)
+            self._pos += len(data)
+            yield btext, self._TERMINFO.pack(0, *terms[t]) + pack_long(offset) + pack_int(len(data))
+
+    def _term_bytes(self, block_range, ids: list, ws: list, blocks) -> bytes:
+        """The term's bytes in the postings file: a header, then its blocks."""
+        out = [WHOOSH3_HEADER_MAGIC]
+        last = block_range[-1]
+        for b in block_range:
+            s, e = blocks.start[b], blocks.end[b]
+            out.extend(self._block(ids[s:e], ws[s:e], blocks, b, b == last))
+        return b"".join(out)
+
+    def _block(self, ids: list, ws: list, blocks, b: int, last: bool):
+        """W3PostingsWriter._write_block: (length, info, data) of one block."""
+        if blocks.same_weight[b]:
+            mini_w = None if ws[0] == 1.0 else ws[0]
         else:
-            pw._minlength, pw._maxlength = None, 0
-        if end < n:
-            pw._write_block()
+            mini_w = tuple(ws)
+        data = pickle.dumps((tuple(ids), mini_w, None), 2)
+        comp = self._compression if len(data) >= COMPRESSION_MIN_SIZE else 0
+        if comp:
+            data = zlib.compress(data, comp)
+        info = pickle.dumps((len(ids), blocks.last_id[b], blocks.max_weight[b], comp,
+                             blocks.min_length[b], blocks.max_length[b]), 2)
+        size = len(info) + len(data)
+        return pack_int(-size if last else size), info, data
+
+
+def _deltas(docs: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Each document number less the one before it in its block (the first as it is)."""
+    out = np.empty_like(docs)
+    out[1:] = docs[1:] - docs[:-1]
+    out[starts] = docs[starts]
+    return out
+
+
+def _add_terms(tindex, field_key: bytes, terms) -> None:
+    """OrderedHashWriter.add for each (term, term info) of one field: the same
+    entries, hashes and index, with the file position counted here rather than
+    asked of the file twice per term."""
+    dbfile = tindex.dbfile
+    pos = dbfile.tell()
+    hashfn, buckets, index = tindex.hashfn, tindex.buckets, tindex.index
+    last = tindex.lastkey
+    for btext, value in terms:
+        key = field_key + btext
+        if key <= last:
+            raise ValueError(f"Keys must increase: {last!r}..{key!r}")
+        index.append(pos)
+        h = hashfn(key)
+        buckets[h & 255].append((h, pos))
+        entry = _KEY_VALUE_LENGTHS.pack(len(key), len(value)) + key + value
+        dbfile.write(entry)
+        pos += len(entry)
+        last = key
+    tindex.lastkey = last
+
+
+_KEY_VALUE_LENGTHS = struct.Struct("!ii")        # whoosh.filedb.filetables._lengths
+
+
+def _block_bounds(bounds: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) of every block: each term's postings cut every ``limit``."""
+    counts = np.diff(bounds)
+    per_term = -(-counts // limit)
+    first = np.concatenate(([0], np.cumsum(per_term)))
+    term_of = np.repeat(np.arange(counts.size), per_term)
+    starts = bounds[:-1][term_of] + (np.arange(first[-1]) - first[:-1][term_of]) * limit
+    ends = np.minimum(starts + limit, bounds[1:][term_of])
+    return starts, ends
+
+
+class _BlockStats(NamedTuple):
+    """What W3PostingsWriter records of each block, as lists (Python numbers)."""
+    start: list
+    end: list
+    last_id: list
+    max_weight: list           # floats, as the block's weights are
+    same_weight: list
+    min_length: list           # length bytes; 0 where no posting has a length
+    max_length: list
+    np_max_weight: np.ndarray
+    np_min_length: np.ndarray
+    np_max_length: np.ndarray
+
+
+def _block_stats(starts, ends, docs, weights, length_bytes) -> _BlockStats:
+    max_w = np.maximum.reduceat(weights, starts)
+    same = max_w == np.minimum.reduceat(weights, starts)
+    if length_bytes is None:
+        min_l = max_l = np.zeros(starts.size, dtype=np.int64)
+    else:
+        ls = length_bytes[docs].astype(np.int64)
+        min_l = np.minimum.reduceat(np.where(ls > 0, ls, 256), starts)
+        min_l[min_l == 256] = 0
+        max_l = np.maximum.reduceat(ls, starts)
+    return _BlockStats(starts.tolist(), ends.tolist(), docs[ends - 1].tolist(),
+                       np.maximum(max_w, 0).tolist(), same.tolist(), min_l.tolist(), max_l.tolist(),
+                       max_w, min_l, max_l)
+
+
+def _term_stats(bounds, first_block, group, blocks: _BlockStats) -> list[tuple]:
+    """W3TermInfo's numbers for each term: total weight, document frequency, min and
+    max length bytes, max weight, first and last document."""
+    heads = first_block[:-1]
+    weight = np.add.reduceat(group.weights.astype(np.float64), bounds[:-1])   # whole counts: exact
+    min_l = np.minimum.reduceat(blocks.np_min_length, heads)
+    max_l = np.maximum.reduceat(blocks.np_max_length, heads)
+    max_w = np.maximum(np.maximum.reduceat(blocks.np_max_weight, heads), 0)
+    return list(zip(weight.tolist(), np.diff(bounds).tolist(), min_l.tolist(), max_l.tolist(), max_w.tolist(),
+                    group.docs[bounds[:-1]].tolist(), group.docs[bounds[1:] - 1].tolist()))
 
 
 def hook_writer(writer, pool_mb: int, in_process: bool):
     """Our pool and segment flush on one writer (and add_document when its
     documents are added in this process rather than handed to children)."""
+    check_schema(writer.schema)
     if in_process:
         writer.add_document = types.MethodType(add_document, writer)
     # the writer's own segment (and any merge it does at commit) goes the same way
@@ -477,7 +614,7 @@ class ParallelWriter(MpWriter):
         filename = f"{random_name()}.doclist"
         with self.temp_storage().create_file(filename).raw_file() as f:
             for item in self.docbuffer:
-                pickle.dump(item, f, 2)
+                pickle.dump(item, f, pickle.HIGHEST_PROTOCOL)      # the child reads any protocol
         if len(self.tasks) < self.procs:
             self._new_task()
         self._put((filename, len(self.docbuffer)))

@@ -477,21 +477,40 @@ def count_index(store: IndexStore, run: IndexRun):
         run.reports = sum(1 for _ in s.docs_for_query(Term("head", "1")))
 
 
-# Whoosh's postings writer is pure Python and is most of the cost of indexing;
-# on a big batch, one writer process per core roughly divides it by the cores.
+# Segmenting and writing postings is most of the cost of indexing; on a big
+# batch, one writer process per core roughly divides it by the cores.  A child
+# costs its share of pickled documents and writes every term it meets again
+# (about an eighth more CPU in all at 10k paragraphs), so a small run is
+# written in this process, and each child gets at least this many units.
 PARALLEL_MIN_UNITS = 2000
+MAX_WRITER_PROCESSES = 4
 # postings held in memory per writer process before a run is spilled to disk
 POOL_MB = 512
+# the number of writer processes, when set (1: everything in this process)
+PROCESSES_ENV = "GOVSEARCH_WRITER_PROCESSES"
+
+
+def writer_processes(units: int) -> int:
+    """How many writer processes for a run of about ``units`` units: $GOVSEARCH_WRITER_PROCESSES
+    when set (one on a machine whose cores are busy anyway), else one per core
+    that gets PARALLEL_MIN_UNITS, and one for a small run."""
+    forced = os.environ.get(PROCESSES_ENV, "").strip()
+    if forced:
+        if not forced.isdigit() or not 1 <= int(forced) <= 64:
+            raise IndexError_(f"{PROCESSES_ENV}={forced!r}: give a number of writer processes from 1 to 64")
+        return int(forced)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, MAX_WRITER_PROCESSES, units // PARALLEL_MIN_UNITS))
 
 
 def _writer(ix, units: int):
     _Jieba.fast()           # loaded once here, so forked writer children inherit it
-    procs = min(os.cpu_count() or 1, 4)
+    procs = writer_processes(units)
     # compound=False: a segment stays separate files.  Whoosh reads a compound
     # segment by copying each of its parts into memory (BytesIO over the mmap),
     # so a 1M-paragraph index cost its full size in RAM to open; plain files
     # are read where needed instead.
-    in_process = procs == 1 or units < PARALLEL_MIN_UNITS
+    in_process = procs == 1
     if in_process:
         writer = ix.writer(limitmb=POOL_MB, compound=False)
     else:

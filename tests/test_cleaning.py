@@ -53,6 +53,23 @@ def test_invisible_and_control_characters_dropped():
     assert strip_invisible(raw) == "营商环境优化，稳\n进\n增效\n完"
 
 
+def test_strip_invisible_keeps_exactly_the_visible_characters():
+    """Every character of the BMP, and a sample beyond it (CJK Extension B, private
+    use, tags, unassigned), against the rule read off each character's category."""
+    import random
+    import unicodedata
+
+    rnd = random.Random(19)
+    astral = [0x20000, 0x2A6DF, 0x1F600, 0xE0001, 0xF0000, 0x10FFFD, 0x1D173] + \
+        [rnd.randrange(0x10000, 0x110000) for _ in range(3000)]
+    chars = [chr(cp) for cp in range(0x10000) if cp not in (0x0D, 0x0C, 0x2028, 0x2029)] + [chr(cp) for cp in astral]
+    text = "".join(chars)
+    want = "".join(ch for ch in chars if ch in "\n\t" or unicodedata.category(ch) not in
+                   ("Cf", "Cc", "Cs", "Co", "Cn"))
+    assert strip_invisible(text) == want
+    assert "\u200b" not in want and "\U00020000" in want and "\U000F0000" not in want
+
+
 # ---------------------------------------------------------------- page chrome
 
 CHROME_SAMPLES = ["下载", "打印", "全屏", "收藏", "【字号：", "加大", "还原", "减小", "分享:",

@@ -231,7 +231,8 @@ def test_killed_writer_leaves_old_index_and_rerun_completes(workdir, provinces_d
     index_paths(ix, [str(src)])
     before = total(ix, "营商环境")
     proc = subprocess.Popen(GS + ["index", str(provinces_dir), "--index", ix, "--json"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "GOVSEARCH_WRITER_PROCESSES": "2"})   # a small run otherwise in one
     # mid-run: kill as soon as the writer processes exist, before any commit
     # (indexing is too fast now for a fixed sleep to land mid-run)
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")

@@ -35,6 +35,10 @@ SEED_002 = (SEEDS / "002_afc496c3baaee718.txt").read_text(encoding="utf-8")
 SEED_004 = (SEEDS / "004_75b1283dda5df6ce.txt").read_text(encoding="utf-8")
 
 
+# the provinces alone are a small run, written in one process unless told otherwise
+TWO_WRITERS = {**os.environ, "GOVSEARCH_WRITER_PROCESSES": "2"}
+
+
 def gs(*args, timeout=120, prefix=(), **kw):
     return subprocess.run([*prefix, *GS, *map(str, args)], capture_output=True, text=True, timeout=timeout,
                           cwd=ROOT, **kw)
@@ -157,7 +161,7 @@ def _kill_first_writer_child(index_dir) -> subprocess.CompletedProcess:
     """Index the provinces (the multi-process writer) and SIGKILL one of its writer processes
     as soon as it exists, before anything is committed."""
     proc = subprocess.Popen(GS + ["index", str(PROVINCES), "--index", str(index_dir), "--json"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=TWO_WRITERS)
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
     killed = None
     deadline = time.monotonic() + 120
@@ -351,7 +355,7 @@ def test_disk_full_is_one_line_and_leaves_nothing_behind(tmp_path):
         files, used = index_files(ix), shutil.disk_usage(disk).used
         # adding the provinces fills the disk in the writer processes; a rebuild in the parent
         for args in (["index", PROVINCES], ["index", "--rebuild", SEEDS]):
-            out = gs(*args, "--index", ix, timeout=300)
+            out = gs(*args, "--index", ix, timeout=300, env=TWO_WRITERS)
             line = one_error_line(out)
             assert "disk full" in line and "the index is as it was before" in line
             assert index_files(ix) == files and shutil.disk_usage(disk).used == used

@@ -169,17 +169,17 @@ def test_block_writer_writes_what_whoosh_writes(tmp_path):
     docs = [d for f in files for _s, doc in read_file(f, load_catalog(f.path.parent))
             for d in unit_documents(build_report(doc, f.key), "2026-01-01T00:00:00")]
     readers = {}
-    for mode in ("whoosh", "ours"):
+    for mode in ("whoosh", "ours", "spilled"):
         (tmp_path / mode).mkdir()
         ix = whoosh_index.create_in(str(tmp_path / mode), make_schema())
-        w = ix.writer()
-        if mode == "ours":
-            hook_writer(w, pool_mb=0.2, in_process=True)      # a small pool: spilled runs too
+        w = ix.writer(compound=False)      # separate files, compared below
+        if mode != "whoosh":       # in memory, and a small pool: spilled runs merged
+            hook_writer(w, pool_mb=0.2 if mode == "spilled" else 512, in_process=True)
         for d in docs:
             w.add_document(**d)
         w.commit()
         readers[mode] = ix.reader()
-    a, b = readers["whoosh"], readers["ours"]
+    a, b = readers["whoosh"], readers["spilled"]
     terms = list(a.all_terms())
     assert terms == list(b.all_terms()) and len(terms) > 10000
     for field, btext in terms:
@@ -194,6 +194,10 @@ def test_block_writer_writes_what_whoosh_writes(tmp_path):
         assert a.field_length(field) == b.field_length(field)
         assert [a.doc_field_length(d, field) for d in range(a.doc_count_all())] == \
                [b.doc_field_length(d, field) for d in range(b.doc_count_all())]
+    # and the files themselves, byte for byte: postings, terms table, stored fields, lengths, text
+    for ext in ("pst", "trm", "_stored.col", "_text_len.col", "norm.col"):
+        (want,), (got,), (spilled,) = ((tmp_path / mode).glob(f"MAIN_*.{ext}") for mode in ("whoosh", "ours", "spilled"))
+        assert want.read_bytes() == got.read_bytes() == spilled.read_bytes(), ext
 
 
 def test_next_generation_reuses_unchanged_segment_texts(tmp_path):
