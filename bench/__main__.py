@@ -197,11 +197,15 @@ def main(argv=None):
     ap.add_argument("--shards", type=int, default=0,
                     help="instead: one index against N shards (bench/shards.py; Ray with the cluster extra)")
     ap.add_argument("--no-ray", action="store_true", help="with --shards: leave out the Ray runs")
+    ap.add_argument("--skip-local-ingest", action="store_true",
+                    help="with --shards: no ingest of the shards in one process (the shards Ray wrote are "
+                         "queried in one process too): two ingests instead of three")
     args = ap.parse_args(argv)
     if args.shards:
         from . import shards
 
-        shards.run(args.paragraphs, args.shards, args.out, ray=not args.no_ray)
+        shards.run(args.paragraphs, args.shards, args.out, ray=not args.no_ray,
+                   local_ingest=not args.skip_local_ingest or args.no_ray)
         return
     gs = [sys.executable, "-m", "cli"]
     work = Path(tempfile.mkdtemp(prefix="govsearch-bench-"))

@@ -2,8 +2,9 @@
 
     python -m bench --shards 4 --paragraphs 2000000
 
-Ingest chars/s (one index; N shards one after the other; N shards as Ray
-tasks), query p50/p95/max (one index; shards in one process; shards as Ray
+Ingest chars/s (one index; N shards one after the other; N shards on Ray:
+build tasks and a writer actor per shard; ``--skip-local-ingest`` leaves out
+the second, so that 2M paragraphs take two ingests, not three), query p50/p95/max (one index; shards in one process; shards as Ray
 actors) and the RSS of every process that serves (the coordinator plus each
 actor).  Each query side runs in its own child process, so its RSS is its own.
 Writes bench/results/<date>-shards-<N>-<paragraphs>.json.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -93,7 +95,9 @@ def _timed(cmd) -> tuple[float, str]:
     return time.perf_counter() - t0, out
 
 
-def run(paragraphs: int, shards: int, out_dir: str, ray: bool = True) -> dict:
+def run(paragraphs: int, shards: int, out_dir: str, ray: bool = True, local_ingest: bool = True) -> dict:
+    """The comparison; ``local_ingest=False`` skips writing the shards in one process
+    (the Ray-written shards, the same layout, are then queried in one process too)."""
     gs = [sys.executable, "-m", "cli"]
     work = Path(tempfile.mkdtemp(prefix="govsearch-bench-shards-"))
     result: dict = {"paragraphs": paragraphs, "shards": shards, "date": time.strftime("%Y-%m-%d"),
@@ -102,18 +106,18 @@ def run(paragraphs: int, shards: int, out_dir: str, ray: bool = True) -> dict:
         print(f"bench: building a corpus of {paragraphs} paragraphs …", flush=True)
         corpus = build_corpus(paragraphs, work / "corpus")
         result.update({"chars": corpus.chars, "reports": corpus.reports})
-        layouts = {"one": [], "local": ["--shards", str(shards)]}
+        layouts = {"one": []}
+        if local_ingest:
+            layouts["local"] = ["--shards", str(shards)]
         if ray:
             layouts["ray"] = ["--shards", str(shards), "--cluster", "local"]
         for name, extra in layouts.items():
-            print(f"bench: ingest ({name}) …", flush=True)
-            secs, _ = _timed(gs + ["index", str(corpus.folder), "--index", str(work / name), "--json"] + extra)
-            result[f"ingest_{name}_seconds"] = round(secs, 1)
-            result[f"ingest_{name}_chars_per_s"] = round(corpus.chars / secs)
-        modes = {"one": "one", "local": "local"}
+            _ingest(result, gs, corpus, work, name, extra)
+        indexes = {"one": "one", "local": "local" if local_ingest else "ray"}
         if ray:
-            modes["ray"] = "ray"
-        for mode, index in modes.items():
+            indexes["ray"] = "ray"
+        result["local_queries_over"] = indexes["local"]
+        for mode, index in indexes.items():
             print(f"bench: queries ({mode}) …", flush=True)
             _, out = _timed([sys.executable, "-m", "bench.shards", "query", str(work / index), mode])
             result[f"query_{mode}"] = json.loads(out.strip().splitlines()[-1])
@@ -127,11 +131,25 @@ def run(paragraphs: int, shards: int, out_dir: str, ray: bool = True) -> dict:
     return result
 
 
+def _ingest(result: dict, gs: list, corpus, work: Path, name: str, extra: list):
+    """One ingest: its wall time, chars/s, the CPU time of the process tree (the CLI,
+    its writer processes, a local Ray's workers and actors) and the largest RSS of one."""
+    print(f"bench: ingest ({name}) …", flush=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    secs, _ = _timed(gs + ["index", str(corpus.folder), "--index", str(work / name), "--json"] + extra)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result[f"ingest_{name}_seconds"] = round(secs, 1)
+    result[f"ingest_{name}_chars_per_s"] = round(corpus.chars / secs)
+    result[f"ingest_{name}_cpu_seconds"] = round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1)
+    result[f"ingest_{name}_max_process_rss_bytes"] = after.ru_maxrss * 1024
+
+
 def _print(r: dict):
     print(f"{r['paragraphs']} paragraphs, {r['chars']} characters, {r['shards']} shards, {r['machine']['cpus']} CPUs")
     for name in ("one", "local", "ray"):
         if f"ingest_{name}_chars_per_s" in r:
-            print(f"ingest {name:6} {r[f'ingest_{name}_chars_per_s']:>10} chars/s ({r[f'ingest_{name}_seconds']} s)")
+            print(f"ingest {name:6} {r[f'ingest_{name}_chars_per_s']:>10} chars/s ({r[f'ingest_{name}_seconds']} s, "
+                  f"CPU {r.get(f'ingest_{name}_cpu_seconds')} s)")
     for name in ("one", "local", "ray"):
         q = r.get(f"query_{name}")
         if q:

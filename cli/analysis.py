@@ -10,6 +10,7 @@ import click
 from indexer.store import IndexError_
 
 from .main import echo_json, fail, filter_options, index_option
+from .shards import cluster_option, timeout_option
 from .terminal import pad as _pad, printable
 
 KEYWORD_CSV = ("list", "word", "g2", "count", "rate", "ref_count", "ref_rate")
@@ -34,6 +35,15 @@ def _run(func, *args):
         fail(str(e))
 
 
+def _open(index_dir: str, cluster, timeout: float):
+    """The Engine of one index, or the shards of a sharded one (here, or on Ray)."""
+    from search.engine import Engine
+
+    from .shards import shards_for
+
+    return _run(shards_for, index_dir, cluster, timeout) or Engine(index_dir)
+
+
 @click.command()
 @click.argument("terms", nargs=-1, required=True)
 @index_option
@@ -43,18 +53,20 @@ def _run(func, *args):
 @click.option("--match", type=click.Choice(["exact", "words"]), default="exact", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON /api/trends returns.")
 @click.option("--csv", "as_csv", is_flag=True, help="One row per term and bucket, with a header.")
-def trend(terms, index_dir, by, match, as_json, as_csv, **opts):
+@cluster_option
+@timeout_option
+def trend(terms, index_dir, by, match, as_json, as_csv, cluster, shard_timeout, **opts):
     """How often each TERM is said, year by year (or region by region …).
 
     A TERM is any query, with search's semantics: 营商环境, '"稳中求进"',
     '规上 OR 规模以上'. Mentions count occurrences; years with reports and no
     mention show 0; per_10k_chars is mentions per 10,000 characters.
     """
-    from search.engine import Engine
-    from search.trends import TrendRequest, trend as run_trend
+    from search.shard_analyses import trend_over
+    from search.trends import TrendRequest
 
     req = _run(TrendRequest, list(terms), by, _filters(opts), match)
-    data = _run(run_trend, Engine(index_dir), req)
+    data = _run(trend_over, _open(index_dir, cluster, shard_timeout), req)
     if as_json:
         echo_json(data)
     elif as_csv:
@@ -99,18 +111,20 @@ def _trend_text(data: dict):
               help="A listed word occurs at least this often.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON /api/keywords returns.")
 @click.option("--csv", "as_csv", is_flag=True, help="One row per word, with a header.")
-def keywords(index_dir, vs, new, top, min_count, as_json, as_csv, **opts):
+@cluster_option
+@timeout_option
+def keywords(index_dir, vs, new, top, min_count, as_json, as_csv, cluster, shard_timeout, **opts):
     """The jieba words that set the selected reports apart (log-likelihood G2).
 
     Select with the filter options (--province 浙江 --year 2026); the reference is
     everything else, --vs FILTERS, or with --new the same region's previous year.
     """
-    from search.engine import Engine
-    from search.keywords import KeywordRequest, filters_from_text, keywords as run_keywords
+    from search.keywords import KeywordRequest, filters_from_text
+    from search.shard_analyses import keywords_over
 
     ref = _run(filters_from_text, vs, "--vs") if vs else None
     req = _run(KeywordRequest, _filters(opts), ref, top, new, min_count)
-    data = _run(run_keywords, Engine(index_dir), req)
+    data = _run(keywords_over, _open(index_dir, cluster, shard_timeout), req)
     if as_json:
         echo_json(data)
     elif as_csv:

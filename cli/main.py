@@ -165,8 +165,9 @@ def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json, quiet,
     try:
         shards = shards or shard_count(index_dir)
         if shards:
+            ingest = index_runner(cluster)
             run = index_sharded(index_dir, list(paths), shards, rebuild=rebuild, wait=wait, progress=progress,
-                                run_shards=index_runner(cluster))
+                                run_shards=ingest and ingest.run_shards, read_many=ingest and ingest.read_many)
         else:
             run = index_paths(index_dir, list(paths), rebuild=rebuild, wait=wait, progress=progress)
     except IndexError_ as e:
@@ -430,9 +431,7 @@ def query(text, index_dir, as_json, export_format, cluster, shard_timeout, **opt
                                         lambda k: (params.get(k) or [None])[0])
         shards = shards_for(index_dir, cluster, shard_timeout)
         if export_format:
-            if shards:
-                fail("--format (export) reads one index; a sharded index is not exported yet", 2)
-            return _export(Engine(index_dir), req, export_format)
+            return _export(shards or Engine(index_dir), req, export_format)
         result = sharded_search(shards, req) if shards else search(Engine(index_dir), req)
     except (QuerySyntaxError, RequestError) as e:
         fail(str(e), 2)
@@ -444,11 +443,13 @@ def query(text, index_dir, as_json, export_format, cluster, shard_timeout, **opt
     _print_result(result, color=sys.stdout.isatty())
 
 
-def _export(engine, req, export_format: str):
-    """Every hit in the search's order, written as it is read (flat memory)."""
-    from search.export import export_rows, render
+def _export(index, req, export_format: str):
+    """Every hit in the search's order, written as it is read (flat memory on one
+    index; over shards, the global order's keys are held)."""
+    from search.export import render
+    from search.shard_analyses import export_over
 
-    _total, rows = export_rows(engine, req)
+    _total, rows = export_over(index, req)
     out = sys.stdout
     for chunk in render(rows, export_format):
         out.write(chunk)

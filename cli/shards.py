@@ -36,9 +36,10 @@ def shards_for(index_dir: str, cluster: str | None, timeout: float = 10.0):
 
 
 def index_runner(cluster: str | None):
-    """How the shards' runs are run: here one after the other, or as Ray tasks."""
+    """How a sharded run runs: None here; on Ray, read and build tasks and a writer
+    actor per shard (indexer/cluster.py)."""
     if cluster is None:
         return None
-    from search.cluster import ray_index_runner
+    from indexer.cluster import RayIngest
 
-    return ray_index_runner(cluster)
+    return RayIngest(cluster)

@@ -85,7 +85,7 @@ def _retire(folder: Path):
 
 
 def index_sharded(root: str, paths: list[str], shards: int, rebuild: bool = False, wait: float = 0.0,
-                  progress=None, run_shards=None) -> IndexRun:
+                  progress=None, run_shards=None, read_many=None) -> IndexRun:
     """Index into a sharded index: one plan over every shard, each shard's part
     written by its own apply step.
 
@@ -93,11 +93,12 @@ def index_sharded(root: str, paths: list[str], shards: int, rebuild: bool = Fals
     manifest together (so a copy of a report another shard holds is a
     duplicate, as in one index, and a collection's boilerplate is decided over
     all its reports); then each shard writes its reports in one commit.
-    ``run_shards(calls)`` runs the per-shard calls (a list of (function, args))
-    and returns their IndexRuns in order: here one after the other by default,
-    as Ray tasks with --cluster (search/cluster.py), where the reports are
-    built (cleaning, structure, segmentation) and written.  Every shard's write
-    lock is held by this process for the whole run."""
+    ``run_shards(jobs)`` applies each shard's (folder, plan part) and returns
+    their IndexRuns in order: here one after the other by default; with
+    --cluster (indexer/cluster.py) the reports are built (cleaning, structure,
+    segmentation) by Ray tasks and written by one writer actor per shard.
+    ``read_many`` reads the sources for the plan (Ray tasks with --cluster).
+    Every shard's write lock is held by this process for the whole run."""
     started = time.monotonic()
     dirs = prepare_layout(root, shards, rebuild)
     stores = [IndexStore(d) for d in dirs]
@@ -109,10 +110,11 @@ def index_sharded(root: str, paths: list[str], shards: int, rebuild: bool = Fals
         existing = [s for s in stores if s.exists()]
         refuse = (lambda unreadable: refuse_rebuild_without(unreadable, _Root(root))) \
             if rebuild and existing else None
-        plan = plan_sources(list(paths), manifest, rebuild or not existing, run, refuse, progress or _quiet)
-        calls = [(apply_shard, (str(d), plan.restricted(router(i, shards), rebuild or not s.exists())))
-                 for i, (d, s) in enumerate(zip(dirs, stores))]
-        runs = run_shards(calls) if run_shards else [f(*a, progress=progress) for f, a in calls]
+        plan = plan_sources(list(paths), manifest, rebuild or not existing, run, refuse, progress or _quiet,
+                            read_many)
+        jobs = [(str(d), plan.restricted(router(i, shards), rebuild or not s.exists()))
+                for i, (d, s) in enumerate(zip(dirs, stores))]
+        runs = run_shards(jobs) if run_shards else [apply_shard(f, part, progress) for f, part in jobs]
     out = merge_runs([run] + runs)
     out.seconds = time.monotonic() - started
     return out

@@ -63,6 +63,20 @@ def default_index_dir() -> str:
     return os.environ.get("GOVSEARCH_INDEX") or "index"
 
 
+class Precounted(str):
+    """A unit's text with its terms already counted, by kind ("words", "grams"): a
+    Ray task segments it (indexer/shards.py), the shard's writer takes the counts
+    instead of segmenting again.  The counts are those the fields would make."""
+
+    def __new__(cls, text: str, counts: dict):
+        self = super().__new__(cls, text)
+        self.counts = counts
+        return self
+
+    def __reduce__(self):
+        return (Precounted, (str(self), self.counts))
+
+
 class CountedField:
     """A field whose terms are counted per document: the count is the posting weight.
 
@@ -94,6 +108,8 @@ class WordField(CountedField, TEXT):
         self.format = formats.Existence()
 
     def counts(self, value):
+        if isinstance(value, Precounted):
+            return value.counts["words"]
         return word_counts(normalize(value))
 
 
@@ -111,6 +127,8 @@ class GramField(CountedField, FieldType):
                            stored=False)
 
     def counts(self, value):
+        if isinstance(value, Precounted):
+            return value.counts["grams"]
         return _gram_counts(value)
 
 

@@ -128,43 +128,78 @@ def unit_documents(report: Report, indexed_at: str):
 
 
 def _read_sources(files, manifest: dict, run: IndexRun, failed_prefixes: list, devices: dict,
-                  progress=_no_progress) -> list:
+                  progress=_no_progress, read_many=None) -> list:
     """Pass 1: read and hash everything (cheap), so decisions can see the whole run.
 
-    Returns (source, key, rid, doc, file_stat) per report; doc is None for a file
-    unchanged by size and modification time, which is not even read."""
-    entries = []
-    catalogs: dict[Path, dict] = {}
+    Returns (source, key, rid, doc, file_stat) per report, in the files' order; doc
+    is None for a file unchanged by size and modification time, which is not even
+    read.  ``read_many(files, heard)`` reads the others (read_files by default; Ray
+    tasks with --cluster, indexer/cluster.py)."""
     by_file: dict[str, list[dict]] = {}
     for e in manifest.values():
         by_file.setdefault(e.get("key", "").split("#", 1)[0], []).append(e)
-    for n, found in enumerate(files, 1):
-        progress("read", n, len(files), found.display)
+    slots, to_read = [], []
+    done = [0]
+
+    def heard(found):
+        done[0] += 1
+        progress("read", done[0], len(files), found.display)
+
+    for found in files:
         stat = _file_stat(found.path)
         devices[found.key] = _device(found.path)
         known = by_file.get(found.key, [])
         if stat and known and all(e.get("file_stat") == stat and e.get("source", "").startswith(found.display)
                                   for e in known):
-            entries.extend((e["source"], e["key"], e["report_id"], None, stat) for e in known)
-            continue
+            slots.append([(e["source"], e["key"], e["report_id"], None, stat) for e in known])
+            heard(found)
+        else:
+            slots.append((found, stat))
+            to_read.append(found)
+    read = iter((read_many or read_files)(to_read, heard))
+    entries = []
+    for slot in slots:
+        if isinstance(slot, list):
+            entries.extend(slot)
+        else:
+            entries.extend(_read_entries(*slot, next(read), run, failed_prefixes))
+    return entries
+
+
+def read_files(files: list, heard=None) -> list:
+    """For each file, its [(source, doc)] or the SourceError that makes it unreadable;
+    ``heard(file)`` after each."""
+    catalogs: dict[Path, dict] = {}
+    out = []
+    for found in files:
+        if heard is not None:
+            heard(found)
         folder = found.path.parent
         try:
             if folder not in catalogs:
                 catalogs[folder] = load_catalog(folder)
-            items = list(read_file(found, catalogs[folder]))
+            out.append(list(read_file(found, catalogs[folder])))
         except SourceError as e:
-            run.failed.append({"source": found.display, "error": str(e)})
-            failed_prefixes.append(found.key)
+            out.append(e)
+    return out
+
+
+def _read_entries(found, stat, items, run: IndexRun, failed_prefixes: list) -> list:
+    """One read file's entries; its failures (the whole file, or a row) named in run."""
+    if isinstance(items, SourceError):
+        run.failed.append({"source": found.display, "error": str(items)})
+        failed_prefixes.append(found.key)
+        return []
+    entries = []
+    for source, doc in items:
+        key = found.key + source[len(found.display):]    # + "#<row>" for collections
+        rid, problem = _report_id(doc, key)
+        if problem:
+            run.failed.append({"source": source, "error": problem})
+            failed_prefixes.append(key)
             continue
-        for source, doc in items:
-            key = found.key + source[len(found.display):]    # + "#<row>" for collections
-            rid, problem = _report_id(doc, key)
-            if problem:
-                run.failed.append({"source": source, "error": problem})
-                failed_prefixes.append(key)
-                continue
-            run.warnings.extend({"source": source, "warning": w} for w in doc.warnings)
-            entries.append((source, key, rid, doc, stat))
+        run.warnings.extend({"source": source, "warning": w} for w in doc.warnings)
+        entries.append((source, key, rid, doc, stat))
     return entries
 
 
@@ -264,10 +299,11 @@ def plan_run(store: IndexStore, paths: list[str], rebuild: bool, run: IndexRun, 
 
 
 def plan_sources(paths: list[str], manifest: dict, fresh: bool, run: IndexRun, refuse=None,
-                 progress=_no_progress) -> RunPlan:
+                 progress=_no_progress, read_many=None) -> RunPlan:
     """The plan for these paths against an index holding ``manifest`` (a sharded
     index passes every shard's, so duplicates are found across shards).
-    ``refuse(unreadable)`` may stop a rebuild before anything is decided."""
+    ``refuse(unreadable)`` may stop a rebuild before anything is decided;
+    ``read_many``: how the sources are read (see _read_sources)."""
     files, unreadable = find_files(paths)
     if refuse is not None:
         refuse(unreadable)
@@ -276,7 +312,7 @@ def plan_sources(paths: list[str], manifest: dict, fresh: bool, run: IndexRun, r
     failed_prefixes: list[str] = [u.key for u in unreadable]
     run.failed.extend({"source": u.display, "error": u.reason} for u in unreadable)
     devices: dict[str, int] = {}
-    entries = _read_sources(files, manifest, run, failed_prefixes, devices, progress)
+    entries = _read_sources(files, manifest, run, failed_prefixes, devices, progress, read_many)
     entries = settle_boilerplate(entries, manifest, lambda e: not _under(e.get("key", ""), root_keys),
                                  lambda keys: _reread(files, keys))
     pending = decide_changes(entries, manifest, root_keys, run)
@@ -333,8 +369,12 @@ def _id_problem(rid: str, key: str, old: dict | None, assigned: set[str], root_k
     return None
 
 
-def apply_plan(store: IndexStore, plan: RunPlan, run: IndexRun, progress=None):
-    """Write the plan in one commit (a fresh build is published only when whole)."""
+def apply_plan(store: IndexStore, plan: RunPlan, run: IndexRun, progress=None, built=None):
+    """Write the plan in one commit (a fresh build is published only when whole).
+
+    ``built``: (pending, report or None, problem) for each of plan.pending, in any
+    order, when the reports are built elsewhere (Ray tasks, indexer/shards.py);
+    by default each is built here as the writer asks for it."""
     data_dir = store.new_data_dir() if plan.fresh else store.current_dir()
     unmounted = _Unmounted()
     written: dict[str, tuple[str, str]] = {}           # content hash -> (report id, source)
@@ -342,20 +382,20 @@ def apply_plan(store: IndexStore, plan: RunPlan, run: IndexRun, progress=None):
     with _undone_on_failure(store, data_dir, plan.fresh):
         ix = store.open(check_version=False, data_dir=data_dir)
         if plan.fresh or plan.pending or plan.gone(unmounted):
-            gone = _write(ix, plan, run, progress, written, unmounted)
+            gone = _write(ix, plan, run, progress, written, unmounted, built)
         if plan.fresh:
             store.publish(data_dir)
     run.failed.extend(unmounted.failures())
     _record_removals(run, plan.manifest, gone, written)
 
 
-def _write(ix, plan: RunPlan, run: IndexRun, progress, written: dict, unmounted) -> list[str]:
+def _write(ix, plan: RunPlan, run: IndexRun, progress, written: dict, unmounted, built=None) -> list[str]:
     """Add the plan's reports, delete the gone ones, commit; returns the ids removed."""
     indexed_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     # about one unit per 150 characters: enough to choose the writer
     writer = _writer(ix, sum(p.doc.size() for p in plan.pending) // 150)
     try:
-        for report in _built_reports(plan, run, progress):
+        for report in _built_reports(plan, run, progress, built):
             if report.report_id in plan.manifest:
                 writer.delete_by_term("report_id", report.report_id)
             for doc in unit_documents(report, indexed_at):
@@ -380,12 +420,13 @@ def _write(ix, plan: RunPlan, run: IndexRun, progress, written: dict, unmounted)
         raise
 
 
-def _built_reports(plan: RunPlan, run: IndexRun, progress):
+def _built_reports(plan: RunPlan, run: IndexRun, progress, built=None):
     """Each pending source as a Report, built as the writer asks for it, so
-    cleaning and segmenting here overlap with the writer processes."""
-    for n, pending in enumerate(plan.pending, 1):
+    cleaning and segmenting here overlap with the writer processes (or as
+    ``built`` hands them over)."""
+    built = built if built is not None else ((p, *build_pending(p, plan)) for p in plan.pending)
+    for n, (pending, report, problem) in enumerate(built, 1):
         progress("write", n, len(plan.pending), pending.source)
-        report, problem = _build(pending, plan)
         if problem:
             log.debug("failed: %s: %s", pending.source, problem)
             run.failed.append({"source": pending.source, "error": problem})
@@ -402,7 +443,7 @@ def _built_reports(plan: RunPlan, run: IndexRun, progress):
         yield report
 
 
-def _build(pending: Pending, plan: RunPlan) -> tuple[Report | None, str | None]:
+def build_pending(pending: Pending, plan: RunPlan) -> tuple[Report | None, str | None]:
     """(the report, None), or (None, why this source cannot be indexed)."""
     try:
         report = build_report(pending.doc, pending.key)

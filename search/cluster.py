@@ -10,47 +10,19 @@ partial result.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
-from indexer.store import IndexError_
+from indexer.cluster import connect, import_ray  # noqa: F401 - connect: the CLI's and the tests' way in
 
 SHARD_TIMEOUT = 10.0          # seconds a phase waits for a shard
 MAX_RESTARTS = -1             # restart a dead shard actor, however often it dies
-
-
-def _ray():
-    try:
-        import ray
-    except ImportError:
-        raise IndexError_("--cluster needs Ray: pip install 'govsearch[cluster]'") from None
-    return ray
-
-
-def connect(address: str, num_cpus: int | None = None, object_store_memory: int | None = None):
-    """Join the Ray cluster at address (``local``: start one in this process)."""
-    ray = _ray()
-    if ray.is_initialized():
-        return ray
-    # Ray's own progress lines stay out of the CLI's stderr (errors are one line there)
-    kwargs = {"ignore_reinit_error": True, "include_dashboard": False, "log_to_driver": False,
-              "logging_level": logging.ERROR}
-    if address == "local":
-        kwargs.update(num_cpus=num_cpus, object_store_memory=object_store_memory)
-        ray.init(**{k: v for k, v in kwargs.items() if v is not None})
-    else:
-        try:
-            ray.init(address=address, **kwargs)
-        except Exception as e:  # noqa: BLE001 - any failure to connect is one line
-            raise IndexError_(f"cannot join the Ray cluster at {address}: {e}") from None
-    return ray
 
 
 class RayShards:
     """The shards of the index at root, each a Ray actor; ``call`` as LocalShards'."""
 
     def __init__(self, dirs, timeout: float = SHARD_TIMEOUT):
-        ray = _ray()
+        ray = import_ray()
         self._ray = ray
 
         @ray.remote(max_restarts=MAX_RESTARTS, max_task_retries=0, num_cpus=0.5)
@@ -119,25 +91,3 @@ def _cause(e: Exception) -> Exception:
     if isinstance(cause, (QuerySyntaxError, RequestError)):
         return cause
     return e
-
-
-def ray_index_runner(address: str):
-    """run_shards for indexer/shards.py: each shard's part of the plan built and
-    written by one Ray task, all shards at once (on as many nodes as the cluster has)."""
-    ray = connect(address)
-
-    @ray.remote(num_cpus=1, max_retries=0)
-    def run(function, args):
-        return function(*args)
-
-    def run_shards(calls):
-        refs = [run.remote(f, a) for f, a in calls]
-        try:
-            return ray.get(refs)
-        except Exception as e:  # noqa: BLE001 - a shard's failure is one line, as a local run's
-            cause = getattr(e, "cause", None) or e
-            first = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
-            raise IndexError_(f"a shard's run failed on the cluster: {first}; shards that committed "
-                              f"keep their commit, the others are as they were: run again") from None
-
-    return run_shards

@@ -144,15 +144,17 @@ def full_query(parsed, filters: dict):
     return parts[0] if len(parts) == 1 else Q.And(parts)
 
 
-def evaluate(snap: Snapshot, q: str, filters: dict, match: str = "exact"):
+def evaluate(snap: Snapshot, q: str, filters: dict, match: str = "exact", stats=None, values=None):
     """(parsed query, every match scored as search ranks it, filters as understood):
-    what search() starts from, for the analyses over matches (search/trends.py …)."""
+    what search() starts from, for the analyses over matches (search/trends.py …).
+    ``stats`` and ``values``: a sharded collection's (search/shards.py), so that a
+    shard scores and resolves filters as the one index would."""
     parsed = parse_query(q, match)
     full = full_query(parsed, filters)
     # no lock held: matching reads the index through the snapshot's arrays, which
     # take the reader's lock for each read alone
     check_expansions(snap.arrays, full)
-    evaluator = Evaluator(snap.arrays)
+    evaluator = Evaluator(snap.arrays, stats, values)
     found = evaluator.run(full)
     if not parsed.empty:
         found.scores = array_scores(snap.arrays, found.docs, found.scores, parsed.terms)
@@ -349,8 +351,7 @@ def reading_places(snap, docs: np.ndarray) -> np.ndarray:
     numbers follow the writer, which may interleave reports)."""
     col = snap.facets.columns["report_id"]
     para = snap.facets.columns["para_no"]
-    para_values = np.array([int(v or 0) for v in para.values], dtype=np.int64)
-    return (col.ranks()[col.ords[docs]] << 32) + para_values[para.ords[docs]]
+    return (col.ranks()[col.ords[docs]] << 32) + para.numbers()[para.ords[docs]]
 
 
 def ranked(snap, parsed, req, match, k: int) -> list[tuple[int, float]]:
@@ -359,7 +360,7 @@ def ranked(snap, parsed, req, match, k: int) -> list[tuple[int, float]]:
     return [(int(d), float(sc)) for d, sc in zip(docs, scores)]
 
 
-def ranked_arrays(snap, parsed, req, match, k: int, inside=None):
+def ranked_arrays(snap, parsed, req, match, k: int, inside=None, floor=None):
     """(docs, scores, tiers) of the first k matches in the requested order.
 
     Relevance: by score, ties to the newer report, then by report id and
@@ -371,7 +372,7 @@ def ranked_arrays(snap, parsed, req, match, k: int, inside=None):
     docs, scores = match.docs, match.scores
     years, places = years_of(snap, docs), reading_places(snap, docs)
     if req.sort == "relevance" and not parsed.empty:
-        return top_k(snap.arrays, docs, scores, parsed.terms, k, years, places, inside)
+        return top_k(snap.arrays, docs, scores, parsed.terms, k, years, places, inside, floor)
     region, _report, _para = reading_order(snap.facets, docs)
     order = np.lexsort((docs, places, region, -years if req.sort != "year" else years))[:k]
     return docs[order], scores[order], np.zeros(order.size, dtype=np.int8)

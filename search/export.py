@@ -42,13 +42,17 @@ def export_rows(engine: Engine, req: SearchRequest):
     order = [d for d, _score in ranked(snap, parsed, req, found, total)] if total else []
 
     def rows():
-        stored = StoredFields(snap.arrays.reader)
         for start in range(0, len(order), CHUNK):
-            with snap.searching() as s:
-                units = [_row(snap, s, stored, d) for d in order[start:start + CHUNK]]
-            yield from units
+            yield from rows_at(snap, order[start:start + CHUNK])
 
     return total, rows()
+
+
+def rows_at(snap, docnums: list) -> list[dict]:
+    """The rows of these units, in this order (one hold of the index lock)."""
+    stored = StoredFields(snap.arrays.reader)
+    with snap.searching() as s:
+        return [_row(snap, s, stored, d) for d in docnums]
 
 
 def _row(snap, s, stored, docnum: int) -> dict:

@@ -36,6 +36,14 @@ class FacetColumn:
     def __post_init__(self):
         self.index = {v: i for i, v in enumerate(self.values) if i}   # value -> ordinal
         self._ranks = None
+        self._numbers = None
+
+    def numbers(self) -> np.ndarray:
+        """ordinal -> the value as an integer (0 for none): a numeric label's values,
+        converted once per generation rather than on every search."""
+        if self._numbers is None:
+            self._numbers = np.array([int(v or 0) for v in self.values], dtype=np.int64)
+        return self._numbers
 
     def ranks(self) -> np.ndarray:
         """ordinal -> the value's place in sorted order: ties between documents break

@@ -87,16 +87,14 @@ class KeywordRequest:
 
 
 class Vocabulary:
-    """Every listed word of the index, with its count over the live units."""
+    """Every listed word of an index (or of every shard: their weights summed), with
+    its count over the live units; words in code point order, so that ties list
+    alike however the collection is split."""
 
-    def __init__(self, ia):
-        weights = _term_weights(ia)
-        for doc in np.flatnonzero(~ia.live).tolist():       # deleted units still count in the terms
-            for w, n in word_counts(ia.text(doc)).items():
-                weights[w] -= n
+    def __init__(self, weights: Counter):
         precise = _unfold_subwords(weights)
         self.total = float(sum(precise.values()))
-        self.words = [w for w, n in precise.items() if n > 0 and is_keyword(w)]
+        self.words = sorted(w for w, n in precise.items() if n > 0 and is_keyword(w))
         self.index = {w: i for i, w in enumerate(self.words)}
         self.counts = np.array([precise[w] for w in self.words], dtype=np.float64)
 
@@ -107,6 +105,15 @@ class Vocabulary:
             if i is not None:
                 out[i] = n
         return out
+
+
+def live_weights(ia) -> Counter:
+    """word -> its weight in the text field over the live units: what sums over shards."""
+    weights = _term_weights(ia)
+    for doc in np.flatnonzero(~ia.live).tolist():       # deleted units still count in the terms
+        for w, n in word_counts(ia.text(doc)).items():
+            weights[w] -= n
+    return weights
 
 
 def _term_weights(ia) -> Counter:
@@ -132,17 +139,28 @@ def _unfold_subwords(weights: Counter) -> dict:
     return precise
 
 
-# snapshot -> its Vocabulary, gone with the snapshot (a new generation opens a new one)
+# snapshot -> its live weights and Vocabulary, gone with the snapshot (a new generation opens a new one)
+_WEIGHTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _VOCABULARIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _VOCAB_LOCK = threading.Lock()
 
 
+def snapshot_weights(snap) -> Counter:
+    """The generation's live word weights, read once (its postings reads take the reader's lock each)."""
+    with _VOCAB_LOCK:
+        weights = _WEIGHTS.get(snap)
+        if weights is None:
+            weights = _WEIGHTS[snap] = live_weights(snap.arrays)
+        return weights
+
+
 def vocabulary(snap) -> Vocabulary:
-    """The generation's vocabulary, built once (its postings reads take the reader's lock each)."""
+    """The generation's vocabulary, built once."""
+    weights = snapshot_weights(snap)
     with _VOCAB_LOCK:
         vocab = _VOCABULARIES.get(snap)
         if vocab is None:
-            vocab = _VOCABULARIES[snap] = Vocabulary(snap.arrays)
+            vocab = _VOCABULARIES[snap] = Vocabulary(weights)
         return vocab
 
 
@@ -159,46 +177,70 @@ def g2(a: np.ndarray, b: np.ndarray, c: float, d: float) -> np.ndarray:
     return sign * value
 
 
-class Selection:
-    """The units under some filters, their reports and their words, counted from the cut."""
+def selection_part(snap, filters: dict, values: dict | None = None) -> dict:
+    """One index's share of a selection: its units under the filters, their reports
+    and the words of their cut (counted where the text lies: in the shard)."""
+    _parsed, found, understood = evaluate(snap, "", filters, values=values)
+    counts: Counter = Counter()
+    for d in found.docs.tolist():
+        counts.update(cut(snap.arrays.text(d)))
+    return {"filters": understood, "paragraphs": int(found.docs.size), "counts": counts,
+            "reports": int(np.unique(snap.facets.columns["report_id"].ords[found.docs]).size),
+            "all": int(snap.arrays.all_docs.size)}
 
-    def __init__(self, snap, filters: dict, what: str = "所选"):
-        _parsed, found, understood = evaluate(snap, "", filters)
+
+class Selection:
+    """The units under some filters, their reports and their words, counted from the
+    cut: one index's part, or every shard's summed (a report lies in one shard)."""
+
+    def __init__(self, parts: list, filters: dict, what: str = "所选"):
+        understood = parts[0]["filters"] if parts else {}
         self.filters = {BY_NAME[f].name: [UNKNOWN if v is None else v for v in vs] for f, vs in understood.items()}
-        self.docs = found.docs
-        self.reports = int(np.unique(snap.facets.columns["report_id"].ords[self.docs]).size)
-        counts: Counter = Counter()
-        for d in self.docs.tolist():
-            counts.update(cut(snap.arrays.text(d)))
-        self.total = float(sum(counts.values()))
-        self.counts = counts
-        if not self.docs.size:
+        self.paragraphs = sum(p["paragraphs"] for p in parts)
+        self.reports = sum(p["reports"] for p in parts)
+        self.all = sum(p["all"] for p in parts)
+        self.counts: Counter = Counter()
+        for p in parts:
+            self.counts.update(p["counts"])
+        self.total = float(sum(self.counts.values()))
+        if not self.paragraphs:
             raise RequestError("empty_selection", f"{what}的筛选条件下没有报告："
                                + "；".join(f"{k}={'、'.join(map(str, v))}" for k, v in filters.items()))
 
     def as_json(self) -> dict:
-        return {"filters": self.filters, "reports": self.reports, "paragraphs": int(self.docs.size),
+        return {"filters": self.filters, "reports": self.reports, "paragraphs": self.paragraphs,
                 "words": int(self.total)}
+
+
+def reference_filters(req: KeywordRequest) -> tuple[dict | None, str]:
+    """The reference's filters (None: everything else) and how an empty one is named."""
+    if req.new:
+        return req.previous, f"上一年（{req.previous['year'][0]}）"
+    return req.vs or None, "对照"
 
 
 def keywords(engine: Engine, req: KeywordRequest) -> dict:
     """The JSON answer of `govsearch keywords` and /api/keywords."""
     snap = engine.snapshot()
-    vocab = vocabulary(snap)
-    sel = Selection(snap, req.filters)
+    sel = Selection([selection_part(snap, req.filters)], req.filters)
+    ref_filters, what = reference_filters(req)
+    ref = Selection([selection_part(snap, ref_filters)], ref_filters, what) if ref_filters else None
+    return keyness(vocabulary(snap), sel, ref, req)
+
+
+def keyness(vocab: Vocabulary, sel: Selection, ref: Selection | None, req: KeywordRequest) -> dict:
+    """The keywords' JSON: the selection against the reference (None: everything else)."""
     a = vocab.vector(sel.counts)
-    ref_filters = req.previous if req.new else req.vs
-    if ref_filters:
-        ref = Selection(snap, ref_filters, f"上一年（{req.previous['year'][0]}）" if req.new else "对照")
+    if ref is not None:
         b, d, ref_json = vocab.vector(ref.counts), ref.total, ref.as_json()
     else:
         b, d = np.maximum(vocab.counts - a, 0), max(vocab.total - sel.total, 0.0)
-        ref_json = {"filters": None, "reports": None, "paragraphs": int(snap.arrays.all_docs.size - sel.docs.size),
+        ref_json = {"filters": None, "reports": None, "paragraphs": sel.all - sel.paragraphs,
                     "words": int(d), "rest": True}
     c = sel.total
-    keyness = g2(a, b, c, d)
-    rows = _rows(vocab.words, a, b, c, d, keyness)
-    words, under = _ranked(a, b, keyness, req)
+    g = g2(a, b, c, d)
+    rows = _rows(vocab.words, a, b, c, d, g)
+    words, under = _ranked(a, b, g, req)
     return {"mode": "new" if req.new else "keyness", "selection": sel.as_json(), "reference": ref_json,
             "words": [rows(i) for i in words], "under": [rows(i) for i in under]}
 

@@ -202,7 +202,7 @@ def _smallest_gap(occurrences: list[list[tuple[int, int]]]) -> int:
 # --------------------------------------------------------------------------- the best k
 
 def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.ndarray,
-          places: np.ndarray, inside: np.ndarray | None = None):
+          places: np.ndarray, inside: np.ndarray | None = None, floor: float | None = None):
     """(docs, scores, tiers) of the k best matches, best first: array scores adjusted
     by their text factors; ties to the newer report, then by report id and paragraph
     (``places``).
@@ -217,7 +217,9 @@ def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.nda
     score; tier 1 (only when k is past them) follow in array order.  ``inside``
     (a mask) fixes the candidates instead: a shard passes its share of the
     collection's best MAX_CANDIDATES by array score, so that it ranks as the one
-    index would (search/shards.py)."""
+    index would (search/shards.py).  ``floor``: the k-th best (rounded) score other
+    shards already hold; candidates below it cannot enter the collection's k best,
+    so reading stops there and the answer may hold fewer than k."""
     n = int(docs.size)
     k = min(k, n)
     if k <= 0:
@@ -228,8 +230,10 @@ def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.nda
         limit = MAX_CANDIDATES
     else:
         order, limit = _inside_first(rounded, years, places, docs, inside, k)
-    candidates, bounds = _by_bound(ia, docs, rounded, order[:limit])
-    read, adjusted = _read_candidates(ia, docs, scores, bounds, candidates, terms, k)
+    candidates, most = _by_bound(ia, docs, rounded, order[:limit])
+    read, adjusted = _read_candidates(ia, docs, scores, most, candidates, terms, k, floor)
+    if floor is not None and read < candidates.size:
+        k = min(k, read)                # stopped (maybe at the floor): nothing past it is wanted
     cand = candidates[:read]
     ranked = np.lexsort((docs[cand], places[cand], -years[cand], -np.round(adjusted, 9)))
     out_docs, out_scores = docs[cand][ranked], adjusted[ranked]
@@ -251,35 +255,35 @@ def _inside_first(rounded, years, places, docs, inside, k: int) -> tuple[np.ndar
 
 
 def _by_bound(ia, docs, rounded, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The candidates by the most each can score, and that most: its array score
-    times its shape factor where a search has already read its text (1 where not);
-    ties keep ``order``.  The better the bounds, the sooner the reading stops.
-    The bounds are taken once, here: other searches may learn more shapes while
-    this one reads, and the order must stay the order of these bounds."""
-    shapes = ia.shape_factors()[docs[order]]
-    bound = rounded[order] * np.nan_to_num(shapes, nan=1.0)
+    """The candidates by the most each can score: its array score times its shape
+    factor where a search has already read its text (1 where not); ties keep
+    ``order``.  The better the bounds, the sooner the reading stops."""
+    shapes = ia.shape_factors()[docs[order]]         # a copy: other threads may fill in more
     if np.isnan(shapes).all():
-        return order, bound
+        return order, rounded[order]
+    bound = rounded[order] * np.nan_to_num(shapes, nan=1.0)
     by = np.argsort(-bound, kind="stable")
     return order[by], bound[by]
 
 
-def _read_candidates(ia, docs, scores, bounds, order, terms, k: int) -> tuple[int, np.ndarray]:
-    """(how many candidates of ``order`` were read, their adjusted scores); ``bounds``:
-    the most each can score, not increasing along ``order``."""
+def _read_candidates(ia, docs, scores, most_of, order, terms, k: int, floor=None) -> tuple[int, np.ndarray]:
+    """(how many candidates of ``order`` were read, their adjusted scores).  ``most_of``:
+    each candidate's bound as ``order`` was sorted by it (shape factors another thread
+    keeps meanwhile must not change the bounds the early stop relies on)."""
     kth_best: list[float] = []           # min-heap of the k best adjusted scores (rounded)
     adjusted = np.empty(order.size, dtype=np.float64)
     shapes = ia.shape_factors()
     for read, i in enumerate(order.tolist()):
+        doc = int(docs[i])
+        shape = shapes[doc]
         # what this candidate, and every later one, can score at most (a hair
-        # under: the factors multiply in another order below)
-        if len(kth_best) == k and bounds[read] < kth_best[0] - 1e-9:
+        # over: the factors multiply in another order below)
+        most = most_of[read]
+        if (len(kth_best) == k and most < kth_best[0] - 1e-9) or (floor is not None and most < floor - 1e-9):
             return read, adjusted[:read]
         if not read % 64:
             budget.check()                 # many candidates, many terms: the search's deadline
-        doc = int(docs[i])
         norm = ia.text(doc)
-        shape = shapes[doc]
         if shape != shape:                 # NaN: this paragraph's text not read before
             shape = shapes[doc] = shape_factor(norm)
         adjusted[read] = scores[i] * text_factor(norm, terms, shape)

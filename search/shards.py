@@ -24,6 +24,8 @@ A shard that fails or does not answer in time is left out and named in
 
 from __future__ import annotations
 
+import functools
+import heapq
 import threading
 import time
 from collections import OrderedDict
@@ -31,6 +33,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .compare import region_part
+from .export import rows_at
+from .keywords import selection_part, snapshot_weights
+from .trends import trend_part
 from .engine import (GROUP_SCAN, Engine, check_expansions, facet_counts, facet_values, full_query, group_order,
                      make_hit, match_and_facet_sets, page_fields, ranked_arrays, reading_places, relaxations,
                      report_rows, understood_filters)
@@ -60,8 +66,15 @@ class ShardAnswer:
     facets: dict                                   # field -> [(value, count)]
     understood: dict                               # field -> typed value -> values
     ranked: list            # (tier, score, year, report id, para_no, docnum, array score, region), best first
-    array_keys: list | None = None                 # (rounded array score, year, report id, para_no)
+    array_keys: tuple | None = None                # _array_keys: this shard's best by array score
     reports: dict = field(default_factory=dict)    # report id -> (count, (docnum, score), year)
+
+
+@functools.lru_cache(maxsize=512)
+def _parse(q: str, match: str):
+    """parse_query, once per query text for the phases of a search (a parsed query
+    is never changed once made): each phase and each shard asked it again."""
+    return parse_query(q, match)
 
 
 def _label_fields(query) -> list[str]:
@@ -88,16 +101,43 @@ class ShardIndex:
 
     def stats(self, req: SearchRequest) -> tuple[CollectionStats, dict]:
         """This shard's statistics for the query's terms, and the values of its filters' fields."""
-        full = full_query(parse_query(req.q, req.match), req.filters)
+        full = full_query(_parse(req.q, req.match), req.filters)
         snap = self._snapshot()
         with snap.searching():
             stats = shard_stats(snap.arrays, scored_keys(full))
-            values = {f: [v for v in snap.facets.columns[f].values if v] for f in _label_fields(full)}
-        return stats, values
+        return stats, _values(snap, _label_fields(full))
+
+    def values(self, queries: list) -> dict:
+        """The values of the fields the filters of these (q, filters, match) resolve against."""
+        fields = {f for q, filters, match in queries for f in _label_fields(full_query(_parse(q, match), filters))}
+        return _values(self._snapshot(), sorted(fields))
+
+    # the analyses' parts (search/trends.py, keywords.py, export.py), summed by search/shard_analyses.py
+
+    def trend(self, req, values: dict) -> dict:
+        return trend_part(self._snapshot(), req, values)
+
+    def selection(self, filters: dict, values: dict) -> dict:
+        return selection_part(self._snapshot(), filters, values)
+
+    def word_weights(self, known: tuple | None) -> tuple:
+        """(generation, its live word weights), or (generation, None) when the
+        coordinator already holds that generation's."""
+        snap = self._snapshot()
+        return snap.generation, (None if known == snap.generation else snapshot_weights(snap))
+
+    def compare(self, req, stats: CollectionStats, values: dict) -> tuple:
+        """(generation, each region's part of the compare grid), scored with the collection's statistics."""
+        snap = self._snapshot()
+        return snap.generation, [region_part(snap, req, region, stats, values) for region in req.regions]
+
+    def rows(self, generation: tuple, docnums: list) -> list:
+        """Export rows of these units, read from the snapshot that ranked them."""
+        return rows_at(self._kept_snapshot(generation), docnums)
 
     def query(self, req: SearchRequest, stats: CollectionStats, values: dict, k: int,
-              bound: tuple | None = None) -> ShardAnswer:
-        parsed = parse_query(req.q, req.match)
+              bound: tuple | None = None, floor: float | None = None) -> ShardAnswer:
+        parsed = _parse(req.q, req.match)
         full = full_query(parsed, req.filters)
         snap = self._snapshot()
         with snap.searching():
@@ -108,28 +148,31 @@ class ShardIndex:
                 match.scores = array_scores(snap.arrays, match.docs, match.scores, parsed.terms)
             relevance = req.sort == "relevance" and not parsed.empty
             inside = _inside(snap, match, bound) if bound is not None and relevance else None
-            docs, scores, tiers = ranked_arrays(snap, parsed, req, match, k, inside)
+            docs, scores, tiers = ranked_arrays(snap, parsed, req, match, k, inside, floor)
             array = match.scores[np.searchsorted(match.docs, docs)]
             answer = ShardAnswer(snap.generation, int(match.docs.size),
                                  facet_counts(snap, match.docs, counted_over),
                                  evaluator.understood, _keys(snap, docs, scores, tiers, array))
             if relevance and bound is None:
                 best = best_by_array(match.scores, *_tiebreaks(snap, match.docs), match.docs, ranking.MAX_CANDIDATES)
-                answer.array_keys = [(round(sc, 9), y, r, p) for _t, sc, y, r, p, _d, _a, _g in
-                                     _keys(snap, match.docs[best], match.scores[best], None, match.scores[best])]
+                answer.array_keys = _array_keys(snap, match.docs[best], match.scores[best])
             if req.by_report:
                 answer.reports = report_rows(snap, match)
         return answer
 
     def fetch(self, generation: tuple, items: list, q: str, match: str) -> list:
         """The hits of (docnum, score) items, made on the snapshot that ranked them."""
-        snap = self._kept.get(tuple(generation))
-        if snap is None:
-            raise ShardGone(f"index generation {generation} is no longer open")
-        marks = parse_query(q, match).marks
+        snap = self._kept_snapshot(generation)
+        marks = _parse(q, match).marks
         with snap.searching() as s:
             page = page_fields(snap, s, items)
         return [make_hit(f, score, marks) for f, score in page]
+
+    def _kept_snapshot(self, generation: tuple):
+        snap = self._kept.get(tuple(generation))
+        if snap is None:
+            raise ShardGone(f"index generation {generation} is no longer open")
+        return snap
 
     def report(self, report_id: str, q: str, match: str):
         """A whole report this shard holds (search/reports.py), or None."""
@@ -137,6 +180,11 @@ class ShardIndex:
 
     def ping(self) -> tuple:
         return self._snapshot().generation
+
+
+def _values(snap, fields) -> dict:
+    with snap.searching():
+        return {f: [v for v in snap.facets.columns[f].values if v] for f in fields}
 
 
 def _tiebreaks(snap, docs):
@@ -154,6 +202,18 @@ def _keys(snap, docs, scores, tiers, array) -> list:
     paras = (reading_places(snap, docs) & 0xFFFFFFFF).tolist()
     tiers = tiers.tolist() if tiers is not None else [0] * len(rids)
     return list(zip(tiers, scores.tolist(), years, rids, paras, docs.tolist(), array.tolist(), regions))
+
+
+def _array_keys(snap, docs, scores) -> tuple:
+    """(rounded array scores, years, report ids, para_nos) of these documents, as
+    arrays (the ids as indices into a list of this shard's): a few thousand a query,
+    so no tuple per document."""
+    col = snap.facets.columns["report_id"]
+    ords = col.ords[docs]
+    uniq, idx = np.unique(ords, return_inverse=True)
+    years = snap.year_values[snap.facets.columns["year"].ords[docs]]
+    paras = reading_places(snap, docs) & 0xFFFFFFFF
+    return np.round(scores, 9), years, [col.values[o] for o in uniq.tolist()], idx, paras
 
 
 def _inside(snap, match, bound: tuple) -> np.ndarray:
@@ -175,6 +235,8 @@ def _inside(snap, match, bound: tuple) -> np.ndarray:
 
 class LocalShards:
     """Shards opened in this process, called one after the other (no Ray)."""
+
+    sequential = True
 
     def __init__(self, dirs):
         self.shards = [ShardIndex(str(d)) for d in dirs]
@@ -227,7 +289,7 @@ def sharded_search(shards, req: SearchRequest) -> SearchResult:
     stats, values, asked = _statistics(calls, req)
     relevance = req.sort == "relevance" and not parsed.empty
     k = GROUP_SCAN if req.by_report else req.page * req.limit
-    answers = calls.run("query", {i: (req, stats, values, k, None) for i in asked})
+    answers = _query_phase(calls, (req, stats, values, k), asked, relevance)
     merged = _merge_ranked(answers, relevance, req.sort)
     if relevance and sum(a.total for a in answers.values()) > ranking.MAX_CANDIDATES:
         merged = _within_bound(calls, req, (stats, values, k), answers, merged)
@@ -245,6 +307,29 @@ def sharded_search(shards, req: SearchRequest) -> SearchResult:
     result.shards = calls.summary()
     result.took_ms = (time.perf_counter() - t0) * 1000
     return result
+
+
+def _query_phase(calls: "_Phases", asked_args: tuple, asked: list, relevance: bool) -> dict:
+    """Every shard's answer to the query phase.  Shards called one after the other
+    (LocalShards) pass on a floor: the k-th best score the shards before hold, below
+    which a shard need not read its candidates' texts (they cannot enter the k best)."""
+    req, stats, values, k = asked_args
+    if not (relevance and getattr(calls.shards, "sequential", False)):
+        return calls.run("query", {i: (req, stats, values, k, None) for i in asked})
+    answers: dict = {}
+    floor = None
+    for i in asked:
+        answers.update(calls.run("query", {i: (req, stats, values, k, None, floor)}))
+        floor = _kth_score(answers, k)
+    return answers
+
+
+def _kth_score(answers: dict, k: int) -> float | None:
+    """The k-th best rounded score the answers hold among their read candidates."""
+    scores = [round(it[1], 9) for a in answers.values() for it in a.ranked if it[0] == 0]
+    if len(scores) < k:
+        return None
+    return heapq.nlargest(k, scores)[-1]
 
 
 def _statistics(calls: "_Phases", req) -> tuple[CollectionStats, dict, list]:
@@ -305,9 +390,18 @@ def _merge_ranked(answers: dict, relevance: bool, sort: str) -> list:
 def _bound(answers: dict) -> tuple:
     """The collection's MAX_CANDIDATES-th best match by array score, as
     (rounded score, year, report id, para_no)."""
-    keys = [k for a in answers.values() for k in (a.array_keys or [])]
-    keys.sort(key=lambda k: (-k[0], -k[1], k[2], k[3]))
-    return keys[min(ranking.MAX_CANDIDATES, len(keys)) - 1]
+    parts = [a.array_keys for a in answers.values() if a.array_keys is not None]
+    scores = np.concatenate([p[0] for p in parts])
+    m = min(ranking.MAX_CANDIDATES, scores.size)
+    at = -np.partition(-scores, m - 1)[m - 1]          # the m-th best score; ties ordered below
+    above = int((scores > at).sum())
+    ties = []
+    for rounded, years, rids, idx, paras in parts:
+        for i in np.flatnonzero(rounded == at).tolist():
+            ties.append((-int(years[i]), rids[idx[i]], int(paras[i])))
+    ties.sort()
+    year, rid, para = ties[m - above - 1]
+    return float(at), -year, rid, para
 
 
 def _outside(item, bound: tuple) -> bool:

@@ -75,23 +75,9 @@ class Buckets:
         self.report_counts = self.reports_per_bucket(docs)
         chars = snap.arrays.texts.char_lengths()[docs]
         self.chars = np.bincount(self.ords[docs], weights=chars, minlength=size).astype(np.int64)
-        self.order = self._order(np.flatnonzero(self.report_counts))
 
     def reports_per_bucket(self, docs: np.ndarray) -> np.ndarray:
         return _reports_per_bucket(self.ords[docs], self.reports[docs], len(self.values), self.per_report)
-
-    def _order(self, present: np.ndarray) -> list[int]:
-        if self.field == "year":     # oldest first, a report of no known year last
-            return sorted(present.tolist(), key=lambda o: (self.values[o] is None, self.values[o] or 0))
-        return sorted(present.tolist(), key=lambda o: (-self.report_counts[o], str(self.values[o])))
-
-    def value(self, o: int):
-        v = self.values[o]
-        return UNKNOWN if v is None else v
-
-    def as_json(self) -> list[dict]:
-        return [{"value": self.value(o), "reports": int(self.report_counts[o]), "chars": int(self.chars[o])}
-                for o in self.order]
 
 
 def _reports_per_bucket(bucket_ords: np.ndarray, report_ords: np.ndarray, size: int,
@@ -163,20 +149,25 @@ def _weights_at(ia, field: str, term: str, docs: np.ndarray) -> np.ndarray:
 
 def trend(engine: Engine, req: TrendRequest) -> dict:
     """The JSON answer of `govsearch trend` and /api/trends."""
-    snap = engine.snapshot()
-    _parsed, base, understood = evaluate(snap, "", req.filters)
+    return trend_from_parts(req, [trend_part(engine.snapshot(), req)])
+
+
+def trend_part(snap, req: TrendRequest, values: dict | None = None) -> dict:
+    """One index's counts for a trend, by bucket value: what a shard sends the
+    coordinator (search/shards.py), and all a single index needs.  Every count
+    sums over shards, since a report's paragraphs all lie in one shard;
+    ``values``: the collection's filter values (None: this index's)."""
+    _parsed, base, understood = evaluate(snap, "", req.filters, values=values)
     buckets = Buckets(snap, req.by, base.docs)
-    terms = [_term_series(snap, buckets, t, req) for t in req.terms]
-    return {"by": req.by, "match": req.match, "filters": _filters_json(understood),
-            "buckets": buckets.as_json(), "terms": terms}
+    present = np.flatnonzero(buckets.report_counts)
+    return {"filters": understood,
+            "buckets": {buckets.values[o]: (int(buckets.report_counts[o]), int(buckets.chars[o]))
+                        for o in present.tolist()},
+            "terms": [_term_counts(snap, buckets, t, req, values) for t in req.terms]}
 
 
-def _filters_json(understood: dict) -> dict:
-    return {BY_NAME[f].name: [UNKNOWN if v is None else v for v in vs] for f, vs in understood.items()}
-
-
-def _term_series(snap, buckets: Buckets, term: str, req: TrendRequest) -> dict:
-    parsed, found, _understood = evaluate(snap, term, req.filters, req.match)
+def _term_counts(snap, buckets: Buckets, term: str, req: TrendRequest, values) -> dict:
+    parsed, found, _understood = evaluate(snap, term, req.filters, req.match, values=values)
     if parsed.empty:
         raise RequestError("no_terms", f"“{term[:40]}”里没有检索词（只有筛选条件）")
     docs = found.docs
@@ -186,18 +177,60 @@ def _term_series(snap, buckets: Buckets, term: str, req: TrendRequest) -> dict:
     by_mentions = np.bincount(ords, weights=mentions, minlength=size)
     by_paragraphs = np.bincount(ords, minlength=size)
     by_reports = buckets.reports_per_bucket(docs)
-    series = []
-    for o in buckets.order:
-        m, reports, chars = float(by_mentions[o]), int(buckets.report_counts[o]), int(buckets.chars[o])
-        series.append({"value": buckets.value(o), "mentions": int(m), "paragraphs": int(by_paragraphs[o]),
-                       "reports": int(by_reports[o]),
-                       "per_report": round(m / reports, 3) if reports else 0.0,
-                       "per_10k_chars": round(m * 10000 / chars, 3) if chars else 0.0})
+    present = np.flatnonzero(by_paragraphs)
     years = years_of(snap, docs[mentions > 0])
     years = years[years > 0]
-    return {"term": term, "first": int(years.min()) if years.size else None,
-            "total": {"mentions": int(mentions.sum()), "paragraphs": int(docs.size),
-                      "reports": int(np.unique(buckets.reports[docs]).size)},
+    return {"first": int(years.min()) if years.size else None, "mentions": float(mentions.sum()),
+            "paragraphs": int(docs.size), "reports": int(np.unique(buckets.reports[docs]).size),
+            "buckets": {buckets.values[o]: (float(by_mentions[o]), int(by_paragraphs[o]), int(by_reports[o]))
+                        for o in present.tolist()}}
+
+
+def trend_from_parts(req: TrendRequest, parts: list) -> dict:
+    """The trend's JSON from the counts of one index or of every shard, summed."""
+    buckets: dict = {}
+    for part in parts:
+        for v, counts in part["buckets"].items():
+            buckets[v] = tuple(a + b for a, b in zip(buckets.get(v, (0, 0)), counts))
+    order = _bucket_order(req.by, buckets)
+    terms = [_term_series(t, [p["terms"][i] for p in parts], buckets, order) for i, t in enumerate(req.terms)]
+    return {"by": req.by, "match": req.match, "filters": _filters_json(parts[0]["filters"] if parts else {}),
+            "buckets": [{"value": _shown(v), "reports": buckets[v][0], "chars": buckets[v][1]} for v in order],
+            "terms": terms}
+
+
+def _bucket_order(by: str, buckets: dict) -> list:
+    """Years oldest first (a report of no known year last); other values by reports, then name."""
+    if BY_NAME[by].field == "year":
+        return sorted(buckets, key=lambda v: (v is None, v or 0))
+    return sorted(buckets, key=lambda v: (-buckets[v][0], str(v)))
+
+
+def _shown(v):
+    return UNKNOWN if v is None else v
+
+
+def _filters_json(understood: dict) -> dict:
+    return {BY_NAME[f].name: [UNKNOWN if v is None else v for v in vs] for f, vs in understood.items()}
+
+
+def _term_series(term: str, parts: list, buckets: dict, order: list) -> dict:
+    counts: dict = {}
+    for part in parts:
+        for v, c in part["buckets"].items():
+            counts[v] = tuple(a + b for a, b in zip(counts.get(v, (0.0, 0, 0)), c))
+    series = []
+    for v in order:
+        m, paragraphs, reports_with = counts.get(v, (0.0, 0, 0))
+        reports, chars = buckets[v]
+        series.append({"value": _shown(v), "mentions": int(m), "paragraphs": paragraphs, "reports": reports_with,
+                       "per_report": round(m / reports, 3) if reports else 0.0,
+                       "per_10k_chars": round(m * 10000 / chars, 3) if chars else 0.0})
+    firsts = [p["first"] for p in parts if p["first"] is not None]
+    return {"term": term, "first": min(firsts) if firsts else None,
+            "total": {"mentions": int(sum(p["mentions"] for p in parts)),
+                      "paragraphs": sum(p["paragraphs"] for p in parts),
+                      "reports": sum(p["reports"] for p in parts)},
             "series": series}
 
 

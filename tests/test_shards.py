@@ -131,7 +131,8 @@ def ray_shards(four_shards):
     from indexer.shards import shard_dirs
     from search.cluster import RayShards, connect
 
-    connect("local", num_cpus=2, object_store_memory=80 * 1024 * 1024)
+    # 4 logical CPUs: the shard actors reserve 2, the ingest tests' build tasks use the rest
+    connect("local", num_cpus=4, object_store_memory=80 * 1024 * 1024)
     shards = RayShards(shard_dirs(four_shards), timeout=20)
     shards.ready()
     yield shards
@@ -223,6 +224,10 @@ def test_web_pages_over_shards_and_a_partial_banner(four_shards, corpus_index, t
     partial = sharded.get("/api/search", query_string={"q": "营商环境"}).get_json()
     assert partial["shards"]["ok"] == 3 and partial["shards"]["failed"][0]["shard"] == 1
     assert partial["total"] < a["total"]
+    # an analysis over three shards of four would give wrong counts: refused in one line
+    trends = sharded.get("/api/trends", query_string={"q": "营商环境"})
+    assert trends.status_code == 503 and "分片 1" in trends.get_json()["error"]
+    assert sharded.get("/export", query_string={"q": "营商环境"}).status_code == 503
 
 
 @pytest.mark.cluster
@@ -239,3 +244,142 @@ def test_a_shard_slower_than_the_timeout_gives_a_flagged_partial_result(ray_shar
     assert late.shards["ok"] == 0 and len(late.shards["failed"]) == 4
     assert late.total == 0 and late.hits == []
     assert "did not answer within" in late.shards["failed"][0]["error"]
+
+
+# --------------------------------------------------------------------------- analyses over shards
+
+TRENDS = [(["营商环境", "新质生产力"], "year", {}, "exact"), (["发展 OR 改革", '"高质量发展"'], "region", {}, "exact"),
+          (["就业", "民生"], "province", {"province": ["四川", "重庆"]}, "words"), (["城市*", "数字经济"], "type", {}, "exact"),
+          (["投资 province:四川", "消费"], "level", {"year": ["2026"]}, "exact")]
+KEYWORDS = [({"province": ["浙江"]}, None, False), ({"year": ["2024"]}, {"year": ["2026"]}, False),
+            ({"level": ["县区级"]}, None, False), ({"type": ["计划"]}, {"type": ["政府工作报告"]}, False),
+            ({"province": ["四川"], "year": ["2026"]}, None, True)]
+EXPORTS = [("营商环境", {}), ("发展", {}), ("", {"sort": "-year"}), ("科技 OR 创新", {"sort": "year"}),
+           ("民生 就业", {"match": "words", "filters": {"province": ["四川", "重庆"]}}), ('"高质量发展" -经济', {})]
+COMPARES = [("营商环境", ["四川", "浙江", "北京"], {}), ("发展", ["四川", "重庆", "上海"], {"type": ["政府工作报告"]}),
+            ("就业 OR 民生", ["四川", "广东"], {})]
+
+
+def _answer(func, *args):
+    """The JSON, or the one-line refusal (both index forms must refuse alike)."""
+    from search.results import RequestError
+
+    try:
+        return func(*args)
+    except RequestError as e:
+        return ("refused", str(e))
+
+
+def _analyses_agree(corpus_engine, shards, exports=EXPORTS, compares=COMPARES):
+    from search.compare import CompareRequest, compare, compare_json
+    from search.export import export_rows
+    from search.keywords import KeywordRequest, keywords
+    from search.results import SearchRequest
+    from search.shard_analyses import sharded_compare, sharded_export, sharded_keywords, sharded_trend
+    from search.trends import TrendRequest, trend
+
+    for terms, by, filters, match in TRENDS:
+        req = TrendRequest(terms, by, filters, match)
+        assert sharded_trend(shards, req) == trend(corpus_engine, req), req
+    for filters, vs, new in KEYWORDS:
+        req = KeywordRequest(filters, vs, 40, new)
+        assert _answer(sharded_keywords, shards, req) == _answer(keywords, corpus_engine, req), req
+    for q, kw in exports:
+        req = SearchRequest(q=q, **kw)
+        (n1, rows1), (n2, rows2) = export_rows(corpus_engine, req), sharded_export(shards, req)
+        assert n1 == n2 and list(rows1) == list(rows2), req
+    for q, regions, filters in compares:
+        req = CompareRequest(q, regions, filters)
+        assert compare_json(sharded_compare(shards, req)) == compare_json(compare(corpus_engine, req)), req
+
+
+def test_trends_keywords_exports_and_compare_over_shards_answer_as_one_index(four_shards, corpus_engine):
+    from indexer.shards import shard_dirs
+    from search.shards import LocalShards
+
+    _analyses_agree(corpus_engine, LocalShards(shard_dirs(four_shards)))
+
+
+def test_exports_and_compare_share_the_candidate_bound(four_shards, corpus_engine, monkeypatch):
+    import search.ranking as ranking
+    from indexer.shards import shard_dirs
+    from search.shards import LocalShards
+
+    monkeypatch.setattr(ranking, "MAX_CANDIDATES", 25)
+    _analyses_agree(corpus_engine, LocalShards(shard_dirs(four_shards)), EXPORTS[:2] + EXPORTS[5:], COMPARES[1:2])
+
+
+def test_cli_and_web_analyses_over_shards(four_shards, corpus_index):
+    from webui import create_app
+
+    def run(index, *args):
+        return subprocess.run([sys.executable, "-m", "cli", *args, "--index", index], capture_output=True,
+                              text=True, cwd=ROOT, check=True).stdout
+
+    for args in (["trend", "营商环境", "绿色", "--by", "province", "--csv"], ["query", "发展", "--format", "csv"],
+                 ["keywords", "--province", "四川", "--json"]):
+        assert run(four_shards, *args) == run(corpus_index, *args), args
+    sharded, one = create_app(four_shards).test_client(), create_app(corpus_index).test_client()
+    for url, params in (("/api/trends", {"q": ["营商环境", "开放"], "by": "region"}),
+                        ("/api/keywords", {"province": "浙江"}), ("/export", {"q": "创新", "format": "jsonl"}),
+                        ("/compare", {"q": "营商环境", "region": ["四川", "重庆"]}), ("/trends", {"q": "营商环境"})):
+        a = one.get(url, query_string=params)
+        expected = a.get_data()                     # read a streamed export before the next request
+        b = sharded.get(url, query_string=params)
+        assert a.status_code == b.status_code == 200, url
+        assert b.get_data() == expected, url
+
+
+@pytest.mark.cluster
+def test_ray_analyses_answer_as_one_index(ray_shards, corpus_engine):
+    _analyses_agree(corpus_engine, ray_shards, EXPORTS[:3], COMPARES[:1])
+
+
+# --------------------------------------------------------------------------- ingest on Ray
+
+@pytest.mark.cluster
+def test_ray_ingest_answers_as_one_index(ray_shards, corpus_engine, tmp_path):
+    """Read tasks, build tasks (cleaning, structure, segmentation) and one writer actor
+    per shard make shards that answer every search and analysis as the one index."""
+    from indexer.cluster import RayIngest
+    from indexer.shards import index_sharded, shard_dirs
+    from search.shards import LocalShards
+
+    ingest = RayIngest("local")
+    run = index_sharded(str(tmp_path / "ray"), [str(SEEDS), str(PROVINCES)], 4,
+                        run_shards=ingest.run_shards, read_many=ingest.read_many)
+    assert (run.added, run.failed, run.reports) == (36, [], 36)
+    shards = LocalShards(shard_dirs(tmp_path / "ray"))
+    _compare_all(corpus_engine, shards, [dict(), dict(by_report=True)], QUERIES[::2])
+    _analyses_agree(corpus_engine, shards, EXPORTS[:2], COMPARES[:1])
+
+
+@pytest.mark.cluster
+def test_ray_ingest_is_incremental_and_a_failing_file_loses_nothing(ray_shards, seeds_copy, tmp_path):
+    from functools import partial
+
+    from indexer.cluster import RayIngest
+    from indexer.shards import index_sharded, shard_dirs
+    from search.results import SearchRequest
+    from search.shards import LocalShards, sharded_search
+
+    ingest = RayIngest("local")
+    root = str(tmp_path / "ray")
+    run = partial(index_sharded, root, [str(seeds_copy)], 4, run_shards=ingest.run_shards,
+                  read_many=ingest.read_many)
+    assert run().added == 5
+    again = run()
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 5)
+
+    seed = sorted(seeds_copy.glob("*.txt"))[0]
+    body = seed.read_text(encoding="utf-8")
+    phrase = max((line.strip() for line in body.splitlines()), key=len)[:12]
+    seed.write_text("---\nyear: 3000\n---\n" + body, encoding="utf-8")      # fails when built
+    (seeds_copy / "binary.txt").write_bytes(bytes(range(256)) * 64)           # fails when read
+    bad = run()
+    errors = {f["source"]: f["error"] for f in bad.failed}
+    assert sorted(errors) == sorted([str(seed), str(seeds_copy / "binary.txt")])
+    assert all("\n" not in e for e in errors.values()) and "3000" in errors[str(seed)]
+    assert (bad.removed, bad.reports) == (0, 5)                # its indexed version stays
+    found = sharded_search(LocalShards(shard_dirs(root)), SearchRequest(q=f'"{phrase}"'))
+    assert found.total >= 1 and seed.stem in {h.source.split("/")[-1].split(".")[0] for h in found.hits}

@@ -13,16 +13,17 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, render_template, request, stream_with_context, url_for
 
-from search.compare import CompareRequest, compare
-from search.export import FORMATS, MEDIA_TYPES, export_rows, render
+from search.compare import CompareRequest
+from search.export import FORMATS, MEDIA_TYPES, render
 from search.fields import BY_NAME, FILTER_PARAMS
-from search.keywords import KeywordRequest, filters_from_text, keywords
+from search.keywords import KeywordRequest, filters_from_text
 from search.query import QuerySyntaxError
 from search.results import RequestError, SearchRequest
-from search.trends import BY_CHOICES, TABLE_COLUMNS as TREND_CSV, TrendRequest, table_rows, trend
+from search.shard_analyses import compare_over, export_over, keywords_over, trend_over
+from search.trends import BY_CHOICES, TABLE_COLUMNS as TREND_CSV, TrendRequest, table_rows
 
 from .charts import grouped_bars, line_chart
-from .views import engine
+from .views import index_or_shards
 
 bp = Blueprint("analysis", __name__)
 
@@ -72,7 +73,7 @@ def _trend_request(args) -> TrendRequest:
 @bp.get("/api/trends")
 def api_trends():
     try:
-        data = trend(engine(), _trend_request(request.args))
+        data = trend_over(index_or_shards(), _trend_request(request.args))
     except BAD_REQUEST as e:
         return jsonify({"error": str(e), "code": getattr(e, "code", "bad_request")}), 400
     if request.args.get("format") == "csv":
@@ -101,7 +102,7 @@ def trends_page():
         return render_template("trends.html", **ctx)
     try:
         req = _trend_request(args)
-        data = trend(engine(), req)
+        data = trend_over(index_or_shards(), req)
     except BAD_REQUEST as e:
         return render_template("trends.html", **{**ctx, "error": str(e)}), 400
     links = {t["term"]: [search_url(t["term"], req.filters, req.match, **{req.by: s["value"]}) for s in t["series"]]
@@ -142,7 +143,7 @@ def api_keywords():
         ref = filters_from_text(args.get("vs"), "vs") if args.get("vs") else None
         req = KeywordRequest(request_filters(args), ref, _int(args.get("top"), 50), args.get("new") == "1",
                              _int(args.get("min_count"), 2))
-        return jsonify(keywords(engine(), req))
+        return jsonify(keywords_over(index_or_shards(), req))
     except BAD_REQUEST as e:
         return jsonify({"error": str(e), "code": getattr(e, "code", "bad_request")}), 400
 
@@ -161,7 +162,7 @@ def keywords_page():
         try:
             filters = filters_from_text(mine, "选择")
             vs = filters_from_text(other, "对照") if other and ref == "each" else None
-            column["data"] = keywords(engine(), KeywordRequest(filters, vs, top, ref == "new"))
+            column["data"] = keywords_over(index_or_shards(), KeywordRequest(filters, vs, top, ref == "new"))
             column["links"] = {w["word"]: search_url(w["word"], filters)
                                for key in ("words", "under") for w in column["data"][key]}
         except BAD_REQUEST as e:
@@ -190,7 +191,7 @@ def compare_page():
     try:
         filters = request_filters(args, skip=("region",))
         req = CompareRequest(ctx["q"], regions, filters, ctx["match"])
-        grid = compare(engine(), req)
+        grid = compare_over(index_or_shards(), req)
     except BAD_REQUEST as e:
         return render_template("compare.html", **{**ctx, "error": str(e)}), 400
     for row in grid["rows"]:
@@ -209,7 +210,7 @@ def export():
         if fmt not in FORMATS:
             raise RequestError("bad_parameter", f"参数 format 只能是 {' / '.join(FORMATS)}，收到的是“{fmt[:20]}”")
         req = SearchRequest.from_params(request.args.getlist, request.args.get)
-        total, rows = export_rows(engine(), req)
+        total, rows = export_over(index_or_shards(), req)
     except BAD_REQUEST as e:
         return Response(f"导出失败：{e}\n", status=400, mimetype="text/plain")
     body = render(rows, fmt)

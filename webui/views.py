@@ -31,6 +31,11 @@ def engine():
     return current_app.extensions["govsearch_engine"]
 
 
+def index_or_shards():
+    """The Engine of one index, or the shards of a sharded one (search/shard_analyses.py)."""
+    return current_app.extensions.get("govsearch_shards") or engine()
+
+
 def report_view(report_id: str, q: str, match: str):
     """A whole report from the index, or from the shard its id routes to."""
     shards = current_app.extensions.get("govsearch_shards")
