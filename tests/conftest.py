@@ -91,7 +91,9 @@ def stop_watch(proc: subprocess.Popen) -> str:
     """Stop a `govsearch watch` as Ctrl-C does (killed if it hangs); its standard output."""
     proc.send_signal(signal.SIGINT)
     try:
-        out, _ = proc.communicate(timeout=10)
+        # it stops in well under a second alone; in the whole suite on a loaded
+        # 2-core machine it has taken over 10 s (not understood yet: see the notes)
+        out, _ = proc.communicate(timeout=45)
     except subprocess.TimeoutExpired:
         proc.kill()
         out, _ = proc.communicate()
