@@ -235,7 +235,16 @@ def watch(folders, index_dir, debounce, polling):
     from indexer.watch import watch_folders
 
     stop = threading.Event()
+
+    def interrupted(*_):
+        # Ctrl-C ends the watch between runs, as SIGTERM does, rather than
+        # raising wherever the main thread is; a second Ctrl-C stops at once
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, interrupted)
 
     def log(line):
         click.echo(f"{_time.strftime('%H:%M:%S')} {printable(line)}", err=False)
