@@ -24,7 +24,6 @@ import struct
 import sys
 import threading
 import time
-import zlib
 from array import array
 from contextlib import contextmanager
 from functools import lru_cache
@@ -141,7 +140,7 @@ def _gram_counts(value: str) -> dict:
 
 
 TEXT_FRAME_BYTES = 4 << 20          # text per compressed frame: frames decompress in parallel
-_FRAMED = b"GSZ1"                   # framed zstd data; older indexes hold one zlib stream (0x78 …)
+_FRAMED = b"GSZ1"                   # the text column's data starts with this
 _FRAME_TABLE = struct.Struct("<IQ")  # per frame: documents in it, compressed bytes
 
 
@@ -162,11 +161,9 @@ def compress_frames(values: list[bytes]) -> bytes:
     return b"".join([_FRAMED, struct.pack("<I", len(frames)), *table, *frames])
 
 
-def text_frames(data: bytes, doc_count: int) -> list[tuple[int, int, bytes]]:
+def text_frames(data: bytes) -> list[tuple[int, int, bytes]]:
     """(first document, document count, compressed bytes) of each frame of a
-    column's data; an older index's single zlib stream is one frame."""
-    if not data.startswith(_FRAMED):
-        return [(0, doc_count, data)] if data else []
+    column's data (compress_frames)."""
     (n,) = struct.unpack_from("<I", data, len(_FRAMED))
     pos = len(_FRAMED) + 4 + n * _FRAME_TABLE.size
     frames, first = [], 0
@@ -178,14 +175,38 @@ def text_frames(data: bytes, doc_count: int) -> list[tuple[int, int, bytes]]:
 
 
 def decompress_frame(frame: bytes, size: int) -> bytes:
-    """One frame's text (`size` bytes); zstd and zlib both release the GIL."""
-    if not frame:
-        return b""
-    if frame[:1] == b"\x78":                 # zlib: an index written before frames
-        return zlib.decompress(frame, bufsize=max(1, size))
+    """One frame's text (`size` bytes); zstd releases the GIL while it works."""
     import zstandard
 
     return zstandard.ZstdDecompressor().decompress(frame, max_output_size=size)
+
+
+_COLUMN_TRAILER = struct.Struct("<QI")   # our columns end with: a length in bytes, the document count
+
+
+def _write_column(dbfile, head: bytes, arrays: list[array], doccount: int) -> None:
+    """head, then uint32 arrays (one value per document each, little-endian), then the trailer."""
+    dbfile.write(head)
+    for a in arrays:
+        if sys.byteorder != "little":
+            a = array("I", a)
+            a.byteswap()
+        dbfile.write(a.tobytes())
+    dbfile.write(_COLUMN_TRAILER.pack(len(head), doccount))
+
+
+def _read_column(dbfile, basepos: int, length: int, n_arrays: int) -> tuple[bytes, list[array]]:
+    """What _write_column wrote: the head and the uint32 arrays."""
+    size, count = _COLUMN_TRAILER.unpack(dbfile.get(basepos + length - _COLUMN_TRAILER.size,
+                                                    _COLUMN_TRAILER.size))
+    arrays = []
+    for k in range(n_arrays):
+        a = array("I")
+        a.frombytes(dbfile.get(basepos + size + 4 * count * k, 4 * count))
+        if sys.byteorder != "little":
+            a.byteswap()
+        arrays.append(a)
+    return dbfile.get(basepos, size), arrays
 
 
 class CompressedTextColumn(columns.Column):
@@ -201,7 +222,6 @@ class CompressedTextColumn(columns.Column):
     """
 
     _default = b""
-    _TRAILER = struct.Struct("<QI")
 
     class Writer(columns.ColumnWriter):
         def __init__(self, dbfile):
@@ -216,41 +236,16 @@ class CompressedTextColumn(columns.Column):
         def finish(self, doccount):
             values = self._values[:doccount]
             values.extend(b"" for _ in range(doccount - len(values)))
-            data = compress_frames(values)
             lengths = array("I", (len(v) for v in values))
             chars = array("I", (len(v.decode("utf-8")) for v in values))    # per-10k-character rates
-            if sys.byteorder != "little":
-                lengths.byteswap()
-                chars.byteswap()
-            self._dbfile.write(data)
-            self._dbfile.write(lengths.tobytes())
-            self._dbfile.write(chars.tobytes())
-            self._dbfile.write(CompressedTextColumn._TRAILER.pack(len(data), doccount))
+            _write_column(self._dbfile, compress_frames(values), [lengths, chars], doccount)
 
     class Reader(columns.ColumnReader):
         def __init__(self, dbfile, basepos, length, doccount):
             super().__init__(dbfile, basepos, length, doccount)
-            trailer = CompressedTextColumn._TRAILER
-            datalen, count = trailer.unpack(dbfile.get(basepos + length - trailer.size, trailer.size))
-            lengths = array("I")
-            lengths.frombytes(dbfile.get(basepos + datalen, 4 * count))
-            self.chars = None                # characters per document (older indexes: none)
-            if length == datalen + 8 * count + trailer.size:
-                self.chars = array("I")
-                self.chars.frombytes(dbfile.get(basepos + datalen + 4 * count, 4 * count))
-            if sys.byteorder != "little":
-                lengths.byteswap()
-                if self.chars is not None:
-                    self.chars.byteswap()
-            self.lengths = lengths
-            self._datalen = datalen
+            self.data, (self.lengths, self.chars) = _read_column(dbfile, basepos, length, 2)
             self._blob = None
             self._offsets = None
-
-        @property
-        def data(self) -> bytes:
-            """The compressed frames as stored (see text_frames)."""
-            return self._dbfile.get(self._basepos, self._datalen)
 
         @property
         def blob(self) -> bytes:
@@ -258,7 +253,7 @@ class CompressedTextColumn(columns.Column):
             if self._blob is None:
                 lengths = self.lengths
                 self._blob = b"".join(decompress_frame(frame, sum(lengths[first:first + n]))
-                                      for first, n, frame in text_frames(self.data, len(lengths)))
+                                      for first, n, frame in text_frames(self.data))
             return self._blob
 
         def __getitem__(self, docnum):
@@ -288,7 +283,6 @@ class OrdinalColumn(columns.Column):
     """
 
     _default = None
-    _TRAILER = struct.Struct("<QI")
 
     class Writer(columns.ColumnWriter):
         def __init__(self, dbfile):
@@ -307,23 +301,13 @@ class OrdinalColumn(columns.Column):
         def finish(self, doccount):
             ordinals = self._ordinals[:doccount]
             ordinals.extend(0 for _ in range(doccount - len(ordinals)))
-            if sys.byteorder != "little":
-                ordinals.byteswap()
-            values = pickle.dumps(list(self._values), protocol=4)
-            self._dbfile.write(values)
-            self._dbfile.write(ordinals.tobytes())
-            self._dbfile.write(OrdinalColumn._TRAILER.pack(len(values), doccount))
+            _write_column(self._dbfile, pickle.dumps(list(self._values), protocol=4), [ordinals], doccount)
 
     class Reader(columns.ColumnReader):
         def __init__(self, dbfile, basepos, length, doccount):
             super().__init__(dbfile, basepos, length, doccount)
-            trailer = OrdinalColumn._TRAILER
-            size, count = trailer.unpack(dbfile.get(basepos + length - trailer.size, trailer.size))
-            self.values = pickle.loads(dbfile.get(basepos, size))
-            self.ordinals = array("I")
-            self.ordinals.frombytes(dbfile.get(basepos + size, 4 * count))
-            if sys.byteorder != "little":
-                self.ordinals.byteswap()
+            values, (self.ordinals,) = _read_column(dbfile, basepos, length, 1)
+            self.values = pickle.loads(values)
 
         def __getitem__(self, docnum):
             # Whoosh copies columns value by value when it merges segments

@@ -53,7 +53,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import TermNotFound
 from whoosh.util import random_name
 from whoosh.system import pack_int, pack_long, pack_ushort
-from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from .pool import POOL_PREFIX, TermGroupingPool
@@ -114,15 +114,14 @@ def segment_length_bytes(seg, fieldname: str) -> np.ndarray | None:
     return length_bytes(seg._perdoc, fieldname, seg.doc_count_all())
 
 
-def text_column(seg, fieldname: str, column) -> tuple[np.ndarray, np.ndarray | None, bytes] | None:
+def text_column(seg, fieldname: str, column) -> tuple[np.ndarray, np.ndarray, bytes] | None:
     """A CompressedTextColumn of one segment as (byte length per document, character
-    length per document or None, the compressed text), or None when no document of
-    the segment has the field."""
+    length per document, the compressed text), or None when no document of the
+    segment has the field."""
     if not seg._perdoc.has_column(fieldname):
         return None
     col = seg._perdoc.column_reader(fieldname, column)
-    chars = None if col.chars is None else np.frombuffer(col.chars, dtype=np.uint32)
-    return np.frombuffer(col.lengths, dtype=np.uint32), chars, col._dbfile.get(col._basepos, col._datalen)
+    return np.frombuffer(col.lengths, dtype=np.uint32), np.frombuffer(col.chars, dtype=np.uint32), col.data
 
 
 def label_column(seg, fieldname: str) -> tuple[list, np.ndarray] | None:

@@ -29,20 +29,18 @@ def live_docs(reader) -> np.ndarray:
     return live
 
 
-class PostingsCache:
-    """(segment id, field, term) -> that segment's postings, kept across generations.
+class ArrayLRU:
+    """key -> a tuple whose first item is an array, the least recently used dropped
+    once the arrays' lengths (plus one an entry) pass ``limit``.  Thread-safe."""
 
-    A segment never changes once written (deletions live in the reader's
-    live mask), so a term decoded once stays valid until its segment is
-    merged away: after a commit only the new segment's postings are read.
-    Bounded by the number of postings held (about 12 bytes each)."""
-
-    def __init__(self, limit: int = 20_000_000):
+    def __init__(self, limit: int):
         self.limit = limit
         self._items: OrderedDict = OrderedDict()
         self._size = 0
-        self._lock = threading.Lock()          # snapshots of two generations may share it
-        self.decoded = 0                       # segment postings decoded (put) so far
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def get(self, key):
         with self._lock:
@@ -51,18 +49,40 @@ class PostingsCache:
                 self._items.move_to_end(key)
             return value
 
-    def put(self, key, value) -> None:
+    def put(self, key, value):
+        """Keep value; the one kept already when another thread came first."""
         with self._lock:
-            if key in self._items:
-                return
-            self.decoded += 1
-            for array_ in value:
-                array_.flags.writeable = False     # shared by every later generation
+            kept = self._items.get(key)
+            if kept is not None:
+                return kept
+            self._kept(value)
             self._items[key] = value
             self._size += int(value[0].size) + 1
             while self._size > self.limit and len(self._items) > 1:
                 _, old = self._items.popitem(last=False)
                 self._size -= int(old[0].size) + 1
+            return value
+
+    def _kept(self, value) -> None:
+        """Called (under the lock) for each new entry."""
+
+
+class PostingsCache(ArrayLRU):
+    """(segment id, field, term) -> that segment's postings, kept across generations.
+
+    A segment never changes once written (deletions live in the reader's
+    live mask), so a term decoded once stays valid until its segment is
+    merged away: after a commit only the new segment's postings are read.
+    Bounded by the number of postings held (about 12 bytes each)."""
+
+    def __init__(self, limit: int = 20_000_000):
+        super().__init__(limit)                # snapshots of two generations may share it
+        self.decoded = 0                       # segment postings decoded (put) so far
+
+    def _kept(self, value) -> None:
+        self.decoded += 1
+        for array_ in value:
+            array_.flags.writeable = False     # shared by every later generation
 
 
 _NO_POSTINGS = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
@@ -106,10 +126,10 @@ class SegmentTexts:
     """A text column (indexer.store.CompressedTextColumn), decompressed frame by frame.
 
     ``parts`` holds (first document number, text bytes, starts) per frame (a
-    few megabytes of whole documents; an older index: one per segment);
+    few megabytes of whole documents);
     document d of a part is ``text[starts[d - base]:starts[d - base + 1]]``.
     Parts stay separate (no joined copy), and are decompressed in parallel
-    threads (zstd and zlib release the GIL) while the caller goes on: a
+    threads (zstd releases the GIL) while the caller goes on: a
     snapshot loads its facet columns meanwhile, and ``parts`` waits.  A
     segment never changes once written, so ``cache`` (segment id -> its parts)
     carries its text over to the next index generation: a commit costs the new
@@ -118,16 +138,17 @@ class SegmentTexts:
     def __init__(self, reader, fieldname: str, cache: dict | None = None):
         column = reader.schema[fieldname].column_type
         self._cache = {} if cache is None else cache
-        self._pool = ThreadPoolExecutor(max_workers=4)
+        pool = ThreadPoolExecutor(max_workers=4)
         self._segments = []                   # (segment key, base, [future or part, …], characters per doc)
         for seg, base in leaf_segments(reader):
             key = (seg.segment().segment_id(), fieldname)
             kept = self._cache.get(key)
             if kept is None:
                 frames, chars = _frames(seg, fieldname, column)
-                kept = ([self._pool.submit(_decompressed, base + first, frame, starts)
+                kept = ([pool.submit(_decompressed, base + first, frame, starts)
                          for first, frame, starts in frames], chars)
             self._segments.append((key, base, *kept))
+        pool.shutdown(wait=False)                 # the submitted frames still decompress
         self._parts = None
         self._done = threading.Lock()
         self._byte_lengths = None
@@ -145,7 +166,6 @@ class SegmentTexts:
     def _finish(self):
         loaded = [(key, base, [p.result() if hasattr(p, "result") else p for p in parts], chars)
                   for key, base, parts, chars in self._segments]
-        self._pool.shutdown(wait=False)
         self._cache.clear()                   # keep this generation's segments only
         parts = []
         for key, base, segment_parts, chars in loaded:
@@ -175,16 +195,9 @@ class SegmentTexts:
         return self._byte_lengths
 
     def char_lengths(self) -> np.ndarray:
-        """Document number -> its text's length in characters, as the writer counted
-        them (an index written before that: counted here, a chunk at a time)."""
+        """Document number -> its text's length in characters, as the writer counted them."""
         if self._char_lengths is None:
-            self.parts
-            per_segment = []
-            for _key, base, parts, chars in self._segments:
-                if chars is None:
-                    done = [p.result() if hasattr(p, "result") else p for p in parts]
-                    chars = np.concatenate([_chars_per_doc(text, starts) for _b, text, starts in done])
-                per_segment.append(chars.astype(np.int64))
+            per_segment = [chars.astype(np.int64) for _key, _base, _parts, chars in self._segments]
             self._char_lengths = np.concatenate(per_segment) if per_segment else np.zeros(0, dtype=np.int64)
         return self._char_lengths
 
@@ -196,22 +209,19 @@ class SegmentTexts:
         return text[starts[doc - base]:starts[doc - base + 1]]
 
 
-def _frames(seg, fieldname: str, column) -> tuple[list[tuple[int, bytes, np.ndarray]], np.ndarray | None]:
+def _frames(seg, fieldname: str, column) -> tuple[list[tuple[int, bytes, np.ndarray]], np.ndarray]:
     """(first document within the segment, compressed frame, starts) per frame of a
     segment's text column (one empty part when no document has the field), and
-    the characters of each of its documents (None: not recorded)."""
+    the characters of each of its documents."""
     n = seg.doc_count_all()
-    lens = np.zeros(n, dtype=np.int64)
+    lens, chars = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
     stored = text_column(seg, fieldname, column)
-    frames, chars = [], np.zeros(n, dtype=np.int64)
+    frames = []
     if stored is not None:
-        got, got_chars, data = stored[0][:n], stored[1], stored[2]
-        lens[:got.size] = got
-        if got_chars is None:
-            chars = None
-        else:
-            chars[:min(n, got_chars.size)] = got_chars[:n]
-        frames = text_frames(data, n)
+        got, got_chars, data = stored
+        lens[:min(n, got.size)] = got[:n]
+        chars[:min(n, got_chars.size)] = got_chars[:n]
+        frames = text_frames(data)
     if not frames:
         return [(0, b"", np.zeros(n + 1, dtype=np.int64))], chars
     out = []
@@ -224,24 +234,6 @@ def _frames(seg, fieldname: str, column) -> tuple[list[tuple[int, bytes, np.ndar
 
 def _decompressed(base: int, frame: bytes, starts: np.ndarray) -> tuple[int, bytes, np.ndarray]:
     return base, decompress_frame(frame, int(starts[-1])), starts
-
-
-def _chars_per_doc(text: bytes, starts: np.ndarray, chunk: int = 1 << 24) -> np.ndarray:
-    """Characters of each document of one segment's UTF-8 text: its bytes less its
-    continuation bytes (10xxxxxx), summed per document over at most ``chunk`` bytes at a time."""
-    raw = np.frombuffer(text, dtype=np.uint8)
-    lengths = np.diff(starts)
-    out = lengths.copy()
-    i, n = 0, lengths.size
-    while i < n:
-        j = min(n, max(i + 1, int(np.searchsorted(starts, starts[i] + chunk, side="right")) - 1))
-        lo = int(starts[i])
-        nonempty = i + np.flatnonzero(lengths[i:j])
-        if nonempty.size:
-            continuation = (raw[lo:int(starts[j])] & 0xC0) == 0x80
-            out[nonempty] -= np.add.reduceat(continuation, starts[nonempty] - lo, dtype=np.int64)
-        i = j
-    return out
 
 
 class StoredFields:

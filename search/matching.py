@@ -16,7 +16,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,9 +80,9 @@ class IndexArrays:
         self._lengths: dict[str, np.ndarray] = {}
         self._avgfl: dict[str, float] = {}
         self._postings = postings_cache if postings_cache is not None else arrays.PostingsCache()
-        self._assembled: OrderedDict = OrderedDict()
-        self._assembled_size = 0
-        self._cache_lock = threading.Lock()      # the caches above, shared by threads
+        # this generation's assembled arrays: a term's live postings, a string's documents
+        self._assembled = arrays.ArrayLRU(ASSEMBLED_POSTINGS)
+        self._cache_lock = threading.Lock()      # creating the shape factors once
         self._expanded: dict = {}
         self._label_counts: dict = {}
         self._frequencies: dict = {}
@@ -116,7 +115,7 @@ class IndexArrays:
         shared across generations, so after a commit the old segments' terms
         are joined again rather than decoded again."""
         key = (field, text)
-        hit = self._remembered(key)
+        hit = self._assembled.get(key)
         if hit is not None:
             return hit
         btext = self.reader.schema[field].to_bytes(text)
@@ -125,7 +124,7 @@ class IndexArrays:
         if docs.size and self._deletions:
             keep = self.live[docs]
             docs, weights = docs[keep], weights[keep]
-        return self._remember(key, (docs, weights, df))
+        return self._assembled.put(key, (docs, weights, df))
 
     def occurrences(self, text: str, grams: list[str], within: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """(live docs, occurrence counts) of a string in the normalised text, within `within`.
@@ -136,13 +135,13 @@ class IndexArrays:
         `within` is much narrower than the string's rarest gram are the few
         documents of `within` read directly, and that answer is not kept."""
         key = ("", text)
-        hit = self._remembered(key)
+        hit = self._assembled.get(key)
         if hit is None:
             rarest = min((self.doc_frequency("grams", g) for g in grams), default=self.doc_count_all)
             if within is not None and within.size * NARROW < rarest:
                 return self.docs_containing(text.encode("utf-8"), self._gram_candidates(grams, within))
             docs, counts = self.docs_containing(text.encode("utf-8"), self._gram_candidates(grams, None))
-            hit = self._remember(key, (docs, counts, int(docs.size)))
+            hit = self._assembled.put(key, (docs, counts, int(docs.size)))
         docs, counts, _n = hit
         if within is not None:
             keep = np.isin(docs, within, assume_unique=True)
@@ -158,24 +157,6 @@ class IndexArrays:
             if candidates.size <= 64:           # a few grams narrow the candidates enough
                 break
         return candidates
-
-    def _remembered(self, key):
-        with self._cache_lock:
-            hit = self._assembled.get(key)
-            if hit is not None:
-                self._assembled.move_to_end(key)
-            return hit
-
-    def _remember(self, key, hit):
-        """Keep a (docs, values, n) triple for the generation, oldest out past ASSEMBLED_POSTINGS."""
-        with self._cache_lock:
-            if key not in self._assembled:       # another thread may have read it meanwhile
-                self._assembled[key] = hit
-                self._assembled_size += int(hit[0].size) + 1
-            while self._assembled_size > ASSEMBLED_POSTINGS and len(self._assembled) > 1:
-                _, old = self._assembled.popitem(last=False)
-                self._assembled_size -= int(old[0].size) + 1
-        return hit
 
     def label_counts(self, field: str) -> np.ndarray:
         """A facet field's ordinal -> how many documents have that value (deleted ones too)."""

@@ -91,8 +91,7 @@ def stop_watch(proc: subprocess.Popen) -> str:
     """Stop a `govsearch watch` as Ctrl-C does (killed if it hangs); its standard output."""
     proc.send_signal(signal.SIGINT)
     try:
-        # it stops in well under a second alone; in the whole suite on a loaded
-        # 2-core machine it has taken over 10 s (not understood yet: see the notes)
+        # the watch stops between runs: a run under way on a loaded machine may take a while
         out, _ = proc.communicate(timeout=45)
     except subprocess.TimeoutExpired:
         proc.kill()

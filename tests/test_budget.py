@@ -89,7 +89,7 @@ def test_single_character_phrases_answered_with_exact_totals(corpus_engine, comm
 # --------------------------------------------------------------------------- the estimate
 
 def _postings_read(engine: Engine) -> int:
-    return len(engine.snapshot().arrays._assembled) + len(engine.postings_cache._items)
+    return len(engine.snapshot().arrays._assembled) + len(engine.postings_cache)
 
 
 @pytest.mark.parametrize("shape", ["phrases", "wildcards", "limit"])

@@ -294,20 +294,9 @@ def test_compare_cells(corpus_engine, units):
                 assert "<mark>" in cell["hit"].highlight
 
 
-def test_characters_per_unit_from_utf8_bytes():
-    """The per-unit character count (trends' chars) on random texts: empty units,
-    one- to four-byte characters, chunks smaller than a character."""
-    import random
-
-    import numpy as np
-
-    from search.arrays import _chars_per_doc
-
-    rnd = random.Random(14)
-    for _ in range(300):
-        docs = ["".join(rnd.choice("发展ab é😀，") for _ in range(rnd.randrange(0, 7)))
-                for _ in range(rnd.randrange(1, 12))]
-        text = "".join(docs).encode("utf-8")
-        starts = np.cumsum([0] + [len(d.encode("utf-8")) for d in docs])
-        for chunk in (1, 2, 3, 5, 64):
-            assert _chars_per_doc(text, starts, chunk).tolist() == [len(d) for d in docs]
+def test_characters_per_unit_are_the_units_own(corpus_engine, corpus_units):
+    """The per-unit character count (trends' chars), written by the indexer beside the
+    text, is the length of every unit's normalised text."""
+    ia = corpus_engine.snapshot().arrays
+    chars = ia.texts.char_lengths()
+    assert [int(chars[d]) for d in ia.all_docs.tolist()] == [len(u["norm"]) for u in corpus_units]
