@@ -31,7 +31,8 @@ Two steps, in this order:
      postings are the exact answer, with no text to scan.
 
 ``word_counts`` and ``gram_counts`` give the same terms as the tokenizers,
-counted, for the indexer's fast path (no Token object per term).
+counted, for the indexer's fast path (no Token object per term); the indexer
+takes the grams as ``gram_keys``, the same counts with a number for each gram.
 
 Change anything here that alters tokens and bump ``ANALYZER_VERSION``: an index
 built with another version refuses to open until it is rebuilt.
@@ -47,7 +48,9 @@ import threading
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
+import numpy as np
 from whoosh.analysis import Token, Tokenizer
 
 ANALYZER_VERSION = "5"
@@ -416,6 +419,57 @@ def gram_counts(norm: str) -> Counter:
     counts = Counter(_WORD_CHAR.findall(norm))
     counts.update(_PAIR.findall(norm))
     return counts
+
+
+# A gram as one int64 key: its first character's code point shifted above its
+# second's (0 for a one-character gram; U+0000 is no word character).  Keys
+# sort as the grams' UTF-8 bytes do (code point order, a character before the
+# pairs it starts), which is the order Whoosh's terms table wants, so the
+# indexer counts and sorts a unit's grams in numpy and never makes a string per
+# gram (``gram_keys``; the writer turns each distinct key into its term once).
+_KEY_SHIFT = 21                               # code points fit in 21 bits
+_LOW = (1 << _KEY_SHIFT) - 1
+_BMP_WORD = None                              # code point < 0x10000 -> is a word character
+
+
+class GramKeys(NamedTuple):
+    """A text's grams as distinct ascending keys with their counts (``gram_keys``)."""
+    keys: np.ndarray                          # int64
+    counts: np.ndarray                        # float32: the posting weights
+
+    @staticmethod
+    def term_of(key: int) -> bytes:
+        """The term a key stands for, as the index stores it."""
+        return gram_of_key(key).encode("utf-8")
+
+
+def gram_of_key(key: int) -> str:
+    low = key & _LOW
+    return chr(key >> _KEY_SHIFT) + (chr(low) if low else "")
+
+
+def _word_characters(cp: np.ndarray) -> np.ndarray:
+    """Which code points are word characters (``[^\\W_]``, i.e. str.isalnum)."""
+    global _BMP_WORD
+    if _BMP_WORD is None:
+        _BMP_WORD = np.array([chr(c).isalnum() for c in range(0x10000)])
+    astral = cp > 0xFFFF
+    if not astral.any():
+        return _BMP_WORD[cp]
+    word = _BMP_WORD[np.where(astral, 0, cp)]
+    word[astral] = [chr(c).isalnum() for c in cp[astral].tolist()]
+    return word
+
+
+def gram_keys(norm: str) -> GramKeys:
+    """gram_counts as keys: the same grams with the same counts, in term order."""
+    # surrogatepass: a lone surrogate (no word character) must not stop the count
+    cp = np.frombuffer(norm.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+    word = _word_characters(cp)
+    pair = word[:-1] & word[1:]
+    grams = np.concatenate((cp[word] << _KEY_SHIFT, (cp[:-1][pair] << _KEY_SHIFT) | cp[1:][pair]))
+    keys, counts = np.unique(grams, return_counts=True)
+    return GramKeys(keys, counts.astype(np.float32))
 
 
 def word_analyzer():

@@ -120,7 +120,7 @@ class DocSummary:
 def build_batch(items: list, context) -> list:
     """[(index, report or None, problem)] for [(index, Pending)]: each report
     cleaned, structured and segmented (its units' terms counted)."""
-    from .analysis import gram_counts, normalize, word_counts
+    from .analysis import gram_keys, normalize, word_counts
     from .writer import build_pending
 
     out = []
@@ -129,7 +129,7 @@ def build_batch(items: list, context) -> list:
         if report is not None:
             for p in report.paragraphs:
                 norm = normalize(p.text)
-                p.text = Precounted(p.text, {"words": word_counts(norm), "grams": gram_counts(norm)})
+                p.text = Precounted(p.text, {"words": word_counts(norm), "grams": gram_keys(norm)})
         out.append((i, report, problem))
     return out
 

@@ -111,7 +111,42 @@ class _Postings:
         return zip(docs, weights, values)
 
 
-class _Counted:
+class _Bulk:
+    """A field whose postings arrive a document at a time and are grouped by term
+    once, at the flush (numpy sorts them): subclasses say how they hold them."""
+
+    def sorted_postings(self) -> tuple[list, np.ndarray, np.ndarray, np.ndarray] | None:
+        """(terms as bytes, ascending; bounds; docnums; weights), term i's postings
+        being docs[bounds[i]:bounds[i + 1]], ascending; None when empty."""
+        raise NotImplementedError
+
+    def grouped(self):
+        """(term bytes, docnums, weights) in term order; docnums ascend within a term."""
+        postings = self.sorted_postings()
+        if postings is None:
+            return
+        terms, bounds, docs, weights = postings
+        for i, term in enumerate(terms):
+            yield term, docs[bounds[i]:bounds[i + 1]], weights[bounds[i]:bounds[i + 1]]
+
+    def groups(self, size: int = GROUP_POSTINGS):
+        """The postings in term order as TermGroups of about ``size`` postings."""
+        postings = self.sorted_postings()
+        if postings is not None:
+            yield from _split(*postings, size)
+
+    def to_postings(self) -> dict:
+        """The same postings as a term -> _Postings dict (for a field that also
+        receives single postings, which only a merge can cause)."""
+        out = {}
+        for term, docs, weights in self.grouped():
+            p = out[term] = _Postings()                # keyed as single postings come
+            p.docs.extend(docs.tolist())
+            p.weights.extend(weights.tolist())
+        return out
+
+
+class _Counted(_Bulk):
     """One counted field's postings as three parallel arrays, in arrival order
     (its terms all str, or all bytes).
 
@@ -149,29 +184,9 @@ class _Counted:
                     tids[i] = vocab.setdefault(t, len(vocab))
         return tids
 
-    def grouped(self):
-        """(term, docnums, weights) in term order; docnums ascend within a term."""
+    def sorted_postings(self):
         if not self.vocab:
-            return
-        terms = list(self.vocab)                      # term id -> term
-        rank = np.empty(len(terms), dtype=np.int64)
-        rank[sorted(range(len(terms)), key=terms.__getitem__)] = np.arange(len(terms))
-        keys = rank[np.frombuffer(self.tids, dtype=np.uint32)]
-        order = np.argsort(keys, kind="stable")       # stable: arrival (docnum) order kept
-        keys = keys[order]
-        docs = np.frombuffer(self.docs, dtype=np.int64)[order]
-        weights = np.frombuffer(self.weights, dtype=np.float32)[order]
-        bounds = np.flatnonzero(np.diff(keys)) + 1
-        starts = [0] + bounds.tolist()
-        ends = bounds.tolist() + [keys.size]
-        by_rank = sorted(terms)
-        for r, (a, b) in enumerate(zip(starts, ends)):
-            yield by_rank[r], docs[a:b], weights[a:b]
-
-    def groups(self, size: int = GROUP_POSTINGS):
-        """The postings in term order as TermGroups of about ``size`` postings."""
-        if not self.vocab:
-            return
+            return None
         terms = list(self.vocab)
         by_rank = sorted(terms)
         rank = np.empty(len(terms), dtype=np.int64)
@@ -182,27 +197,52 @@ class _Counted:
         docs = np.frombuffer(self.docs, dtype=np.int64)[order]
         weights = np.frombuffer(self.weights, dtype=np.float32)[order]
         bounds = np.concatenate(([0], np.cumsum(np.bincount(keys, minlength=len(terms)))))
-        encoded = [_as_bytes(t) for t in by_rank]
-        yield from _split(encoded, bounds, docs, weights, size)
+        return [_as_bytes(t) for t in by_rank], bounds, docs, weights
 
-    def to_postings(self) -> dict:
-        """The same postings as a term -> _Postings dict (for a field that also
-        receives single postings, which only a merge can cause)."""
-        out = {}
-        for term, docs, weights in self.grouped():
-            p = out[_as_bytes(term)] = _Postings()     # keyed as single postings come
-            p.docs.extend(docs.tolist())
-            p.weights.extend(weights.tolist())
-        return out
+
+class _Keyed(_Bulk):
+    """One field's postings with int64 term keys whose order is the terms' byte
+    order (analysis.gram_keys), a document's arrays at a time.
+
+    No term becomes a string before the flush, and no posting costs a
+    dictionary lookup: at the flush numpy sorts the keys, and each distinct key
+    is turned into its term once (``term_of``)."""
+
+    def __init__(self, term_of):
+        self.term_of = term_of
+        self.keys: list[np.ndarray] = []
+        self.weights: list[np.ndarray] = []
+        self.docnums = array("l")                     # per document added: its number ...
+        self.sizes = array("l")                       # ... and how many keys it has
+
+    def add(self, docnum: int, keys: np.ndarray, weights: np.ndarray):
+        self.keys.append(keys)
+        self.weights.append(weights)
+        self.docnums.append(docnum)
+        self.sizes.append(keys.size)
+
+    def sorted_postings(self):
+        if not self.keys:
+            return None
+        keys = np.concatenate(self.keys)
+        order = np.argsort(keys, kind="stable")       # stable: arrival (docnum) order kept
+        keys = keys[order]
+        docs = np.repeat(np.frombuffer(self.docnums, dtype=np.int64),
+                         np.frombuffer(self.sizes, dtype=np.int64))[order]
+        weights = np.concatenate(self.weights).astype(np.float32, copy=False)[order]
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        bounds = np.append(starts, keys.size)
+        return [self.term_of(k) for k in keys[starts].tolist()], bounds, docs, weights
 
 
 class TermGroupingPool:
     def __init__(self, tempstore=None, segment=None, limitmb: float = 256, **_):
         self.limit = int(limitmb * 1024 * 1024)
         self.fieldnames: set[str] = set()
-        # field -> term -> postings (add), or field -> _Counted (add_counts);
-        # counted terms are str, whose order is UTF-8 byte order, as Whoosh wants
-        self._fields: dict[str, dict | _Counted] = {}
+        # field -> term -> postings (add), or field -> _Counted (add_counts) or
+        # _Keyed (add_keys); counted terms are str, whose order is UTF-8 byte
+        # order, as Whoosh wants
+        self._fields: dict[str, dict | _Bulk] = {}
         self._size = 0
         self._runs: list[str] = []
         self._in_order = True
@@ -212,7 +252,7 @@ class TermGroupingPool:
         if terms is None:
             terms = self._fields[fieldname] = {}
             self.fieldnames.add(fieldname)
-        elif isinstance(terms, _Counted):
+        elif isinstance(terms, _Bulk):
             terms = self._fields[fieldname] = terms.to_postings()
         return terms
 
@@ -246,13 +286,30 @@ class TermGroupingPool:
         if self._size > self.limit:
             self._spill()
 
+    def add_keys(self, fieldname: str, docnum: int, keys: np.ndarray, weights: np.ndarray, term_of) -> None:
+        """One document's terms of one field as distinct int64 keys ordered as their
+        terms (``term_of(key)``: the term's bytes) and their weights; values are
+        empty.  Documents must come in docnum order."""
+        keyed = self._fields.get(fieldname)
+        if keyed is None:
+            keyed = self._fields[fieldname] = _Keyed(term_of)
+            self.fieldnames.add(fieldname)
+        elif not isinstance(keyed, _Keyed):           # the field already takes single postings
+            for key, weight in zip(keys.tolist(), weights.tolist()):
+                self.add((fieldname, term_of(key), docnum, float(weight), b""))
+            return
+        keyed.add(docnum, keys, weights)
+        self._size += keys.size * _POSTING_BYTES
+        if self._size > self.limit:
+            self._spill()
+
     def _ordered(self):
         """((field, term bytes), dumped postings) in that order, from memory."""
         for fieldname in sorted(self._fields):
             terms = self._fields[fieldname]
-            if isinstance(terms, _Counted):
+            if isinstance(terms, _Bulk):
                 for term, docs, weights in terms.grouped():
-                    yield (fieldname, _as_bytes(term)), (docs.tobytes(), weights.tobytes(), None)
+                    yield (fieldname, term), (docs.tobytes(), weights.tobytes(), None)
                 continue
             for term in sorted(terms):
                 postings = terms[term]
@@ -332,7 +389,7 @@ class TermGroupingPool:
             return
         for fieldname in sorted(self._fields):
             terms = self._fields[fieldname]
-            if isinstance(terms, _Counted):
+            if isinstance(terms, _Bulk):
                 yield from ((fieldname, group) for group in terms.groups(size))
                 continue
             if not self._in_order:

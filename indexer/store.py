@@ -33,7 +33,7 @@ from whoosh import columns, formats
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
 
-from .analysis import (ANALYZER_VERSION, dictionary_fingerprint, gram_analyzer, gram_counts, normalize,
+from .analysis import (ANALYZER_VERSION, GramKeys, dictionary_fingerprint, gram_analyzer, gram_keys, normalize,
                        word_analyzer, word_counts)
 
 SCHEMA_VERSION = "9"
@@ -79,16 +79,21 @@ class Precounted(str):
 class CountedField:
     """A field whose terms are counted per document: the count is the posting weight.
 
-    ``counts(value)`` is the field's analysis as {term: count};
+    ``counts(value)`` is the field's analysis as {term: count}, or as GramKeys;
     indexer/whoosh_format.py hands that to the posting pool in one call.  ``index``
     gives the same terms in Whoosh's per-posting protocol, for any other
     writer."""
 
-    def counts(self, value: str) -> dict:
+    def counts(self, value: str) -> dict | GramKeys:
         raise NotImplementedError
 
     def index(self, value, **kwargs):
-        for term, n in self.counts(value).items():
+        counts = self.counts(value)
+        if isinstance(counts, GramKeys):
+            for key, n in zip(counts.keys.tolist(), counts.counts.tolist()):
+                yield counts.term_of(key), int(n), n, b""
+            return
+        for term, n in counts.items():
             yield term.encode("utf-8"), n, float(n), b""
 
 
@@ -128,15 +133,14 @@ class GramField(CountedField, FieldType):
     def counts(self, value):
         if isinstance(value, Precounted):
             return value.counts["grams"]
-        return _gram_counts(value)
+        return _gram_keys(value)
 
 
 @lru_cache(maxsize=8)
-def _gram_counts(value: str) -> dict:
+def _gram_keys(value: str) -> GramKeys:
     """Remembered for the last few values: the units of a section share their heading
-    path, so its grams are counted once (and the pool, seeing the same counts
-    again, reuses their term ids).  Nobody changes the counts it is given."""
-    return gram_counts(normalize(value))
+    path, so its grams are counted once.  Nobody changes the arrays it is given."""
+    return gram_keys(normalize(value))
 
 
 TEXT_FRAME_BYTES = 4 << 20          # text per compressed frame: frames decompress in parallel

@@ -56,6 +56,7 @@ from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
+from .analysis import GramKeys
 from .pool import POOL_PREFIX, TermGroupingPool
 from .store import CountedField, describe_os_error
 
@@ -275,10 +276,7 @@ def add_document(writer, **fields) -> None:
         length = 0
         if field.indexed:
             counts = field.counts(value) if isinstance(field, CountedField) else _label_terms(field, name, value)
-            if counts:
-                pool.add_counts(name, docnum, counts)
-                if field.scorable:
-                    length = int(sum(counts.values()))
+            length = _add_counts(pool, name, docnum, counts, field.scorable)
         stored = fields.get(f"_stored_{name}", value)
         perdoc.add_field(name, field, stored if field.stored else None, length)
         if field.column_type:
@@ -290,6 +288,20 @@ def add_document(writer, **fields) -> None:
     perdoc.finish_doc()
     writer._added = True
     writer.docnum += 1
+
+
+def _add_counts(pool, name: str, docnum: int, counts, scorable: bool) -> int:
+    """One field's counted terms (a dict, or GramKeys) to the pool; returns the
+    field's length (its number of terms) when it is scorable, else 0."""
+    if isinstance(counts, GramKeys):
+        if not counts.keys.size:
+            return 0
+        pool.add_keys(name, docnum, counts.keys, counts.counts, counts.term_of)
+        return int(counts.counts.sum()) if scorable else 0
+    if not counts:
+        return 0
+    pool.add_counts(name, docnum, counts)
+    return int(sum(counts.values())) if scorable else 0
 
 
 _LABEL_TERMS: dict = {}
