@@ -99,3 +99,29 @@ def test_dictionary_lookups_equal_jiebas():
     singles = {w: n for w, n in freq.items() if len(w) == 1 and n}
     # if this fails after a jieba upgrade: python -c "from indexer.analysis import write_char_table as w; w()"
     assert char_frequencies() == singles and len(singles) > 10000
+
+
+def test_normalize_and_text_diff_equal_their_definitions(provinces_dir):
+    """normalize (the table as an array for long texts) is str.translate with the
+    table; text_diff is the JSON of each run of changed characters, and apply_diff
+    turns the normalised text back into the text, on every unit and odd characters."""
+    import json
+
+    from indexer.analysis import _TABLE, apply_diff, text_diff
+
+    def runs_by_hand(text, norm):
+        runs, start = [], None
+        for i, (a, b) in enumerate(zip(text + "\0", norm + "\0")):
+            if a != b and start is None:
+                start = i
+            elif a == b and start is not None:
+                runs.append([start, text[start:i]])
+                start = None
+        return json.dumps(runs, ensure_ascii=False, separators=(",", ":")) if runs else ""
+
+    odd = ["ＡＢ\"\\\n“引号”\t", "x\ud800Ａ" * 30, "𠀀ＡＢＣ發展" * 20, "A" * 47, "A" * 48]
+    for text in list(_units([SEEDS, provinces_dir])) + EDGE_CASES + odd:
+        norm = normalize(text)
+        assert norm == text.translate(_TABLE), text[:80]
+        assert text_diff(text, norm) == runs_by_hand(text, norm), text[:80]
+        assert apply_diff(norm, text_diff(text, norm)) == text
