@@ -420,13 +420,31 @@ class GramTokenizer(_NormalizedTokenizer):
 def word_counts(norm: str) -> Counter:
     """WordTokenizer's index terms of normalised text, counted (words and their sub-words)."""
     counts = Counter(jieba_cut(norm))
-    for word, n in list(counts.items()):       # each distinct piece once
-        if not _WORDISH.search(word):           # punctuation and spaces
-            del counts[word]
-        elif len(word) > 2:
-            for sub, _offset in subwords(word):
+    extra = _PIECE_TERMS.get
+    for piece, n in list(counts.items()):      # each distinct piece once
+        subs = extra(piece, 0)
+        if subs == 0:
+            subs = _piece_terms(piece)
+        if subs is None:                        # punctuation and spaces
+            del counts[piece]
+        else:
+            for sub in subs:
                 counts[sub] += n
     return counts
+
+
+# piece of a cut -> None when it is no word, else its sub-words (most often none):
+# one dictionary lookup per distinct piece of a unit instead of a regex and the
+# sub-word cache; bounded, since a long run of new text keeps adding pieces
+_PIECE_TERMS: dict[str, tuple | None] = {}
+_PIECE_TERMS_MAX = 500_000
+
+
+def _piece_terms(piece: str) -> tuple | None:
+    if len(_PIECE_TERMS) >= _PIECE_TERMS_MAX:
+        _PIECE_TERMS.clear()
+    subs = _PIECE_TERMS[piece] = tuple(sub for sub, _ in subwords(piece)) if _WORDISH.search(piece) else None
+    return subs
 
 
 # every pair of neighbouring word characters, overlapping (found by the regex engine:

@@ -263,31 +263,63 @@ def add_document(writer, **fields) -> None:
     value.  The stored fields, lengths and columns go to the per-document writer
     as Whoosh's do, so the files are the same (tests/test_whoosh_format.py)."""
     writer._check_state()
-    schema, pool, perdoc = writer.schema, writer.pool, writer.perdocwriter
+    pool, perdoc = writer.pool, writer.perdocwriter
+    plan = _field_plan(writer)
     docnum = writer.docnum
     names = sorted(name for name in fields if not name.startswith("_"))
-    writer._check_fields(schema, names)
+    if not plan.keys() >= set(names):
+        writer._check_fields(writer.schema, names)         # raises UnknownFieldError
     perdoc.start_doc(docnum)
     for name in names:
         value = fields[name]
         if value is None:
             continue
-        field = schema[name]
+        field, counted, indexed, stored_too, scorable, column = plan[name]
         length = 0
-        if field.indexed:
-            counts = field.counts(value) if isinstance(field, CountedField) else _label_terms(field, name, value)
-            length = _add_counts(pool, name, docnum, counts, field.scorable)
-        stored = fields.get(f"_stored_{name}", value)
-        perdoc.add_field(name, field, stored if field.stored else None, length)
-        if field.column_type:
+        if counted:
+            length = _add_counts(pool, name, docnum, field.counts(value), scorable)
+        elif indexed:
+            length = _add_counts(pool, name, docnum, _label_terms(field, name, value), scorable)
+        stored = fields.get("_stored_" + name, value)
+        perdoc.add_field(name, field, stored if stored_too else None, length)
+        if column is not None:
             # Whoosh writes a column from the stored value; a report's labels are stored
             # on its head unit only (`_stored_x=None` elsewhere), but every unit's
             # facet column needs them
             column_value = stored if stored is not None else value
-            perdoc.add_column_value(name, field.column_type, field.to_column_value(column_value))
+            _column_writer(perdoc, name, column).add(docnum, field.to_column_value(column_value))
     perdoc.finish_doc()
     writer._added = True
     writer.docnum += 1
+
+
+class _FieldPlan(NamedTuple):
+    """What add_document does with a field, looked up once per writer."""
+    field: object
+    counted: bool               # a CountedField: the analyzer counts its terms
+    indexed: bool
+    stored: bool
+    scorable: bool
+    column: object              # its column type, or None
+
+
+def _field_plan(writer) -> dict[str, _FieldPlan]:
+    plan = getattr(writer, "_govsearch_plan", None)
+    if plan is None:
+        plan = writer._govsearch_plan = {
+            name: _FieldPlan(field, isinstance(field, CountedField), bool(field.indexed), bool(field.stored),
+                             bool(field.scorable), field.column_type or None)
+            for name, field in writer.schema.items()}
+    return plan
+
+
+def _column_writer(perdoc, name: str, column):
+    """The per-document writer's column writer for a field (made on first use, as
+    W3PerDocWriter.add_column_value makes it)."""
+    writers = perdoc._colwriters
+    if name not in writers:
+        perdoc._create_column(name, column)
+    return writers[name]
 
 
 def _add_counts(pool, name: str, docnum: int, counts, scorable: bool) -> int:
