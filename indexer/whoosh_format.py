@@ -39,8 +39,10 @@ import sys
 import tempfile
 import types
 import zlib
+from array import array
 from collections.abc import Iterator
 from contextlib import nullcontext
+from hashlib import md5
 from pathlib import Path
 from typing import NamedTuple
 
@@ -50,9 +52,10 @@ from whoosh import writing as whoosh_writing
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
 from whoosh.index import TOC, FileIndex
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.filedb.filetables import md5_hash
 from whoosh.reading import TermNotFound
 from whoosh.util import random_name
-from whoosh.system import pack_int, pack_long, pack_ushort
+from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
@@ -377,6 +380,7 @@ def flush_segment(writer) -> None:
     schema = writer.schema
     current = None
     lengths = None                  # document -> the field's length byte, for scorable fields
+    fw._tindex._write_hashes = types.MethodType(_write_hashes, fw._tindex)
     for fieldname, group in writer.pool.iter_groups():
         if fieldname != current:
             if current is not None:
@@ -403,7 +407,8 @@ class _BlockWriter:
     numpy, which leaves a pickle call per block.  Every value is empty (Existence
     formats), as TermGroupingPool.iter_groups guarantees."""
 
-    _TERMINFO = struct.Struct("!BfIBBfII")
+    # W3TermInfo's numbers, then the postings' offset and length (pack_long, pack_int)
+    _TERMINFO_AT = struct.Struct("!BfIBBfIIqi")
 
     def __init__(self, postfile, limit: int, compression: int):
         self._postfile = postfile
@@ -411,45 +416,49 @@ class _BlockWriter:
         self._limit = limit
         self._compression = compression
 
-    def write_terms(self, group, length_bytes):
-        """Write each term of a TermGroup; yield (term bytes, its term info bytes).
-        ``length_bytes``: document -> the field's length byte (0: none), or None."""
+    def write_terms(self, group, length_bytes) -> list[tuple[bytes, bytes]]:
+        """Write each term of a TermGroup; return (term bytes, its term info bytes)
+        for each.  ``length_bytes``: document -> the field's length byte (0: none), or None."""
         bounds = group.bounds
         starts, ends = _block_bounds(bounds, self._limit)
         blocks = _block_stats(starts, ends, group.docs, group.weights, length_bytes)
         first_block = np.searchsorted(starts, bounds).tolist()
         terms = _term_stats(bounds, np.asarray(first_block), group, blocks)
         ids, ws = _deltas(group.docs, starts).tolist(), group.weights.tolist()
+        infos, chunks = [], []
+        pos = self._pos
         for t, btext in enumerate(group.terms):
-            data = self._term_bytes(range(first_block[t], first_block[t + 1]), ids, ws, blocks)
-            offset = self._pos
-            self._postfile.write(data)
-            self._pos += len(data)
-            yield btext, self._TERMINFO.pack(0, *terms[t]) + pack_long(offset) + pack_int(len(data))
+            data = self._term_bytes(first_block[t], first_block[t + 1], ids, ws, blocks)
+            chunks.append(data)
+            infos.append((btext, self._TERMINFO_AT.pack(0, *terms[t], pos, len(data))))
+            pos += len(data)
+        self._postfile.write(b"".join(chunks))        # one write a group, not one a term
+        self._pos = pos
+        return infos
 
-    def _term_bytes(self, block_range, ids: list, ws: list, blocks) -> bytes:
+    def _term_bytes(self, first: int, end: int, ids: list, ws: list, blocks) -> bytes:
         """The term's bytes in the postings file: a header, then its blocks."""
-        out = [WHOOSH3_HEADER_MAGIC]
-        last = block_range[-1]
-        for b in block_range:
-            s, e = blocks.start[b], blocks.end[b]
-            out.extend(self._block(ids[s:e], ws[s:e], blocks, b, b == last))
-        return b"".join(out)
+        if end - first == 1:                          # most terms: one block
+            return WHOOSH3_HEADER_MAGIC + self._block(ids, ws, blocks, first, True)
+        return WHOOSH3_HEADER_MAGIC + b"".join([self._block(ids, ws, blocks, b, b == end - 1)
+                                                for b in range(first, end)])
 
-    def _block(self, ids: list, ws: list, blocks, b: int, last: bool):
-        """W3PostingsWriter._write_block: (length, info, data) of one block."""
+    def _block(self, ids: list, ws: list, blocks, b: int, last: bool) -> bytes:
+        """W3PostingsWriter._write_block: the length, info and data of block ``b``
+        (its slice of the group's ``ids`` and ``ws``)."""
+        s, e = blocks.start[b], blocks.end[b]
         if blocks.same_weight[b]:
-            mini_w = None if ws[0] == 1.0 else ws[0]
+            mini_w = None if ws[s] == 1.0 else ws[s]
         else:
-            mini_w = tuple(ws)
-        data = pickle.dumps((tuple(ids), mini_w, None), 2)
+            mini_w = tuple(ws[s:e])
+        data = pickle.dumps((tuple(ids[s:e]), mini_w, None), 2)
         comp = self._compression if len(data) >= COMPRESSION_MIN_SIZE else 0
         if comp:
             data = zlib.compress(data, comp)
-        info = pickle.dumps((len(ids), blocks.last_id[b], blocks.max_weight[b], comp,
+        info = pickle.dumps((e - s, blocks.last_id[b], blocks.max_weight[b], comp,
                              blocks.min_length[b], blocks.max_length[b]), 2)
         size = len(info) + len(data)
-        return pack_int(-size if last else size), info, data
+        return pack_int(-size if last else size) + info + data
 
 
 def _deltas(docs: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -463,23 +472,63 @@ def _deltas(docs: np.ndarray, starts: np.ndarray) -> np.ndarray:
 def _add_terms(tindex, field_key: bytes, terms) -> None:
     """OrderedHashWriter.add for each (term, term info) of one field: the same
     entries, hashes and index, with the file position counted here rather than
-    asked of the file twice per term."""
+    asked of the file twice per term, and the entries written at once."""
     dbfile = tindex.dbfile
     pos = dbfile.tell()
-    hashfn, buckets, index = tindex.hashfn, tindex.buckets, tindex.index
+    hashfn, buckets = tindex.hashfn, tindex.buckets
+    whoosh_md5 = hashfn is md5_hash                  # the terms table's: inlined below
     last = tindex.lastkey
+    positions, entries = [], []
     for btext, value in terms:
         key = field_key + btext
         if key <= last:
             raise ValueError(f"Keys must increase: {last!r}..{key!r}")
-        index.append(pos)
-        h = hashfn(key)
+        positions.append(pos)
+        h = int(md5(key, usedforsecurity=False).hexdigest(), 16) & 0xFFFFFFFF if whoosh_md5 else hashfn(key)
         buckets[h & 255].append((h, pos))
         entry = _KEY_VALUE_LENGTHS.pack(len(key), len(value)) + key + value
-        dbfile.write(entry)
+        entries.append(entry)
         pos += len(entry)
         last = key
+    dbfile.write(b"".join(entries))
+    _extend_growable(tindex.index, positions)
     tindex.lastkey = last
+
+
+def _extend_growable(index, numbers: list) -> None:
+    """GrowableArray.extend, which appends one number at a time; the array ends up
+    with the type Whoosh's appends would give it (the type of the largest number)."""
+    if not numbers:
+        return
+    if isinstance(index.array, array):
+        try:
+            index.array.extend(array(index.array.typecode, numbers))
+            return
+        except OverflowError:
+            index._retype(max(numbers))
+    index.array.extend(numbers)
+
+
+_POINTER = struct.Struct("!Iq")                  # whoosh.filedb.filetables._pointer
+_NULL_POINTER = _POINTER.pack(0, 0)
+
+
+def _write_hashes(self) -> None:
+    """HashWriter._write_hashes, writing each bucket's table at once (Whoosh writes
+    one slot at a time): the same tables, slots placed by the same probing."""
+    dbfile = self.dbfile
+    pack = _POINTER.pack
+    for entries in self.buckets:
+        pos = dbfile.tell()
+        numslots = 2 * len(entries)
+        self.directory.append((pos, numslots))
+        table = [None] * numslots
+        for hashval, position in entries:
+            slot = (hashval >> 8) % numslots
+            while table[slot] is not None:
+                slot = (slot + 1) % numslots
+            table[slot] = (hashval, position)
+        dbfile.write(b"".join([pack(*e) if e is not None else _NULL_POINTER for e in table]))
 
 
 _KEY_VALUE_LENGTHS = struct.Struct("!ii")        # whoosh.filedb.filetables._lengths
