@@ -29,6 +29,8 @@ import numpy as np
 # rough bytes held in memory per posting and per distinct term
 _POSTING_BYTES = 16
 _TERM_BYTES = 200
+# and per label value added (a few postings once its terms are known)
+_LABEL_BYTES = 64
 # spilled runs merged into one before more than this many are open at once
 _MAX_RUNS = 32
 # a spilled run's file name starts with this and the process id: a writer
@@ -235,13 +237,59 @@ class _Keyed(_Bulk):
         return [self.term_of(k) for k in keys[starts].tolist()], bounds, docs, weights
 
 
+class _Labelled(_Bulk):
+    """A label field's postings as (document, value) pairs, in arrival order.
+
+    A label (region, year, section ...) has a few terms per value and repeats on
+    every unit of a report: a document costs two appends here, and each distinct
+    value's terms (``terms_of(value)``: {term bytes: weight}) are worked out once,
+    at the flush, where every document holding the value gets them."""
+
+    def __init__(self, terms_of):
+        self.terms_of = terms_of
+        self.docs = array("l")
+        self.values: list = []
+
+    def add(self, docnum: int, value):
+        self.docs.append(docnum)
+        self.values.append(value)
+
+    def sorted_postings(self):
+        if not self.values:
+            return None
+        ordinals: dict = {}
+        of_doc = np.fromiter((ordinals.setdefault(v, len(ordinals)) for v in self.values), dtype=np.int64,
+                             count=len(self.values))
+        term_ids: dict[bytes, int] = {}
+        tids, weights, per_value = array("l"), array("f"), array("l")    # the values' terms, value after value
+        for value in ordinals:                      # in ordinal order
+            terms = self.terms_of(value)
+            per_value.append(len(terms))
+            tids.extend(term_ids.setdefault(t, len(term_ids)) for t in terms)
+            weights.extend(terms.values())
+        counts = np.frombuffer(per_value, dtype=np.int64)
+        first = np.cumsum(counts) - counts
+        n = counts[of_doc]                          # terms of each document
+        # each document's value's terms: first[value] + 0, 1, ... n - 1
+        at = np.repeat(first[of_doc] - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
+        by_rank = sorted(term_ids)
+        rank = np.empty(len(by_rank), dtype=np.int64)
+        rank[np.fromiter((term_ids[t] for t in by_rank), dtype=np.int64, count=len(by_rank))] = \
+            np.arange(len(by_rank))
+        keys = rank[np.frombuffer(tids, dtype=np.int64)[at]]
+        order = np.argsort(keys, kind="stable")     # stable: document order kept
+        docs = np.repeat(np.frombuffer(self.docs, dtype=np.int64), n)[order]
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(keys, minlength=len(by_rank)))))
+        return by_rank, bounds, docs, np.frombuffer(weights, dtype=np.float32)[at][order]
+
+
 class TermGroupingPool:
     def __init__(self, tempstore=None, segment=None, limitmb: float = 256, **_):
         self.limit = int(limitmb * 1024 * 1024)
         self.fieldnames: set[str] = set()
-        # field -> term -> postings (add), or field -> _Counted (add_counts) or
-        # _Keyed (add_keys); counted terms are str, whose order is UTF-8 byte
-        # order, as Whoosh wants
+        # field -> term -> postings (add), or field -> _Counted (add_counts),
+        # _Keyed (add_keys) or _Labelled (add_label); counted terms are str,
+        # whose order is UTF-8 byte order, as Whoosh wants
         self._fields: dict[str, dict | _Bulk] = {}
         self._size = 0
         self._runs: list[str] = []
@@ -283,6 +331,23 @@ class TermGroupingPool:
             return
         new = counted.add(docnum, counts)
         self._size += new * _TERM_BYTES + len(counts) * _POSTING_BYTES
+        if self._size > self.limit:
+            self._spill()
+
+    def add_label(self, fieldname: str, docnum: int, value, terms_of) -> None:
+        """One document's value of a label field, whose terms are ``terms_of(value)``
+        ({term bytes: weight}; the same for the same value).  Documents must come in
+        docnum order."""
+        labelled = self._fields.get(fieldname)
+        if labelled is None:
+            labelled = self._fields[fieldname] = _Labelled(terms_of)
+            self.fieldnames.add(fieldname)
+        elif not isinstance(labelled, _Labelled):     # the field already takes single postings
+            for term, weight in terms_of(value).items():
+                self.add((fieldname, term, docnum, float(weight), b""))
+            return
+        labelled.add(docnum, value)
+        self._size += _LABEL_BYTES
         if self._size > self.limit:
             self._spill()
 

@@ -42,6 +42,7 @@ import zlib
 from array import array
 from collections.abc import Iterator
 from contextlib import nullcontext
+from functools import partial
 from hashlib import md5
 from pathlib import Path
 from typing import NamedTuple
@@ -261,9 +262,9 @@ def add_document(writer, **fields) -> None:
 
     Whoosh's own adds one (field, term, document, weight, value) tuple per
     posting through a tokenizer per field; here the word and gram fields are
-    counted by the analyzer (CountedField) and a label field's terms (ID,
-    NUMERIC), which repeat on every unit of a report, are worked out once per
-    value.  The stored fields, lengths and columns go to the per-document writer
+    counted by the analyzer (CountedField), and a label field (ID, NUMERIC),
+    whose values repeat on every unit of a report, hands the pool its value: the
+    pool works out each distinct value's terms once, at the flush.  The stored fields, lengths and columns go to the per-document writer
     as Whoosh's do, so the files are the same (tests/test_whoosh_format.py)."""
     writer._check_state()
     pool, perdoc = writer.pool, writer.perdocwriter
@@ -277,12 +278,12 @@ def add_document(writer, **fields) -> None:
         value = fields[name]
         if value is None:
             continue
-        field, counted, indexed, stored_too, scorable, column = plan[name]
+        field, counted, label_terms, stored_too, scorable, column = plan[name]
         length = 0
         if counted:
             length = _add_counts(pool, name, docnum, field.counts(value), scorable)
-        elif indexed:
-            length = _add_counts(pool, name, docnum, _label_terms(field, name, value), scorable)
+        elif label_terms is not None:
+            pool.add_label(name, docnum, value, label_terms)
         stored = fields.get("_stored_" + name, value)
         perdoc.add_field(name, field, stored if stored_too else None, length)
         if column is not None:
@@ -300,7 +301,7 @@ class _FieldPlan(NamedTuple):
     """What add_document does with a field, looked up once per writer."""
     field: object
     counted: bool               # a CountedField: the analyzer counts its terms
-    indexed: bool
+    label_terms: object         # else, when indexed: value -> {term bytes: weight}
     stored: bool
     scorable: bool
     column: object              # its column type, or None
@@ -310,9 +311,14 @@ def _field_plan(writer) -> dict[str, _FieldPlan]:
     plan = getattr(writer, "_govsearch_plan", None)
     if plan is None:
         plan = writer._govsearch_plan = {
-            name: _FieldPlan(field, isinstance(field, CountedField), bool(field.indexed), bool(field.stored),
-                             bool(field.scorable), field.column_type or None)
+            name: _FieldPlan(field, isinstance(field, CountedField),
+                             partial(_label_terms, field, name) if field.indexed else None,
+                             bool(field.stored), bool(field.scorable), field.column_type or None)
             for name, field in writer.schema.items()}
+        scored_labels = [name for name, f in plan.items() if f.label_terms is not None and f.scorable
+                         and not f.counted]
+        if scored_labels:      # the pool keeps a label's terms, not the field lengths scoring needs
+            raise ValueError(f"fields {scored_labels}: scorable fields must be counted (CountedField)")
     return plan
 
 
@@ -339,25 +345,14 @@ def _add_counts(pool, name: str, docnum: int, counts, scorable: bool) -> int:
     return int(sum(counts.values())) if scorable else 0
 
 
-_LABEL_TERMS: dict = {}
-_LABEL_TERMS_MAX = 50_000
-
-
 def _label_terms(field, name: str, value) -> dict:
     """{term bytes: weight} of a label field's value, as Whoosh's field.index gives
-    them (a NUMERIC value is several terms); remembered, since a report's labels
-    repeat on each of its units."""
-    key = (name, value)
-    terms = _LABEL_TERMS.get(key)
-    if terms is None:
-        terms = {}
-        for tbytes, _freq, weight, vbytes in field.index(value):
-            if vbytes:
-                raise ValueError(f"{name}: a posting with a value; the pool keeps counts only")
-            terms[tbytes] = terms.get(tbytes, 0) + weight
-        if len(_LABEL_TERMS) >= _LABEL_TERMS_MAX:
-            _LABEL_TERMS.clear()
-        _LABEL_TERMS[key] = terms
+    them (a NUMERIC value is several terms); the pool asks once per distinct value."""
+    terms: dict = {}
+    for tbytes, _freq, weight, vbytes in field.index(value):
+        if vbytes:
+            raise ValueError(f"{name}: a posting with a value; the pool keeps counts only")
+        terms[tbytes] = terms.get(tbytes, 0) + weight
     return terms
 
 
