@@ -100,15 +100,17 @@ def unit_documents(report: Report, indexed_at: str):
     }
     if report.year is None:
         del common["year"]                # no year term: in no year range, 未知 in facets
+    sections: dict = {}                   # the units of a section share these: worked out once
     for p in report.paragraphs:
         doc = dict(common)
-        doc.update({
-            "id": f"{report.report_id}:{p.para_no}", "section": to_simplified(p.section), "part": p.part,
-            "section_label": section_label(p.section, p.part),
-            "kind": p.kind, "para_no": p.para_no,
-            "heading_path": json.dumps(p.heading_path, ensure_ascii=False),
-            "heading": " ".join(p.heading_path), "text": p.text, "grams": p.text, "norm": p.text,
-        })
+        doc.update({"id": f"{report.report_id}:{p.para_no}", "part": p.part, "kind": p.kind,
+                    "para_no": p.para_no, "text": p.text, "grams": p.text, "norm": p.text})
+        key = (p.section, p.part, tuple(p.heading_path))
+        if key not in sections:
+            sections[key] = {"section": to_simplified(p.section), "section_label": section_label(p.section, p.part),
+                             "heading_path": json.dumps(p.heading_path, ensure_ascii=False),
+                             "heading": " ".join(p.heading_path)}
+        doc.update(sections[key])
         diff = text_diff(p.text, normalize(p.text))
         if diff:
             doc["orig"] = diff
