@@ -148,6 +148,14 @@ class _Bulk:
         return out
 
 
+def _ranks(term_ids: dict) -> tuple[list, np.ndarray]:
+    """(the terms in order, term id -> its rank in that order) for {term: id}."""
+    by_rank = sorted(term_ids)
+    rank = np.empty(len(by_rank), dtype=np.int64)
+    rank[np.fromiter((term_ids[t] for t in by_rank), dtype=np.int64, count=len(by_rank))] = np.arange(len(by_rank))
+    return by_rank, rank
+
+
 class _Counted(_Bulk):
     """One counted field's postings as three parallel arrays, in arrival order
     (its terms all str, or all bytes).
@@ -189,16 +197,12 @@ class _Counted(_Bulk):
     def sorted_postings(self):
         if not self.vocab:
             return None
-        terms = list(self.vocab)
-        by_rank = sorted(terms)
-        rank = np.empty(len(terms), dtype=np.int64)
-        rank[np.fromiter((self.vocab[t] for t in by_rank), dtype=np.int64, count=len(terms))] = \
-            np.arange(len(terms))
+        by_rank, rank = _ranks(self.vocab)
         keys = rank[np.frombuffer(self.tids, dtype=np.uint32)]
         order = np.argsort(keys, kind="stable")       # stable: arrival (docnum) order kept
         docs = np.frombuffer(self.docs, dtype=np.int64)[order]
         weights = np.frombuffer(self.weights, dtype=np.float32)[order]
-        bounds = np.concatenate(([0], np.cumsum(np.bincount(keys, minlength=len(terms)))))
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(keys, minlength=len(by_rank)))))
         return [_as_bytes(t) for t in by_rank], bounds, docs, weights
 
 
@@ -272,10 +276,7 @@ class _Labelled(_Bulk):
         n = counts[of_doc]                          # terms of each document
         # each document's value's terms: first[value] + 0, 1, ... n - 1
         at = np.repeat(first[of_doc] - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
-        by_rank = sorted(term_ids)
-        rank = np.empty(len(by_rank), dtype=np.int64)
-        rank[np.fromiter((term_ids[t] for t in by_rank), dtype=np.int64, count=len(by_rank))] = \
-            np.arange(len(by_rank))
+        by_rank, rank = _ranks(term_ids)
         keys = rank[np.frombuffer(tids, dtype=np.int64)[at]]
         order = np.argsort(keys, kind="stable")     # stable: document order kept
         docs = np.repeat(np.frombuffer(self.docs, dtype=np.int64), n)[order]
