@@ -89,10 +89,17 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
+class PhaseFailed(Exception):
+    """A child (an ingest, a query side) exited with an error: its last lines say why."""
+
+
 def _timed(cmd) -> tuple[float, str]:
     t0 = time.perf_counter()
-    out = subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT).stdout.decode()
-    return time.perf_counter() - t0, out
+    done = subprocess.run(cmd, capture_output=True, cwd=ROOT)
+    if done.returncode:
+        said = (done.stderr or done.stdout).decode(errors="replace").strip().splitlines()[-5:]
+        raise PhaseFailed(f"{' '.join(map(str, cmd[2:5]))} … exited {done.returncode}: " + " | ".join(said))
+    return time.perf_counter() - t0, done.stdout.decode()
 
 
 def run(paragraphs: int, shards: int, out_dir: str, ray: bool = True, local_ingest: bool = True) -> dict:
@@ -113,6 +120,7 @@ def run(paragraphs: int, shards: int, out_dir: str, ray: bool = True, local_inge
             layouts["ray"] = ["--shards", str(shards), "--cluster", "local"]
         for name, extra in layouts.items():
             _ingest(result, gs, corpus, work, name, extra)
+            _save(result, out_dir)            # an hour's run keeps what it measured if a later phase fails
         indexes = {"one": "one", "local": "local" if local_ingest else "ray"}
         if ray:
             indexes["ray"] = "ray"
@@ -121,14 +129,28 @@ def run(paragraphs: int, shards: int, out_dir: str, ray: bool = True, local_inge
             print(f"bench: queries ({mode}) …", flush=True)
             _, out = _timed([sys.executable, "-m", "bench.shards", "query", str(work / index), mode])
             result[f"query_{mode}"] = json.loads(out.strip().splitlines()[-1])
+            _save(result, out_dir)
+    except PhaseFailed as e:
+        result["failed"] = str(e)
+        _save(result, out_dir)
+        raise SystemExit(f"bench: {e} (what was measured before it: {_path(result, out_dir)})") from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
-    path = Path(out_dir) / f"{result['date']}-shards-{shards}-{paragraphs}.json"
-    path.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    path = _save(result, out_dir)
     _print(result)
     print(f"bench: written {path}")
     return result
+
+
+def _path(result: dict, out_dir: str) -> Path:
+    return Path(out_dir) / f"{result['date']}-shards-{result['shards']}-{result['paragraphs']}.json"
+
+
+def _save(result: dict, out_dir: str) -> Path:
+    path = _path(result, out_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
 
 
 def _ingest(result: dict, gs: list, corpus, work: Path, name: str, extra: list):
