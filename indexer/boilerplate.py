@@ -133,16 +133,17 @@ def fold_hash(content_hash: str, boilerplate: set[str]) -> str:
     return hashlib.sha256((content_hash + "|" + ",".join(sorted(boilerplate))).encode()).hexdigest()
 
 
-def settle(entries: list, manifest: dict, stays, reread, processes: int = 1) -> list:
+def settle(entries: list, manifest: dict, stays, reread) -> list:
     """Give every report read in this run its collection's boilerplate, and read again
     the unchanged ones whose boilerplate changed.
 
     ``entries``: (source, key, report id, SourceDocument or None if unchanged, stat);
     ``manifest``: the index's entries by report id; ``stays(entry)``: an indexed report
-    this run does not reach stays in the index; ``reread(keys)``: key -> SourceDocument;
-    ``processes``: how many processes read the reports' lines.
+    this run does not reach stays in the index; ``reread(keys)``: key -> SourceDocument.
     Returns the entries, re-read ones with their document."""
-    read_all_lines([doc for _s, _k, _r, doc, _st in entries if doc is not None and doc.lines is None], processes)
+    for _s, _k, _r, doc, _st in entries:
+        if doc is not None and doc.lines is None:
+            _read_lines(doc)
     common = _recurring_by_collection(entries, manifest, stays)
 
     def indexed_keys(rid: str) -> set:
@@ -160,37 +161,6 @@ def settle(entries: list, manifest: dict, stays, reread, processes: int = 1) -> 
             doc.content_hash = fold_hash(doc.content_hash, doc.boilerplate)
         out.append((source, key, rid, doc, stat))
     return out
-
-
-def read_all_lines(docs: list, processes: int) -> None:
-    """_read_lines for each document.  Cleaning every report's lines is most of
-    planning a run, and it comes before the writer processes have any work: on a
-    big run it is spread over ``processes`` forked processes (the documents go to
-    them and their lines come back pickled, a small part of the cleaning's cost).
-    A reading process that dies leaves its documents to this one."""
-    if processes <= 1 or len(docs) < 2 * processes:
-        for doc in docs:
-            _read_lines(doc)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    try:
-        with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
-            chunk = max(1, len(docs) // (4 * processes))
-            for doc, (lines, keys) in zip(docs, pool.map(_lines_and_keys, docs, chunksize=chunk)):
-                doc.lines, doc.line_keys, doc.text = lines, keys, ""
-    except BrokenProcessPool:
-        for doc in docs:
-            if doc.lines is None:
-                _read_lines(doc)
-
-
-def _lines_and_keys(doc) -> tuple[list, set]:
-    """In a reading process: what _read_lines keeps of a document."""
-    _read_lines(doc)
-    return doc.lines, doc.line_keys
 
 
 def _read_lines(doc):

@@ -315,9 +315,8 @@ def plan_sources(paths: list[str], manifest: dict, fresh: bool, run: IndexRun, r
     run.failed.extend({"source": u.display, "error": u.reason} for u in unreadable)
     devices: dict[str, int] = {}
     entries = _read_sources(files, manifest, run, failed_prefixes, devices, progress, read_many)
-    chars = sum(doc.size() for _, _, _, doc, _ in entries if doc is not None)
     entries = settle_boilerplate(entries, manifest, lambda e: not _under(e.get("key", ""), root_keys),
-                                 lambda keys: _reread(files, keys), writer_processes(chars // CHARS_PER_UNIT))
+                                 lambda keys: _reread(files, keys))
     pending = decide_changes(entries, manifest, root_keys, run)
     return RunPlan(fresh, manifest, root_keys, files, {rid for _, _, rid, _, _ in entries},
                    failed_prefixes, devices, pending)
@@ -395,7 +394,8 @@ def apply_plan(store: IndexStore, plan: RunPlan, run: IndexRun, progress=None, b
 def _write(ix, plan: RunPlan, run: IndexRun, progress, written: dict, unmounted, built=None) -> list[str]:
     """Add the plan's reports, delete the gone ones, commit; returns the ids removed."""
     indexed_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    writer = _writer(ix, sum(p.doc.size() for p in plan.pending) // CHARS_PER_UNIT)
+    # about one unit per 150 characters: enough to choose the writer
+    writer = _writer(ix, sum(p.doc.size() for p in plan.pending) // 150)
     try:
         for report in _built_reports(plan, run, progress, built):
             if report.report_id in plan.manifest:
@@ -485,8 +485,6 @@ def count_index(store: IndexStore, run: IndexRun):
 # (about an eighth more CPU in all at 10k paragraphs), so a small run is
 # written in this process, and each child gets at least this many units.
 PARALLEL_MIN_UNITS = 2000
-# about one unit per 150 characters: enough to choose the processes of a run
-CHARS_PER_UNIT = 150
 MAX_WRITER_PROCESSES = 4
 # postings held in memory per writer process before a run is spilled to disk
 POOL_MB = 512

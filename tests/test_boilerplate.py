@@ -117,23 +117,3 @@ def test_a_collection_of_two_has_no_boilerplate(tmp_path):
         path.write_text(path.read_text(encoding="utf-8") + "\n" + "\n".join(FOOTER) + "\n", encoding="utf-8")
     index_paths(str(tmp_path / "ix"), [str(folder)])
     assert [r["dropped_lines"] for r in reports_json(str(tmp_path / "ix"))] == [0, 0]
-
-
-def test_lines_read_in_processes_are_the_lines_read_here(tmp_path):
-    """A big run cleans its reports' lines in forked processes: the same lines and
-    candidate keys as cleaning them one after another here (the laden provinces)."""
-    from indexer.boilerplate import read_all_lines
-    from indexer.sources import find_files, load_catalog, read_file
-
-    write_laden_provinces(tmp_path)
-    files, _ = find_files([str(tmp_path)])
-
-    def documents():
-        return [doc for f in files for _s, doc in read_file(f, load_catalog(f.path.parent))]
-
-    here, spread = documents(), documents()
-    assert len(here) >= 31
-    read_all_lines(here, 1)
-    read_all_lines(spread, 2)
-    assert [(d.lines, d.line_keys, d.text) for d in spread] == [(d.lines, d.line_keys, d.text) for d in here]
-    assert all(d.lines for d in here)
