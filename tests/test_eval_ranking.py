@@ -1,10 +1,15 @@
-"""`make eval`'s ceilings (bench/eval_ranking.py) against a substring scan of the corpus."""
+"""The judged set's tools: `make eval`'s ceilings (bench/eval_ranking.py) against a
+substring scan of the corpus, and the judging pool's plain BM25 ranker
+(bench/relevance_pool.py) against the matches' BM25F scores."""
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from bench.eval_ranking import JUDGMENTS, evaluate, unit_key
+from bench.relevance_pool import plain_engine, rankings
 
 
 def test_the_matched_ceiling_counts_only_relevant_paragraphs_holding_the_query(corpus_index, corpus_units):
@@ -22,3 +27,21 @@ def test_the_matched_ceiling_counts_only_relevant_paragraphs_holding_the_query(c
     for r in report["rows"]:
         assert r["p_at_10"] <= r["reachable"] <= r["ideal"], r["query"]
     assert report["mean_p_at_10"] <= report["reachable_p_at_10"] <= report["ideal_p_at_10"]
+
+
+def test_the_pools_plain_ranker_is_bm25_alone_after_the_ranker_has_run(corpus_engine):
+    """The pool's second ranker orders by BM25F with no adjustment, whatever searches ran
+    before: an index generation keeps the shape factors a search has read, and the plain
+    ranker must not take the real ranker's (nor leave it its own)."""
+    from search.engine import full_query
+    from search.matching import Evaluator
+    from search.query import parse_query
+
+    plain = plain_engine(corpus_engine)
+    for query in ("营商环境", "科技创新", "民营 经济 发展"):
+        snap = corpus_engine.snapshot()
+        bm25 = Evaluator(snap.arrays).run(full_query(parse_query(query), {})).scores
+        expected = sorted(np.round(bm25, 9).tolist(), reverse=True)[:20]
+        got = rankings(corpus_engine, query, 20, plain_with=plain)
+        assert [round(h.score, 9) for h in got["plain"]] == expected, query
+        assert got["govsearch"] and got["words"]
