@@ -59,14 +59,15 @@ def rankings(engine, query: str, depth: int = 20, plain_with=None) -> dict[str, 
 
 
 def pool(engine, query: str, depth: int = 20, plain_with=None) -> list[dict]:
-    """The rankers' hits, each paragraph once, with what a judge reads."""
+    """The rankers' hits, each paragraph once, with what a judge reads, in the order of
+    their keys (a hash): a judge reading the pool learns nothing of any ranker's order."""
     seen: dict[str, dict] = {}
     for hits in rankings(engine, query, depth, plain_with).values():
         for h in hits:
             seen.setdefault(unit_key(h.text), {
                 "key": unit_key(h.text), "region": h.region, "title": h.title,
                 "heading_path": h.heading_path, "kind": h.kind, "text": h.text, "next": h.context})
-    return list(seen.values())
+    return [seen[k] for k in sorted(seen)]
 
 
 def main(argv=None) -> None:

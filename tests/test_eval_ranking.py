@@ -9,7 +9,7 @@ import json
 import numpy as np
 
 from bench.eval_ranking import JUDGMENTS, evaluate, unit_key
-from bench.relevance_pool import plain_engine, rankings
+from bench.relevance_pool import plain_engine, pool, rankings
 
 
 def test_the_matched_ceiling_counts_only_relevant_paragraphs_holding_the_query(corpus_index, corpus_units):
@@ -45,3 +45,10 @@ def test_the_pools_plain_ranker_is_bm25_alone_after_the_ranker_has_run(corpus_en
         got = rankings(corpus_engine, query, 20, plain_with=plain)
         assert [round(h.score, 9) for h in got["plain"]] == expected, query
         assert got["govsearch"] and got["words"]
+
+
+def test_the_pool_holds_every_rankers_hits_in_an_order_that_says_nothing_of_rank(corpus_engine):
+    plain = plain_engine(corpus_engine)
+    got = rankings(corpus_engine, "债务风险", 20, plain_with=plain)
+    keys = [c["key"] for c in pool(corpus_engine, "债务风险", 20, plain_with=plain)]
+    assert keys == sorted({unit_key(h.text) for hits in got.values() for h in hits})
