@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 import search.ranking as ranking
 
-from .eval_ranking import unit_key
+from .eval_ranking import judge_view
 
 _ADJUSTMENTS = ("HEADING_FACTOR", "UNDER_HEADING_BOOST", "ENUMERATION_PENALTY", "PROXIMITY_WEIGHT",
                 "OPENING_PENALTY", "ONE_SENTENCE_FACTOR")
@@ -64,9 +64,8 @@ def pool(engine, query: str, depth: int = 20, plain_with=None) -> list[dict]:
     seen: dict[str, dict] = {}
     for hits in rankings(engine, query, depth, plain_with).values():
         for h in hits:
-            seen.setdefault(unit_key(h.text), {
-                "key": unit_key(h.text), "region": h.region, "title": h.title,
-                "heading_path": h.heading_path, "kind": h.kind, "text": h.text, "next": h.context})
+            view = judge_view(h)
+            seen.setdefault(view["key"], view)
     return [seen[k] for k in sorted(seen)]
 
 

@@ -52,3 +52,18 @@ def test_the_pool_holds_every_rankers_hits_in_an_order_that_says_nothing_of_rank
     got = rankings(corpus_engine, "债务风险", 20, plain_with=plain)
     keys = [c["key"] for c in pool(corpus_engine, "债务风险", 20, plain_with=plain)]
     assert keys == sorted({unit_key(h.text) for hits in got.values() for h in hits})
+
+
+def test_the_unjudged_of_the_top_10s_are_listed_for_a_judge_in_key_order(corpus_index, corpus_engine):
+    from search.engine import search
+    from search.results import SearchRequest
+
+    top = search(corpus_engine, SearchRequest(q="营商环境", limit=10)).hits
+    judged_but_three = {unit_key(h.text): 1 for h in top[3:]}
+    every = {unit_key(h.text): 0 for h in search(corpus_engine, SearchRequest(q="稳就业", limit=10)).hits}
+    report = evaluate(corpus_index, {"营商环境": judged_but_three, "稳就业": every})
+    listed = report["unjudged"]
+    assert list(listed) == ["营商环境"]
+    assert [v["key"] for v in listed["营商环境"]] == sorted(unit_key(h.text) for h in top[:3])
+    assert all(unit_key(v["text"]) == v["key"] for v in listed["营商环境"])
+    assert report["rows"][0]["unjudged"] == 3
