@@ -36,6 +36,9 @@ SCORED_FIELDS = ("text",)
 ASSEMBLED_POSTINGS = 10_000_000
 EXPANSIONS_KEPT = 2000                 # wildcards whose words are remembered per generation
 FREQUENCIES_KEPT = 200_000             # document frequencies remembered per generation
+# text factors remembered per generation, (query terms, document) pairs: about 80 bytes each
+FACTORS_KEPT = 200_000
+FACTOR_QUERIES_KEPT = 1000
 CHECK_EVERY = 2048                     # texts confirmed between two looks at the deadline
 NARROW = 8                             # `within` this many times below a string's rarest gram: read it alone
 
@@ -87,6 +90,7 @@ class IndexArrays:
         self._label_counts: dict = {}
         self._frequencies: dict = {}
         self._shapes: np.ndarray | None = None
+        self._factors: dict = {}                 # query terms -> {document: text factor}
         self.texts = texts if texts is not None else arrays.SegmentTexts(reader, "norm", text_cache)
 
     # ---- field statistics, as Whoosh's BM25F sees them
@@ -214,6 +218,20 @@ class IndexArrays:
                 if self._shapes is None:
                     self._shapes = np.full(self.doc_count_all, np.nan, dtype=np.float64)
         return self._shapes
+
+    def text_factors(self, terms_key: tuple) -> dict:
+        """Document -> ranking.text_factor for the query terms ``terms_key`` (their
+        variants), filled in by the ranking as it reads texts.  A factor depends on
+        the terms and the paragraph alone, so a query asked again (another page,
+        another filter, the next visitor) reads no text it has read before: the
+        re-rank's reading of candidate texts is most of a repeated search's CPU.
+        Bounded: past FACTORS_KEPT factors or FACTOR_QUERIES_KEPT queries, every
+        query starts afresh."""
+        with self._cache_lock:
+            if (len(self._factors) >= FACTOR_QUERIES_KEPT
+                    or sum(map(len, self._factors.values())) >= FACTORS_KEPT):
+                self._factors = {}
+            return self._factors.setdefault(terms_key, {})
 
     def text(self, doc: int) -> str:
         """A unit's normalised text."""

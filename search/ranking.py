@@ -273,6 +273,7 @@ def _read_candidates(ia, docs, scores, most_of, order, terms, k: int, floor=None
     kth_best: list[float] = []           # min-heap of the k best adjusted scores (rounded)
     adjusted = np.empty(order.size, dtype=np.float64)
     shapes = ia.shape_factors()
+    factors = ia.text_factors(tuple(t.variants for t in terms))
     for read, i in enumerate(order.tolist()):
         doc = int(docs[i])
         shape = shapes[doc]
@@ -283,10 +284,13 @@ def _read_candidates(ia, docs, scores, most_of, order, terms, k: int, floor=None
             return read, adjusted[:read]
         if not read % 64:
             budget.check()                 # many candidates, many terms: the search's deadline
-        norm = ia.text(doc)
-        if shape != shape:                 # NaN: this paragraph's text not read before
-            shape = shapes[doc] = shape_factor(norm)
-        adjusted[read] = scores[i] * text_factor(norm, terms, shape)
+        factor = factors.get(doc)
+        if factor is None:                 # this paragraph not read for these terms before
+            norm = ia.text(doc)
+            if shape != shape:             # NaN: its text not read before at all
+                shape = shapes[doc] = shape_factor(norm)
+            factor = factors[doc] = text_factor(norm, terms, shape)
+        adjusted[read] = scores[i] * factor
         a = round(float(adjusted[read]), 9)
         if len(kth_best) < k:
             heapq.heappush(kth_best, a)

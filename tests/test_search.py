@@ -355,6 +355,10 @@ def test_top_k_stops_early_but_ranks_as_reading_every_text(corpus_engine, q, mat
         docs, got, _tiers = top_k(snap.arrays, match.docs, scores, parsed.terms, k, years, places)
         assert docs.tolist() == match.docs[brute[:k]].tolist(), k
         assert np.allclose(got, adjusted[brute[:k]]), k
+    # the factors the rounds remembered (the later rounds read them, not the texts) are the texts' own
+    remembered = snap.arrays.text_factors(tuple(t.variants for t in parsed.terms))
+    assert remembered
+    assert all(f == pytest.approx(text_factor(snap.arrays.text(d), parsed.terms)) for d, f in remembered.items())
 
 
 def test_a_numbered_heading_with_one_line_counts_as_a_heading(corpus_docs):
