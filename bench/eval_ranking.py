@@ -7,7 +7,7 @@ A paragraph is keyed by a hash of its normalised text, so judgements survive
 renumbering; an unjudged paragraph in a top 10 counts as not relevant and is
 reported, so that it can be judged.
 
-    python -m bench.eval_ranking [--index DIR] [--json]
+    python -m bench.eval_ranking [--index DIR] [--json] [--unjudged FILE]
 """
 
 from __future__ import annotations
@@ -41,13 +41,32 @@ def evaluate(index_dir: str, judgments: dict) -> dict:
     from search.results import SearchRequest
 
     engine = Engine(index_dir)
-    rows = [_judge(query, judged, search(engine, SearchRequest(q=query, limit=10)).hits)
+    tops = {query: search(engine, SearchRequest(q=query, limit=10)).hits for query in judgments}
+    rows = [_judge(query, judged, tops[query], _matched_keys(engine, query))
             for query, judged in judgments.items()]
     full = [r for r in rows if r["ideal"] == 1.0]
     return {**_figures(rows), "queries_with_10_relevant": len(full),
             "mean_p_at_10_where_10_relevant": _mean(full, "p_at_10"),
             "halves": {name: _figures(rows[start::2]) for name, start in HALVES},
-            "rows": rows}
+            "rows": rows, "unjudged": _unjudged(tops, judgments)}
+
+
+def judge_view(hit) -> dict:
+    """What a judge reads of a paragraph: where it stands, its text, and a bare
+    heading's section opening (``next``)."""
+    return {"key": unit_key(hit.text), "region": hit.region, "title": hit.title,
+            "heading_path": hit.heading_path, "kind": hit.kind, "text": hit.text, "next": hit.context}
+
+
+def _unjudged(tops: dict, judgments: dict) -> dict:
+    """query -> the unjudged paragraphs of its top 10, in the order of their keys (a hash),
+    so that whoever judges them learns nothing of the ranking."""
+    out = {}
+    for query, hits in tops.items():
+        views = {v["key"]: v for v in map(judge_view, hits) if v["key"] not in judgments[query]}
+        if views:
+            out[query] = [views[k] for k in sorted(views)]
+    return out
 
 
 # Two fixed halves of the judged queries (alternate entries of judgments.json): a ranking
@@ -57,21 +76,35 @@ HALVES = (("A", 0), ("B", 1))
 
 
 def _figures(rows: list[dict]) -> dict:
-    """Plain precision@10 (with its ceiling) and precision@10 normalised to a ceiling of 1."""
+    """Plain precision@10 (with its ceilings) and precision@10 normalised to a ceiling of 1."""
     return {"queries": len(rows), "mean_p_at_10": _mean(rows, "p_at_10"),
-            "ideal_p_at_10": _mean(rows, "ideal"), "mean_normalised_p_at_10": _mean(rows, "normalised")}
+            "ideal_p_at_10": _mean(rows, "ideal"), "reachable_p_at_10": _mean(rows, "reachable"),
+            "mean_normalised_p_at_10": _mean(rows, "normalised")}
+
+
+def _matched_keys(engine, query: str) -> set:
+    """The judgement keys of every paragraph the query matches: some judged relevant
+    paragraphs came from the word-matching pool and hold no form of the query, so no
+    ranking of the matches can return them."""
+    from search.engine import evaluate as match_all
+
+    snap = engine.snapshot()
+    _parsed, found, _understood = match_all(snap, query, {})
+    return {unit_key(snap.arrays.text(int(d))) for d in found.docs.tolist()}
 
 
 def _mean(rows: list[dict], key: str) -> float:
     return round(sum(r[key] for r in rows) / max(1, len(rows)), 3)
 
 
-def _judge(query: str, judged: dict, hits: list) -> dict:
-    """One query's top 10 against its judgements (1 relevant, 0 not, absent: unjudged)."""
+def _judge(query: str, judged: dict, hits: list, matched: set) -> dict:
+    """One query's top 10 against its judgements (1 relevant, 0 not, absent: unjudged);
+    ``matched``: the keys of every paragraph the query matches."""
     keys = [unit_key(h.text) for h in hits]
     found = sum(1 for k in keys if judged.get(k) == 1)
     attainable = min(10, sum(1 for g in judged.values() if g == 1))
-    return {"query": query, "p_at_10": found / 10, "ideal": attainable / 10,
+    reachable = min(10, sum(1 for k in matched if judged.get(k) == 1))
+    return {"query": query, "p_at_10": found / 10, "ideal": attainable / 10, "reachable": reachable / 10,
             "normalised": found / attainable if attainable else 1.0, "hits": len(hits),
             "unjudged": sum(1 for k in keys if k not in judged),
             "bare_headings": sum(1 for h in hits if is_bare_heading(h)),
@@ -87,19 +120,33 @@ def build_index(folder: str) -> str:
     return folder
 
 
+def _write_unjudged(path: str, unjudged: dict) -> None:
+    Path(path).write_text(json.dumps(unjudged, ensure_ascii=False, indent=1), encoding="utf-8")
+    n = sum(len(v) for v in unjudged.values())
+    print(f"eval: {n} unjudged paragraphs of the top 10s written to {path}, in the order of their keys: "
+          f"have them judged by someone who does not know the ranking, then add the verdicts to "
+          f"{JUDGMENTS.relative_to(ROOT)}", file=sys.stderr)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index", help="an index of seeds + provinces (default: built in a temp folder)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--unjudged", metavar="FILE",
+                    help="write the unjudged paragraphs of the top 10s here (JSON, for a judge)")
     args = ap.parse_args(argv)
     judgments = json.loads(JUDGMENTS.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
         report = evaluate(args.index or build_index(tmp), judgments)
+    if args.unjudged:
+        _write_unjudged(args.unjudged, report["unjudged"])
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return
     print(f"ranking: precision@10 = {report['mean_p_at_10']:.3f} over {report['queries']} judged queries "
           f"(seeds + provinces); a perfect ranking would reach {report['ideal_p_at_10']:.3f}")
+    print(f"         a perfect ranking of the queries' own matches reaches {report['reachable_p_at_10']:.3f} "
+          f"(some paragraphs judged relevant hold no form of their query)")
     print(f"         precision@10 = {report['mean_p_at_10_where_10_relevant']:.3f} over the "
           f"{report['queries_with_10_relevant']} queries with at least 10 relevant paragraphs judged")
     print(f"         normalised precision@10 = {report['mean_normalised_p_at_10']:.3f} (ceiling 1): relevant "
@@ -107,14 +154,16 @@ def main(argv=None) -> None:
     for name, half in report["halves"].items():
         print(f"         half {name} ({half['queries']} queries, every other one from the "
               f"{'first' if name == 'A' else 'second'}): precision@10 = {half['mean_p_at_10']:.3f} "
-              f"of {half['ideal_p_at_10']:.3f}, normalised {half['mean_normalised_p_at_10']:.3f}")
+              f"of {half['ideal_p_at_10']:.3f} ({half['reachable_p_at_10']:.3f} matched), "
+              f"normalised {half['mean_normalised_p_at_10']:.3f}")
     for r in report["rows"]:
         flags = []
         if r["unjudged"]:
             flags.append(f"{r['unjudged']} unjudged")
         if r["single_term"] and r["bare_headings"] > 1:
             flags.append(f"{r['bare_headings']} bare headings")
-        print(f"  {r['p_at_10']:.1f} of {r['ideal']:.1f}  {r['query']}" + (f"  ({', '.join(flags)})" if flags else ""))
+        print(f"  {r['p_at_10']:.1f} of {r['ideal']:.1f} ({r['reachable']:.1f} matched)  {r['query']}"
+              + (f"  ({', '.join(flags)})" if flags else ""))
     worst = max((r["bare_headings"] for r in report["rows"] if r["single_term"]), default=0)
     print(f"bare headings in a single-term top 10: at most {worst}")
 

@@ -16,16 +16,18 @@ from contextlib import contextmanager
 
 import search.ranking as ranking
 
-from .eval_ranking import unit_key
+from .eval_ranking import judge_view
 
 _ADJUSTMENTS = ("HEADING_FACTOR", "UNDER_HEADING_BOOST", "ENUMERATION_PENALTY", "PROXIMITY_WEIGHT",
-                "OPENING_PENALTY")
-_PLAIN = {"HEADING_FACTOR": 1.0}            # every other adjustment to 0
+                "OPENING_PENALTY", "ONE_SENTENCE_FACTOR")
+_PLAIN = {"HEADING_FACTOR": 1.0, "ONE_SENTENCE_FACTOR": 1.0}     # every other adjustment to 0
 
 
 @contextmanager
 def plain_bm25():
-    """The ranking's adjustments switched off for the duration."""
+    """The ranking's adjustments switched off for the duration.  Search an engine of
+    its own meanwhile: an index generation keeps each paragraph's shape factor once a
+    search has read it, so the two rankers must not share one (plain_engine)."""
     saved = {name: getattr(ranking, name) for name in _ADJUSTMENTS}
     try:
         for name in _ADJUSTMENTS:
@@ -36,21 +38,35 @@ def plain_bm25():
             setattr(ranking, name, value)
 
 
-def pool(engine, query: str, depth: int = 20) -> list[dict]:
+def plain_engine(engine):
+    """An engine on the same index whose kept shape factors are plain BM25's alone."""
+    from search.engine import Engine
+
+    return Engine(str(engine.store.root))
+
+
+def rankings(engine, query: str, depth: int = 20, plain_with=None) -> dict[str, list]:
+    """Each ranker's top ``depth`` hits.  ``plain_with``: the engine plain BM25
+    searches (plain_engine(engine), made once for a run of queries)."""
     from search.engine import search
     from search.results import SearchRequest
 
     ranked = search(engine, SearchRequest(q=query, limit=depth)).hits
     words = search(engine, SearchRequest(q=query, limit=depth, match="words")).hits
     with plain_bm25():
-        plain = search(engine, SearchRequest(q=query, limit=depth)).hits
+        plain = search(plain_with or plain_engine(engine), SearchRequest(q=query, limit=depth)).hits
+    return {"govsearch": ranked, "plain": plain, "words": words}
+
+
+def pool(engine, query: str, depth: int = 20, plain_with=None) -> list[dict]:
+    """The rankers' hits, each paragraph once, with what a judge reads, in the order of
+    their keys (a hash): a judge reading the pool learns nothing of any ranker's order."""
     seen: dict[str, dict] = {}
-    for hits in (ranked, plain, words):
+    for hits in rankings(engine, query, depth, plain_with).values():
         for h in hits:
-            seen.setdefault(unit_key(h.text), {
-                "key": unit_key(h.text), "region": h.region, "title": h.title,
-                "heading_path": h.heading_path, "kind": h.kind, "text": h.text, "next": h.context})
-    return list(seen.values())
+            view = judge_view(h)
+            seen.setdefault(view["key"], view)
+    return [seen[k] for k in sorted(seen)]
 
 
 def main(argv=None) -> None:
@@ -62,7 +78,8 @@ def main(argv=None) -> None:
     ap.add_argument("out", help="the pool as JSON")
     args = ap.parse_args(argv)
     engine = Engine(args.index)
-    pools = {q: pool(engine, q) for q in args.queries.split(",")}
+    plain = plain_engine(engine)
+    pools = {q: pool(engine, q, plain_with=plain) for q in args.queries.split(",")}
     with open(args.out, "w", encoding="utf-8") as fh:
         json.dump(pools, fh, ensure_ascii=False, indent=1)
     print({q: len(v) for q, v in pools.items()})

@@ -1,0 +1,69 @@
+"""The judged set's tools: `make eval`'s ceilings (bench/eval_ranking.py) against a
+substring scan of the corpus, and the judging pool's plain BM25 ranker
+(bench/relevance_pool.py) against the matches' BM25F scores."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from bench.eval_ranking import JUDGMENTS, evaluate, unit_key
+from bench.relevance_pool import plain_engine, pool, rankings
+
+
+def test_the_matched_ceiling_counts_only_relevant_paragraphs_holding_the_query(corpus_index, corpus_units):
+    judgments = json.loads(JUDGMENTS.read_text(encoding="utf-8"))
+    report = evaluate(corpus_index, judgments)
+    rows = {r["query"]: r for r in report["rows"]}
+    # 稳就业 has no synonym group: a paragraph matches exactly when its text holds the string
+    judged = judgments["稳就业"]
+    holding = {unit_key(u["text"]) for u in corpus_units if "稳就业" in u["norm"]}
+    relevant_everywhere = sum(1 for g in judged.values() if g == 1)
+    relevant_holding = sum(1 for k, g in judged.items() if g == 1 and k in holding)
+    assert relevant_holding < min(10, relevant_everywhere)          # the case the ceiling is for
+    assert rows["稳就业"]["reachable"] == min(10, relevant_holding) / 10
+    assert rows["稳就业"]["ideal"] == min(10, relevant_everywhere) / 10
+    for r in report["rows"]:
+        assert r["p_at_10"] <= r["reachable"] <= r["ideal"], r["query"]
+    assert report["mean_p_at_10"] <= report["reachable_p_at_10"] <= report["ideal_p_at_10"]
+
+
+def test_the_pools_plain_ranker_is_bm25_alone_after_the_ranker_has_run(corpus_engine):
+    """The pool's second ranker orders by BM25F with no adjustment, whatever searches ran
+    before: an index generation keeps the shape factors a search has read, and the plain
+    ranker must not take the real ranker's (nor leave it its own)."""
+    from search.engine import full_query
+    from search.matching import Evaluator
+    from search.query import parse_query
+
+    plain = plain_engine(corpus_engine)
+    for query in ("营商环境", "科技创新", "民营 经济 发展"):
+        snap = corpus_engine.snapshot()
+        bm25 = Evaluator(snap.arrays).run(full_query(parse_query(query), {})).scores
+        expected = sorted(np.round(bm25, 9).tolist(), reverse=True)[:20]
+        got = rankings(corpus_engine, query, 20, plain_with=plain)
+        assert [round(h.score, 9) for h in got["plain"]] == expected, query
+        assert got["govsearch"] and got["words"]
+
+
+def test_the_pool_holds_every_rankers_hits_in_an_order_that_says_nothing_of_rank(corpus_engine):
+    plain = plain_engine(corpus_engine)
+    got = rankings(corpus_engine, "债务风险", 20, plain_with=plain)
+    keys = [c["key"] for c in pool(corpus_engine, "债务风险", 20, plain_with=plain)]
+    assert keys == sorted({unit_key(h.text) for hits in got.values() for h in hits})
+
+
+def test_the_unjudged_of_the_top_10s_are_listed_for_a_judge_in_key_order(corpus_index, corpus_engine):
+    from search.engine import search
+    from search.results import SearchRequest
+
+    top = search(corpus_engine, SearchRequest(q="营商环境", limit=10)).hits
+    judged_but_three = {unit_key(h.text): 1 for h in top[3:]}
+    every = {unit_key(h.text): 0 for h in search(corpus_engine, SearchRequest(q="稳就业", limit=10)).hits}
+    report = evaluate(corpus_index, {"营商环境": judged_but_three, "稳就业": every})
+    listed = report["unjudged"]
+    assert list(listed) == ["营商环境"]
+    assert [v["key"] for v in listed["营商环境"]] == sorted(unit_key(h.text) for h in top[:3])
+    assert all(unit_key(v["text"]) == v["key"] for v in listed["营商环境"])
+    assert report["rows"][0]["unjudged"] == 3
