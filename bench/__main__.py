@@ -251,6 +251,9 @@ def main(argv=None):
         result["per_query_ms"] = {q[0] + (f" page {q[2]}" if q[2] > 1 else ""):
                                   round(statistics.median(times[i::len(QUERIES)]), 2)
                                   for i, q in enumerate(QUERIES)}
+        # which queries make the first round's p95 (each query's cost when nothing is cached)
+        result["first_round_per_query_ms"] = {q[0] + (f" page {q[2]}" if q[2] > 1 else ""): round(ms, 2)
+                                              for q, ms in zip(QUERIES, cold)}
 
         # ---- analyses over every match: trends, keywords, export
         print("bench: trends, keywords, export …", flush=True)
