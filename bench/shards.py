@@ -4,8 +4,8 @@
 
 Ingest chars/s (one index; N shards one after the other; N shards on Ray:
 build tasks and a writer actor per shard; ``--skip-local-ingest`` leaves out
-the second, so that 2M paragraphs take two ingests, not three), query p50/p95/max (one index; shards in one process; shards as Ray
-actors) and the RSS of every process that serves (the coordinator plus each
+the second, so that 2M paragraphs take two ingests, not three), query
+p50/p95/max (one index; shards in one process; shards as Ray actors) and the RSS of every process that serves (the coordinator plus each
 actor).  Each query side runs in its own child process, so its RSS is its own.
 Writes bench/results/<date>-shards-<N>-<paragraphs>.json.
 """
@@ -170,8 +170,10 @@ def _save(result: dict, out_dir: str) -> Path:
 
 
 def _ingest(result: dict, gs: list, corpus, work: Path, name: str, extra: list):
-    """One ingest: its wall time, chars/s, the CPU time of the process tree (the CLI,
-    its writer processes, a local Ray's workers and actors) and the largest RSS of one."""
+    """One ingest: its wall time, chars/s, the CPU time of the processes it waited for
+    (the CLI and its writer processes: a local Ray's workers and actors are the raylet's,
+    not counted) and, when this ingest set a new high, the largest RSS of one of them
+    (the operating system keeps one high-water mark for all of a process's children)."""
     print(f"bench: ingest ({name}) …", flush=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     secs, _ = _timed(gs + ["index", str(corpus.folder), "--index", str(work / name), "--json"] + extra)
@@ -179,7 +181,8 @@ def _ingest(result: dict, gs: list, corpus, work: Path, name: str, extra: list):
     result[f"ingest_{name}_seconds"] = round(secs, 1)
     result[f"ingest_{name}_chars_per_s"] = round(corpus.chars / secs)
     result[f"ingest_{name}_cpu_seconds"] = round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1)
-    result[f"ingest_{name}_max_process_rss_bytes"] = after.ru_maxrss * 1024
+    if after.ru_maxrss > before.ru_maxrss:
+        result[f"ingest_{name}_max_process_rss_bytes"] = after.ru_maxrss * 1024
 
 
 def _print(r: dict):

@@ -85,7 +85,7 @@ class IndexArrays:
         self._postings = postings_cache if postings_cache is not None else arrays.PostingsCache()
         # this generation's assembled arrays: a term's live postings, a string's documents
         self._assembled = arrays.ArrayLRU(ASSEMBLED_POSTINGS)
-        self._cache_lock = threading.Lock()      # creating the shape factors once
+        self._cache_lock = threading.Lock()      # creating the shape factors and text-factor memos once
         self._expanded: dict = {}
         self._label_counts: dict = {}
         self._frequencies: dict = {}
