@@ -33,13 +33,18 @@ _HEADING_START = re.compile(
     r"^\s*(第[一二三四五六七八九十百]+[部分章节篇]|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百]+[）)])")
 
 
+# the brackets alone: _unbalanced walks these, not every character of a line
+_BRACKET = re.compile("[" + re.escape("".join(_CLOSERS) + "".join(_CLOSERS.values())) + "]")
+
+
 def _unbalanced(line: str) -> bool:
+    """A bracket or quote opened and not closed (a closer with none open counts for nothing)."""
     depth = 0
-    for ch in line:
+    for ch in _BRACKET.findall(line):
         if ch in _CLOSERS:
             depth += 1
-        elif ch in _CLOSERS.values():
-            depth = max(0, depth - 1)
+        elif depth:
+            depth -= 1
     return depth > 0
 
 

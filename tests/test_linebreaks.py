@@ -107,3 +107,28 @@ def test_title_block_and_closing_lines_are_headings_outside_the_outline():
     assert texts[-1] == "重庆市渝北区人民政府办公室 2024年2月3日印发"
     # page numbers and a lone replacement character are gone
     assert not any(u.text in ("― 2 ―", "― 1 ―", "\ufffd") for u in units)
+
+
+def _unbalanced_by_character(line: str) -> bool:
+    """The definition, one character at a time: an opener deepens, a closer closes one if any is open."""
+    from indexer.rejoin import _CLOSERS
+
+    depth = 0
+    for ch in line:
+        if ch in _CLOSERS:
+            depth += 1
+        elif ch in _CLOSERS.values():
+            depth = max(0, depth - 1)
+    return depth > 0
+
+
+def test_unbalanced_brackets_as_defined_character_by_character():
+    from indexer.rejoin import _unbalanced
+
+    lines = [line for _name, text, _fields in documents() for line in text.split("\n")]
+    lines += ["", "（", "）（", "(）", "“健全“日新”", "”“", "《a》》《", "[【（“‘《「『", "』」》’”）】])", "a)b(c"]
+    rng = random.Random(5)
+    brackets = "（(“‘《【[「『）)”’》】]」』x"
+    lines += ["".join(rng.choice(brackets) for _ in range(rng.randrange(1, 12))) for _ in range(2000)]
+    assert sum(_unbalanced_by_character(line) for line in lines) > 100       # the cases are there
+    assert [line for line in lines if _unbalanced(line) != _unbalanced_by_character(line)] == []
