@@ -211,11 +211,11 @@ class _Keyed(_Bulk):
     order (analysis.gram_keys), a document's arrays at a time.
 
     No term becomes a string before the flush, and no posting costs a
-    dictionary lookup: at the flush numpy sorts the keys, and each distinct key
-    is turned into its term once (``term_of``)."""
+    dictionary lookup: at the flush numpy sorts the keys, and the distinct keys
+    are turned into their terms at once (``terms_of``)."""
 
-    def __init__(self, term_of):
-        self.term_of = term_of
+    def __init__(self, terms_of):
+        self.terms_of = terms_of
         self.keys: list[np.ndarray] = []
         self.weights: list[np.ndarray] = []
         self.docnums = array("l")                     # per document added: its number ...
@@ -238,7 +238,7 @@ class _Keyed(_Bulk):
         weights = np.concatenate(self.weights).astype(np.float32, copy=False)[order]
         starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
         bounds = np.append(starts, keys.size)
-        return [self.term_of(k) for k in keys[starts].tolist()], bounds, docs, weights
+        return self.terms_of(keys[starts]), bounds, docs, weights
 
 
 class _Labelled(_Bulk):
@@ -352,17 +352,17 @@ class TermGroupingPool:
         if self._size > self.limit:
             self._spill()
 
-    def add_keys(self, fieldname: str, docnum: int, keys: np.ndarray, weights: np.ndarray, term_of) -> None:
+    def add_keys(self, fieldname: str, docnum: int, keys: np.ndarray, weights: np.ndarray, terms_of) -> None:
         """One document's terms of one field as distinct int64 keys ordered as their
-        terms (``term_of(key)``: the term's bytes) and their weights; values are
+        terms (``terms_of(keys)``: their terms as bytes) and their weights; values are
         empty.  Documents must come in docnum order."""
         keyed = self._fields.get(fieldname)
         if keyed is None:
-            keyed = self._fields[fieldname] = _Keyed(term_of)
+            keyed = self._fields[fieldname] = _Keyed(terms_of)
             self.fieldnames.add(fieldname)
         elif not isinstance(keyed, _Keyed):           # the field already takes single postings
-            for key, weight in zip(keys.tolist(), weights.tolist()):
-                self.add((fieldname, term_of(key), docnum, float(weight), b""))
+            for term, weight in zip(terms_of(keys), weights.tolist()):
+                self.add((fieldname, term, docnum, float(weight), b""))
             return
         keyed.add(docnum, keys, weights)
         self._size += keys.size * _POSTING_BYTES

@@ -337,7 +337,7 @@ def _add_counts(pool, name: str, docnum: int, counts, scorable: bool) -> int:
     if isinstance(counts, GramKeys):
         if not counts.keys.size:
             return 0
-        pool.add_keys(name, docnum, counts.keys, counts.counts, counts.term_of)
+        pool.add_keys(name, docnum, counts.keys, counts.counts, counts.terms_of)
         return int(counts.counts.sum()) if scorable else 0
     if not counts:
         return 0
@@ -402,9 +402,6 @@ class _BlockWriter:
     numpy, which leaves a pickle call per block.  Every value is empty (Existence
     formats), as TermGroupingPool.iter_groups guarantees."""
 
-    # W3TermInfo's numbers, then the postings' offset and length (pack_long, pack_int)
-    _TERMINFO_AT = struct.Struct("!BfIBBfIIqi")
-
     def __init__(self, postfile, limit: int, compression: int):
         self._postfile = postfile
         self._pos = postfile.tell()
@@ -417,43 +414,43 @@ class _BlockWriter:
         bounds = group.bounds
         starts, ends = _block_bounds(bounds, self._limit)
         blocks = _block_stats(starts, ends, group.docs, group.weights, length_bytes)
-        first_block = np.searchsorted(starts, bounds).tolist()
-        terms = _term_stats(bounds, np.asarray(first_block), group, blocks)
-        ids, ws = _deltas(group.docs, starts).tolist(), group.weights.tolist()
-        infos, chunks = [], []
-        pos = self._pos
-        for t, btext in enumerate(group.terms):
-            data = self._term_bytes(first_block[t], first_block[t + 1], ids, ws, blocks)
-            chunks.append(data)
-            infos.append((btext, self._TERMINFO_AT.pack(0, *terms[t], pos, len(data))))
-            pos += len(data)
+        first_block = np.searchsorted(starts, bounds)          # each term's first block, then the end
+        chunks = self._blocks(_deltas(group.docs, starts).tolist(), group.weights.tolist(), blocks, first_block)
+        # a term's bytes are its blocks' (the first with the header before it)
+        sizes = np.add.reduceat(np.fromiter(map(len, chunks), dtype=np.int64, count=len(chunks)), first_block[:-1])
+        offsets = self._pos + np.cumsum(sizes) - sizes
+        infos = _term_infos(bounds, first_block, group, blocks, offsets, sizes)
         self._postfile.write(b"".join(chunks))        # one write a group, not one a term
-        self._pos = pos
-        return infos
+        self._pos = int(offsets[-1] + sizes[-1])
+        return list(zip(group.terms, infos))
 
-    def _term_bytes(self, first: int, end: int, ids: list, ws: list, blocks) -> bytes:
-        """The term's bytes in the postings file: a header, then its blocks."""
-        if end - first == 1:                          # most terms: one block
-            return WHOOSH3_HEADER_MAGIC + self._block(ids, ws, blocks, first, True)
-        return WHOOSH3_HEADER_MAGIC + b"".join([self._block(ids, ws, blocks, b, b == end - 1)
-                                                for b in range(first, end)])
-
-    def _block(self, ids: list, ws: list, blocks, b: int, last: bool) -> bytes:
-        """W3PostingsWriter._write_block: the length, info and data of block ``b``
-        (its slice of the group's ``ids`` and ``ws``)."""
-        s, e = blocks.start[b], blocks.end[b]
-        if blocks.same_weight[b]:
-            mini_w = None if ws[s] == 1.0 else ws[s]
-        else:
-            mini_w = tuple(ws[s:e])
-        data = pickle.dumps((tuple(ids[s:e]), mini_w, None), 2)
-        comp = self._compression if len(data) >= COMPRESSION_MIN_SIZE else 0
-        if comp:
-            data = zlib.compress(data, comp)
-        info = pickle.dumps((e - s, blocks.last_id[b], blocks.max_weight[b], comp,
-                             blocks.min_length[b], blocks.max_length[b]), 2)
-        size = len(info) + len(data)
-        return pack_int(-size if last else size) + info + data
+    def _blocks(self, ids: list, ws: list, blocks, first_block: np.ndarray) -> list[bytes]:
+        """W3PostingsWriter._write_block for every block of the group (its slice of
+        ``ids`` and ``ws``): its length, negative for a term's last block, its info
+        and data; a term's first block has the postings header before it.  One loop
+        for all the group's blocks: most terms have one, and a call or two per term
+        cost as much as the pickling."""
+        heads = np.zeros(len(blocks.start), dtype=bool)
+        heads[first_block[:-1]] = True
+        lasts = np.zeros(len(blocks.start), dtype=bool)
+        lasts[first_block[1:] - 1] = True
+        compression, dumps, compress = self._compression, pickle.dumps, zlib.compress
+        out = []
+        for s, e, last_id, max_w, same, min_l, max_l, head, last in zip(
+                blocks.start, blocks.end, blocks.last_id, blocks.max_weight, blocks.same_weight,
+                blocks.min_length, blocks.max_length, heads.tolist(), lasts.tolist()):
+            if same:
+                mini_w = None if ws[s] == 1.0 else ws[s]
+            else:
+                mini_w = tuple(ws[s:e])
+            data = dumps((tuple(ids[s:e]), mini_w, None), 2)
+            comp = compression if len(data) >= COMPRESSION_MIN_SIZE else 0
+            if comp:
+                data = compress(data, comp)
+            info = dumps((e - s, last_id, max_w, comp, min_l, max_l), 2)
+            size = len(info) + len(data)
+            out.append((WHOOSH3_HEADER_MAGIC if head else b"") + pack_int(-size if last else size) + info + data)
+        return out
 
 
 def _deltas(docs: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -473,15 +470,17 @@ def _add_terms(tindex, field_key: bytes, terms) -> None:
     hashfn, buckets = tindex.hashfn, tindex.buckets
     whoosh_md5 = hashfn is md5_hash                  # the terms table's: inlined below
     last = tindex.lastkey
+    pack = _KEY_VALUE_LENGTHS.pack
     positions, entries = [], []
     for btext, value in terms:
         key = field_key + btext
         if key <= last:
             raise ValueError(f"Keys must increase: {last!r}..{key!r}")
         positions.append(pos)
-        h = int(md5(key, usedforsecurity=False).hexdigest(), 16) & 0xFFFFFFFF if whoosh_md5 else hashfn(key)
+        # md5_hash: the hex digest's number, its low 32 bits (the digest's last 4 bytes)
+        h = int.from_bytes(md5(key).digest()[-4:], "big") if whoosh_md5 else hashfn(key)
         buckets[h & 255].append((h, pos))
-        entry = _KEY_VALUE_LENGTHS.pack(len(key), len(value)) + key + value
+        entry = pack(len(key), len(value)) + key + value
         entries.append(entry)
         pos += len(entry)
         last = key
@@ -569,16 +568,29 @@ def _block_stats(starts, ends, docs, weights, length_bytes) -> _BlockStats:
                        max_w, min_l, max_l)
 
 
-def _term_stats(bounds, first_block, group, blocks: _BlockStats) -> list[tuple]:
-    """W3TermInfo's numbers for each term: total weight, document frequency, min and
-    max length bytes, max weight, first and last document."""
+# W3TermInfo as the terms table holds it: flags, total weight, document frequency,
+# min and max length bytes, max weight, first and last document, then the postings'
+# offset and length (struct "!BfIBBfIIqi", packed: 35 bytes)
+_TERM_INFO = np.dtype([("flags", "u1"), ("weight", ">f4"), ("doc_frequency", ">u4"), ("min_length", "u1"),
+                       ("max_length", "u1"), ("max_weight", ">f4"), ("min_id", ">u4"), ("max_id", ">u4"),
+                       ("offset", ">i8"), ("length", ">i4")])
+
+
+def _term_infos(bounds, first_block, group, blocks: _BlockStats, offsets, sizes) -> list[bytes]:
+    """Each term's W3TermInfo bytes, packed for all the group's terms at once."""
     heads = first_block[:-1]
-    weight = np.add.reduceat(group.weights.astype(np.float64), bounds[:-1])   # whole counts: exact
-    min_l = np.minimum.reduceat(blocks.np_min_length, heads)
-    max_l = np.maximum.reduceat(blocks.np_max_length, heads)
-    max_w = np.maximum(np.maximum.reduceat(blocks.np_max_weight, heads), 0)
-    return list(zip(weight.tolist(), np.diff(bounds).tolist(), min_l.tolist(), max_l.tolist(), max_w.tolist(),
-                    group.docs[bounds[:-1]].tolist(), group.docs[bounds[1:] - 1].tolist()))
+    info = np.zeros(len(group.terms), dtype=_TERM_INFO)
+    info["weight"] = np.add.reduceat(group.weights.astype(np.float64), bounds[:-1])   # whole counts: exact
+    info["doc_frequency"] = np.diff(bounds)
+    info["min_length"] = np.minimum.reduceat(blocks.np_min_length, heads)
+    info["max_length"] = np.maximum.reduceat(blocks.np_max_length, heads)
+    info["max_weight"] = np.maximum(np.maximum.reduceat(blocks.np_max_weight, heads), 0)
+    info["min_id"] = group.docs[bounds[:-1]]
+    info["max_id"] = group.docs[bounds[1:] - 1]
+    info["offset"] = offsets
+    info["length"] = sizes
+    packed, n = info.tobytes(), _TERM_INFO.itemsize
+    return [packed[i:i + n] for i in range(0, len(packed), n)]
 
 
 def hook_writer(writer, pool_mb: int, in_process: bool):

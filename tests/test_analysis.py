@@ -77,7 +77,7 @@ def test_gram_keys_are_the_gram_counts_in_term_order(provinces_dir):
     """The indexer's numpy grams: each key stands for a gram of gram_counts, with its
     count, and the keys ascend as the grams' UTF-8 bytes (the terms table's order),
     on every unit and on characters outside the BMP, lone surrogates and underscores."""
-    from indexer.analysis import gram_counts, gram_keys, gram_of_key
+    from indexer.analysis import GramKeys, gram_counts, gram_keys, gram_of_key
 
     for text in list(_units([SEEDS, provinces_dir])) + EDGE_CASES + ["\ud800甲乙", "a_b_c", "𠀀𠀁x𠀀"]:
         norm = normalize(text)
@@ -86,6 +86,7 @@ def test_gram_keys_are_the_gram_counts_in_term_order(provinces_dir):
         assert dict(zip(grams, got.counts.tolist())) == gram_counts(norm), text[:80]
         assert [g.encode("utf-8", "surrogatepass") for g in grams] == \
             sorted(g.encode("utf-8", "surrogatepass") for g in grams)
+        assert GramKeys.terms_of(got.keys) == [g.encode("utf-8") for g in grams], text[:80]
 
 
 def test_dictionary_lookups_equal_jiebas():
