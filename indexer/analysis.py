@@ -136,16 +136,33 @@ def _table_array() -> np.ndarray:
     return _TABLE_ARRAY
 
 
-@lru_cache(maxsize=16)
+# normalised texts remembered, and the longest remembered: an index run normalises a
+# report's lines in each stage (chrome, debris, boilerplate keys, rejoining,
+# indicators, the writer), a stage over all of a report's lines at a time, so a
+# report's few hundred lines must fit (16 kept a third of the calls from being
+# repeated, 512 two thirds); a long text is not kept (memory stays bounded)
+_REMEMBERED = 512
+_REMEMBERED_MAX_CHARS = 4000
+
+
 def normalize(text: str) -> str:
     """Map text to its matching form, one character for one character.
 
-    Cached for the last few texts: indexing one unit normalises its text for
-    three fields and its diff.  A paragraph goes through the table as an array
-    (str.translate looks each character up in a dict: several times slower)."""
+    Remembered for the last few hundred texts (see _REMEMBERED).  A paragraph
+    goes through the table as an array (str.translate looks each character up
+    in a dict: several times slower)."""
+    if len(text) > _REMEMBERED_MAX_CHARS:
+        return _normalized(text)
+    return _remembered(text)
+
+
+def _normalized(text: str) -> str:
     if len(text) < _ARRAY_MIN_CHARS:
         return text.translate(_TABLE)
     return _from_code_points(_table_array()[code_points(text)])
+
+
+_remembered = lru_cache(maxsize=_REMEMBERED)(_normalized)
 
 
 def text_diff(text: str, norm: str) -> str:
