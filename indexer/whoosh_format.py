@@ -694,38 +694,62 @@ def _exit_reason(code: int) -> str:
 class ParallelWriter(MpWriter):
     """MpWriter (multisegment) whose children must all hand back their documents."""
 
-    def __init__(self, ix, **kwargs):
+    # a job of at least this many batches is handed out even in the middle of a group
+    MAX_BATCHES_A_JOB = 4
+
+    def __init__(self, ix, starts_group=None, **kwargs):
         if not kwargs.get("multisegment"):
             raise ValueError("ParallelWriter writes one segment per process: pass multisegment=True")
         super().__init__(ix, **kwargs)
         self._answers: list = []
+        self._starts_group = starts_group
+
+    # ---- handing out work
+
+    def add_document(self, **fields):
+        """MpWriter.add_document, a job ending where a group of documents starts
+        (``starts_group(fields)``: a report's first unit) once it holds ``batchsize``
+        documents: a report's units go to one writer process, so the terms only that
+        report uses are written in one segment, not in each.  (10k bench units: the
+        word and gram terms the processes write, 150,694 -> 135,067; 96,120 distinct.)"""
+        if not self._grouping and len(self.docbuffer) >= self.batchsize and (
+                self._starts_group is None or self._starts_group(fields)
+                or len(self.docbuffer) >= self.MAX_BATCHES_A_JOB * self.batchsize):
+            self._enqueue()
+        self.docbuffer.append((0, fields))
+        self._added_sub = True
 
     def _new_task(self):
-        task = _ChildTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
-                          self.subargs, self.multisegment)
+        # each child its own job queue: the parent hands each job to the child given the
+        # fewest bytes of documents so far.  Children that take jobs off one queue as they
+        # come free (Whoosh's way) split them unevenly when they are quicker than the
+        # parent makes documents (10k bench units: 4,536 and 5,225), and the child with
+        # more then writes its segment alone while a core waits
+        jobs = self._mpctx.Queue(4)
+        task = _ChildTask(self.storage, self.indexname, jobs, self.resultqueue, self.subargs, self.multisegment)
+        task.jobs, task.given = jobs, 0
         self.tasks.append(task)
         task.start()
         return task
-
-    # ---- handing out work
 
     def _enqueue(self):
         filename = f"{random_name()}.doclist"
         with self.temp_storage().create_file(filename).raw_file() as f:
             for item in self.docbuffer:
                 pickle.dump(item, f, pickle.HIGHEST_PROTOCOL)      # the child reads any protocol
-        if len(self.tasks) < self.procs:
-            self._new_task()
-        self._put((filename, len(self.docbuffer)))
+            size = f.tell()
+        task = self._new_task() if len(self.tasks) < self.procs else min(self.tasks, key=lambda t: t.given)
+        task.given += size
+        self._put(task.jobs, (filename, len(self.docbuffer)))
         self.docbuffer = []
 
-    def _put(self, job):
-        """Queue a job for the children; a queue that stays full because its
-        readers died is a failure, not a hang."""
+    def _put(self, jobs, job):
+        """Queue a job for a child; a queue that stays full because its reader
+        died is a failure, not a hang."""
         while True:
             self._check_children()
             try:
-                self.jobqueue.put(job, timeout=_POLL)
+                jobs.put(job, timeout=_POLL)
                 return
             except queue.Full:
                 pass
@@ -769,8 +793,8 @@ class ParallelWriter(MpWriter):
     def _commit(self, mergetype, optimize, merge):
         if self.docbuffer:
             self._enqueue()
-        for _ in self.tasks:
-            self._put(None)                            # finish up
+        for task in self.tasks:
+            self._put(task.jobs, None)                 # finish up
         finalsegments = self._merge_segments(mergetype, optimize, merge)
         finalsegments += [segment for _run, _fields, segment in self._results()]
         if self._added:
@@ -791,7 +815,7 @@ class ParallelWriter(MpWriter):
         for task in self.tasks:
             task.join(timeout=10)
             _remove_pool_runs(task.pid)
-        for q in (self.jobqueue, self.resultqueue):
+        for q in [self.jobqueue, self.resultqueue] + [task.jobs for task in self.tasks]:
             q.cancel_join_thread()             # never wait at exit to feed a dead reader
             q.close()
         try:

@@ -516,9 +516,15 @@ def _writer(ix, units: int):
     if in_process:
         writer = ix.writer(limitmb=POOL_MB, compound=False)
     else:
-        writer = ParallelWriter(ix, procs=procs, multisegment=True, limitmb=POOL_MB, compound=False)
+        writer = ParallelWriter(ix, procs=procs, multisegment=True, limitmb=POOL_MB, compound=False,
+                                starts_group=_starts_report)
     hook_writer(writer, POOL_MB, in_process)
     return writer
+
+
+def _starts_report(fields: dict) -> bool:
+    """A unit document is its report's first (unit_documents marks it head)."""
+    return fields.get("head") == "1"
 
 
 def _file_stat(path: Path) -> list | None:

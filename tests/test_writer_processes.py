@@ -110,3 +110,29 @@ def test_writer_processes_follow_the_size_of_the_run(monkeypatch):
     assert 1 <= writer_processes(1_000_000) <= 4
     monkeypatch.setenv(PROCESSES_ENV, "3")
     assert writer_processes(10) == 3
+
+
+
+def test_each_report_is_written_by_one_process_and_the_processes_share_the_work(two_process_index):
+    """A job ends where a report starts (ParallelWriter.add_document), so a report's units
+    are in one segment: the terms only it uses are written once.  Jobs go to the process
+    given the fewest bytes so far, so each segment holds about half of the units."""
+    from collections import Counter
+
+    from indexer.whoosh_format import ParallelWriter
+
+    segments_of: dict[str, set] = {}
+    units_of: Counter = Counter()
+    units_in = []
+    with IndexStore(two_process_index).open().reader() as reader:
+        for n, (seg, _base) in enumerate(reader.leaf_readers()):
+            units_in.append(seg.doc_count())
+            for fields in seg.all_stored_fields():
+                rid = fields["id"].rsplit(":", 1)[0]
+                segments_of.setdefault(rid, set()).add(n)
+                units_of[rid] += 1
+    # a longer report may be cut into jobs (the writer's batches are of 100 units)
+    whole = [rid for rid, n in units_of.items() if n < ParallelWriter.MAX_BATCHES_A_JOB * 100]
+    assert len(whole) > 30
+    assert [rid for rid in whole if len(segments_of[rid]) > 1] == []
+    assert 0.35 < units_in[0] / sum(units_in) < 0.65, units_in
