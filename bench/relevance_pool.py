@@ -19,8 +19,8 @@ import search.ranking as ranking
 from .eval_ranking import judge_view
 
 _ADJUSTMENTS = ("HEADING_FACTOR", "UNDER_HEADING_BOOST", "ENUMERATION_PENALTY", "PROXIMITY_WEIGHT",
-                "OPENING_PENALTY", "ONE_SENTENCE_FACTOR")
-_PLAIN = {"HEADING_FACTOR": 1.0, "ONE_SENTENCE_FACTOR": 1.0}     # every other adjustment to 0
+                "OPENING_PENALTY", "ONE_SENTENCE_FACTOR", "SHORT_POWER")
+_PLAIN = {"HEADING_FACTOR": 1.0, "ONE_SENTENCE_FACTOR": 1.0}     # every other adjustment to 0 (SHORT_POWER 0: a factor of 1)
 
 
 @contextmanager

@@ -11,7 +11,9 @@ a report's structure and wording:
   long 、-separated enumeration is a passing mention; terms far apart are
   weaker than terms together; a paragraph that names the term in its opening
   is about it; a paragraph of a single sentence states a line (a goal, a
-  slogan) rather than a passage about its topic.
+  slogan) rather than a passage about its topic; a short paragraph without a
+  figure is a line about its topic rather than measures or results (BM25's
+  length normalisation alone would put such lines first).
 
 The text factors only lower a score (each is at most 1), so the best k are
 found exactly: candidates are taken in order of their array score until the
@@ -45,6 +47,12 @@ OPENING_PENALTY = 0.5
 # passage about its topic: measures, results and figures come as several sentences
 ONE_SENTENCE_FACTOR = 0.7
 SENTENCE_MIN_CHARS = 6          # a shorter stretch between full stops (（一）, 1.) is no sentence
+# BM25 favours short paragraphs; a short one with no figure (a goal, a slogan, a
+# lead-in) has no measures, results or targets to give: it counts
+# (length / SHORT_CHARS) ** SHORT_POWER.  A figure (a number with a unit or a
+# percentage) or a table row (cells between |) is substance, however short.
+SHORT_CHARS = 300
+SHORT_POWER = 0.35
 # a paragraph that opens with an outline number (（二）, 三、, 4.) and is this short is a
 # heading run together with one line under it (（二）奋力推进…新质生产力。坚持…): a heading
 HEADED_LINE_CHARS = 100
@@ -55,6 +63,7 @@ _OUTLINE_NUMBER = re.compile(r"^(第[一二三四五六七八九十]+[部分章�
 _ITEM_BOUND = re.compile("[" + re.escape("、，。；：！？,;:!?（）()《》“”\"' \n") + "]")
 _CLAUSE_BOUND = re.compile("[" + re.escape("，。；：！？,;:!?\n") + "]")
 _SENTENCE_END = re.compile(r"[。；：！？;:!?\n]")
+_FIGURE = re.compile(r"\d(?:\.\d+)?\s*(?:%|％|个百分点|万|亿|倍|千|元|吨|公里|亩|家|个|项|人)")
 
 
 # --------------------------------------------------------------------------- over every match
@@ -127,13 +136,22 @@ def text_factor(norm: str, terms, shape: float | None = None) -> float:
 
 def shape_factor(norm: str) -> float:
     """The part of the text factor that depends on the paragraph alone, whatever the
-    query: a numbered heading with one line after it, a paragraph of one sentence."""
+    query: a numbered heading with one line after it, a paragraph of one sentence,
+    a short paragraph without a figure."""
     factor = 1.0
     if len(norm) <= HEADED_LINE_CHARS and _OUTLINE_NUMBER.match(norm):
         factor *= HEADING_FACTOR
     if _is_one_sentence(norm):
         factor *= ONE_SENTENCE_FACTOR
-    return factor
+    return factor * short_factor(norm)
+
+
+def short_factor(norm: str) -> float:
+    """1 for a paragraph of SHORT_CHARS characters or more, or one holding a figure or
+    a table row; below that, less the shorter it is."""
+    if len(norm) >= SHORT_CHARS or "|" in norm or _FIGURE.search(norm):
+        return 1.0
+    return (len(norm) / SHORT_CHARS) ** SHORT_POWER
 
 
 def _opening_factor(first: int) -> float:

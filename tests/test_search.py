@@ -366,7 +366,7 @@ def test_a_numbered_heading_with_one_line_counts_as_a_heading(corpus_docs):
     it is demoted like a heading; the same words past 100 characters, or without the
     outline number, are not."""
     from search.query import parse_query
-    from search.ranking import HEADED_LINE_CHARS, HEADING_FACTOR, text_factor
+    from search.ranking import HEADED_LINE_CHARS, HEADING_FACTOR, short_factor, text_factor
 
     terms = parse_query("新质生产力").terms
     numbered = [normalize(d["text"]) for d in corpus_docs
@@ -375,7 +375,8 @@ def test_a_numbered_heading_with_one_line_counts_as_a_heading(corpus_docs):
     assert short and len(short) < len(numbered)
     for t in numbered:
         bare = re.sub(r"^[（(][一二三四五六七八九十]+[）)]", "", t)
-        ratio = text_factor(t, terms) / text_factor(bare, terms)
+        # the outline number's characters make the paragraph longer: the short factor's share
+        ratio = text_factor(t, terms) / text_factor(bare, terms) / (short_factor(t) / short_factor(bare))
         assert ratio == pytest.approx(HEADING_FACTOR if t in short else 1.0), t[:40]
 
 
@@ -384,7 +385,7 @@ def test_a_paragraph_of_one_sentence_counts_for_less_than_a_passage(corpus_docs)
     words followed by a further sentence: the factor is ONE_SENTENCE_FACTOR exactly, and
     never above 1 (the early-stopping re-rank relies on it)."""
     from search.query import parse_query
-    from search.ranking import ONE_SENTENCE_FACTOR, text_factor
+    from search.ranking import ONE_SENTENCE_FACTOR, short_factor, text_factor
 
     terms = parse_query("生态环境").terms
     single = [normalize(d["text"]) for d in corpus_docs
@@ -393,7 +394,30 @@ def test_a_paragraph_of_one_sentence_counts_for_less_than_a_passage(corpus_docs)
     for t in single:
         longer = t.rstrip("。") + "。加强监测评估，确保任务按期完成。"
         assert text_factor(t, terms) <= 1.0 and text_factor(longer, terms) <= 1.0
-        assert text_factor(t, terms) / text_factor(longer, terms) == pytest.approx(ONE_SENTENCE_FACTOR), t[:40]
+        ratio = text_factor(t, terms) / text_factor(longer, terms) / (short_factor(t) / short_factor(longer))
+        assert ratio == pytest.approx(ONE_SENTENCE_FACTOR), t[:40]
+
+
+def test_a_short_paragraph_without_a_figure_counts_for_less(corpus_docs):
+    """A paragraph shorter than SHORT_CHARS with no figure (a goal, a slogan) counts
+    (length / SHORT_CHARS) ** SHORT_POWER of the same words giving a figure; a figure or a
+    table row makes a short paragraph count in full; the factor never rises above 1."""
+    from search.query import parse_query
+    from search.ranking import SHORT_CHARS, SHORT_POWER, short_factor, text_factor
+
+    terms = parse_query("生态环境").terms
+    short = [normalize(d["text"]) for d in corpus_docs
+             if "生态环境" in d["text"] and len(normalize(d["text"])) < SHORT_CHARS - 20
+             and not re.search(r"\d", d["text"]) and "|" not in d["text"] and normalize(d["text"]).endswith("。")]
+    assert len(short) >= 5
+    for t in short:
+        with_figure = t[:-1] + "，完成率100%。"        # one clause more: same sentences, same term positions
+        expected = (len(t) / SHORT_CHARS) ** SHORT_POWER
+        assert text_factor(t, terms) / text_factor(with_figure, terms) == pytest.approx(expected), t[:40]
+        assert text_factor(t, terms) <= 1.0 and short_factor(with_figure) == 1.0
+        assert short_factor(t + "加强监测评估，确保任务按期完成。" * 20) == 1.0     # long enough
+    rows = [normalize(d["text"]) for d in corpus_docs if " | " in d["text"] and len(d["text"]) < 40]
+    assert rows and all(short_factor(r) == 1.0 for r in rows)
 
 
 def test_a_topic_named_late_counts_for_less_the_later_it_comes(corpus_docs):
@@ -401,7 +425,11 @@ def test_a_topic_named_late_counts_for_less_the_later_it_comes(corpus_docs):
     sentence of OPENING_TO characters in front costs OPENING_PENALTY; half that distance
     past OPENING_FROM costs about half of it; the factor never rises above 1."""
     from search.query import parse_query
-    from search.ranking import HEADED_LINE_CHARS, OPENING_FROM, OPENING_PENALTY, OPENING_TO, text_factor
+    from search.ranking import HEADED_LINE_CHARS, OPENING_FROM, OPENING_PENALTY, OPENING_TO, short_factor
+    from search.ranking import text_factor as with_length
+
+    def text_factor(t, terms):          # what the opening decides: the words in front make t longer
+        return with_length(t, terms) / short_factor(t)
 
     terms = parse_query("营商环境").terms
     opening = [normalize(d["text"]) for d in corpus_docs
