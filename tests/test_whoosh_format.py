@@ -356,3 +356,31 @@ def test_term_weights_read_in_blocks_equal_whoosh_iter_field(index_name, fieldna
             want = [(btext, info.weight()) for btext, info in seg.iter_field(fieldname)]
             assert list(whoosh_format.field_term_weights(seg, fieldname)) == want
             assert want
+
+
+@pytest.mark.parametrize("first", [3, 300, 70_000, 2_000_000_000])
+def test_blocks_decode_as_pickle_reads_them(first):
+    """A block's ids and weights as Whoosh's reader gets them (pickle.loads, the
+    gaps summed), for blocks numpy reads in place (every gap below 256: the
+    dense layout) and blocks pickle reads (a wider gap, three postings or fewer)."""
+    import pickle
+    import zlib
+
+    from indexer.whoosh_format import _decode_block, _dense_block
+
+    rnd = np.random.default_rng(first)
+    for count in (1, 2, 3, 4, 5, 128, 4096):
+        for widest in (1, 255, 256, 65_536):
+            gaps = rnd.integers(1, widest + 1, size=count)
+            gaps[0] = first
+            for weights in (None, 2.0, tuple(rnd.integers(1, 9, size=count).astype(float).tolist())):
+                data = pickle.dumps((tuple(gaps.tolist()), weights, None), 2)      # as Whoosh writes it
+                deltas, want_w, _ = pickle.loads(data)
+                want_w = [1.0] * count if want_w is None else [want_w] * count if isinstance(want_w, float) \
+                    else list(want_w)
+                dense = count > 3 and int(gaps[1:].max(initial=0)) < 256
+                assert (_dense_block(data, count) is not None) == dense, (count, widest, weights)
+                for raw, compressed in ((data, False), (zlib.compress(data, 3), True)):
+                    ids, w = _decode_block(raw, compressed, count)
+                    assert ids.tolist() == np.cumsum(deltas).tolist()
+                    assert w.dtype == np.float32 and w.tolist() == want_w
