@@ -7,17 +7,18 @@ engine reads and writes them below Whoosh's public API for speed:
 * Reading (search/arrays.py): Whoosh's matchers hand out one posting per Python
   call, which costs more than everything else a search does once a word matches
   tens of thousands of paragraphs.  The same postings are stored as pickled,
-  delta-coded blocks of up to 128 documents; decoding a whole block with C code
-  (pickle, zlib, numpy) costs about what one Python call per posting does for
-  two or three postings.  Columns (field lengths, the normalised text) are read
-  the same way: one slice of the segment file each.
+  delta-coded blocks (of up to POSTINGS_BLOCK documents, as govsearch writes
+  them); a whole block is decoded with C code (zlib, numpy in place where the
+  block is dense, else pickle).  Columns (field lengths, the normalised text)
+  are read the same way: one slice of the segment file each.
 * Writing (indexer/writer.py): Whoosh's postings writer is pure Python and was
   most of the cost of indexing.  ``add_document`` hands each indexed field of
   a document to the pool as one {term: count}; ``flush_segment`` writes the
-  postings in Whoosh's blocks of 128 with every block's and term's statistics
+  postings in Whoosh's block format with every block's and term's statistics
   from numpy for thousands of terms at once (``_BlockWriter``), and the terms
   table without asking the file for its position.  The files are byte for
-  byte what Whoosh's writer produces (tests/test_whoosh_format.py compares them).
+  byte what Whoosh's writer produces with the same codec (tests/test_whoosh_format.py
+  compares them).
 * ``ParallelWriter``: Whoosh's multi-process writer, made to fail loudly.
 
 When whoosh3 changes version, this module and tests/test_whoosh_format.py
@@ -50,7 +51,7 @@ from typing import NamedTuple
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import writing as whoosh_writing
-from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
+from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, _lenfield
 from whoosh.index import TOC, FileIndex
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.filedb.filetables import md5_hash
@@ -305,6 +306,20 @@ def _decode_postings(info, raw: bytes | None, fieldname: str, btext: bytes):
 
 
 # ================================================================ writing: one process
+
+# Postings a block holds.  Whoosh's codec writes 128 and its reader reads blocks of
+# any size.  Here a block costs a few Python and numpy calls whatever its size
+# (_dense_block), as much as decoding a couple of hundred postings one by one, so
+# larger blocks decode a broad term several times faster (490k postings at 1M
+# paragraphs: 74 ms in blocks of 128, 11 ms in blocks of 4096) and compress to a
+# third.  An index written with other block sizes reads the same.
+POSTINGS_BLOCK = 4096
+
+
+def postings_codec() -> W3Codec:
+    """Whoosh's codec with govsearch's block size: what every writer is made with."""
+    return W3Codec(blocklimit=POSTINGS_BLOCK)
+
 
 def add_document(writer, **fields) -> None:
     """SegmentWriter.add_document for govsearch's schema, every indexed field's
