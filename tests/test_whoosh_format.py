@@ -399,3 +399,22 @@ def test_blocks_decode_as_pickle_reads_them(first):
                     ids, w = _decode_block(raw, compressed, count)
                     assert ids.tolist() == np.cumsum(deltas).tolist()
                     assert w.dtype == np.float32 and w.tolist() == want_w
+
+
+def test_a_term_of_several_segments_is_held_once(corpus_index):
+    """Each segment's cached postings of a term are slices of the whole-index arrays
+    search uses (one copy of each posting), equal to that segment's own decode."""
+    from indexer.whoosh_format import segment_postings
+
+    engine = Engine(corpus_index)
+    snap = engine.snapshot()
+    docs, weights, _df = snap.arrays.postings("grams", "发展")
+    segments = leaf_segments(snap.arrays.reader)
+    assert len(segments) >= 2
+    for seg, base in segments:
+        kept_docs, kept_weights, numbered = engine.postings_cache.get((seg.segment().segment_id(), "grams",
+                                                                      "发展".encode()))
+        assert np.shares_memory(kept_docs, docs) and np.shares_memory(kept_weights, weights)
+        own_docs, own_weights = segment_postings(seg, "grams", "发展".encode())
+        assert numbered == base and kept_docs.tolist() == (own_docs + base).tolist()
+        assert kept_weights.tolist() == own_weights.tolist()
