@@ -7,17 +7,18 @@ engine reads and writes them below Whoosh's public API for speed:
 * Reading (search/arrays.py): Whoosh's matchers hand out one posting per Python
   call, which costs more than everything else a search does once a word matches
   tens of thousands of paragraphs.  The same postings are stored as pickled,
-  delta-coded blocks of up to 128 documents; decoding a whole block with C code
-  (pickle, zlib, numpy) costs about what one Python call per posting does for
-  two or three postings.  Columns (field lengths, the normalised text) are read
-  the same way: one slice of the segment file each.
+  delta-coded blocks (of up to POSTINGS_BLOCK documents, as govsearch writes
+  them); a whole block is decoded with C code (zlib, numpy in place where the
+  block is dense, else pickle).  Columns (field lengths, the normalised text)
+  are read the same way: one slice of the segment file each.
 * Writing (indexer/writer.py): Whoosh's postings writer is pure Python and was
   most of the cost of indexing.  ``add_document`` hands each indexed field of
   a document to the pool as one {term: count}; ``flush_segment`` writes the
-  postings in Whoosh's blocks of 128 with every block's and term's statistics
+  postings in Whoosh's block format with every block's and term's statistics
   from numpy for thousands of terms at once (``_BlockWriter``), and the terms
   table without asking the file for its position.  The files are byte for
-  byte what Whoosh's writer produces (tests/test_whoosh_format.py compares them).
+  byte what Whoosh's writer produces with the same codec (tests/test_whoosh_format.py
+  compares them).
 * ``ParallelWriter``: Whoosh's multi-process writer, made to fail loudly.
 
 When whoosh3 changes version, this module and tests/test_whoosh_format.py
@@ -50,7 +51,7 @@ from typing import NamedTuple
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import writing as whoosh_writing
-from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
+from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, _lenfield
 from whoosh.index import TOC, FileIndex
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.filedb.filetables import md5_hash
@@ -190,6 +191,9 @@ def word_expansions(query, reader):
 def _decode_block(data: bytes, compressed: bool, count: int):
     if compressed:
         data = zlib.decompress(data)
+    dense = _dense_block(data, count)
+    if dense is not None:
+        return dense
     deltas, weights, _values = pickle.loads(data)
     ids = np.cumsum(np.array(deltas, dtype=np.int64))
     if weights is None:
@@ -199,6 +203,53 @@ def _decode_block(data: bytes, compressed: bool, count: int):
     else:
         w = np.array(weights, dtype=np.float32)
     return ids, w
+
+
+# A block's data is pickle protocol 2 of (ids, weights, None): ids a tuple of ints
+# (the first a document number, then gaps), weights None (all 1), one float (all
+# equal) or a tuple of floats.  Pickling makes a Python object per number, about
+# 60 ns a posting, most of a broad term's decoding.  In a dense term's block every
+# gap is below 256 and pickle writes it as K and one byte, and a float always as G and
+# eight bytes: fixed strides numpy reads in place.  _dense_block parses exactly
+# that layout, checking each opcode where the layout puts it (a stream pickle would
+# read another way fails a check), and leaves any other block to pickle.
+_MARK, _TUPLE, _BINPUT, _NONE = b"(tqN"
+_PROTOCOL_2_MARK = b"\x80\x02("
+_INT_OPS = {ord("K"): (1, False), ord("M"): (2, False), ord("J"): (4, True)}  # payload bytes, signed
+_K, _G = ord("K"), ord("G")
+_FLOAT = struct.Struct(">d")
+
+
+def _dense_block(data: bytes, count: int):
+    """(ids, weights) of a block in the dense layout, or None."""
+    if count < 4 or len(data) < 8 or data[:3] != _PROTOCOL_2_MARK or data[3] not in _INT_OPS:
+        return None                     # three items or fewer: pickle's TUPLEn, no MARK
+    width, signed = _INT_OPS[data[3]]
+    first = int.from_bytes(data[4:4 + width], "little", signed=signed)
+    at = 4 + width                      # the gaps: K and one byte each
+    end = at + 2 * (count - 1)
+    raw = np.frombuffer(data, dtype=np.uint8)
+    if end + 3 > len(data) or data[end] != _TUPLE or data[end + 1] != _BINPUT \
+            or not (raw[at:end:2] == _K).all():
+        return None
+    gaps = np.empty(count, dtype=np.int64)
+    gaps[0] = first
+    gaps[1:] = raw[at + 1:end:2]
+    weights = _dense_weights(data, raw, end + 3, count)
+    return None if weights is None else (np.cumsum(gaps), weights)
+
+
+def _dense_weights(data: bytes, raw: np.ndarray, at: int, count: int) -> np.ndarray | None:
+    """The weights starting at ``at``: None (all 1), G (all one float) or a tuple of G."""
+    op = data[at]
+    if op == _NONE:
+        return np.ones(count, dtype=np.float32)
+    if op == _G and at + 9 <= len(data):
+        return np.full(count, _FLOAT.unpack_from(data, at + 1)[0], dtype=np.float32)
+    end = at + 1 + 9 * count
+    if op != _MARK or end >= len(data) or data[end] != _TUPLE or not (raw[at + 1:end:9] == _G).all():
+        return None
+    return np.ndarray((count,), dtype=">f8", buffer=data, offset=at + 2, strides=(9,)).astype(np.float32)
 
 
 def segment_postings(seg, fieldname: str, btext: bytes, lock=nullcontext()):
@@ -255,6 +306,20 @@ def _decode_postings(info, raw: bytes | None, fieldname: str, btext: bytes):
 
 
 # ================================================================ writing: one process
+
+# Postings a block holds.  Whoosh's codec writes 128 and its reader reads blocks of
+# any size.  Here a block costs a few Python and numpy calls whatever its size
+# (_dense_block), as much as decoding a couple of hundred postings one by one, so
+# larger blocks decode a broad term several times faster (490k postings at 1M
+# paragraphs: 74 ms in blocks of 128, 11 ms in blocks of 4096) and compress to a
+# third.  An index written with other block sizes reads the same.
+POSTINGS_BLOCK = 4096
+
+
+def postings_codec() -> W3Codec:
+    """Whoosh's codec with govsearch's block size: what every writer is made with."""
+    return W3Codec(blocklimit=POSTINGS_BLOCK)
+
 
 def add_document(writer, **fields) -> None:
     """SegmentWriter.add_document for govsearch's schema, every indexed field's

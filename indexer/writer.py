@@ -28,7 +28,8 @@ from .sources import CATALOG_NAMES, SourceError, find_files, load_catalog, path_
 from .store import HEAD_ONLY_FIELDS, IndexError_, IndexStore
 from .structure import section_label
 from .validate import report_problem
-from .whoosh_format import ParallelWriter, WriterFailed, describe_failure, hook_writer, remove_uncommitted
+from .whoosh_format import (ParallelWriter, WriterFailed, describe_failure, hook_writer, postings_codec,
+                            remove_uncommitted)
 
 log = logging.getLogger("govsearch.indexer")
 
@@ -513,11 +514,13 @@ def _writer(ix, units: int):
     # so a 1M-paragraph index cost its full size in RAM to open; plain files
     # are read where needed instead.
     in_process = procs == 1
+    # each writer process gets the codec (its block size) with the writer's arguments
+    options = {"limitmb": POOL_MB, "compound": False, "codec": postings_codec()}
     if in_process:
-        writer = ix.writer(limitmb=POOL_MB, compound=False)
+        writer = ix.writer(**options)
     else:
-        writer = ParallelWriter(ix, procs=procs, multisegment=True, limitmb=POOL_MB, compound=False,
-                                starts_group=_starts_report)
+        writer = ParallelWriter(ix, procs=procs, multisegment=True, starts_group=_starts_report,
+                                **options)
     hook_writer(writer, POOL_MB, in_process)
     return writer
 

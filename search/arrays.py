@@ -73,6 +73,10 @@ class PostingsCache(ArrayLRU):
     A segment never changes once written (deletions live in the reader's
     live mask), so a term decoded once stays valid until its segment is
     merged away: after a commit only the new segment's postings are read.
+    An entry is (documents, weights, base): the documents numbered from the
+    segment's first document number ``base`` in the generation that read them,
+    so that they can be a slice of the term's whole-index array (``postings``):
+    one copy of each posting, not one per segment and one for the index.
     Bounded by the number of postings held (about 12 bytes each)."""
 
     def __init__(self, limit: int = 20_000_000):
@@ -81,8 +85,15 @@ class PostingsCache(ArrayLRU):
 
     def _kept(self, value) -> None:
         self.decoded += 1
-        for array_ in value:
+        for array_ in value[:2]:
             array_.flags.writeable = False     # shared by every later generation
+
+    def share(self, key, value) -> None:
+        """Replace an entry by the same postings as slices of a whole-index array
+        (not a new decode): the segment's own copy can go."""
+        with self._lock:
+            if key in self._items:
+                self._items[key] = value
 
 
 _NO_POSTINGS = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
@@ -94,22 +105,43 @@ def postings(reader, fieldname: str, btext: bytes, cache: PostingsCache | None =
 
     ``io`` (a lock) is held while each segment's bytes are read, never while
     they are decoded: threads sharing the reader wait for reads only."""
-    doc_parts, weight_parts = [], []
-    for seg, base in leaf_segments(reader):
-        key = (seg.segment().segment_id(), fieldname, btext)
-        got = cache.get(key) if cache is not None else None
-        if got is None:
-            got = segment_postings(seg, fieldname, btext, io) or _NO_POSTINGS
-            if cache is not None:
-                cache.put(key, got)
-        if got[0].size:
-            doc_parts.append(got[0] + base if base else got[0])
-            weight_parts.append(got[1])
-    if not doc_parts:
+    parts = [(seg, base, _segment_postings(seg, base, fieldname, btext, cache, io))
+             for seg, base in leaf_segments(reader)]
+    parts = [(seg, base, got) for seg, base, got in parts if got[0].size]
+    if not parts:
         return _NO_POSTINGS
-    docs = np.concatenate(doc_parts) if len(doc_parts) > 1 else doc_parts[0]
-    weights = np.concatenate(weight_parts) if len(weight_parts) > 1 else weight_parts[0]
+    if len(parts) == 1:
+        return parts[0][2]
+    docs = np.concatenate([got[0] for _seg, _base, got in parts])
+    weights = np.concatenate([got[1] for _seg, _base, got in parts])
+    if cache is not None:
+        _share_slices(cache, parts, docs, weights, fieldname, btext)
     return docs, weights
+
+
+def _segment_postings(seg, base: int, fieldname: str, btext: bytes, cache, io) -> tuple:
+    """(documents numbered from ``base``, weights) of one segment's term, decoded
+    once and kept in ``cache``."""
+    key = (seg.segment().segment_id(), fieldname, btext)
+    got = cache.get(key) if cache is not None else None
+    if got is None:
+        ids, weights = segment_postings(seg, fieldname, btext, io) or _NO_POSTINGS
+        got = (ids + base if base else ids, weights, base)
+        if cache is not None:
+            got = cache.put(key, got)
+    docs, weights, numbered = got
+    return (docs if numbered == base else docs - numbered + base), weights
+
+
+def _share_slices(cache: PostingsCache, parts: list, docs: np.ndarray, weights: np.ndarray,
+                  fieldname: str, btext: bytes) -> None:
+    """Make each segment's cached postings a slice of the whole-index arrays."""
+    docs.flags.writeable = weights.flags.writeable = False
+    at = 0
+    for seg, base, (seg_docs, _w) in parts:
+        end = at + seg_docs.size
+        cache.share((seg.segment().segment_id(), fieldname, btext), (docs[at:end], weights[at:end], base))
+        at = end
 
 
 def field_lengths(reader, fieldname: str) -> np.ndarray:

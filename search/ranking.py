@@ -292,6 +292,7 @@ def _read_candidates(ia, docs, scores, most_of, order, terms, k: int, floor=None
     adjusted = np.empty(order.size, dtype=np.float64)
     shapes = ia.shape_factors()
     factors = ia.text_factors(tuple(t.variants for t in terms))
+    seen: dict = {}                      # this search's texts read so far -> their factors
     for read, i in enumerate(order.tolist()):
         doc = int(docs[i])
         shape = shapes[doc]
@@ -304,10 +305,8 @@ def _read_candidates(ia, docs, scores, most_of, order, terms, k: int, floor=None
             budget.check()                 # many candidates, many terms: the search's deadline
         factor = factors.get(doc)
         if factor is None:                 # this paragraph not read for these terms before
-            norm = ia.text(doc)
-            if shape != shape:             # NaN: its text not read before at all
-                shape = shapes[doc] = shape_factor(norm)
-            factor = factors[doc] = text_factor(norm, terms, shape)
+            shapes[doc], factor = _factors_of(ia.text(doc), terms, shape, seen)
+            factors[doc] = factor
         adjusted[read] = scores[i] * factor
         a = round(float(adjusted[read]), 9)
         if len(kth_best) < k:
@@ -315,6 +314,20 @@ def _read_candidates(ia, docs, scores, most_of, order, terms, k: int, floor=None
         elif a > kth_best[0]:
             heapq.heapreplace(kth_best, a)
     return order.size, adjusted
+
+
+def _factors_of(norm: str, terms, shape: float, seen: dict) -> tuple[float, float]:
+    """(shape factor, text factor) of a candidate's text; ``shape`` is NaN when not
+    known yet.  Both depend on the text and the terms alone, and a paragraph often
+    comes back word for word under other document numbers (a report's stock
+    paragraphs year after year, a region's copy of a provincial one): ``seen``
+    (text -> both, for one search) computes each distinct text once."""
+    got = seen.get(norm)
+    if got is None:
+        if shape != shape:
+            shape = shape_factor(norm)
+        got = seen[norm] = (shape, text_factor(norm, terms, shape))
+    return got
 
 
 def best_by_array(scores: np.ndarray, years: np.ndarray, places: np.ndarray, docs: np.ndarray,

@@ -334,13 +334,48 @@ def test_every_filter_field_is_an_indexed_field_of_the_schema():
 def test_top_k_stops_early_but_ranks_as_reading_every_text(corpus_engine, q, match):
     """The re-rank reads texts only until no later candidate can enter the k best; the
     answer equals a brute force that applies the text factor to every match."""
+    assert_top_k_is_brute_force(corpus_engine.snapshot(), q, match)
+
+
+@pytest.fixture(scope="module")
+def repeated_engine(tmp_path_factory):
+    """One real report published again word for word by three other districts in
+    other years (a collection's stock paragraphs, taken to the extreme): every
+    paragraph's text comes back under four document numbers."""
+    from indexer.writer import index_paths
+    from search.engine import Engine
+
+    from .conftest import SEEDS
+
+    src = tmp_path_factory.mktemp("repeated")
+    text = (SEEDS / "000_0934b745515b24c3.txt").read_text(encoding="utf-8")
+    rows = [{"title": f"{year}年四川省样本{n}区经济工作会议讲话", "year": year, "province": "四川省",
+             "district": f"样本{n}区", "type": "经济工作会议讲话", "text": text}
+            for n, year in ((1, 2021), (2, 2022), (3, 2023), (4, 2023))]
+    (src / "part-0000.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                                         encoding="utf-8")
+    ix = tmp_path_factory.mktemp("repeated-index")
+    assert not index_paths(str(ix), [str(src)]).failed
+    return Engine(str(ix))
+
+
+@pytest.mark.parametrize("q", ["发展", "经济", "项目 建设", "消费"])
+def test_top_k_over_paragraphs_repeated_word_for_word_ranks_as_reading_every_text(repeated_engine, q):
+    """A text read once stands for every copy of it (the re-rank computes each distinct
+    text's factors once): still the brute force's answer, copies in their tie order."""
+    snap = repeated_engine.snapshot()
+    texts = [snap.arrays.text(d) for d in range(snap.arrays.doc_count_all)]
+    assert len(set(texts)) * 3 < len(texts)
+    assert_top_k_is_brute_force(snap, q, "exact")
+
+
+def assert_top_k_is_brute_force(snap, q: str, match: str):
     import numpy as np
 
     from search.engine import reading_places
     from search.matching import Evaluator
-    from search.ranking import MAX_CANDIDATES, array_scores, text_factor, top_k
+    from search.ranking import MAX_CANDIDATES, array_scores, shape_factor, text_factor, top_k
 
-    snap = corpus_engine.snapshot()
     parsed = parse_query(q, match)
     match = Evaluator(snap.arrays).run(parsed.query)
     scores = array_scores(snap.arrays, match.docs, match.scores, parsed.terms)
@@ -359,6 +394,8 @@ def test_top_k_stops_early_but_ranks_as_reading_every_text(corpus_engine, q, mat
     remembered = snap.arrays.text_factors(tuple(t.variants for t in parsed.terms))
     assert remembered
     assert all(f == pytest.approx(text_factor(snap.arrays.text(d), parsed.terms)) for d, f in remembered.items())
+    shapes = snap.arrays.shape_factors()
+    assert all(shapes[d] == pytest.approx(shape_factor(snap.arrays.text(d))) for d in remembered)
 
 
 def test_a_numbered_heading_with_one_line_counts_as_a_heading(corpus_docs):

@@ -21,7 +21,7 @@ from whoosh import scoring
 from indexer.analysis import normalize
 from indexer.pool import TermGroupingPool
 from indexer.writer import index_paths
-from indexer.whoosh_format import leaf_segments
+from indexer.whoosh_format import POSTINGS_BLOCK, leaf_segments
 from search import arrays
 from search.engine import Engine
 from search.matching import Evaluator
@@ -52,6 +52,16 @@ def _sample_terms(reader, field, n, seed=7):
     return common + terms[:n]
 
 
+def matcher_postings(reader, field: str, btext: bytes) -> list[tuple[int, float]]:
+    """(document, weight) of a term, one at a time from Whoosh's own matcher."""
+    m = reader.postings(field, btext)
+    out = []
+    while m.is_active():
+        out.append((m.id(), m.weight()))
+        m.next()
+    return out
+
+
 @pytest.mark.parametrize("index_name", ["reindexed", "corpus_index"])
 def test_block_postings_equal_whoosh_matchers(index_name, request):
     snap = Engine(request.getfixturevalue(index_name)).snapshot()
@@ -62,12 +72,8 @@ def test_block_postings_equal_whoosh_matchers(index_name, request):
             assert not snap.arrays.live.all()
         for field in ("text", "heading", "grams", "region", "year"):
             for btext in _sample_terms(reader, field, 40):
-                m = reader.postings(field, btext)
-                want_docs, want_w = [], []
-                while m.is_active():
-                    want_docs.append(m.id())
-                    want_w.append(m.weight())
-                    m.next()
+                want = matcher_postings(reader, field, btext)         # live documents only
+                want_docs, want_w = [d for d, _w in want], [w for _d, w in want]
                 docs, weights = arrays.postings(reader, field, btext)
                 keep = snap.arrays.live[docs]
                 docs, weights = docs[keep], weights[keep]
@@ -153,11 +159,14 @@ def test_every_unit_text_comes_back_exactly(seeds_engine):
     assert any("攀枝花市東區" in t for t in got.values())      # Traditional kept as written
 
 
-def test_block_writer_writes_what_whoosh_writes(tmp_path):
+@pytest.mark.parametrize("limit, seeds", [(POSTINGS_BLOCK, 5), (16, 1)])
+def test_block_writer_writes_what_whoosh_writes(tmp_path, limit, seeds):
     """The same documents through Whoosh's own add_document, pool and per-posting
-    writer, and through ours: every term's statistics and postings, and every
-    field length, come out identical."""
+    writer, and through ours, with the same codec (postings a block): every term's
+    statistics and postings, and every field length, come out identical.  Our block
+    size (POSTINGS_BLOCK), and a small one: a term of many blocks."""
     from whoosh import index as whoosh_index
+    from whoosh.codec.whoosh3 import W3Codec
 
     from indexer.whoosh_format import hook_writer
     from indexer.reports import build_report
@@ -166,13 +175,14 @@ def test_block_writer_writes_what_whoosh_writes(tmp_path):
     from indexer.writer import unit_documents
 
     files, _ = find_files([str(SEEDS)])
+    files = sorted(files, key=lambda f: f.key)[:seeds]
     docs = [d for f in files for _s, doc in read_file(f, load_catalog(f.path.parent))
             for d in unit_documents(build_report(doc, f.key), "2026-01-01T00:00:00")]
     readers = {}
     for mode in ("whoosh", "ours", "spilled"):
         (tmp_path / mode).mkdir()
         ix = whoosh_index.create_in(str(tmp_path / mode), make_schema())
-        w = ix.writer(compound=False)      # separate files, compared below
+        w = ix.writer(compound=False, codec=W3Codec(blocklimit=limit))    # separate files, compared below
         if mode != "whoosh":       # in memory, and a small pool: spilled runs merged
             hook_writer(w, pool_mb=0.2 if mode == "spilled" else 512, in_process=True)
         for d in docs:
@@ -181,15 +191,20 @@ def test_block_writer_writes_what_whoosh_writes(tmp_path):
         readers[mode] = ix.reader()
     a, b = readers["whoosh"], readers["spilled"]
     terms = list(a.all_terms())
-    assert terms == list(b.all_terms()) and len(terms) > 10000
+    assert terms == list(b.all_terms()) and len(terms) > 2000
+    if limit < POSTINGS_BLOCK:                # some terms of several blocks
+        assert max(a.doc_frequency(f, t) for f, t in terms) > 2 * limit
     for field, btext in terms:
         ta, tb = a.term_info(field, btext), b.term_info(field, btext)
         assert (ta.weight(), ta.doc_frequency(), ta.min_length(), ta.max_length(), ta.max_weight(),
                 ta.min_id(), ta.max_id()) == \
                (tb.weight(), tb.doc_frequency(), tb.min_length(), tb.max_length(), tb.max_weight(),
                 tb.min_id(), tb.max_id()), (field, btext)
-        ma, mb = a.postings(field, btext), b.postings(field, btext)
-        assert list(ma.items_as("weight")) == list(mb.items_as("weight")), (field, btext)
+        want = list(a.postings(field, btext).items_as("weight"))
+        assert list(b.postings(field, btext).items_as("weight")) == want, (field, btext)
+        # and what search reads of Whoosh's own blocks (many a term with the small limit)
+        docs, weights = arrays.postings(a, field, btext)
+        assert list(zip(docs.tolist(), weights.tolist())) == matcher_postings(a, field, btext), (field, btext)
     for field in ("text", "heading"):
         assert a.field_length(field) == b.field_length(field)
         assert [a.doc_field_length(d, field) for d in range(a.doc_count_all())] == \
@@ -356,3 +371,50 @@ def test_term_weights_read_in_blocks_equal_whoosh_iter_field(index_name, fieldna
             want = [(btext, info.weight()) for btext, info in seg.iter_field(fieldname)]
             assert list(whoosh_format.field_term_weights(seg, fieldname)) == want
             assert want
+
+
+@pytest.mark.parametrize("first", [3, 300, 70_000, 2_000_000_000])
+def test_blocks_decode_as_pickle_reads_them(first):
+    """A block's ids and weights as Whoosh's reader gets them (pickle.loads, the
+    gaps summed), for blocks numpy reads in place (every gap below 256: the
+    dense layout) and blocks pickle reads (a wider gap, three postings or fewer)."""
+    import pickle
+    import zlib
+
+    from indexer.whoosh_format import _decode_block, _dense_block
+
+    rnd = np.random.default_rng(first)
+    for count in (1, 2, 3, 4, 5, 128, 4096):
+        for widest in (1, 255, 256, 65_536):
+            gaps = rnd.integers(1, widest + 1, size=count)
+            gaps[0] = first
+            for weights in (None, 2.0, tuple(rnd.integers(1, 9, size=count).astype(float).tolist())):
+                data = pickle.dumps((tuple(gaps.tolist()), weights, None), 2)      # as Whoosh writes it
+                deltas, want_w, _ = pickle.loads(data)
+                want_w = [1.0] * count if want_w is None else [want_w] * count if isinstance(want_w, float) \
+                    else list(want_w)
+                dense = count > 3 and int(gaps[1:].max(initial=0)) < 256
+                assert (_dense_block(data, count) is not None) == dense, (count, widest, weights)
+                for raw, compressed in ((data, False), (zlib.compress(data, 3), True)):
+                    ids, w = _decode_block(raw, compressed, count)
+                    assert ids.tolist() == np.cumsum(deltas).tolist()
+                    assert w.dtype == np.float32 and w.tolist() == want_w
+
+
+def test_a_term_of_several_segments_is_held_once(corpus_index):
+    """Each segment's cached postings of a term are slices of the whole-index arrays
+    search uses (one copy of each posting), equal to that segment's own decode."""
+    from indexer.whoosh_format import segment_postings
+
+    engine = Engine(corpus_index)
+    snap = engine.snapshot()
+    docs, weights, _df = snap.arrays.postings("grams", "发展")
+    segments = leaf_segments(snap.arrays.reader)
+    assert len(segments) >= 2
+    for seg, base in segments:
+        kept_docs, kept_weights, numbered = engine.postings_cache.get((seg.segment().segment_id(), "grams",
+                                                                      "发展".encode()))
+        assert np.shares_memory(kept_docs, docs) and np.shares_memory(kept_weights, weights)
+        own_docs, own_weights = segment_postings(seg, "grams", "发展".encode())
+        assert numbered == base and kept_docs.tolist() == (own_docs + base).tolist()
+        assert kept_weights.tolist() == own_weights.tolist()

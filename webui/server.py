@@ -88,6 +88,7 @@ def serve(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threads: in
     Matching holds Python's GIL for most of a search, so threads share one core;
     processes use them all, at the cost of one index's memory each.  ``shards``:
     the Ray actors of a sharded index (search/cluster.py), searched by one process."""
+    fewer_malloc_arenas()
     if workers > 1:
         if shards is not None:
             raise ServeError("--workers must be 1 with --cluster: the shard actors do the searching")
@@ -101,6 +102,27 @@ def serve(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threads: in
         pass
     finally:
         server.close()
+
+
+# glibc gives each thread that meets a busy arena a new one (up to 8 per core), and
+# memory a search frees stays in its thread's arena: with 8 waitress threads each
+# arena keeps the high-water mark of the arrays its searches made.  The searches
+# hold Python's GIL for most of their time, so two arenas are contended little.
+# 100k paragraphs, 8 clients, `--workers 2`: a worker's RSS 185 -> 168 MB, the same
+# requests per second.
+MALLOC_ARENAS = 2
+_M_ARENA_MAX = -8                          # mallopt's parameter number (malloc.h)
+
+
+def fewer_malloc_arenas() -> None:
+    """At most MALLOC_ARENAS malloc arenas in this process and the workers it forks
+    (glibc only; elsewhere nothing changes)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
+    except (OSError, AttributeError):
+        pass
 
 
 def _announce(server, index_dir: str):
