@@ -542,8 +542,9 @@ def _add_terms(tindex, field_key: bytes, terms) -> None:
         if key <= last:
             raise ValueError(f"Keys must increase: {last!r}..{key!r}")
         positions.append(pos)
-        # md5_hash: the hex digest's number, its low 32 bits (the digest's last 4 bytes)
-        h = int.from_bytes(md5(key).digest()[-4:], "big") if whoosh_md5 else hashfn(key)
+        # md5_hash: the hex digest's number, its low 32 bits (the digest's last 4 bytes); not for
+        # security, as Whoosh says too, so that a FIPS-restricted OpenSSL allows it
+        h = int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:], "big") if whoosh_md5 else hashfn(key)
         buckets[h & 255].append((h, pos))
         entry = pack(len(key), len(value)) + key + value
         entries.append(entry)

@@ -88,6 +88,17 @@ class PostingsCache(ArrayLRU):
         for array_ in value[:2]:
             array_.flags.writeable = False     # shared by every later generation
 
+    def keep_segments(self, segment_ids: set) -> None:
+        """Drop the entries of segments no longer in the index (merged away).  An
+        entry may be a slice of a term's whole-index array, which keeps that whole
+        array alive while counted as its slice: a merged-away segment's entry,
+        never read again, would hold a second copy of every cached broad term
+        until the count caught up.  Called when a generation opens; a snapshot
+        of the generation before that still searches decodes them again."""
+        with self._lock:
+            for key in [k for k in self._items if k[0] not in segment_ids]:
+                self._size -= int(self._items.pop(key)[0].size) + 1
+
     def share(self, key, value) -> None:
         """Replace an entry by the same postings as slices of a whole-index array
         (not a new decode): the segment's own copy can go."""

@@ -83,6 +83,7 @@ class IndexArrays:
         self._lengths: dict[str, np.ndarray] = {}
         self._avgfl: dict[str, float] = {}
         self._postings = postings_cache if postings_cache is not None else arrays.PostingsCache()
+        self._postings.keep_segments({seg.segment().segment_id() for seg, _base in arrays.leaf_segments(reader)})
         # this generation's assembled arrays: a term's live postings, a string's documents
         self._assembled = arrays.ArrayLRU(ASSEMBLED_POSTINGS)
         self._cache_lock = threading.Lock()      # creating the shape factors and text-factor memos once

@@ -418,3 +418,28 @@ def test_a_term_of_several_segments_is_held_once(corpus_index):
         own_docs, own_weights = segment_postings(seg, "grams", "发展".encode())
         assert numbered == base and kept_docs.tolist() == (own_docs + base).tolist()
         assert kept_weights.tolist() == own_weights.tolist()
+
+
+def test_a_merge_leaves_no_cached_postings_of_the_segments_it_removed(tmp_path):
+    """A segment's cached postings may be a slice of a term's whole-index array,
+    which keeps that array alive: once the segment is merged away its entry is
+    never read again, so the next generation drops it (else each merge would pin
+    another copy of every cached broad term, counted as a few postings)."""
+    from indexer.store import IndexStore
+
+    src, ix = tmp_path / "src", str(tmp_path / "ix")
+    src.mkdir()
+    for f in sorted(SEEDS.iterdir())[:3]:            # three runs: three segments
+        shutil.copy(f, src)
+        index_paths(ix, [str(src)])
+    engine = Engine(ix)
+    before = engine.snapshot().arrays.postings("grams", "发展")[0].tolist()
+    assert len(leaf_segments(engine.snapshot().arrays.reader)) >= 2
+
+    store = IndexStore(ix)                             # merge every segment into one
+    store.open(data_dir=store.current_dir()).writer().commit(optimize=True)
+    snap = engine.snapshot()
+    live = {seg.segment().segment_id() for seg, _base in leaf_segments(snap.arrays.reader)}
+    assert len(live) == 1
+    assert snap.arrays.postings("grams", "发展")[0].tolist() == before
+    assert {key[0] for key in engine.postings_cache._items} <= live

@@ -121,7 +121,7 @@ def fewer_malloc_arenas() -> None:
 
     try:
         ctypes.CDLL(None).mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):   # no mallopt (macOS), no CDLL(None) (Windows)
         pass
 
 
