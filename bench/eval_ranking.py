@@ -136,6 +136,9 @@ def main(argv=None) -> None:
                     help="write the unjudged paragraphs of the top 10s here (JSON, for a judge)")
     args = ap.parse_args(argv)
     judgments = json.loads(JUDGMENTS.read_text(encoding="utf-8"))
+    if args.index and not Path(args.index, "CURRENT").exists():
+        sys.exit(f"eval: --index {args.index}: no index there (build one with `govsearch index --index "
+                 f"{args.index} seeds tests/corpora/provinces-2026`)")
     with tempfile.TemporaryDirectory() as tmp:
         report = evaluate(args.index or build_index(tmp), judgments)
     if args.unjudged:

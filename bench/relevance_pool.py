@@ -1,9 +1,13 @@
 """Pool candidates for relevance judging: the top 20 of three rankers per query.
 
     python -m bench.relevance_pool --index DIR "营商环境,民营 经济 发展" pool.json
+    python -m bench.relevance_pool --index DIR --judged --depth 30 --every-match-up-to 60 deep.json
 
 The rankers are govsearch's (search/ranking.py), plain BM25 (the same matches with
-the ranking adjustments switched off) and word matching.  Each candidate carries
+the ranking adjustments switched off) and word matching.  ``--judged`` deepens the
+judged set instead: every judged query, govsearch and plain BM25 to ``--depth``
+(every match of a query with at most ``--every-match-up-to``), only the paragraphs
+not judged yet (how the pool of 2026-11-23 was made).  Each candidate carries
 what a judge reads (region, title, heading path, kind, text, and a bare heading's
 section opening); judgements go to tests/relevance/judgments.json (see its README).
 """
@@ -69,17 +73,44 @@ def pool(engine, query: str, depth: int = 20, plain_with=None) -> list[dict]:
     return [seen[k] for k in sorted(seen)]
 
 
+def deeper_pool(engine, query: str, judged: dict, depth: int, every_match_up_to: int, plain_with) -> list[dict]:
+    """The paragraphs not in ``judged`` among govsearch's and plain BM25's top ``depth``
+    (every match when the query has at most ``every_match_up_to``), in key order."""
+    from search.engine import search
+    from search.results import SearchRequest
+
+    total = search(engine, SearchRequest(q=query, limit=1)).total
+    depth = total if total <= every_match_up_to else depth
+    hits = search(engine, SearchRequest(q=query, limit=depth)).hits
+    with plain_bm25():
+        hits += search(plain_with, SearchRequest(q=query, limit=depth)).hits
+    seen = {v["key"]: v for v in map(judge_view, hits) if v["key"] not in judged}
+    return [seen[k] for k in sorted(seen)]
+
+
 def main(argv=None) -> None:
     from search.engine import Engine
 
+    from .eval_ranking import JUDGMENTS
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index", required=True)
-    ap.add_argument("queries", help="queries separated by commas")
+    ap.add_argument("--judged", action="store_true", help="deepen the judged queries' pools (no QUERIES)")
+    ap.add_argument("--depth", type=int, default=20)
+    ap.add_argument("--every-match-up-to", type=int, default=0)
+    ap.add_argument("queries", nargs="?", help="queries separated by commas")
     ap.add_argument("out", help="the pool as JSON")
     args = ap.parse_args(argv)
+    if args.judged == bool(args.queries):
+        ap.error("give QUERIES or --judged")
     engine = Engine(args.index)
     plain = plain_engine(engine)
-    pools = {q: pool(engine, q, plain_with=plain) for q in args.queries.split(",")}
+    if args.judged:
+        judgments = json.loads(JUDGMENTS.read_text(encoding="utf-8"))
+        pools = {q: deeper_pool(engine, q, judged, args.depth, args.every_match_up_to, plain)
+                 for q, judged in judgments.items()}
+    else:
+        pools = {q: pool(engine, q, args.depth, plain_with=plain) for q in args.queries.split(",")}
     with open(args.out, "w", encoding="utf-8") as fh:
         json.dump(pools, fh, ensure_ascii=False, indent=1)
     print({q: len(v) for q, v in pools.items()})
