@@ -64,7 +64,9 @@ class RayShards:
         out = {}
         for i, ref in refs.items():
             if ref not in done:
-                _cancel(self._ray, ref)
+                # not cancelled: ray.cancel of a queued call to an in-order actor can leave a
+                # hole in the actor's sequence numbers, and the actor then refuses every call
+                # for 30 s ("Timed out waiting for seq_no"); a late call runs on and is dropped
                 out[i] = GetTimeoutError(f"shard {i} did not answer within {self.timeout:g} s")
                 continue
             try:
@@ -72,14 +74,6 @@ class RayShards:
             except Exception as e:  # noqa: BLE001 - dead, restarting or failed: partial answer
                 out[i] = _cause(e)
         return out
-
-
-def _cancel(ray, ref):
-    """Stop a late call if Ray can (a call already running in an actor runs on)."""
-    try:
-        ray.cancel(ref)
-    except Exception:  # noqa: BLE001 - best effort
-        pass
 
 
 def _cause(e: Exception) -> Exception:

@@ -332,8 +332,9 @@ def test_cli_and_web_analyses_over_shards(four_shards, corpus_index):
 
 @pytest.mark.cluster
 def test_ray_analyses_answer_as_one_index(ray_shards, corpus_engine):
-    # the timeout test before this one leaves searches queued on every actor; on a loaded
-    # machine (two suites at once) they outlasted the 20 s timeout: wait until each answers
+    # the timeout test before this one leaves searches queued on every actor (late calls are
+    # not cancelled, see search/cluster.py); on a loaded machine they outlasted the 20 s
+    # timeout: wait until each answers
     ray_shards.ready()
     _analyses_agree(corpus_engine, ray_shards, EXPORTS[:3], COMPARES[:1])
 
