@@ -41,11 +41,14 @@ from .filters import resolve
 from .query import LabelFilter, Phrase
 from .results import RequestError
 
-# The weights were fitted on the cold CPU times of 48 searches at 100k paragraphs
-# (bench queries, 4 to 64 ORed terms, phrases and wildcards, limits 10 to 10,000):
-# one unit is about 0.17 µs there, so MAX_COST is about 0.5 s of CPU (cold: no
-# postings decoded yet; the same search costs about half that once they are).
-MAX_COST = 3_000_000             # postings-equivalents
+# The limit and the weights come from the cold CPU times of 185 searches at 1M
+# paragraphs (`python -m bench.budget_fit`, 2026-11-23: postings in blocks of
+# 4,096, unions counted densely): a posting read costs about 0.03-0.1 µs there,
+# so MAX_COST lets through what takes up to about 0.5 s of CPU cold (the slowest
+# let through took 0.53 s; the same search costs a third of that or less once its
+# postings are decoded).  A hit read cold (its stored fields, its report's head)
+# costs 0.2-0.5 ms, a term looked for in a ranking candidate's text ~20 µs.
+MAX_COST = 8_000_000             # postings-equivalents
 MAX_CPU_SECONDS = 0.75           # the deadline: CPU time of the thread running one search
 WALL_SECONDS = 10.0              # and a bound on its wall-clock time, whatever it waits for
 UNION_WEIGHT = 1.0               # a posting joined into an OR (one sort of them all)
@@ -54,9 +57,9 @@ SCAN_WEIGHT = 8                  # a paragraph scanned for a phrase of no grams 
 LABEL_WEIGHT = 0.05              # a paragraph's label compared (one numpy pass over ordinals)
 EXPANSION_WEIGHT = 300           # a word a wildcard stands for: looked up in every segment
 EXPANSION_SAMPLE = 16            # words of a wildcard whose postings lengths are looked up
-HIT_WEIGHT = 600                 # a hit read, put together and highlighted
+HIT_WEIGHT = 5000                # a hit read, put together and highlighted
 MARK_WEIGHT = 2                  # each string marked in a hit's text
-CANDIDATE_WEIGHT = 30            # each term looked for in a ranking candidate's text
+CANDIDATE_WEIGHT = 300           # each term looked for in a ranking candidate's text
 RANK_MIN, RANK_MAX = 200, 3000   # candidates ranked by their text (search/ranking.py)
 
 BUDGET_ENV = "GOVSEARCH_QUERY_BUDGET"       # overrides MAX_COST (a faster machine, a patient user)
