@@ -443,3 +443,132 @@ def test_a_merge_leaves_no_cached_postings_of_the_segments_it_removed(tmp_path):
     assert len(live) == 1
     assert snap.arrays.postings("grams", "发展")[0].tolist() == before
     assert {key[0] for key in engine.postings_cache._items} <= live
+
+
+# ---------------------------------------------------------------- segments without documents
+# Nothing indexed is lost: no commit lists a segment without a live document (a merge
+# that took only deleted documents wrote one, and then the index no longer opened:
+# its text column has no frame), and an index that already holds one still opens.
+
+QUOTED_TERMS = ('"发展"', '"经济"', '"营商环境"', '"同志们"', '"产业功能区"')   # exactly the string, no synonyms
+
+
+def _tiny_report(k: int) -> str:
+    """A short report in the seeds' shape: seed 000's title line and the k-th four of its lines."""
+    lines = [line for line in next(SEEDS.glob("000_*.txt")).read_text(encoding="utf-8").splitlines()
+             if line.strip()]
+    return "\n".join([lines[0], *lines[1 + 4 * k:5 + 4 * k]]) + "\n"
+
+
+def _folders(tmp_path):
+    """base/ holding seed 001 and an empty inbox/ for tiny reports."""
+    base, inbox = tmp_path / "base", tmp_path / "inbox"
+    base.mkdir()
+    inbox.mkdir()
+    shutil.copy(next(SEEDS.glob("001_*.txt")), base)
+    return base, inbox
+
+
+def _index(ix: str, *folders):
+    run = index_paths(ix, [str(f) for f in folders])
+    assert not run.failed, run.failed
+    return run
+
+
+def _add_tiny(ix: str, inbox, k: int):
+    (inbox / f"tiny{k}.txt").write_text(_tiny_report(k), encoding="utf-8")
+    assert _index(ix, inbox).added == 1
+
+
+def _segment_docs(ix: str) -> list[tuple[int, int]]:
+    """(documents, live documents) of each segment the index lists, from Whoosh's own reader."""
+    from whoosh.reading import SegmentReader
+
+    from indexer.store import IndexStore
+
+    store = IndexStore(ix)
+    reader = store.open(data_dir=store.current_dir()).reader()
+    try:
+        return [(r.doc_count_all(), r.doc_count()) for r, _base in reader.leaf_readers()
+                if isinstance(r, SegmentReader)]
+    finally:
+        reader.close()
+
+
+def _merge_only_deleted(writer, segments):
+    """A Whoosh merge policy that merges exactly the segments whose documents are all deleted."""
+    from whoosh.reading import SegmentReader
+
+    for seg in segments:
+        if not seg.doc_count():
+            reader = SegmentReader(writer.storage, writer.schema, seg)
+            writer.add_reader(reader)
+            reader.close()
+    return [seg for seg in segments if seg.doc_count()]
+
+
+def _paragraphs(folders) -> list[str]:
+    """The normalised paragraphs of the reports now in ``folders``, read from the files."""
+    from indexer.reports import build_report
+    from indexer.sources import find_files, load_catalog, read_file
+
+    files, _ = find_files([str(f) for f in folders])
+    return [normalize(p.text) for f in files for _source, doc in read_file(f, load_catalog(f.path.parent))
+            for p in build_report(doc, f.key).paragraphs]
+
+
+def _assert_answers_as_its_reports(ix: str, folders):
+    """The index opens and each total is the number of the reports' paragraphs that
+    hold the string (a substring scan of the files' paragraphs)."""
+    from search.engine import search
+    from search.results import SearchRequest, to_json
+
+    paragraphs = _paragraphs(folders)
+    engine = Engine(ix)
+    assert engine.snapshot().doc_count == len(paragraphs)
+    for q in QUOTED_TERMS:
+        want = sum(q.strip('"') in p for p in paragraphs)
+        assert to_json(search(engine, SearchRequest(q=q, limit=1)))["total"] == want, q
+
+
+def test_an_index_holding_a_segment_without_documents_opens(tmp_path):
+    """Earlier versions listed a segment of no documents after a merge that took only
+    deleted ones (Whoosh's own writer still does): such an index opens and answers,
+    and the next run adds reports."""
+    from indexer.store import IndexStore
+
+    base, inbox = _folders(tmp_path)
+    ix = str(tmp_path / "ix")
+    _index(ix, base)
+    _add_tiny(ix, inbox, 0)
+    (inbox / "tiny0.txt").unlink()
+    store = IndexStore(ix)
+    writer = store.open(data_dir=store.current_dir()).writer(compound=False)     # Whoosh's own writer
+    assert writer.delete_by_term("source", str(inbox / "tiny0.txt")) == 5
+    writer.commit(mergetype=_merge_only_deleted)
+    assert (0, 0) in _segment_docs(ix)
+    _assert_answers_as_its_reports(ix, [base, inbox])
+    _add_tiny(ix, inbox, 1)
+    _assert_answers_as_its_reports(ix, [base, inbox])
+
+
+def test_a_segment_whose_documents_have_no_text_reads_as_empty_texts(tmp_path):
+    """A segment none of whose documents has the text column (written by Whoosh's own
+    writer) opens with an empty text for each, the other segments' texts intact."""
+    from indexer.store import IndexStore
+
+    base, _inbox = _folders(tmp_path)
+    ix = str(tmp_path / "ix")
+    _index(ix, base)
+    store = IndexStore(ix)
+    writer = store.open(data_dir=store.current_dir()).writer(compound=False)
+    writer.add_document(id="bare:0", report_id="bare")
+    writer.commit(merge=False)
+    reader = store.open(data_dir=store.current_dir()).reader()
+    try:
+        texts = arrays.SegmentTexts(reader, "norm")
+        paragraphs = _paragraphs([base])
+        assert [texts.text(d).decode() for d in range(len(paragraphs))] == paragraphs
+        assert texts.text(len(paragraphs)) == b""
+    finally:
+        reader.close()
