@@ -531,10 +531,108 @@ def _assert_answers_as_its_reports(ix: str, folders):
         assert to_json(search(engine, SearchRequest(q=q, limit=1)))["total"] == want, q
 
 
+def _small_merges(ix, base, inbox):
+    """Five runs of a tiny report each, then one run removing them all: Whoosh's
+    MERGE_SMALL merges the five small segments, every document deleted."""
+    for k in range(5):
+        _add_tiny(ix, inbox, k)
+    assert len(_segment_docs(ix)) == 6              # base's segment and one a tiny report
+    for k in range(5):
+        (inbox / f"tiny{k}.txt").unlink()
+    assert _index(ix, inbox).removed == 5
+
+
+def _merge_of_deleted(ix, base, inbox):
+    """govsearch's writer deletes a tiny report and commits with a merge policy
+    taking only the segment whose documents are all deleted (the reviewer's case)."""
+    from indexer.store import IndexStore
+    from indexer.writer import _writer
+
+    _add_tiny(ix, inbox, 0)
+    (inbox / "tiny0.txt").unlink()
+    store = IndexStore(ix)
+    writer = _writer(store.open(check_version=False, data_dir=store.current_dir()), 0)
+    assert writer.delete_by_term("source", str(inbox / "tiny0.txt")) == 5
+    writer.commit(mergetype=_merge_only_deleted)
+
+
+def _optimize_after_removing_everything(ix, base, inbox):
+    """Two tiny reports in two runs, a run removing every report, then an optimize."""
+    from indexer.store import IndexStore
+    from indexer.writer import _writer
+
+    for k in range(2):
+        _add_tiny(ix, inbox, k)
+    for f in [*base.iterdir(), *inbox.iterdir()]:
+        f.unlink()
+    assert _index(ix, base, inbox).removed == 3
+    store = IndexStore(ix)
+    _writer(store.open(check_version=False, data_dir=store.current_dir()), 0).commit(optimize=True)
+
+
+def _only_report_removed(ix, base, inbox):
+    """A run whose only report is removed by the next run."""
+    _add_tiny(ix, inbox, 0)
+    (inbox / "tiny0.txt").unlink()
+    assert _index(ix, inbox).removed == 1
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+@pytest.mark.parametrize("path", [_small_merges, _merge_of_deleted, _optimize_after_removing_everything,
+                                  _only_report_removed], ids=lambda f: f.__name__.strip("_"))
+def test_no_commit_lists_a_segment_without_documents(tmp_path, monkeypatch, path, processes):
+    """Every way of leaving a segment with nothing live, with the in-process writer
+    and with writer processes: the commit lists no such segment, the index answers
+    with the totals of the reports left, and a later run adds reports normally."""
+    from indexer.writer import PROCESSES_ENV
+
+    monkeypatch.setenv(PROCESSES_ENV, processes)
+    base, inbox = _folders(tmp_path)
+    ix = str(tmp_path / "ix")
+    _index(ix, base)
+    path(ix, base, inbox)
+    assert all(live for _docs, live in _segment_docs(ix)), _segment_docs(ix)
+    _assert_answers_as_its_reports(ix, [base, inbox])
+    _add_tiny(ix, inbox, 6)
+    shutil.copy(next(SEEDS.glob("002_*.txt")), inbox)
+    assert _index(ix, inbox).added == 1
+    _assert_answers_as_its_reports(ix, [base, inbox])
+
+
+def test_emptying_the_indexed_folder_with_the_cli_leaves_an_index_that_answers(tmp_path):
+    """`govsearch index` on a folder whose every report is gone: the index holds no
+    segment, answers 0 for every search, and the next run adds reports."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    inbox, ix = tmp_path / "inbox", str(tmp_path / "ix")
+    inbox.mkdir()
+
+    def cli(*args) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "cli", *args, "--index", ix], capture_output=True,
+                              text=True, timeout=120, cwd=ROOT)
+
+    for k in range(2):
+        (inbox / f"tiny{k}.txt").write_text(_tiny_report(k), encoding="utf-8")
+    assert cli("index", str(inbox)).returncode == 0
+    for k in range(2):
+        (inbox / f"tiny{k}.txt").unlink()
+    assert cli("index", str(inbox)).returncode == 0
+    assert _segment_docs(ix) == []
+    query = cli("query", '"同志们"', "--json")
+    assert query.returncode == 0 and '"total": 0' in query.stdout, query.stderr
+    _assert_answers_as_its_reports(ix, [inbox])
+    shutil.copy(next(SEEDS.glob("002_*.txt")), inbox)
+    assert cli("index", str(inbox)).returncode == 0
+    _assert_answers_as_its_reports(ix, [inbox])
+
+
 def test_an_index_holding_a_segment_without_documents_opens(tmp_path):
     """Earlier versions listed a segment of no documents after a merge that took only
     deleted ones (Whoosh's own writer still does): such an index opens and answers,
-    and the next run adds reports."""
+    and the next run adds reports and leaves that segment out."""
     from indexer.store import IndexStore
 
     base, inbox = _folders(tmp_path)
@@ -549,6 +647,7 @@ def test_an_index_holding_a_segment_without_documents_opens(tmp_path):
     assert (0, 0) in _segment_docs(ix)
     _assert_answers_as_its_reports(ix, [base, inbox])
     _add_tiny(ix, inbox, 1)
+    assert all(docs for docs, _live in _segment_docs(ix))
     _assert_answers_as_its_reports(ix, [base, inbox])
 
 
