@@ -480,19 +480,30 @@ def _add_tiny(ix: str, inbox, k: int):
     assert _index(ix, inbox).added == 1
 
 
-def _segment_docs(ix: str) -> list[tuple[int, int]]:
-    """(documents, live documents) of each segment the index lists, from Whoosh's own reader."""
+def _listed_segments(ix: str) -> list[tuple[str, int, int]]:
+    """(segment id, documents, live documents) of each segment the index lists, from
+    Whoosh's own reader."""
     from whoosh.reading import SegmentReader
 
     from indexer.store import IndexStore
 
     store = IndexStore(ix)
-    reader = store.open(data_dir=store.current_dir()).reader()
-    try:
-        return [(r.doc_count_all(), r.doc_count()) for r, _base in reader.leaf_readers()
+    with store.open(data_dir=store.current_dir()).reader() as reader:
+        return [(r.segment().segment_id(), r.doc_count_all(), r.doc_count()) for r, _base in reader.leaf_readers()
                 if isinstance(r, SegmentReader)]
-    finally:
-        reader.close()
+
+
+def _segment_docs(ix: str) -> list[tuple[int, int]]:
+    return [(docs, live) for _id, docs, live in _listed_segments(ix)]
+
+
+def _unlisted_segment_files(ix: str) -> list[str]:
+    """Files of the data folder that belong to no listed segment (Whoosh names a
+    segment's files MAIN_<segment id>.<part>)."""
+    from indexer.store import IndexStore
+
+    listed = {seg_id for seg_id, _docs, _live in _listed_segments(ix)}
+    return [f.name for f in IndexStore(ix).current_dir().glob("MAIN_*.*") if f.name.split(".")[0] not in listed]
 
 
 def _merge_only_deleted(writer, segments):
@@ -592,6 +603,7 @@ def test_no_commit_lists_a_segment_without_documents(tmp_path, monkeypatch, path
     _index(ix, base)
     path(ix, base, inbox)
     assert all(live for _docs, live in _segment_docs(ix)), _segment_docs(ix)
+    assert _unlisted_segment_files(ix) == []          # a dropped segment's files went in the same commit
     _assert_answers_as_its_reports(ix, [base, inbox])
     _add_tiny(ix, inbox, 6)
     shutil.copy(next(SEEDS.glob("002_*.txt")), inbox)
