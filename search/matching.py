@@ -41,6 +41,7 @@ FACTORS_KEPT = 200_000
 FACTOR_QUERIES_KEPT = 1000
 CHECK_EVERY = 2048                     # texts confirmed between two looks at the deadline
 NARROW = 8                             # `within` this many times below a string's rarest gram: read it alone
+DENSE_UNION_SHARE = 16                 # a union of postings this many times sparser than the documents sorts
 
 
 @dataclass
@@ -296,10 +297,32 @@ def _union(parts: list[Match]) -> Match:
         return parts[0]
     docs = np.concatenate([p.docs for p in parts])
     scores = np.concatenate([p.scores for p in parts])
-    uniq, inverse = np.unique(docs, return_inverse=True)
-    summed = np.zeros(uniq.size, dtype=np.float64)
-    np.add.at(summed, inverse, scores)
-    return Match(uniq, summed)
+    top = int(max(p.docs[-1] for p in parts)) + 1
+    if docs.size * DENSE_UNION_SHARE < top:
+        uniq, inverse = np.unique(docs, return_inverse=True)
+        summed = np.zeros(uniq.size, dtype=np.float64)
+        np.add.at(summed, inverse, scores)
+        return Match(uniq, summed)
+    # many postings: one pass over the document numbers instead of a sort.
+    # bincount adds each document's scores in the order given, as add.at does,
+    # so the sums are the same to the last bit
+    uniq = _dense_members(docs, top)
+    return Match(uniq, np.bincount(docs, weights=scores, minlength=top)[uniq])
+
+
+def _merged_docs(parts: list[np.ndarray]) -> np.ndarray:
+    """The ascending distinct documents of several ascending arrays."""
+    docs = np.concatenate(parts)
+    top = int(max(p[-1] for p in parts if p.size)) + 1
+    if docs.size * DENSE_UNION_SHARE < top:
+        return np.unique(docs)
+    return _dense_members(docs, top)
+
+
+def _dense_members(docs: np.ndarray, top: int) -> np.ndarray:
+    present = np.zeros(top, dtype=bool)
+    present[docs] = True
+    return np.flatnonzero(present).astype(np.int64, copy=False)
 
 
 def _minus(a: Match, b: Match) -> Match:
@@ -447,9 +470,9 @@ class Evaluator:
             budget.check()
             docs, _w, _df = self.ia.postings(q.fieldname, word)
             parts.append(docs)
-        if not parts:
+        if not any(p.size for p in parts):
             return Match.empty()
-        docs = np.unique(np.concatenate(parts))
+        docs = _merged_docs(parts)
         m = _restrict(Match(docs, np.full(docs.size, float(q.boost))), within)
         return m
 
