@@ -243,6 +243,8 @@ def join_split_title(lines: list[str]) -> list[str]:
     """关于…2023年国民经济和社会发展 | (blank) | 计划执行情况…的报告 -> one title line."""
     out = list(lines)
     for i in range(min(len(out), 12)):
+        if i >= len(out):               # joining halves shortened a short report
+            break
         s = out[i].strip()
         if not s.startswith("关于") or re.search(r"(报告|讲话|通知|决议|意见)$", s):
             continue

@@ -668,6 +668,19 @@ def hook_writer(writer, pool_mb: int, in_process: bool):
     # the writer's own segment (and any merge it does at commit) goes the same way
     writer.pool = TermGroupingPool(limitmb=pool_mb)
     writer._flush_segment = types.MethodType(flush_segment, writer)
+    writer._commit_toc = types.MethodType(commit_toc, writer)
+
+
+def commit_toc(writer, segments) -> None:
+    """SegmentWriter._commit_toc listing only the segments that hold a live document.
+
+    A merge of segments whose documents are all deleted (MERGE_SMALL after a run
+    removed the small reports of earlier runs, OPTIMIZE after everything was
+    removed) gives a new segment of no documents, which earlier versions listed
+    and their readers could not open; a run that removes a segment's last report
+    leaves it listed with nothing to search.  Left out here, their files go with
+    every other unlisted file (whoosh.index.clean_files)."""
+    SegmentWriter._commit_toc(writer, [seg for seg in segments if seg.doc_count()])
 
 
 def _hook_this_process():

@@ -276,7 +276,10 @@ def _frames(seg, fieldname: str, column) -> tuple[list[tuple[int, bytes, np.ndar
 
 
 def _decompressed(base: int, frame: bytes, starts: np.ndarray) -> tuple[int, bytes, np.ndarray]:
-    return base, decompress_frame(frame, int(starts[-1])), starts
+    # a segment without a text column has one part of no bytes and no frame
+    # (_frames): there is nothing to decompress, and zstd refuses an empty frame
+    size = int(starts[-1])
+    return base, decompress_frame(frame, size) if size else b"", starts
 
 
 class StoredFields:

@@ -197,3 +197,19 @@ def test_text_decoded_out_of_step_after_a_lost_character_is_repaired():
     assert "品、特" in cleaned and "称贰⑻厣" not in cleaned
     # ordinary text after a lost character is left alone
     assert remove_pinyin_debris("發展?jié)能得到新釋放") == "發展能得到新釋放"
+
+
+@pytest.mark.parametrize("lines", [3, 6, 9])
+def test_a_short_report_whose_title_is_in_two_halves_is_read(tmp_path, lines):
+    """Seed 003 cut to its first few lines (its title is in two halves with blank lines
+    between): the halves join into the title the whole seed gets, and the report is
+    read (one of fewer than a dozen lines failed with IndexError: the lines were
+    counted before the halves were joined)."""
+    from indexer.reports import build_report
+    from indexer.sources import find_files, read_file
+
+    short = tmp_path / "short.txt"
+    short.write_text("\n".join(seed_text("003").split("\n")[:lines]) + "\n", encoding="utf-8")
+    (found,), _ = find_files([str(short)])
+    (_source, doc), = list(read_file(found))
+    assert build_report(doc, found.key).title == "关于重庆市綦江区2023年国民经济和社会发展计划执行情况及2024年计划草案的报告"

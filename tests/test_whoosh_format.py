@@ -443,3 +443,243 @@ def test_a_merge_leaves_no_cached_postings_of_the_segments_it_removed(tmp_path):
     assert len(live) == 1
     assert snap.arrays.postings("grams", "发展")[0].tolist() == before
     assert {key[0] for key in engine.postings_cache._items} <= live
+
+
+# ---------------------------------------------------------------- segments without documents
+# Nothing indexed is lost: no commit lists a segment without a live document (a merge
+# that took only deleted documents wrote one, and then the index no longer opened:
+# its text column has no frame), and an index that already holds one still opens.
+
+QUOTED_TERMS = ('"发展"', '"经济"', '"营商环境"', '"同志们"', '"产业功能区"')   # exactly the string, no synonyms
+
+
+def _tiny_report(k: int) -> str:
+    """A short report in the seeds' shape: seed 000's title line and the k-th four of its lines."""
+    lines = [line for line in next(SEEDS.glob("000_*.txt")).read_text(encoding="utf-8").splitlines()
+             if line.strip()]
+    return "\n".join([lines[0], *lines[1 + 4 * k:5 + 4 * k]]) + "\n"
+
+
+def _folders(tmp_path):
+    """base/ holding seed 001 and an empty inbox/ for tiny reports."""
+    base, inbox = tmp_path / "base", tmp_path / "inbox"
+    base.mkdir()
+    inbox.mkdir()
+    shutil.copy(next(SEEDS.glob("001_*.txt")), base)
+    return base, inbox
+
+
+def _index(ix: str, *folders):
+    run = index_paths(ix, [str(f) for f in folders])
+    assert not run.failed, run.failed
+    return run
+
+
+def _add_tiny(ix: str, inbox, k: int):
+    (inbox / f"tiny{k}.txt").write_text(_tiny_report(k), encoding="utf-8")
+    assert _index(ix, inbox).added == 1
+
+
+def _listed_segments(ix: str) -> list[tuple[str, int, int]]:
+    """(segment id, documents, live documents) of each segment the index lists, from
+    Whoosh's own reader."""
+    from whoosh.reading import SegmentReader
+
+    from indexer.store import IndexStore
+
+    store = IndexStore(ix)
+    with store.open(data_dir=store.current_dir()).reader() as reader:
+        return [(r.segment().segment_id(), r.doc_count_all(), r.doc_count()) for r, _base in reader.leaf_readers()
+                if isinstance(r, SegmentReader)]
+
+
+def _segment_docs(ix: str) -> list[tuple[int, int]]:
+    return [(docs, live) for _id, docs, live in _listed_segments(ix)]
+
+
+def _unlisted_segment_files(ix: str) -> list[str]:
+    """Files of the data folder that belong to no listed segment (Whoosh names a
+    segment's files MAIN_<segment id>.<part>)."""
+    from indexer.store import IndexStore
+
+    listed = {seg_id for seg_id, _docs, _live in _listed_segments(ix)}
+    return [f.name for f in IndexStore(ix).current_dir().glob("MAIN_*.*") if f.name.split(".")[0] not in listed]
+
+
+def _merge_only_deleted(writer, segments):
+    """A Whoosh merge policy that merges exactly the segments whose documents are all deleted."""
+    from whoosh.reading import SegmentReader
+
+    for seg in segments:
+        if not seg.doc_count():
+            reader = SegmentReader(writer.storage, writer.schema, seg)
+            writer.add_reader(reader)
+            reader.close()
+    return [seg for seg in segments if seg.doc_count()]
+
+
+def _paragraphs(folders) -> list[str]:
+    """The normalised paragraphs of the reports now in ``folders``, read from the files."""
+    from indexer.reports import build_report
+    from indexer.sources import find_files, load_catalog, read_file
+
+    files, _ = find_files([str(f) for f in folders])
+    return [normalize(p.text) for f in files for _source, doc in read_file(f, load_catalog(f.path.parent))
+            for p in build_report(doc, f.key).paragraphs]
+
+
+def _assert_answers_as_its_reports(ix: str, folders):
+    """The index opens and each total is the number of the reports' paragraphs that
+    hold the string (a substring scan of the files' paragraphs)."""
+    from search.engine import search
+    from search.results import SearchRequest, to_json
+
+    paragraphs = _paragraphs(folders)
+    engine = Engine(ix)
+    assert engine.snapshot().doc_count == len(paragraphs)
+    for q in QUOTED_TERMS:
+        want = sum(q.strip('"') in p for p in paragraphs)
+        assert to_json(search(engine, SearchRequest(q=q, limit=1)))["total"] == want, q
+
+
+def _small_merges(ix, base, inbox):
+    """Five runs of a tiny report each, then one run removing them all: Whoosh's
+    MERGE_SMALL merges the five small segments, every document deleted."""
+    for k in range(5):
+        _add_tiny(ix, inbox, k)
+    assert len(_segment_docs(ix)) == 6              # base's segment and one a tiny report
+    for k in range(5):
+        (inbox / f"tiny{k}.txt").unlink()
+    assert _index(ix, inbox).removed == 5
+
+
+def _merge_of_deleted(ix, base, inbox):
+    """govsearch's writer deletes a tiny report and commits with a merge policy
+    taking only the segment whose documents are all deleted (the reviewer's case)."""
+    from indexer.store import IndexStore
+    from indexer.writer import _writer
+
+    _add_tiny(ix, inbox, 0)
+    (inbox / "tiny0.txt").unlink()
+    store = IndexStore(ix)
+    writer = _writer(store.open(check_version=False, data_dir=store.current_dir()), 0)
+    assert writer.delete_by_term("source", str(inbox / "tiny0.txt")) == 5
+    writer.commit(mergetype=_merge_only_deleted)
+
+
+def _optimize_after_removing_everything(ix, base, inbox):
+    """Two tiny reports in two runs, a run removing every report, then an optimize."""
+    from indexer.store import IndexStore
+    from indexer.writer import _writer
+
+    for k in range(2):
+        _add_tiny(ix, inbox, k)
+    for f in [*base.iterdir(), *inbox.iterdir()]:
+        f.unlink()
+    assert _index(ix, base, inbox).removed == 3
+    store = IndexStore(ix)
+    _writer(store.open(check_version=False, data_dir=store.current_dir()), 0).commit(optimize=True)
+
+
+def _only_report_removed(ix, base, inbox):
+    """A run whose only report is removed by the next run."""
+    _add_tiny(ix, inbox, 0)
+    (inbox / "tiny0.txt").unlink()
+    assert _index(ix, inbox).removed == 1
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+@pytest.mark.parametrize("path", [_small_merges, _merge_of_deleted, _optimize_after_removing_everything,
+                                  _only_report_removed], ids=lambda f: f.__name__.strip("_"))
+def test_no_commit_lists_a_segment_without_documents(tmp_path, monkeypatch, path, processes):
+    """Every way of leaving a segment with nothing live, with the in-process writer
+    and with writer processes: the commit lists no such segment, the index answers
+    with the totals of the reports left, and a later run adds reports normally."""
+    from indexer.writer import PROCESSES_ENV
+
+    monkeypatch.setenv(PROCESSES_ENV, processes)
+    base, inbox = _folders(tmp_path)
+    ix = str(tmp_path / "ix")
+    _index(ix, base)
+    path(ix, base, inbox)
+    assert all(live for _docs, live in _segment_docs(ix)), _segment_docs(ix)
+    assert _unlisted_segment_files(ix) == []          # a dropped segment's files went in the same commit
+    _assert_answers_as_its_reports(ix, [base, inbox])
+    _add_tiny(ix, inbox, 6)
+    shutil.copy(next(SEEDS.glob("002_*.txt")), inbox)
+    assert _index(ix, inbox).added == 1
+    _assert_answers_as_its_reports(ix, [base, inbox])
+
+
+def test_emptying_the_indexed_folder_with_the_cli_leaves_an_index_that_answers(tmp_path):
+    """`govsearch index` on a folder whose every report is gone: the index holds no
+    segment, answers 0 for every search, and the next run adds reports."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    inbox, ix = tmp_path / "inbox", str(tmp_path / "ix")
+    inbox.mkdir()
+
+    def cli(*args) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "cli", *args, "--index", ix], capture_output=True,
+                              text=True, timeout=120, cwd=ROOT)
+
+    for k in range(2):
+        (inbox / f"tiny{k}.txt").write_text(_tiny_report(k), encoding="utf-8")
+    assert cli("index", str(inbox)).returncode == 0
+    for k in range(2):
+        (inbox / f"tiny{k}.txt").unlink()
+    assert cli("index", str(inbox)).returncode == 0
+    assert _segment_docs(ix) == []
+    query = cli("query", '"同志们"', "--json")
+    assert query.returncode == 0 and '"total": 0' in query.stdout, query.stderr
+    _assert_answers_as_its_reports(ix, [inbox])
+    shutil.copy(next(SEEDS.glob("002_*.txt")), inbox)
+    assert cli("index", str(inbox)).returncode == 0
+    _assert_answers_as_its_reports(ix, [inbox])
+
+
+def test_an_index_holding_a_segment_without_documents_opens(tmp_path):
+    """Earlier versions listed a segment of no documents after a merge that took only
+    deleted ones (Whoosh's own writer still does): such an index opens and answers,
+    and the next run adds reports and leaves that segment out."""
+    from indexer.store import IndexStore
+
+    base, inbox = _folders(tmp_path)
+    ix = str(tmp_path / "ix")
+    _index(ix, base)
+    _add_tiny(ix, inbox, 0)
+    (inbox / "tiny0.txt").unlink()
+    store = IndexStore(ix)
+    writer = store.open(data_dir=store.current_dir()).writer(compound=False)     # Whoosh's own writer
+    assert writer.delete_by_term("source", str(inbox / "tiny0.txt")) == 5
+    writer.commit(mergetype=_merge_only_deleted)
+    assert (0, 0) in _segment_docs(ix)
+    _assert_answers_as_its_reports(ix, [base, inbox])
+    _add_tiny(ix, inbox, 1)
+    assert all(docs for docs, _live in _segment_docs(ix))
+    _assert_answers_as_its_reports(ix, [base, inbox])
+
+
+def test_a_segment_whose_documents_have_no_text_reads_as_empty_texts(tmp_path):
+    """A segment none of whose documents has the text column (written by Whoosh's own
+    writer) opens with an empty text for each, the other segments' texts intact."""
+    from indexer.store import IndexStore
+
+    base, _inbox = _folders(tmp_path)
+    ix = str(tmp_path / "ix")
+    _index(ix, base)
+    store = IndexStore(ix)
+    writer = store.open(data_dir=store.current_dir()).writer(compound=False)
+    writer.add_document(id="bare:0", report_id="bare")
+    writer.commit(merge=False)
+    reader = store.open(data_dir=store.current_dir()).reader()
+    try:
+        texts = arrays.SegmentTexts(reader, "norm")
+        paragraphs = _paragraphs([base])
+        assert [texts.text(d).decode() for d in range(len(paragraphs))] == paragraphs
+        assert texts.text(len(paragraphs)) == b""
+    finally:
+        reader.close()
