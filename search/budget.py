@@ -46,8 +46,11 @@ from .results import RequestError
 # 4,096, unions counted densely): a posting read costs about 0.03-0.1 µs there,
 # so MAX_COST lets through what takes up to about 0.5 s of CPU cold (the slowest
 # let through took 0.53 s; the same search costs a third of that or less once its
-# postings are decoded).  A hit read cold (its stored fields, its report's head)
-# costs 0.2-0.5 ms, a term looked for in a ranking candidate's text ~20 µs.
+# postings are decoded).  A hit costs ~0.06 ms once its report's head is read and
+# up to 0.4 ms when it is not (at 1M, pages of 500-1,000 hits spread over as many
+# reports): HIT_WEIGHT is between the two, so that a page of every paragraph of
+# a small collection is answered, and the deadline stops a large cold page the
+# estimate let through.  A term looked for in a ranking candidate's text ~20 µs.
 MAX_COST = 8_000_000             # postings-equivalents
 MAX_CPU_SECONDS = 0.75           # the deadline: CPU time of the thread running one search
 WALL_SECONDS = 10.0              # and a bound on its wall-clock time, whatever it waits for
@@ -57,7 +60,7 @@ SCAN_WEIGHT = 8                  # a paragraph scanned for a phrase of no grams 
 LABEL_WEIGHT = 0.05              # a paragraph's label compared (one numpy pass over ordinals)
 EXPANSION_WEIGHT = 300           # a word a wildcard stands for: looked up in every segment
 EXPANSION_SAMPLE = 16            # words of a wildcard whose postings lengths are looked up
-HIT_WEIGHT = 5000                # a hit read, put together and highlighted
+HIT_WEIGHT = 1500                # a hit read, put together and highlighted
 MARK_WEIGHT = 2                  # each string marked in a hit's text
 CANDIDATE_WEIGHT = 300           # each term looked for in a ranking candidate's text
 RANK_MIN, RANK_MAX = 200, 3000   # candidates ranked by their text (search/ranking.py)
