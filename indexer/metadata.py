@@ -274,7 +274,14 @@ def find_year(title: str, date: str, head: list[str]) -> int | None:
     """The year a report was delivered: its date's, else the latest its title names, else
     the latest a line of its title block names; None when none says."""
     if date:
-        return int(date[:4])
+        # a date as the text, a catalog or a column gives it: 2024-03-11 as parsed, but a given
+        # one may be 二〇二六年一月二十七日, 1月27日 or 未知: its year is the one it names, if any
+        # (int() of its first four characters raised ValueError and the report was not indexed)
+        if re.match(r"[0-9]{4}", date):
+            return int(date[:4])
+        years = years_in(date)
+        if years:
+            return years[0]
     years = years_in(title)
     if years:
         return max(years)      # …2023年…执行情况及2024年计划草案: delivered in 2024
