@@ -579,13 +579,19 @@ def _read_csv(found, text, warnings, catalog):
                           + ", ".join(COLUMN_ALIASES["text"]) + ")")
     names = [h.strip().lstrip("\ufeff") for h in header]
     mapping = {k: v.strip().lstrip("\ufeff") for k, v in mapping.items()}
+    any_row = False
     for row_no, (line, values) in enumerate(records, 1):
         where = f"row {row_no} (line {line})"
         problem = _record_problem(values, len(names))
         if problem:
+            any_row = True
             yield f"{found.display}#{row_no}", SourceError(f"{where}: {problem}")
         elif any(v.strip() for v in values):
+            any_row = True
             yield _row_document(found, where, row_no, dict(zip(names, values)), mapping, warnings, catalog)
+    if not any_row:
+        # a header and no rows (or only blank ones) was neither indexed nor listed: say so
+        raise SourceError(f"{found.display} 只有表头，没有一行报告：没有可索引的文字")
 
 
 def _read_jsonl(found, text, warnings, catalog):

@@ -175,6 +175,8 @@ def collection_shapes() -> dict[str, tuple[str, bytes]]:
         "csv-empty-values": ("rows.csv", csv_of([dict(base, title="", year="", province="", publish_date="")])),
         "csv-odd-values": ("rows.csv", csv_of([dict(base, title="\u3000", year="二〇二六", province="？",
                                                     publish_date="2026-13-45")])),
+        "csv-header-only": ("rows.csv", csv_of([], fields=list(rows[0]))),
+        "csv-blank-rows": ("rows.csv", csv_of([dict.fromkeys(rows[0], "")] * 3)),
         "csv-text-one-char": ("rows.csv", csv_of([dict(base, full_text="。")])),
         "jsonl-empty-and-null": ("rows.jsonl", (
             '{"full_text": ""}\n{"full_text": null, "title": "x"}\n{"content": "各位代表：", "year": null}\n'
