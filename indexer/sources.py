@@ -65,6 +65,12 @@ def meta_field(name: str) -> str | None:
     return name if name in META_FIELDS else None
 
 
+# reasons a person reads in the list of failed files (the file is named beside them):
+# a legitimately unreadable shape is said in Chinese, never as an exception
+EMPTY_FILE = "空文件：没有可索引的文字"
+NO_TEXT_FOUND = "文件里没有文字（只有版面、图片或空的表格）：没有可索引的内容"
+
+
 class SourceError(Exception):
     """A file or row that cannot be read: the message says why, in one line."""
 
@@ -464,7 +470,7 @@ def read_file(found: FoundFile, catalog: dict[str, dict] | None = None):
     _path_warning(found, warnings)
     if suffix in REPORT_SUFFIXES:
         if not text.strip():
-            raise SourceError("empty file: no text to index")
+            raise SourceError(EMPTY_FILE)
         front, body = split_front_matter(text)
         fields = {**given_catalog, **front}
         fields["_origin"] = {**{k: "catalog" for k in given_catalog}, **{k: "front matter" for k in front}}
@@ -492,7 +498,7 @@ def _published_document(found: FoundFile, data: bytes, catalog: dict) -> SourceD
     """A web page, Word or PDF file as a SourceDocument: its text in .txt form, the fields its
     meta tags state (the catalog wins over them) and its properties as fallbacks."""
     if not data.strip():
-        raise SourceError("empty file: no text to index")
+        raise SourceError(EMPTY_FILE)
     try:
         got = formats.read_document(data, found.path.suffix, found.display)
     except formats.FormatError as e:
@@ -501,7 +507,7 @@ def _published_document(found: FoundFile, data: bytes, catalog: dict) -> SourceD
         raise SourceError(f"cannot read this {found.path.suffix.lower()} file "
                           f"({type(e).__name__}: {str(e)[:160]})") from None
     if not got.text.strip():
-        raise SourceError("no text found in the file")
+        raise SourceError(NO_TEXT_FOUND)
     warnings = list(got.warnings)
     _path_warning(found, warnings)
     stated = {k: v for k, v in got.fields.items() if k in META_FIELDS and v}
@@ -553,7 +559,7 @@ def _row_problem(where: str, row: dict, mapping: dict) -> str | None:
         return f"{where}: ends before its text column '{column}' (fewer fields than the header)"
     text = row[column]
     if text is None or (isinstance(text, str) and not text.strip()):
-        return f"{where}: empty text column '{column}'"
+        return f"{where}: 正文列 '{column}' 是空的，没有可索引的文字"
     if not isinstance(text, str):
         return f"{where}: '{column}' is {_kind(text)}, not text"
     if len(text) > MAX_REPORT_BYTES // 3:
@@ -572,7 +578,7 @@ def _read_csv(found, text, warnings, catalog):
     if isinstance(header, str):
         raise SourceError(f"line 1, the header: {header}")
     if not header:
-        raise SourceError("empty CSV: no header row")
+        raise SourceError("空的 CSV：没有表头，也没有可索引的文字")
     mapping = _map_columns(header)
     if "text" not in mapping:
         raise SourceError("CSV has no text column (expected one of "
@@ -591,7 +597,7 @@ def _read_csv(found, text, warnings, catalog):
             yield _row_document(found, where, row_no, dict(zip(names, values)), mapping, warnings, catalog)
     if not any_row:
         # a header and no rows (or only blank ones) was neither indexed nor listed: say so
-        raise SourceError(f"{found.display} 只有表头，没有一行报告：没有可索引的文字")
+        raise SourceError("只有表头，没有一行报告：没有可索引的文字")
 
 
 def _read_jsonl(found, text, warnings, catalog):
@@ -621,4 +627,4 @@ def _read_jsonl(found, text, warnings, catalog):
         any_row = True
         yield _row_document(found, f"line {line_no}", line_no, row, m, warnings, catalog)
     if not any_row and not text.strip():
-        raise SourceError("empty file: no rows")
+        raise SourceError(EMPTY_FILE)

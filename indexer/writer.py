@@ -446,6 +446,10 @@ def _built_reports(plan: RunPlan, run: IndexRun, progress, built=None):
         yield report
 
 
+# said in Chinese: a person reads it in the list of failed files, beside the file's name
+NOTHING_LEFT = "清理后没有剩下正文（只有网页杂项、页码或空行）：没有可索引的文字"
+
+
 def build_pending(pending: Pending, plan: RunPlan) -> tuple[Report | None, str | None]:
     """(the report, None), or (None, why this source cannot be indexed)."""
     try:
@@ -453,7 +457,7 @@ def build_pending(pending: Pending, plan: RunPlan) -> tuple[Report | None, str |
     except Exception as e:  # a report our reader cannot parse: name it, go on
         return None, f"cannot parse: {type(e).__name__}: {e}"
     report.report_id = pending.report_id
-    problem = "no text left after cleaning" if not report.paragraphs else report_problem(report)
+    problem = NOTHING_LEFT if not report.paragraphs else report_problem(report)
     if problem:
         return None, problem
     report.file = relative_name(pending.key, plan.root_keys)

@@ -99,7 +99,7 @@ def test_bad_files_named_good_files_indexed(bad_run):
     f = failures(out)
     assert "binary" in f["binary.txt"]
     assert "PDF" in f["renamed.pdf.txt"]
-    assert "empty" in f["zero.txt"] and "empty" in f["spaces.txt"]
+    assert "空文件" in f["zero.txt"] and "空文件" in f["spaces.txt"]
     assert "50 MB" in f["huge.txt"] and "limit" in f["huge.txt"]
     assert "no text column" in f["notext.csv"]
     assert "bad JSON" in f["rows.jsonl#2"]

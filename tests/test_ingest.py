@@ -272,7 +272,7 @@ def test_unreadable_file_listed_others_indexed(tmp_path):
     run = json.loads(out.stdout)
     assert run["added"] == 1 and run["reports"] == 1
     reasons = {f["source"].split("/")[-1]: f["error"] for f in run["failed"]}
-    assert "PDF" in reasons["fake.txt"] and "empty" in reasons["empty.txt"]
+    assert "PDF" in reasons["fake.txt"] and "空文件" in reasons["empty.txt"]
 
 
 def test_missing_index_is_one_line_error(tmp_path):

@@ -265,6 +265,11 @@ def test_refusals_are_one_line_reasons_of_our_own(swept):
     _, _, _, run, _ = swept
     bad = [f for f in run.failed if PYTHON_ERRORS.search(f["error"]) or "\n" in f["error"]]
     assert not bad, bad[:10]
+    # a shape nothing can be read from says so in Chinese, beside the file it names
+    unsaid = [f for f in run.failed if not re.search(r"[\u4e00-\u9fff]", f["error"])
+              or not Path(f["source"].split("#")[0]).name in ("report.txt", "report.md", "report.html",
+                                                              "report.docx", "rows.csv", "rows.jsonl")]
+    assert run.failed and not unsaid, unsaid[:10]
     warned = [w for w in run.warnings if PYTHON_ERRORS.search(w["warning"]) or "\n" in w["warning"]]
     assert not warned, warned[:10]
 
