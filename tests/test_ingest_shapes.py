@@ -193,6 +193,23 @@ def collection_shapes() -> dict[str, tuple[str, bytes]]:
     }
 
 
+def encoded_shapes() -> dict[str, tuple[bytes, str]]:
+    """Short and whole heads of the seeds in the encodings archives hold: name -> (bytes, text)."""
+    import opencc
+
+    traditional = opencc.OpenCC("s2t").convert
+    out = {}
+    for p in sorted(SEEDS.glob("*.txt")):
+        lines = p.read_text(encoding="utf-8").split("\n")
+        for n in (1, 3, 8, HEAD_LINES):
+            text = "\n".join(lines[:n])
+            for enc in ("gb18030", "utf-16", "utf-16-le", "cp950"):
+                shown = traditional(text) if enc == "cp950" else text
+                data = shown.encode(enc, errors="replace")      # Big5 lacks a few: "?" as an archive has
+                out[f"{p.stem[:3]}-{enc}-prefix{n}"] = (data, data.decode(enc))
+    return out
+
+
 def published_shapes() -> dict[str, tuple[str, bytes | None, str]]:
     """A few shapes as a web page and a Word file: (file name, bytes or None for docx, text)."""
     seed = (SEEDS / "001_ee0cd8f568fba525.txt").read_text(encoding="utf-8").split("\n")
@@ -215,6 +232,10 @@ def write_shapes(root: Path) -> dict[str, str]:
         (root / name).mkdir()
         (root / name / fname).write_bytes(data)
         sources[name] = data.decode("utf-8")
+    for name, (data, text) in encoded_shapes().items():
+        (root / name).mkdir()
+        (root / name / "report.txt").write_bytes(data)
+        sources[name] = text
     for i, date in enumerate(ODD_DATES):            # a folder's catalog giving the date
         name = f"catalog-date-{i}"
         (root / name).mkdir()
