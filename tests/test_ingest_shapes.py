@@ -218,7 +218,19 @@ def published_shapes() -> dict[str, tuple[str, bytes | None, str]]:
         text = "\n".join(seed[:n])
         out[f"html-prefix{n}"] = ("report.html", None, text)
         out[f"docx-prefix{n}"] = ("report.docx", None, text)
+    whole = (SEEDS / "002_afc496c3baaee718.txt").read_text(encoding="utf-8")
+    out["html-commented"] = ("report.html", None, whole)
+    out["html-commented-prefix5"] = ("report.html", None, "\n".join(seed[:5]))
     return out
+
+
+def commented(page: bytes) -> bytes:
+    """A page as a government CMS (TRS WCM and the like) writes it: comments marking the
+    article and holding markup taken out, inside its paragraphs too."""
+    text = page.decode("gbk")
+    text = text.replace("<p", "<!--<p>旧稿删除</p>--><p", 1).replace("</p>", "<!-- 正文段落结束 --></p>")
+    text = text.replace("<body>", "<body><!--<$[信息内容]>begin-->").replace("</body>", "<!--<$[信息内容]>end--></body>")
+    return text.encode("gbk")
 
 
 def write_shapes(root: Path) -> dict[str, str]:
@@ -252,9 +264,12 @@ def write_shapes(root: Path) -> dict[str, str]:
         else:
             first = text.split("\n", 1)[0].strip() or "报告"
             page = published.govcn_page(text, published.PageMeta(title=first))
+            if name.startswith("html-commented"):
+                page = commented(page)
             path.write_bytes(page)
             # on a page of a few lines the article is the whole page: its chrome is its text
-            text += "\n" + lxml.html.fromstring(page.decode("gbk")).text_content()
+            text += "\n" + lxml.html.fromstring(published.govcn_page(text, published.PageMeta(title=first))
+                                                 .decode("gbk")).text_content()
         sources[name] = text
     return sources
 

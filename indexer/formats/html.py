@@ -177,7 +177,13 @@ class _Walker:
         self.buffer = []
 
     def walk(self, el):
-        tag = el.tag if isinstance(el.tag, str) else ""
+        if not isinstance(el.tag, str):
+            # a comment or processing instruction is no text: government CMS pages mark the
+            # article with <!--<$[信息内容]>begin--> and keep markup taken out inside comments,
+            # which were read as the report's words where the whole body is walked (a short page)
+            self.buffer.append(el.tail or "")
+            return
+        tag = el.tag
         if tag in _SKIP or tag in ("table", "br"):
             self._special(el, tag)
             return
