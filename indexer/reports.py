@@ -58,8 +58,8 @@ def markdown_lines(text: str) -> list[str]:
         elif tok.type == "inline" and tokens[i - 1].type == "paragraph_open":
             content = tok.content.replace("\n", "")
             out.append(("- " + content) if in_item else content)
-        elif tok.type in ("fence", "code_block"):
-            out.extend(line for line in tok.content.splitlines() if line.strip())
+        elif tok.type in _BLOCK_TEXT:
+            out.extend(_BLOCK_TEXT[tok.type](tok.content))
         elif tok.type == "tr_open":
             row = []
         elif tok.type == "inline" and tokens[i - 1].type in ("th_open", "td_open"):
@@ -70,6 +70,30 @@ def markdown_lines(text: str) -> list[str]:
         elif tok.type == "table_close":
             out.append("")
     return out
+
+
+def _code_lines(content: str) -> list[str]:
+    return [line for line in content.splitlines() if line.strip()]
+
+
+def _html_block_lines(content: str) -> list[str]:
+    """A block Markdown holds as raw HTML (<p>, <div>, <table>: a page converted to Markdown
+    keeps what Markdown cannot say, tables above all) read as a web page's article is: it
+    was dropped, and its text with it."""
+    import lxml.etree
+    import lxml.html
+
+    from .formats.html import block_lines
+
+    try:
+        root = lxml.html.fragment_fromstring(content, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):     # a comment or nothing but white space
+        return []
+    return block_lines(root)
+
+
+# Markdown blocks whose text is not an inline token: the lines each gives
+_BLOCK_TEXT = {"fence": _code_lines, "code_block": _code_lines, "html_block": _html_block_lines}
 
 
 def source_url(value, warnings: list) -> str:
@@ -89,8 +113,10 @@ def report_lines(doc: SourceDocument) -> list[str]:
     if doc.lines is not None:
         return doc.lines
     if doc.fields.get("_markdown"):
-        text = remove_pinyin_debris(strip_invisible(doc.text))
-        return remove_chrome(markdown_lines(text))
+        # parsed first, cleaned line by line: the cleaner strips bare tags (<p>, </span>),
+        # which broke the HTML blocks a converted page keeps and made their comments text
+        lines = markdown_lines(strip_invisible(doc.text))
+        return remove_chrome([remove_pinyin_debris(line) for line in lines])
     return source_lines(doc.text)
 
 

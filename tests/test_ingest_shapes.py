@@ -155,6 +155,28 @@ def shapes() -> dict[str, tuple[str, str]]:
     return out
 
 
+def markdown_with_html() -> str:
+    """Seed 002 as a page converted to Markdown leaves it: headings as #, most paragraphs as
+    Markdown, some kept as <p> or <div> blocks, a table as HTML (Markdown has no merged cells)."""
+    out = []
+    for i, line in enumerate((SEEDS / "002_afc496c3baaee718.txt").read_text(encoding="utf-8").split("\n")):
+        s = line.strip()
+        if not s:
+            continue
+        if i == 0:
+            out.append("# " + s)
+        elif re.match(r"[一二三四五六七八九十]+、", s):
+            out.append("## " + s)
+        elif i % 3 == 1:
+            out.append(f"<p style=\"text-indent:2em\">{s}</p>")
+        elif i % 3 == 2:
+            out.append(f"<div><span>{s}</span><!-- 段落 --></div>")
+        else:
+            out.append(s)
+    out.append("<table><tr><td>指标</td><td>目标</td></tr><tr><td>地区生产总值增速</td><td>6%左右</td></tr></table>")
+    return "\n\n".join(out) + "\n"
+
+
 def collection_shapes() -> dict[str, tuple[str, bytes]]:
     """CSV and JSONL rows with empty or odd values, and a Markdown report."""
     rows = province_rows()[:2]
@@ -181,6 +203,7 @@ def collection_shapes() -> dict[str, tuple[str, bytes]]:
         "jsonl-empty-and-null": ("rows.jsonl", (
             '{"full_text": ""}\n{"full_text": null, "title": "x"}\n{"content": "各位代表：", "year": null}\n'
             '{"text": "2026年政府工作报告", "year": "", "province": null}\n').encode("utf-8")),
+        "md-html-blocks": ("report.md", markdown_with_html().encode("utf-8")),
         "md-headings-only": ("report.md", "# 2026年政府工作报告\n\n## 一、回顾\n\n## 二、安排\n\n###\n".encode("utf-8")),
         "md-front-matter-only": ("report.md", "---\ntitle: 报告\nyear: 2026\n---\n".encode("utf-8")),
         "md-empty-front-matter": ("report.md", ("---\n---\n" + head).encode("utf-8")),
@@ -386,3 +409,16 @@ def test_a_given_date_not_in_digits_gives_the_year_it_names(swept):
         for i, date in enumerate(ODD_DATES):
             want = 2026 if "2026" in date or "二〇二六" in date else title_year[kind.split("-")[0]]
             assert years[f"{kind}-date-{i}"] in (want, str(want)), (kind, date)
+
+
+def test_markdown_keeps_the_text_of_its_html_blocks(swept):
+    """A block a converted page keeps as HTML is read (its text was dropped), tags and comments not."""
+    _, sources, ix, _, _ = swept
+    _, units = _units(ix)
+    got = "\x00".join(squash(u["text"]) for u in units if _shape(u["file"]) == "md-html-blocks")
+    blocks = re.findall(r"<(?:p|span|td)[^>]*>([^<]+)<", sources["md-html-blocks"])
+    assert len(blocks) > 20
+    missing = [b for b in blocks if squash(b) not in got]
+    assert not missing, missing[:5]
+    raw = "".join(u["text"] for u in units if _shape(u["file"]) == "md-html-blocks")
+    assert not re.search(r"</?(p|div|span|table|td|tr)\b|<!--|-->", raw)
