@@ -4,9 +4,9 @@
 
 On an index (the weights were set on the 1M bench corpus: ``python -m bench
 --paragraphs 1000000`` builds one, or bench.corpus.build_corpus and ``govsearch
-index``), about 185 searches of every shape the budget prices: the bench
+index``), about 200 searches of every shape the budget prices: the bench
 queries, phrases and words cut from the index's own texts, 2 to 64 ORed
-characters, strings, wildcards and words, pages of 10 to 10,000 hits.  Each runs
+characters, strings, wildcards and words, pages of 10 to 10,000 hits, pages grouped by report.  Each runs
 on a freshly opened index (cold: no postings decoded yet, the cost the limit is
 for) and once more (warm), measured in CPU time of the searching thread, with the
 budget lifted so that nothing is refused.  Printed: the CPU time per unit of
@@ -29,8 +29,8 @@ PHRASES = 60
 ALL_WAYS = (2, 4, 8, 16, 32, 64)
 
 
-def searches(engine) -> list[tuple[str, int]]:
-    """(query, limit) of every shape, built from the index's own strings."""
+def searches(engine) -> list[tuple[str, int, bool]]:
+    """(query, limit, by report) of every shape, built from the index's own strings."""
     from .__main__ import QUERIES
     from .expensive import common_strings
 
@@ -41,10 +41,11 @@ def searches(engine) -> list[tuple[str, int]]:
     for k in ALL_WAYS:
         out += [(" OR ".join(f'"{c}"' for c in chars[:k]), 10), (" OR ".join(f"{c}*" for c in chars[:k]), 10),
                 (" OR ".join(f"{p}*" for p in pairs[:k]), 10), (" OR ".join(pairs[:k]), 10)]
-    for limit in (10, 100, 1000, 10000):
+    for limit in (10, 100, 1000, 2000, 5000, 10000):
         out += [(" OR ".join(pairs[:8]), limit), ('"发展"', limit), ("改革", limit)]
     out += [(" ".join(cut[:k]), 10) for k in (2, 3, 4)] + [(" ".join(pairs[:k]), 10) for k in (2, 3, 4)]
-    return out
+    pages = [(q, limit, False) for q, limit in out]
+    return pages + [(q, limit, True) for q in ('"发展"', "改革") for limit in (10, 100, 300, 700, 1000)]
 
 
 def _cut_strings(engine) -> list[str]:
@@ -63,30 +64,34 @@ def _cut_strings(engine) -> list[str]:
     return out
 
 
-def measure(index: str, q: str, limit: int) -> dict | None:
-    """Cold and warm CPU seconds of one search on a freshly opened index, and its estimate."""
+def measure(index: str, q: str, limit: int, by_report: bool) -> dict | None:
+    """Cold and warm CPU seconds of one search on a freshly opened index, and its estimate
+    (made on another opening, so that the search reads its wildcards' words itself)."""
     from search import budget
     from search.engine import Engine, check_expansions, full_query, search
     from search.query import parse_query
     from search.results import RequestError, SearchRequest
 
-    req = SearchRequest(q=q, limit=limit)
+    req = SearchRequest(q=q, limit=limit, by_report=by_report)
     parsed = parse_query(req.q, req.match)
     full = full_query(parsed, req.filters)
-    engine = Engine(index)
-    ia = engine.snapshot().arrays
+    ia = Engine(index).snapshot().arrays
     try:
         check_expansions(ia, full)          # a wildcard of too many words is refused by its syntax
     except RequestError:
         return None
     marks = len(parsed.marks.strings) + len(parsed.marks.words)
     estimate = budget.estimate(ia, full, len(parsed.terms), marks, req.page * req.limit, req.limit, req.by_report)
+    del ia                                  # one opening at a time in memory
+    engine = Engine(index)
+    engine.snapshot()
     times = []
     for _ in range(2):
         start = budget.thread_cpu()
         search(engine, req)
         times.append(budget.thread_cpu() - start)
-    return {"q": q, "limit": limit, "estimate": estimate, "cold_s": times[0], "warm_s": times[1]}
+    return {"q": q, "limit": limit, "by_report": by_report, "estimate": estimate, "cold_s": times[0],
+            "warm_s": times[1]}
 
 
 def report(rows: list[dict], limit: float) -> str:
@@ -102,7 +107,9 @@ def report(rows: list[dict], limit: float) -> str:
 
 
 def _line(r: dict) -> str:
-    return f"  {r['cold_s'] * 1e3:8.1f} {r['warm_s'] * 1e3:8.1f} {r['estimate'] / 1e6:7.2f}M  {r['q'][:48]}  limit {r['limit']}"
+    grouped = " by report" if r["by_report"] else ""
+    return (f"  {r['cold_s'] * 1e3:8.1f} {r['warm_s'] * 1e3:8.1f} {r['estimate'] / 1e6:7.2f}M  {r['q'][:48]}  "
+            f"limit {r['limit']}{grouped}")
 
 
 def main(argv=None) -> None:
@@ -110,14 +117,15 @@ def main(argv=None) -> None:
     ap.add_argument("--index", required=True, help="an index (the 1M bench corpus for the weights in budget.py)")
     ap.add_argument("--json", help="also write every search's figures here")
     args = ap.parse_args(argv)
-    # lifted before search/budget.py reads them: every search runs to the end
+    # lifted: every search runs to the end (search/budget.py reads them at each search)
     os.environ["GOVSEARCH_QUERY_BUDGET"], os.environ["GOVSEARCH_QUERY_SECONDS"] = "1e15", "1e6"
     from search import budget
     from search.engine import Engine
 
     if not os.path.isdir(args.index):
         sys.exit(f"budget_fit: --index {args.index}: no such folder")
-    rows = [r for q, limit in searches(Engine(args.index)) if (r := measure(args.index, q, limit))]
+    rows = [r for q, limit, by_report in searches(Engine(args.index))
+            if (r := measure(args.index, q, limit, by_report))]
     print(report(rows, budget.MAX_COST))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:

@@ -41,28 +41,27 @@ from .filters import resolve
 from .query import LabelFilter, Phrase
 from .results import RequestError
 
-# The limit and the weights come from the cold CPU times of 185 searches at 1M
-# paragraphs (`python -m bench.budget_fit`, 2026-11-23: postings in blocks of
-# 4,096, unions counted densely): a posting read costs about 0.03-0.1 µs there,
-# so MAX_COST lets through what takes up to about 0.5 s of CPU cold (the slowest
-# let through took 0.53 s; the same search costs a third of that or less once its
-# postings are decoded).  A hit costs ~0.06 ms once its report's head is read and
-# up to 0.4 ms when it is not (at 1M, pages of 500-1,000 hits spread over as many
-# reports): HIT_WEIGHT is between the two, so that a page of every paragraph of
-# a small collection is answered, and the deadline stops a large cold page the
-# estimate let through.  A term looked for in a ranking candidate's text ~20 µs.
+# The limit and the weights come from the cold CPU times of about 200 searches at
+# 1M paragraphs (`python -m bench.budget_fit`, 2026-11-23: postings in blocks of
+# 4,096, unions counted densely): a posting read costs about 0.03-0.1 µs there, so
+# MAX_COST lets through what takes up to about 0.5 s of CPU cold (the same search
+# costs a third of that or less once its postings are decoded).  A hit costs
+# ~0.06 ms once its report's head is read, and reading the head ~0.25 ms more (at
+# 1M a page of 1,000 hits spans nearly as many reports); a term looked for in a
+# ranking candidate's text ~5 µs.
 MAX_COST = 8_000_000             # postings-equivalents
 MAX_CPU_SECONDS = 0.75           # the deadline: CPU time of the thread running one search
 WALL_SECONDS = 10.0              # and a bound on its wall-clock time, whatever it waits for
-UNION_WEIGHT = 1.0               # a posting joined into an OR (one sort of them all)
+UNION_WEIGHT = 1.0               # a posting joined into an OR (a sort, or one pass when there are many)
 CONFIRM_WEIGHT = 7               # a candidate confirmed in its text (one bytes.count)
 SCAN_WEIGHT = 8                  # a paragraph scanned for a phrase of no grams (punctuation)
 LABEL_WEIGHT = 0.05              # a paragraph's label compared (one numpy pass over ordinals)
 EXPANSION_WEIGHT = 300           # a word a wildcard stands for: looked up in every segment
 EXPANSION_SAMPLE = 16            # words of a wildcard whose postings lengths are looked up
-HIT_WEIGHT = 1500                # a hit read, put together and highlighted
+HIT_WEIGHT = 1000                # a hit read, put together and highlighted
+HEAD_WEIGHT = 4000               # its report's head read (title, region …), once per report
 MARK_WEIGHT = 2                  # each string marked in a hit's text
-CANDIDATE_WEIGHT = 300           # each term looked for in a ranking candidate's text
+CANDIDATE_WEIGHT = 100           # each term looked for in a ranking candidate's text
 RANK_MIN, RANK_MAX = 200, 3000   # candidates ranked by their text (search/ranking.py)
 
 BUDGET_ENV = "GOVSEARCH_QUERY_BUDGET"       # overrides MAX_COST (a faster machine, a patient user)
@@ -197,7 +196,12 @@ def estimate(ia, query, terms: int, marks: int, first: int, limit: int, by_repor
     matching = Estimator(ia).query(query)
     ranked = min(matching.matches, RANK_MAX, max(RANK_MIN, 4 * first)) if terms else 0
     hits = min(matching.matches, limit * (3 if by_report else 1))
-    return matching.cost + ranked * terms * CANDIDATE_WEIGHT + hits * (HIT_WEIGHT + marks * MARK_WEIGHT)
+    # a hit's report head is read once per report: a page of a small collection's
+    # every paragraph reads a few dozen, a page of 1,000 hits at 1M nearly 1,000,
+    # a page grouped by report one a group
+    heads = min(limit if by_report else hits, hits, len(ia.facets.columns["report_id"].values))
+    return (matching.cost + ranked * terms * CANDIDATE_WEIGHT + hits * (HIT_WEIGHT + marks * MARK_WEIGHT)
+            + heads * HEAD_WEIGHT)
 
 
 def refuse_over(cost: float) -> None:

@@ -16,6 +16,7 @@ from indexer.cluster import connect, import_ray  # noqa: F401 - connect: the CLI
 
 SHARD_TIMEOUT = 10.0          # seconds a phase waits for a shard
 MAX_RESTARTS = -1             # restart a dead shard actor, however often it dies
+MAX_PENDING_CALLS = 64        # calls queued on one shard before more fail at once (a shard far behind)
 
 
 class RayShards:
@@ -25,7 +26,8 @@ class RayShards:
         ray = import_ray()
         self._ray = ray
 
-        @ray.remote(max_restarts=MAX_RESTARTS, max_task_retries=0, num_cpus=0.5)
+        @ray.remote(max_restarts=MAX_RESTARTS, max_task_retries=0, num_cpus=0.5,
+                    max_pending_calls=MAX_PENDING_CALLS)
         class ShardActor:
             def __init__(self, index_dir: str):
                 from search.shards import ShardIndex
@@ -54,19 +56,25 @@ class RayShards:
         return self._ray.get([a.pid.remote() for a in self.actors], timeout=self.timeout)
 
     def call(self, method: str, args: dict) -> dict:
-        from ray.exceptions import GetTimeoutError
+        from ray.exceptions import GetTimeoutError, PendingCallsLimitExceeded
 
-        if not args:
-            return {}
-        refs = {i: self.actors[i].call.remote(method, a) for i, a in args.items()}
+        refs, out = {}, {}
+        for i, a in args.items():
+            try:
+                refs[i] = self.actors[i].call.remote(method, a)
+            except PendingCallsLimitExceeded as e:      # far behind: fail now, queue no more
+                out[i] = e
+        if not refs:
+            return out
         ready, _pending = self._ray.wait(list(refs.values()), num_returns=len(refs), timeout=self.timeout)
         done = set(ready)
-        out = {}
         for i, ref in refs.items():
             if ref not in done:
                 # not cancelled: ray.cancel of a queued call to an in-order actor can leave a
                 # hole in the actor's sequence numbers, and the actor then refuses every call
-                # for 30 s ("Timed out waiting for seq_no"); a late call runs on and is dropped
+                # for 30 s ("Timed out waiting for seq_no").  A late call runs on, within its
+                # search's deadline on the shard (ShardIndex), and its answer is dropped;
+                # MAX_PENDING_CALLS bounds how many can queue
                 out[i] = GetTimeoutError(f"shard {i} did not answer within {self.timeout:g} s")
                 continue
             try:

@@ -45,7 +45,7 @@ from indexer.metadata import region_order_key
 from .facets import FACETS, sum_counts
 from .matching import Evaluator
 from .query import LabelFilter, QuerySyntaxError, parse_query
-from . import ranking
+from . import budget, ranking
 from .ranking import array_scores, best_by_array
 from .reports import get_report
 from .results import ReportGroup, RequestError, SearchRequest, SearchResult
@@ -140,8 +140,12 @@ class ShardIndex:
         parsed = _parse(req.q, req.match)
         full = full_query(parsed, req.filters)
         snap = self._snapshot()
-        with snap.searching():
+        # each shard prices and times its part as one index does its whole: a dear
+        # search is refused (the coordinator passes the refusal on), and a call
+        # the coordinator gave up on cannot hold the shard past the deadline
+        with snap.searching(), budget.deadline():
             check_expansions(snap.arrays, full)
+            budget.check_estimate(snap.arrays, parsed, full, req)
             evaluator = Evaluator(snap.arrays, stats, values)
             match, counted_over = match_and_facet_sets(evaluator, req, parsed, full)
             if not parsed.empty:
@@ -164,9 +168,14 @@ class ShardIndex:
         """The hits of (docnum, score) items, made on the snapshot that ranked them."""
         snap = self._kept_snapshot(generation)
         marks = _parse(q, match).marks
-        with snap.searching() as s:
-            page = page_fields(snap, s, items)
-        return [make_hit(f, score, marks) for f, score in page]
+        with budget.deadline():
+            with snap.searching() as s:
+                page = page_fields(snap, s, items)
+            hits = []
+            for f, score in page:
+                budget.check()
+                hits.append(make_hit(f, score, marks))
+        return hits
 
     def _kept_snapshot(self, generation: tuple):
         snap = self._kept.get(tuple(generation))

@@ -108,6 +108,27 @@ def test_a_shard_count_mismatch_is_one_line(four_shards):
     assert "has 4 shards, not 3" in out.stderr
 
 
+def test_each_shard_prices_and_refuses_a_dear_search_as_one_index_does(four_shards, corpus_index, monkeypatch):
+    """The cost limit applies to each shard's part: under a budget that one index of the
+    whole collection and every shard exceed, the sharded search is refused with the same
+    one line; under one that no shard exceeds, it answers as one index."""
+    from indexer.shards import shard_dirs
+    from search import budget
+    from search.engine import Engine, search
+    from search.results import SearchRequest
+    from search.shards import LocalShards, sharded_search
+
+    req = SearchRequest(q='"发展" OR "改革" OR "经济" OR "建设"')
+    monkeypatch.setenv(budget.BUDGET_ENV, "1000")
+    with pytest.raises(budget.QueryTooExpensive) as one:
+        search(Engine(corpus_index), req)
+    with pytest.raises(budget.QueryTooExpensive) as sharded:
+        sharded_search(LocalShards(shard_dirs(four_shards)), req)
+    assert sharded.value.code == one.value.code == "query_too_expensive"
+    monkeypatch.setenv(budget.BUDGET_ENV, "1e9")
+    assert sharded_search(LocalShards(shard_dirs(four_shards)), req).total == search(Engine(corpus_index), req).total
+
+
 def test_cli_query_over_shards_prints_the_same_json(four_shards, corpus_index):
     def run(index):
         out = subprocess.run([sys.executable, "-m", "cli", "query", "营商环境", "--index", index, "--json",
@@ -241,10 +262,12 @@ def test_a_shard_slower_than_the_timeout_gives_a_flagged_partial_result(ray_shar
         lates = [sharded_search(ray_shards, SearchRequest(q=q)) for q in ["营商环境", "发展", "改革", "科技"] * 6]
     finally:
         ray_shards.timeout = timeout
+    # Ray waits whole milliseconds (0 here): now and then a shard's quick statistics and
+    # query calls answer while the others are being sent, and only its fetch is late
     for late in lates:
-        assert late.shards["ok"] == 0 and len(late.shards["failed"]) == 4
-        assert late.total == 0 and late.hits == []
-        assert "did not answer within" in late.shards["failed"][0]["error"]
+        assert late.shards["ok"] < 4 and late.shards["ok"] + len(late.shards["failed"]) == 4
+        assert all("did not answer within" in f["error"] for f in late.shards["failed"])
+    assert sum(late.shards["ok"] == 0 for late in lates) > len(lates) / 2
     # the late calls leave every actor usable: cancelling them (ray.cancel) left holes in an
     # actor's call sequence, and it refused every call for 30 s
     ray_shards.ready(timeout=15)
