@@ -23,7 +23,7 @@ from .structure import split_units
 # Bump when cleaning, structure or metadata extraction changes what a file
 # becomes: an index built by another version asks to be rebuilt, as it does for
 # another analyzer, instead of mixing old and new readings of the same files.
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 
 
 def report_id_for(key: str) -> str:
