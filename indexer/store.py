@@ -431,24 +431,24 @@ class IndexStore:
         """Why this index can't be used by this govsearch, or None."""
         meta = self.read_meta(data_dir)
         want = index_meta()
-        for key, label in (("schema_version", "schema"), ("analyzer_version", "analyzer"),
-                           ("dictionary", "segmentation dictionary"), ("parser_version", "report reader"),
+        for key, label in (("schema_version", "索引结构"), ("analyzer_version", "分析器"),
+                           ("dictionary", "分词词典"), ("parser_version", "报告读取程序"),
                            ("whoosh", "Whoosh (whoosh3)")):
             if meta.get(key) != want[key]:
-                return (f"index {self.root} was built with {label} {meta.get(key) or '(unknown)'}, "
-                        f"this govsearch uses {want[key]}: rebuild it with "
-                        f"`govsearch index --rebuild --index {self.root} PATH...`")
+                return (f"索引 {self.root} 是用{label} {meta.get(key) or '（未记录）'} 建的，"
+                        f"这个 govsearch 用的是 {want[key]}：请重建，"
+                        f"`govsearch index --rebuild --index {self.root} 路径...`")
         return None
 
     def open(self, check_version: bool = True, data_dir: Path | None = None):
         """Open the live Whoosh index (or the given data folder) for reading;
         raise IndexError_ with a one-line reason."""
         if self.root.exists() and not self.root.is_dir():
-            raise IndexError_(f"index {self.root} is a file, not a folder")
+            raise IndexError_(f"索引 {self.root} 是一个文件，不是文件夹")
         d = data_dir or self.current_dir()
         if d is None or not whoosh_index.exists_in(str(d)):
-            raise IndexError_(f"no index at {self.root}: build one with "
-                              f"`govsearch index --index {self.root} PATH...`")
+            raise IndexError_(f"{self.root} 没有索引：先建一个，"
+                              f"`govsearch index --index {self.root} 路径...`")
         if check_version:
             problem = self.version_problem(d)
             if problem:
@@ -456,7 +456,7 @@ class IndexStore:
         try:
             return whoosh_index.open_dir(str(d))
         except Exception as e:  # a damaged index: say so in one line
-            raise IndexError_(f"index at {d} cannot be opened: {e}") from None
+            raise IndexError_(f"索引 {d} 打不开（已损坏？）：{e}") from None
 
     def change_stamp(self, data_dir: Path | None) -> tuple | None:
         """What any commit or swap changes, from two stat calls: the CURRENT file (a
@@ -483,11 +483,11 @@ class IndexStore:
     def write_lock(self, wait: float = 0.0):
         """Hold the index's single-writer lock; raise IndexError_ if another writer has it."""
         if self.root.exists() and not self.root.is_dir():
-            raise IndexError_(f"index {self.root} is a file, not a folder")
+            raise IndexError_(f"索引 {self.root} 是一个文件，不是文件夹")
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise IndexError_(f"cannot create index folder {self.root}: {e.strerror}") from None
+            raise IndexError_(f"无法创建索引文件夹 {self.root}：{e.strerror}") from None
         path = self.root / "write.lock"
         # POSIX locks do not exclude threads of one process: a process-local
         # lock does that, the file lock excludes other processes
@@ -495,8 +495,8 @@ class IndexStore:
         deadline = time.monotonic() + wait
         while not local.acquire(blocking=False):
             if time.monotonic() >= deadline:
-                raise IndexError_(f"another govsearch is writing index {self.root} (pid {os.getpid()}): "
-                                  f"wait for it to finish, or pass --wait SECONDS")
+                raise IndexError_(f"另一个 govsearch 正在写索引 {self.root}（pid {os.getpid()}）："
+                                  f"请等它写完，或加 --wait 秒数")
             time.sleep(0.2)
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -518,9 +518,9 @@ class IndexStore:
                         except OSError:
                             holder = ""
                         raise IndexError_(
-                            f"another govsearch is writing index {self.root}"
-                            + (f" (pid {holder})" if holder else "")
-                            + ": wait for it to finish, or pass --wait SECONDS") from None
+                            f"另一个 govsearch 正在写索引 {self.root}"
+                            + (f"（pid {holder}）" if holder else "")
+                            + "：请等它写完，或加 --wait 秒数") from None
                     time.sleep(0.2)
             os.ftruncate(fd, 0)
             os.pwrite(fd, str(os.getpid()).encode(), 0)
@@ -542,7 +542,7 @@ class IndexStore:
         except BaseException as e:
             shutil.rmtree(d, ignore_errors=True)     # a full disk must not keep a half-made folder
             if isinstance(e, OSError):
-                raise IndexError_(f"cannot make a new data folder in {self.root}: "
+                raise IndexError_(f"无法在 {self.root} 里新建数据文件夹："
                                   f"{describe_os_error(e)}") from None
             raise
         return d

@@ -278,7 +278,7 @@ def test_unreadable_file_listed_others_indexed(tmp_path):
 def test_missing_index_is_one_line_error(tmp_path):
     out = cli("reports", "--index", str(tmp_path / "nothing"))
     assert out.returncode == 1 and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
-    assert "no index" in out.stderr
+    assert "没有索引" in out.stderr
 
 
 def test_markdown_report(tmp_path):

@@ -151,9 +151,9 @@ def test_second_writer_gets_a_clear_message(workdir):
     with store.write_lock():
         with pytest.raises(IndexError_) as e:
             index_paths(ix, [str(src)])
-        assert "another govsearch is writing" in str(e.value)
+        assert "另一个 govsearch 正在写索引" in str(e.value)
         out = gs("index", str(src), "--index", ix)
-        assert out.returncode == 1 and "another govsearch is writing" in out.stderr
+        assert out.returncode == 1 and "另一个 govsearch 正在写索引" in out.stderr
 
 
 def test_reindex_while_querying_never_mixes(workdir, provinces_dir):
@@ -318,7 +318,7 @@ def test_index_folder_that_is_a_file(tmp_path):
     f = tmp_path / "not-a-folder"
     f.write_text("x")
     out = gs("index", str(SEEDS), "--index", str(f))
-    assert out.returncode == 1 and "not a folder" in out.stderr and "Traceback" not in out.stderr
+    assert out.returncode == 1 and "不是文件夹" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_progress_covers_the_whole_run_and_quiet_and_verbose(workdir):

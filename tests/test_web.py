@@ -248,7 +248,7 @@ def test_missing_index_is_503_with_instructions(tmp_path):
     assert "govsearch index" in text_of(r) and "检索索引不可用" in text_of(r)
     assert c.get("/").status_code == 503
     j = c.get("/api/search?q=x")
-    assert j.status_code == 503 and "no index" in j.get_json()["error"]
+    assert j.status_code == 503 and "没有索引" in j.get_json()["error"]
 
 
 # --------------------------------------------------------------------------- API == to_json(search())
