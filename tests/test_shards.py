@@ -252,6 +252,32 @@ def test_web_pages_over_shards_and_a_partial_banner(four_shards, corpus_index, t
 
 
 @pytest.mark.cluster
+def test_a_shard_far_behind_fails_at_once_instead_of_queueing_more(ray_shards, four_shards, monkeypatch):
+    """A shard actor holding MAX_PENDING_CALLS unanswered calls takes no more: the next
+    call fails at once as a failed shard (a partial answer), and the shard answers again
+    once it has caught up."""
+    import search.cluster as cluster
+    from indexer.shards import shard_dirs
+    from search.cluster import RayShards
+    from search.results import SearchRequest
+
+    monkeypatch.setattr(cluster, "MAX_PENDING_CALLS", 2)
+    shards = RayShards(shard_dirs(four_shards)[:1], timeout=0.0001)
+    shards.ready()
+    dear = SearchRequest(q=" OR ".join(["发展", "改革", "建设", "经济", "创新", "推进", "服务", "提升"]), limit=2000)
+    first = shards.call("query", {0: (dear, None, {}, 2000)})           # still running when the next come
+    second = shards.call("ping", {0: ()})
+    third = shards.call("ping", {0: ()})
+    assert [type(a[0]).__name__ for a in (first, second, third)] == \
+        ["GetTimeoutError", "GetTimeoutError", "PendingCallsLimitExceeded"]
+    shards.timeout = 20
+    deadline = time.monotonic() + 60
+    while isinstance(answer := shards.call("ping", {0: ()})[0], Exception) and time.monotonic() < deadline:
+        time.sleep(0.2)                                  # still catching up: fails at once again
+    assert not isinstance(answer, Exception), answer
+
+
+@pytest.mark.cluster
 def test_a_shard_slower_than_the_timeout_gives_a_flagged_partial_result(ray_shards):
     from search.results import SearchRequest
     from search.shards import sharded_search
