@@ -14,7 +14,8 @@ import time
 
 import click
 
-from indexer.store import IndexError_, IndexStore, default_index_dir, describe_os_error
+from indexer.messages import describe_os_error
+from indexer.store import IndexError_, IndexStore, default_index_dir
 
 from .shards import cluster_option, timeout_option
 from .terminal import display_width, json_text, pad, printable

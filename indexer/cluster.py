@@ -30,6 +30,7 @@ import queue
 import threading
 from dataclasses import replace
 
+from .messages import library_detail
 from .store import IndexError_, IndexStore, Precounted
 
 BATCH_CHARS = 2_000_000           # characters of source text per build task
@@ -42,8 +43,14 @@ def import_ray():
     try:
         import ray
     except ImportError:
-        raise IndexError_("--cluster needs Ray: pip install 'govsearch[cluster]'") from None
+        raise IndexError_("--cluster 需要 Ray：请先安装，pip install 'govsearch[cluster]'") from None
     return ray
+
+
+def _last_words(cause: BaseException, first: bool = False) -> str:
+    """A failed task's own last (or first) line, in parentheses; never its exception class."""
+    lines = str(cause).strip().splitlines()
+    return library_detail((lines[0] if first else lines[-1]) if lines else "")
 
 
 def connect(address: str, num_cpus: int | None = None, object_store_memory: int | None = None):
@@ -61,7 +68,7 @@ def connect(address: str, num_cpus: int | None = None, object_store_memory: int 
         try:
             ray.init(address=address, **kwargs)
         except Exception as e:  # noqa: BLE001 - any failure to connect is one line
-            raise IndexError_(f"cannot join the Ray cluster at {address}: {e}") from None
+            raise IndexError_(f"连不上 {address} 的 Ray 集群：请检查 --cluster 地址{library_detail(e)}") from None
     return ray
 
 
@@ -103,8 +110,7 @@ def _read_or_fail(ray, ref, group: list) -> list:
         return ray.get(ref)
     except Exception as e:  # noqa: BLE001 - the task (or its worker) failed
         cause = getattr(e, "cause", None) or e
-        line = (str(cause).strip().splitlines() or [type(cause).__name__])[-1][:200]
-        return [SourceError(f"read task failed: {line}") for _f in group]
+        return [SourceError("集群上读取文件的任务失败了" + _last_words(cause)) for _f in group]
 
 class DocSummary:
     """What the writer reads of a source it does not build: its size and read warnings."""
@@ -262,8 +268,7 @@ def _settle_lost(ray, writers: list, adds: list):
             ray.get(call)
         except Exception as e:  # noqa: BLE001 - the task (or its worker) failed
             cause = getattr(e, "cause", None) or e
-            line = (str(cause).strip().splitlines() or [type(cause).__name__])[-1][:200]
-            ray.get(writers[shard].fail.remote(indices, f"build task failed: {line}"))
+            ray.get(writers[shard].fail.remote(indices, "集群上处理报告的任务失败了" + _last_words(cause)))
 
 
 def _finish(ray, writers: list) -> list:
@@ -274,8 +279,8 @@ def _finish(ray, writers: list) -> list:
             runs.append(ray.get(call))
         except Exception as e:  # noqa: BLE001 - one line for the run; the others finish
             cause = getattr(e, "cause", None) or e
-            first_error = first_error or (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+            first_error = first_error or _last_words(cause, first=True) or "（原因不明）"
     if first_error:
-        raise IndexError_(f"a shard's writer failed on the cluster: {first_error}; shards that committed "
-                          f"keep their commit, the others are as they were: run again")
+        raise IndexError_(f"集群上有一个分片写索引失败{first_error}；已提交的分片保留这次的内容，"
+                          f"其余分片保持原样：请再运行一次")
     return runs

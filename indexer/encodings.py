@@ -137,7 +137,7 @@ def _decode_all(data: bytes, codec: str, label: str, warnings: list[str]) -> str
         return data.decode(codec)
     except UnicodeDecodeError:
         text = data.decode(codec, errors="replace")
-        warnings.append(f"{text.count(chr(0xfffd))} byte sequences not valid {label} replaced by \ufffd")
+        warnings.append(f"有 {text.count(chr(0xfffd))} 处字节不是有效的 {label}，已换成 \ufffd")
         return text
 
 
@@ -150,9 +150,9 @@ def decode_bytes(data: bytes) -> tuple[str, list[str]]:
         codec = "utf-16-le" if data.startswith(b"\xff\xfe") else "utf-16-be"
         return _decode_all(data[2:], codec, "UTF-16", warnings), warnings
     if data[:5] == b"%PDF-":
-        raise DecodeError("a PDF file, not text: convert it to text first")
+        raise DecodeError("这是 PDF 文件，不是文本：请改名为 .pdf，或先转成文本")
     if data[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
-        raise DecodeError("an Office/ZIP file, not text: save it as .txt first")
+        raise DecodeError("这是 Office 或 ZIP 文件，不是文本：请改用正确的扩展名（如 .docx），或另存为 .txt")
     whole = len(data) <= SAMPLE_BYTES
     head = data[:65536]
     binary = bool(head) and sum(1 for b in head if b < 32 and b not in (9, 10, 13, 12)) > 0.05 * len(head)
@@ -161,10 +161,10 @@ def decode_bytes(data: bytes) -> tuple[str, list[str]]:
         # Chinese character's low byte is a control byte one time in eight
         chosen = choose_encoding(data[:SAMPLE_BYTES], whole, only_utf16=True)
         if chosen:
-            warnings.append(f"decoded as {chosen[1]} (no byte order mark)")
+            warnings.append(f"按 {chosen[1]} 解码（文件没有字节顺序标记 BOM）")
             return _decode_all(data, *chosen, warnings), warnings
         if binary:
-            raise DecodeError("binary data, not text")
+            raise DecodeError("二进制数据，不是文本：没有可索引的文字")
     return _decode_legacy(data, whole, warnings)
 
 
@@ -173,11 +173,11 @@ def _decode_legacy(data: bytes, whole: bool, warnings: list[str]) -> tuple[str, 
     had_nul = b"\x00" in data
     if had_nul:
         data = data.replace(b"\x00", b"")
-        warnings.append("NUL bytes removed")
+        warnings.append("已删去空字节（NUL）")
     chosen = choose_encoding(data[:SAMPLE_BYTES], whole, utf16=not had_nul)
     if chosen is None:
-        raise DecodeError("undecodable text: it reads as ordinary Chinese in none of UTF-8, GB18030, "
-                          "Big5 or UTF-16")
+        raise DecodeError("无法解码的文本：按 UTF-8、GB18030、Big5、UTF-16 都读不成正常的中文，"
+                          "请另存为 UTF-8 再索引")
     if chosen[0] != "utf-8":
-        warnings.append(f"decoded as {chosen[1]}")
+        warnings.append(f"按 {chosen[1]} 解码")
     return _decode_all(data, *chosen, warnings), warnings

@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .analysis import normalize
+from .messages import os_error_text
 
 TABLE_PATH = Path(__file__).resolve().parent / "indicators.csv"
 # bump when extraction changes what a report yields: indexes built before are flagged stale
@@ -107,7 +108,7 @@ def _parse_table(text: str, source: str) -> tuple[Indicator, ...]:
     for n, row in enumerate(csv.DictReader(rows), 2):
         ind = _indicator_row(row, n, source)
         if ind.key in {o.key for o in out}:
-            raise TableError(f"{source}: row {n}: {ind.key} is named twice")
+            raise TableError(f"指标表 {source} 第 {n} 行：{ind.key} 出现了两次")
         out.append(ind)
     return tuple(out)
 
@@ -117,15 +118,19 @@ def _indicator_row(row: dict, n: int, source: str) -> Indicator:
         key, rate, aliases = row["canonical"].strip(), row["rate"].strip().lower(), row["aliases"].split()
         patterns = tuple(re.compile(normalize(a)) for a in aliases)
     except (KeyError, AttributeError) as e:
-        raise TableError(f"{source}: row {n} lacks a column ({e}); the header is canonical,label,rate,aliases") \
+        raise TableError(f"指标表 {source} 第 {n} 行缺少一列（{e}）；表头应为 canonical,label,rate,aliases") \
             from None
     except re.error as e:
-        raise TableError(f"{source}: row {n} ({row.get('canonical')}): alias is not a regular expression: {e}") \
+        raise TableError(f"指标表 {source} 第 {n} 行（{row.get('canonical')}）：别名不是有效的正则表达式（{e}）") \
             from None
     if not key or not patterns or rate not in ("yes", "no"):
-        raise TableError(f"{source}: row {n}: needs a canonical name, rate yes or no, and an alias")
+        raise TableError(f"指标表 {source} 第 {n} 行：要有规范名（canonical）、rate（yes 或 no）和至少一个别名")
     return Indicator(key=key, label=(row.get("label") or key).strip(), rate=rate == "yes", patterns=patterns,
                      literals=tuple(required_literal(p.pattern) for p in patterns))
+
+
+def _table_read_problem(e: Exception) -> str:
+    return "不是 UTF-8 编码，请另存为 UTF-8" if isinstance(e, UnicodeDecodeError) else os_error_text(e)
 
 
 @functools.lru_cache(maxsize=4)
@@ -133,7 +138,7 @@ def load_table(path: str = str(TABLE_PATH)) -> tuple[Indicator, ...]:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
-        raise TableError(f"{path}: cannot read the indicator table: {e}") from None
+        raise TableError(f"指标表 {path} 读不出来：{_table_read_problem(e)}") from None
     return _parse_table(text, path)
 
 

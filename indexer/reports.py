@@ -15,6 +15,7 @@ from .boilerplate import drop_boilerplate
 from .cleaning import (collapse_spaces, join_lines, remove_chrome, remove_pinyin_debris, source_lines,
                        strip_invisible)
 from .indicators import extract_indicators
+from .messages import library_detail
 from .metadata import extract_metadata
 from .model import Report, SourceDocument, UNKNOWN
 from .structure import split_units
@@ -104,7 +105,7 @@ def source_url(value, warnings: list) -> str:
         return ""
     if re.match(r"^https?://[^\s<>\"']+$", url, re.I) and len(url) <= 2000:
         return url
-    warnings.append(f"url {url[:80]!r} is not an http(s) address: left out")
+    warnings.append(f"链接“{url[:80]}”不是 http 或 https 地址：未采用")
     return ""
 
 
@@ -143,5 +144,5 @@ def build_report(doc: SourceDocument, key: str) -> Report:
     try:
         report.indicators = [f.as_json() for f in extract_indicators(report)]
     except Exception as e:  # the report is still worth indexing without its figures
-        report.warnings.append(f"indicator extraction failed: {type(e).__name__}: {e}")
+        report.warnings.append("没能从这篇报告里提取指标，报告照常索引" + library_detail(e))
     return report

@@ -20,6 +20,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from .messages import library_detail
 from .store import IndexError_, IndexStore
 from .writer import (IndexRun, apply_plan, count_index, index_paths, plan_sources, read_manifest,
                      refuse_rebuild_without)
@@ -42,10 +43,10 @@ def shard_count(root: str | Path) -> int | None:
     except (FileNotFoundError, NotADirectoryError):      # no index yet, or not a folder: not sharded
         return None
     except (OSError, ValueError) as e:
-        raise IndexError_(f"{path}: cannot read the shard layout ({e})") from None
+        raise IndexError_(f"分片布局文件 {path} 读不出来{library_detail(e)}") from None
     n = layout.get("shards")
     if not isinstance(n, int) or not 1 <= n <= MAX_SHARDS or layout.get("router") != ROUTER:
-        raise IndexError_(f"{path}: not a shard layout this govsearch knows ({layout!r:.80})")
+        raise IndexError_(f"分片布局文件 {path} 的内容这个 govsearch 不认识（{str(layout)[:80]}）")
     return n
 
 
@@ -59,15 +60,15 @@ def prepare_layout(root: str | Path, shards: int, rebuild: bool = False) -> list
     """The shard folders for a run asking for `shards`; the layout is written on the
     first run and a different count afterwards is an error (a rebuild may change it)."""
     if not 1 <= shards <= MAX_SHARDS:
-        raise IndexError_(f"--shards must be 1 to {MAX_SHARDS}, got {shards}")
+        raise IndexError_(f"--shards 要是 1 到 {MAX_SHARDS} 之间的整数，给的是 {shards}")
     root = Path(root)
     known = shard_count(root)
     if known is None and (root / "CURRENT").exists():
-        raise IndexError_(f"{root} is an unsharded index: index into another folder, or --rebuild it "
-                          f"with --shards {shards}")
+        raise IndexError_(f"{root} 是不分片的索引：请索引到另一个文件夹，或加 --rebuild "
+                          f"以 --shards {shards} 重建")
     if known is not None and known != shards and not rebuild:
-        raise IndexError_(f"{root} has {known} shards, not {shards}: use --shards {known}, "
-                          f"or --rebuild to reshard")
+        raise IndexError_(f"索引 {root} 有 {known} 个分片，不是 {shards} 个：请用 --shards {known}，"
+                          f"或加 --rebuild 重新分片")
     root.mkdir(parents=True, exist_ok=True)
     if known != shards:
         for old in sorted(root.glob("shard-*")):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import encodings, formats
+from .messages import library_detail, one_line, os_error_text
 from .model import SourceDocument
 
 REPORT_SUFFIXES = {".txt", ".md", ".markdown"}
@@ -69,6 +70,7 @@ def meta_field(name: str) -> str | None:
 # a legitimately unreadable shape is said in Chinese, never as an exception
 EMPTY_FILE = "空文件：没有可索引的文字"
 NO_TEXT_FOUND = "文件里没有文字（只有版面、图片或空的表格）：没有可索引的内容"
+VANISHED = "文件在读取之前就不见了"
 
 
 class SourceError(Exception):
@@ -133,14 +135,14 @@ def path_key(path: Path) -> str:
     return _valid_text(Path(os.path.realpath(path)).as_posix())     # never raises, even on a symlink loop
 
 
-_SPECIAL_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
-                  (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
-                  (stat.S_ISDIR, "a directory"))
+_SPECIAL_KINDS = ((stat.S_ISFIFO, "命名管道（FIFO）"), (stat.S_ISCHR, "字符设备"),
+                  (stat.S_ISBLK, "块设备"), (stat.S_ISSOCK, "套接字（socket）"),
+                  (stat.S_ISDIR, "文件夹"))
 
 
 def special_kind(mode: int) -> str:
     """What a file that is not a regular file is, in words."""
-    return next((what for test, what in _SPECIAL_KINDS if test(mode)), "not a regular file")
+    return next((what for test, what in _SPECIAL_KINDS if test(mode)), "不是普通文件")
 
 
 def not_regular(path: Path) -> str | None:
@@ -149,17 +151,17 @@ def not_regular(path: Path) -> str | None:
         st = os.stat(path)
     except FileNotFoundError:
         if os.path.islink(path):
-            return f"dangling symlink: it points to {display_name(os.readlink(path))}, which does not exist"
-        return "file disappeared before it could be read"
+            return f"失效的符号链接：它指向的 {display_name(os.readlink(path))} 不存在"
+        return VANISHED
     except OSError as e:
         if e.errno == errno.ELOOP:
-            return "symlink loop: too many levels of symbolic links"
-        return e.strerror or str(e)
+            return "符号链接成环：层层互指，找不到真正的文件"
+        return os_error_text(e)
     if stat.S_ISREG(st.st_mode):
         return None
     what = special_kind(st.st_mode)
-    target = f" (via a symlink to {display_name(os.readlink(path))})" if os.path.islink(path) else ""
-    return f"{what}{target}, not a regular file: not read"
+    target = f"（经由指向 {display_name(os.readlink(path))} 的符号链接）" if os.path.islink(path) else ""
+    return f"是{what}{target}，不是普通文件：未读取"
 
 
 def find_files(paths: list[str]) -> tuple[list[FoundFile], list[Unreadable]]:
@@ -203,12 +205,12 @@ def relative_name(key: str, root_keys: list[str]) -> str:
 def _root_problem(p: Path) -> str | None:
     """Why a path named on the command line (not a folder) is not a report file, or None."""
     if not os.path.lexists(p):
-        return "no such file or directory"
+        return "没有这个文件或文件夹"
     problem = not_regular(p)
     if problem:
         return problem
     if p.suffix.lower() not in SUFFIXES:
-        return f"unsupported file type {p.suffix or '(none)'}: expected {', '.join(sorted(SUFFIXES))}"
+        return f"不支持的文件类型 {p.suffix or '（无扩展名）'}：可索引的是 {'、'.join(sorted(SUFFIXES))}"
     return None
 
 
@@ -239,7 +241,7 @@ def walk_folders(root, on_error=None):
 def _walk(root: Path, found: list, failed: list, seen: set):
     def unlistable(err: OSError):
         folder = Path(err.filename)
-        failed.append(Unreadable(display_name(folder), f"cannot list folder: {err.strerror or err}",
+        failed.append(Unreadable(display_name(folder), f"无法列出文件夹的内容：{os_error_text(err)}",
                                  path_key(folder), whole=True))
 
     for dirpath, filenames in walk_folders(root, unlistable):
@@ -291,26 +293,22 @@ def read_bytes(path: Path) -> bytes:
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
-                raise SourceError(f"{special_kind(st.st_mode)}, not a regular file: not read")
+                raise SourceError(f"是{special_kind(st.st_mode)}，不是普通文件：未读取")
             data = b"" if st.st_size > limit else fh.read(limit + 1)
         except OSError as e:
-            raise SourceError(e.strerror or str(e)) from None
-    what = f"the {limit // (1024 * 1024)} MB limit for one {'collection' if collection else 'report'}"
+            raise SourceError(f"读取出错：{os_error_text(e)}") from None
+    what = f"一个{'汇编文件' if collection else '报告文件'}最多 {limit // (1024 * 1024)} MB"
     if st.st_size > limit:
-        raise SourceError(f"file is {st.st_size / (1024 * 1024):.0f} MB, over {what}")
+        raise SourceError(f"文件有 {st.st_size / (1024 * 1024):.0f} MB，太大（{what}）：未读取")
     if len(data) > limit:
-        raise SourceError(f"file grew past {what} while it was read")
+        raise SourceError(f"文件在读取时不断变大，超过了上限（{what}）：未读取")
     return data
 
 
 def _open_error(path: Path, e: OSError) -> str:
     if isinstance(e, FileNotFoundError):
-        return not_regular(path) or "file disappeared before it could be read"
-    if isinstance(e, PermissionError):
-        return "permission denied"
-    if isinstance(e, IsADirectoryError):
-        return "is a directory"
-    return e.strerror or str(e)
+        return not_regular(path) or VANISHED
+    return os_error_text(e)
 
 
 def content_hash(data: bytes) -> str:
@@ -346,17 +344,25 @@ def load_catalog(folder: Path) -> dict[str, dict]:
         try:
             entries.update(_catalog_rows(csv_path, decode_bytes(read_bytes(csv_path), str(csv_path))[0]))
         except SourceError as e:
-            raise SourceError(f"{display_name(csv_path)}: bad catalog: {e}") from None
+            raise SourceError(f"目录文件 {display_name(csv_path)} 有误：{e}") from None
     toml_path = folder / "catalog.toml"
     if toml_path.is_file():
         try:
             data = tomllib.loads(read_bytes(toml_path).decode("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, SourceError) as e:
-            raise SourceError(f"{display_name(toml_path)}: bad catalog: {e}") from None
+            raise SourceError(f"目录文件 {display_name(toml_path)} 有误：{_toml_problem(e)}") from None
         for name, fields in data.items():
             if isinstance(fields, dict):
                 entries[name] = {meta_field(k): str(v) for k, v in fields.items() if meta_field(k) and v != ""}
     return entries
+
+
+def _toml_problem(e: Exception) -> str:
+    if isinstance(e, UnicodeDecodeError):
+        return "不是 UTF-8 编码：请另存为 UTF-8"
+    if isinstance(e, SourceError):
+        return str(e)
+    return f"TOML 格式有误（{one_line(str(e))}）"
 
 
 def _catalog_rows(csv_path: Path, text: str) -> dict[str, dict]:
@@ -369,11 +375,11 @@ def _catalog_rows(csv_path: Path, text: str) -> dict[str, dict]:
     for line, values in records:
         problem = _catalog_record_problem(values, len(names))
         if problem:
-            raise SourceError(f"line {line}: {problem}")
+            raise SourceError(f"第 {line} 行：{problem}")
         row = dict(zip(names, values))
         name = (row.get("file") or "").strip()
         if name in entries:
-            raise SourceError(f"line {line}: {name} is already described on line {first_line[name]}")
+            raise SourceError(f"第 {line} 行：{name} 在第 {first_line[name]} 行已经登记过，同一文件只能登记一次")
         if name:
             first_line[name] = line
             entries[name] = {meta_field(k): v.strip() for k, v in row.items() if meta_field(k) and v.strip()}
@@ -382,10 +388,10 @@ def _catalog_rows(csv_path: Path, text: str) -> dict[str, dict]:
 
 def _catalog_header(header: list | str | None) -> list[str]:
     if not isinstance(header, list):
-        raise SourceError(f"line 1: {header}" if header else "empty file: no header row")
+        raise SourceError(f"第 1 行：{header}" if header else "空文件：没有表头")
     names = [h.strip().lstrip("\ufeff") for h in header]
     if "file" not in names:
-        raise SourceError("no 'file' column naming the report each row describes")
+        raise SourceError("没有 file 列：每一行要用 file 列写明它描述的报告文件名")
     return names
 
 
@@ -394,7 +400,7 @@ def _record_problem(values: list | str, columns: int) -> str | None:
     if isinstance(values, str):                     # broken quoting, said by csv_records
         return values
     if len(values) > columns and any(v.strip() for v in values[columns:]):
-        return f"{len(values)} fields, the header has {columns} (an unquoted comma or a broken quote?)"
+        return f"有 {len(values)} 个字段，表头只有 {columns} 个（是否有没加引号的逗号，或引号不成对？）"
     return None
 
 
@@ -404,8 +410,8 @@ def _catalog_record_problem(values: list | str, columns: int) -> str | None:
         return problem
     longest = max(map(len, values), default=0)
     if longest > CATALOG_FIELD_MAX:
-        return (f"a field of {longest} characters, over the {CATALOG_FIELD_MAX} a catalog field may hold "
-                f"(a quote that runs on?)")
+        return (f"有一个字段长 {longest} 个字符，目录字段最多 {CATALOG_FIELD_MAX} 个"
+                f"（是否有引号没有闭合？）")
     return None
 
 
@@ -431,11 +437,11 @@ def csv_records(text: str):
 
 def _quote_problem(error: str, line: int, last_line: int) -> str:
     if "unexpected end of data" in error:
-        return (f"a quote opened in this record is never closed "
-                f"(lines {line}–{last_line}, the rest of the file, cannot be read)")
+        return (f"这一条里的引号没有闭合"
+                f"（第 {line}–{last_line} 行，即文件的其余部分，都读不了）")
     if "expected after" in error:
-        return f"a quote closes in the middle of a field ({error}): quote the whole field"
-    return f"bad CSV ({error})"
+        return f"引号在字段中间就结束了：请用引号把整个字段括起来（{error}）"
+    return f"CSV 格式有误（{error}）"
 
 
 # --------------------------------------------------------------------------
@@ -486,7 +492,7 @@ def read_file(found: FoundFile, catalog: dict[str, dict] | None = None):
 
 def _path_warning(found: FoundFile, warnings: list):
     if found.display != os.fspath(found.path):
-        warnings.append("its path is not UTF-8 on disk: shown with parts read as GB18030, or as \\xNN bytes")
+        warnings.append("文件路径在磁盘上不是 UTF-8：显示时按 GB18030 读，读不通的部分写成 \\xNN 字节")
 
 
 def _file_hash(data: bytes, catalog: dict) -> str:
@@ -504,8 +510,8 @@ def _published_document(found: FoundFile, data: bytes, catalog: dict) -> SourceD
     except formats.FormatError as e:
         raise SourceError(str(e)) from None
     except Exception as e:       # a file that breaks its library: one line, the other files go on
-        raise SourceError(f"cannot read this {found.path.suffix.lower()} file "
-                          f"({type(e).__name__}: {str(e)[:160]})") from None
+        raise SourceError(f"{found.path.suffix.lower()} 文件已损坏，读不出来"
+                          + library_detail(e)) from None
     if not got.text.strip():
         raise SourceError(NO_TEXT_FOUND)
     warnings = list(got.warnings)
@@ -518,12 +524,12 @@ def _published_document(found: FoundFile, data: bytes, catalog: dict) -> SourceD
                           content_hash=_file_hash(data, catalog), warnings=warnings)
 
 
-_JSON_KINDS = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "an object",
-               str: "a string", type(None): "null"}
+_JSON_KINDS = {bool: "真假值（true/false）", int: "数字", float: "数字", list: "列表", dict: "对象",
+               str: "字符串", type(None): "空值（null）"}
 
 
 def _kind(value) -> str:
-    return _JSON_KINDS.get(type(value), type(value).__name__)
+    return _JSON_KINDS.get(type(value), "其他值")
 
 
 def _row_document(found: FoundFile, where: str, row_no: int, row: dict, mapping: dict, warnings, catalog):
@@ -556,19 +562,19 @@ def _row_problem(where: str, row: dict, mapping: dict) -> str | None:
     text column, a field that is a list or object, text over the limit."""
     column = mapping["text"]
     if column not in row:
-        return f"{where}: ends before its text column '{column}' (fewer fields than the header)"
+        return f"{where}：还没到正文列“{column}”就结束了（字段比表头少）"
     text = row[column]
     if text is None or (isinstance(text, str) and not text.strip()):
-        return f"{where}: 正文列 '{column}' 是空的，没有可索引的文字"
+        return f"{where}：正文列“{column}”是空的，没有可索引的文字"
     if not isinstance(text, str):
-        return f"{where}: '{column}' is {_kind(text)}, not text"
+        return f"{where}：“{column}”是{_kind(text)}，不是文字"
     if len(text) > MAX_REPORT_BYTES // 3:
-        return (f"{where}: text of {len(text)} characters is over the "
-                f"{MAX_REPORT_BYTES // 3} limit for one report")
+        return (f"{where}：正文有 {len(text)} 个字符，"
+                f"超过一篇报告的上限 {MAX_REPORT_BYTES // 3} 个")
     for field, col in mapping.items():
         value = row.get(col)
         if isinstance(value, (list, dict, bool)):
-            return f"{where}: '{col}' is {_kind(value)}, not a single value"
+            return f"{where}：“{col}”是{_kind(value)}，不是单个值"
     return None
 
 
@@ -576,22 +582,22 @@ def _read_csv(found, text, warnings, catalog):
     records = csv_records(text)
     _, header = next(records, (1, None))
     if isinstance(header, str):
-        raise SourceError(f"line 1, the header: {header}")
+        raise SourceError(f"第 1 行（表头）：{header}")
     if not header:
         raise SourceError("空的 CSV：没有表头，也没有可索引的文字")
     mapping = _map_columns(header)
     if "text" not in mapping:
-        raise SourceError("CSV has no text column (expected one of "
-                          + ", ".join(COLUMN_ALIASES["text"]) + ")")
+        raise SourceError("CSV 没有正文列：表头里要有其中一列，"
+                          + "、".join(COLUMN_ALIASES["text"]))
     names = [h.strip().lstrip("\ufeff") for h in header]
     mapping = {k: v.strip().lstrip("\ufeff") for k, v in mapping.items()}
     any_row = False
     for row_no, (line, values) in enumerate(records, 1):
-        where = f"row {row_no} (line {line})"
+        where = f"第 {row_no} 条（第 {line} 行）"
         problem = _record_problem(values, len(names))
         if problem:
             any_row = True
-            yield f"{found.display}#{row_no}", SourceError(f"{where}: {problem}")
+            yield f"{found.display}#{row_no}", SourceError(f"{where}：{problem}")
         elif any(v.strip() for v in values):
             any_row = True
             yield _row_document(found, where, row_no, dict(zip(names, values)), mapping, warnings, catalog)
@@ -610,21 +616,21 @@ def _read_jsonl(found, text, warnings, catalog):
             row = json.loads(line)
             json.dumps(row, ensure_ascii=False).encode("utf-8")
         except json.JSONDecodeError as e:
-            yield source, SourceError(f"line {line_no}: bad JSON ({e.msg})")
+            yield source, SourceError(f"第 {line_no} 行：不是有效的 JSON（{e.msg}）")
             continue
         except UnicodeEncodeError:
-            yield source, SourceError(f"line {line_no}: a \\u escape stands for half a character "
-                                      f"(a lone surrogate): not valid Unicode")
+            yield source, SourceError(f"第 {line_no} 行：有一个 \\u 转义只表示半个字符"
+                                      f"（孤立的代理项），不是有效的 Unicode")
             continue
         if not isinstance(row, dict):
-            yield source, SourceError(f"line {line_no}: {_kind(row)}, not a JSON object")
+            yield source, SourceError(f"第 {line_no} 行：是{_kind(row)}，不是 JSON 对象")
             continue
         m = _map_columns(list(row.keys()))
         if "text" not in m:
-            yield source, SourceError(f"line {line_no}: no text field (expected one of "
-                                      + ", ".join(COLUMN_ALIASES["text"]) + ")")
+            yield source, SourceError(f"第 {line_no} 行：没有正文字段，要有其中一个："
+                                      + "、".join(COLUMN_ALIASES["text"]))
             continue
         any_row = True
-        yield _row_document(found, f"line {line_no}", line_no, row, m, warnings, catalog)
+        yield _row_document(found, f"第 {line_no} 行", line_no, row, m, warnings, catalog)
     if not any_row and not text.strip():
         raise SourceError(EMPTY_FILE)

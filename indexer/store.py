@@ -14,7 +14,6 @@ when a writer dies, so a killed run leaves no stale lock behind.
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import json
 import os
@@ -35,6 +34,7 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
 
 from .analysis import (ANALYZER_VERSION, GramKeys, dictionary_fingerprint, gram_analyzer, gram_keys, normalize,
                        word_analyzer, word_counts)
+from .messages import library_detail, os_error_text
 
 SCHEMA_VERSION = "9"
 META_NAME = "govsearch.json"
@@ -48,14 +48,6 @@ _LOCAL_LOCKS: dict[str, threading.Lock] = {}
 
 class IndexError_(Exception):
     """An index that is missing, locked or built by another analyzer: one line for the user."""
-
-
-def describe_os_error(e: OSError) -> str:
-    """An OSError as the one line a person needs: what ran out or broke, and where."""
-    where = f" writing {e.filename}" if e.filename else ""
-    if e.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"disk full{where} ({e.strerror})"
-    return f"{e.strerror or e}{where}"
 
 
 def default_index_dir() -> str:
@@ -456,7 +448,7 @@ class IndexStore:
         try:
             return whoosh_index.open_dir(str(d))
         except Exception as e:  # a damaged index: say so in one line
-            raise IndexError_(f"索引 {d} 打不开（已损坏？）：{e}") from None
+            raise IndexError_(f"索引 {d} 打不开（已损坏？）{library_detail(e)}") from None
 
     def change_stamp(self, data_dir: Path | None) -> tuple | None:
         """What any commit or swap changes, from two stat calls: the CURRENT file (a
@@ -487,7 +479,7 @@ class IndexStore:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise IndexError_(f"无法创建索引文件夹 {self.root}：{e.strerror}") from None
+            raise IndexError_(f"无法创建索引文件夹 {self.root}：{os_error_text(e)}") from None
         path = self.root / "write.lock"
         # POSIX locks do not exclude threads of one process: a process-local
         # lock does that, the file lock excludes other processes

@@ -24,15 +24,15 @@ def report_problem(report: Report) -> str | None:
     return _year_problem(report) or _label_problem(report) or _unicode_problem(report)
 
 
-_ORIGINS = {"front matter": "the front matter", "catalog": "the folder's catalog",
-            "collection": "its row's columns", "meta tags": "its meta tags",
-            "document properties": "its document properties"}
+_ORIGINS = {"front matter": "文件开头的元数据", "catalog": "文件夹的目录文件",
+            "collection": "这一行的列", "meta tags": "网页的 meta 标签",
+            "document properties": "文档属性"}
 
 
 def _origin(report: Report, name: str) -> str:
     """Where a value came from, when the file or its catalog gave it."""
     origin = _ORIGINS.get(report.metadata_origin.get(name, ""))
-    return f" (from {origin})" if origin else ""
+    return f"（来自{origin}）" if origin else ""
 
 
 def _year_problem(report: Report) -> str | None:
@@ -41,8 +41,8 @@ def _year_problem(report: Report) -> str | None:
         return None
     if isinstance(year, bool) or not isinstance(year, int) or not YEAR_MIN <= year <= YEAR_MAX:
         shown = str(year)[:40]
-        return (f"year {shown}{_origin(report, 'year')} is not a year between {YEAR_MIN} and {YEAR_MAX}: "
-                f"correct it, or leave it out to have it read from the text")
+        return (f"年份 {shown}{_origin(report, 'year')} 不是 {YEAR_MIN} 到 {YEAR_MAX} 之间的年份："
+                f"请改正，或者删掉它，让程序从正文里读出年份")
     return None
 
 
@@ -52,12 +52,12 @@ def _label_problem(report: Report) -> str | None:
     for name in LABELS:
         value = getattr(report, name)
         if not isinstance(value, str):
-            return f"{name} {str(value)[:40]!r}{_origin(report, name)} is not text"
+            return f"{name}“{str(value)[:40]}”{_origin(report, name)}不是文字"
     for name in (*LABELS, "title"):
         value, limit = getattr(report, name), TITLE_MAX if name == "title" else LABEL_MAX
         if len(value) > limit and _origin(report, name):
-            return (f"{name} of {len(value)} characters{_origin(report, name)} is over the "
-                    f"{limit}-character limit")
+            return (f"{name} 有 {len(value)} 个字符{_origin(report, name)}，"
+                    f"超过上限 {limit} 个字符")
     return None
 
 
@@ -69,6 +69,6 @@ def _unicode_problem(report: Report) -> str | None:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as e:
-            return (f"{name} holds U+{ord(value[e.start]):04X} at character {e.start}, "
-                    f"half of a surrogate pair: not valid Unicode")
+            return (f"{name} 的第 {e.start} 个字符 U+{ord(value[e.start]):04X} "
+                    f"只是半个代理对，不是有效的 Unicode")
     return None

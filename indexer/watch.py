@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 from .sources import CATALOG_NAMES, SUFFIXES, walk_folders
-from .store import IndexError_, describe_os_error
+from .messages import describe_os_error
+from .store import IndexError_
 from .shards import index_any
 
 
@@ -73,6 +74,9 @@ def _start_observer(folders: list[str], trigger: _Trigger, polling: bool):
     return observer, "polling" if polling else "events"
 
 
+_MODES = {"polling": "轮询", "events": "文件系统事件", "rescan": "定时重扫"}
+
+
 def watch_folders(index_dir: str, folders: list[str], log, debounce: float = 1.0,
                   rescan: float = 5.0, polling: bool = False, stop: threading.Event | None = None,
                   wait: float = 30.0):
@@ -83,7 +87,7 @@ def watch_folders(index_dir: str, folders: list[str], log, debounce: float = 1.0
     stop = stop or threading.Event()
     for f in folders:
         if not os.path.isdir(f):
-            raise IndexError_(f"cannot watch {f}: not a folder")
+            raise IndexError_(f"无法监视 {f}：它不是文件夹")
 
     def run_once():
         try:
@@ -92,18 +96,18 @@ def watch_folders(index_dir: str, folders: list[str], log, debounce: float = 1.0
             log(f"error: {e}")
             return
         except OSError as e:       # the index folder itself: the next change tries again
-            log(f"error: cannot write index {index_dir}: {describe_os_error(e)}")
+            log(f"error: 无法写入索引 {index_dir}：{describe_os_error(e)}；下次有变动时再试")
             return
         for c in run.changes:
             log(f"{c['action']}: {c['source']}")
         for d in run.duplicates:
-            log(f"duplicate: {d['source']} (same as {d['same_as']})")
+            log(f"duplicate: {d['source']} 与 {d['same_as']} 内容相同，未重复索引")
         for fl in run.failed:
             log(f"failed: {fl['source']}: {fl['error']}")
 
     trigger = _Trigger()
     observer, mode = _start_observer(folders, trigger, polling)
-    log(f"watching {', '.join(folders)} ({mode}); index {index_dir}")
+    log(f"正在监视 {'、'.join(folders)}（{_MODES[mode]}）；索引 {index_dir}")
     # the state is taken before each run: a file that lands while a run goes on
     # differs from it and is indexed by the next run
     last_state = snapshot_files(folders)

@@ -63,7 +63,8 @@ from whoosh.writing import SegmentWriter
 
 from .analysis import GramKeys
 from .pool import POOL_PREFIX, TermGroupingPool
-from .store import CountedField, describe_os_error
+from .messages import describe_os_error, library_detail
+from .store import CountedField
 
 _INT = struct.Struct("!i")
 # field-length byte -> the length Whoosh's scorers see (lossy, as Whoosh stores it)
@@ -729,8 +730,8 @@ def describe_failure(e: BaseException) -> str:
     if isinstance(e, OSError):
         return describe_os_error(e)
     if isinstance(e, MemoryError):
-        return "out of memory"
-    return f"{type(e).__name__}: {e}"
+        return "内存不足"
+    return "写入出错" + library_detail(e)
 
 
 def _die_with_parent(parent: int):
@@ -765,9 +766,9 @@ class _ChildTask(SubWriterTask):
 def _exit_reason(code: int) -> str:
     if code < 0:
         name = signal.Signals(-code).name
-        hint = " (out of memory, or killed by hand)" if -code == signal.SIGKILL else ""
-        return f"was killed by {name}{hint}"
-    return f"exited with status {code}"
+        hint = "（内存不足，或被人手动结束？）" if -code == signal.SIGKILL else ""
+        return f"被信号 {name} 结束了{hint}"
+    return f"意外退出（退出码 {code}）"
 
 
 class ParallelWriter(MpWriter):
@@ -843,7 +844,7 @@ class ParallelWriter(MpWriter):
         except queue.Empty:
             return False
         if answer[0] == "failed":
-            raise WriterFailed(f"writer process {answer[2]} failed: {answer[1]}")
+            raise WriterFailed(f"写索引的子进程 {answer[2]} 出错：{answer[1]}")
         self._answers.append(answer)
         return True
 
@@ -853,7 +854,7 @@ class ParallelWriter(MpWriter):
             if code not in (None, 0):
                 while self._receive(timeout=1.0):       # its last words, if it had time for them
                     pass
-                raise WriterFailed(f"writer process {task.pid} {_exit_reason(code)}")
+                raise WriterFailed(f"写索引的子进程 {task.pid} {_exit_reason(code)}")
 
     def _results(self) -> list:
         """Every child's (run, fieldnames, segment), or WriterFailed."""
@@ -862,8 +863,8 @@ class ParallelWriter(MpWriter):
                 continue
             self._check_children()
             if all(t.exitcode is not None for t in self.tasks) and not self._receive(timeout=2.0):
-                raise WriterFailed(f"{len(self.tasks) - len(self._answers)} writer process(es) ended "
-                                   f"without handing back their documents")
+                raise WriterFailed(f"有 {len(self.tasks) - len(self._answers)} 个写索引的子进程"
+                                   f"没有交回写好的内容就结束了")
         for task in self.tasks:
             task.join()
         self._check_children()

@@ -22,6 +22,7 @@ from whoosh.query import Term
 
 from .analysis import _Jieba, normalize, text_diff, to_simplified
 from .boilerplate import settle as settle_boilerplate
+from .messages import library_detail
 from .model import REPORT_ID, Report
 from .reports import build_report, report_id_for
 from .sources import CATALOG_NAMES, SourceError, find_files, load_catalog, path_key, read_file, relative_name
@@ -212,7 +213,7 @@ def _report_id(doc, key: str) -> tuple[str, str | None]:
         return "", str(doc)
     rid = str(doc.fields.get("report_id") or report_id_for(key))
     if not REPORT_ID.match(rid):
-        return "", f"report_id {rid[:80]!r} is not 1–64 letters, digits, _ or -"
+        return "", f"report_id“{rid[:80]}”不合格：只能是 1–64 个英文字母、数字、_ 或 -"
     return rid, None
 
 
@@ -365,10 +366,10 @@ def decide_changes(entries: list, manifest: dict, root_keys: list[str], run: Ind
 
 def _id_problem(rid: str, key: str, old: dict | None, assigned: set[str], root_keys: list[str]) -> str | None:
     if rid in assigned:
-        return f"report_id {rid} is used twice"
+        return f"report_id {rid} 用了两次：每篇报告的 report_id 必须不同"
     if old and old.get("key") != key and not _under(old.get("key", ""), root_keys):
         # an id given by the file itself that another source already uses
-        return f"report_id {rid} is already used by {old.get('source')}"
+        return f"report_id {rid} 已经被 {old.get('source')} 用了：每篇报告的 report_id 必须不同"
     return None
 
 
@@ -455,7 +456,7 @@ def build_pending(pending: Pending, plan: RunPlan) -> tuple[Report | None, str |
     try:
         report = build_report(pending.doc, pending.key)
     except Exception as e:  # a report our reader cannot parse: name it, go on
-        return None, f"cannot parse: {type(e).__name__}: {e}"
+        return None, "报告内容无法解析" + library_detail(e)
     report.report_id = pending.report_id
     problem = NOTHING_LEFT if not report.paragraphs else report_problem(report)
     if problem:
@@ -504,7 +505,7 @@ def writer_processes(units: int) -> int:
     forced = os.environ.get(PROCESSES_ENV, "").strip()
     if forced:
         if not forced.isdigit() or not 1 <= int(forced) <= 64:
-            raise IndexError_(f"{PROCESSES_ENV}={forced!r}: give a number of writer processes from 1 to 64")
+            raise IndexError_(f"环境变量 {PROCESSES_ENV}={forced[:20]!r} 不对：写索引的进程数要是 1 到 64 的整数")
         return int(forced)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return max(1, min(cores, MAX_WRITER_PROCESSES, units // PARALLEL_MIN_UNITS))
@@ -584,8 +585,8 @@ def refuse_rebuild_without(unreadable: list, store):
     whole = [u for u in unreadable if u.whole]
     if whole:
         u = whole[0]
-        raise IndexError_(f"not rebuilding: {u.display}: {u.reason}; the index {store.root} is as it was "
-                          f"(mount or fix it, or leave it out of the rebuild to drop its reports)")
+        raise IndexError_(f"没有重建：{u.display}：{u.reason}；索引 {store.root} 保持原样"
+                          f"（请挂载或修好它；要删掉它的报告，重建时不要列出这个路径）")
 
 
 class _Unmounted:
@@ -613,8 +614,8 @@ class _Unmounted:
         return False
 
     def failures(self) -> list[dict]:
-        return [{"source": folder, "error": f"empty, and on another filesystem than the {len(ids)} "
-                                            f"report(s) indexed from it: is the disk mounted? They stay indexed"}
+        return [{"source": folder, "error": f"文件夹是空的，而且和从这里索引的 {len(ids)} 篇报告"
+                                            f"不在同一个文件系统上：磁盘挂载了吗？这些报告仍保留在索引里"}
                 for folder, ids in self._kept.items()]
 
 
@@ -659,7 +660,7 @@ def _undone_on_failure(store: IndexStore, data_dir: Path, fresh: bool):
             remove_uncommitted(data_dir)
         if isinstance(e, (OSError, WriterFailed)):
             reason = describe_failure(e) if isinstance(e, OSError) else str(e)
-            before = "the index is as it was before" if store.current_dir() else "no index was made"
-            raise IndexError_(f"indexing {store.root} failed: {reason}; "
-                              f"nothing of this run was written, {before}") from None
+            before = "索引保持原样" if store.current_dir() else "没有建成索引"
+            raise IndexError_(f"索引 {store.root} 写入失败：{reason}；"
+                              f"这次运行什么也没写入，{before}") from None
         raise

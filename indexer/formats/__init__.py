@@ -57,7 +57,7 @@ def read_document(data: bytes, suffix: str, name: str = "") -> Extracted:
         except PdfError as e:
             raise FormatError(str(e)) from None
         return Extracted(text=text, fallback=fallback, warnings=warnings, reader="pdf")
-    raise FormatError(f"unsupported file type {suffix}")
+    raise FormatError(f"不支持的文件类型 {suffix}")
 
 
 def join_wrapped(a: str, b: str) -> str:

@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 
 from . import Extracted, FormatError
+from ..messages import one_line
 
 OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
 DEBIAN_PACKAGE = "libreoffice-writer-nogui"
@@ -36,11 +37,11 @@ def read_doc(data: bytes, name: str = "") -> Extracted:
         from .html import read_html
         return read_html(data)                   # a web page saved as .doc (Word's "HTML" export)
     if data[:8] != OLE_MAGIC and not data.startswith(b"{\\rtf"):
-        raise FormatError("not a Word .doc: no Word 97–2003 (OLE) header (renamed?)")
+        raise FormatError("不是 Word .doc 文件：没有 Word 97–2003（OLE）文件头（是不是改错了扩展名？）")
     soffice = converter()
     if soffice is None:
-        raise FormatError(f"a Word 97–2003 .doc needs LibreOffice to be read: "
-                          f"apt-get install {DEBIAN_PACKAGE} (Debian), then index again")
+        raise FormatError(f"读 Word 97–2003 的 .doc 文件需要 LibreOffice：请先安装"
+                          f"（Debian：apt-get install {DEBIAN_PACKAGE}），再重新索引")
     got = read_docx(_convert(soffice, data))
     got.reader = "doc (LibreOffice)"
     return got
@@ -57,11 +58,11 @@ def _convert(soffice: str, data: bytes) -> bytes:
         try:
             done = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT_S, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
-            raise FormatError(f"LibreOffice did not convert the .doc within {TIMEOUT_S} s") from None
+            raise FormatError(f"LibreOffice 在 {TIMEOUT_S} 秒内没有转换完这个 .doc 文件（文件太大或已损坏？）") from None
         out = os.path.join(tmp, "report.docx")
         if done.returncode != 0 or not os.path.exists(out):
             detail = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
-            raise FormatError("LibreOffice could not convert the .doc (damaged or encrypted?)"
-                              + (f": {detail[-1][:160]}" if detail else ""))
+            raise FormatError("LibreOffice 转换不了这个 .doc 文件（已损坏或加了密？）"
+                              + (f"（LibreOffice：{one_line(detail[-1])}）" if detail else ""))
         with open(out, "rb") as fh:
             return fh.read()

@@ -19,6 +19,7 @@ import io
 import re
 import zipfile
 
+from ..messages import library_detail
 from . import JUNK_TITLE, Extracted, FormatError, join_wrapped
 from .numbering import Numbering
 
@@ -29,11 +30,12 @@ _NUMBERED = re.compile(r"^(第[一二三四五六七八九十百]+(部分|篇|�
 
 def read_docx(data: bytes) -> Extracted:
     import docx
+    import lxml.etree
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, lxml.etree.XMLSyntaxError) as e:
         raise FormatError(_why_not_docx(data, e)) from None
     from docx.oxml.ns import qn
 
@@ -45,9 +47,9 @@ def read_docx(data: bytes) -> Extracted:
 def _why_not_docx(data: bytes, error: Exception) -> str:
     if data[:2] != b"PK":
         if data[:8] == bytes.fromhex("d0cf11e0a1b11ae1"):
-            return "not a .docx: a Word 97–2003 file (.doc) named .docx; rename it to .doc"
-        return "not a .docx: the file is not a ZIP package (renamed?)"
-    return f"damaged .docx: {error}"
+            return "不是 .docx 文件：这是 Word 97–2003 的 .doc 文件，请把扩展名改为 .doc"
+        return "不是 .docx 文件：文件不是 ZIP 包（是不是改错了扩展名？）"
+    return f"损坏的 .docx 文件：读不出来，可用 Word 打开后另存一份再索引{library_detail(error)}"
 
 
 def core_fallback(props) -> dict:

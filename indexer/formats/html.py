@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 
 from .. import encodings
+from ..messages import library_detail
 from . import Extracted, FormatError
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
@@ -59,11 +60,11 @@ def read_html(data: bytes) -> Extracted:
 
     text = decode_page(data)
     if "<" not in text[:4096]:
-        raise FormatError("not a web page: no HTML markup in the file")
+        raise FormatError("不是网页：文件里没有 HTML 标记")
     try:
         page = lxml.html.document_fromstring(_without_declaration(text))
     except (ValueError, lxml.etree.ParserError) as e:
-        raise FormatError(f"cannot parse the page: {e}") from None
+        raise FormatError(f"网页无法解析{library_detail(e)}") from None
     meta = page_metadata(page)
     lines = main_text_lines(page, text)
     named = meta["fields"].get("title") or meta["fallback"].get("title", "")

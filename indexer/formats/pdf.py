@@ -23,6 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..analysis import normalize
+from ..messages import one_line
 from ..rejoin import _STARTS_UNIT
 from . import JUNK_TITLE, join_wrapped
 
@@ -90,7 +91,7 @@ def read_pdf(data: bytes) -> tuple[str, dict, list[str]]:
     finally:
         doc.close()
     if not pages:
-        raise PdfError("damaged PDF: it has no pages")
+        raise PdfError("损坏的 PDF：一页也没有")
     warnings = []
     empty = [i + 1 for i, p in enumerate(pages) if not p]
     if len(empty) == len(pages):
@@ -105,21 +106,21 @@ def read_pdf(data: bytes) -> tuple[str, dict, list[str]]:
 def _not_pdf(data: bytes) -> str:
     head = data[:512].lstrip()
     if head[:2] == b"PK":
-        what = "a ZIP archive (an Office file?)"
+        what = "ZIP 包（Office 文件？）"
     elif head[:1] == b"<":
-        what = "HTML or XML"
+        what = "HTML 或 XML"
     elif b"\x00" not in head:
-        what = "text"
+        what = "文本"
     else:
-        what = "binary data of another kind"
-    return f"not a PDF: no %PDF- header, the file holds {what} (renamed?)"
+        what = "其他二进制数据"
+    return f"不是 PDF 文件：没有 %PDF- 文件头，内容是{what}（是不是改错了扩展名？）"
 
 
 def _load_error(message: str) -> str:
     if "password" in message.lower():
-        return "encrypted PDF: it needs a password to be read"
+        return "加密的 PDF：要密码才能读，请先解除密码再索引"
     why = re.search(r"\((PDFium:[^)]*)\)", message)
-    return f"damaged PDF: cannot be opened ({why.group(1) if why else message.strip()})"
+    return f"损坏的 PDF：打不开（{why.group(1) if why else one_line(message)}）"
 
 
 def _properties(doc) -> dict:
