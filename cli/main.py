@@ -160,7 +160,7 @@ def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json, quiet,
     store = IndexStore(index_dir)
     stale = _stale(store, index_dir) if rebuild_if_stale and store.exists() else None
     if stale:
-        click.echo(f"govsearch: {index_dir} was built {stale}: rebuilding", err=True)
+        click.echo(f"govsearch: 索引 {printable(index_dir)} 是{stale}建的：正在重建", err=True)
         rebuild = True
     progress = _Progress(enabled=not (as_json or quiet))
     try:
@@ -174,9 +174,9 @@ def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json, quiet,
     except IndexError_ as e:
         fail(str(e))
     except OSError as e:          # the index folder itself cannot be written (read-only, full)
-        fail(f"cannot write index {index_dir}: {describe_os_error(e)}")
+        fail(f"无法写入索引 {index_dir}：{describe_os_error(e)}")
     except KeyboardInterrupt:
-        fail("interrupted: the index is as it was before this run", 130)
+        fail("已中断：索引保持这次运行之前的样子", 130)
     finally:
         progress.close()
     if as_json:
@@ -217,8 +217,8 @@ def _stale(store: IndexStore, index_dir: str) -> str | None:
     from search.indicators import stale_warning
 
     if store.version_problem():
-        return "by another analyzer version"
-    return "with another indicator table" if stale_warning(index_dir) else None
+        return "用另一版本的分析器"
+    return "用另一版指标表" if stale_warning(index_dir) else None
 
 
 @cli.command()
@@ -257,7 +257,7 @@ def watch(folders, index_dir, debounce, polling):
         pass
     except IndexError_ as e:
         fail(str(e))
-    click.echo("stopped")
+    click.echo("已停止监视")
 
 
 # --------------------------------------------------------------------------- stats, reports
@@ -550,15 +550,15 @@ class WholeNumber(click.ParamType):
         except (TypeError, ValueError):
             number = None
         if number is None or not self.lo <= number <= self.hi:
-            self.fail(f"expected a whole number from {self.lo} to {self.hi}{self.note}, "
-                      f"got {str(value)[:20]!r}", param, ctx)
+            self.fail(f"要是 {self.lo} 到 {self.hi} 之间的整数{self.note}，给的是 {str(value)[:20]}",
+                      param, ctx)
         return number
 
 
 @cli.command()
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: all).")
-@click.option("--port", default=5000, show_default=True, type=WholeNumber(0, 65535, " (0: any free port)"),
+@click.option("--port", default=5000, show_default=True, type=WholeNumber(0, 65535, "（0：任一空闲端口）"),
               help="0 to 65535; 0 takes any free port.")
 @click.option("--threads", default=8, show_default=True, type=WholeNumber(1, 256),
               help="Requests answered at once, 1 to 256.")
@@ -578,7 +578,7 @@ def serve(index_dir, host, port, threads, workers, cluster, shard_timeout):
         for d in shard_dirs(index_dir) or [index_dir]:
             IndexStore(str(d)).open()
         if cluster and workers > 1:
-            raise ServeError("--workers must be 1 with --cluster: the shard actors do the searching")
+            raise ServeError("用 --cluster 时 --workers 只能是 1：搜索由集群上的分片来做")
         shards = shards_for(index_dir, cluster, shard_timeout) if cluster else None
         run_server(index_dir, host=host, port=port, threads=threads, workers=workers, shards=shards)
     except (IndexError_, ServeError) as e:
@@ -596,11 +596,11 @@ def main():
     try:
         code = cli.main(prog_name="govsearch", standalone_mode=False)
     except click.exceptions.Abort:
-        fail("interrupted", 130)
+        fail("已中断", 130)
     except click.ClickException as e:
-        hint = f" (see `govsearch {e.ctx.info_name} --help`)" if getattr(e, "ctx", None) and \
-            isinstance(e, click.UsageError) and e.ctx.parent else ""
-        fail(e.format_message() + hint, e.exit_code)
+        from .usage import usage_message
+
+        fail(usage_message(e), e.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
 
 

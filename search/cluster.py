@@ -75,7 +75,7 @@ class RayShards:
                 # for 30 s ("Timed out waiting for seq_no").  A late call runs on, within its
                 # search's deadline on the shard (ShardIndex), and its answer is dropped;
                 # MAX_PENDING_CALLS bounds how many can queue
-                out[i] = GetTimeoutError(f"shard {i} did not answer within {self.timeout:g} s")
+                out[i] = GetTimeoutError(f"分片 {i} 在 {self.timeout:g} 秒内没有响应")
                 continue
             try:
                 out[i] = self._ray.get(ref)

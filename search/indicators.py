@@ -211,9 +211,8 @@ def stale_warning(index_dir) -> str | None:
     meta = IndexStore(dirs[0] if dirs else index_dir).read_meta()
     if meta.get("indicator_table") == table_fingerprint():
         return None
-    return (f"index {index_dir} was built with another version of the indicator table or extractor: "
-            f"rebuild it (`govsearch index --rebuild --index {index_dir} PATH...`) to see its facts as "
-            f"indexer/indicators.csv now reads")
+    return (f"索引 {index_dir} 是用另一版指标表或指标提取程序建的：要按现在的 indexer/indicators.csv "
+            f"查看指标，请重建，`govsearch index --rebuild --index {index_dir} 路径...`")
 
 
 # --------------------------------------------------------------------------- values for people

@@ -40,6 +40,7 @@ from .trends import trend_part
 from .engine import (GROUP_SCAN, Engine, check_expansions, facet_counts, facet_values, full_query, group_order,
                      make_hit, match_and_facet_sets, page_fields, ranked_arrays, reading_places, relaxations,
                      report_rows, understood_filters)
+from indexer.messages import library_detail, one_line
 from indexer.metadata import region_order_key
 
 from .facets import FACETS, sum_counts
@@ -180,7 +181,7 @@ class ShardIndex:
     def _kept_snapshot(self, generation: tuple):
         snap = self._kept.get(tuple(generation))
         if snap is None:
-            raise ShardGone(f"index generation {generation} is no longer open")
+            raise ShardGone(f"索引的第 {generation} 代已经关闭（有新的提交）")
         return snap
 
     def report(self, report_id: str, q: str, match: str):
@@ -265,6 +266,15 @@ class LocalShards:
 
 # --------------------------------------------------------------------------- the coordinator
 
+def shard_failure(e: BaseException) -> str:
+    """Why a shard did not answer, as a person reads it in the JSON: our own words when the
+    exception carries them, else the library's in parentheses (never its class)."""
+    said = one_line(str(e).split("\n", 1)[0])
+    if any("\u4e00" <= ch <= "\u9fff" for ch in said):
+        return said
+    return "分片出错，没有答复" + library_detail(said)
+
+
 class _Phases:
     """Calls to the shards still answering; failures remembered by shard."""
 
@@ -279,7 +289,7 @@ class _Phases:
             if isinstance(got, (QuerySyntaxError, RequestError)):
                 raise got
             if isinstance(got, BaseException):
-                self.failed[i] = f"{type(got).__name__}: {str(got).splitlines()[0][:200] if str(got) else ''}"
+                self.failed[i] = shard_failure(got)
             else:
                 ok[i] = got
         return ok

@@ -1,0 +1,84 @@
+"""A wrong command line said in Chinese, in one line: click's own messages are English
+sentences (``No such option '--nope'.``), so each kind of mistake is said here again,
+naming the option, argument or command it is about."""
+
+from __future__ import annotations
+
+import re
+
+import click
+
+_GIVEN = re.compile(r"^'?(.*?)'? is not ")
+
+
+def usage_message(e: click.ClickException) -> str:
+    """The line for a click error; the option or argument named as typed."""
+    said = _said(e)
+    ctx = getattr(e, "ctx", None)
+    if isinstance(e, click.UsageError) and ctx is not None and ctx.parent is not None:
+        said += f"（用法见 `govsearch {ctx.info_name} --help`）"
+    return said
+
+
+def _said(e: click.ClickException) -> str:
+    if isinstance(e, click.NoSuchOption):
+        close = "、".join(e.possibilities or ())
+        return f"没有 {e.option_name} 这个选项" + (f"，是不是 {close}？" if close else "")
+    if isinstance(e, click.MissingParameter):
+        return f"缺少{_param_hint(e)}"
+    if isinstance(e, click.BadParameter):
+        return _bad_value(e)
+    if isinstance(e, click.BadOptionUsage):
+        return _bad_option_usage(e)
+    message = e.format_message()
+    unknown = _NO_COMMAND.match(message)
+    if unknown:
+        ctx = e.ctx
+        known = "、".join(ctx.command.list_commands(ctx)) if ctx is not None else ""
+        return f"没有 {unknown.group(1)} 这个命令" + (f"：命令有 {known}" if known else "")
+    for pattern, words in _USAGE_SENTENCES:
+        m = pattern.match(message)
+        if m:
+            return words.format(*m.groups())
+    return f"命令行有误（{message}）"
+
+
+_NO_COMMAND = re.compile(r"No such command '(.*)'\.")
+_USAGE_SENTENCES = (
+    (re.compile(r"Got unexpected extra arguments? \((.*)\)"), "多出了参数 {0}（含空格的值要用引号括起来）"),
+)
+
+
+def _param_hint(e) -> str:
+    param = getattr(e, "param", None)
+    if param is None:
+        return "参数"
+    if isinstance(param, click.Argument):
+        return f"参数 {param.human_readable_name}"
+    return f"选项 {param.opts[0]}"
+
+
+def _bad_value(e: click.BadParameter) -> str:
+    param = e.param
+    hint = _param_hint(e)
+    kind = getattr(param, "type", None)
+    given = _GIVEN.match(e.message or "")
+    got = f"，给的是 {given.group(1)[:40]}" if given else ""
+    if isinstance(kind, click.Choice):
+        return f"{hint} 只能是 {'、'.join(map(str, kind.choices))} 之一{got}"
+    if isinstance(kind, (click.IntRange, click.FloatRange)):
+        whole = "整数" if isinstance(kind, click.IntRange) else "数"
+        return f"{hint} 要是 {kind.min:g} 到 {kind.max:g} 之间的{whole}{got}"
+    if kind is click.INT:
+        return f"{hint} 要是整数{got}"
+    if kind is click.FLOAT:
+        return f"{hint} 要是一个数{got}"
+    if any("\u4e00" <= ch <= "\u9fff" for ch in e.message or ""):
+        return f"{hint} 的值不对：{e.message}"                   # our own types say it in Chinese
+    return f"{hint} 的值不对（{e.message}）"
+
+
+def _bad_option_usage(e: click.BadOptionUsage) -> str:
+    if "requires an argument" in (e.message or "") or "requires" in (e.message or ""):
+        return f"选项 {e.option_name} 后面要跟一个值"
+    return f"选项 {e.option_name} 用法不对（{e.message}）"
