@@ -40,5 +40,5 @@ def api_report(report_id: str):
     words = (request.args.get("find", "").strip() or request.args.get("q", ""))[:MAX_QUERY_CHARS]
     view = report_view(report_id, words, match)
     if view is None:
-        abort(404, description=f"no report with id {report_id[:80]!r}")
+        abort(404, description=f"没有编号为“{report_id[:80]}”的报告")
     return jsonify(view.as_json())

@@ -8,6 +8,7 @@ import socket
 from waitress.server import create_server
 
 from cli.terminal import printable
+from indexer.messages import library_detail, os_error_text
 
 
 class ServeError(Exception):
@@ -22,9 +23,9 @@ def make_server(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threa
     from . import create_app
 
     if not 0 <= port <= 65535:           # waitress would quietly take the port modulo 65536
-        raise ServeError(f"port {port} is not a port: use 0 to 65535 (0: any free port)")
+        raise ServeError(f"端口 {port} 不对：要是 0 到 65535 之间的整数（0：任一空闲端口）")
     if threads < 1:                      # waitress would accept connections and never answer
-        raise ServeError(f"threads must be at least 1, got {threads}")
+        raise ServeError(f"线程数至少要 1，给的是 {threads}")
     app = create_app(index_dir, {"SHARDS": shards} if shards is not None else None)
     try:
         server = _waitress(app, threads, host=host, port=port)
@@ -33,7 +34,7 @@ def make_server(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threa
     except ValueError as e:   # waitress's answer to a host it cannot resolve
         cause = e.__context__ if isinstance(e.__context__, OSError) else None
         raise ServeError(_listen_problem(cause, host, port) if cause
-                         else f"cannot serve on host '{printable(host)}': {e}") from None
+                         else f"无法在主机“{printable(host)}”上提供服务{library_detail(e)}") from None
     if warm:
         warm_up(app)          # after binding: an address that cannot be had is said at once
     return server
@@ -49,14 +50,14 @@ def _waitress(app, threads: int, **where):
 def _listen_problem(e: OSError, host: str, port: int) -> str:
     shown = printable(host)
     if isinstance(e, socket.gaierror):
-        return f"cannot serve on host '{shown}': no such host or address ({e.strerror})"
+        return f"无法在主机“{shown}”上提供服务：没有这个主机名或地址（{e.strerror}）"
     if e.errno == errno.EADDRINUSE:
-        return f"port {port} on {shown} is already in use: stop what holds it, or choose another --port"
+        return f"{shown} 的端口 {port} 已被占用：请停掉占用它的程序，或换一个 --port"
     if e.errno == errno.EACCES:
-        return f"no permission to listen on port {port} (ports below 1024 need root): choose another --port"
+        return f"没有权限监听端口 {port}（1024 以下的端口要 root）：请换一个 --port"
     if e.errno == errno.EADDRNOTAVAIL:
-        return f"{shown} is not an address of this machine: use 127.0.0.1, 0.0.0.0 or one of its own"
-    return f"cannot serve on {shown} port {port}: {e.strerror or e}"
+        return f"{shown} 不是本机的地址：请用 127.0.0.1、0.0.0.0 或本机自己的地址"
+    return f"无法在 {shown} 的端口 {port} 上提供服务：{os_error_text(e)}"
 
 
 def warm_up(app) -> None:
@@ -91,7 +92,7 @@ def serve(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threads: in
     fewer_malloc_arenas()
     if workers > 1:
         if shards is not None:
-            raise ServeError("--workers must be 1 with --cluster: the shard actors do the searching")
+            raise ServeError("用 --cluster 时 --workers 只能是 1：搜索由集群上的分片来做")
         _serve_processes(index_dir, host, port, threads, workers)
         return
     server = make_server(index_dir, host=host, port=port, threads=threads, shards=shards)
@@ -126,7 +127,7 @@ def fewer_malloc_arenas() -> None:
 
 
 def _announce(server, index_dir: str):
-    print(f"govsearch: serving {printable(server_url(server))} (index: {printable(index_dir)})", flush=True)
+    print(f"govsearch: 正在提供服务 {printable(server_url(server))}（索引：{printable(index_dir)}）", flush=True)
 
 
 def _serve_processes(index_dir: str, host: str, port: int, threads: int, workers: int) -> None:
@@ -164,7 +165,7 @@ def _serve_processes(index_dir: str, host: str, port: int, threads: int, workers
     signal.signal(signal.SIGTERM, lambda *_: (stopping.append(True), _stop(pids)))
     for _ in range(workers):
         pids.add(start_worker())
-    print(f"govsearch: serving {printable(url)} (index: {printable(index_dir)}, {workers} processes)", flush=True)
+    print(f"govsearch: 正在提供服务 {printable(url)}（索引：{printable(index_dir)}，{workers} 个进程）", flush=True)
     try:
         while pids:
             pid, _status = os.wait()

@@ -292,6 +292,17 @@ def _table_rows(b: dict) -> None:
 
 MESSAGES = {400: "请求有误", 404: "页面不存在", 405: "不支持此请求方法", 500: "服务器内部错误",
             503: "检索服务暂不可用"}
+# the JSON's stable code for programs beside the Chinese "error" people read
+CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 500: "internal_error",
+         503: "unavailable"}
+
+
+def _said(code: int) -> str:
+    return MESSAGES.get(code) or f"请求无法完成（HTTP {code}）"
+
+
+def _code(code: int) -> str:
+    return CODES.get(code) or f"http_{code}"
 
 
 def _wants_json() -> bool:
@@ -304,10 +315,10 @@ def register_error_handlers(app):
         code = e.code or 500
         desc = e.description if code in (400, 404) and isinstance(e.description, str) else None
         if _wants_json():
-            resp = app.json.response({"error": desc or e.name})
+            resp = app.json.response({"error": desc or _said(code), "code": _code(code)})
         else:
             resp = app.make_response((render_template(
-                "error.html", code=code, title=MESSAGES.get(code, e.name),
+                "error.html", code=code, title=_said(code),
                 message=desc if code == 404 and desc and desc.startswith("没有") else None), code))
         resp.status_code = code
         if code == 405:
@@ -317,7 +328,7 @@ def register_error_handlers(app):
     @app.errorhandler(IndexError_)
     def index_missing(e: IndexError_):
         if _wants_json():
-            return app.json.response({"error": str(e)}), 503
+            return app.json.response({"error": str(e), "code": "unavailable"}), 503
         return render_template("no_index.html", reason=str(e),
                                index_dir=current_app.config["INDEX_DIR"]), 503
 
@@ -327,5 +338,5 @@ def register_error_handlers(app):
             return http_error(e)
         app.logger.exception("unhandled error on %s", request.path)
         if _wants_json():
-            return app.json.response({"error": "internal server error"}), 500
+            return app.json.response({"error": MESSAGES[500], "code": "internal_error"}), 500
         return render_template("error.html", code=500, title=MESSAGES[500], message=None), 500
