@@ -86,8 +86,8 @@ def _trend_csv(data: dict):
 
 def _trend_text(data: dict):
     terms = data["terms"]
-    click.echo(f"by {data['by']}: mentions (per 10,000 characters); {len(data['buckets'])} values with reports")
-    header = _pad("", 16) + _pad("reports", 9) + "".join(_pad(printable(t["term"])[:14], 20) for t in terms)
+    click.echo(f"按 {data['by']}：提及次数（每万字次数）；有报告的取值 {len(data['buckets'])} 个")
+    header = _pad("", 16) + _pad("报告数", 9) + "".join(_pad(printable(t["term"])[:14], 20) for t in terms)
     click.echo(header)
     for i, b in enumerate(data["buckets"]):
         cells = "".join(_pad(f"{t['series'][i]['mentions']} ({t['series'][i]['per_10k_chars']:g})", 20)
@@ -95,8 +95,8 @@ def _trend_text(data: dict):
         click.echo(_pad(printable(str(b["value"]))[:14], 16) + _pad(str(b["reports"]), 9) + cells)
     for t in terms:
         total = t["total"]
-        click.echo(f"{printable(t['term'])}: {total['mentions']} mentions in {total['paragraphs']} paragraphs "
-                   f"of {total['reports']} reports; first {t['first'] or '—'}")
+        click.echo(f"{printable(t['term'])}：在 {total['reports']} 篇报告的 {total['paragraphs']} 段里"
+                   f"提及 {total['mentions']:g} 次；最早 {t['first'] or '—'}")
 
 
 @click.command()
@@ -139,19 +139,19 @@ def keywords(index_dir, vs, new, top, min_count, as_json, as_csv, cluster, shard
 
 def _describe(part: dict) -> str:
     if part.get("rest"):
-        return f"everything else ({part['paragraphs']} paragraphs, {part['words']} words)"
+        return f"其余全部（{part['paragraphs']} 段，{part['words']} 词）"
     filters = "；".join(f"{k}={'、'.join(map(str, v))}" for k, v in part["filters"].items())
-    return f"{printable(filters)} ({part['reports']} reports, {part['paragraphs']} paragraphs, {part['words']} words)"
+    return f"{printable(filters)}（{part['reports']} 篇报告，{part['paragraphs']} 段，{part['words']} 词）"
 
 
 def _keywords_text(data: dict):
-    click.echo(f"selection: {_describe(data['selection'])}")
-    click.echo(f"reference: {_describe(data['reference'])}")
-    titles = {"keyness": ("over-used (G2 +)", "under-used (G2 −)"), "new": ("new this year", "no longer used")}
+    click.echo(f"选定：{_describe(data['selection'])}")
+    click.echo(f"对照：{_describe(data['reference'])}")
+    titles = {"keyness": ("用得多的词（G2 +）", "用得少的词（G2 −）"), "new": ("今年新出现的词", "不再使用的词")}
     for key, title in zip(("words", "under"), titles[data["mode"]]):
-        click.echo(f"\n{title}:")
-        click.echo("  " + _pad("word", 18) + _pad("G2", 10) + _pad("count", 8) + _pad("/10k", 9) +
-                   _pad("ref", 8) + "ref/10k")
+        click.echo(f"\n{title}：")
+        click.echo("  " + _pad("词", 18) + _pad("G2", 10) + _pad("次数", 8) + _pad("每万词", 9) +
+                   _pad("对照", 8) + "对照每万词")
         for w in data[key]:
             click.echo("  " + _pad(printable(w["word"]), 18) + _pad(f"{w['g2']:g}", 10) + _pad(str(w["count"]), 8) +
                        _pad(f"{w['rate']:g}", 9) + _pad(str(w["ref_count"]), 8) + f"{w['ref_rate']:g}")

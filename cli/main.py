@@ -84,7 +84,7 @@ class _Progress:
     writing the reports, then the commit (which on a big run takes a third of the
     time: it shows the seconds spent so far).  Silent when stderr is not a terminal."""
 
-    PHASES = {"read": "1/3 reading", "write": "2/3 indexing", "commit": "3/3 committing"}
+    PHASES = {"read": "1/3 读取", "write": "2/3 索引", "commit": "3/3 提交"}
 
     def __init__(self, enabled: bool):
         self.enabled = enabled and sys.stderr.isatty()
@@ -109,7 +109,7 @@ class _Progress:
 
             def tick():
                 while self._committing.is_set():
-                    self._write(f"[{self.PHASES['commit']}] writing the index ... {time.monotonic() - started:.0f} s")
+                    self._write(f"[{self.PHASES['commit']}] 正在写入索引… {time.monotonic() - started:.0f} 秒")
                     time.sleep(0.5)
 
             self._ticker = threading.Thread(target=tick, daemon=True)
@@ -123,7 +123,7 @@ class _Progress:
             self._committing.clear()
             self._ticker.join()
             self._ticker = None
-            self._write(f"[{self.PHASES['commit']}] done")
+            self._write(f"[{self.PHASES['commit']}] 完成")
             sys.stderr.write("\n")
 
     @staticmethod
@@ -189,13 +189,13 @@ def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json, quiet,
 def _print_run(run, quiet: bool):
     """The outcome for people; with --quiet only what went wrong."""
     if not quiet:
-        click.echo(f"added {run.added}, updated {run.updated}, removed {run.removed}, "
-                   f"unchanged {run.unchanged}, failed {len(run.failed)} "
-                   f"({run.reports} reports, {run.paragraphs} paragraphs, {run.seconds:.1f} s)")
+        click.echo(f"新增 {run.added}，更新 {run.updated}，删除 {run.removed}，"
+                   f"未变 {run.unchanged}，失败 {len(run.failed)}"
+                   f"（索引共 {run.reports} 篇报告、{run.paragraphs} 段，用时 {run.seconds:.1f} 秒）")
         for d in run.duplicates:
-            click.echo(f"duplicate: {printable(d['source'])} has the same content as {printable(d['same_as'])}, not indexed")
+            click.echo(f"duplicate: {printable(d['source'])} 与 {printable(d['same_as'])} 内容相同，未重复索引")
         for m in run.moved:
-            click.echo(f"moved: {printable(m['from'])} -> {printable(m['to'])}")
+            click.echo(f"moved: {printable(m['from'])} → {printable(m['to'])}")
     for w in run.warnings:
         click.echo(f"warning: {printable(w['source'])}: {printable(w['warning'])}", err=True)
     for f in run.failed:
@@ -273,9 +273,9 @@ def stats(index_dir, as_json):
     if as_json:
         echo_json(data)
         return
-    click.echo(f"{data['reports']} reports, {data['paragraphs']} paragraphs")
-    for field, label in (("level", "level"), ("type", "type"), ("year", "year"), ("region", "region")):
-        click.echo(f"\n{label}:")
+    click.echo(f"{data['reports']} 篇报告，{data['paragraphs']} 段")
+    for field, label in (("level", "层级"), ("type", "类型"), ("year", "年份"), ("region", "地区")):
+        click.echo(f"\n{label}：")
         for row in data[field]:
             click.echo(f"  {row['count']:>6}  {printable(row['value'])}")
 
@@ -294,7 +294,7 @@ def reports(index_dir, as_json):
     # columns as wide as their widest value, measured in terminal columns (中 is two)
     cells = [[printable(row["report_id"]), str(row["year"] or "----"), printable(row["level"]),
               printable(row["region"]), printable(row["type"]), printable(row["date"] or ""),
-              f"{row['units']} units"] for row in rows]
+              f"{row['units']} 段"] for row in rows]
     widths = [max((display_width(c[i]) for c in cells), default=0) for i in range(7)]
     for row, c in zip(rows, cells):
         line = "  ".join(pad(v, w, right=i == 6) for i, (v, w) in enumerate(zip(c, widths)))
@@ -372,7 +372,7 @@ def _print_facts(facts, quotes: bool):
     from search.indicators import MEASURE_LABELS, ROLE_LABELS, value_text
 
     if not facts:
-        click.echo("no facts match")
+        click.echo("没有符合条件的指标")
         return
     current = None
     for f in facts:
@@ -386,7 +386,7 @@ def _print_facts(facts, quotes: bool):
                    f"{f['report_id']} ¶{f['para_no']}")
         if quotes:
             click.echo(f"      {printable(f['quote'])}")
-    click.echo(f"\n{len(facts)} facts")
+    click.echo(f"\n共 {len(facts)} 条")
 
 
 # --------------------------------------------------------------------------- query
@@ -484,17 +484,17 @@ def _print_result(result, color: bool):
                          for f, v in result.filters.items())
         click.echo(f"筛选条件：{printable(taken)}")
     shown_range = f"{first}–{first + shown - 1}" if shown else "0–0"
-    click.echo(f"{result.total} paragraphs match" + (f" in {result.total_reports} reports" if grouped else "") +
-               f" ({result.took_ms:.0f} ms); {'reports' if grouped else 'paragraphs'} {shown_range} of "
-               f"{result.total_reports if grouped else result.total}")
+    click.echo(f"{result.total} 段匹配" + (f"，在 {result.total_reports} 篇报告里" if grouped else "") +
+               f"（{result.took_ms:.0f} 毫秒）；这里是第 {shown_range} {'篇报告' if grouped else '段'}，"
+               f"共 {result.total_reports if grouped else result.total} {'篇' if grouped else '段'}")
     if grouped:
         for g in result.groups:
             click.echo(f"\n■ {printable(g.region)} · {g.year} · {printable(g.type)}  {printable(g.title)}"
-                       f"  — {g.total} paragraphs")
+                       f"  — {g.total} 段")
             for h in g.hits:
                 _print_hit(h, color, "    ")
             if g.total > len(g.hits):
-                click.echo(f"    … {g.total - len(g.hits)} more in this report")
+                click.echo(f"    … 本报告还有 {g.total - len(g.hits)} 段")
     else:
         for i, h in enumerate(result.hits, first):
             click.echo(f"\n[{i}]")
@@ -511,16 +511,18 @@ def _print_hit(h, color: bool, indent: str = "  "):
     click.echo(f"{indent}  {_marked(h.highlight_ansi, color)}")
     if h.context:
         click.echo(f"{indent}  ↳ {_marked(_context_ansi(h.context), color)}")
-    click.echo(f"{indent}  {printable(h.source)} #p-{h.para_no}  (score {h.score:.2f})")
+    click.echo(f"{indent}  {printable(h.source)} #p-{h.para_no}  （得分 {h.score:.2f}）")
 
 
 def _print_facets(facets: dict):
+    from search.fields import BY_NAME
+
     for field, values in facets.items():
         if values:
             listed = ", ".join(f"{printable(v.value)} {v.count}" + ("*" if v.selected else "")
                                for v in values[:8])
-            more = f", … {len(values) - 8} more" if len(values) > 8 else ""
-            click.echo(f"{field}: {listed}{more}")
+            more = f", … 还有 {len(values) - 8} 个" if len(values) > 8 else ""
+            click.echo(f"{BY_NAME[field].label if field in BY_NAME else field}：{listed}{more}")
 
 
 _MARK_ON, _MARK_OFF = "\x1b[1;31m", "\x1b[0m"
