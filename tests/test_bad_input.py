@@ -97,20 +97,20 @@ def test_bad_files_named_good_files_indexed(bad_run):
     assert "Traceback" not in out.stderr
     run = json.loads(out.stdout)
     f = failures(out)
-    assert "binary" in f["binary.txt"]
+    assert "二进制" in f["binary.txt"]
     assert "PDF" in f["renamed.pdf.txt"]
     assert "空文件" in f["zero.txt"] and "空文件" in f["spaces.txt"]
-    assert "50 MB" in f["huge.txt"] and "limit" in f["huge.txt"]
-    assert "no text column" in f["notext.csv"]
-    assert "bad JSON" in f["rows.jsonl#2"]
-    assert "symbolic links" in f["loop-a.txt"] and "symbolic links" in f["loop-b.txt"]
-    assert "permission denied" in f["locked.txt"]
+    assert "50 MB" in f["huge.txt"] and "最多 20 MB" in f["huge.txt"]
+    assert "没有正文列" in f["notext.csv"]
+    assert "不是有效的 JSON" in f["rows.jsonl#2"]
+    assert "符号链接成环" in f["loop-a.txt"] and "符号链接成环" in f["loop-b.txt"]
+    assert "没有权限" in f["locked.txt"]
     indexed = {"gbk.txt", "gb18030.txt", "utf16.txt", "bom.txt", "oneline.txt", "endings.txt", "nul.txt",
                "rows.jsonl#1", "rows.jsonl#3", "rows.jsonl#4"}
     assert run["added"] == len(indexed) and run["reports"] == len(indexed)
     assert not indexed & set(f)
     warnings = {w["source"].split("/")[-1]: w["warning"] for w in run["warnings"]}
-    assert warnings["nul.txt"] == "NUL bytes removed" and "GB18030" in warnings["gbk.txt"]
+    assert warnings["nul.txt"] == "已删去空字节（NUL）" and "GB18030" in warnings["gbk.txt"]
 
 
 @pytest.mark.parametrize("phrase", ["渝北区人民政府", "渝北（UTF16）", "江北（BOM）", "混合换行的段落",
@@ -151,7 +151,7 @@ def test_file_vanishing_between_listing_and_reading(tmp_path):
     (tmp_path / "a.txt").unlink()
     with pytest.raises(SourceError) as e:
         list(read_file(files[0]))
-    assert "disappeared" in str(e.value)
+    assert "不见了" in str(e.value)
 
 
 # ---------------------------------------------------------------- properties, arbitrary Unicode

@@ -103,9 +103,9 @@ def test_big5_copies_are_searchable(indexed):
 def test_reading_decides_not_byte_rules():
     """GB18030 accepts Big5's bytes: only the reading tells them apart, both ways."""
     text = SEED_001_BIG5
-    assert decode_bytes(text.encode("cp950")) == (text, ["decoded as Big5"])
+    assert decode_bytes(text.encode("cp950")) == (text, ["按 Big5 解码"])
     simplified = SEED_002.encode("gb18030", errors="replace")
-    assert decode_bytes(simplified)[1] == ["decoded as GB18030"]
+    assert decode_bytes(simplified)[1] == ["按 GB18030 解码"]
     assert decode_bytes(simplified)[0] == simplified.decode("gb18030")
 
 
@@ -114,7 +114,7 @@ def test_a_cut_utf8_file_stays_utf8():
     data = SEED_002.encode("utf-8")
     cut = data.rindex("印发".encode()) + 4              # in the middle of 发
     text, warnings = decode_bytes(data[:cut])
-    assert text.startswith(SEED_002[:200]) and warnings == ["1 byte sequences not valid UTF-8 replaced by \ufffd"]
+    assert text.startswith(SEED_002[:200]) and warnings == ["有 1 处字节不是有效的 UTF-8，已换成 \ufffd"]
 
 
 IMPLAUSIBLE = {
@@ -135,7 +135,7 @@ def test_text_implausible_in_every_encoding_is_refused(tmp_path):
     errors = {f["source"].split("/")[-1]: f["error"] for f in run.failed}
     assert set(errors) == set(IMPLAUSIBLE)
     for error in errors.values():
-        assert error.startswith("undecodable text") and "\n" not in error
+        assert error.startswith("无法解码的文本") and "\n" not in error
     assert run.reports == 1
     sources = {h.source.split("/")[-1] for h in search(Engine(ix), SearchRequest(limit=1000)).hits}
     assert sources == {"good.txt"}

@@ -265,8 +265,8 @@ def test_a_txt_renamed_pdf_is_listed_as_failed(tmp_path):
     run = index_paths(str(tmp_path / "ix"), [str(folder)])
     errors = {Path(f["source"]).name: f["error"] for f in run.failed}
     assert set(errors) == {"report.pdf", "report.docx"}
-    assert "not a PDF" in errors["report.pdf"] and "text" in errors["report.pdf"]
-    assert "not a .docx" in errors["report.docx"]
+    assert "不是 PDF" in errors["report.pdf"] and "文本" in errors["report.pdf"]
+    assert "不是 .docx" in errors["report.docx"]
     assert run.added == 1
 
 
@@ -277,7 +277,7 @@ def test_a_damaged_pdf_says_so(published_dir, tmp_path):
     (folder / "cut.pdf").write_bytes(whole[: len(whole) // 2])       # a download cut short
     run = index_paths(str(tmp_path / "ix"), [str(folder)])
     [failure] = run.failed
-    assert failure["error"].startswith("damaged PDF: cannot be opened (PDFium:"), failure
+    assert failure["error"].startswith("损坏的 PDF：打不开（PDFium:"), failure
 
 
 def test_doc_without_libreoffice_names_the_package(published_dir, tmp_path, monkeypatch):

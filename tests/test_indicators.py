@@ -201,7 +201,7 @@ def test_extraction_never_fails_and_never_invents(pieces):
     number is in its paragraph (a masked one has no number at all)."""
     body = "".join(pieces)
     report = _report(f"一、2025年工作回顾\n{body}\n二、2026年重点工作\n{body[::-1]}")
-    assert not [w for w in report.warnings if "indicator" in w]
+    assert not [w for w in report.warnings if "提取指标" in w]
     texts = {p.para_no: normalize(p.text) for p in report.paragraphs}
     for f in extract_indicators(report):
         assert f.role in ROLES and f.measure in ("growth", "level")
@@ -215,10 +215,10 @@ def test_a_broken_table_names_its_row(tmp_path):
     bad = tmp_path / "indicators.csv"
     bad.write_text("canonical,label,rate,aliases\nGDP,地区生产总值,no,地区生产总值\nCPI,居民消费价格,no,居民(消费\n",
                    encoding="utf-8")
-    with pytest.raises(TableError, match="row 3"):
+    with pytest.raises(TableError, match="第 3 行"):
         load_table(str(bad))
     bad.write_text("canonical,label,rate,aliases\nGDP,地区生产总值,maybe,GDP\n", encoding="utf-8")
-    with pytest.raises(TableError, match="row 2"):
+    with pytest.raises(TableError, match="第 2 行"):
         load_table(str(bad))
 
 
@@ -288,10 +288,10 @@ def test_an_index_built_with_another_table_says_so_and_rebuilds(tmp_path):
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     meta_path.write_text(json.dumps({**meta, "indicator_table": "older"}), encoding="utf-8")
     out = run("--index", ix, "--json")
-    assert out.exit_code == 0 and "another version of the indicator table" in out.stderr
+    assert out.exit_code == 0 and "另一版指标表" in out.stderr
     assert json.loads(out.stdout)                                    # the facts it has are still shown
     rebuilt = CliRunner().invoke(cli, ["index", str(folder), "--index", ix, "--rebuild-if-stale"])
-    assert rebuilt.exit_code == 0 and "another indicator table: rebuilding" in rebuilt.stderr
+    assert rebuilt.exit_code == 0 and "用另一版指标表建的：正在重建" in rebuilt.stderr
     assert run("--index", ix, "--json").stderr == ""
 
 

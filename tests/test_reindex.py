@@ -339,4 +339,4 @@ def test_progress_covers_the_whole_run_and_quiet_and_verbose(workdir):
     assert out.returncode == 1 and out.stdout == ""
     assert [line.split(":")[0] for line in out.stderr.splitlines()] == ["failed"]
     out = gs("-v", "index", str(src), "--index", ix)
-    assert "govsearch.indexer: read" in out.stderr and "added 0, updated 0" in out.stdout
+    assert "govsearch.indexer: read" in out.stderr and "新增 0，更新 0" in out.stdout

@@ -131,8 +131,8 @@ def test_bad_metadata_values_fail_their_report_alone(tmp_path):
     expected_bad = {f"front{i}.txt" for i in range(len(BAD_YEARS))} | {"c.txt", "rows.csv#2", "rows.jsonl#2"}
     assert set(failed) == expected_bad
     for name in expected_bad:
-        assert failed[name].startswith("year ") and "between 1900 and 2199" in failed[name]
-    assert "front matter" in failed["front0.txt"] and "catalog" in failed["c.txt"]
+        assert failed[name].startswith("年份 ") and "1900 到 2199 之间" in failed[name]
+    assert "文件开头的元数据" in failed["front0.txt"] and "目录文件" in failed["c.txt"]
     good = 31 + 2 + 2
     assert run["added"] == good and run["reports"] == good
     again = run_json(gs("index", d, "--index", ix, "--json", timeout=300))
@@ -152,8 +152,8 @@ def test_labels_titles_and_unicode_are_checked_before_the_writer(tmp_path):
                                     encoding="utf-8")
     run = index_paths(str(tmp_path / "ix"), [str(tmp_path)])
     assert failures(run.as_json()) == {
-        "x.jsonl#1": "province of 201 characters (from its row's columns) is over the 200-character limit",
-        "x.jsonl#2": "title of 1001 characters (from its row's columns) is over the 1000-character limit"}
+        "x.jsonl#1": "province 有 201 个字符（来自这一行的列），超过上限 200 个字符",
+        "x.jsonl#2": "title 有 1001 个字符（来自这一行的列），超过上限 1000 个字符"}
     assert run.reports == 2                                           # the 200-character label is fine
 
 
@@ -181,14 +181,14 @@ def test_a_killed_writer_process_fails_the_commit(tmp_path):
     # fresh index: nothing is published and no data folder is left behind
     out = _kill_first_writer_child(ix)
     line = one_error_line(out)
-    assert "writer process" in line and "SIGKILL" in line and "no index was made" in line
+    assert "写索引的子进程" in line and "SIGKILL" in line and "没有建成索引" in line
     assert not IndexStore(ix).exists() and index_files(ix) == {}
     # an existing index: the previous generation stays, file for file
     assert gs("index", SEEDS, "--index", ix).returncode == 0
     before_files, before_hits = index_files(ix), total(ix, "营商环境")
     out = _kill_first_writer_child(ix)
     line = one_error_line(out)
-    assert "writer process" in line and "the index is as it was before" in line
+    assert "写索引的子进程" in line and "索引保持原样" in line
     assert index_files(ix) == before_files and report_count(ix) == 5 and total(ix, "营商环境") == before_hits
 
 
@@ -211,11 +211,11 @@ def test_missing_root_keeps_its_reports(reports_dir, tmp_path):
     out = gs("index", reports_dir, "--index", ix, "--json")
     run = run_json(out)
     assert out.returncode == 1 and run["removed"] == 0 and run["reports"] == 3
-    assert failures(run) == {"reports": "no such file or directory"}
+    assert failures(run) == {"reports": "没有这个文件或文件夹"}
     # a rebuild without it would drop its reports: refused, the index untouched
     files = index_files(ix)
     line = one_error_line(gs("index", "--rebuild", reports_dir, SEEDS / "000_0934b745515b24c3.txt", "--index", ix))
-    assert "not rebuilding" in line and "no such file or directory" in line
+    assert "没有重建" in line and "没有这个文件或文件夹" in line
     assert index_files(ix) == files and report_count(ix) == 3
     # its parent can be listed: there the folder is seen renamed, and its reports move
     run = run_json(gs("index", tmp_path, "--index", ix, "--json"))
@@ -232,7 +232,7 @@ def test_unlistable_folder_keeps_its_reports(reports_dir, tmp_path):
         (reports_dir / "sub").chmod(0o755)
     run = run_json(out)
     assert out.returncode == 1 and run["removed"] == 0 and run["unchanged"] == 1 and run["reports"] == 3
-    assert failures(run)["sub"].startswith("cannot list folder")
+    assert failures(run)["sub"].startswith("无法列出文件夹的内容")
     assert total(ix, '"綦江区"') > 0
 
 
@@ -251,7 +251,7 @@ def test_unmounted_disk_keeps_its_reports(tmp_path):
         run = run_json(out)
         assert out.returncode == 1 and run["removed"] == 0 and run["reports"] == 2, run
         (error,) = run["failed"]
-        assert error["source"] == str(mount_point) and "is the disk mounted" in error["error"]
+        assert error["source"] == str(mount_point) and "磁盘挂载了吗" in error["error"]
     # a folder on the same disk that was emptied on purpose loses its reports as before
     (tmp_path / "local").mkdir()
     shutil.copy(SEEDS / "004_75b1283dda5df6ce.txt", tmp_path / "local" / "004.txt")
@@ -289,13 +289,13 @@ def test_special_files_are_never_read_and_odd_names_are_indexed(odd_folder, tmp_
     assert out.returncode == 1
     failed = failures(run)
     assert set(failed) == {"pipe.txt", "zero.txt", "dangling.txt"}
-    assert "named pipe" in failed["pipe.txt"] and "not a regular file" in failed["pipe.txt"]
-    assert "character device" in failed["zero.txt"] and "/dev/zero" in failed["zero.txt"]
-    assert "dangling symlink" in failed["dangling.txt"] and "nowhere.txt" in failed["dangling.txt"]
+    assert "命名管道" in failed["pipe.txt"] and "不是普通文件" in failed["pipe.txt"]
+    assert "字符设备" in failed["zero.txt"] and "/dev/zero" in failed["zero.txt"]
+    assert "失效的符号链接" in failed["dangling.txt"] and "nowhere.txt" in failed["dangling.txt"]
     sources = {r["source"].split("/")[-1] for r in json.loads(gs("reports", "--json", "--index", ix).stdout)}
     assert sources == {"good.txt", "报告.txt", "bad\\xff\\xfe.txt"}
     assert total(ix, '"江北（GBK名）"') > 0 and total(ix, '"名字坏了的报告正文"') == 1
-    warned = {w["source"].split("/")[-1] for w in run["warnings"] if "not UTF-8" in w["warning"]}
+    warned = {w["source"].split("/")[-1] for w in run["warnings"] if "不是 UTF-8" in w["warning"]}
     assert warned == {"报告.txt", "bad\\xff\\xfe.txt"}
     again = run_json(gs("index", odd_folder, "--index", ix, "--json", timeout=60))
     assert again["unchanged"] == 3 and again["added"] == again["removed"] == 0
@@ -317,7 +317,7 @@ def test_size_is_checked_while_reading(tmp_path, monkeypatch):
     monkeypatch.setattr(sources, "MAX_REPORT_BYTES", 1024)
     with pytest.raises(SourceError) as e:
         read_bytes(link)
-    assert "grew past" in str(e.value)
+    assert "不断变大" in str(e.value)
 
 
 def test_watch_survives_odd_names_and_special_files(odd_folder, tmp_path):
@@ -343,7 +343,7 @@ def test_watch_survives_odd_names_and_special_files(odd_folder, tmp_path):
     finally:
         out = stop_watch(proc)
     assert proc.returncode == 0 and "Traceback" not in out
-    assert "added: " in out and "报告.txt" in out and "failed: " in out and "named pipe" in out
+    assert "added: " in out and "报告.txt" in out and "failed: " in out and "命名管道" in out
 
 
 # ---------------------------------------------------------------- 6. disk full
@@ -357,12 +357,12 @@ def test_disk_full_is_one_line_and_leaves_nothing_behind(tmp_path):
         for args in (["index", PROVINCES], ["index", "--rebuild", SEEDS]):
             out = gs(*args, "--index", ix, timeout=300, env=TWO_WRITERS)
             line = one_error_line(out)
-            assert "disk full" in line and "the index is as it was before" in line
+            assert "磁盘已满" in line and "索引保持原样" in line
             assert index_files(ix) == files and shutil.disk_usage(disk).used == used
             assert report_count(ix) == 5
     with tmpfs(tmp_path / "tiny", "2m") as disk:                          # a first index that cannot fit
         line = one_error_line(gs("index", SEEDS, "--index", disk / "ix"))
-        assert "disk full" in line and "no index was made" in line
+        assert "磁盘已满" in line and "没有建成索引" in line
         assert index_files(disk / "ix") == {} and not IndexStore(disk / "ix").exists()
 
 
@@ -408,12 +408,12 @@ def test_names_and_titles_cannot_forge_lines_or_steer_the_terminal(tmp_path):
 # ---------------------------------------------------------------- 8. serve arguments
 
 @pytest.mark.parametrize("args,words", [
-    (["--port", "-1"], "0 to 65535"),
-    (["--port", "99999"], "0 to 65535"),
-    (["--port", "http"], "0 to 65535"),
-    (["--threads", "0"], "1 to 256"),
-    (["--host", "no-such-host.invalid"], "no such host"),
-    (["--host", "192.0.2.1"], "not an address of this machine"),
+    (["--port", "-1"], "0 到 65535"),
+    (["--port", "99999"], "0 到 65535"),
+    (["--port", "http"], "0 到 65535"),
+    (["--threads", "0"], "1 到 256"),
+    (["--host", "no-such-host.invalid"], "没有这个主机名"),
+    (["--host", "192.0.2.1"], "不是本机的地址"),
 ])
 def test_serve_bad_arguments_are_one_line(seeds_index, args, words):
     line = one_error_line(gs("serve", "--index", seeds_index, *args, timeout=60))
@@ -426,7 +426,7 @@ def test_serve_port_in_use_is_one_line(seeds_index):
         taken.listen()
         port = taken.getsockname()[1]
         line = one_error_line(gs("serve", "--index", seeds_index, "--port", port, timeout=60))
-    assert f"port {port}" in line and "already in use" in line
+    assert f"端口 {port}" in line and "已被占用" in line
 
 
 def test_serve_workers_share_the_port_are_replaced_and_stop_together(seeds_index):
@@ -440,7 +440,7 @@ def test_serve_workers_share_the_port_are_replaced_and_stop_together(seeds_index
     proc = subprocess.Popen(GS + ["serve", "--index", seeds_index, "--port", str(port), "--workers", "2"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        assert "2 processes" in proc.stdout.readline()
+        assert "2 个进程" in proc.stdout.readline()
         url = f"http://127.0.0.1:{port}/api/search?q=%E8%90%A5%E5%95%86%E7%8E%AF%E5%A2%83&limit=1"
         want = json.loads(urllib.request.urlopen(url, timeout=60).read())["total"]
         workers = _children(proc.pid)
@@ -488,19 +488,19 @@ def test_messages_say_what_is_actually_wrong(tmp_path):
     (d / "twice" / "catalog.csv").write_text("file,district\nt.txt,甲县\nt.txt,乙县\n", encoding="utf-8")
     run = run_json(gs("index", d, "--index", tmp_path / "ix", "--json"))
     f = failures(run)
-    assert f["rows.jsonl#1"] == "line 1: 'content' is a number, not text"
-    assert f["rows.jsonl#2"] == "line 2: 'content' is a list, not text"
-    assert f["rows.jsonl#3"] == "line 3: 'content' is an object, not text"
-    assert f["rows.jsonl#4"] == "line 4: 'title' is a list, not a single value"
-    assert "lone surrogate" in f["rows.jsonl#6"]
-    assert f["rows.csv#1"].startswith("row 1 (line 2): a quote closes in the middle of a field")
-    assert f["rows.csv#3"] == "row 3 (line 4): 3 fields, the header has 2 (an unquoted comma or a broken quote?)"
-    assert f["rows.csv#4"].startswith("row 4 (line 5): ends before its text column 'text'")
-    assert f["rows.csv#5"] == ("row 5 (line 6): a quote opened in this record is never closed "
-                               "(lines 6–7, the rest of the file, cannot be read)")
-    assert f["link.txt"] == "dangling symlink: it points to gone.txt, which does not exist"
-    assert "catalog.csv: bad catalog: line 2: a quote opened in this record is never closed" in f["a.txt"]
-    assert "twice/catalog.csv: bad catalog: line 3: t.txt is already described on line 2" in f["t.txt"]
+    assert f["rows.jsonl#1"] == "第 1 行：“content”是数字，不是文字"
+    assert f["rows.jsonl#2"] == "第 2 行：“content”是列表，不是文字"
+    assert f["rows.jsonl#3"] == "第 3 行：“content”是对象，不是文字"
+    assert f["rows.jsonl#4"] == "第 4 行：“title”是列表，不是单个值"
+    assert "孤立的代理项" in f["rows.jsonl#6"]
+    assert f["rows.csv#1"].startswith("第 1 条（第 2 行）：引号在字段中间就结束了")
+    assert f["rows.csv#3"] == "第 3 条（第 4 行）：有 3 个字段，表头只有 2 个（是否有没加引号的逗号，或引号不成对？）"
+    assert f["rows.csv#4"].startswith("第 4 条（第 5 行）：还没到正文列“text”就结束了")
+    assert f["rows.csv#5"] == ("第 5 条（第 6 行）：这一条里的引号没有闭合"
+                               "（第 6–7 行，即文件的其余部分，都读不了）")
+    assert f["link.txt"] == "失效的符号链接：它指向的 gone.txt 不存在"
+    assert "catalog.csv 有误：第 2 行：这一条里的引号没有闭合" in f["a.txt"]
+    assert "twice/catalog.csv 有误：第 3 行：t.txt 在第 2 行已经登记过" in f["t.txt"]
     assert {r["source"].split("/")[-1] for r in json.loads(gs("reports", "--json", "--index",
                                                                 tmp_path / "ix").stdout)} == \
         {"rows.jsonl#5", "rows.csv#2"}

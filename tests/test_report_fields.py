@@ -102,7 +102,7 @@ def test_reports_json_has_type_year_url_and_dropped_lines(typed_index):
 def test_an_unsafe_url_is_left_out_with_a_warning(typed_index):
     _, run = typed_index
     (warning,) = [w for w in run.warnings if "javascript:alert(1)" in w["warning"]]
-    assert warning["source"].endswith("rows.csv#2") and "not an http(s) address" in warning["warning"]
+    assert warning["source"].endswith("rows.csv#2") and "不是 http 或 https 地址" in warning["warning"]
     report = get_report(Engine(typed_index[0]), _report_id(typed_index[0], "resolutions/rows.csv#2"))
     assert report.fields["url"] == ""
 

@@ -260,9 +260,9 @@ def test_cli_export_and_trend(corpus_index):
     out = cli("trend", "营商环境", "--csv")
     assert out.stdout.splitlines()[0].startswith("term,value,mentions")
     out = cli("trend", "营商环境", "规上")                         # text for people
-    assert out.returncode == 0 and "营商环境: " in out.stdout and "2026" in out.stdout
+    assert out.returncode == 0 and "营商环境：" in out.stdout and "2026" in out.stdout
     out = cli("keywords", "--province", "浙江", "--year", "2026", "--top", "3")
-    assert out.returncode == 0 and "over-used" in out.stdout and "浙江" in out.stdout
+    assert out.returncode == 0 and "用得多的词" in out.stdout and "浙江" in out.stdout
     out = cli("trend", "营商环境", "--by", "colour")
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "by" in out.stderr
     out = cli("keywords", "--province", "浙江", "--year", "2026", "--top", "5", "--json")

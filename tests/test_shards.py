@@ -105,7 +105,7 @@ def test_a_shard_count_mismatch_is_one_line(four_shards):
                           "--shards", "3"], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 1
     assert out.stderr.strip().count("\n") == 0
-    assert "has 4 shards, not 3" in out.stderr
+    assert "有 4 个分片，不是 3 个" in out.stderr
 
 
 def test_each_shard_prices_and_refuses_a_dear_search_as_one_index_does(four_shards, corpus_index, monkeypatch):
@@ -292,7 +292,7 @@ def test_a_shard_slower_than_the_timeout_gives_a_flagged_partial_result(ray_shar
     # query calls answer while the others are being sent, and only its fetch is late
     for late in lates:
         assert late.shards["ok"] < 4 and late.shards["ok"] + len(late.shards["failed"]) == 4
-        assert all("did not answer within" in f["error"] for f in late.shards["failed"])
+        assert all("秒内没有响应" in f["error"] for f in late.shards["failed"])
     assert sum(late.shards["ok"] == 0 for late in lates) > len(lates) / 2
     # the late calls leave every actor usable: cancelling them (ray.cancel) left holes in an
     # actor's call sequence, and it refused every call for 30 s
