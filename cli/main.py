@@ -603,6 +603,11 @@ def main():
         from .usage import usage_message
 
         fail(usage_message(e), e.exit_code)
+    except Exception as e:  # noqa: BLE001 - a bug of ours: one line for the person, the traceback under -v
+        logging.getLogger("govsearch.cli").debug("unexpected failure", exc_info=True)
+        from indexer.messages import library_detail
+
+        fail("出了意外的内部错误，没有完成：请加 -v 重新运行，把输出报告给维护者" + library_detail(e))
     sys.exit(code if isinstance(code, int) else 0)
 
 
