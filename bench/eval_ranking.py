@@ -24,6 +24,7 @@ from search.ranking import BARE_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
 JUDGMENTS = ROOT / "tests" / "relevance" / "judgments.json"
+PANELS = ROOT / "tests" / "relevance" / "panels.json"     # two more judges' verdicts: {query: {key: [[v, why], [v, why]]}}
 SOURCES = [ROOT / "seeds", ROOT / "tests" / "corpora" / "provinces-2026"]
 
 
@@ -36,7 +37,40 @@ def is_bare_heading(hit) -> bool:
     return hit.kind == "heading" or (hit.kind == "paragraph" and len(hit.text.encode("utf-8")) <= BARE_BYTES)
 
 
-def evaluate(index_dir: str, judgments: dict) -> dict:
+def load_judges() -> tuple[dict, dict]:
+    """The first judges' verdicts (judgments.json) and the two panels' (panels.json)."""
+    return (json.loads(JUDGMENTS.read_text(encoding="utf-8")),
+            json.loads(PANELS.read_text(encoding="utf-8")))
+
+
+def majority(judgments: dict, panels: dict) -> dict:
+    """query -> key -> the verdict the figure counts: the majority of the three judges where
+    both panels judged the paragraph, else the first judges' alone (a key judged later)."""
+    out = {}
+    for query, judged in judgments.items():
+        votes = panels.get(query, {})
+        out[query] = {key: int(v + sum(p[0] for p in votes[key]) >= 2) if len(votes.get(key, ())) == 2 else v
+                      for key, v in judged.items()}
+    return out
+
+
+def panel(panels: dict, which: int) -> dict:
+    return {q: {k: votes[which][0] for k, votes in judged.items()} for q, judged in panels.items()}
+
+
+def agreement(a: dict, b: dict) -> dict:
+    """Raw agreement and Cohen's kappa of two judges over the paragraphs both judged."""
+    pairs = [(v, b[q][k]) for q in a if q in b for k, v in a[q].items() if k in b[q]]
+    n = len(pairs)
+    agree = sum(x == y for x, y in pairs) / n
+    pa, pb = sum(x for x, _ in pairs) / n, sum(y for _, y in pairs) / n
+    chance = pa * pb + (1 - pa) * (1 - pb)
+    return {"paragraphs": n, "agree": round(agree, 3), "kappa": round((agree - chance) / (1 - chance), 3)}
+
+
+def evaluate(index_dir: str, judgments: dict, others: dict | None = None) -> dict:
+    """precision@10 and its ceilings by ``judgments``; with ``others`` (name -> another
+    judge's verdicts), also what a ranking perfect for each judge scores by the others."""
     from search.engine import Engine, search
     from search.results import SearchRequest
 
@@ -48,7 +82,28 @@ def evaluate(index_dir: str, judgments: dict) -> dict:
     return {**_figures(rows), "queries_with_10_relevant": len(full),
             "mean_p_at_10_where_10_relevant": _mean(full, "p_at_10"),
             "halves": {name: _figures(rows[start::2]) for name, start in HALVES},
-            "rows": rows, "unjudged": _unjudged(tops, judgments)}
+            "rows": rows, "unjudged": _unjudged(tops, judgments),
+            "across_judges": _across_judges(engine, others) if others else {}}
+
+
+def _across_judges(engine, judges: dict) -> dict:
+    """"a -> b": precision@10 by judge b of the ranking perfect for judge a (a's relevant
+    matches first, in govsearch's order): how far one judge's perfect ranking is from
+    another's, the most a ranking can be asked to reach by any one judge."""
+    from search.engine import search
+    from search.results import SearchRequest
+
+    queries = sorted(set.intersection(*(set(j) for j in judges.values())))
+    order = {q: [unit_key(h.text) for h in search(engine, SearchRequest(q=q, limit=5000)).hits] for q in queries}
+    out = {}
+    for a, by_a in judges.items():
+        perfect = {q: ([k for k in order[q] if by_a[q].get(k) == 1] +
+                       [k for k in order[q] if by_a[q].get(k) != 1])[:10] for q in queries}
+        for b, by_b in judges.items():
+            if a != b:
+                found = sum(by_b[q].get(k) == 1 for q in queries for k in perfect[q])
+                out[f"{a} -> {b}"] = round(found / 10 / len(queries), 3)
+    return out
 
 
 def judge_view(hit) -> dict:
@@ -135,19 +190,39 @@ def main(argv=None) -> None:
     ap.add_argument("--unjudged", metavar="FILE",
                     help="write the unjudged paragraphs of the top 10s here (JSON, for a judge)")
     args = ap.parse_args(argv)
-    judgments = json.loads(JUDGMENTS.read_text(encoding="utf-8"))
+    first, panels = load_judges()
+    judges = {"first judges": first, "panel 1": panel(panels, 0), "panel 2": panel(panels, 1)}
     if args.index and not Path(args.index, "CURRENT").exists():
         sys.exit(f"eval: --index {args.index}: no index there (build one with `govsearch index --index "
                  f"{args.index} seeds tests/corpora/provinces-2026`)")
     with tempfile.TemporaryDirectory() as tmp:
-        report = evaluate(args.index or build_index(tmp), judgments)
+        index = args.index or build_index(tmp)
+        report = evaluate(index, majority(first, panels), others=judges)
+        by_first = evaluate(index, first)
+    report["by_first_judges"] = {k: by_first[k] for k in ("mean_p_at_10", "mean_normalised_p_at_10", "halves")}
+    report["agreement"] = {f"{a} / {b}": agreement(judges[a], judges[b])
+                           for a, b in (("first judges", "panel 1"), ("first judges", "panel 2"),
+                                        ("panel 1", "panel 2"))}
     if args.unjudged:
         _write_unjudged(args.unjudged, report["unjudged"])
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return
+    _print(report)
+
+
+def _print(report: dict) -> None:
+    first = report["by_first_judges"]
     print(f"ranking: precision@10 = {report['mean_p_at_10']:.3f} over {report['queries']} judged queries "
-          f"(seeds + provinces); a perfect ranking would reach {report['ideal_p_at_10']:.3f}")
+          f"(seeds + provinces), by the majority of three judges; a perfect ranking would reach "
+          f"{report['ideal_p_at_10']:.3f}")
+    print(f"         by the first judges alone: {first['mean_p_at_10']:.3f} (half A "
+          f"{first['halves']['A']['mean_p_at_10']:.3f}, B {first['halves']['B']['mean_p_at_10']:.3f})")
+    print("         judges agree: " + "; ".join(f"{pair} {a['agree']:.0%} (kappa {a['kappa']:.2f})"
+                                               for pair, a in report["agreement"].items()))
+    across = report["across_judges"]
+    print(f"         a ranking perfect for one judge scores {min(across.values()):.3f}-{max(across.values()):.3f} "
+          f"by another (" + ", ".join(f"{k} {v:.3f}" for k, v in across.items()) + ")")
     print(f"         a perfect ranking of the queries' own matches reaches {report['reachable_p_at_10']:.3f} "
           f"(some paragraphs judged relevant hold no form of their query)")
     print(f"         precision@10 = {report['mean_p_at_10_where_10_relevant']:.3f} over the "

@@ -12,8 +12,8 @@ from markdown_it import MarkdownIt
 
 from .analysis import is_traditional
 from .boilerplate import drop_boilerplate
-from .cleaning import (collapse_spaces, join_lines, remove_chrome, remove_pinyin_debris, source_lines,
-                       strip_invisible)
+from .cleaning import (collapse_spaces, join_lines, remove_chrome, remove_debris, remove_pinyin_debris,
+                       source_lines, strip_invisible)
 from .indicators import extract_indicators
 from .messages import library_detail
 from .metadata import extract_metadata
@@ -24,7 +24,7 @@ from .structure import split_units
 # Bump when cleaning, structure or metadata extraction changes what a file
 # becomes: an index built by another version asks to be rebuilt, as it does for
 # another analyzer, instead of mixing old and new readings of the same files.
-PARSER_VERSION = "5"
+PARSER_VERSION = "6"
 
 
 def report_id_for(key: str) -> str:
@@ -51,26 +51,44 @@ def markdown_lines(text: str) -> list[str]:
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open":
             level = int(tok.tag[1])
-            out.append("#" * level + " " + tokens[i + 1].content.replace("\n", ""))
+            out.append("#" * level + " " + inline_text(tokens[i + 1]))
         elif tok.type == "list_item_open":
             in_item += 1
         elif tok.type == "list_item_close":
             in_item -= 1
         elif tok.type == "inline" and tokens[i - 1].type == "paragraph_open":
-            content = tok.content.replace("\n", "")
+            content = inline_text(tok)
             out.append(("- " + content) if in_item else content)
         elif tok.type in _BLOCK_TEXT:
             out.extend(_BLOCK_TEXT[tok.type](tok.content))
         elif tok.type == "tr_open":
             row = []
         elif tok.type == "inline" and tokens[i - 1].type in ("th_open", "td_open"):
-            row.append(tok.content)
+            row.append(inline_text(tok))
         elif tok.type == "tr_close":
             out.extend("\t" + c for c in row)
             out.append("")
         elif tok.type == "table_close":
             out.append("")
     return out
+
+
+def inline_text(tok) -> str:
+    """An inline token's words as a reader sees them: emphasis marks, link targets,
+    images and inline tags gone, code kept as its text, line breaks joined (a
+    paragraph's wrapped lines are one paragraph). Indexing the source instead put
+    ``**`` and URLs into paragraphs: in snippets, in the words searched, and
+    between the words of a phrase."""
+    words = "".join(child.content for child in tok.children or () if child.type in ("text", "code_inline"))
+    return _UNFLANKED_EMPHASIS.sub(r"\2", words)
+
+
+# CommonMark does not close ``**…**`` after Chinese punctuation before a Chinese
+# character (``**一、加快发展。**坚持…``: the closing run is not "right-flanking"),
+# and leaves both runs as text; a converter's bold lead sentence looks exactly so.
+# A run of ** or __ (or three) closed by the same run in one text is such emphasis; a
+# single * is left alone: 带*的为约束性指标 marks a footnote, not emphasis.
+_UNFLANKED_EMPHASIS = re.compile(r"(\*{2,3}|_{2,3})(?=\S)(.+?)(?<=\S)\1")
 
 
 def _code_lines(content: str) -> list[str]:
@@ -116,8 +134,10 @@ def report_lines(doc: SourceDocument) -> list[str]:
     if doc.fields.get("_markdown"):
         # parsed first, cleaned line by line: the cleaner strips bare tags (<p>, </span>),
         # which broke the HTML blocks a converted page keeps and made their comments text
+        # (and, like any text, without page numbers and lone debris: a converted Word file
+        # keeps its "― 2 ―" footers as paragraphs)
         lines = markdown_lines(strip_invisible(doc.text))
-        return remove_chrome([remove_pinyin_debris(line) for line in lines])
+        return remove_debris(remove_chrome([remove_pinyin_debris(line) for line in lines]))
     return source_lines(doc.text)
 
 

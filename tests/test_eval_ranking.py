@@ -67,3 +67,43 @@ def test_the_unjudged_of_the_top_10s_are_listed_for_a_judge_in_key_order(corpus_
     assert [v["key"] for v in listed["营商环境"]] == sorted(unit_key(h.text) for h in top[:3])
     assert all(unit_key(v["text"]) == v["key"] for v in listed["营商环境"])
     assert report["rows"][0]["unjudged"] == 3
+
+
+def test_the_gold_is_the_majority_of_three_judges_where_the_panels_judged():
+    from bench.eval_ranking import majority
+
+    first = {"q": {"a": 1, "b": 1, "c": 0, "d": 0, "e": 1}}
+    panels = {"q": {"a": [[0, ""], [0, ""]], "b": [[1, ""], [0, ""]], "c": [[1, ""], [1, ""]],
+                    "d": [[0, ""], [1, ""]]}}                    # e: judged later, by the first judges only
+    assert majority(first, panels) == {"q": {"a": 0, "b": 1, "c": 1, "d": 0, "e": 1}}
+
+
+def test_agreement_is_cohens_kappa_over_the_paragraphs_both_judged():
+    from bench.eval_ranking import agreement
+
+    a = {"q": {"1": 1, "2": 1, "3": 0, "4": 0, "5": 1}}
+    b = {"q": {"1": 1, "2": 0, "3": 0, "4": 0, "6": 1}}          # 5 and 6: judged by one only
+    # 3 of 4 agree; a says 1 for 2 of 4, b for 1 of 4: chance 0.5*0.25 + 0.5*0.75 = 0.5
+    assert agreement(a, b) == {"paragraphs": 4, "agree": 0.75, "kappa": 0.5}
+
+
+def test_the_panels_judged_the_first_judges_paragraphs_twice_each():
+    from bench.eval_ranking import load_judges
+
+    first, panels = load_judges()
+    assert set(panels) == set(first)
+    for query, judged in panels.items():
+        assert set(judged) <= set(first[query]), query
+        assert all(len(v) == 2 and {x[0] for x in v} <= {0, 1} for v in judged.values()), query
+    assert sum(map(len, panels.values())) > 1000
+
+
+def test_a_ranking_perfect_for_a_judge_scores_the_matched_ceiling_by_that_judge(corpus_index):
+    """The across-judges figure, for two identical judges, is the ceiling of the matches: the
+    same number computed another way (from the keys of every match)."""
+    judgments = json.loads(JUDGMENTS.read_text(encoding="utf-8"))
+    some = {q: judgments[q] for q in ("稳就业", "固投", "民营 经济 发展")}
+    report = evaluate(corpus_index, some, others={"a": some, "b": some})
+    assert report["across_judges"] == {"a -> b": report["reachable_p_at_10"],
+                                       "b -> a": report["reachable_p_at_10"]}
+    assert 0 < report["reachable_p_at_10"] <= 1

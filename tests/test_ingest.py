@@ -297,6 +297,38 @@ def test_markdown_report(tmp_path):
     assert ("paragraph", "持续优化营商环境。", ["二、2025年工作安排"], "部署") in units
 
 
+def converter_markdown(text: str) -> str:
+    """A plain-text report as a converter (pandoc from Word, a CMS export) writes it in
+    Markdown: one paragraph a block, a lead sentence in bold (``**…。**`` before Chinese,
+    which CommonMark cannot close), a term linked, another in italics."""
+    out = []
+    for line in filter(str.strip, text.split("\n")):
+        lead = re.match(r"^([^。]{4,60}。)(.+)$", line)
+        if lead:
+            line = f"**{lead.group(1)}**{lead.group(2)}"
+        line = line.replace("营商环境", "[营商环境](http://www.gov.cn/zhengce/a.html)", 1)
+        out.append(line.replace("高质量发展", "*高质量发展*", 1))
+    return "\n\n".join(out) + "\n"
+
+
+@pytest.mark.parametrize("seed", ["000_", "001_", "002_"])     # the seeds without Word tables
+def test_a_markdown_report_reads_as_the_same_report_in_plain_text(tmp_path, seed):
+    """Markdown's inline markup is not text: a report converted to Markdown gives the same
+    paragraphs as the plain text it came from (the oracle), without ``**``, link targets
+    or page numbers, so its counts, phrases and snippets are the plain text's."""
+    path = next(SEEDS.glob(seed + "*.txt"))
+    text = path.read_text(encoding="utf-8")
+    (tmp_path / "txt").mkdir()
+    (tmp_path / "md").mkdir()
+    (tmp_path / "txt" / path.name).write_text(text, encoding="utf-8")
+    (tmp_path / "md" / (path.stem + ".md")).write_text(converter_markdown(text), encoding="utf-8")
+    (plain,), (markdown,) = build_all(tmp_path / "txt"), build_all(tmp_path / "md")
+    assert [(u.text, u.heading_path) for u in markdown.paragraphs] == \
+        [(u.text, u.heading_path) for u in plain.paragraphs]
+    assert (markdown.title, markdown.region, markdown.year) == (plain.title, plain.region, plain.year)
+    assert "**" in converter_markdown(text) and "**" not in markdown.text and "http" not in markdown.text
+
+
 def test_broken_catalog_is_a_named_failure(tmp_path):
     (tmp_path / "catalog.csv").write_text('file,note\nr.txt,"' + "长" * 200_000 + '"\n', encoding="utf-8")
     (tmp_path / "r.txt").write_text("2024年某区政府工作报告\n各位代表：\n正文。\n", encoding="utf-8")

@@ -417,6 +417,8 @@ def test_markdown_keeps_the_text_of_its_html_blocks(swept):
     _, units = _units(ix)
     got = "\x00".join(squash(u["text"]) for u in units if _shape(u["file"]) == "md-html-blocks")
     blocks = re.findall(r"<(?:p|span|td)[^>]*>([^<]+)<", sources["md-html-blocks"])
+    # a page number (― 1 ―) is dropped from Markdown as from any text
+    blocks = [b for b in blocks if not re.fullmatch(r"[―—\-\s]*\d+[―—\-\s]*", b)]
     assert len(blocks) > 20
     missing = [b for b in blocks if squash(b) not in got]
     assert not missing, missing[:5]
