@@ -297,7 +297,7 @@ def read_bytes(path: Path) -> bytes:
             data = b"" if st.st_size > limit else fh.read(limit + 1)
         except OSError as e:
             raise SourceError(f"读取出错：{os_error_text(e)}") from None
-    what = f"一个{'汇编文件' if collection else '报告文件'}最多 {limit // (1024 * 1024)} MB"
+    what = f"一个{'合集文件（.csv、.jsonl）' if collection else '报告文件'}最多 {limit // (1024 * 1024)} MB"
     if st.st_size > limit:
         raise SourceError(f"文件有 {st.st_size / (1024 * 1024):.0f} MB，太大（{what}）：未读取")
     if len(data) > limit:
@@ -344,13 +344,13 @@ def load_catalog(folder: Path) -> dict[str, dict]:
         try:
             entries.update(_catalog_rows(csv_path, decode_bytes(read_bytes(csv_path), str(csv_path))[0]))
         except SourceError as e:
-            raise SourceError(f"目录文件 {display_name(csv_path)} 有误：{e}") from None
+            raise SourceError(f"编目文件 {display_name(csv_path)} 有误：{e}") from None
     toml_path = folder / "catalog.toml"
     if toml_path.is_file():
         try:
             data = tomllib.loads(read_bytes(toml_path).decode("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, SourceError) as e:
-            raise SourceError(f"目录文件 {display_name(toml_path)} 有误：{_toml_problem(e)}") from None
+            raise SourceError(f"编目文件 {display_name(toml_path)} 有误：{_toml_problem(e)}") from None
         for name, fields in data.items():
             if isinstance(fields, dict):
                 entries[name] = {meta_field(k): str(v) for k, v in fields.items() if meta_field(k) and v != ""}

@@ -24,7 +24,7 @@ def report_problem(report: Report) -> str | None:
     return _year_problem(report) or _label_problem(report) or _unicode_problem(report)
 
 
-_ORIGINS = {"front matter": "文件开头的元数据", "catalog": "文件夹的目录文件",
+_ORIGINS = {"front matter": "文件开头的元数据", "catalog": "文件夹的编目文件",
             "collection": "这一行的列", "meta tags": "网页的 meta 标签",
             "document properties": "文档属性"}
 

@@ -335,7 +335,7 @@ def test_broken_catalog_is_a_named_failure(tmp_path):
     out = cli("index", str(tmp_path), "--index", str(tmp_path / "ix"), "--json")
     assert out.returncode == 1 and "Traceback" not in out.stderr
     (fail,) = json.loads(out.stdout)["failed"]
-    assert "目录文件" in fail["error"] and "有误" in fail["error"]
+    assert "编目文件" in fail["error"] and "有误" in fail["error"]
 
 
 def test_a_table_interrupted_by_blank_lines_keeps_one_header(tmp_path):

@@ -132,7 +132,7 @@ def test_bad_metadata_values_fail_their_report_alone(tmp_path):
     assert set(failed) == expected_bad
     for name in expected_bad:
         assert failed[name].startswith("年份 ") and "1900 到 2199 之间" in failed[name]
-    assert "文件开头的元数据" in failed["front0.txt"] and "目录文件" in failed["c.txt"]
+    assert "文件开头的元数据" in failed["front0.txt"] and "编目文件" in failed["c.txt"]
     good = 31 + 2 + 2
     assert run["added"] == good and run["reports"] == good
     again = run_json(gs("index", d, "--index", ix, "--json", timeout=300))
