@@ -10,6 +10,7 @@ import click
 from indexer.store import IndexError_
 
 from .main import echo_json, fail, filter_options, index_option
+from .usage import ChineseCommand
 from .shards import cluster_option, timeout_option
 from .terminal import pad as _pad, printable
 
@@ -44,15 +45,19 @@ def _open(index_dir: str, cluster, timeout: float):
     return _run(shards_for, index_dir, cluster, timeout) or Engine(index_dir)
 
 
-@click.command()
+@click.command(cls=ChineseCommand, help=(
+    "每个 TERM 逐年（或逐地区……）被提到多少次。\n\n"
+    "TERM 可以是任何检索式，含义与检索相同：营商环境、'\"稳中求进\"'、'规上 OR 规模以上'。提及次数按出现"
+    "次数算；有报告但没提到的年份显示 0；per_10k_chars 为每万字提及次数。"))
 @click.argument("terms", nargs=-1, required=True)
 @index_option
 @filter_options
-@click.option("--by", default="year", show_default=True,
-              help="The dimension: year, region, province, level, type (any facet field).")
-@click.option("--match", type=click.Choice(["exact", "words"]), default="exact", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON /api/trends returns.")
-@click.option("--csv", "as_csv", is_flag=True, help="One row per term and bucket, with a header.")
+@click.option("--by", default="year",
+              help="按哪个维度：year、region、province、level、type（任一分面字段；默认 year）。")
+@click.option("--match", type=click.Choice(["exact", "words"]), default="exact",
+              help="exact：按原样匹配（默认）；words：按 jieba 分词匹配。")
+@click.option("--json", "as_json", is_flag=True, help="输出与 /api/trends 相同的 JSON。")
+@click.option("--csv", "as_csv", is_flag=True, help="每个检索词每个取值一行，带表头。")
 @cluster_option
 @timeout_option
 def trend(terms, index_dir, by, match, as_json, as_csv, cluster, shard_timeout, **opts):
@@ -99,18 +104,19 @@ def _trend_text(data: dict):
                    f"提及 {total['mentions']:g} 次；最早 {t['first'] or '—'}")
 
 
-@click.command()
+@click.command(cls=ChineseCommand, help=(
+    "让选定报告与众不同的 jieba 词（对数似然 G2）。\n\n"
+    "用筛选选项选定报告（--province 浙江 --year 2026）；对照是其余全部、--vs 给出的筛选条件，"
+    "或加 --new 时为同样筛选条件的上一年。"))
 @index_option
 @filter_options
-@click.option("--vs", default=None, help="The reference, as filters in the query language "
-                                          "('省份:江苏 年份:2026'). Default: everything else.")
-@click.option("--new", "new", is_flag=True, help="Words the selection's year uses that the year before "
-                                                  "(same filters, year − 1) never used.")
-@click.option("--top", default=50, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--min-count", default=2, show_default=True, type=click.IntRange(1, 10**6),
-              help="A listed word occurs at least this often.")
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON /api/keywords returns.")
-@click.option("--csv", "as_csv", is_flag=True, help="One row per word, with a header.")
+@click.option("--vs", default=None, help="对照，用检索式里的筛选条件写（'省份:江苏 年份:2026'）。默认：其余全部。")
+@click.option("--new", "new", is_flag=True, help="选定年份用了、上一年（同样筛选条件，年份减 1）没用过的词。")
+@click.option("--top", default=50, type=click.IntRange(1, 1000), help="列出多少个词，1 到 1000（默认 50）。")
+@click.option("--min-count", default=2, type=click.IntRange(1, 10**6),
+              help="列出的词至少出现这么多次（默认 2）。")
+@click.option("--json", "as_json", is_flag=True, help="输出与 /api/keywords 相同的 JSON。")
+@click.option("--csv", "as_csv", is_flag=True, help="每个词一行，带表头。")
 @cluster_option
 @timeout_option
 def keywords(index_dir, vs, new, top, min_count, as_json, as_csv, cluster, shard_timeout, **opts):

@@ -18,11 +18,12 @@ from indexer.messages import describe_os_error
 from indexer.store import IndexError_, IndexStore, default_index_dir
 
 from .shards import cluster_option, timeout_option
+from .usage import ChineseGroup
 from .terminal import display_width, json_text, pad, printable
 
 index_option = click.option(
-    "--index", "index_dir", default=default_index_dir, show_default="$GOVSEARCH_INDEX or ./index",
-    help="Index folder.")
+    "--index", "index_dir", default=default_index_dir,
+    help="索引文件夹（默认 $GOVSEARCH_INDEX，未设则 ./index）。")
 
 
 def fail(message: str, code: int = 1):
@@ -52,9 +53,10 @@ def open_indexes(index_dir: str) -> list:
         fail(str(e))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="govsearch")
-@click.option("-v", "--verbose", count=True, help="Log what the library does: -v steps, -vv every file.")
+@click.group(cls=ChineseGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             help="中国政府工作报告全文检索。")
+@click.version_option(package_name="govsearch", help="显示版本并退出。")
+@click.option("-v", "--verbose", count=True, help="在标准错误上记录程序的步骤：-v 每一步，-vv 每个文件。")
 def cli(verbose):
     """Full-text search for Chinese government work reports."""
     if verbose:
@@ -132,18 +134,18 @@ class _Progress:
         sys.stderr.flush()
 
 
-@cli.command("index")
+@cli.command("index", help="索引报告文件（.txt .md .csv .jsonl .html .docx .doc .pdf）和存放它们的文件夹。\n\n"
+             "增量索引：新报告加入，改过的替换，删掉的移除，没变的跳过。有任何来源失败时退出码为 1。")
 @click.argument("paths", nargs=-1, required=True)
 @index_option
-@click.option("--rebuild", is_flag=True, help="Build from scratch into a new folder, then swap it in.")
+@click.option("--rebuild", is_flag=True, help="在新文件夹里从头建索引，建好后再换上。")
 @click.option("--rebuild-if-stale", is_flag=True,
-              help="Rebuild instead of refusing when the index was built by another analyzer version "
-                   "(or with another indicator table).")
-@click.option("--wait", type=float, default=0.0, help="Seconds to wait for another writer to finish.")
-@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress and no summary: only warnings and failures.")
+              help="索引是用另一版本的分析器（或另一版指标表）建的时，直接重建而不是拒绝。")
+@click.option("--wait", type=float, default=0.0, help="另一个 govsearch 正在写索引时，最多等它多少秒（默认 0）。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果。")
+@click.option("--quiet", "-q", is_flag=True, help="不显示进度和汇总，只显示警告和失败。")
 @click.option("--shards", type=click.IntRange(1, 256), default=None,
-              help="Route reports by id to this many shard indexes under --index (recorded; 1 to 256).")
+              help="按报告编号把报告分到 --index 下这么多个分片索引里（会记录下来；1 到 256）。")
 @cluster_option
 def index_cmd(paths, index_dir, rebuild, rebuild_if_stale, wait, as_json, quiet, shards, cluster):
     """Index report files (.txt .md .csv .jsonl) and folders of them.
@@ -221,12 +223,12 @@ def _stale(store: IndexStore, index_dir: str) -> str | None:
     return "用另一版指标表" if stale_warning(index_dir) else None
 
 
-@cli.command()
+@cli.command(help="监视文件夹，报告一到、一改、一删就索引（Ctrl-C 停止）。")
 @click.argument("folders", nargs=-1, required=True)
 @index_option
-@click.option("--debounce", type=float, default=1.0, show_default=True,
-              help="Seconds a folder must stay unchanged before its changes are indexed.")
-@click.option("--polling", is_flag=True, help="Poll instead of using inotify.")
+@click.option("--debounce", type=float, default=1.0,
+              help="文件夹要保持多少秒不变，才索引它的变动（默认 1.0）。")
+@click.option("--polling", is_flag=True, help="定时轮询，不用 inotify。")
 def watch(folders, index_dir, debounce, polling):
     """Watch folders and index reports as they arrive, change or disappear (Ctrl-C stops)."""
     import signal
@@ -262,9 +264,9 @@ def watch(folders, index_dir, debounce, polling):
 
 # --------------------------------------------------------------------------- stats, reports
 
-@cli.command()
+@cli.command(help="报告数、段落数，以及按地区、年份、类型和层级的计数。")
 @index_option
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 def stats(index_dir, as_json):
     """Reports, paragraphs, and counts per region, year, type and level."""
     from search.catalog import index_stats
@@ -280,9 +282,9 @@ def stats(index_dir, as_json):
             click.echo(f"  {row['count']:>6}  {printable(row['value'])}")
 
 
-@cli.command()
+@cli.command(help="每篇报告一行，列出报告级字段：用来检查抽取的结果。")
 @index_option
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 def reports(index_dir, as_json):
     """One row per report with its report-level fields: the way to check extraction."""
     from search.catalog import list_reports
@@ -305,26 +307,34 @@ def reports(index_dir, as_json):
 
 # --------------------------------------------------------------------------- indicators
 
-@cli.command()
+def _filter_help(name: str) -> str:
+    """A report filter's help, as query's option of that name says it (search/fields.py)."""
+    from search.fields import BY_NAME
+
+    return BY_NAME[name].help
+
+
+@cli.command(help="报告里写的目标和完成情况：GDP 增速、CPI、城镇新增就业……\n\n"
+                  "每个数值都链接到它的段落（报告编号和 ¶）。指标名、别名和读法见 indexer/indicators.csv。")
 @index_option
-@click.option("--name", multiple=True, help="An indicator: GDP, CPI, 城镇新增就业 … or any alias "
-                                            "(地区生产总值); repeat for several. Default: all.")
-@click.option("--role", multiple=True, help="target (the year planned), result (the year reviewed) or plan "
-                                            "(five-year); repeat for several.")
-@click.option("--measure", multiple=True, help="growth (a rate of change) or level.")
-@click.option("--kind", multiple=True, help="预期性 or 约束性, where the report says.")
-@click.option("--year", multiple=True, help="The year a value is for: 2026, or a range 2024-2026.")
-@click.option("--report-year", multiple=True, help="The year of the report stating it.")
-@click.option("--region", multiple=True)
-@click.option("--province", multiple=True)
-@click.option("--city", multiple=True)
-@click.option("--district", multiple=True)
-@click.option("--level", multiple=True, help="国家, 省级, 地市级 or 县区级.")
-@click.option("--type", "type_", multiple=True, help="政府工作报告, 计划报告, 预算报告, 讲话 or 其他.")
-@click.option("--report-id", multiple=True)
-@click.option("--quotes", is_flag=True, help="Print the sentence or table row stating each value.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of facts (the /api/indicators answer).")
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV with a header row.")
+@click.option("--name", multiple=True, help="指标：GDP、CPI、城镇新增就业……或任一别名（地区生产总值）；"
+                                            "可重复给出多个。默认：全部。")
+@click.option("--role", multiple=True, help="target（当年目标）、result（上年完成）或 plan（五年规划）；"
+                                            "可重复给出多个。")
+@click.option("--measure", multiple=True, help="growth（增速）或 level（数值）。")
+@click.option("--kind", multiple=True, help="预期性或约束性（报告写明的）。")
+@click.option("--year", multiple=True, help="数值所属的年份：2026，或范围 2024-2026。")
+@click.option("--report-year", multiple=True, help="写出这个数值的报告的年份。")
+@click.option("--region", multiple=True, help=_filter_help("region"))
+@click.option("--province", multiple=True, help=_filter_help("province"))
+@click.option("--city", multiple=True, help=_filter_help("city"))
+@click.option("--district", multiple=True, help=_filter_help("district"))
+@click.option("--level", multiple=True, help="国家、省级、地市级或县区级。")
+@click.option("--type", "type_", multiple=True, help="政府工作报告、计划报告、预算报告、讲话或其他。")
+@click.option("--report-id", multiple=True, help=_filter_help("report_id"))
+@click.option("--quotes", is_flag=True, help="同时列出写出每个数值的句子或表格行。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 列表输出（与 /api/indicators 相同）。")
+@click.option("--csv", "as_csv", is_flag=True, help="以带表头的 CSV 输出。")
 def indicators(index_dir, quotes, as_json, as_csv, **opts):
     """Targets and results the reports state: GDP growth, CPI, new urban jobs, …
 
@@ -401,20 +411,21 @@ def filter_options(command):
     return command
 
 
-@cli.command()
+@cli.command(help="检索：按原样的词（同时满足）、\"精确短语\"、OR、NOT/-词、( )、字段:值 筛选。\n\n"
+                  "TEXT 为 - 时从标准输入读检索式。")
 @click.argument("text", required=False, default="")
 @index_option
 @filter_options
-@click.option("--match", "match", type=click.Choice(["exact", "words"]), default="exact", show_default=True,
-              help="exact: each term as written (Ctrl-F, with synonyms); words: jieba words.")
-@click.option("--limit", default=None, help="Hits per page, 1 to 10000 (default 10).")
-@click.option("--page", default=None, help="Page number, from 1.")
-@click.option("--sort", default=None, help="relevance (default), year (oldest first) or -year.")
-@click.option("--by-report", is_flag=True, help="Group hits by report.")
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON the web API returns.")
+@click.option("--match", "match", type=click.Choice(["exact", "words"]), default="exact",
+              help="exact：按原样匹配每个词（同 Ctrl-F，含同义词；默认）；words：按 jieba 分词匹配。")
+@click.option("--limit", default=None, help="每页条数，1 到 10000（默认 10）。")
+@click.option("--page", default=None, help="页码，从 1 开始。")
+@click.option("--sort", default=None, help="relevance（相关度，默认）、year（年份从早到晚）或 -year。")
+@click.option("--by-report", is_flag=True, help="按报告分组显示。")
+@click.option("--json", "as_json", is_flag=True, help="输出与网页 API 相同的 JSON。")
 @click.option("--format", "export_format", type=click.Choice(["csv", "jsonl", "md"]), default=None,
-              help="Every hit, not one page, streamed: CSV, JSON lines or a Markdown citation list "
-                   "(region, province, year, type, title, section, para_no, text, url).")
+              help="逐条输出全部结果（不止一页）：CSV、JSON lines 或 Markdown 引文列表"
+                   "（region, province, year, type, title, section, para_no, text, url）。")
 @cluster_option
 @timeout_option
 def query(text, index_dir, as_json, export_format, cluster, shard_timeout, **opts):
@@ -557,16 +568,16 @@ class WholeNumber(click.ParamType):
         return number
 
 
-@cli.command()
+@cli.command(help="用生产级 WSGI 服务器（waitress）提供网页界面。")
 @index_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: all).")
-@click.option("--port", default=5000, show_default=True, type=WholeNumber(0, 65535, "（0：任一空闲端口）"),
-              help="0 to 65535; 0 takes any free port.")
-@click.option("--threads", default=8, show_default=True, type=WholeNumber(1, 256),
-              help="Requests answered at once, 1 to 256.")
-@click.option("--workers", default=1, show_default=True, type=WholeNumber(1, 64),
-              help="Processes answering on the port, 1 to 64: searches hold Python's lock, so one "
-                   "process uses one core; each process costs one open index's memory.")
+@click.option("--host", default="127.0.0.1", help="监听的地址（默认 127.0.0.1；0.0.0.0：所有地址）。")
+@click.option("--port", default=5000, type=WholeNumber(0, 65535, "（0：任一空闲端口）"),
+              help="0 到 65535（默认 5000）；0 表示任一空闲端口。")
+@click.option("--threads", default=8, type=WholeNumber(1, 256),
+              help="同时处理的请求数，1 到 256（默认 8）。")
+@click.option("--workers", default=1, type=WholeNumber(1, 64),
+              help="在同一端口上应答的进程数，1 到 64（默认 1）：检索时占着 Python 的全局锁，一个进程"
+                   "只用一个核；每个进程各占一份打开的索引的内存。")
 @cluster_option
 @timeout_option
 def serve(index_dir, host, port, threads, workers, cluster, shard_timeout):

@@ -7,13 +7,13 @@ import click
 
 cluster_option = click.option(
     "--cluster", "cluster", default=None, metavar="ADDRESS|local",
-    help="Run on Ray: 'local' starts one here; ray://HOST:PORT or HOST:PORT joins a cluster "
-         "(pip install 'govsearch[cluster]').")
+    help="在 Ray 上运行：local 在本机启动一个；ray://HOST:PORT 或 HOST:PORT 加入一个集群"
+         "（pip install 'govsearch[cluster]'）。")
 
 
 timeout_option = click.option(
-    "--shard-timeout", "shard_timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
-    help="With --cluster: seconds a shard may take; a slower one leaves a partial result, flagged.")
+    "--shard-timeout", "shard_timeout", type=click.FloatRange(0.1, 600), default=10.0,
+    help="用 --cluster 时每个分片最多用多少秒（默认 10）；更慢的分片不计入，结果标为部分结果。")
 
 
 def shards_for(index_dir: str, cluster: str | None, timeout: float = 10.0):

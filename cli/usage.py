@@ -82,3 +82,39 @@ def _bad_option_usage(e: click.BadOptionUsage) -> str:
     if "requires an argument" in (e.message or "") or "requires" in (e.message or ""):
         return f"选项 {e.option_name} 后面要跟一个值"
     return f"选项 {e.option_name} 用法不对（{e.message}）"
+
+
+# --------------------------------------------------------------------------- help pages
+
+class ChineseHelpFormatter(click.HelpFormatter):
+    """Help pages with click's own words (Usage:, Options:, Commands:) in Chinese."""
+
+    HEADINGS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, prefix="用法：")
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{self.HEADINGS.get(heading, heading)}：\n")
+
+
+class ChineseContext(click.Context):
+    formatter_class = ChineseHelpFormatter
+
+
+class _ChineseHelp:
+    context_class = ChineseContext
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "显示本帮助并退出。"
+        return option
+
+
+class ChineseCommand(_ChineseHelp, click.Command):
+    pass
+
+
+class ChineseGroup(_ChineseHelp, click.Group):
+    command_class = ChineseCommand

@@ -25,21 +25,21 @@ class FilterField:
 
 FILTERS: tuple[FilterField, ...] = (
     FilterField("region", "region", "地区", facet=True,
-                help="A region and every region under it: 重庆 means 重庆市 and its districts."),
-    FilterField("province", "province", "省份", facet=True, help="四川 or 四川省."),
-    FilterField("city", "city", "城市", help="成都 or 成都市."),
-    FilterField("district", "district", "区县", help="渝北 or 渝北区."),
-    FilterField("level", "level", "层级", facet=True, help="国家, 省级, 地市级 or 县区级."),
+                help="地区及其下辖的所有地区：重庆 指重庆市及其各区县。"),
+    FilterField("province", "province", "省份", facet=True, help="四川或四川省。"),
+    FilterField("city", "city", "城市", help="成都或成都市。"),
+    FilterField("district", "district", "区县", help="渝北或渝北区。"),
+    FilterField("level", "level", "层级", facet=True, help="国家、省级、地市级或县区级。"),
     FilterField("year", "year", "年份", kind="year", facet=True,
-                help="A year (2024), a range (2020-2024, 2020..2024) or 未知 (no year found)."),
-    FilterField("type", "type", "类型", facet=True, help="政府工作报告, 计划报告, 预算报告, 决议, 讲话 or 其他."),
-    FilterField("section", "section", "章节原文", facet=True, help="A section as the report titles it."),
+                help="年份（2024）、范围（2020-2024、2020..2024），或 未知（没有找到年份）。"),
+    FilterField("type", "type", "类型", facet=True, help="政府工作报告、计划报告、预算报告、决议、讲话或其他。"),
+    FilterField("section", "section", "章节原文", facet=True, help="章节，按报告里写的标题。"),
     FilterField("section_label", "section_label", "章节", facet=True,
-                help="A section as the 章节 facet groups it: 回顾·工作回顾 (numbering, years, quotes dropped)."),
-    FilterField("part", "part", "部分", facet=True, help="回顾, 部署 or 其他."),
+                help="章节，按“章节”分面的归类：回顾·工作回顾（去掉编号、年份和引号）。"),
+    FilterField("part", "part", "部分", facet=True, help="回顾、部署或其他。"),
     FilterField("kind", "kind", "段落类型", kind="id",
-                help="heading, paragraph, table_row or list_item (标题, 段落, 表格行, 列表项)."),
-    FilterField("report_id", "report_id", "报告", kind="id", help="A report id.", aliases=("report",)),
+                help="heading、paragraph、table_row 或 list_item（标题、段落、表格行、列表项）。"),
+    FilterField("report_id", "report_id", "报告", kind="id", help="报告编号。", aliases=("report",)),
 )
 
 BY_NAME = {f.name: f for f in FILTERS}

@@ -225,3 +225,23 @@ def test_command_line_mistakes_are_one_chinese_line(tmp_path, args, named):
     assert out.returncode == 2, out.stderr
     assert out.stderr.count("\n") == 1 and named in out.stderr, out.stderr
     assert_said_to_a_person(out.stderr)
+
+
+def test_every_help_page_is_in_chinese():
+    """`govsearch CMD --help` is read by a person too: click's headings and every option's
+    description in Chinese (the option names and their value types stay as typed)."""
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    for command in [None, *sorted(cli.commands)]:
+        out = CliRunner().invoke(cli, [command, "--help"] if command else ["--help"])
+        assert out.exit_code == 0, out.output
+        text = out.output
+        assert text.startswith("用法：") and "选项：" in text and "Usage" not in text and "Options" not in text
+        options = text.split("选项：", 1)[1].split("命令：", 1)[0]
+        described = re.split(r"\n  (?=-)", options.strip("\n"))
+        assert len(described) >= 2
+        for entry in described:
+            assert CJK.search(entry), f"{command}: {entry}"
+            assert "default:" not in entry, entry
