@@ -25,6 +25,9 @@ from search.ranking import BARE_BYTES
 ROOT = Path(__file__).resolve().parent.parent
 JUDGMENTS = ROOT / "tests" / "relevance" / "judgments.json"
 PANELS = ROOT / "tests" / "relevance" / "panels.json"     # two more judges' verdicts: {query: {key: [[v, why], [v, why]]}}
+# other queries, three judges each: {query: {key: [[v, why]] * 3}}
+SECOND_SET = ROOT / "tests" / "relevance" / "second_set.json"   # chosen on (half A) and checked on (half B)
+HELD_OUT = ROOT / "tests" / "relevance" / "held_out.json"       # only checked on
 SOURCES = [ROOT / "seeds", ROOT / "tests" / "corpora" / "provinces-2026"]
 
 
@@ -52,6 +55,13 @@ def majority(judgments: dict, panels: dict) -> dict:
         out[query] = {key: int(v + sum(p[0] for p in votes[key]) >= 2) if len(votes.get(key, ())) == 2 else v
                       for key, v in judged.items()}
     return out
+
+
+def three_judges(path: Path) -> tuple[dict, list[dict]]:
+    """A set judged by three judges: its gold (their majority) and each judge's verdicts."""
+    votes = json.loads(path.read_text(encoding="utf-8"))
+    gold = {q: {k: int(sum(v[0] for v in vs) >= 2) for k, vs in judged.items()} for q, judged in votes.items()}
+    return gold, [panel(votes, i) for i in range(3)]
 
 
 def panel(panels: dict, which: int) -> dict:
@@ -134,7 +144,8 @@ def _figures(rows: list[dict]) -> dict:
     """Plain precision@10 (with its ceilings) and precision@10 normalised to a ceiling of 1."""
     return {"queries": len(rows), "mean_p_at_10": _mean(rows, "p_at_10"),
             "ideal_p_at_10": _mean(rows, "ideal"), "reachable_p_at_10": _mean(rows, "reachable"),
-            "mean_normalised_p_at_10": _mean(rows, "normalised")}
+            # a query with no relevant paragraph has no normalised figure (0 of 0): left out
+            "mean_normalised_p_at_10": _mean([r for r in rows if r["normalised"] is not None], "normalised")}
 
 
 def _matched_keys(engine, query: str) -> set:
@@ -160,7 +171,7 @@ def _judge(query: str, judged: dict, hits: list, matched: set) -> dict:
     attainable = min(10, sum(1 for g in judged.values() if g == 1))
     reachable = min(10, sum(1 for k in matched if judged.get(k) == 1))
     return {"query": query, "p_at_10": found / 10, "ideal": attainable / 10, "reachable": reachable / 10,
-            "normalised": found / attainable if attainable else 1.0, "hits": len(hits),
+            "normalised": found / attainable if attainable else None, "hits": len(hits),
             "unjudged": sum(1 for k in keys if k not in judged),
             "bare_headings": sum(1 for h in hits if is_bare_heading(h)),
             "single_term": len(query.split()) == 1}
@@ -199,6 +210,8 @@ def main(argv=None) -> None:
         index = args.index or build_index(tmp)
         report = evaluate(index, majority(first, panels), others=judges)
         by_first = evaluate(index, first)
+        report["second_set"] = _three_judge_figures(index, SECOND_SET)
+        report["held_out"] = _three_judge_figures(index, HELD_OUT)
     report["by_first_judges"] = {k: by_first[k] for k in ("mean_p_at_10", "mean_normalised_p_at_10", "halves")}
     report["agreement"] = {f"{a} / {b}": agreement(judges[a], judges[b])
                            for a, b in (("first judges", "panel 1"), ("first judges", "panel 2"),
@@ -209,6 +222,32 @@ def main(argv=None) -> None:
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return
     _print(report)
+
+
+def _three_judge_figures(index: str, path: Path) -> dict:
+    gold, judges = three_judges(path)
+    report = evaluate(index, gold, others={f"judge {i + 1}": j for i, j in enumerate(judges)})
+    return {**{k: report[k] for k in ("queries", "mean_p_at_10", "reachable_p_at_10", "mean_normalised_p_at_10",
+                                      "halves", "across_judges", "rows", "unjudged")},
+            "agreement": {f"{i + 1} / {j + 1}": agreement(judges[i], judges[j]) for i, j in ((0, 1), (0, 2), (1, 2))}}
+
+
+def _print_three_judges(name: str, part: dict, halves: bool) -> None:
+    print(f"{name}: precision@10 = {part['mean_p_at_10']:.3f} over {part['queries']} other queries (three judges "
+          f"each, the majority counted); a perfect ranking of their matches reaches "
+          f"{part['reachable_p_at_10']:.3f} (most have fewer than 10 relevant paragraphs); normalised "
+          f"{part['mean_normalised_p_at_10']:.3f} (over the queries with a relevant paragraph)")
+    if halves:
+        print("         " + "; ".join(f"half {h}: {f['mean_p_at_10']:.3f} of {f['reachable_p_at_10']:.3f}, "
+                                     f"normalised {f['mean_normalised_p_at_10']:.3f}"
+                                     for h, f in part["halves"].items()))
+    print("         judges agree: " + "; ".join(f"{pair} {a['agree']:.0%} (kappa {a['kappa']:.2f})"
+                                               for pair, a in part["agreement"].items()))
+    across = part["across_judges"]
+    print(f"         a ranking perfect for one judge scores {min(across.values()):.3f}-"
+          f"{max(across.values()):.3f} by another")
+    print("  " + "  ".join(f"{r['query']} {r['p_at_10']:.1f}/{r['reachable']:.1f}" for r in part["rows"])
+          + "".join(f"\n  {q}: {len(v)} unjudged in its top 10" for q, v in part["unjudged"].items()))
 
 
 def _print(report: dict) -> None:
@@ -244,6 +283,8 @@ def _print(report: dict) -> None:
               + (f"  ({', '.join(flags)})" if flags else ""))
     worst = max((r["bare_headings"] for r in report["rows"] if r["single_term"]), default=0)
     print(f"bare headings in a single-term top 10: at most {worst}")
+    _print_three_judges("second set", report["second_set"], halves=True)
+    _print_three_judges("held out", report["held_out"], halves=False)
 
 
 if __name__ == "__main__":

@@ -107,3 +107,19 @@ def test_a_ranking_perfect_for_a_judge_scores_the_matched_ceiling_by_that_judge(
     assert report["across_judges"] == {"a -> b": report["reachable_p_at_10"],
                                        "b -> a": report["reachable_p_at_10"]}
     assert 0 < report["reachable_p_at_10"] <= 1
+
+
+def test_the_other_sets_have_three_verdicts_a_paragraph_and_queries_of_their_own(tmp_path):
+    from bench.eval_ranking import HELD_OUT, SECOND_SET, three_judges
+
+    first = set(json.loads(JUDGMENTS.read_text(encoding="utf-8")))
+    sets = [json.loads(p.read_text(encoding="utf-8")) for p in (SECOND_SET, HELD_OUT)]
+    for votes in sets:
+        assert len(votes) == 30
+        for query, judged in votes.items():
+            assert judged and all(len(v) == 3 and {x[0] for x in v} <= {0, 1} for v in judged.values()), query
+    assert not (set(sets[0]) & set(sets[1])) and not ((set(sets[0]) | set(sets[1])) & first)
+    path = tmp_path / "three.json"
+    path.write_text(json.dumps({"q": {"a": [[1, ""], [0, ""], [1, ""]], "b": [[0, ""], [0, ""], [1, ""]]}}))
+    gold, judges = three_judges(path)
+    assert gold == {"q": {"a": 1, "b": 0}} and [j["q"]["b"] for j in judges] == [0, 0, 1]
