@@ -67,8 +67,7 @@ def _bad_value(e: click.BadParameter) -> str:
     if isinstance(kind, click.Choice):
         return f"{hint} 只能是 {'、'.join(map(str, kind.choices))} 之一{got}"
     if isinstance(kind, (click.IntRange, click.FloatRange)):
-        whole = "整数" if isinstance(kind, click.IntRange) else "数"
-        return f"{hint} 要是 {kind.min:g} 到 {kind.max:g} 之间的{whole}{got}"
+        return f"{hint} 要是{_range_words(kind)}{got}"
     if kind is click.INT:
         return f"{hint} 要是整数{got}"
     if kind is click.FLOAT:
@@ -118,3 +117,13 @@ class ChineseCommand(_ChineseHelp, click.Command):
 
 class ChineseGroup(_ChineseHelp, click.Group):
     command_class = ChineseCommand
+
+
+def _range_words(kind) -> str:
+    """``1 到 256 之间的整数``; a range open at one end says its one bound."""
+    whole = "整数" if isinstance(kind, click.IntRange) else "数"
+    if kind.min is not None and kind.max is not None:
+        return f" {kind.min:g} 到 {kind.max:g} 之间的{whole}"
+    if kind.min is not None:
+        return f"不小于 {kind.min:g} 的{whole}"
+    return f"不大于 {kind.max:g} 的{whole}" if kind.max is not None else whole

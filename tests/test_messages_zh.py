@@ -15,6 +15,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import click
 import pytest
 
 from .conftest import ROOT, SEEDS
@@ -245,3 +246,18 @@ def test_every_help_page_is_in_chinese():
         for entry in described:
             assert CJK.search(entry), f"{command}: {entry}"
             assert "default:" not in entry, entry
+
+
+@pytest.mark.parametrize("kind, given, said", [
+    (click.IntRange(1, 256), "0", "选项 --n 要是 1 到 256 之间的整数，给的是 0"),
+    (click.IntRange(min=1), "0", "选项 --n 要是不小于 1 的整数，给的是 0"),
+    (click.FloatRange(max=5), "9.5", "选项 --n 要是不大于 5 的数，给的是 9.5"),
+])
+def test_a_value_out_of_range_says_the_range_even_one_open_at_one_end(kind, given, said):
+    from cli.usage import usage_message
+
+    param = click.Option(["--n"], type=kind)
+    with pytest.raises(click.BadParameter) as caught:
+        kind.convert(given, param, None)
+    caught.value.param = param
+    assert usage_message(caught.value) == said
