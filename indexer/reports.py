@@ -75,20 +75,53 @@ def markdown_lines(text: str) -> list[str]:
 
 def inline_text(tok) -> str:
     """An inline token's words as a reader sees them: emphasis marks, link targets,
-    images and inline tags gone, code kept as its text, line breaks joined (a
-    paragraph's wrapped lines are one paragraph). Indexing the source instead put
-    ``**`` and URLs into paragraphs: in snippets, in the words searched, and
-    between the words of a phrase."""
-    words = "".join(child.content for child in tok.children or () if child.type in ("text", "code_inline"))
-    return _UNFLANKED_EMPHASIS.sub(r"\2", words)
+    images and inline tags gone, code kept as written, line breaks joined as a wrapped
+    line is (a paragraph's lines are one paragraph). Indexing the source instead put
+    ``**`` and URLs into paragraphs: in snippets, in the words searched, and between
+    the words of a phrase."""
+    text, codes = "", []
+    for child in tok.children or ():
+        if child.type == "text":
+            text += child.content
+        elif child.type == "code_inline":          # kept as written, out of the emphasis rule's reach
+            text += f"\ue000{len(codes)}\ue001"
+            codes.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            text += "\n"
+    text = _UNCLOSED_EMPHASIS.sub(_unwrap_emphasis, text)
+    text = re.sub("\ue000(\\d+)\ue001", lambda m: codes[int(m.group(1))], text)
+    return _join_breaks(text)
+
+
+def _join_breaks(text: str) -> str:
+    """Lines joined: Chinese runs straight on, a space only between two ASCII characters
+    (``GDP growth``, ``5.2% 2026年``: digits must not run into each other)."""
+    out = ""
+    for piece in text.split("\n"):
+        piece = piece.strip() if out else piece.rstrip()
+        if out and piece and out[-1].isascii() and piece[0].isascii():
+            out += " "
+        out += piece
+    return out
 
 
 # CommonMark does not close ``**…**`` after Chinese punctuation before a Chinese
-# character (``**一、加快发展。**坚持…``: the closing run is not "right-flanking"),
-# and leaves both runs as text; a converter's bold lead sentence looks exactly so.
-# A run of ** or __ (or three) closed by the same run in one text is such emphasis; a
-# single * is left alone: 带*的为约束性指标 marks a footnote, not emphasis.
-_UNFLANKED_EMPHASIS = re.compile(r"(\*{2,3}|_{2,3})(?=\S)(.+?)(?<=\S)\1")
+# character (``**一、加快发展。**坚持…``: the closing run is not "right-flanking"), nor
+# open it before punctuation after a character (``坚持**“两个毫不动摇”**，``), and leaves
+# the runs as text; a converter's bold lead sentence looks exactly so. Such a pair is
+# taken for emphasis only when it holds Chinese and punctuation stands where CommonMark
+# needed a space: ``带**的为约束性指标，带**的`` (footnote marks), ``第__条``, ``__init__``
+# and escaped ``\*\*`` stay as written, as do single ``*``.
+_UNCLOSED_EMPHASIS = re.compile(r"(\*\*\*?|___?)(?=\S)([^\n]+?)(?<=\S)\1")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_PUNCT = "。，、；：！？）》」』”’（《「『“‘—…·%％,.;:!?()\"'"
+
+
+def _unwrap_emphasis(m: re.Match) -> str:
+    inner = m.group(2)
+    if _CJK.search(inner) and (inner[0] in _PUNCT or inner[-1] in _PUNCT):
+        return inner
+    return m.group(0)
 
 
 def _code_lines(content: str) -> list[str]:

@@ -329,6 +329,23 @@ def test_a_markdown_report_reads_as_the_same_report_in_plain_text(tmp_path, seed
     assert "**" in converter_markdown(text) and "**" not in markdown.text and "http" not in markdown.text
 
 
+@pytest.mark.parametrize("markdown, line", [
+    ("**（一）稳增长。**坚持*创新*驱动", "（一）稳增长。坚持创新驱动"),             # bold lead CommonMark leaves open
+    ("坚持**“两个毫不动摇”**，支持", "坚持“两个毫不动摇”，支持"),
+    ("见[新闻](http://x.cn/a)和<span>内联</span>", "见新闻和内联"),
+    ("第__条和第__款，共________项", "第__条和第__款，共________项"),    # blanks to fill in, not emphasis
+    ("代码 `a**b**c` 照写", "代码 a**b**c 照写"),
+    ("\\*\\*字面\\*\\*", "**字面**"),                                            # escaped: literal stars
+    ("网址 http://www.gov.cn/a__b__c.html", "网址 http://www.gov.cn/a__b__c.html"),
+    ("全年增长5.2%  \n2026年目标", "全年增长5.2% 2026年目标"),            # a hard break: digits kept apart
+    ("GDP\ngrowth，中文\n续行", "GDP growth，中文续行"),
+])
+def test_markdown_inline_markup_is_read_as_its_words(markdown, line):
+    from indexer.reports import markdown_lines
+
+    assert markdown_lines(markdown + "\n") == [line]
+
+
 def test_broken_catalog_is_a_named_failure(tmp_path):
     (tmp_path / "catalog.csv").write_text('file,note\nr.txt,"' + "长" * 200_000 + '"\n', encoding="utf-8")
     (tmp_path / "r.txt").write_text("2024年某区政府工作报告\n各位代表：\n正文。\n", encoding="utf-8")
