@@ -67,7 +67,15 @@ class _PrintableFormatter(logging.Formatter):
     def format(self, record):
         # on a terminal a log line first clears the progress line it interrupts
         clear = "\r" + " " * 100 + "\r" if sys.stderr.isatty() else ""
-        return clear + printable(super().format(record))
+        line = clear + printable(super().formatMessage(self._with_message(record)))
+        if record.exc_info:        # a traceback keeps its lines, each made safe for a terminal
+            line += "\n" + "\n".join(map(printable, self.formatException(record.exc_info).splitlines()))
+        return line
+
+    @staticmethod
+    def _with_message(record):
+        record.message = record.getMessage()
+        return record
 
 
 def _log_to_stderr(level: int):
@@ -610,12 +618,15 @@ def main():
         code = cli.main(prog_name="govsearch", standalone_mode=False)
     except click.exceptions.Abort:
         fail("已中断", 130)
+    except click.exceptions.NoArgsIsHelpError as e:     # `govsearch` alone: its help page, as click shows it
+        click.echo(e.ctx.get_help(), err=True)
+        sys.exit(e.exit_code)
     except click.ClickException as e:
         from .usage import usage_message
 
         fail(usage_message(e), e.exit_code)
     except Exception as e:  # noqa: BLE001 - a bug of ours: one line for the person, the traceback under -v
-        logging.getLogger("govsearch.cli").debug("unexpected failure", exc_info=True)
+        logging.getLogger("govsearch.cli").error("意外的内部错误", exc_info=True)
         from indexer.messages import library_detail
 
         fail("出了意外的内部错误，没有完成：请加 -v 重新运行，把输出报告给维护者" + library_detail(e))

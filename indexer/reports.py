@@ -6,6 +6,7 @@ source text → source_lines → drop_boilerplate → join_lines → extract_met
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 
 from markdown_it import MarkdownIt
@@ -196,6 +197,7 @@ def build_report(doc: SourceDocument, key: str) -> Report:
     report.script = "繁" if is_traditional(report.text, threshold=20) else "简"
     try:
         report.indicators = [f.as_json() for f in extract_indicators(report)]
-    except Exception as e:  # the report is still worth indexing without its figures
+    except Exception as e:  # the report is still worth indexing without its figures (a bug of ours)
+        logging.getLogger("govsearch.indexer").debug("indicators of %s failed", key, exc_info=True)
         report.warnings.append("没能从这篇报告里提取指标，报告照常索引" + library_detail(e))
     return report

@@ -12,6 +12,7 @@ import errno
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import stat
@@ -509,8 +510,9 @@ def _published_document(found: FoundFile, data: bytes, catalog: dict) -> SourceD
         got = formats.read_document(data, found.path.suffix, found.display)
     except formats.FormatError as e:
         raise SourceError(str(e)) from None
-    except Exception as e:       # a file that breaks its library: one line, the other files go on
-        raise SourceError(f"{found.path.suffix.lower()} 文件已损坏，读不出来"
+    except Exception as e:       # a file that breaks its library (or a bug of ours): one line, the other files go on
+        logging.getLogger("govsearch.indexer").debug("reading %s failed", found.display, exc_info=True)
+        raise SourceError(f"读取这个 {found.path.suffix.lower()} 文件时出错，文件可能已损坏"
                           + library_detail(e)) from None
     if not got.text.strip():
         raise SourceError(NO_TEXT_FOUND)

@@ -455,7 +455,8 @@ def build_pending(pending: Pending, plan: RunPlan) -> tuple[Report | None, str |
     """(the report, None), or (None, why this source cannot be indexed)."""
     try:
         report = build_report(pending.doc, pending.key)
-    except Exception as e:  # a report our reader cannot parse: name it, go on
+    except Exception as e:  # a report our reader cannot parse (a bug of ours): name it, go on
+        log.debug("building %s failed", pending.key, exc_info=True)
         return None, "报告内容无法解析" + library_detail(e)
     report.report_id = pending.report_id
     problem = NOTHING_LEFT if not report.paragraphs else report_problem(report)

@@ -261,3 +261,29 @@ def test_a_value_out_of_range_says_the_range_even_one_open_at_one_end(kind, give
         kind.convert(given, param, None)
     caught.value.param = param
     assert usage_message(caught.value) == said
+
+
+def test_govsearch_alone_shows_its_help_page_not_an_error_line():
+    out = gs()
+    assert out.returncode == 2
+    assert out.stderr.startswith("用法：govsearch") and "命令：" in out.stderr and "\\n" not in out.stderr
+    assert out.stderr.count("\n") > 10 and "error" not in out.stderr
+
+
+def test_a_logged_traceback_keeps_its_lines_under_v():
+    """What -v shows a maintainer of an unexpected failure: the traceback line by line (each
+    line made safe for a terminal), not one line of escaped newlines."""
+    import logging
+
+    from cli.main import _PrintableFormatter
+
+    try:
+        {}["title"]
+    except KeyError:
+        record = logging.LogRecord("govsearch.cli", logging.ERROR, __file__, 1, "意外的内部错误 %s",
+                                   ("a\x1b[2Jb",), sys.exc_info())
+    text = _PrintableFormatter("govsearch: %(name)s: %(message)s").format(record)
+    lines = text.splitlines()
+    assert lines[0].endswith("govsearch: govsearch.cli: 意外的内部错误 a\\x1b[2Jb")
+    assert lines[1] == "Traceback (most recent call last):" and lines[-1] == "KeyError: 'title'"
+    assert "\x1b" not in text
