@@ -101,7 +101,7 @@ def _trend_text(data: dict):
     for t in terms:
         total = t["total"]
         click.echo(f"{printable(t['term'])}：在 {total['reports']} 篇报告的 {total['paragraphs']} 段里"
-                   f"提及 {total['mentions']:g} 次；最早 {t['first'] or '—'}")
+                   f"提及 {round(total['mentions'])} 次；最早 {t['first'] or '—'}")
 
 
 @click.command(cls=ChineseCommand, help=(

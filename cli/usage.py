@@ -122,8 +122,16 @@ class ChineseGroup(_ChineseHelp, click.Group):
 def _range_words(kind) -> str:
     """``1 到 256 之间的整数``; a range open at one end says its one bound."""
     whole = "整数" if isinstance(kind, click.IntRange) else "数"
-    if kind.min is not None and kind.max is not None:
-        return f" {kind.min:g} 到 {kind.max:g} 之间的{whole}"
-    if kind.min is not None:
-        return f"不小于 {kind.min:g} 的{whole}"
-    return f"不大于 {kind.max:g} 的{whole}" if kind.max is not None else whole
+    low, high = _number(kind.min), _number(kind.max)
+    if low and high:
+        return f" {low} 到 {high} 之间的{whole}"
+    if low:
+        return f"不小于 {low} 的{whole}"
+    return f"不大于 {high} 的{whole}" if high else whole
+
+
+def _number(bound) -> str:
+    """A bound as written: 1000000, not 1e+06; 0.1 as 0.1; no bound as ''."""
+    if bound is None:
+        return ""
+    return str(int(bound)) if float(bound).is_integer() else repr(float(bound))

@@ -252,6 +252,8 @@ def test_every_help_page_is_in_chinese():
     (click.IntRange(1, 256), "0", "选项 --n 要是 1 到 256 之间的整数，给的是 0"),
     (click.IntRange(min=1), "0", "选项 --n 要是不小于 1 的整数，给的是 0"),
     (click.FloatRange(max=5), "9.5", "选项 --n 要是不大于 5 的数，给的是 9.5"),
+    (click.IntRange(1, 10**6), "0", "选项 --n 要是 1 到 1000000 之间的整数，给的是 0"),
+    (click.FloatRange(0.1, 600), "0", "选项 --n 要是 0.1 到 600 之间的数，给的是 0.0"),
 ])
 def test_a_value_out_of_range_says_the_range_even_one_open_at_one_end(kind, given, said):
     from cli.usage import usage_message
