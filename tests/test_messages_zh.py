@@ -289,3 +289,17 @@ def test_a_logged_traceback_keeps_its_lines_under_v():
     assert lines[0].endswith("govsearch: govsearch.cli: 意外的内部错误 a\\x1b[2Jb")
     assert lines[1] == "Traceback (most recent call last):" and lines[-1] == "KeyError: 'title'"
     assert "\x1b" not in text
+
+
+def test_every_json_error_is_chinese_with_a_code(seeds_index):
+    """Werkzeug's English 404 text (The requested URL was not found…) never reaches the JSON,
+    and the indicators API's errors carry a code like every other."""
+    from webui import create_app
+
+    client = create_app(seeds_index).test_client()
+    for url in ("/api/nosuch", "/api/trend/nosuch", "/api/indicators?year=abc", "/api/search?q=(营商"):
+        resp = client.get(url)
+        body = resp.get_json()
+        assert resp.status_code in (400, 404), url
+        assert CJK.search(body["error"]) and "requested URL" not in body["error"], (url, body)
+        assert re.fullmatch(r"[a-z_]+", body["code"]), (url, body)

@@ -31,9 +31,9 @@ def api_indicators():
     try:
         req = IndicatorRequest.from_params(request.args.getlist)
     except IndicatorRequestError as e:
-        return jsonify({"error": str(e)}), 400
+        return jsonify({"error": str(e), "code": getattr(e, "code", "bad_parameter")}), 400
     except TableError as e:
-        return jsonify({"error": str(e)}), 500
+        return jsonify({"error": str(e), "code": "indicator_table"}), 500
     return jsonify(select(_facts(), req))
 
 

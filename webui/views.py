@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup, escape
@@ -297,6 +298,9 @@ CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 500: "
          503: "unavailable"}
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
 def _said(code: int) -> str:
     return MESSAGES.get(code) or f"请求无法完成（HTTP {code}）"
 
@@ -313,7 +317,9 @@ def register_error_handlers(app):
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
         code = e.code or 500
-        desc = e.description if code in (400, 404) and isinstance(e.description, str) else None
+        # our own descriptions are Chinese (没有这篇报告); Werkzeug's English defaults are not shown
+        desc = e.description if code in (400, 404) and isinstance(e.description, str) \
+            and _CJK.search(e.description) else None
         if _wants_json():
             resp = app.json.response({"error": desc or _said(code), "code": _code(code)})
         else:
