@@ -55,7 +55,7 @@ def open_indexes(index_dir: str) -> list:
 
 @click.group(cls=ChineseGroup, context_settings={"help_option_names": ["-h", "--help"]},
              help="中国政府工作报告全文检索。")
-@click.version_option(package_name="govsearch", help="显示版本并退出。")
+@click.version_option(package_name="govsearch", help="显示版本并退出。", message="%(prog)s 版本 %(version)s")
 @click.option("-v", "--verbose", count=True, help="在标准错误上记录程序的步骤：-v 每一步，-vv 每个文件。")
 def cli(verbose):
     """Full-text search for Chinese government work reports."""
@@ -571,8 +571,8 @@ class WholeNumber(click.ParamType):
         except (TypeError, ValueError):
             number = None
         if number is None or not self.lo <= number <= self.hi:
-            self.fail(f"要是 {self.lo} 到 {self.hi} 之间的整数{self.note}，给的是 {str(value)[:20]}",
-                      param, ctx)
+            given = f"给的是 {str(value)[:20]}" if str(value).strip() else "没有给值"
+            self.fail(f"要是 {self.lo} 到 {self.hi} 之间的整数{self.note}，{given}", param, ctx)
         return number
 
 

@@ -22,6 +22,10 @@ def usage_message(e: click.ClickException) -> str:
 
 def _said(e: click.ClickException) -> str:
     if isinstance(e, click.NoSuchOption):
+        if not e.option_name.lstrip("-").isascii():        # -发展: a query's NOT word taken for an option
+            return (f"没有 {e.option_name} 这个选项：带 -词（排除）的检索式请整个放在引号里，"
+                    f"以 - 开头时再放在 -- 之后，例如 govsearch query \"营商环境 -发展\"、"
+                    f"govsearch query -- \"-发展 营商环境\"")
         close = "、".join(e.possibilities or ())
         return f"没有 {e.option_name} 这个选项" + (f"，是不是 {close}？" if close else "")
     if isinstance(e, click.MissingParameter):
@@ -63,7 +67,7 @@ def _bad_value(e: click.BadParameter) -> str:
     hint = _param_hint(e)
     kind = getattr(param, "type", None)
     given = _GIVEN.match(e.message or "")
-    got = f"，给的是 {given.group(1)[:40]}" if given else ""
+    got = (f"，给的是 {given.group(1)[:40]}" if given.group(1) else "，没有给值") if given else ""
     if isinstance(kind, click.Choice):
         return f"{hint} 只能是 {'、'.join(map(str, kind.choices))} 之一{got}"
     if isinstance(kind, (click.IntRange, click.FloatRange)):
@@ -78,9 +82,12 @@ def _bad_value(e: click.BadParameter) -> str:
 
 
 def _bad_option_usage(e: click.BadOptionUsage) -> str:
-    if "requires an argument" in (e.message or "") or "requires" in (e.message or ""):
+    message = e.message or ""
+    if "requires" in message:
         return f"选项 {e.option_name} 后面要跟一个值"
-    return f"选项 {e.option_name} 用法不对（{e.message}）"
+    if "does not take a value" in message:
+        return f"选项 {e.option_name} 是开关，不跟值：写 {e.option_name} 就够了"
+    return f"选项 {e.option_name} 用法不对（{message}）"
 
 
 # --------------------------------------------------------------------------- help pages

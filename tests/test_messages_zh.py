@@ -220,6 +220,9 @@ def test_wrong_shards_and_an_unwritable_index_are_one_chinese_line(tmp_path):
     (["query", "营商环境", "--match", "fuzzy"], "--match"),
     (["serve", "--port", "70000"], "--port"),
     (["nosuchcommand"], "nosuchcommand"),
+    (["query", "营商", "--json=1"], "--json 是开关"),
+    (["query", "营商环境", "-发展"], "govsearch query \"营商环境 -发展\""),      # a NOT word taken for an option
+    (["serve", "--port="], "没有给值"),
 ])
 def test_command_line_mistakes_are_one_chinese_line(tmp_path, args, named):
     out = gs(*args, "--index", str(tmp_path / "none")) if args[0] != "nosuchcommand" else gs(*args)
@@ -303,3 +306,8 @@ def test_every_json_error_is_chinese_with_a_code(seeds_index):
         assert resp.status_code in (400, 404), url
         assert CJK.search(body["error"]) and "requested URL" not in body["error"], (url, body)
         assert re.fullmatch(r"[a-z_]+", body["code"]), (url, body)
+
+
+def test_the_version_line_is_chinese_too():
+    out = gs("--version")
+    assert out.returncode == 0 and out.stdout.startswith("govsearch 版本 ") and "version" not in out.stdout
