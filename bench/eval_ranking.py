@@ -72,10 +72,13 @@ def agreement(a: dict, b: dict) -> dict:
     """Raw agreement and Cohen's kappa of two judges over the paragraphs both judged."""
     pairs = [(v, b[q][k]) for q in a if q in b for k, v in a[q].items() if k in b[q]]
     n = len(pairs)
+    if not n:
+        return {"paragraphs": 0, "agree": None, "kappa": None}
     agree = sum(x == y for x, y in pairs) / n
     pa, pb = sum(x for x, _ in pairs) / n, sum(y for _, y in pairs) / n
     chance = pa * pb + (1 - pa) * (1 - pb)
-    return {"paragraphs": n, "agree": round(agree, 3), "kappa": round((agree - chance) / (1 - chance), 3)}
+    kappa = (agree - chance) / (1 - chance) if chance < 1 else None     # both judges gave one verdict only
+    return {"paragraphs": n, "agree": round(agree, 3), "kappa": None if kappa is None else round(kappa, 3)}
 
 
 def evaluate(index_dir: str, judgments: dict, others: dict | None = None) -> dict:
@@ -92,6 +95,7 @@ def evaluate(index_dir: str, judgments: dict, others: dict | None = None) -> dic
     return {**_figures(rows), "queries_with_10_relevant": len(full),
             "mean_p_at_10_where_10_relevant": _mean(full, "p_at_10"),
             "halves": {name: _figures(rows[start::2]) for name, start in HALVES},
+            "matches_never_judged": sum(r["matches_never_judged"] for r in rows),
             "rows": rows, "unjudged": _unjudged(tops, judgments),
             "across_judges": _across_judges(engine, others) if others else {}}
 
@@ -159,8 +163,12 @@ def _matched_keys(engine, query: str) -> set:
     return {unit_key(snap.arrays.text(int(d))) for d in found.docs.tolist()}
 
 
-def _mean(rows: list[dict], key: str) -> float:
-    return round(sum(r[key] for r in rows) / max(1, len(rows)), 3)
+def _mean(rows: list[dict], key: str) -> float | None:
+    return round(sum(r[key] for r in rows) / len(rows), 3) if rows else None
+
+
+def _fig(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
 
 
 def _judge(query: str, judged: dict, hits: list, matched: set) -> dict:
@@ -173,6 +181,7 @@ def _judge(query: str, judged: dict, hits: list, matched: set) -> dict:
     return {"query": query, "p_at_10": found / 10, "ideal": attainable / 10, "reachable": reachable / 10,
             "normalised": found / attainable if attainable else None, "hits": len(hits),
             "unjudged": sum(1 for k in keys if k not in judged),
+            "matches_never_judged": len(matched - judged.keys()),
             "bare_headings": sum(1 for h in hits if is_bare_heading(h)),
             "single_term": len(query.split()) == 1}
 
@@ -228,26 +237,33 @@ def _three_judge_figures(index: str, path: Path) -> dict:
     gold, judges = three_judges(path)
     report = evaluate(index, gold, others={f"judge {i + 1}": j for i, j in enumerate(judges)})
     return {**{k: report[k] for k in ("queries", "mean_p_at_10", "reachable_p_at_10", "mean_normalised_p_at_10",
-                                      "halves", "across_judges", "rows", "unjudged")},
+                                      "halves", "across_judges", "rows", "unjudged", "matches_never_judged")},
             "agreement": {f"{i + 1} / {j + 1}": agreement(judges[i], judges[j]) for i, j in ((0, 1), (0, 2), (1, 2))}}
 
 
 def _print_three_judges(name: str, part: dict, halves: bool) -> None:
     print(f"{name}: precision@10 = {part['mean_p_at_10']:.3f} over {part['queries']} other queries (three judges "
-          f"each, the majority counted); a perfect ranking of their matches reaches "
-          f"{part['reachable_p_at_10']:.3f} (most have fewer than 10 relevant paragraphs); normalised "
-          f"{part['mean_normalised_p_at_10']:.3f} (over the queries with a relevant paragraph)")
+          f"each, the majority counted); a perfect ranking of their judged matches reaches "
+          f"{part['reachable_p_at_10']:.3f} (most have fewer than 10 relevant paragraphs in the pool; "
+          f"{part['matches_never_judged']} matches below every ranker's top 30 were never judged); "
+          f"normalised {_fig(part['mean_normalised_p_at_10'])} (over the queries with a relevant paragraph)")
     if halves:
         print("         " + "; ".join(f"half {h}: {f['mean_p_at_10']:.3f} of {f['reachable_p_at_10']:.3f}, "
-                                     f"normalised {f['mean_normalised_p_at_10']:.3f}"
+                                     f"normalised {_fig(f['mean_normalised_p_at_10'])}"
                                      for h, f in part["halves"].items()))
-    print("         judges agree: " + "; ".join(f"{pair} {a['agree']:.0%} (kappa {a['kappa']:.2f})"
-                                               for pair, a in part["agreement"].items()))
+    print("         judges agree: " + _agreement_words(part["agreement"]))
     across = part["across_judges"]
     print(f"         a ranking perfect for one judge scores {min(across.values()):.3f}-"
           f"{max(across.values()):.3f} by another")
     print("  " + "  ".join(f"{r['query']} {r['p_at_10']:.1f}/{r['reachable']:.1f}" for r in part["rows"])
           + "".join(f"\n  {q}: {len(v)} unjudged in its top 10" for q, v in part["unjudged"].items()))
+
+
+def _agreement_words(agreement: dict) -> str:
+    return "; ".join(f"{pair} " + ("no paragraph judged by both" if a["agree"] is None else
+                                   f"{a['agree']:.0%} (kappa " + ("n/a" if a["kappa"] is None else f"{a['kappa']:.2f}")
+                                   + ")")
+                     for pair, a in agreement.items())
 
 
 def _print(report: dict) -> None:
@@ -257,8 +273,7 @@ def _print(report: dict) -> None:
           f"{report['ideal_p_at_10']:.3f}")
     print(f"         by the first judges alone: {first['mean_p_at_10']:.3f} (half A "
           f"{first['halves']['A']['mean_p_at_10']:.3f}, B {first['halves']['B']['mean_p_at_10']:.3f})")
-    print("         judges agree: " + "; ".join(f"{pair} {a['agree']:.0%} (kappa {a['kappa']:.2f})"
-                                               for pair, a in report["agreement"].items()))
+    print("         judges agree: " + _agreement_words(report["agreement"]))
     across = report["across_judges"]
     print(f"         a ranking perfect for one judge scores {min(across.values()):.3f}-{max(across.values()):.3f} "
           f"by another (" + ", ".join(f"{k} {v:.3f}" for k, v in across.items()) + ")")
@@ -266,13 +281,13 @@ def _print(report: dict) -> None:
           f"(some paragraphs judged relevant hold no form of their query)")
     print(f"         precision@10 = {report['mean_p_at_10_where_10_relevant']:.3f} over the "
           f"{report['queries_with_10_relevant']} queries with at least 10 relevant paragraphs judged")
-    print(f"         normalised precision@10 = {report['mean_normalised_p_at_10']:.3f} (ceiling 1): relevant "
+    print(f"         normalised precision@10 = {_fig(report['mean_normalised_p_at_10'])} (ceiling 1): relevant "
           f"paragraphs in the top 10 divided by min(10, relevant paragraphs judged), per query")
     for name, half in report["halves"].items():
         print(f"         half {name} ({half['queries']} queries, every other one from the "
               f"{'first' if name == 'A' else 'second'}): precision@10 = {half['mean_p_at_10']:.3f} "
               f"of {half['ideal_p_at_10']:.3f} ({half['reachable_p_at_10']:.3f} matched), "
-              f"normalised {half['mean_normalised_p_at_10']:.3f}")
+              f"normalised {_fig(half['mean_normalised_p_at_10'])}")
     for r in report["rows"]:
         flags = []
         if r["unjudged"]:

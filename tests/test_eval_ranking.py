@@ -123,3 +123,23 @@ def test_the_other_sets_have_three_verdicts_a_paragraph_and_queries_of_their_own
     path.write_text(json.dumps({"q": {"a": [[1, ""], [0, ""], [1, ""]], "b": [[0, ""], [0, ""], [1, ""]]}}))
     gold, judges = three_judges(path)
     assert gold == {"q": {"a": 1, "b": 0}} and [j["q"]["b"] for j in judges] == [0, 0, 1]
+
+
+def test_a_query_with_no_relevant_paragraph_is_left_out_of_the_normalised_figure(corpus_index, corpus_engine):
+    from search.engine import search
+    from search.results import SearchRequest
+
+    top = search(corpus_engine, SearchRequest(q="营商环境", limit=20)).hits
+    half = {unit_key(h.text): 1 for h in top[:5] + top[10:15]}       # 5 of the top 10, of 10 relevant
+    none = {unit_key(h.text): 0 for h in search(corpus_engine, SearchRequest(q="稳就业", limit=10)).hits}
+    report = evaluate(corpus_index, {"营商环境": half, "稳就业": none})
+    assert [r["normalised"] for r in report["rows"]] == [0.5, None]
+    assert report["mean_normalised_p_at_10"] == 0.5          # not 0.75 (0 of 0 as 1) nor 0.25 (as 0)
+
+
+def test_agreement_without_a_shared_paragraph_or_with_one_verdict_only_says_so():
+    from bench.eval_ranking import agreement
+
+    assert agreement({"q": {"a": 1}}, {"q": {"b": 1}}) == {"paragraphs": 0, "agree": None, "kappa": None}
+    assert agreement({"q": {"a": 0, "b": 0}}, {"q": {"a": 0, "b": 0}}) == {"paragraphs": 2, "agree": 1.0,
+                                                                          "kappa": None}
