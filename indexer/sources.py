@@ -411,7 +411,7 @@ def _catalog_record_problem(values: list | str, columns: int) -> str | None:
         return problem
     longest = max(map(len, values), default=0)
     if longest > CATALOG_FIELD_MAX:
-        return (f"有一个字段长 {longest} 个字符，目录字段最多 {CATALOG_FIELD_MAX} 个"
+        return (f"有一个字段长 {longest} 个字符，编目文件的字段最多 {CATALOG_FIELD_MAX} 个"
                 f"（是否有引号没有闭合？）")
     return None
 

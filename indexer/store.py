@@ -448,7 +448,8 @@ class IndexStore:
         try:
             return whoosh_index.open_dir(str(d))
         except Exception as e:  # a damaged index: say so in one line
-            raise IndexError_(f"索引 {d} 打不开，可能已损坏：请用 --rebuild 重建{library_detail(e)}") from None
+            raise IndexError_(f"索引 {d} 打不开，可能已损坏：请重建，`govsearch index --rebuild --index {self.root} 路径...`"
+                              f"{library_detail(e)}") from None
 
     def change_stamp(self, data_dir: Path | None) -> tuple | None:
         """What any commit or swap changes, from two stat calls: the CURRENT file (a
