@@ -280,6 +280,19 @@ def test_a_damaged_pdf_says_so(published_dir, tmp_path):
     assert failure["error"].startswith("损坏的 PDF：打不开（PDFium:"), failure
 
 
+def test_an_office_file_without_word_text_is_not_read_as_text(tmp_path):
+    """An OLE file with no WordDocument stream (an .xls renamed, a cut file): LibreOffice would
+    import its bytes as plain text and index them as the report; it is refused instead. A real
+    Word 97-2003 file (tests/published.py's) holds the stream."""
+    from indexer.formats.doc import OLE_MAGIC, WORD_STREAM
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "j.doc").write_bytes(OLE_MAGIC + "报告正文junk".encode("gb18030") * 50)
+    run = index_paths(str(tmp_path / "ix"), [str(tmp_path / "in")])
+    [failure] = run.failed
+    assert "没有 Word 正文" in failure["error"] and not run.added
+
+
 def test_doc_without_libreoffice_names_the_package(published_dir, tmp_path, monkeypatch):
     """With LibreOffice off the PATH the .doc fails with one line naming the Debian package."""
     monkeypatch.setenv("PATH", str(Path(sys.executable).parent))

@@ -96,7 +96,7 @@ def write_bad_inputs(bad: Path, tmp: Path) -> dict[str, str]:
     os.symlink("loop-a.txt", bad / "loop-b.txt")
     return {
         "truncated.docx": ".docx", "xml-cut.docx": ".docx", "word97.docx": ".doc",
-        "truncated.pdf": "PDF", "text.pdf": "PDF", "damaged.doc": "LibreOffice", "random.doc": ".doc",
+        "truncated.pdf": "PDF", "text.pdf": "PDF", "damaged.doc": "没有 Word 正文", "random.doc": ".doc",
         "binary.html": "二进制", "binary.txt": "二进制", "office.txt": "Office", "pdf.txt": "PDF",
         "empty.txt": "空文件", "undecodable.txt": "解码", "notext.csv": "正文列",
         "badrow.csv#2": "引号", "rows.jsonl#2": "JSON", "rows.jsonl#3": "JSON 对象", "rows.jsonl#4": "正文字段",

@@ -20,6 +20,7 @@ from . import Extracted, FormatError
 from ..messages import one_line
 
 OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+WORD_STREAM = "WordDocument".encode("utf-16-le")   # every Word 97–2003 file's text stream, named in its directory
 DEBIAN_PACKAGE = "libreoffice-writer-nogui"
 TIMEOUT_S = 180
 
@@ -38,6 +39,10 @@ def read_doc(data: bytes, name: str = "") -> Extracted:
         return read_html(data)                   # a web page saved as .doc (Word's "HTML" export)
     if data[:8] != OLE_MAGIC and not data.startswith(b"{\\rtf"):
         raise FormatError("不是 Word .doc 文件：没有 Word 97–2003（OLE）文件头（是不是改错了扩展名？）")
+    if data[:8] == OLE_MAGIC and WORD_STREAM not in data:
+        # LibreOffice would read such a file as plain text and give its bytes as the report
+        raise FormatError("不是 Word .doc 文件：这个 Office（OLE）文件里没有 Word 正文"
+                          "（是 Excel 或 PowerPoint 文件改了扩展名，还是已损坏？）")
     soffice = converter()
     if soffice is None:
         raise FormatError(f"读 Word 97–2003 的 .doc 文件需要 LibreOffice：请先安装"
