@@ -320,6 +320,11 @@ def extract_metadata(lines: list[str], given: dict) -> tuple[dict, dict]:
     dated = subtitle or next((l for l in head if _ADOPTED.search(normalize(l)) and _DATE.search(normalize(l))), "")
     date = picked.pick("date", lambda: parse_date(normalize(dated)) if dated else "")
     picked.out["year"] = given_year(picked.pick("year", lambda: find_year(title, date, head)))
+    if picked.out["year"] is None and picked.origin.get("year") not in (None, "text"):
+        # a given year that names no year (abc, 未知): the text's, and the value given said back
+        picked.out["_unusable_year"] = str(given.get("year"))[:40]
+        picked.out["year"] = find_year(title, date, head)
+        picked.origin["year"] = "text"
     _fall_back_to_date(picked.out, picked.origin, fallback.get("date", ""))
     kind = picked.pick("type", lambda: classify_type(title))
     if kind not in REPORT_TYPES:

@@ -182,6 +182,8 @@ def build_report(doc: SourceDocument, key: str) -> Report:
         lines = join_lines(lines)          # Markdown's paragraphs are whole already
     meta, origin = extract_metadata(lines, fields)
     warnings = list(doc.warnings)
+    if meta.get("_unusable_year"):
+        warnings.append(f"给定的年份“{meta['_unusable_year']}”不是年份：改用正文里的年份")
     units = split_units(lines)
     rid = str(fields.get("report_id") or report_id_for(key))
     report = Report(

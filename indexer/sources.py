@@ -358,6 +358,22 @@ def load_catalog(folder: Path) -> dict[str, dict]:
     return entries
 
 
+def catalog_orphans(files: list[FoundFile]) -> list[dict]:
+    """A warning for each catalog entry naming a file that is not in its folder (a typo, a
+    file moved): its row would otherwise be ignored without a word."""
+    out = []
+    for folder in sorted({f.path.parent for f in files}):
+        try:
+            entries = load_catalog(folder)
+        except SourceError:                    # a broken catalog fails its files already
+            continue
+        catalog = next((folder / n for n in CATALOG_NAMES if (folder / n).is_file()), folder)
+        for name in entries:
+            if not (folder / name).exists():
+                out.append({"source": display_name(catalog), "warning": f"登记的 {name} 不在这个文件夹里：这一条没有用上"})
+    return out
+
+
 def _toml_problem(e: Exception) -> str:
     if isinstance(e, UnicodeDecodeError):
         return "不是 UTF-8 编码：请另存为 UTF-8"

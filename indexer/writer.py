@@ -25,7 +25,8 @@ from .boilerplate import settle as settle_boilerplate
 from .messages import library_detail
 from .model import REPORT_ID, Report
 from .reports import build_report, report_id_for
-from .sources import CATALOG_NAMES, SourceError, find_files, load_catalog, path_key, read_file, relative_name
+from .sources import (CATALOG_NAMES, SourceError, catalog_orphans, find_files, load_catalog, path_key, read_file,
+                      relative_name)
 from .store import HEAD_ONLY_FIELDS, IndexError_, IndexStore
 from .structure import section_label
 from .validate import report_problem
@@ -311,6 +312,7 @@ def plan_sources(paths: list[str], manifest: dict, fresh: bool, run: IndexRun, r
     files, unreadable = find_files(paths)
     if refuse is not None:
         refuse(unreadable)
+    run.warnings.extend(catalog_orphans(files))
     root_keys = _root_keys(paths)
     # what this run could not read: their indexed reports stay as they are
     failed_prefixes: list[str] = [u.key for u in unreadable]

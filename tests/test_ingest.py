@@ -371,3 +371,24 @@ def test_a_table_interrupted_by_blank_lines_keeps_one_header(tmp_path):
                            if u.kind == "table_row" and prev.kind == "table_row"]
         assert rows_after_rows and not any(u.cells["header"] for u in rows_after_rows)
         assert any(u.text.startswith("规上工业增加值增速（%）") for u in rows_after_rows)
+
+
+def test_a_catalog_year_that_is_no_year_and_a_row_for_no_file_are_said(tmp_path):
+    """A catalog's year of "abc" used to make the year unknown, and a row naming a file not
+    in the folder was ignored: both silently. The year is now the text's (the oracle: the
+    same file indexed without a catalog), each with a warning."""
+    from indexer.writer import index_paths
+
+    seed = next(SEEDS.glob("000_*.txt"))
+    for name in ("plain", "catalogued"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "r.txt").write_bytes(seed.read_bytes())
+    (tmp_path / "catalogued" / "catalog.csv").write_text(
+        "file,year\nr.txt,abc\nnothere.txt,2024\n", encoding="utf-8")
+    plain = index_paths(str(tmp_path / "ix1"), [str(tmp_path / "plain")])
+    run = index_paths(str(tmp_path / "ix2"), [str(tmp_path / "catalogued")])
+    assert not plain.warnings
+    said = {w["source"].rsplit("/", 1)[-1]: w["warning"] for w in run.warnings}
+    assert "nothere.txt" in said["catalog.csv"] and "abc" in said["r.txt"]
+    years = [[r["year"] for r in reports_of(str(tmp_path / ix))] for ix in ("ix1", "ix2")]
+    assert years[0] == years[1] and years[0][0] is not None
