@@ -10,7 +10,7 @@ import click
 from indexer.store import IndexError_
 
 from .main import echo_json, fail, filter_options, index_option
-from .usage import ChineseCommand
+from .usage import ChineseCommand, as_typed
 from .shards import cluster_option, timeout_option
 from .terminal import pad as _pad, printable
 
@@ -31,7 +31,7 @@ def _run(func, *args):
     try:
         return func(*args)
     except (QuerySyntaxError, RequestError) as e:
-        fail(str(e), 2)
+        fail(as_typed(str(e)), 2)
     except IndexError_ as e:
         fail(str(e))
 

@@ -18,7 +18,7 @@ from indexer.messages import describe_os_error
 from indexer.store import IndexError_, IndexStore, default_index_dir
 
 from .shards import cluster_option, timeout_option
-from .usage import ChineseGroup
+from .usage import ChineseGroup, as_typed
 from .terminal import display_width, json_text, pad, printable
 
 index_option = click.option(
@@ -357,7 +357,7 @@ def indicators(index_dir, quotes, as_json, as_csv, **opts):
     try:
         req = IndicatorRequest.from_params(lambda k: params.get(k, []))
     except IndicatorRequestError as e:
-        fail(str(e), 2)
+        fail(as_typed(str(e)), 2)
     except TableError as e:
         fail(str(e))
     indexes = open_indexes(index_dir)
@@ -463,7 +463,7 @@ def query(text, index_dir, as_json, export_format, cluster, shard_timeout, **opt
             return _export(shards or Engine(index_dir), req, export_format)
         result = sharded_search(shards, req) if shards else search(Engine(index_dir), req)
     except (QuerySyntaxError, RequestError) as e:
-        fail(str(e), 2)
+        fail(as_typed(str(e)), 2)
     except IndexError_ as e:
         fail(str(e))
     if as_json:

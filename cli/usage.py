@@ -142,3 +142,23 @@ def _number(bound) -> str:
     if bound is None:
         return ""
     return str(int(bound)) if float(bound).is_integer() else repr(float(bound))
+
+
+# --------------------------------------------------------------------------- search/'s words
+
+_PARAMETER = re.compile(r"^参数 ([a-z_]+)")
+
+
+def as_typed(message: str) -> str:
+    """search/'s refusals name the request's parameter (参数 limit), as the URL spells it; on
+    the command line the person typed an option (--limit), or the query itself."""
+    m = _PARAMETER.match(message)
+    ctx = click.get_current_context(silent=True)
+    if not m or ctx is None:
+        return message
+    if m.group(1) == "q":
+        return "检索式" + message[m.end():]
+    for param in ctx.command.params:
+        if isinstance(param, click.Option) and param.name in (m.group(1), m.group(1) + "_"):
+            return f"选项 {param.opts[0]}" + message[m.end():]
+    return message

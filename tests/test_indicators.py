@@ -266,10 +266,10 @@ def test_cli_csv_and_text(corpus_index):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--role", "targets"], "参数 role"),
-    (["--name", "不存在的指标"], "参数 name"),
-    (["--year", "20x6"], "参数 year"),
-    (["--measure", "ratio"], "参数 measure"),
+    (["--role", "targets"], "选项 --role"),
+    (["--name", "不存在的指标"], "选项 --name"),
+    (["--year", "20x6"], "选项 --year"),
+    (["--measure", "ratio"], "选项 --measure"),
 ])
 def test_cli_bad_options_are_one_line(corpus_index, args, message):
     out = run("--index", corpus_index, *args)

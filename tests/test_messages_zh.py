@@ -311,3 +311,17 @@ def test_every_json_error_is_chinese_with_a_code(seeds_index):
 def test_the_version_line_is_chinese_too():
     out = gs("--version")
     assert out.returncode == 0 and out.stdout.startswith("govsearch 版本 ") and "version" not in out.stdout
+
+
+@pytest.mark.parametrize("args, said", [
+    (["query", "营商环境", "--limit", "0"], "选项 --limit 要在 1 到 10000 之间"),
+    (["query", "营商环境", "--page", "abc"], "选项 --page 要是整数"),
+    (["trend", "发展", "--by", "nosuch"], "选项 --by 只能是"),
+    (["indicators", "--role", "x"], "选项 --role 只能是"),
+])
+def test_search_refusals_name_the_option_typed_on_the_command_line(seeds_index, args, said):
+    """search/ names a request's parameter as the URL spells it (参数 limit); the command line
+    says the option the person typed."""
+    out = gs(*args, "--index", seeds_index)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1, out.stderr
+    assert said in out.stderr and "参数" not in out.stderr, out.stderr
