@@ -245,7 +245,8 @@ def _print_three_judges(name: str, part: dict, halves: bool) -> None:
     print(f"{name}: precision@10 = {part['mean_p_at_10']:.3f} over {part['queries']} other queries (three judges "
           f"each, the majority counted); a perfect ranking of their judged matches reaches "
           f"{part['reachable_p_at_10']:.3f} (most have fewer than 10 relevant paragraphs in the pool; "
-          f"{part['matches_never_judged']} matches below every ranker's top 30 were never judged); "
+          f"{part['matches_never_judged']} matches were never judged: the pools hold the top 30 of three "
+          f"rankers); "
           f"normalised {_fig(part['mean_normalised_p_at_10'])} (over the queries with a relevant paragraph)")
     if halves:
         print("         " + "; ".join(f"half {h}: {f['mean_p_at_10']:.3f} of {f['reachable_p_at_10']:.3f}, "
@@ -279,7 +280,7 @@ def _print(report: dict) -> None:
           f"by another (" + ", ".join(f"{k} {v:.3f}" for k, v in across.items()) + ")")
     print(f"         a perfect ranking of the queries' own matches reaches {report['reachable_p_at_10']:.3f} "
           f"(some paragraphs judged relevant hold no form of their query)")
-    print(f"         precision@10 = {report['mean_p_at_10_where_10_relevant']:.3f} over the "
+    print(f"         precision@10 = {_fig(report['mean_p_at_10_where_10_relevant'])} over the "
           f"{report['queries_with_10_relevant']} queries with at least 10 relevant paragraphs judged")
     print(f"         normalised precision@10 = {_fig(report['mean_normalised_p_at_10'])} (ceiling 1): relevant "
           f"paragraphs in the top 10 divided by min(10, relevant paragraphs judged), per query")

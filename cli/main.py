@@ -78,6 +78,11 @@ class _PrintableFormatter(logging.Formatter):
         return record
 
 
+# without -v the library's log records go nowhere: not to Python's last-resort handler,
+# which would print an unexpected failure's traceback above its one Chinese line
+logging.getLogger("govsearch").addHandler(logging.NullHandler())
+
+
 def _log_to_stderr(level: int):
     """The library's `govsearch.*` loggers on stderr, every line safe for a terminal."""
     handler = logging.StreamHandler(sys.stderr)

@@ -22,7 +22,7 @@ def usage_message(e: click.ClickException) -> str:
 
 def _said(e: click.ClickException) -> str:
     if isinstance(e, click.NoSuchOption):
-        if not e.option_name.lstrip("-").isascii():        # -发展: a query's NOT word taken for an option
+        if not e.option_name.startswith("--"):          # -发展, -GDP: a query's NOT word taken for options
             return (f"没有 {e.option_name} 这个选项：带 -词（排除）的检索式请整个放在引号里，"
                     f"以 - 开头时再放在 -- 之后，例如 govsearch query \"营商环境 -发展\"、"
                     f"govsearch query -- \"-发展 营商环境\"")

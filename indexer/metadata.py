@@ -321,10 +321,7 @@ def extract_metadata(lines: list[str], given: dict) -> tuple[dict, dict]:
     date = picked.pick("date", lambda: parse_date(normalize(dated)) if dated else "")
     picked.out["year"] = given_year(picked.pick("year", lambda: find_year(title, date, head)))
     if picked.out["year"] is None and picked.origin.get("year") not in (None, "text"):
-        # a given year that names no year (abc, 未知): the text's, and the value given said back
-        picked.out["_unusable_year"] = str(given.get("year"))[:40]
-        picked.out["year"] = find_year(title, date, head)
-        picked.origin["year"] = "text"
+        _year_from_text_instead(picked, str(given.get("year")), lambda: find_year(title, date, head))
     _fall_back_to_date(picked.out, picked.origin, fallback.get("date", ""))
     kind = picked.pick("type", lambda: classify_type(title))
     if kind not in REPORT_TYPES:
@@ -332,6 +329,24 @@ def extract_metadata(lines: list[str], given: dict) -> tuple[dict, dict]:
     picked.pick("speaker", lambda: find_speaker(head))
     picked.out.update(_region_metadata(given, title, subtitle, head, picked.origin))
     return picked.out, picked.origin
+
+
+# what a catalog or column writes for a year nobody knows: left unknown, as it says
+_NO_YEAR = {"0", "-", "—", "–", "--", "?", "？", "未知", "不详", "无", "暂无", "unknown", "n/a", "na", "none", "null"}
+
+
+def _year_from_text_instead(picked: "_Picked", given: str, from_text) -> None:
+    """A given year that names no year (abc): the text's, and the value given said back in a
+    warning; one that says the year is unknown (未知, -, 0) stays unknown."""
+    if given.strip().lower() in _NO_YEAR:
+        picked.origin.pop("year", None)
+        return
+    picked.out["_unusable_year"] = given[:40]
+    picked.out["year"] = from_text()
+    if picked.out["year"] is None:
+        picked.origin.pop("year", None)
+    else:
+        picked.origin["year"] = "text"
 
 
 class _Picked:

@@ -80,17 +80,17 @@ def inline_text(tok) -> str:
     line is (a paragraph's lines are one paragraph). Indexing the source instead put
     ``**`` and URLs into paragraphs: in snippets, in the words searched, and between
     the words of a phrase."""
-    text, codes = "", []
+    runs: list[tuple[bool, str]] = []          # (is code, text); a run of text may hold line breaks
     for child in tok.children or ():
-        if child.type == "text":
-            text += child.content
-        elif child.type == "code_inline":          # kept as written, out of the emphasis rule's reach
-            text += f"\ue000{len(codes)}\ue001"
-            codes.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            text += "\n"
-    text = _UNCLOSED_EMPHASIS.sub(_unwrap_emphasis, text)
-    text = re.sub("\ue000(\\d+)\ue001", lambda m: codes[int(m.group(1))], text)
+        if child.type == "code_inline":
+            runs.append((True, child.content))
+        elif child.type in ("text", "softbreak", "hardbreak"):
+            words = child.content if child.type == "text" else "\n"
+            if runs and not runs[-1][0]:
+                runs[-1] = (False, runs[-1][1] + words)
+            else:
+                runs.append((False, words))
+    text = "".join(t if code else _UNCLOSED_EMPHASIS.sub(_unwrap_emphasis, t) for code, t in runs)
     return _join_breaks(text)
 
 
@@ -106,21 +106,21 @@ def _join_breaks(text: str) -> str:
     return out
 
 
-# CommonMark does not close ``**…**`` after Chinese punctuation before a Chinese
-# character (``**一、加快发展。**坚持…``: the closing run is not "right-flanking"), nor
-# open it before punctuation after a character (``坚持**“两个毫不动摇”**，``), and leaves
-# the runs as text; a converter's bold lead sentence looks exactly so. Such a pair is
-# taken for emphasis only when it holds Chinese and punctuation stands where CommonMark
-# needed a space: ``带**的为约束性指标，带**的`` (footnote marks), ``第__条``, ``__init__``
-# and escaped ``\*\*`` stay as written, as do single ``*``.
-_UNCLOSED_EMPHASIS = re.compile(r"(\*\*\*?|___?)(?=\S)([^\n]+?)(?<=\S)\1")
-_CJK = re.compile(r"[\u3400-\u9fff]")
+# CommonMark does not close ``**…**`` after punctuation before a Chinese character
+# (``**一、加快发展。**坚持…``, ``增长**5%**左右``: the closing run is not "right-flanking"),
+# nor open it before punctuation after a character (``坚持**“两个毫不动摇”**，``), and
+# leaves the runs as text; a converter's bold lead sentence or figure looks exactly so.
+# Such a pair is taken for emphasis only when it holds Chinese or a figure and punctuation
+# stands where CommonMark needed a space: ``第__条``, ``__init__``, ``a__b__c`` in a URL and
+# escaped ``\*\*`` stay as written, as do single ``*`` (带*的为约束性指标).
+_UNCLOSED_EMPHASIS = re.compile(r"(\*\*\*?|___?)(?=\S)(.+?)(?<=\S)\1", re.S)
+_CJK_OR_DIGIT = re.compile(r"[\u3400-\u9fff0-9]")
 _PUNCT = "。，、；：！？）》」』”’（《「『“‘—…·%％,.;:!?()\"'"
 
 
 def _unwrap_emphasis(m: re.Match) -> str:
     inner = m.group(2)
-    if _CJK.search(inner) and (inner[0] in _PUNCT or inner[-1] in _PUNCT):
+    if _CJK_OR_DIGIT.search(inner) and (inner[0] in _PUNCT or inner[-1] in _PUNCT):
         return inner
     return m.group(0)
 

@@ -359,18 +359,21 @@ def load_catalog(folder: Path) -> dict[str, dict]:
 
 
 def catalog_orphans(files: list[FoundFile]) -> list[dict]:
-    """A warning for each catalog entry naming a file that is not in its folder (a typo, a
-    file moved): its row would otherwise be ignored without a word."""
+    """A warning for each catalog entry naming no file of its folder (a typo, a file moved,
+    a path where a name belongs): its row would otherwise be ignored without a word. Names
+    are matched as read_file matches them, as on disk or as shown."""
     out = []
     for folder in sorted({f.path.parent for f in files}):
+        catalog = next((folder / n for n in CATALOG_NAMES if (folder / n).is_file()), None)
+        if catalog is None:
+            continue
         try:
             entries = load_catalog(folder)
-        except SourceError:                    # a broken catalog fails its files already
+            present = {shown for name in os.listdir(folder) for shown in (name, display_name(name))}
+        except (SourceError, OSError):         # a broken catalog fails its files already
             continue
-        catalog = next((folder / n for n in CATALOG_NAMES if (folder / n).is_file()), folder)
-        for name in entries:
-            if not (folder / name).exists():
-                out.append({"source": display_name(catalog), "warning": f"登记的 {name} 不在这个文件夹里：这一条没有用上"})
+        out.extend({"source": display_name(catalog), "warning": f"登记的 {name} 不在这个文件夹里：这一条没有用上"}
+                   for name in entries if name not in present)
     return out
 
 

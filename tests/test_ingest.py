@@ -339,6 +339,9 @@ def test_a_markdown_report_reads_as_the_same_report_in_plain_text(tmp_path, seed
     ("网址 http://www.gov.cn/a__b__c.html", "网址 http://www.gov.cn/a__b__c.html"),
     ("全年增长5.2%  \n2026年目标", "全年增长5.2% 2026年目标"),            # a hard break: digits kept apart
     ("GDP\ngrowth，中文\n续行", "GDP growth，中文续行"),
+    ("**一、加快\n发展。**坚持", "一、加快发展。坚持"),                     # a bold lead across a wrapped line
+    ("GDP增长**5%**左右，**1.**加快发展", "GDP增长5%左右，1.加快发展"),       # bold figures and numbers
+    ("坚持\ue0005\ue001发展和`x`", "坚持\ue0005\ue001发展和x"),                 # private-use text stays itself
 ])
 def test_markdown_inline_markup_is_read_as_its_words(markdown, line):
     from indexer.reports import markdown_lines
@@ -392,3 +395,31 @@ def test_a_catalog_year_that_is_no_year_and_a_row_for_no_file_are_said(tmp_path)
     assert "nothere.txt" in said["catalog.csv"] and "abc" in said["r.txt"]
     years = [[r["year"] for r in reports_of(str(tmp_path / ix))] for ix in ("ix1", "ix2")]
     assert years[0] == years[1] and years[0][0] is not None
+
+
+@pytest.mark.parametrize("given, year, warned", [("abc", "text", True), ("未知", None, False), ("-", None, False),
+                                                 ("2023", 2023, False)])
+def test_a_given_year_that_names_none_is_the_texts_and_an_unknown_one_stays_unknown(given, year, warned):
+    from indexer.metadata import extract_metadata
+
+    lines = ["2024年某区政府工作报告", "各位代表：", "正文。"]
+    text_year = extract_metadata(lines, {})[0]["year"]
+    out, _origin = extract_metadata(lines, {"year": given, "_origin": {"year": "catalog"}})
+    assert out["year"] == (text_year if year == "text" else year) and text_year == 2024
+    assert bool(out.get("_unusable_year")) == warned
+
+
+def test_catalog_rows_are_checked_against_the_folder_by_name_never_by_a_path_lookup(tmp_path):
+    """A row naming a file of 60 关于 (longer than a file name can be) used to stop the whole run
+    (ENAMETOOLONG from a lookup); a path where a name belongs (sub/r.txt) is never used."""
+    from indexer.writer import index_paths
+
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    (tmp_path / "in" / "r.txt").write_bytes(next(SEEDS.glob("000_*.txt")).read_bytes())
+    long_name = "关于" * 60 + ".txt"
+    (tmp_path / "in" / "catalog.csv").write_text(
+        f"file,province\nr.txt,重庆市\n{long_name},四川省\nsub/r.txt,四川省\n", encoding="utf-8")
+    run = index_paths(str(tmp_path / "ix"), [str(tmp_path / "in")])
+    assert run.added == 1 and not run.failed
+    said = sorted(w["warning"] for w in run.warnings if w["source"].endswith("catalog.csv"))
+    assert len(said) == 2 and any(long_name in w for w in said) and any("sub/r.txt" in w for w in said)

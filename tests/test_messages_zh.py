@@ -325,3 +325,13 @@ def test_search_refusals_name_the_option_typed_on_the_command_line(seeds_index, 
     out = gs(*args, "--index", seeds_index)
     assert out.returncode == 2 and out.stderr.count("\n") == 1, out.stderr
     assert said in out.stderr and "参数" not in out.stderr, out.stderr
+
+
+def test_without_v_a_logged_failure_prints_nothing_of_its_own():
+    """The catch-all logs the traceback for -v; without -v nothing may print it (Python's
+    last-resort handler would, above the one Chinese line)."""
+    code = ("import sys, logging, cli.main\n"
+            "try:\n    {}['x']\n"
+            "except KeyError:\n    logging.getLogger('govsearch.cli').error('意外的内部错误', exc_info=True)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.returncode == 0 and out.stderr == "", out.stderr
