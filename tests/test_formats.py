@@ -293,6 +293,31 @@ def test_an_office_file_without_word_text_is_not_read_as_text(tmp_path):
     assert "没有 Word 正文" in failure["error"] and not run.added
 
 
+@pytest.mark.parametrize("wrapping", ["mht", "bom"])
+def test_a_doc_that_is_a_web_page_reads_as_that_page(published_dir, tmp_path, wrapping):
+    """Government sites often serve a ".doc" that is Word's single-file web page (MIME, .mht)
+    or an HTML file with a BOM; both were refused as "not OLE". Each reads as the same page
+    saved as .html does (the oracle)."""
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    page = published_dir / "html" / "004_75b1283dda5df6ce.html"
+    html = page.read_bytes()
+    if wrapping == "mht":
+        mht = MIMEMultipart("related")
+        part = MIMEText(html.decode("gbk"), "html", "gbk")
+        part["Content-Location"] = "file:///C:/report.htm"
+        mht.attach(part)
+        data = mht.as_bytes()
+    else:
+        data = b"\xef\xbb\xbf" + html.decode("gbk").replace('charset="gbk"', 'charset="utf-8"') \
+            .replace("charset=gbk", "charset=utf-8").encode("utf-8")
+    (tmp_path / "004.doc").write_bytes(data)
+    _, want = read_units(page)
+    _, got = read_units(tmp_path / "004.doc")
+    assert got == want and len(want) > 50
+
+
 def test_doc_without_libreoffice_names_the_package(published_dir, tmp_path, monkeypatch):
     """With LibreOffice off the PATH the .doc fails with one line naming the Debian package."""
     monkeypatch.setenv("PATH", str(Path(sys.executable).parent))

@@ -12,6 +12,7 @@ Without LibreOffice the file fails with one line naming the Debian package to in
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -32,12 +33,16 @@ def converter() -> str | None:
 def read_doc(data: bytes, name: str = "") -> Extracted:
     from .docx import read_docx
 
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if data[:2] == b"PK":
         return read_docx(data)                   # a .docx named .doc
-    if data.lstrip()[:1] == b"<":
+    if head[:1] == b"<":
         from .html import read_html
         return read_html(data)                   # a web page saved as .doc (Word's "HTML" export)
-    if data[:8] != OLE_MAGIC and not data.startswith(b"{\\rtf"):
+    if _MHT_START.match(head[:200]):
+        from .html import read_html
+        return read_html(mht_page(data))        # Word's "single file web page" (.mht) named .doc
+    if data[:8] != OLE_MAGIC and not head.startswith(b"{\\rtf"):
         raise FormatError("不是 Word .doc 文件：没有 Word 97–2003（OLE）文件头（是不是改错了扩展名？）")
     if data[:8] == OLE_MAGIC and WORD_STREAM not in data:
         # LibreOffice would read such a file as plain text and give its bytes as the report
@@ -50,6 +55,31 @@ def read_doc(data: bytes, name: str = "") -> Extracted:
     got = read_docx(_convert(soffice, data))
     got.reader = "doc (LibreOffice)"
     return got
+
+
+# a MIME document: how Word's "single file web page" (.mht) begins, and many government sites'
+# ".doc" downloads are exactly that
+_MHT_START = re.compile(rb"(?i)(mime-version|content-type|from|subject|date|message-id)\s*:")
+
+
+def mht_page(data: bytes) -> bytes:
+    """The web page a MIME (.mht) document carries: its first text/html part, in UTF-8
+    with a BOM (its charset is the part's, not the page's meta tag's, when they differ)."""
+    import email
+    import email.policy
+
+    message = email.message_from_bytes(data, policy=email.policy.compat32)
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            body = part.get_payload(decode=True) or b""
+            charset = part.get_content_charset()
+            if charset:
+                try:
+                    return b"\xef\xbb\xbf" + body.decode(charset, "replace").encode("utf-8")
+                except LookupError:          # a charset Python does not know: the page says its own
+                    pass
+            return body
+    raise FormatError("这个 .doc 文件是网页存档（MHT），但里面没有网页正文（text/html）")
 
 
 def _convert(soffice: str, data: bytes) -> bytes:
