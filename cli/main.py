@@ -147,7 +147,7 @@ class _Progress:
         sys.stderr.flush()
 
 
-@cli.command("index", help="索引报告文件（.txt .md .csv .jsonl .html .docx .doc .pdf）和存放它们的文件夹。\n\n"
+@cli.command("index", help="索引报告文件（.txt .md .csv .jsonl .html .mht .docx .doc .pdf）和存放它们的文件夹。\n\n"
              "增量索引：新报告加入，改过的替换，删掉的移除，没变的跳过。有任何来源失败时退出码为 1。")
 @click.argument("paths", nargs=-1, required=True)
 @index_option

@@ -293,8 +293,8 @@ def test_an_office_file_without_word_text_is_not_read_as_text(tmp_path):
     assert "没有 Word 正文" in failure["error"] and not run.added
 
 
-@pytest.mark.parametrize("wrapping", ["mht", "bom"])
-def test_a_doc_that_is_a_web_page_reads_as_that_page(published_dir, tmp_path, wrapping):
+@pytest.mark.parametrize("wrapping, suffix", [("mht", ".doc"), ("bom", ".doc"), ("mht", ".mht")])
+def test_a_doc_that_is_a_web_page_reads_as_that_page(published_dir, tmp_path, wrapping, suffix):
     """Government sites often serve a ".doc" that is Word's single-file web page (MIME, .mht)
     or an HTML file with a BOM; both were refused as "not OLE". Each reads as the same page
     saved as .html does (the oracle)."""
@@ -312,9 +312,9 @@ def test_a_doc_that_is_a_web_page_reads_as_that_page(published_dir, tmp_path, wr
     else:
         data = b"\xef\xbb\xbf" + html.decode("gbk").replace('charset="gbk"', 'charset="utf-8"') \
             .replace("charset=gbk", "charset=utf-8").encode("utf-8")
-    (tmp_path / "004.doc").write_bytes(data)
+    (tmp_path / f"004{suffix}").write_bytes(data)
     _, want = read_units(page)
-    _, got = read_units(tmp_path / "004.doc")
+    _, got = read_units(tmp_path / f"004{suffix}")
     assert got == want and len(want) > 50
 
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
 OFFICE_SUFFIXES = {".docx", ".doc", ".wps"}
 PDF_SUFFIXES = {".pdf"}
-SUFFIXES = HTML_SUFFIXES | {".docx", ".doc"} | PDF_SUFFIXES
+MHT_SUFFIXES = {".mht", ".mhtml"}             # a web page and its images in one MIME file
+SUFFIXES = HTML_SUFFIXES | {".docx", ".doc"} | PDF_SUFFIXES | MHT_SUFFIXES
 # a document title that names no report: a template's, an editor's or a file name
 JUNK_TITLE = re.compile(r"^(about:blank|untitled|无标题|新建.*文档|文档\d*|document\d*|microsoft word - .*|"
                         r".*\.(docx?|wps|pdf|html?))$", re.I)
@@ -44,6 +45,10 @@ def read_document(data: bytes, suffix: str, name: str = "") -> Extracted:
     if suffix in HTML_SUFFIXES:
         from .html import read_html
         return read_html(data)
+    if suffix in MHT_SUFFIXES:
+        from .doc import mht_page
+        from .html import read_html
+        return read_html(mht_page(data))
     if suffix == ".docx":
         from .docx import read_docx
         return read_docx(data)

@@ -79,7 +79,7 @@ def mht_page(data: bytes) -> bytes:
                 except LookupError:          # a charset Python does not know: the page says its own
                     pass
             return body
-    raise FormatError("这个 .doc 文件是网页存档（MHT），但里面没有网页正文（text/html）")
+    raise FormatError("这是网页存档（MHT），但里面没有网页正文（text/html）")
 
 
 def _convert(soffice: str, data: bytes) -> bytes:
