@@ -46,8 +46,7 @@ def read_document(data: bytes, suffix: str, name: str = "") -> Extracted:
         from .html import read_html
         return read_html(data)
     if suffix in MHT_SUFFIXES:
-        from .doc import mht_page
-        from .html import read_html
+        from .html import mht_page, read_html
         return read_html(mht_page(data))
     if suffix == ".docx":
         from .docx import read_docx

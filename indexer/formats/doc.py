@@ -12,12 +12,12 @@ Without LibreOffice the file fails with one line naming the Debian package to in
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import tempfile
 
 from . import Extracted, FormatError
+from .html import is_mht
 from ..messages import one_line
 
 OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
@@ -39,8 +39,8 @@ def read_doc(data: bytes, name: str = "") -> Extracted:
     if head[:1] == b"<":
         from .html import read_html
         return read_html(data)                   # a web page saved as .doc (Word's "HTML" export)
-    if _MHT_START.match(head[:200]):
-        from .html import read_html
+    if is_mht(head):
+        from .html import mht_page, read_html
         return read_html(mht_page(data))        # Word's "single file web page" (.mht) named .doc
     if data[:8] != OLE_MAGIC and not head.startswith(b"{\\rtf"):
         raise FormatError("不是 Word .doc 文件：没有 Word 97–2003（OLE）文件头（是不是改错了扩展名？）")
@@ -55,31 +55,6 @@ def read_doc(data: bytes, name: str = "") -> Extracted:
     got = read_docx(_convert(soffice, data))
     got.reader = "doc (LibreOffice)"
     return got
-
-
-# a MIME document: how Word's "single file web page" (.mht) begins, and many government sites'
-# ".doc" downloads are exactly that
-_MHT_START = re.compile(rb"(?i)(mime-version|content-type|from|subject|date|message-id)\s*:")
-
-
-def mht_page(data: bytes) -> bytes:
-    """The web page a MIME (.mht) document carries: its first text/html part, in UTF-8
-    with a BOM (its charset is the part's, not the page's meta tag's, when they differ)."""
-    import email
-    import email.policy
-
-    message = email.message_from_bytes(data, policy=email.policy.compat32)
-    for part in message.walk():
-        if part.get_content_type() == "text/html":
-            body = part.get_payload(decode=True) or b""
-            charset = part.get_content_charset()
-            if charset:
-                try:
-                    return b"\xef\xbb\xbf" + body.decode(charset, "replace").encode("utf-8")
-                except LookupError:          # a charset Python does not know: the page says its own
-                    pass
-            return body
-    raise FormatError("这是网页存档（MHT），但里面没有网页正文（text/html）")
 
 
 def _convert(soffice: str, data: bytes) -> bytes:

@@ -55,6 +55,35 @@ def decode_page(data: bytes) -> str:
         raise FormatError(str(e)) from None
 
 
+# a MIME document: how Word's "single file web page" (.mht) begins, and many government sites'
+# ".doc" downloads are exactly that
+_MHT_START = re.compile(rb"(?i)(mime-version|content-type|from|subject|date|message-id)\s*:")
+
+
+def is_mht(head: bytes) -> bool:
+    return bool(_MHT_START.match(head[:200]))
+
+
+def mht_page(data: bytes) -> bytes:
+    """The web page a MIME (.mht) document carries: its first text/html part, in UTF-8
+    with a BOM (its charset is the part's, not the page's meta tag's, when they differ)."""
+    import email
+    import email.policy
+
+    message = email.message_from_bytes(data, policy=email.policy.compat32)
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            body = part.get_payload(decode=True) or b""
+            charset = part.get_content_charset()
+            if charset:
+                try:
+                    return b"\xef\xbb\xbf" + body.decode(charset, "replace").encode("utf-8")
+                except LookupError:          # a charset Python does not know: the page says its own
+                    pass
+            return body
+    raise FormatError("这是网页存档（MHT），但里面没有网页正文（text/html）")
+
+
 def read_html(data: bytes) -> Extracted:
     import lxml.html
 
