@@ -9,7 +9,7 @@ PORT   ?= 5000
 PARAGRAPHS ?= 100000
 WORKERS ?= 2
 
-.PHONY: install index serve test test-fast bench eval load clean
+.PHONY: install index serve test test-fast bench eval load topic-table clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,13 @@ eval: $(STAMP)
 # short version)
 load: $(STAMP)
 	$(BIN)/python -m bench.load --clients 50 --seconds 60 --paragraphs $(PARAGRAPHS) --expensive --workers $(WORKERS)
+
+# indexer/topic_vectors.npz, the word vectors of the topic factor (indexer/topics.py): distilled
+# once from a sentence model that indexing and search never load (about 12 minutes); indexes
+# made with the old table then need a rebuild
+topic-table: $(STAMP)
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --quiet -e '.[topic-table]'
+	$(BIN)/python -m bench.topic_table
 
 clean:
 	rm -rf $(INDEX)/CURRENT $(INDEX)/data-* $(INDEX)/write.lock tests/artifacts .pytest_cache
