@@ -18,6 +18,7 @@ import argparse
 import json
 from contextlib import contextmanager
 
+import indexer.topics as topics
 import search.ranking as ranking
 
 from .eval_ranking import judge_view
@@ -33,13 +34,16 @@ def plain_bm25():
     its own meanwhile: an index generation keeps each paragraph's shape factor once a
     search has read it, so the two rankers must not share one (plain_engine)."""
     saved = {name: getattr(ranking, name) for name in _ADJUSTMENTS}
+    saved_topic = topics.TOPIC_WEIGHT
     try:
         for name in _ADJUSTMENTS:
             setattr(ranking, name, _PLAIN.get(name, 0.0))
+        topics.TOPIC_WEIGHT = 0.0                   # the topic factor: exp(0) = 1 for every unit
         yield
     finally:
         for name, value in saved.items():
             setattr(ranking, name, value)
+        topics.TOPIC_WEIGHT = saved_topic
 
 
 def plain_engine(engine):

@@ -35,8 +35,10 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
 from .analysis import (ANALYZER_VERSION, GramKeys, dictionary_fingerprint, gram_analyzer, gram_keys, normalize,
                        word_analyzer, word_counts)
 from .messages import library_detail, os_error_text
+from .topics import TABLE_DIMS
+from .topics import table_fingerprint as topic_table_fingerprint
 
-SCHEMA_VERSION = "9"
+SCHEMA_VERSION = "10"
 META_NAME = "govsearch.json"
 
 # report-level fields stored on a report's head unit only (every unit indexes them)
@@ -314,6 +316,74 @@ class OrdinalColumn(columns.Column):
                 yield self[docnum]
 
 
+class VectorColumn(columns.Column):
+    """A fixed number of bytes per document (a unit's topic vector, int8), one after
+    another, so that a segment's column is one (documents, width) array.
+    Layout: the vectors, then their length in bytes (uint64) and the document count
+    (uint32); a document without one has zeros."""
+
+    def __init__(self, width: int):
+        self._width = width
+        self._default = bytes(width)
+
+    class Writer(columns.ColumnWriter):
+        def __init__(self, dbfile, width: int):
+            self._dbfile = dbfile
+            self._width = width
+            self._values = bytearray()
+
+        def add(self, docnum, value):
+            missing = docnum * self._width - len(self._values)
+            if missing > 0:
+                self._values.extend(bytes(missing))
+            self._values.extend(value)
+
+        def finish(self, doccount):
+            size = doccount * self._width
+            values = bytes(self._values[:size]) + bytes(max(0, size - len(self._values)))
+            _write_column(self._dbfile, values, [], doccount)
+
+    class Reader(columns.ColumnReader):
+        def __init__(self, dbfile, basepos, length, doccount, width: int):
+            super().__init__(dbfile, basepos, length, doccount)
+            self.width = width
+            self.data, _ = _read_column(dbfile, basepos, length, 0)
+
+        def __getitem__(self, docnum):
+            # Whoosh copies columns value by value when it merges segments
+            w = self.width
+            return self.data[docnum * w:(docnum + 1) * w] if docnum < self._doccount else bytes(w)
+
+        def __iter__(self):
+            for docnum in range(self._doccount):
+                yield self[docnum]
+
+    def writer(self, dbfile):
+        return self.Writer(dbfile, self._width)
+
+    def reader(self, dbfile, basepos, length, doccount):
+        return self.Reader(dbfile, basepos, length, doccount, self._width)
+
+
+class TopicField(FieldType):
+    """Each unit's topic vector (indexer/topics.py), TABLE_DIMS int8 as bytes: the
+    writer makes a report's at once (topics.paragraph_bytes)."""
+
+    indexed = False
+    stored = False
+    scorable = False
+
+    def __init__(self):
+        self.format = None
+        self.analyzer = None
+        self.column_type = VectorColumn(TABLE_DIMS)
+
+    def to_column_value(self, value):
+        if not isinstance(value, bytes) or len(value) != TABLE_DIMS:
+            raise ValueError(f"a topic vector is {TABLE_DIMS} bytes")
+        return value
+
+
 class NormalizedTextColumn(FieldType):
     """The normalised text of each unit, compressed in frames of many units: the one copy of the text.
 
@@ -364,6 +434,7 @@ def make_schema() -> Schema:
         text=WordField(),                            # indexed; its text is kept once, in norm
         grams=GramField(),                           # candidates for exact phrases
         norm=NormalizedTextColumn(),                 # the text, normalised; confirms phrases
+        topic=TopicField(),                          # the text's topic vector: ranks by meaning
         orig=STORED,                                 # what normalising changed (text_diff)
         cells=STORED,
         report=STORED,                               # JSON of report-level extras, head unit only
@@ -377,7 +448,8 @@ def index_meta() -> dict:
 
     return {"analyzer_version": ANALYZER_VERSION, "schema_version": SCHEMA_VERSION,
             "dictionary": dictionary_fingerprint(), "parser_version": PARSER_VERSION,
-            "whoosh": whoosh_version(), "indicator_table": table_fingerprint()}
+            "whoosh": whoosh_version(), "indicator_table": table_fingerprint(),
+            "topic_table": topic_table_fingerprint()}
 
 
 def whoosh_version() -> str:
@@ -425,7 +497,7 @@ class IndexStore:
         want = index_meta()
         for key, label in (("schema_version", "索引结构"), ("analyzer_version", "分析器"),
                            ("dictionary", "分词词典"), ("parser_version", "报告读取程序"),
-                           ("whoosh", "Whoosh (whoosh3)")):
+                           ("whoosh", "Whoosh (whoosh3)"), ("topic_table", "话题向量表")):
             if meta.get(key) != want[key]:
                 return (f"索引 {self.root} 是用{label} {meta.get(key) or '（未记录）'} 建的，"
                         f"这个 govsearch 用的是 {want[key]}：请重建，"

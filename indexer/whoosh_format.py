@@ -143,6 +143,18 @@ def label_column(seg, fieldname: str) -> tuple[list, np.ndarray] | None:
     return col.values, np.frombuffer(col.ordinals, dtype=np.uint32)
 
 
+def vector_column(seg, fieldname: str) -> np.ndarray | None:
+    """A segment's VectorColumn (indexer.store) as a (documents, width) int8 array, or
+    None when the segment has no such column."""
+    column = seg.schema[fieldname].column_type if fieldname in seg.schema else None
+    if column is None or not seg._perdoc.has_column(fieldname):
+        return None
+    col = seg._perdoc.column_reader(fieldname, column)
+    if not hasattr(col, "width"):
+        return None
+    return np.frombuffer(col.data, dtype=np.int8).reshape(-1, col.width)
+
+
 def segment_stored_fields(seg, docnum: int) -> dict:
     """A document's stored fields from its segment's stored column (docnum within the
     segment).  Whoosh's ``reader.stored_fields`` passes every name through the schema,

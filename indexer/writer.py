@@ -28,6 +28,7 @@ from .reports import build_report, report_id_for
 from .sources import (CATALOG_NAMES, SourceError, catalog_orphans, find_files, load_catalog, path_key, read_file,
                       relative_name)
 from .store import HEAD_ONLY_FIELDS, IndexError_, IndexStore
+from .topics import paragraph_bytes
 from .structure import section_label
 from .validate import report_problem
 from .whoosh_format import (ParallelWriter, WriterFailed, describe_failure, hook_writer, postings_codec,
@@ -104,10 +105,12 @@ def unit_documents(report: Report, indexed_at: str):
     if report.year is None:
         del common["year"]                # no year term: in no year range, 未知 in facets
     sections: dict = {}                   # the units of a section share these: worked out once
-    for p in report.paragraphs:
+    topics = paragraph_bytes([normalize(p.text) for p in report.paragraphs])
+    for p, topic in zip(report.paragraphs, topics):
         doc = dict(common)
         doc.update({"id": f"{report.report_id}:{p.para_no}", "part": p.part, "kind": p.kind,
-                    "para_no": p.para_no, "text": p.text, "grams": p.text, "norm": p.text})
+                    "para_no": p.para_no, "text": p.text, "grams": p.text, "norm": p.text,
+                    "topic": topic})
         key = (p.section, p.part, tuple(p.heading_path))
         if key not in sections:
             sections[key] = {"section": to_simplified(p.section), "section_label": section_label(p.section, p.part),

@@ -17,7 +17,7 @@ import numpy as np
 from indexer.store import decompress_frame, text_frames
 from indexer.whoosh_format import (BYTE_TO_LENGTH, deleted_docs, leaf_segments, segment_length_bytes,
                                    label_column, segment_postings, segment_stored_fields, term_postings,
-                                   text_column)
+                                   text_column, vector_column)
 
 
 
@@ -163,6 +163,17 @@ def field_lengths(reader, fieldname: str) -> np.ndarray:
         if raw is not None:             # None: no document of this segment has the field
             out[base:base + raw.size] = raw
     return BYTE_TO_LENGTH[out]
+
+
+def field_vectors(reader, fieldname: str, width: int) -> np.ndarray:
+    """Document number -> its vector in a VectorColumn field, (documents, width) int8;
+    zeros for a segment without the column."""
+    out = np.zeros((reader.doc_count_all(), width), dtype=np.int8)
+    for seg, base in leaf_segments(reader):
+        vectors = vector_column(seg, fieldname)
+        if vectors is not None and vectors.shape[1] == width:
+            out[base:base + vectors.shape[0]] = vectors
+    return out
 
 
 class SegmentTexts:

@@ -22,6 +22,7 @@ import numpy as np
 from whoosh import query as Q
 
 from indexer.analysis import phrase_grams
+from indexer.topics import TABLE_DIMS
 from indexer.whoosh_format import word_expansions
 
 from . import arrays, budget
@@ -92,6 +93,7 @@ class IndexArrays:
         self._label_counts: dict = {}
         self._frequencies: dict = {}
         self._shapes: np.ndarray | None = None
+        self._topics: np.ndarray | None = None
         self._factors: dict = {}                 # query terms -> {document: text factor}
         self.texts = texts if texts is not None else arrays.SegmentTexts(reader, "norm", text_cache)
 
@@ -103,6 +105,14 @@ class IndexArrays:
                 self._avgfl[field] = (self.reader.field_length(field) / (self.doc_count_all or 1)) or 1.0
                 self._lengths[field] = arrays.field_lengths(self.reader, field)
         return self._lengths[field]
+
+    def topic_vectors(self) -> np.ndarray:
+        """Document -> its topic vector (indexer/topics.py), int8, read once per generation."""
+        if self._topics is None:
+            with self.io:
+                if self._topics is None:
+                    self._topics = arrays.field_vectors(self.reader, "topic", TABLE_DIMS)
+        return self._topics
 
     def avgfl(self, field: str) -> float:
         self.lengths(field)

@@ -7,6 +7,9 @@ a report's structure and wording:
 * over every match, as arrays: a bare heading is demoted (it names a topic and
   says nothing about it); a paragraph whose heading path names a term is
   promoted (the section under that heading is about it);
+* over the best candidates, from the vectors the index keeps (indexer/topics.py):
+  a paragraph counts for less the less of it is about the query's topic in
+  meaning, which sees what words cannot (政务服务 and 放管服 are about 营商环境);
 * over the best candidates, from their text: a term met only as one item of a
   long 、-separated enumeration is a passing mention; terms far apart are
   weaker than terms together; a paragraph that names the term in its opening
@@ -15,7 +18,7 @@ a report's structure and wording:
   figure is a line about its topic rather than measures or results (BM25's
   length normalisation alone would put such lines first).
 
-The text factors only lower a score (each is at most 1), so the best k are
+The topic and text factors only lower a score (each is at most 1), so the best k are
 found exactly: candidates are taken in order of their array score until the
 k-th adjusted score is at least the next candidate's array score, which no
 later candidate can beat.
@@ -29,6 +32,7 @@ import re
 import numpy as np
 
 from indexer.analysis import phrase_grams
+from indexer.topics import topic_factors
 
 from . import budget
 
@@ -222,12 +226,13 @@ def _smallest_gap(occurrences: list[list[tuple[int, int]]]) -> int:
 def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.ndarray,
           places: np.ndarray, inside: np.ndarray | None = None, floor: float | None = None):
     """(docs, scores, tiers) of the k best matches, best first: array scores adjusted
-    by their text factors; ties to the newer report, then by report id and paragraph
+    by their topic and text factors; ties to the newer report, then by report id and paragraph
     (``places``).
 
-    A text factor is at most 1, so an adjusted score never exceeds its array
-    score: candidates are read in array order and the reading stops at the first
-    whose array score is below the k-th best adjusted score so far, as none after
+    A topic or text factor is at most 1, so an adjusted score never exceeds its
+    array score times its topic factor (known for every candidate from the index's
+    vectors): candidates are read in that order and the reading stops at the first
+    whose bound is below the k-th best adjusted score so far, as none after
     it can enter the k best.  The answer is the one every candidate's text would
     give, from the texts of a few dozen paragraphs instead of hundreds.
 
@@ -248,6 +253,8 @@ def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.nda
         limit = MAX_CANDIDATES
     else:
         order, limit = _inside_first(rounded, years, places, docs, inside, k)
+    scores = with_topic(ia, docs, scores, order[:limit], terms)
+    rounded = np.round(scores, 9)
     candidates, most = _by_bound(ia, docs, rounded, order[:limit])
     read, adjusted = _read_candidates(ia, docs, scores, most, candidates, terms, k, floor)
     if floor is not None and read < candidates.size:
@@ -264,6 +271,18 @@ def top_k(ia, docs: np.ndarray, scores: np.ndarray, terms, k: int, years: np.nda
     return out_docs[:k], out_scores[:k], tiers[:k]
 
 
+def with_topic(ia, docs: np.ndarray, scores: np.ndarray, candidates: np.ndarray, terms) -> np.ndarray:
+    """The scores with the candidates' multiplied by their topic factors (at most 1 each),
+    read from the index's vectors for every candidate at once, before any text: the
+    bounds the reading stops by include them, so they stay as tight as without."""
+    factors = topic_factors(ia.topic_vectors()[docs[candidates]], tuple(tuple(t.variants) for t in terms))
+    if factors is None:
+        return scores
+    out = scores.astype(np.float64, copy=True)
+    out[candidates] *= factors
+    return out
+
+
 def _inside_first(rounded, years, places, docs, inside, k: int) -> tuple[np.ndarray, int]:
     """(every match inside in array order, then the best k outside; how many are inside)."""
     within, beyond = np.flatnonzero(inside), np.flatnonzero(~inside)
@@ -273,12 +292,12 @@ def _inside_first(rounded, years, places, docs, inside, k: int) -> tuple[np.ndar
 
 
 def _by_bound(ia, docs, rounded, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The candidates by the most each can score: its array score times its shape
-    factor where a search has already read its text (1 where not); ties keep
-    ``order``.  The better the bounds, the sooner the reading stops."""
+    """The candidates by the most each can score: its array score (times its topic
+    factor: ``order`` is by the array score alone, so these are sorted even when no
+    shape is known) times its shape factor where a search has already read its text
+    (1 where not); ties keep ``order``.  The better the bounds, the sooner the
+    reading stops."""
     shapes = ia.shape_factors()[docs[order]]         # a copy: other threads may fill in more
-    if np.isnan(shapes).all():
-        return order, rounded[order]
     bound = rounded[order] * np.nan_to_num(shapes, nan=1.0)
     by = np.argsort(-bound, kind="stable")
     return order[by], bound[by]

@@ -320,5 +320,6 @@ def test_traditional_snippets_skip_link_and_no_stolen_focus(watched, base_url, u
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.textContent") == "跳到筛选"
     page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*#facets$"), timeout=5000)   # a loaded machine: the jump may lag the key
     assert page.url.endswith("#facets") and page.evaluate("() => document.activeElement.id") == "facets"
     shot(page, artifacts_dir, "skip-to-facets", size)

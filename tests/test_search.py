@@ -166,14 +166,41 @@ def _bare(h) -> bool:
 
 
 def test_heading_names_the_section_a_bare_heading_does_not_lead(corpus_engine):
-    hits = run(corpus_engine, "营商环境", limit=20)["hits"]
+    hits = run(corpus_engine, "营商环境", limit=30)["hits"]
     assert not _bare(hits[0]) and sum(_bare(h) for h in hits[:10]) <= 1
     passing = [h for h in hits if "营商环境" not in " ".join(h["heading_path"])]
     under = [h for h in hits if "营商环境" in " ".join(h["heading_path"]) and not _bare(h)]
+    # the top 20 are paragraphs that open with 营商环境 (their own heading, run in): a section's
+    # paragraph under a heading naming it comes among the top 30, above a paragraph that only names it
     assert under and (not passing or under[0]["score"] > passing[-1]["score"])
     for h in hits:
         if _bare(h):      # a bare heading shows the start of its section
             assert h["context"], h["text"]
+
+
+def test_a_heading_naming_the_term_doubles_its_sections_array_scores(corpus_engine):
+    """The array score is BM25F times 1 + UNDER_HEADING_BOOST for a paragraph whose heading
+    path names the term (its stored heading path, normalised), times HEADING_FACTOR for a
+    bare heading, else BM25F itself."""
+    import json
+
+    from search.matching import Evaluator
+    from search.ranking import HEADING_FACTOR, UNDER_HEADING_BOOST, array_scores, is_bare_heading
+
+    snap = corpus_engine.snapshot()
+    named = 0
+    for term in ("营商环境", "乡村振兴", "科技创新", "消费", "对外开放"):
+        parsed = parse_query(term)
+        match = Evaluator(snap.arrays).run(parsed.query)
+        ratio = array_scores(snap.arrays, match.docs, match.scores, parsed.terms) / match.scores
+        bare = is_bare_heading(snap.arrays, match.docs)
+        with snap.searching() as s:
+            for d, r, b in zip(match.docs.tolist(), ratio.tolist(), bare.tolist()):
+                path = normalize(" ".join(json.loads(s.stored_fields(d).get("heading_path") or "[]")))
+                want = HEADING_FACTOR if b else (1 + UNDER_HEADING_BOOST if term in path else 1.0)
+                named += not b and term in path
+                assert r == pytest.approx(want), (term, d, path)
+    assert named >= 10
 
 
 def test_sort_by_year_and_paging(corpus_engine):
@@ -353,10 +380,15 @@ def test_every_filter_field_is_an_indexed_field_of_the_schema():
 @pytest.mark.parametrize("match", ["exact", "words"])
 @pytest.mark.parametrize("q", ["发展", "营商环境", "乡村振兴 产业", "改革 创新", "就业", "新质生产力", "规上 工业",
                                "安全生产"])
-def test_top_k_stops_early_but_ranks_as_reading_every_text(corpus_engine, q, match):
+def test_top_k_stops_early_but_ranks_as_reading_every_text(corpus_engine, corpus_index, q, match):
     """The re-rank reads texts only until no later candidate can enter the k best; the
-    answer equals a brute force that applies the text factor to every match."""
+    answer equals a brute force that applies the topic and text factors to every match:
+    on an engine other searches have used (shapes known) and on a fresh one (none known:
+    the first round's bounds are the array scores times the topic factors alone)."""
+    from search.engine import Engine
+
     assert_top_k_is_brute_force(corpus_engine.snapshot(), q, match)
+    assert_top_k_is_brute_force(Engine(corpus_index).snapshot(), q, match)
 
 
 @pytest.fixture(scope="module")
@@ -395,6 +427,7 @@ def assert_top_k_is_brute_force(snap, q: str, match: str):
     import numpy as np
 
     from search.engine import reading_places
+    from indexer.topics import topic_factors
     from search.matching import Evaluator
     from search.ranking import MAX_CANDIDATES, array_scores, shape_factor, text_factor, top_k
 
@@ -404,8 +437,11 @@ def assert_top_k_is_brute_force(snap, q: str, match: str):
     assert 10 < match.docs.size <= MAX_CANDIDATES
     years = snap.year_values[snap.facets.columns["year"].ords[match.docs]]
     places = reading_places(snap, match.docs)         # ties: report id, then paragraph number
-    adjusted = np.array([sc * text_factor(snap.arrays.text(int(d)), parsed.terms)
-                         for d, sc in zip(match.docs, scores)])
+    # every match is a candidate here: each counts its topic factor (tests/test_topics.py)
+    topic = topic_factors(snap.arrays.topic_vectors()[match.docs], tuple(tuple(t.variants) for t in parsed.terms))
+    topic = np.ones(match.docs.size) if topic is None else topic
+    adjusted = np.array([sc * tf * text_factor(snap.arrays.text(int(d)), parsed.terms)
+                         for d, sc, tf in zip(match.docs, scores, topic)])
     brute = np.lexsort((match.docs, places, -years, -np.round(adjusted, 9)))
     # k = 10 and 1 again: with the shapes the rounds before read (tighter bounds), the same answer
     for k in (1, 10, 30, 100, 10, 1):
