@@ -153,7 +153,7 @@ class _Progress:
 @index_option
 @click.option("--rebuild", is_flag=True, help="在新文件夹里从头建索引，建好后再换上。")
 @click.option("--rebuild-if-stale", is_flag=True,
-              help="索引是用另一版本的分析器（或另一版指标表）建的时，直接重建而不是拒绝。")
+              help="索引是用另一版分析器、索引结构、话题向量表（或另一版指标表）等建的时，直接重建而不是拒绝。")
 @click.option("--wait", type=float, default=0.0, help="另一个 govsearch 正在写索引时，最多等它多少秒（默认 0）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果。")
 @click.option("--quiet", "-q", is_flag=True, help="不显示进度和汇总，只显示警告和失败。")
@@ -228,11 +228,13 @@ def _check_indicator_table():
 
 
 def _stale(store: IndexStore, index_dir: str) -> str | None:
-    """Why the index should be rebuilt (another analyzer, another indicator table), or None."""
+    """Why the index should be rebuilt (another analyzer, schema, topic table … or
+    indicator table), or None."""
     from search.indicators import stale_warning
 
-    if store.version_problem():
-        return "用另一版本的分析器"
+    part = store.stale_part()
+    if part:
+        return f"用另一版{part[0]}"
     return "用另一版指标表" if stale_warning(index_dir) else None
 
 

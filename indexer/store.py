@@ -36,6 +36,7 @@ from .analysis import (ANALYZER_VERSION, GramKeys, dictionary_fingerprint, gram_
                        word_analyzer, word_counts)
 from .messages import library_detail, os_error_text
 from .topics import TABLE_DIMS
+from .topics import TopicTableError
 from .topics import table_fingerprint as topic_table_fingerprint
 
 SCHEMA_VERSION = "10"
@@ -365,18 +366,25 @@ class VectorColumn(columns.Column):
         return self.Reader(dbfile, basepos, length, doccount, self._width)
 
 
-class TopicField(FieldType):
-    """Each unit's topic vector (indexer/topics.py), TABLE_DIMS int8 as bytes: the
-    writer makes a report's at once (topics.paragraph_bytes)."""
+class ColumnOnlyField(FieldType):
+    """A field kept only as a column: not indexed, stored or scored."""
 
     indexed = False
     stored = False
     scorable = False
 
-    def __init__(self):
+    def __init__(self, column_type):
         self.format = None
         self.analyzer = None
-        self.column_type = VectorColumn(TABLE_DIMS)
+        self.column_type = column_type
+
+
+class TopicField(ColumnOnlyField):
+    """Each unit's topic vector (indexer/topics.py), TABLE_DIMS int8 as bytes: the
+    writer makes a report's at once (topics.paragraph_bytes)."""
+
+    def __init__(self):
+        super().__init__(VectorColumn(TABLE_DIMS))
 
     def to_column_value(self, value):
         if not isinstance(value, bytes) or len(value) != TABLE_DIMS:
@@ -384,7 +392,7 @@ class TopicField(FieldType):
         return value
 
 
-class NormalizedTextColumn(FieldType):
+class NormalizedTextColumn(ColumnOnlyField):
     """The normalised text of each unit, compressed in frames of many units: the one copy of the text.
 
     Searching reads it whole per segment, as one byte string: a quoted phrase is
@@ -393,14 +401,8 @@ class NormalizedTextColumn(FieldType):
     text is this plus the unit's ``orig`` diff (analysis.apply_diff).
     """
 
-    indexed = False
-    stored = False
-    scorable = False
-
     def __init__(self):
-        self.format = None
-        self.analyzer = None
-        self.column_type = CompressedTextColumn()
+        super().__init__(CompressedTextColumn())
 
     def to_column_value(self, value):
         return normalize(value).encode("utf-8")
@@ -449,7 +451,14 @@ def index_meta() -> dict:
     return {"analyzer_version": ANALYZER_VERSION, "schema_version": SCHEMA_VERSION,
             "dictionary": dictionary_fingerprint(), "parser_version": PARSER_VERSION,
             "whoosh": whoosh_version(), "indicator_table": table_fingerprint(),
-            "topic_table": topic_table_fingerprint()}
+            "topic_table": _topic_table_fingerprint()}
+
+
+def _topic_table_fingerprint() -> str:
+    try:
+        return topic_table_fingerprint()
+    except TopicTableError as e:            # every command reads it: one line, naming the file
+        raise IndexError_(str(e)) from None
 
 
 def whoosh_version() -> str:
@@ -491,18 +500,26 @@ class IndexStore:
         except (OSError, ValueError, TypeError):
             return {}
 
-    def version_problem(self, data_dir: Path | None = None) -> str | None:
-        """Why this index can't be used by this govsearch, or None."""
+    def stale_part(self, data_dir: Path | None = None) -> tuple[str, str, str] | None:
+        """(what differs, the index's, this govsearch's) for the first recorded version
+        this govsearch does not share, or None."""
         meta = self.read_meta(data_dir)
         want = index_meta()
         for key, label in (("schema_version", "索引结构"), ("analyzer_version", "分析器"),
                            ("dictionary", "分词词典"), ("parser_version", "报告读取程序"),
                            ("whoosh", "Whoosh (whoosh3)"), ("topic_table", "话题向量表")):
             if meta.get(key) != want[key]:
-                return (f"索引 {self.root} 是用{label} {meta.get(key) or '（未记录）'} 建的，"
-                        f"这个 govsearch 用的是 {want[key]}：请重建，"
-                        f"`govsearch index --rebuild --index {self.root} 路径...`")
+                return label, meta.get(key) or "（未记录）", want[key]
         return None
+
+    def version_problem(self, data_dir: Path | None = None) -> str | None:
+        """Why this index can't be used by this govsearch, or None."""
+        part = self.stale_part(data_dir)
+        if part is None:
+            return None
+        label, theirs, ours = part
+        return (f"索引 {self.root} 是用{label} {theirs} 建的，这个 govsearch 用的是 {ours}：请重建，"
+                f"`govsearch index --rebuild --index {self.root} 路径...`")
 
     def open(self, check_version: bool = True, data_dir: Path | None = None):
         """Open the live Whoosh index (or the given data folder) for reading;

@@ -34,6 +34,7 @@ import bisect
 import itertools
 import re
 import threading
+import zipfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -50,10 +51,25 @@ _SENTENCE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;\n]|$)")
 _WORDISH = re.compile(r"[^\W_]")
 
 
+class TopicTableError(Exception):
+    """The table file cannot be read (one line, in Chinese, naming it)."""
+
+
+def _unreadable(path: Path) -> TopicTableError:
+    return TopicTableError(f"话题向量表 {path} 读不了（不是完整的 .npz 文件，可能已损坏，或只是 Git LFS 的指针）："
+                           f"用 git checkout 取回它，或用 make topic-table 重建")
+
+
 class TopicTable:
     """The word vectors and the genre's paragraph statistics (bench/topic_table.py)."""
 
     def __init__(self, path: Path = TABLE_PATH):
+        try:
+            self._load(path)
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            raise _unreadable(path) from None
+
+    def _load(self, path: Path) -> None:
         with np.load(path, allow_pickle=False) as z:
             words = z["words"].tobytes().decode("utf-8").split("\n")
             self.vectors = z["vectors"]                   # int8, (words, dims)
@@ -202,8 +218,11 @@ def table_fingerprint() -> str:
     the hash of the table's arrays): an index made with another table is rebuilt."""
     if not TABLE_PATH.exists():
         return "none"
-    with np.load(TABLE_PATH, allow_pickle=False) as z:
-        return str(z["info_fingerprint"])
+    try:
+        with np.load(TABLE_PATH, allow_pickle=False) as z:
+            return str(z["info_fingerprint"])
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        raise _unreadable(TABLE_PATH) from None
 
 
 def topic_factors(vectors: np.ndarray, variants_per_term: tuple) -> np.ndarray | None:

@@ -154,3 +154,44 @@ def test_an_index_made_with_another_table_is_rebuilt(seeds_copy, tmp_path):
     meta_file.write_text(json.dumps(meta), encoding="utf-8")
     problem = store.version_problem()
     assert problem and "话题向量表" in problem and "--rebuild" in problem
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    rebuilt = CliRunner().invoke(cli, ["index", str(seeds_copy), "--index", str(folder), "--rebuild-if-stale"])
+    assert rebuilt.exit_code == 0 and "用另一版话题向量表建的：正在重建" in rebuilt.stderr
+    assert store.version_problem() is None
+
+
+def test_an_unreadable_table_is_one_chinese_line_naming_it(tmp_path):
+    """A table file that is not the .npz it should be (a Git LFS pointer, a cut download)
+    is refused in one Chinese line that names it and says how to get it back."""
+    pointer = tmp_path / "topic_vectors.npz"
+    pointer.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 19334434\n")
+    cut = tmp_path / "cut.npz"
+    cut.write_bytes(semantic.TABLE_PATH.read_bytes()[:100_000])
+    for path in (pointer, cut, tmp_path / "missing.npz"):
+        with pytest.raises(semantic.TopicTableError) as e:
+            semantic.TopicTable(path)
+        message = str(e.value)
+        assert str(path) in message and "话题向量表" in message and "make topic-table" in message
+        assert "\n" not in message and "Error" not in message
+
+
+def test_vectors_survive_a_second_segment(seeds_copy, provinces_dir, tmp_path):
+    """Reports added by a later run go into another segment: every unit's vector is still
+    its text's (the column is read per segment and put together by document number)."""
+    from indexer.writer import index_paths
+    from search.engine import Engine
+
+    folder = tmp_path / "ix"
+    assert not index_paths(str(folder), [str(seeds_copy)]).failed
+    assert not index_paths(str(folder), [str(provinces_dir)]).failed
+    ia = Engine(str(folder)).snapshot().arrays
+    from indexer.whoosh_format import leaf_segments
+
+    assert len(leaf_segments(ia.reader)) >= 2
+    docs = ia.all_docs.tolist()
+    want = semantic.paragraph_bytes([ia.text(d) for d in docs])
+    stored = ia.topic_vectors()
+    assert all(stored[d].tobytes() == w for d, w in zip(docs, want))
