@@ -105,8 +105,8 @@ def unit_documents(report: Report, indexed_at: str):
     if report.year is None:
         del common["year"]                # no year term: in no year range, 未知 in facets
     sections: dict = {}                   # the units of a section share these: worked out once
-    topics = paragraph_bytes([normalize(p.text) for p in report.paragraphs])
-    for p, topic in zip(report.paragraphs, topics):
+    norms = [normalize(p.text) for p in report.paragraphs]
+    for p, norm, topic in zip(report.paragraphs, norms, paragraph_bytes(norms)):
         doc = dict(common)
         doc.update({"id": f"{report.report_id}:{p.para_no}", "part": p.part, "kind": p.kind,
                     "para_no": p.para_no, "text": p.text, "grams": p.text, "norm": p.text,
@@ -117,7 +117,7 @@ def unit_documents(report: Report, indexed_at: str):
                              "heading_path": json.dumps(p.heading_path, ensure_ascii=False),
                              "heading": " ".join(p.heading_path)}
         doc.update(sections[key])
-        diff = text_diff(p.text, normalize(p.text))
+        diff = text_diff(p.text, norm)
         if diff:
             doc["orig"] = diff
         if p.cells is not None:

@@ -165,15 +165,39 @@ def field_lengths(reader, fieldname: str) -> np.ndarray:
     return BYTE_TO_LENGTH[out]
 
 
-def field_vectors(reader, fieldname: str, width: int) -> np.ndarray:
-    """Document number -> its vector in a VectorColumn field, (documents, width) int8;
-    zeros for a segment without the column."""
-    out = np.zeros((reader.doc_count_all(), width), dtype=np.int8)
-    for seg, base in leaf_segments(reader):
-        vectors = vector_column(seg, fieldname)
-        if vectors is not None and vectors.shape[1] == width:
-            out[base:base + vectors.shape[0]] = vectors
-    return out
+class SegmentVectors:
+    """A VectorColumn field (indexer.store), one (documents, width) int8 array per
+    segment, read once: no joined copy (128 MB at a million units), and ``cache``
+    (segment id -> its array) carries a segment over to the next index generation,
+    as SegmentTexts does its text: a commit costs the new segments only."""
+
+    def __init__(self, reader, fieldname: str, width: int, cache: dict | None = None):
+        cache = {} if cache is None else cache
+        kept, bases, parts = {}, [], []
+        for seg, base in leaf_segments(reader):
+            key = seg.segment().segment_id()
+            vectors = cache.get(key)
+            if vectors is None:
+                vectors = vector_column(seg, fieldname)
+                if vectors is None or vectors.shape[1] != width:     # a segment without the column
+                    vectors = np.zeros((seg.doc_count_all(), width), dtype=np.int8)
+            kept[key] = vectors
+            bases.append(base)
+            parts.append(vectors)
+        cache.clear()                          # keep this generation's segments only
+        cache.update(kept)
+        self.width = width
+        self._bases = np.array(bases, dtype=np.int64)
+        self._parts = parts
+
+    def rows(self, docs: np.ndarray) -> np.ndarray:
+        """The vectors of ``docs`` (document numbers), (len(docs), width)."""
+        out = np.zeros((docs.size, self.width), dtype=np.int8)
+        segment = np.searchsorted(self._bases, docs, side="right") - 1
+        for s in np.unique(segment).tolist():
+            mine = segment == s
+            out[mine] = self._parts[s][docs[mine] - self._bases[s]]
+        return out
 
 
 class SegmentTexts:

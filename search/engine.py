@@ -51,7 +51,8 @@ class Snapshot:
     commits land meanwhile.
     """
 
-    def __init__(self, store: IndexStore, text_cache: dict | None = None, postings_cache=None):
+    def __init__(self, store: IndexStore, text_cache: dict | None = None, postings_cache=None,
+                 vector_cache: dict | None = None):
         self.data_dir = store.current_dir()          # read CURRENT once: a swap may follow
         self.ix = store.open(data_dir=self.data_dir)
         toc_generation, reader = open_reader(self.ix)
@@ -70,7 +71,8 @@ class Snapshot:
         self.facets = FacetTable(reader, io=self.io)
         self.year_values = np.array([int(v or 0) for v in self.facets.columns["year"].values],
                                     dtype=np.int64)
-        self.arrays = IndexArrays(reader, self.facets, text_cache, postings_cache, io=self.io, texts=texts)
+        self.arrays = IndexArrays(reader, self.facets, text_cache, postings_cache, io=self.io, texts=texts,
+                                  vector_cache=vector_cache)
         texts.parts                                  # opened means ready: wait for the texts here
         self.units = UnitStore(self.arrays)
         self.doc_count = reader.doc_count()
@@ -96,6 +98,7 @@ class Engine:
         # segment texts and postings carried from one generation to the next
         # (segments never change once written)
         self._text_cache: dict = {}
+        self._vector_cache: dict = {}
         self.postings_cache = PostingsCache(limit=10_000_000)
 
     def snapshot(self) -> Snapshot:
@@ -120,7 +123,7 @@ class Engine:
                     for attempt in range(5):
                         try:
                             opened = time.monotonic()
-                            snap = Snapshot(self.store, self._text_cache, self.postings_cache)
+                            snap = Snapshot(self.store, self._text_cache, self.postings_cache, self._vector_cache)
                             log.info("opened %s generation %s in %.2f s (%d paragraphs)", self.store.root,
                                      snap.generation[1], time.monotonic() - opened, snap.doc_count)
                             break

@@ -74,7 +74,8 @@ class IndexArrays:
 
     def __init__(self, reader, facets, text_cache: dict | None = None,
                  postings_cache: arrays.PostingsCache | None = None, io: threading.RLock | None = None,
-                 texts: arrays.SegmentTexts | None = None):
+                 texts: arrays.SegmentTexts | None = None,
+                 vector_cache: dict | None = None):
         self.io = io if io is not None else threading.RLock()
         self.reader = reader
         self.facets = facets
@@ -93,7 +94,8 @@ class IndexArrays:
         self._label_counts: dict = {}
         self._frequencies: dict = {}
         self._shapes: np.ndarray | None = None
-        self._topics: np.ndarray | None = None
+        self._topics: arrays.SegmentVectors | None = None
+        self._vector_cache = vector_cache
         self._factors: dict = {}                 # query terms -> {document: text factor}
         self.texts = texts if texts is not None else arrays.SegmentTexts(reader, "norm", text_cache)
 
@@ -106,13 +108,14 @@ class IndexArrays:
                 self._lengths[field] = arrays.field_lengths(self.reader, field)
         return self._lengths[field]
 
-    def topic_vectors(self) -> np.ndarray:
-        """Document -> its topic vector (indexer/topics.py), int8, read once per generation."""
+    def topic_vectors(self, docs: np.ndarray) -> np.ndarray:
+        """The topic vectors (indexer/topics.py, int8) of ``docs``; each segment's read
+        once, and kept for the next generation (``vector_cache``)."""
         if self._topics is None:
             with self.io:
                 if self._topics is None:
-                    self._topics = arrays.field_vectors(self.reader, "topic", TABLE_DIMS)
-        return self._topics
+                    self._topics = arrays.SegmentVectors(self.reader, "topic", TABLE_DIMS, self._vector_cache)
+        return self._topics.rows(docs)
 
     def avgfl(self, field: str) -> float:
         self.lengths(field)

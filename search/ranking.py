@@ -19,9 +19,9 @@ a report's structure and wording:
   length normalisation alone would put such lines first).
 
 The topic and text factors only lower a score (each is at most 1), so the best k are
-found exactly: candidates are taken in order of their array score until the
-k-th adjusted score is at least the next candidate's array score, which no
-later candidate can beat.
+found exactly: candidates are taken in order of their array score times their
+topic factor until the k-th adjusted score is at least the next candidate's,
+which no later candidate can beat.
 """
 
 from __future__ import annotations
@@ -275,7 +275,7 @@ def with_topic(ia, docs: np.ndarray, scores: np.ndarray, candidates: np.ndarray,
     """The scores with the candidates' multiplied by their topic factors (at most 1 each),
     read from the index's vectors for every candidate at once, before any text: the
     bounds the reading stops by include them, so they stay as tight as without."""
-    factors = topic_factors(ia.topic_vectors()[docs[candidates]], tuple(tuple(t.variants) for t in terms))
+    factors = topic_factors(ia.topic_vectors(docs[candidates]), tuple(tuple(t.variants) for t in terms))
     if factors is None:
         return scores
     out = scores.astype(np.float64, copy=True)

@@ -438,7 +438,7 @@ def assert_top_k_is_brute_force(snap, q: str, match: str):
     years = snap.year_values[snap.facets.columns["year"].ords[match.docs]]
     places = reading_places(snap, match.docs)         # ties: report id, then paragraph number
     # every match is a candidate here: each counts its topic factor (tests/test_topics.py)
-    topic = topic_factors(snap.arrays.topic_vectors()[match.docs], tuple(tuple(t.variants) for t in parsed.terms))
+    topic = topic_factors(snap.arrays.topic_vectors(match.docs), tuple(tuple(t.variants) for t in parsed.terms))
     topic = np.ones(match.docs.size) if topic is None else topic
     adjusted = np.array([sc * tf * text_factor(snap.arrays.text(int(d)), parsed.terms)
                          for d, sc, tf in zip(match.docs, scores, topic)])

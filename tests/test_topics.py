@@ -72,12 +72,13 @@ def test_the_index_keeps_each_units_vector(table, corpus_engine):
     """Every unit's vector in the index is its text's, as the definition gives it, in
     int8 (within one step of rounding)."""
     ia = corpus_engine.snapshot().arrays
-    stored = ia.topic_vectors()
-    assert stored.shape == (ia.doc_count_all, semantic.TABLE_DIMS) and stored.dtype == np.int8
-    for d in ia.all_docs[::10].tolist():
+    docs = ia.all_docs[::10]
+    stored = ia.topic_vectors(docs)
+    assert stored.shape == (docs.size, semantic.TABLE_DIMS) and stored.dtype == np.int8
+    for d, v in zip(docs.tolist(), stored):
         want = plain_paragraph_vector(table, ia.text(d)) * semantic.VECTOR_SCALE
-        assert np.abs(stored[d] - want).max() <= 0.5 + 1e-6, ia.text(d)[:40]
-    assert (np.abs(stored[ia.all_docs]).sum(axis=1) > 0).mean() > 0.99
+        assert np.abs(v - want).max() <= 0.5 + 1e-6, ia.text(d)[:40]
+    assert (np.abs(ia.topic_vectors(ia.all_docs)).sum(axis=1) > 0).mean() > 0.99
 
 
 def test_the_factor_is_at_most_one_and_follows_z(table, corpus_engine, paragraphs):
@@ -88,7 +89,7 @@ def test_the_factor_is_at_most_one_and_follows_z(table, corpus_engine, paragraph
     terms = parse_query("营商环境").terms
     key = tuple(tuple(t.variants) for t in terms)
     scale = semantic.topic_scale(key)
-    vectors = ia.topic_vectors()[ia.all_docs]
+    vectors = ia.topic_vectors(ia.all_docs)
     factors = semantic.topic_factors(vectors, key)
     z = vectors.astype(np.float64) / semantic.VECTOR_SCALE @ scale.direction - scale.offset
     want = np.exp(semantic.TOPIC_WEIGHT * (np.minimum(z, semantic.TOPIC_CAP) - semantic.TOPIC_CAP))
@@ -180,18 +181,24 @@ def test_an_unreadable_table_is_one_chinese_line_naming_it(tmp_path):
 
 def test_vectors_survive_a_second_segment(seeds_copy, provinces_dir, tmp_path):
     """Reports added by a later run go into another segment: every unit's vector is still
-    its text's (the column is read per segment and put together by document number)."""
+    its text's (read per segment, looked up by document number), and the first segment's
+    vectors are not read again for the new generation."""
     from indexer.writer import index_paths
     from search.engine import Engine
 
-    folder = tmp_path / "ix"
-    assert not index_paths(str(folder), [str(seeds_copy)]).failed
-    assert not index_paths(str(folder), [str(provinces_dir)]).failed
-    ia = Engine(str(folder)).snapshot().arrays
     from indexer.whoosh_format import leaf_segments
 
-    assert len(leaf_segments(ia.reader)) >= 2
-    docs = ia.all_docs.tolist()
-    want = semantic.paragraph_bytes([ia.text(d) for d in docs])
-    stored = ia.topic_vectors()
-    assert all(stored[d].tobytes() == w for d, w in zip(docs, want))
+    folder = tmp_path / "ix"
+    assert not index_paths(str(folder), [str(seeds_copy)]).failed
+    engine = Engine(str(folder))
+    first = engine.snapshot().arrays
+    first.topic_vectors(first.all_docs[:1])
+    kept = dict(engine._vector_cache)                     # the seeds' segment, as read
+    assert not index_paths(str(folder), [str(provinces_dir)]).failed
+    ia = engine.snapshot().arrays
+    assert ia is not first and len(leaf_segments(ia.reader)) >= 2
+    want = semantic.paragraph_bytes([ia.text(d) for d in ia.all_docs.tolist()])
+    stored = ia.topic_vectors(ia.all_docs)
+    assert [v.tobytes() for v in stored] == want
+    # the next generation reads only the new segment: the seeds' array is the one kept
+    assert any(engine._vector_cache.get(key) is array for key, array in kept.items())
