@@ -125,17 +125,20 @@ class DocSummary:
 
 def build_batch(items: list, context) -> list:
     """[(index, report or None, problem)] for [(index, Pending)]: each report
-    cleaned, structured and segmented (its units' terms counted)."""
+    cleaned, structured and segmented (its units' terms counted, their topic
+    vectors made: the shard's writer, one actor, then only writes)."""
     from .analysis import gram_keys, normalize, word_counts
+    from .topics import paragraph_bytes
     from .writer import build_pending
 
     out = []
     for i, pending in items:
         report, problem = build_pending(pending, context)
         if report is not None:
-            for p in report.paragraphs:
-                norm = normalize(p.text)
-                p.text = Precounted(p.text, {"words": word_counts(norm), "grams": gram_keys(norm)})
+            norms = [normalize(p.text) for p in report.paragraphs]
+            for p, norm, topic in zip(report.paragraphs, norms, paragraph_bytes(norms)):
+                p.text = Precounted(p.text, {"words": word_counts(norm), "grams": gram_keys(norm),
+                                             "topic": topic})
         out.append((i, report, problem))
     return out
 

@@ -58,9 +58,9 @@ def default_index_dir() -> str:
 
 
 class Precounted(str):
-    """A unit's text with its terms already counted, by kind ("words", "grams"): a
-    Ray task segments it (indexer/shards.py), the shard's writer takes the counts
-    instead of segmenting again.  The counts are those the fields would make."""
+    """A unit's text with its terms already counted, by kind ("words", "grams"), and its
+    topic vector ("topic"): a Ray task segments it (indexer/cluster.py), the shard's
+    writer takes these instead of segmenting again.  They are what the fields would make."""
 
     def __new__(cls, text: str, counts: dict):
         self = super().__new__(cls, text)
