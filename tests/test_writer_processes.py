@@ -136,3 +136,21 @@ def test_each_report_is_written_by_one_process_and_the_processes_share_the_work(
     assert len(whole) > 30
     assert [rid for rid in whole if len(segments_of[rid]) > 1] == []
     assert 0.35 < units_in[0] / sum(units_in) < 0.65, units_in
+
+
+@pytest.mark.parametrize("first_import", ["search.engine", "indexer.writer", "cli.main", "webui"])
+def test_numpy_products_start_no_threads_in_our_processes(first_import):
+    """OpenBLAS's threads spin between small products and take the CPU the writer
+    processes and serving workers need: whichever of our packages a process loads
+    first, numpy runs single-threaded (on a machine of more than one core this
+    fails without indexer/__init__.py's setting)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (f"import {first_import}, os, numpy as np\n"
+            "a = np.ones((400, 400), np.float32); a @ a\n"
+            "print(len(os.listdir('/proc/self/task')))")
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "1"
