@@ -38,7 +38,7 @@ def _rss(pid: int) -> int:
 def query_child(index: str, mode: str) -> dict:
     """Time the bench queries over index in this process (mode: one, local, ray)."""
     from indexer.analysis import cut
-    from indexer.shards import shard_dirs
+    from indexer.layout import shard_dirs
     from search.engine import Engine, search
     from search.results import SearchRequest
     from search.shards import LocalShards, sharded_search

@@ -45,7 +45,7 @@ def open_index(index_dir: str):
 
 def open_indexes(index_dir: str) -> list:
     """The index, or every shard of a sharded one (indexer/shards.py)."""
-    from indexer.shards import shard_dirs
+    from indexer.layout import shard_dirs
 
     try:
         return [IndexStore(str(d)).open() for d in shard_dirs(index_dir) or [index_dir]]
@@ -597,7 +597,7 @@ class WholeNumber(click.ParamType):
 @timeout_option
 def serve(index_dir, host, port, threads, workers, cluster, shard_timeout):
     """Serve the web UI with a production WSGI server (waitress)."""
-    from indexer.shards import shard_dirs
+    from indexer.layout import shard_dirs
     from webui.server import ServeError, serve as run_server
 
     from .shards import shards_for

@@ -18,7 +18,7 @@ timeout_option = click.option(
 
 def shards_for(index_dir: str, cluster: str | None, timeout: float = 10.0):
     """The shards a search fans out to, or None for an ordinary index searched here."""
-    from indexer.shards import shard_dirs
+    from indexer.layout import shard_dirs
 
     dirs = shard_dirs(index_dir)
     if cluster is None:

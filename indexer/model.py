@@ -6,6 +6,12 @@ from dataclasses import dataclass, field
 
 import re
 
+# Bump when cleaning, structure or metadata extraction changes what a file
+# becomes: an index built by another version asks to be rebuilt, as it does for
+# another analyzer, instead of mixing old and new readings of the same files.
+# (Here, not in reports.py: a search checks it without loading the readers.)
+PARSER_VERSION = "6"
+
 UNKNOWN = "未知"
 # what a report id may look like: it stands in URLs (/reports/<id>)
 REPORT_ID = re.compile(r"^[0-9A-Za-z_\-]{1,64}$")

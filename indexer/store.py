@@ -445,13 +445,22 @@ def make_schema() -> Schema:
 
 
 def index_meta() -> dict:
+    """What an index records of the govsearch that wrote it."""
     from .indicators import table_fingerprint
-    from .reports import PARSER_VERSION
+
+    return {**reading_meta(), "indicator_table": table_fingerprint()}
+
+
+def reading_meta() -> dict:
+    """The versions an index must share with this govsearch to be read (stale_part).  The
+    indicator table is not one of them: facts made with another only earn a warning
+    where indicators are shown (search/indicators.py).  Checking these loads neither the
+    readers nor the indicator patterns, which a one-shot query would pay for."""
+    from .model import PARSER_VERSION
 
     return {"analyzer_version": ANALYZER_VERSION, "schema_version": SCHEMA_VERSION,
             "dictionary": dictionary_fingerprint(), "parser_version": PARSER_VERSION,
-            "whoosh": whoosh_version(), "indicator_table": table_fingerprint(),
-            "topic_table": _topic_table_fingerprint()}
+            "whoosh": whoosh_version(), "topic_table": _topic_table_fingerprint()}
 
 
 def _topic_table_fingerprint() -> str:
@@ -504,7 +513,7 @@ class IndexStore:
         """(what differs, the index's, this govsearch's) for the first recorded version
         this govsearch does not share, or None."""
         meta = self.read_meta(data_dir)
-        want = index_meta()
+        want = reading_meta()
         for key, label in (("schema_version", "索引结构"), ("analyzer_version", "分析器"),
                            ("dictionary", "分词词典"), ("parser_version", "报告读取程序"),
                            ("whoosh", "Whoosh (whoosh3)"), ("topic_table", "话题向量表")):

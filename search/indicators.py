@@ -205,7 +205,7 @@ def _resolved(name: str, typed: list[str], facts: list[dict]) -> set:
 
 def stale_warning(index_dir) -> str | None:
     """Why the index's facts may not follow the current table, or None."""
-    from indexer.shards import shard_dirs
+    from indexer.layout import shard_dirs
 
     dirs = shard_dirs(index_dir)
     meta = IndexStore(dirs[0] if dirs else index_dir).read_meta()

@@ -28,7 +28,7 @@ def _open_index(app: Flask, Engine):
     together (and asked for report pages): in this process, or as the Ray actors
     given in config["SHARDS"]; the report list and indicators read the shards'
     folders."""
-    from indexer.shards import shard_dirs
+    from indexer.layout import shard_dirs
 
     dirs = shard_dirs(app.config["INDEX_DIR"])
     if dirs is None and app.config.get("SHARDS") is None:

@@ -42,7 +42,7 @@ def report_view(report_id: str, q: str, match: str):
     shards = current_app.extensions.get("govsearch_shards")
     if shards is None:
         return get_report(engine(), report_id, q=q, match=match)
-    from indexer.shards import shard_of
+    from indexer.layout import shard_of
 
     i = shard_of(report_id, shards.size)
     got = shards.call("report", {i: (report_id, q, match)})[i]
