@@ -34,7 +34,7 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
 
 from .analysis import (ANALYZER_VERSION, GramKeys, dictionary_fingerprint, gram_analyzer, gram_keys, normalize,
                        word_analyzer, word_counts)
-from .messages import library_detail, os_error_text
+from .messages import describe_os_error, library_detail, os_error_text
 from .topics import TABLE_DIMS
 from .topics import TopicTableError
 from .topics import table_fingerprint as topic_table_fingerprint

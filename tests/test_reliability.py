@@ -504,3 +504,20 @@ def test_messages_say_what_is_actually_wrong(tmp_path):
     assert {r["source"].split("/")[-1] for r in json.loads(gs("reports", "--json", "--index",
                                                                 tmp_path / "ix").stdout)} == \
         {"rows.jsonl#5", "rows.csv#2"}
+
+
+def test_a_data_folder_that_cannot_be_made_is_one_chinese_line(tmp_path):
+    """Making an index's data folder where none can be made (here: below a file) is the
+    store's one-line error naming the folder, not a NameError's traceback."""
+    from indexer.store import IndexError_, IndexStore
+
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    store = IndexStore(tmp_path / "file" / "ix")
+    try:
+        store.new_data_dir()
+    except IndexError_ as e:
+        message = str(e)
+    else:
+        raise AssertionError("a data folder was made below a file")
+    assert message.startswith("无法在 ") and str(tmp_path / "file" / "ix") in message
+    assert "\n" not in message
