@@ -9,8 +9,9 @@ sources, boilerplate and duplicates decided over the whole collection).
   32 files at a time, for the driver's plan;
 * **build tasks** take the pending reports a batch at a time and do the
   per-file work: cleaning, structure, metadata, and the segmentation the index
-  needs (each unit's jieba words and character grams, counted: a
-  ``Precounted`` text the writer takes as is);
+  needs (each unit's jieba words and character grams, counted, and its topic
+  vector: a ``Precounted`` text the writer takes as is when it was counted with
+  the writer's own dictionary and table, ``store.counting_versions``);
 * **one writer actor per shard** holds that shard's Whoosh writer and adds the
   reports as their tasks finish (a task's result goes to the actor directly,
   not through the driver), then deletes the reports gone and commits: one
@@ -31,7 +32,7 @@ import threading
 from dataclasses import replace
 
 from .messages import library_detail
-from .store import IndexError_, IndexStore, Precounted
+from .store import IndexError_, IndexStore, Precounted, counting_versions
 
 BATCH_CHARS = 2_000_000           # characters of source text per build task
 BATCH_FILES = 64                  # sources per build task, at most
@@ -135,6 +136,7 @@ def build_batch(items: list, context) -> list:
     for i, pending in items:
         report, problem = build_pending(pending, context)
         if report is not None:
+            report.counted_with = counting_versions()
             norms = [normalize(p.text) for p in report.paragraphs]
             for p, norm, topic in zip(report.paragraphs, norms, paragraph_bytes(norms)):
                 p.text = Precounted(p.text, {"words": word_counts(norm), "grams": gram_keys(norm),

@@ -80,3 +80,6 @@ class Report:
     dropped_lines: int = 0      # lines its collection repeats (boilerplate), not indexed
     line_keys: list = field(default_factory=list)    # kept in the index: the next run's counts
     boilerplate: list = field(default_factory=list)
+    # what its units' Precounted texts were counted with (store.counting_versions), when
+    # another process counted them (a Ray task): the writer takes the counts only if its own are alike
+    counted_with: tuple | None = None

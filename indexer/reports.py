@@ -22,7 +22,6 @@ from .model import PARSER_VERSION, Report, SourceDocument, UNKNOWN  # noqa: F401
 from .structure import split_units
 
 
-
 def report_id_for(key: str) -> str:
     """Stable id from where the report lives (folder name + path below it, + #row)."""
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]

@@ -24,6 +24,7 @@ from .store import IndexError_, IndexStore
 from .writer import (IndexRun, apply_plan, count_index, index_paths, plan_sources, read_manifest,
                      refuse_rebuild_without)
 
+
 def prepare_layout(root: str | Path, shards: int, rebuild: bool = False) -> list[Path]:
     """The shard folders for a run asking for `shards`; the layout is written on the
     first run and a different count afterwards is an error (a rebuild may change it)."""

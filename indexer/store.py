@@ -71,6 +71,14 @@ class Precounted(str):
         return (Precounted, (str(self), self.counts))
 
 
+@lru_cache(maxsize=1)
+def counting_versions() -> tuple:
+    """What a Precounted text's terms and vector depend on: the analyzer, the dictionary and
+    the topic table.  A Ray task on another node may run another checkout; its counts
+    are taken only when they were made with this process's own (writer.unit_documents)."""
+    return ANALYZER_VERSION, dictionary_fingerprint(), _topic_table_fingerprint()
+
+
 class CountedField:
     """A field whose terms are counted per document: the count is the posting weight.
 

@@ -20,7 +20,8 @@ paragraph's is the mean of its sentences' vectors weighted by their length, so
 that its product with the query's vector is the paragraph's mean similarity to
 the topic over its text (a paragraph half about the topic scores about half).
 The index keeps each unit's vector (``topic``, int8: ``paragraph_bytes``), made
-by the writer as a report's units are written.  A search then needs only the
+a report's units at once as the writer writes them (on Ray, by the task that
+cuts the report, indexer/cluster.py).  A search then needs only the
 query's vector: on the genre's scale, z is how many standard deviations above
 the reports' mean paragraph a unit is for this query (the covariance gives the
 query's own spread), and a candidate's score counts exp(TOPIC_WEIGHT * (z -

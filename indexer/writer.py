@@ -27,7 +27,7 @@ from .model import REPORT_ID, Report
 from .reports import build_report, report_id_for
 from .sources import (CATALOG_NAMES, SourceError, catalog_orphans, find_files, load_catalog, path_key, read_file,
                       relative_name)
-from .store import HEAD_ONLY_FIELDS, IndexError_, IndexStore, Precounted
+from .store import HEAD_ONLY_FIELDS, IndexError_, IndexStore, Precounted, counting_versions
 from .topics import paragraph_bytes
 from .structure import section_label
 from .validate import report_problem
@@ -105,6 +105,9 @@ def unit_documents(report: Report, indexed_at: str):
     if report.year is None:
         del common["year"]                # no year term: in no year range, 未知 in facets
     sections: dict = {}                   # the units of a section share these: worked out once
+    if report.counted_with is not None and report.counted_with != counting_versions():
+        for p in report.paragraphs:       # counted with another dictionary or table: count here
+            p.text = str(p.text)
     norms = [normalize(p.text) for p in report.paragraphs]
     for p, norm, topic in zip(report.paragraphs, norms, _topic_bytes(report.paragraphs, norms)):
         doc = dict(common)

@@ -202,3 +202,29 @@ def test_vectors_survive_a_second_segment(seeds_copy, provinces_dir, tmp_path):
     assert [v.tobytes() for v in stored] == want
     # the next generation reads only the new segment: the seeds' array is the one kept
     assert any(engine._vector_cache.get(key) is array for key, array in kept.items())
+
+
+def test_vectors_counted_on_ray_are_taken_only_when_counted_alike(seeds_copy):
+    """A Ray build task cuts each unit once for its words and its vector (indexer/cluster.py);
+    the shard's writer takes them as they are, unless they were counted with another
+    analyzer, dictionary or table (another node's checkout): then it counts them itself."""
+    from indexer.analysis import word_counts
+    from indexer.cluster import build_batch
+    from indexer.store import Precounted
+    from indexer.writer import IndexRun, plan_sources, unit_documents
+
+    plan = plan_sources([str(seeds_copy)], {}, True, IndexRun())
+    built = build_batch(list(enumerate(plan.pending)), plan)
+    report = next(r for _i, r, _problem in built if r is not None and len(r.paragraphs) > 20)
+    for p in report.paragraphs:            # what the task made is what the writer would make
+        norm = normalize(p.text)
+        assert p.text.counts["topic"] == semantic.paragraph_bytes([norm])[0]
+        assert p.text.counts["words"] == word_counts(norm)
+    marker = bytes(range(semantic.TABLE_DIMS))
+    first = report.paragraphs[0]
+    first.text.counts["topic"] = marker    # taken as it is: the writer did not make its own
+    assert next(unit_documents(report, "now"))["topic"] == marker
+    report.counted_with = ("another analyzer", "another dictionary", "another table")
+    docs = list(unit_documents(report, "now"))
+    assert docs[0]["topic"] == semantic.paragraph_bytes([normalize(first.text)])[0]
+    assert not any(isinstance(d["text"], Precounted) for d in docs)
