@@ -35,8 +35,7 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
 from .analysis import (ANALYZER_VERSION, GramKeys, dictionary_fingerprint, gram_analyzer, gram_keys, normalize,
                        word_analyzer, word_counts)
 from .messages import describe_os_error, library_detail, os_error_text
-from .topics import TABLE_DIMS
-from .topics import TopicTableError
+from .topics import TABLE_DIMS, TopicTableError
 from .topics import table_fingerprint as topic_table_fingerprint
 
 SCHEMA_VERSION = "10"

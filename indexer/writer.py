@@ -28,8 +28,8 @@ from .reports import build_report, report_id_for
 from .sources import (CATALOG_NAMES, SourceError, catalog_orphans, find_files, load_catalog, path_key, read_file,
                       relative_name)
 from .store import HEAD_ONLY_FIELDS, IndexError_, IndexStore, Precounted, counting_versions
-from .topics import paragraph_bytes
 from .structure import section_label
+from .topics import paragraph_bytes
 from .validate import report_problem
 from .whoosh_format import (ParallelWriter, WriterFailed, describe_failure, hook_writer, postings_codec,
                             remove_uncommitted)
@@ -105,14 +105,12 @@ def unit_documents(report: Report, indexed_at: str):
     if report.year is None:
         del common["year"]                # no year term: in no year range, 未知 in facets
     sections: dict = {}                   # the units of a section share these: worked out once
-    if report.counted_with is not None and report.counted_with != counting_versions():
-        for p in report.paragraphs:       # counted with another dictionary or table: count here
-            p.text = str(p.text)
-    norms = [normalize(p.text) for p in report.paragraphs]
-    for p, norm, topic in zip(report.paragraphs, norms, _topic_bytes(report.paragraphs, norms)):
+    texts = _unit_texts(report)
+    norms = [normalize(t) for t in texts]
+    for p, text, norm, topic in zip(report.paragraphs, texts, norms, _topic_bytes(texts, norms)):
         doc = dict(common)
         doc.update({"id": f"{report.report_id}:{p.para_no}", "part": p.part, "kind": p.kind,
-                    "para_no": p.para_no, "text": p.text, "grams": p.text, "norm": p.text,
+                    "para_no": p.para_no, "text": text, "grams": text, "norm": text,
                     "topic": topic})
         key = (p.section, p.part, tuple(p.heading_path))
         if key not in sections:
@@ -138,11 +136,20 @@ def unit_documents(report: Report, indexed_at: str):
         yield doc
 
 
-def _topic_bytes(paragraphs: list, norms: list[str]) -> list[bytes]:
+def _unit_texts(report: Report) -> list[str]:
+    """The units' texts as the fields take them: a Ray task's Precounted counts only when
+    counted with this process's analyzer, dictionary and table; else plain, counted here."""
+    texts = [p.text for p in report.paragraphs]
+    if report.counted_with is not None and report.counted_with != counting_versions():
+        return [str(t) for t in texts]
+    return texts
+
+
+def _topic_bytes(texts: list[str], norms: list[str]) -> list[bytes]:
     """The units' topic vectors: as a Ray task made them (Precounted), or made here, a
     report's at once (one after another they stay in the CPU's cache: interleaved
     with writing each unit, they cost half again as much)."""
-    made = [p.text.counts.get("topic") if isinstance(p.text, Precounted) else None for p in paragraphs]
+    made = [t.counts.get("topic") if isinstance(t, Precounted) else None for t in texts]
     return made if None not in made else paragraph_bytes(norms)
 
 
