@@ -27,6 +27,7 @@ which no later candidate can beat.
 from __future__ import annotations
 
 import heapq
+import math
 import re
 
 import numpy as np
@@ -121,33 +122,42 @@ def text_factor(norm: str, terms, shape: float | None = None) -> float:
     is at most its shape, what the re-rank's bounds rest on."""
     if shape is None:
         shape = shape_factor(norm)
+    return shape * math.prod(term_factors(norm, terms))
+
+
+def term_factors(norm: str, terms) -> tuple[float, float, float]:
+    """(enumeration, opening, proximity): the parts of the text factor that depend on
+    where the terms are written, each at most 1; all 1 where no form of a term is
+    written here (matched through a form not written, in word mode: its shape only)."""
     occurrences = [_occurrences(norm, t.variants) for t in terms]
     flat = [o for occ in occurrences for o in occ]
-    if not flat:                   # matched through a form not written here (word mode): its shape only
-        return shape
+    if not flat:
+        return 1.0, 1.0, 1.0
     rev = norm[::-1] if "、" in norm else ""
     listed = sum(1 for s, e in flat if _is_enumeration_item(norm, rev, s, e)) if rev else 0
-    factor = 1.0 - ENUMERATION_PENALTY * listed / len(flat)
+    enumeration = 1.0 - ENUMERATION_PENALTY * listed / len(flat)
     numbered = _OUTLINE_NUMBER.match(norm)
     # the opening's words start after an outline number: （三） is a label
-    factor *= _opening_factor(min(s for s, _ in flat) - (numbered.end() if numbered else 0))
-    factor *= shape
+    opening = _opening_factor(min(s for s, _ in flat) - (numbered.end() if numbered else 0))
+    proximity = 1.0
     if len(occurrences) > 1 and all(occurrences):
         gap = _smallest_gap(occurrences)
-        factor *= (1.0 - PROXIMITY_WEIGHT) + PROXIMITY_WEIGHT / (1.0 + gap / PROXIMITY_CHARS)
-    return factor
+        proximity = (1.0 - PROXIMITY_WEIGHT) + PROXIMITY_WEIGHT / (1.0 + gap / PROXIMITY_CHARS)
+    return enumeration, opening, proximity
 
 
 def shape_factor(norm: str) -> float:
     """The part of the text factor that depends on the paragraph alone, whatever the
     query: a numbered heading with one line after it, a paragraph of one sentence,
     a short paragraph without a figure."""
-    factor = 1.0
-    if len(norm) <= HEADED_LINE_CHARS and _OUTLINE_NUMBER.match(norm):
-        factor *= HEADING_FACTOR
-    if _is_one_sentence(norm):
-        factor *= ONE_SENTENCE_FACTOR
-    return factor * short_factor(norm)
+    return math.prod(shape_factors(norm))
+
+
+def shape_factors(norm: str) -> tuple[float, float, float]:
+    """(numbered heading with one line after it, one sentence, short without a figure)."""
+    headed = HEADING_FACTOR if len(norm) <= HEADED_LINE_CHARS and _OUTLINE_NUMBER.match(norm) else 1.0
+    one_sentence = ONE_SENTENCE_FACTOR if _is_one_sentence(norm) else 1.0
+    return headed, one_sentence, short_factor(norm)
 
 
 def short_factor(norm: str) -> float:

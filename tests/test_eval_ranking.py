@@ -143,3 +143,29 @@ def test_agreement_without_a_shared_paragraph_or_with_one_verdict_only_says_so()
     assert agreement({"q": {"a": 1}}, {"q": {"b": 1}}) == {"paragraphs": 0, "agree": None, "kappa": None}
     assert agreement({"q": {"a": 0, "b": 0}}, {"q": {"a": 0, "b": 0}}) == {"paragraphs": 2, "agree": 1.0,
                                                                           "kappa": None}
+
+
+def test_the_headroom_tools_features_rank_as_govsearch_ranks(corpus_engine):
+    """bench/ranking_headroom.py compares other weights against today's: its features with
+    today's weights must give govsearch's own top 10 (the oracle: search itself), or its
+    comparisons say nothing of the ranking make eval measures."""
+    from bench.ranking_headroom import TODAY, candidate_features
+    from search.engine import search
+    from search.results import SearchRequest
+
+    snap = corpus_engine.snapshot()
+    for query in ("营商环境", "乡村 振兴 产业", "社零", "固投", "绿色 低碳 转型", "养老"):
+        c = candidate_features(snap, query)
+        hits = search(corpus_engine, SearchRequest(q=query, limit=10)).hits
+        assert [c.keys[i] for i in c.top(c.features @ TODAY)] == [unit_key(h.text) for h in hits], query
+
+
+def test_the_fit_recovers_weights_that_separate_pairs():
+    """On made-up pairs where only the second feature tells relevant from not, the fit
+    raises that feature's weight and leaves BM25F's at 1 (the scale)."""
+    from bench.ranking_headroom import fit
+
+    rng = np.random.default_rng(0)
+    diffs = [np.column_stack([rng.normal(0, 1, 50), rng.uniform(0.5, 1.5, 50)] + [np.zeros(50)] * 7)]
+    w = fit(diffs, np.array([1.0, 0.1] + [1.0] * 7), pull=0.0, steps=500)
+    assert w[0] == 1.0 and w[1] > 1.0
