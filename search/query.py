@@ -337,7 +337,10 @@ class _Parser:
             return self.wildcard(raw, pos)
         norm = normalize(raw)
         if not _has_word_char(norm):
-            return None                      # punctuation only: nothing to search for
+            # punctuation, symbols, emoji (%, ——, 😀): no word to cut or expand, so read as
+            # written, as a quoted phrase is, in either match mode; dropping it silently
+            # would count every paragraph
+            return self.phrase(raw, pos)
         if len(norm) > MAX_PHRASE_CHARS:
             raise QuerySyntaxError("phrase_too_long", f"检索词超过 {MAX_PHRASE_CHARS} 个字", pos)
         variants = (norm, *[v for v in expand(norm) if _has_word_char(v)])

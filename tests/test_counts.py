@@ -70,6 +70,21 @@ def test_unquoted_total_equals_substring_count(corpus_engine, units, sampled_ter
         assert got["total"] == run(corpus_engine, f'"{term}"')["total"], term
 
 
+@pytest.mark.parametrize("match", ["exact", "words"])
+def test_a_term_of_punctuation_or_symbols_is_counted_as_written(corpus_engine, units, match):
+    """%, ——, 。 or an emoji hold no word to cut, yet a reader counts them like any string:
+    dropping such a term silently counted every paragraph (% alone gave the whole corpus)."""
+    for symbols in ("%", "——", "。", "+", "&", "😀", "\\"):
+        want = containing(units, normalize(symbols))
+        got = run(corpus_engine, symbols, match=match)
+        assert {h["id"] for h in got["hits"]} == want and got["total"] == len(want), symbols
+        assert got["total"] < len(units) or symbols == "。", symbols
+        paired = containing(units, "营商环境") & want
+        assert run(corpus_engine, f"营商环境 {symbols}", match=match)["total"] == len(paired), symbols
+        assert run(corpus_engine, f"营商环境 -{symbols}", match=match)["total"] == \
+            len(containing(units, "营商环境") - want), symbols
+
+
 def test_a_strings_matches_are_the_same_found_alone_narrowed_or_kept(corpus_index, corpus_engine, units,
                                                                     sampled_terms):
     """A string's documents are kept per generation and restricted later: whichever
