@@ -158,11 +158,15 @@ def expand(term: str) -> list[str]:
 # --------------------------------------------------------------------------- lexer
 
 _CJK_NAMES = "|".join(sorted((re.escape(n) for n in QUERY_NAMES if not n.isascii()), key=len, reverse=True))
+# ``spaced``: a filter's name, its colon, then a space (省份: 四川): the value is the next token,
+# and with none the parser says one is missing (read as text, 省份: found nothing, silently)
+_ALL_NAMES = "|".join(sorted((re.escape(n) for n in QUERY_NAMES), key=len, reverse=True))
 _TOKEN = re.compile(rf"""
     (?P<ws>\s+)
   | (?P<lparen>[(（])
   | (?P<rparen>[)）])
   | (?P<field>[A-Za-z_]+|{_CJK_NAMES})[:：](?=[^\s:：])
+  | (?P<spaced>(?i:{_ALL_NAMES}))[:：](?=\s|$)
   | (?P<quote>["“”「」『』])
   | (?P<minus>-(?=[^\s\-]))
   | (?P<word>[^\s()（）"“”「」『』]+)
@@ -182,7 +186,9 @@ def _lex(text: str):
             yield "phrase", text[i + 1:end], i
             i = end + 1
             continue
-        if kind != "ws":
+        if kind == "spaced":
+            yield "field", m.group(kind), i
+        elif kind != "ws":
             yield kind, m.group(kind) if kind == "field" else m.group(), i
         i = m.end()
 

@@ -191,3 +191,16 @@ def test_chinese_labels_are_field_names_and_plain_colons_stay_text():
     assert parse_query("年份:2024 地区:重庆 发展").filters == {"year": ["2024"], "region": ["重庆"]}
     # a colon after a word that is no field is part of the term
     assert [t.text for t in parse_query("目标：5%左右").terms] == ["目标:5%左右"]
+    assert [t.text for t in parse_query("目标: 5%左右").terms] == ["目标:", "5%左右"]
+
+
+def test_a_filter_typed_with_a_space_after_its_colon_still_filters():
+    """省份: 四川 was read as the text 省份: and found nothing, without a word said."""
+    from search.query import QuerySyntaxError
+
+    for typed in ("营商环境 省份: 四川", "营商环境 省份：  四川", "营商环境 Province: 四川"):
+        parsed = parse_query(typed)
+        assert parsed.filters == {"province": ["四川"]} and [t.text for t in parsed.terms] == ["营商环境"], typed
+    for typed in ("营商环境 province:", "营商环境 年份: ", "年份: (营商环境)"):
+        with pytest.raises(QuerySyntaxError, match="后面要有值"):
+            parse_query(typed)
