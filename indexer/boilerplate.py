@@ -25,6 +25,7 @@ import re
 from collections import Counter
 
 from .analysis import normalize
+from .metadata import is_title_block_line
 from .rejoin import _CONTINUES, body_start, ends_sentence, numbered_heading
 
 MIN_REPORTS = 3            # a collection needs this many reports to tell boilerplate
@@ -47,7 +48,7 @@ def _candidate(line: str) -> bool:
     if not s or line.startswith("\t") or len(s) > MAX_LINE_CHARS:
         return False
     n = normalize(s)
-    return not (_PROTECTED.search(n) or numbered_heading(n))
+    return not (_PROTECTED.search(n) or numbered_heading(n) or is_title_block_line(n))
 
 
 def candidate_keys(lines: list[str]) -> set[str]:

@@ -18,6 +18,7 @@ _CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2
               "六": 6, "七": 7, "八": 8, "九": 9}
 _NUM = r"(?:\d{1,4}|[〇零○一二三四五六七八九十]{1,4})"
 _DATE = re.compile(r"(\d{4}|[〇零○Ｏ一二三四五六七八九]{4})\s*年\s*(" + _NUM + r")\s*月\s*(" + _NUM + r")\s*日")
+_DATE_LINE = re.compile(r"[（(]?" + _DATE.pattern + r"[）)]?")
 _ADOPTED = re.compile(r"(会议|大会|常委会|常务委员会).{0,12}通过|通过[）)]?$")
 _MEETING = re.compile(r"(会议|大会|常委会|全会)上?[）)]?")
 _SPEAKER_ROLE = ("省长", "市长", "区长", "县长", "州长", "旗长", "盟长", "主席", "局长", "主任", "书记",
@@ -229,6 +230,14 @@ def find_speaker(head: list[str]) -> str:
                     return s
             break
     return ""
+
+
+def is_title_block_line(line: str) -> bool:
+    """A subtitle, a speaker's line or a date alone: lines a report's title block holds,
+    which several reports of one place (its yearly reports, one report saved from
+    several sites) share word for word without being boilerplate."""
+    n = normalize(line).strip()
+    return bool(is_subtitle(n) or _match_speaker(n) or _DATE_LINE.fullmatch(n))
 
 
 def _match_speaker(line: str) -> str:

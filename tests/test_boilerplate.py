@@ -117,3 +117,28 @@ def test_a_collection_of_two_has_no_boilerplate(tmp_path):
         path.write_text(path.read_text(encoding="utf-8") + "\n" + "\n".join(FOOTER) + "\n", encoding="utf-8")
     index_paths(str(tmp_path / "ix"), [str(folder)])
     assert [r["dropped_lines"] for r in reports_json(str(tmp_path / "ix"))] == [0, 0]
+
+
+def test_a_places_yearly_reports_keep_the_title_block_lines_they_share(tmp_path):
+    """A district's reports of three years share its 区长's line (and copies of one report
+    its subtitle): title-block lines, not boilerplate, which took the speaker from every
+    report; the footer the site adds to all three still goes."""
+    from .shapes import province_rows
+
+    folder = tmp_path / "yubei"
+    folder.mkdir()
+    speaker = "重庆市渝北区人民政府区长 廖红军"
+    for year, row in zip((2022, 2023, 2024), [province_rows()[i] for i in (3, 4, 6)]):
+        body = row["full_text"][row["full_text"].index("各位代表"):].removesuffix("\n相关报道：")
+        head = ["重庆市渝北区人民政府工作报告", f"——{year}年1月15日在重庆市渝北区人民代表大会上", speaker,
+                f"（{year}年1月15日）"]
+        (folder / f"渝北区{year}.txt").write_text("\n".join(head) + "\n" + body + "\n" + "\n".join(FOOTER) + "\n",
+                                                 encoding="utf-8")
+    ix = str(tmp_path / "ix")
+    assert index_paths(ix, [str(folder)]).reports == 3
+    rows = reports_json(ix)
+    assert [r["speaker"] for r in rows] == [speaker] * 3
+    assert sorted(r["date"] for r in rows) == ["2022-01-15", "2023-01-15", "2024-01-15"]
+    assert all(r["dropped_lines"] == len(FOOTER) for r in rows), rows
+    assert search(Engine(ix), SearchRequest(q='"廖红军"')).total == 3
+    assert search(Engine(ix), SearchRequest(q=f'"{FOOTER[1]}"')).total == 0
