@@ -143,15 +143,15 @@ def _synonyms(path: str, stamp) -> dict[str, list[str]]:
 
 def expand(term: str) -> list[str]:
     """Other spellings of a normalised term: its group's other members, then the
-    term with a member inside it replaced by each other member (规上工业 → 规模以上工业)."""
+    term with the members inside it replaced by their other members, one at a time
+    and together (规上工业 → 规模以上工业; 社零、固投 → 社会消费品零售总额、固定资产投资)."""
     syn = load_synonyms()
     out = list(syn.get(term, []))
+    spellings = [term]
     for member, others in syn.items():
-        if len(member) >= 2 and member != term and member in term:
-            for other in others:
-                variant = term.replace(member, other)
-                if variant != term and variant not in out:
-                    out.append(variant)
+        if len(member) >= 2 and member != term and member in term and len(spellings) < MAX_VARIANTS:
+            spellings += [s.replace(member, other) for s in spellings if member in s for other in others]
+    out += [s for s in dict.fromkeys(spellings[1:]) if s != term and s not in out]
     return out[:MAX_VARIANTS - 1]
 
 

@@ -137,6 +137,19 @@ def test_longer_term_with_a_member_inside_expands(corpus_engine, units):
     assert got == containing(units, "规上工业", "规模以上工业")
 
 
+def test_a_term_with_members_of_two_groups_finds_every_combination(corpus_engine, units):
+    """社零、固投 as the reports write it: either abbreviation, both, or neither spelt
+    out (members were replaced one at a time, so the fully spelt form was missed)."""
+    import itertools
+
+    syn = load_synonyms()
+    for parts in (("社零", "、", "固投"), ("gdp", "增长7%,", "固投")):
+        options = [[p, *syn[p]] if p in syn else [p] for p in parts]
+        forms = ["".join(c) for c in itertools.product(*options)]
+        assert {h["id"] for h in run(corpus_engine, "".join(parts))["hits"]} == containing(units, *forms)
+        assert containing(units, "".join(o[-1] for o in options)), parts     # the spelt-out form is there
+
+
 def test_every_hit_is_marked_with_what_matched(corpus_engine, sampled_terms):
     for term in sampled_terms[:15]:
         for h in run(corpus_engine, term, limit=50)["hits"]:
