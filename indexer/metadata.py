@@ -18,6 +18,8 @@ _CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2
               "六": 6, "七": 7, "八": 8, "九": 9}
 _NUM = r"(?:\d{1,4}|[〇零○一二三四五六七八九十]{1,4})"
 _DATE = re.compile(r"(\d{4}|[〇零○Ｏ一二三四五六七八九]{4})\s*年\s*(" + _NUM + r")\s*月\s*(" + _NUM + r")\s*日")
+# a website's menu item named after an office (市长信箱, 省长留言板, 区长之窗): no one's name
+_SITE_ITEM = re.compile(r"(信箱|邮箱|热线|留言板?|之窗|专栏|专题|在线|访谈|讲话|简介)$")
 _DATE_LINE = re.compile(r"[（(]?" + _DATE.pattern + r"[）)]?")
 _ADOPTED = re.compile(r"(会议|大会|常委会|常务委员会).{0,12}通过|通过[）)]?$")
 _MEETING = re.compile(r"(会议|大会|常委会|全会)上?[）)]?")
@@ -246,7 +248,7 @@ def _match_speaker(line: str) -> str:
         return ""
     role = line[m.start("role"):m.end("role")].strip()
     name = re.sub(r"\s+", "", line[m.start("name"):m.end("name")])
-    if len(name) > 10 or re.search(r"(政府|代表|会议|报告)", normalize(name)):
+    if len(name) > 10 or re.search(r"(政府|代表|会议|报告)", normalize(name)) or _SITE_ITEM.search(normalize(name)):
         return ""
     return f"{role} {name}".strip()
 

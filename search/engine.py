@@ -203,6 +203,8 @@ def relaxations(engine, req: SearchRequest, run=None) -> list[Relaxation]:
                 total = run(engine, replace(req, q=q, filters=filters, page=1, limit=1, by_report=False)).total
             except budget.QueryTooExpensive:
                 break                   # no more suggestions: the page itself was answered
+            except QuerySyntaxError:
+                continue                # a piece dropped from 省份: 西藏 or 甲 OR 乙 leaves no query
             if total:
                 out.append(Relaxation(kind, name, value, q, total))
     return out

@@ -143,16 +143,20 @@ def _synonyms(path: str, stamp) -> dict[str, list[str]]:
 
 def expand(term: str) -> list[str]:
     """Other spellings of a normalised term: its group's other members, then the
-    term with the members inside it replaced by their other members, one at a time
-    and together (规上工业 → 规模以上工业; 社零、固投 → 社会消费品零售总额、固定资产投资)."""
+    term with a member inside it replaced by each other member (规上工业 → 规模以上工业),
+    then with several replaced together (社零、固投 → 社会消费品零售总额、固定资产投资)."""
     syn = load_synonyms()
-    out = list(syn.get(term, []))
-    spellings = [term]
-    for member, others in syn.items():
-        if len(member) >= 2 and member != term and member in term and len(spellings) < MAX_VARIANTS:
-            spellings += [s.replace(member, other) for s in spellings if member in s for other in others]
-    out += [s for s in dict.fromkeys(spellings[1:]) if s != term and s not in out]
-    return out[:MAX_VARIANTS - 1]
+    inside = [(member, others) for member, others in syn.items()
+              if len(member) >= 2 and member != term and member in term]
+    singles = [term.replace(member, other) for member, others in inside for other in others]
+    together = [term]
+    for member, others in inside:
+        if len(together) >= MAX_VARIANTS:
+            break
+        together += [s.replace(member, other) for s in together if member in s for other in others]
+    out = dict.fromkeys([*syn.get(term, []), *singles, *together])
+    out.pop(term, None)
+    return list(out)[:MAX_VARIANTS - 1]
 
 
 # --------------------------------------------------------------------------- lexer

@@ -122,7 +122,8 @@ def text_factor(norm: str, terms, shape: float | None = None) -> float:
     is at most its shape, what the re-rank's bounds rest on."""
     if shape is None:
         shape = shape_factor(norm)
-    return shape * math.prod(term_factors(norm, terms))
+    enumeration, opening, proximity = term_factors(norm, terms)
+    return enumeration * opening * shape * proximity      # the order the scores were first made in
 
 
 def term_factors(norm: str, terms) -> tuple[float, float, float]:

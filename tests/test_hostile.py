@@ -132,3 +132,11 @@ def test_wildcard_standing_for_too_many_words_is_refused(tmp_path):
         search(engine, SearchRequest(q="x*"))
     assert e.value.code == "wildcard_too_broad" and "多写一个字" in str(e.value)
     assert search(engine, SearchRequest(q="x001*")).total == 1      # a narrower one runs
+
+
+@pytest.mark.parametrize("q", ["省份: 西藏", "year: 2030", "营商环境 省份: 西藏", "甲 OR 乙", "甲 NOT 乙", "' OR 1=1 --"])
+def test_an_empty_page_whose_pieces_are_no_query_alone_still_answers(client, q):
+    """An empty result suggests the search without each piece; 省份: 西藏 without 西藏, or
+    甲 OR 乙 without 乙, is no query: that suggestion is skipped, not a server error."""
+    page = client.get("/?" + urllib.parse.urlencode({"q": q}))
+    assert page.status_code == 200, q
