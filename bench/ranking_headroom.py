@@ -38,7 +38,7 @@ import numpy as np
 
 from bench.eval_ranking import (HELD_OUT, SECOND_SET, build_index, load_judges, majority, three_judges,
                                 unit_key)
-from indexer.topics import TOPIC_CAP, TOPIC_WEIGHT, VECTOR_SCALE, topic_scale
+from indexer.topics import TOPIC_WEIGHT, topic_factors
 
 POOL = 400
 FEATURES = ("bm25f", "array", "topic", "enumeration", "opening", "proximity", "headed", "one sentence", "short")
@@ -74,16 +74,16 @@ def candidate_features(snap, query: str) -> Candidates:
     docs = found.docs
     array = ranking.array_scores(ia, docs, np.ones(docs.size), parsed.terms)
     bm25f = found.scores / array
-    scale = topic_scale(tuple(tuple(t.variants) for t in parsed.terms))
-    z = (ia.topic_vectors(docs).astype(np.float64) @ (scale.direction / VECTOR_SCALE) - scale.offset
-         if scale is not None else np.full(docs.size, TOPIC_CAP))
-    topic = np.minimum(z, TOPIC_CAP) - TOPIC_CAP
-    best = np.argsort(-(found.scores * np.exp(TOPIC_WEIGHT * topic)), kind="stable")[:POOL]
+    factors = topic_factors(ia.topic_vectors(docs), tuple(tuple(t.variants) for t in parsed.terms))
+    if factors is None:                     # the query has no topic vector: every unit alike
+        factors = np.ones(docs.size)
+    topic = np.log(factors) / TOPIC_WEIGHT  # min(z, TOPIC_CAP) - TOPIC_CAP
+    best = np.argsort(-(found.scores * factors), kind="stable")[:POOL]
     rows = []
     for i in best.tolist():
         norm = ia.text(int(docs[i]))
         rows.append([np.log(bm25f[i]), np.log(array[i]), topic[i],
-                     *np.log(ranking.term_factors(norm, parsed.terms)), *np.log(ranking.shape_factors(norm))])
+                     *np.log(ranking.term_parts(norm, parsed.terms)), *np.log(ranking.shape_parts(norm))])
     ties = np.argsort(np.lexsort((docs[best], reading_places(snap, docs[best]), -years_of(snap, docs[best]))))
     return Candidates([unit_key(ia.text(int(docs[i]))) for i in best], docs[best].tolist(), ties,
                       np.array(rows).reshape(-1, 9))

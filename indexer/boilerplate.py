@@ -56,8 +56,9 @@ def candidate_keys(lines: list[str]) -> set[str]:
     head = body_start(lines)
     nonblank = [i for i, line in enumerate(lines) if line.strip()]
     tail = set(nonblank[-TAIL_LINES:])
+    # where it stands first: the title-block check (_candidate) is the dearer test
     return {line_key(lines[i]) for i in nonblank
-            if _candidate(lines[i]) and (i < head or i in tail or not _CJK.search(lines[i]))}
+            if (i < head or i in tail or not _CJK.search(lines[i])) and _candidate(lines[i])}
 
 
 def _standalone(lines: list[str], i: int, dropped: set[int]) -> bool:

@@ -248,7 +248,8 @@ def _match_speaker(line: str) -> str:
         return ""
     role = line[m.start("role"):m.end("role")].strip()
     name = re.sub(r"\s+", "", line[m.start("name"):m.end("name")])
-    if len(name) > 10 or re.search(r"(政府|代表|会议|报告)", normalize(name)) or _SITE_ITEM.search(normalize(name)):
+    folded = normalize(name)
+    if len(name) > 10 or re.search(r"(政府|代表|会议|报告)", folded) or _SITE_ITEM.search(folded):
         return ""
     return f"{role} {name}".strip()
 

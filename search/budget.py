@@ -104,6 +104,7 @@ class QueryTooExpensive(RequestError):
 class Estimate:
     cost: float                  # postings-equivalents
     matches: float               # about this many documents match
+    scans: bool = False          # a string of no grams: its cost is a scan of the texts it is given
 
 
 class Estimator:
@@ -159,19 +160,22 @@ class Estimator:
         return Estimate(self.n * LABEL_WEIGHT, matches)
 
     def _and(self, parts: list[Estimate]) -> Estimate:
+        from .matching import NARROW     # matching imports this module
+
         parts.sort(key=lambda p: p.matches)
         cost, left = parts[0].cost, parts[0].matches
         for p in parts[1:]:
             if left < 1:
                 break
-            cost += p.cost
+            # a punctuation term after narrower parts scans only their matches (matching.occurrences)
+            cost += left * SCAN_WEIGHT if p.scans and left * NARROW < self.n else p.cost
             left = min(left * (p.matches / self.n) ** 0.5, p.matches)
         return Estimate(cost, left)
 
     def _phrase(self, text: str) -> Estimate:
         grams = phrase_grams(text)
         if not grams:                                # punctuation alone: every text is scanned
-            return Estimate(self.n * SCAN_WEIGHT, self.n)
+            return Estimate(self.n * SCAN_WEIGHT, self.n, scans=True)
         dfs = sorted(self.ia.doc_frequency("grams", g) for g in grams)
         if len(grams) == 1 and grams[0] == text:     # one gram is the answer
             return Estimate(dfs[0], dfs[0])

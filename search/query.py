@@ -161,10 +161,15 @@ def expand(term: str) -> list[str]:
 
 # --------------------------------------------------------------------------- lexer
 
-_CJK_NAMES = "|".join(sorted((re.escape(n) for n in QUERY_NAMES if not n.isascii()), key=len, reverse=True))
+def _alternatives(names) -> str:
+    """A regex alternation of the names, longest first (年份 before 年)."""
+    return "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+
+
+_CJK_NAMES = _alternatives(n for n in QUERY_NAMES if not n.isascii())
 # ``spaced``: a filter's name, its colon, then a space (省份: 四川): the value is the next token,
 # and with none the parser says one is missing (read as text, 省份: found nothing, silently)
-_ALL_NAMES = "|".join(sorted((re.escape(n) for n in QUERY_NAMES), key=len, reverse=True))
+_ALL_NAMES = _alternatives(QUERY_NAMES)
 _TOKEN = re.compile(rf"""
     (?P<ws>\s+)
   | (?P<lparen>[(（])

@@ -122,11 +122,11 @@ def text_factor(norm: str, terms, shape: float | None = None) -> float:
     is at most its shape, what the re-rank's bounds rest on."""
     if shape is None:
         shape = shape_factor(norm)
-    enumeration, opening, proximity = term_factors(norm, terms)
+    enumeration, opening, proximity = term_parts(norm, terms)
     return enumeration * opening * shape * proximity      # the order the scores were first made in
 
 
-def term_factors(norm: str, terms) -> tuple[float, float, float]:
+def term_parts(norm: str, terms) -> tuple[float, float, float]:
     """(enumeration, opening, proximity): the parts of the text factor that depend on
     where the terms are written, each at most 1; all 1 where no form of a term is
     written here (matched through a form not written, in word mode: its shape only)."""
@@ -151,10 +151,10 @@ def shape_factor(norm: str) -> float:
     """The part of the text factor that depends on the paragraph alone, whatever the
     query: a numbered heading with one line after it, a paragraph of one sentence,
     a short paragraph without a figure."""
-    return math.prod(shape_factors(norm))
+    return math.prod(shape_parts(norm))
 
 
-def shape_factors(norm: str) -> tuple[float, float, float]:
+def shape_parts(norm: str) -> tuple[float, float, float]:
     """(numbered heading with one line after it, one sentence, short without a figure)."""
     headed = HEADING_FACTOR if len(norm) <= HEADED_LINE_CHARS and _OUTLINE_NUMBER.match(norm) else 1.0
     one_sentence = ONE_SENTENCE_FACTOR if _is_one_sentence(norm) else 1.0

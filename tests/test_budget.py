@@ -114,6 +114,30 @@ def test_expensive_searches_refused_before_reading_postings(corpus_index, common
     assert search(engine, SearchRequest(q=pair)).total == len(holding_any(common["texts"], [pair]))
 
 
+def test_punctuation_after_narrower_terms_costs_a_scan_of_their_matches(corpus_index, common, monkeypatch):
+    """A term of punctuation has no grams: alone it scans every text, but after 营商环境 it
+    scans only that term's matches (matching.occurrences), so a budget that lets 营商环境 优化
+    through with half a scan of every text to spare answers 营商环境 、 优化, with the
+    substring scan's total; it was costed as the whole scan, which at a million paragraphs
+    is over the default budget."""
+    from search.engine import full_query
+    from search.query import parse_query
+
+    engine = Engine(corpus_index)
+    snap = engine.snapshot()
+
+    def cost(q):
+        parsed = parse_query(q)
+        return budget.estimate(snap.arrays, full_query(parsed, {}), len(parsed.terms),
+                               len(parsed.marks.strings), 10, 10, False)
+
+    monkeypatch.setenv(budget.BUDGET_ENV, str(int(cost("营商环境 优化") + snap.doc_count * budget.SCAN_WEIGHT / 2)))
+    with pytest.raises(budget.QueryTooExpensive):
+        search(engine, SearchRequest(q="、 发展 OR 、"))
+    want = {d for d, t in common["texts"].items() if all(x in t for x in ("营商环境", "、", "优化"))}
+    assert 0 < len(want) and search(engine, SearchRequest(q="营商环境 、 优化")).total == len(want)
+
+
 def test_default_budget_refuses_a_page_of_ten_thousand_highlighted_hits(corpus_engine, common):
     with pytest.raises(budget.QueryTooExpensive):
         search(corpus_engine, SearchRequest(q=or_of(common["pairs"]), limit=10000))
