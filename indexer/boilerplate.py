@@ -92,7 +92,7 @@ def drop_boilerplate(lines: list[str], boilerplate: set[str]) -> tuple[list[str]
     """The lines without the collection's boilerplate; and how many were dropped."""
     if not boilerplate:
         return lines, 0
-    marked = [_candidate(line) and line_key(line) in boilerplate for line in lines]
+    marked = [line_key(line) in boilerplate and _candidate(line) for line in lines]
     drop = _head_and_stray(lines, marked)
     drop.update(_closing_run(lines, marked, drop))
     kept = [line for i, line in enumerate(lines) if i not in drop]
