@@ -80,7 +80,7 @@ def measure(index: str, q: str, limit: int, by_report: bool) -> dict | None:
         check_expansions(ia, full)          # a wildcard of too many words is refused by its syntax
     except RequestError:
         return None
-    marks = len(parsed.marks.strings) + len(parsed.marks.words)
+    marks = parsed.marks.count()
     estimate = budget.estimate(ia, full, len(parsed.terms), marks, req.page * req.limit, req.limit, req.by_report)
     del ia                                  # one opening at a time in memory
     engine = Engine(index)

@@ -222,7 +222,7 @@ def check_words(words: int) -> None:
 
 def check_estimate(ia, parsed, query, req) -> None:
     """Refuse the search before it runs when its estimate is over MAX_COST."""
-    refuse_over(estimate(ia, query, len(parsed.terms), len(parsed.marks.strings) + len(parsed.marks.words),
+    refuse_over(estimate(ia, query, len(parsed.terms), parsed.marks.count(),
                          req.page * req.limit, req.limit, req.by_report))
 
 

@@ -8,6 +8,8 @@ characters.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from html import escape
 
@@ -51,10 +53,11 @@ def match_spans(text: str, marks) -> list[tuple[int, int, int]]:
     first, no overlaps.  ``marks`` is a query's Marks, or a list of strings."""
     strings = marks if isinstance(marks, list) else marks.strings
     words = [] if isinstance(marks, list) else marks.words
-    if not (strings or words) or not text:
+    patterns = [] if isinstance(marks, list) else marks.patterns
+    if not (strings or words or patterns) or not text:
         return []
     norm = normalize(text)
-    found = _string_spans(norm, strings) + _word_spans(norm, words, len(strings))
+    found = _string_spans(norm, strings) + _word_spans(norm, words, patterns, len(strings))
     found.sort(key=lambda x: (x[0], -(x[1] - x[0])))
     merged: list[tuple[int, int, int]] = []
     for s, e, ti in found:
@@ -79,20 +82,35 @@ def _string_spans(norm: str, strings: list[str]) -> list[tuple[int, int, int]]:
     return found
 
 
-def _word_spans(norm: str, words: list[str], first_index: int) -> list[tuple[int, int, int]]:
-    """Where the text's jieba cut (and its dictionary sub-words) has one of the words:
-    what match=words matched, never a stray character inside another word."""
-    if not words:
+def _word_spans(norm: str, words: list[str], patterns: list[str],
+                first_index: int) -> list[tuple[int, int, int]]:
+    """Where the text's jieba cut (and its dictionary sub-words) has one of the words,
+    or a word a wildcard pattern fits: what the index matched, never a stray
+    character inside another word."""
+    if not (words or patterns):
         return []
     wanted = {w: first_index + i for i, w in enumerate(words)}
+    fits = [(wildcard_regex(p), first_index + len(words) + i) for i, p in enumerate(patterns)]
+
+    def term_of(word: str) -> int | None:
+        if word in wanted:
+            return wanted[word]
+        return next((ti for rx, ti in fits if rx.fullmatch(word)), None)
+
     found = []
     for word, start, end, subs in cut_with_offsets(norm):
-        if word in wanted:
-            found.append((start, end, wanted[word]))
-        for sub, s, e in subs:
-            if sub in wanted:
-                found.append((s, e, wanted[sub]))
+        for w, s, e in [(word, start, end)] + subs:
+            ti = term_of(w)
+            if ti is not None:
+                found.append((s, e, ti))
     return found
+
+
+@functools.lru_cache(maxsize=256)
+def wildcard_regex(pattern: str) -> re.Pattern:
+    """A query wildcard (* any characters, ? one) as a regex for whole words."""
+    return re.compile("".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch)
+                              for ch in pattern), re.S)
 
 
 def highlight(text: str, marks, max_chars: int = FRAGMENT_CHARS) -> Highlighted:

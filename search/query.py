@@ -74,6 +74,10 @@ class Marks:
     """What to mark in a matching text."""
     strings: list = field(default_factory=list)   # marked wherever they occur (normalised)
     words: list = field(default_factory=list)     # marked where the text's jieba cut has them
+    patterns: list = field(default_factory=list)  # wildcards: marked where a word of the cut fits one
+
+    def count(self) -> int:
+        return len(self.strings) + len(self.words) + len(self.patterns)
 
 
 @dataclass
@@ -288,12 +292,13 @@ class _Parser:
     def parse_negated(self) -> Q.Query | None:
         """What must not match is neither a search term, marked, nor a chosen filter."""
         saved = (len(self.terms), len(self.marks.strings), len(self.marks.words),
-                 {k: list(v) for k, v in self.filters.items()})
+                 len(self.marks.patterns), {k: list(v) for k, v in self.filters.items()})
         q = self.parse_unary()
         del self.terms[saved[0]:]
         del self.marks.strings[saved[1]:]
         del self.marks.words[saved[2]:]
-        self.filters = saved[3]
+        del self.marks.patterns[saved[3]:]
+        self.filters = saved[4]
         return q
 
     def parse_unary(self) -> Q.Query | None:
@@ -389,7 +394,9 @@ class _Parser:
         self.count_term(pos)
         stem = re.split(r"[*?]", norm, maxsplit=1)[0]
         self.terms.append(SearchTerm(stem, (stem,)))
-        self.marks.strings.append(stem)
+        # the index matched whole words (or a word's dictionary sub-words) that fit the
+        # pattern: those are marked, not the stem wherever it stands
+        self.marks.patterns.append(norm)
         if norm.endswith("*") and norm.count("*") == 1 and "?" not in norm:
             return Q.Prefix("text", stem)
         return Q.Wildcard("text", norm)
@@ -471,7 +478,7 @@ def parse_query(text: str, match: str = DEFAULT_MATCH) -> ParsedQuery:
     empty = q is None or not p.terms
     if q is None:
         q = Q.Every()
-    marks = Marks(_dedupe(p.marks.strings), _dedupe(p.marks.words))
+    marks = Marks(_dedupe(p.marks.strings), _dedupe(p.marks.words), _dedupe(p.marks.patterns))
     return ParsedQuery(query=q, terms=p.terms, marks=marks, filters=p.filters, match=match,
                        empty=empty)
 

@@ -101,7 +101,10 @@ def _reports_per_bucket(bucket_ords: np.ndarray, report_ords: np.ndarray, size: 
 def occurrences(snap, parsed, docs: np.ndarray) -> np.ndarray:
     """Mentions of a parsed query's terms in each of its matching paragraphs (docs ascending)."""
     counts = np.zeros(docs.size, dtype=np.float64)
-    strings = parsed.marks.strings
+    # a wildcard counts the mentions of its stem: its words overlap the dictionary
+    # sub-words they hold (数字化 and 数字), so their own counts would count one twice
+    stems = [re.split(r"[*?]", p, maxsplit=1)[0] for p in parsed.marks.patterns]
+    strings = list(dict.fromkeys(parsed.marks.strings + stems))
     if len(strings) == 1:
         counts += _string_counts(snap.arrays, strings[0], docs)
     elif strings:

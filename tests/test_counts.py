@@ -7,6 +7,7 @@ words and strings, not picked by hand.
 
 from __future__ import annotations
 
+import fnmatch
 import random
 import re
 from html import unescape
@@ -155,6 +156,17 @@ def test_every_hit_is_marked_with_what_matched(corpus_engine, sampled_terms):
         for h in run(corpus_engine, term, limit=50)["hits"]:
             marks = [normalize(unescape(m)) for m in MARK.findall(h["highlight"])]
             assert marks and all(term in m for m in marks), (term, h["highlight"][:200])
+
+
+@pytest.mark.parametrize("q", ["数字*", "产业*", "发展?", "新?业"])
+def test_a_wildcard_marks_the_words_it_matched_not_its_stem_anywhere(corpus_engine, q):
+    """A wildcard matches words of the cut, so a mark is a whole word that fits it
+    (发展? marks 发展中, not 发展 in 发展理念); every hit has one."""
+    hits = run(corpus_engine, q, limit=200)["hits"]
+    assert hits
+    for h in hits:
+        marks = [normalize(unescape(m)) for m in MARK.findall(h["highlight"])]
+        assert marks and all(fnmatch.fnmatchcase(m, q) for m in marks), (q, marks)
 
 
 def test_facet_counts_equal_counts_over_the_hits(corpus_engine, sampled_terms):
