@@ -37,16 +37,33 @@ def resolve(field: str, typed: str, values) -> list[str]:
 
 
 def _region_area(typed: str, values: list[str]) -> list[str]:
-    """Every region inside the area a short name stands for (重庆 → 重庆市, 重庆市綦江区, …)."""
+    """Every region inside the area a name stands for, typed as people say it: one
+    level (重庆 → 重庆市, 重庆市綦江区, …) or several, with or without their suffixes
+    (四川省成都市, 四川成都, 成都金牛 → 四川省成都市金牛区)."""
     areas = set()
     for v in values:
-        prefix = ""
-        for component in _COMPONENT.findall(v):
-            prefix += component
-            if component == typed or _strip_suffix(component) == typed:
-                areas.add(prefix)
+        components = _COMPONENT.findall(v)
+        for first in range(len(components)):
+            end = _spelt_from(typed, components, first)
+            if end is not None:
+                areas.add("".join(components[:end]))
                 break
     return [v for v in values if any(v.startswith(a) for a in areas)]
+
+
+def _spelt_from(typed: str, components: list[str], i: int) -> int | None:
+    """How many components (counted from the first) a typed name spells when it starts
+    at component i, each written whole or without its suffix; None if it does not."""
+    if not typed:
+        return i
+    if i == len(components):
+        return None
+    for form in dict.fromkeys((components[i], _strip_suffix(components[i]))):
+        if typed.startswith(form):
+            end = _spelt_from(typed[len(form):], components, i + 1)
+            if end is not None:
+                return end
+    return None
 
 
 def _strip_suffix(name: str) -> str:

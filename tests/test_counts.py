@@ -212,6 +212,17 @@ def test_filter_values_as_people_type_them(corpus_engine):
     assert run(corpus_engine, "发展", province="火星")["total"] == 0
 
 
+@pytest.mark.parametrize("typed", ["四川省成都市", "四川成都", "成都金牛", "重庆渝北", "重庆市渝北"])
+def test_a_region_typed_with_several_levels_means_the_area_they_name(corpus_engine, units, typed):
+    """四川省成都市 is no region of its own in the index (its district's report is), yet
+    it names an area: every report under it, whether the levels carry their suffixes."""
+    parts = re.findall(r"四川|成都|金牛|重庆|渝北", typed)
+    inside = {u["id"] for u in units if "发展" in u["norm"]
+              and re.search("".join(f"{p}[^省市区县]*[省市区县]" for p in parts), u.get("region") or "")}
+    got = run(corpus_engine, "发展", region=typed)
+    assert inside and {h["id"] for h in got["hits"]} == inside
+
+
 def test_chinese_labels_are_field_names_and_plain_colons_stay_text():
     assert parse_query("年份:2024 地区:重庆 发展").filters == {"year": ["2024"], "region": ["重庆"]}
     # a colon after a word that is no field is part of the term
