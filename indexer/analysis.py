@@ -55,7 +55,7 @@ from typing import NamedTuple
 import numpy as np
 from whoosh.analysis import Token, Tokenizer
 
-ANALYZER_VERSION = "5"
+ANALYZER_VERSION = "6"
 
 _HERE = Path(__file__).resolve().parent
 POLICY_TERMS = _HERE / "policy_terms.txt"
@@ -65,21 +65,39 @@ POLICY_TERMS = _HERE / "policy_terms.txt"
 # normalisation
 
 
+# Hong Kong and Taiwan variant forms OpenCC folds to its standard Traditional before
+# converting (衞 → 衛 → 卫, 痺 → 痹), except those Simplified writing itself uses: 著 is
+# 显著's own character (folding it would merge 显著 with 显着 in every Simplified text),
+# 抬 and 么 are Simplified already, and 顎 → 腭 is another word than 颚
+VARIANT_FILES = ("HKVariantsRev.txt", "TWVariantsRev.txt")
+VARIANTS_SIMPLIFIED_USES = set("著抬么顎")
+
+
 def _opencc_t2s_table() -> dict[int, str]:
-    """OpenCC's Traditional→Simplified character table, first choice of each."""
+    """OpenCC's Traditional→Simplified character table, first choice of each, with the
+    Hong Kong and Taiwan variant forms folded the same way."""
     import opencc  # the package ships its dictionaries as text files
 
-    path = Path(opencc.__file__).resolve().parent / "dictionary" / "TSCharacters.txt"
-    table: dict[int, str] = {}
+    folder = Path(opencc.__file__).resolve().parent / "dictionary"
+    t2s = _single_characters(folder / "TSCharacters.txt")
+    table = {ord(src): dst for src, dst in t2s.items() if src != dst}
+    for name in VARIANT_FILES:
+        for src, standard in _single_characters(folder / name).items():
+            dst = t2s.get(standard, standard)
+            if src != dst and src not in VARIANTS_SIMPLIFIED_USES and ord(src) not in table:
+                table[ord(src)] = dst
+    return table
+
+
+def _single_characters(path: Path) -> dict[str, str]:
+    """An OpenCC dictionary's one-character entries: source -> its first choice."""
+    pairs: dict[str, str] = {}
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             parts = line.rstrip("\n").split("\t")
-            if len(parts) != 2:
-                continue
-            src, dst = parts[0], parts[1].split(" ")[0]
-            if len(src) == 1 and len(dst) == 1 and src != dst:
-                table[ord(src)] = dst
-    return table
+            if len(parts) == 2 and len(parts[0]) == 1 and len(parts[1].split(" ")[0]) == 1:
+                pairs.setdefault(parts[0], parts[1].split(" ")[0])
+    return pairs
 
 
 def _build_table() -> dict[int, str]:

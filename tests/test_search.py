@@ -56,6 +56,8 @@ def test_or_not_minus_and_parentheses(corpus_engine):
     assert ids(run(corpus_engine, "营商环境 OR 招商引资")) == a | b
     assert ids(run(corpus_engine, "营商环境 NOT 招商引资")) == a - b
     assert ids(run(corpus_engine, "营商环境 -招商引资")) == a - b
+    assert ids(run(corpus_engine, "营商环境 －招商引资")) == a - b      # typed with a Chinese input method
+    assert ids(run(corpus_engine, "＂营商环境＂ －＂招商引资＂")) == a - b
     c = ids(run(corpus_engine, "民营经济"))
     assert ids(run(corpus_engine, "(营商环境 OR 招商引资) 民营经济")) == (a | b) & c
 
@@ -545,3 +547,52 @@ def test_a_topic_named_late_counts_for_less_the_later_it_comes(corpus_docs):
         middle = far[:(OPENING_FROM + OPENING_TO) // 2 - t.index("营商环境") - 1] + "。"
         ratio = text_factor(middle + t, terms) / base
         assert 1 - OPENING_PENALTY < ratio < 1, t[:30]
+
+
+def test_hong_kong_and_taiwan_variant_forms_are_found_from_either_script(tmp_path):
+    """A Hong Kong text writes 衞生 where Taiwan writes 衛生 and Simplified 卫生: each
+    spelling finds every paragraph that has any of them, and marks the text's own."""
+    from search.engine import Engine
+
+    from .conftest import ROOT, SEEDS
+
+    source = next(SEEDS.glob("001_*.txt")).read_text(encoding="utf-8")
+    (tmp_path / "hk").mkdir()
+    (tmp_path / "hk" / "report.txt").write_text(source.replace("衛", "衞"), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "cli", "index", str(tmp_path / "hk"), "--index",
+                           str(tmp_path / "ix")], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    engine = Engine(str(tmp_path / "ix"))
+    with engine.snapshot().searching() as s:
+        units = engine.snapshot().units.all(s)
+    having = {u["id"] for u in units if "衞生" in u["text"]}
+    assert having
+    for spelling in ("卫生", "衛生", "衞生"):
+        got = run(engine, spelling)
+        assert ids(got) == having, spelling
+        assert all("<mark>衞生" in h["highlight"] for h in got["hits"]), spelling
+
+
+def test_variant_forms_fold_as_opencc_converts_them():
+    """Every one-character Hong Kong or Taiwan variant OpenCC knows normalises as its
+    hk2s or tw2s conversion does, except the few Simplified writing uses itself."""
+    from pathlib import Path
+
+    import opencc
+
+    from indexer.analysis import VARIANTS_SIMPLIFIED_USES
+
+    folder = Path(opencc.__file__).resolve().parent / "dictionary"
+    converters = [OpenCC("hk2s"), OpenCC("tw2s")]
+    checked = 0
+    for name in ("HKVariantsRev.txt", "TWVariantsRev.txt"):
+        for line in (folder / name).read_text(encoding="utf-8").splitlines():
+            src = line.split("\t")[0]
+            if len(src) != 1 or src in VARIANTS_SIMPLIFIED_USES:
+                continue
+            converted = {c.convert(src) for c in converters} - {src}
+            if converted:
+                assert normalize(src) in converted, (src, converted)
+                checked += 1
+    assert checked >= 10
+    assert normalize("显著") == "显著" and normalize("抬头") == "抬头"
