@@ -521,3 +521,36 @@ def test_a_data_folder_that_cannot_be_made_is_one_chinese_line(tmp_path):
         raise AssertionError("a data folder was made below a file")
     assert message.startswith("无法在 ") and str(tmp_path / "file" / "ix") in message
     assert "\n" not in message
+
+
+def test_a_request_line_with_raw_utf8_is_read_as_its_percent_encoding(seeds_index):
+    """curl sends Chinese in a URL as raw UTF-8 bytes; the server answers it as the
+    percent-encoded URL a browser sends, not with an English "Bad URI"."""
+    import threading
+    from urllib.parse import quote
+
+    from webui.server import make_server
+
+    server = make_server(seeds_index, host="127.0.0.1", port=0, threads=2)
+    threading.Thread(target=server.run, daemon=True).start()
+    port = server.socket.getsockname()[1]
+
+    def get(target: bytes) -> tuple[bytes, bytes]:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+            s.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        return head.split(b"\r\n")[0], body
+
+    try:
+        path = "/api/search?q=营商环境&province=重庆&limit=3"
+        raw_status, raw_body = get(path.encode("utf-8"))
+        encoded_status, encoded_body = get(quote(path, safe="/?&=").encode("ascii"))
+        assert raw_status == encoded_status == b"HTTP/1.1 200 OK"
+        raw, encoded = json.loads(raw_body), json.loads(encoded_body)
+        raw.pop("took_ms", None), encoded.pop("took_ms", None)
+        assert raw == encoded and raw["query"] == "营商环境" and raw["total"] > 0
+    finally:
+        server.close()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import errno
+import re
 import socket
 
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
 from waitress.server import create_server
 
 from cli.terminal import printable
@@ -43,8 +46,29 @@ def make_server(index_dir: str, host: str = "127.0.0.1", port: int = 5000, threa
 def _waitress(app, threads: int, **where):
     # many clients that leave connections open must not starve new ones: allow
     # more connections than waitress's 100, and drop idle ones after 30 s
-    return create_server(app, threads=threads, ident="govsearch", clear_untrusted_proxy_headers=True,
-                         connection_limit=1000, channel_timeout=30, **where)
+    server = create_server(app, threads=threads, ident="govsearch", clear_untrusted_proxy_headers=True,
+                           connection_limit=1000, channel_timeout=30, **where)
+    server.channel_class = _RawUtf8Channel
+    return server
+
+
+_NOT_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+class _RawUtf8RequestParser(HTTPRequestParser):
+    """A request line with raw UTF-8 in it (`curl 'http://…/search?q=营商环境'`) is read
+    as a browser would send it, percent-encoded: waitress answers such a line with an
+    English "Bad URI"."""
+
+    def parse_header(self, header_plus):
+        end = header_plus.find(b"\r\n")
+        line, rest = (header_plus, b"") if end < 0 else (header_plus[:end], header_plus[end:])
+        line = _NOT_ASCII.sub(lambda m: b"%%%02X" % m.group()[0], line)
+        return super().parse_header(line + rest)
+
+
+class _RawUtf8Channel(HTTPChannel):
+    parser_class = _RawUtf8RequestParser
 
 
 def _listen_problem(e: OSError, host: str, port: int) -> str:
