@@ -33,7 +33,7 @@ from .highlight import highlight, highlight_context
 from .matching import Evaluator, IndexArrays, Match
 from .query import MAX_WILDCARD_EXPANSION, QuerySyntaxError, filter_query, id_value, parse_query
 from .ranking import array_scores, is_bare_heading, top_k
-from .results import FacetValue, Hit, Relaxation, ReportGroup, SearchRequest, SearchResult, stored_year
+from .results import FacetValue, Hit, Relaxation, ReportGroup, SearchRequest, SearchResult, reader_source, stored_year
 from .units import UnitStore
 
 log = logging.getLogger("govsearch.search")
@@ -387,7 +387,7 @@ def make_hit(f: dict, score: float, marks) -> Hit:
     text = f.get("text", "")
     hl = highlight(text, marks)
     return Hit(
-        id=f.get("id", ""), report_id=f.get("report_id", ""), source=f.get("source", ""),
+        id=f.get("id", ""), report_id=f.get("report_id", ""), source=reader_source(f),
         title=f.get("title", ""), province=f.get("province", ""), city=f.get("city", ""),
         district=f.get("district", ""), region=f.get("region", ""), level=f.get("level", ""),
         year=stored_year(f.get("year")), date=f.get("date", ""), type=f.get("type", ""),

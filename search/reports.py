@@ -9,7 +9,7 @@ from indexer.model import REPORT_FIELDS, REPORT_ID
 
 from .highlight import highlight
 from .query import DEFAULT_MATCH, Marks, QuerySyntaxError, parse_query
-from .results import stored_year
+from .results import reader_source, stored_year
 
 
 
@@ -44,6 +44,7 @@ def _report_fields(stored: list[dict]) -> dict:
     head = stored[0]
     extra = json.loads(head.get("report") or "{}")
     fields = {k: head.get(k, "") for k in REPORT_FIELDS}
+    fields["source"] = reader_source(head)
     fields["year"] = stored_year(head.get("year"))
     fields["script"] = extra.get("script", "简")
     fields["units"] = len(stored)

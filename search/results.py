@@ -213,3 +213,10 @@ def to_json(result: SearchResult) -> dict:
     if result.shards is not None:
         out["shards"] = result.shards
     return out
+
+
+def reader_source(f: dict) -> str:
+    """A report's file as its readers know it (provinces-2026/2026_上海市….csv#1): an index
+    made from an absolute folder keeps the server's path as its source, which a hit
+    shows to whoever searches."""
+    return f.get("file") or f.get("source", "").rsplit("/", 1)[-1]

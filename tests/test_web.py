@@ -407,3 +407,31 @@ def test_corpus_facets_and_paging(corpus_index):
     assert numbers[0] == 1 and 6 in numbers and len(numbers) <= 7 and "…" in pager
     level = next(a for a in links(page, "fval") if params(a["href"]).get("level") == ["省级"])
     assert 0 < total_of(text_of(c.get(level["href"]))) < total
+
+
+def test_no_answer_shows_the_servers_path_of_a_report(tmp_path):
+    """An index made from an absolute folder keeps that path to find the files again;
+    the JSON, the exports and the pages name a report's file as its readers know it."""
+    import shutil
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    folder = tmp_path / "secret-server-dir" / "seeds"
+    shutil.copytree(SEEDS, folder)
+    done = subprocess.run([sys.executable, "-m", "cli", "index", str(folder.resolve()), "--index",
+                           str(tmp_path / "ix")], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    client = create_app(str(tmp_path / "ix")).test_client()
+    found = client.get("/api/search?q=发展&limit=100").get_json()
+    assert found["total"] > 0
+    report_id = found["hits"][0]["report_id"]
+    answers = {}
+    for url in ("/api/search?q=发展&limit=100", f"/api/reports/{report_id}", "/?q=发展",
+                f"/reports/{report_id}", "/reports", "/export?q=发展&format=csv", "/export?q=发展&format=jsonl"):
+        answer = client.get(url)
+        answers[url] = (answer.status_code, answer.get_data(as_text=True))    # read before the next
+    assert all(status == 200 for status, _ in answers.values()), answers.keys()
+    assert all("secret-server-dir" not in body for _, body in answers.values())
+    assert {h["source"] for h in found["hits"]} <= {f"seeds/{p.name}" for p in SEEDS.glob("*.txt")}
