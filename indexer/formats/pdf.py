@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..analysis import normalize
 from ..messages import one_line
@@ -48,7 +49,7 @@ class Segment:
 class Line:
     top: float          # page coordinates, y grows upwards
     bottom: float
-    size: float         # font size of its first character
+    size: float         # the font size most of its characters have
     segments: list = field(default_factory=list)
 
     @property
@@ -139,14 +140,34 @@ def _properties(doc) -> dict:
 # characters → lines and tables
 
 
-def _chars(textpage):
-    """(unicode, left, right, bottom, top, size) of each character the page draws."""
+class Char(NamedTuple):
+    text: str
+    left: float
+    right: float
+    bottom: float
+    top: float
+    size: float
+    after_gap: bool     # PDFium saw a gap before it, after the character drawn just before it
+    order: int          # its place in the order the page draws its characters
+
+    @property
+    def middle(self) -> float:
+        return (self.top + self.bottom) / 2
+
+    @property
+    def centre(self) -> float:
+        return (self.left + self.right) / 2
+
+
+def _chars(textpage) -> list[Char]:
+    """Each character the page draws, in the order it draws them (not always reading order:
+    a run in another font, such as quotes set in a Latin font, may come after its line)."""
     import ctypes
 
     import pypdfium2.raw as raw
 
     rect = raw.FS_RECTF()
-    out = []
+    out: list[Char] = []
     gap = False
     for i in range(raw.FPDFText_CountChars(textpage)):
         code = raw.FPDFText_GetUnicode(textpage, i)
@@ -157,23 +178,26 @@ def _chars(textpage):
             continue
         if not raw.FPDFText_GetLooseCharBox(textpage, i, ctypes.byref(rect)):
             continue
-        char = (chr(code), rect.left, rect.right, rect.bottom, rect.top, raw.FPDFText_GetFontSize(textpage, i))
-        if gap and out and _spaced(out[-1], char):
-            last = out[-1]
-            out.append((" ", last[2], last[2], last[3], last[4], last[5]))
+        out.append(Char(chr(code), rect.left, rect.right, rect.bottom, rect.top,
+                        raw.FPDFText_GetFontSize(textpage, i), gap, len(out)))
         gap = False
-        out.append(char)
     return out
 
 
-def _spaced(before: tuple, after: tuple) -> bool:
-    """A gap PDFium saw is a space between two pieces of Latin text, or beside one (全省 100 个,
-    6. “一表同享”) when it is wider than justification spreads between Chinese characters."""
-    if _latin(before[0]) and _latin(after[0]):
-        return True
-    if not (_latin(before[0]) or _latin(after[0]) or before[0] in "”’" and after[0] in "“‘"):
+def _spaced(before: Char, after: Char) -> bool:
+    """A space goes between two neighbours on a line: between two pieces of Latin text, or
+    beside one (全省 100 个, 6. “一表同享”) when the gap is wider than justification spreads
+    between Chinese characters.  Where the page drew them one after the other, PDFium's gap
+    says whether there is one; where not (a run drawn after its line), the gap's width does."""
+    drawn_in_turn = after.order == before.order + 1
+    if drawn_in_turn and not after.after_gap:
         return False
-    return after[1] - before[2] >= 0.25 * (after[5] or 10)
+    wide = after.left - before.right >= 0.25 * (after.size or 10)
+    if _latin(before.text) and _latin(after.text):
+        return drawn_in_turn or wide
+    if not (_latin(before.text) or _latin(after.text) or before.text in "”’" and after.text in "“‘"):
+        return False
+    return wide
 
 
 def _latin(ch: str) -> bool:
@@ -236,7 +260,7 @@ def _cell_of(t: Table, x: float, y: float) -> tuple[int, int] | None:
 
 
 def _page_lines(page) -> list:
-    """The page as a list of Lines and Tables in reading order."""
+    """The page as a list of Lines and Tables, top to bottom."""
     textpage = page.get_textpage()
     try:
         chars = _chars(textpage)
@@ -245,43 +269,78 @@ def _page_lines(page) -> list:
     if not chars:
         return []
     tables = _tables(*_rules(page))
-    items: list = []
-    line: Line | None = None
+    free: list[Char] = []
     for ch in chars:
-        text, left, right, bottom, top, size = ch
-        table = _table_at(tables, (left + right) / 2, (top + bottom) / 2)
-        if table is not None:
-            cell = _cell_of(table, (left + right) / 2, (top + bottom) / 2)
-            table.cells.setdefault(cell, []).append(((top + bottom) / 2, left, right, text))
-            if not items or items[-1] is not table:
-                if table not in items:
-                    items.append(table)
-            line = None
-            continue
-        line = _add_char(items, line, text, left, right, bottom, top, size)
-    return [it for it in items if not isinstance(it, Line) or it.text]
+        table = _table_at(tables, ch.centre, ch.middle)
+        if table is None:
+            free.append(ch)
+        else:
+            table.cells.setdefault(_cell_of(table, ch.centre, ch.middle), []).append(ch)
+    lines = [_line(row) for row in _rows(free)]
+    items = [x for x in lines if x.text] + [t for t in tables if t.cells]
+    return sorted(items, key=lambda x: -x.top)
 
 
 def _table_at(tables, x, y):
     return next((t for t in tables if t.left - 1 <= x <= t.right + 1 and t.bottom <= y <= t.top), None)
 
 
-def _add_char(items: list, line: Line | None, text, left, right, bottom, top, size) -> Line:
-    size = size or (top - bottom) or 10
-    same_line = line is not None and abs(((top + bottom) / 2) - (line.top + line.bottom) / 2) < size * 0.5 \
-        and left >= line.segments[-1].x1 - size * 0.5
-    if not same_line:
-        line = Line(top=top, bottom=bottom, size=size, segments=[Segment(left, right, "")])
-        items.append(line)
-    last = line.segments[-1]
-    if last.text and left - last.x1 > size * 1.2:      # a gap wider than a character: a new segment
-        last = Segment(left, right, "")
-        line.segments.append(last)
-    if text.isspace() and (not last.text or last.text.endswith(" ")):
-        return line
-    last.text += text
-    last.x1 = max(last.x1, right)
-    line.top, line.bottom = max(line.top, top), min(line.bottom, bottom)
+def _rows(chars: list[Char]) -> list[list[Char]]:
+    """Characters grouped into lines, top to bottom, each left to right.  Two characters are on
+    one line when their boxes overlap by at least half the lower one's height: a line is not a
+    band of fixed height, so one that straddles any band's edge stays whole, and a superscript
+    or a run in a font with other metrics stays on its line."""
+    rows: list[list[Char]] = []
+    tallest: Char | None = None         # the current line's tallest character: its band
+    for ch in sorted(chars, key=lambda c: -c.middle):
+        if tallest is not None and _overlap(tallest, ch) >= 0.5 * min(_height(tallest), _height(ch)) > 0:
+            rows[-1].append(ch)
+            if _height(ch) > _height(tallest):
+                tallest = ch
+        else:
+            rows.append([ch])
+            tallest = ch
+    return [sorted(_without_doubles(row), key=lambda c: (c.centre, c.order)) for row in rows]
+
+
+def _height(ch: Char) -> float:
+    return ch.top - ch.bottom
+
+
+def _overlap(a: Char, b: Char) -> float:
+    return min(a.top, b.top) - max(a.bottom, b.bottom)
+
+
+def _without_doubles(row: list[Char]) -> list[Char]:
+    """Without a character drawn again on itself (a bold faked by drawing twice, offset by a
+    fraction of its width): in left to right order it would stutter (政政府府)."""
+    out: list[Char] = []
+    seen: dict[str, list[float]] = {}
+    for ch in sorted(row, key=lambda c: c.order):
+        lefts = seen.setdefault(ch.text, [])
+        if ch.text.isspace() or not any(abs(ch.left - x) < 0.25 * (ch.right - ch.left) for x in lefts):
+            out.append(ch)
+            lefts.append(ch.left)
+    return out
+
+
+def _line(row: list[Char]) -> Line:
+    """A line of characters (left to right), cut into segments where a gap wider than a
+    character opens: table cells or form fields side by side."""
+    size = Counter(round(c.size or _height(c) or 10, 1) for c in row).most_common(1)[0][0]
+    line = Line(top=max(c.top for c in row), bottom=min(c.bottom for c in row), size=size)
+    last: Segment | None = None
+    prev: Char | None = None
+    for ch in row:
+        if last is None or ch.left - last.x1 > size * 1.2 and last.text.strip():
+            last = Segment(ch.left, ch.right, "")
+            line.segments.append(last)
+        elif prev is not None and not (ch.text.isspace() or prev.text.isspace()) and _spaced(prev, ch):
+            last.text += " "
+        if not (ch.text.isspace() and (not last.text or last.text.endswith(" "))):
+            last.text += " " if ch.text.isspace() else ch.text
+            last.x1 = max(last.x1, ch.right)
+        prev = ch
     return line
 
 
@@ -400,7 +459,8 @@ def _table_lines(t: Table) -> list[str]:
         width = max(0, len(t.columns[r]) - 1)
         cells = []
         for c in range(width):
-            chars = sorted(t.cells.get((r, c), []), key=lambda ch: (-round(ch[0] / 3), ch[1]))
+            chars = sorted(((ch.middle, ch.left, ch.right, ch.text) for ch in t.cells.get((r, c), [])),
+                           key=lambda ch: (-round(ch[0] / 3), ch[1]))
             cells.append(_cell_text(chars))
         if any(cells):
             while cells and not cells[-1]:
