@@ -457,11 +457,7 @@ def _table_lines(t: Table) -> list[str]:
     out = []
     for r in range(len(t.rows)):
         width = max(0, len(t.columns[r]) - 1)
-        cells = []
-        for c in range(width):
-            chars = sorted(((ch.middle, ch.left, ch.right, ch.text) for ch in t.cells.get((r, c), [])),
-                           key=lambda ch: (-round(ch[0] / 3), ch[1]))
-            cells.append(_cell_text(chars))
+        cells = [_cell_text(t.cells.get((r, c), [])) for c in range(width)]
         if any(cells):
             while cells and not cells[-1]:
                 cells.pop()
@@ -471,16 +467,10 @@ def _table_lines(t: Table) -> list[str]:
     return out
 
 
-def _cell_text(chars) -> str:
-    """A cell's characters, line by line, its wrapped lines joined."""
-    text, prev = "", None
-    for y, x0, x1, ch in chars:
-        if prev is not None and abs(round(y / 3) - round(prev[0] / 3)) == 0 and x0 - prev[2] > 3 and ch != " ":
-            text += " "
-        elif prev is not None and round(y / 3) != round(prev[0] / 3):
-            text = join_wrapped(text.rstrip(), ch) if not ch.isspace() else text
-            prev = (y, x0, x1)
-            continue
-        text += ch
-        prev = (y, x0, x1)
+def _cell_text(chars: list[Char]) -> str:
+    """A cell's characters, line by line as on the page, its wrapped lines joined."""
+    text = ""
+    for row in _rows(chars):
+        line = _line(row).text
+        text = join_wrapped(text, line) if text and line else text or line
     return re.sub(r"\s+", " ", text).strip()
