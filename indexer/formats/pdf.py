@@ -32,6 +32,9 @@ _PAGE_NUMBER = re.compile(r"^[—–\-－―]*\s*(第\s*)?\d{1,4}\s*(页)?\s*([/
                           r"|^page\s*\d+(\s*of\s*\d+)?$", re.I)
 _DIGITS = re.compile(r"\d+")
 _ENDS = re.compile("[。！？!?；;：:][”’」』）)》】]*$")
+# the number Word's automatic numbering puts before a heading or an item, alone
+_NUMBER_MARK = re.compile(r"^(第[一二三四五六七八九十百零〇]+[部分章节篇条]|[一二三四五六七八九十百零〇]+[、.．]"
+                          r"|[（(]([一二三四五六七八九十百零〇]+|\d{1,3})[）)]|\d{1,3}[.．、]|[①-⑳])$")
 
 
 class PdfError(Exception):
@@ -326,16 +329,21 @@ def _without_doubles(row: list[Char]) -> list[Char]:
 
 def _line(row: list[Char]) -> Line:
     """A line of characters (left to right), cut into segments where a gap wider than a
-    character opens: table cells or form fields side by side."""
+    character opens: table cells or form fields side by side.  The gap after a line's own
+    number (Word's tab after automatic numbering: 一、⇥总体要求) is no such gap."""
     size = Counter(round(c.size or _height(c) or 10, 1) for c in row).most_common(1)[0][0]
     line = Line(top=max(c.top for c in row), bottom=min(c.bottom for c in row), size=size)
     last: Segment | None = None
     prev: Char | None = None
     for ch in row:
-        if last is None or ch.left - last.x1 > size * 1.2 and last.text.strip():
+        after_number = last is not None and len(line.segments) == 1 and _NUMBER_MARK.match(last.text)
+        if after_number and ch.text.isspace():
+            continue
+        if last is None or not after_number and ch.left - last.x1 > size * 1.2 and last.text.strip():
             last = Segment(ch.left, ch.right, "")
             line.segments.append(last)
-        elif prev is not None and not (ch.text.isspace() or prev.text.isspace()) and _spaced(prev, ch):
+        elif prev is not None and not after_number and not (ch.text.isspace() or prev.text.isspace()) \
+                and _spaced(prev, ch):
             last.text += " "
         if not (ch.text.isspace() and (not last.text or last.text.endswith(" "))):
             last.text += " " if ch.text.isspace() else ch.text
