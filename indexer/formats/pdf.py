@@ -361,18 +361,31 @@ def _shape(line) -> str:
 
 
 def _drop_running_lines(pages: list[list]) -> list[list]:
-    """Without the page numbers and the lines repeated above or below the body of most pages."""
-    edge_shapes = Counter()
+    """Without the page numbers and the lines repeated above or below the body of most pages,
+    where they stand on those pages: a first page's title that a running header repeats is
+    the title, set elsewhere and larger, and stays."""
+    seen: dict[str, list[Line]] = {}
     for items in pages:
         for line in _edges(items):
-            edge_shapes[_shape(line)] += 1
+            seen.setdefault(_shape(line), []).append(line)
     many = max(2, (len(pages) + 1) // 2)
-    running = {s for s, n in edge_shapes.items() if n >= many and s}
+    running = {s: _usual_place(lines) for s, lines in seen.items() if len(lines) >= many and s}
     out = []
     for items in pages:
         edges = {id(x) for x in _edges(items)}
-        out.append([x for x in items if not (id(x) in edges and (_shape(x) in running or _is_page_number(x)))])
+        out.append([x for x in items
+                    if not (id(x) in edges and (_at(x, running.get(_shape(x))) or _is_page_number(x)))])
     return out
+
+
+def _usual_place(lines: list[Line]) -> tuple[float, float]:
+    """(top, size) where most of a running line's copies stand: their medians."""
+    tops, sizes = sorted(x.top for x in lines), sorted(x.size for x in lines)
+    return tops[len(tops) // 2], sizes[len(sizes) // 2]
+
+
+def _at(line: Line, place: tuple[float, float] | None) -> bool:
+    return place is not None and abs(line.top - place[0]) <= line.size and abs(line.size - place[1]) <= 1
 
 
 def _edges(items: list) -> list:
