@@ -32,6 +32,8 @@ _PAGE_NUMBER = re.compile(r"^[—–\-－―]*\s*(第\s*)?\d{1,4}\s*(页)?\s*([/
                           r"|^page\s*\d+(\s*of\s*\d+)?$", re.I)
 _DIGITS = re.compile(r"\d+")
 _ENDS = re.compile("[。！？!?；;：:][”’」』）)》】]*$")
+# what a footnote starts with: its number or sign
+_FOOTNOTE_MARK = re.compile(r"^\s*(\d{1,3}|[①-⑳]|[*※]+|注)")
 # the number Word's automatic numbering puts before a heading or an item, alone
 _NUMBER_MARK = re.compile(r"^(第[一二三四五六七八九十百零〇]+[部分章节篇条]|[一二三四五六七八九十百零〇]+[、.．]"
                           r"|[（(]([一二三四五六七八九十百零〇]+|\d{1,3})[）)]|\d{1,3}[.．、]|[①-⑳])$")
@@ -54,6 +56,8 @@ class Line:
     bottom: float
     size: float         # the font size most of its characters have
     segments: list = field(default_factory=list)
+    chars: list = field(default_factory=list)       # its Chars, left to right
+    footnote: bool = False      # below a page's footnote separator
 
     @property
     def x0(self) -> float:
@@ -271,7 +275,8 @@ def _page_lines(page) -> list:
         textpage.close()
     if not chars:
         return []
-    tables = _tables(*_rules(page))
+    horizontal, vertical = _rules(page)
+    tables = _tables(horizontal, vertical)
     free: list[Char] = []
     for ch in chars:
         table = _table_at(tables, ch.centre, ch.middle)
@@ -279,8 +284,8 @@ def _page_lines(page) -> list:
             free.append(ch)
         else:
             table.cells.setdefault(_cell_of(table, ch.centre, ch.middle), []).append(ch)
-    lines = [_line(row) for row in _rows(free)]
-    items = [x for x in lines if x.text] + [t for t in tables if t.cells]
+    lines = _footnotes_apart([x for x in map(_line, _rows(free)) if x.text], horizontal, tables)
+    items = lines + [t for t in tables if t.cells]
     return sorted(items, key=lambda x: -x.top)
 
 
@@ -332,7 +337,7 @@ def _line(row: list[Char]) -> Line:
     character opens: table cells or form fields side by side.  The gap after a line's own
     number (Word's tab after automatic numbering: 一、⇥总体要求) is no such gap."""
     size = Counter(round(c.size or _height(c) or 10, 1) for c in row).most_common(1)[0][0]
-    line = Line(top=max(c.top for c in row), bottom=min(c.bottom for c in row), size=size)
+    line = Line(top=max(c.top for c in row), bottom=min(c.bottom for c in row), size=size, chars=row)
     last: Segment | None = None
     prev: Char | None = None
     for ch in row:
@@ -350,6 +355,54 @@ def _line(row: list[Char]) -> Line:
             last.x1 = max(last.x1, ch.right)
         prev = ch
     return line
+
+
+# --------------------------------------------------------------------------
+# footnotes
+
+
+def _footnotes_apart(lines: list[Line], horizontal, tables) -> list[Line]:
+    """The page's lines with its footnotes marked and their marks in the body taken out.
+
+    Word and LibreOffice set footnotes at the page foot under a short rule; read in turn they
+    land in the middle of a paragraph that goes on over the page.  The rule is told from a
+    table border or an underline by standing alone (no table, no text on it), shorter than
+    the text is wide, with a footnote's mark (1, ①, *, 注) starting the line under it."""
+    rule = _footnote_rule(lines, horizontal, tables)
+    if rule is None:
+        return lines
+    notes = [x for x in lines if x.top < rule]
+    marks = {m.group(0) for x in notes if (m := _FOOTNOTE_MARK.match(x.text))}
+    body = [_without_references(x, marks) for x in lines if x.top >= rule]
+    for x in notes:
+        x.footnote = True
+    return [x for x in body if x.text] + notes
+
+
+def _footnote_rule(lines: list[Line], horizontal, tables) -> float | None:
+    """The height of the page's footnote separator, if it has one."""
+    if not lines:
+        return None
+    left, right = min(x.x0 for x in lines), max(x.x1 for x in lines)
+    for x0, bottom, x1, top in sorted(horizontal, key=lambda r: r[1]):
+        y = (bottom + top) / 2
+        below = sorted((x for x in lines if x.top < y), key=lambda x: -x.top)
+        if (below and x1 - x0 < 0.6 * (right - left) and _FOOTNOTE_MARK.match(below[0].text)
+                and not any(t.bottom - 2 <= y <= t.top + 2 for t in tables)
+                and not any(x.bottom - 2 <= y <= x.top + 2 for x in lines)
+                and len(below) < len(lines) / 2):
+            return y
+    return None
+
+
+def _without_references(line: Line, marks: set[str]) -> Line:
+    """The line without the raised small digits that refer to the page's footnotes (营商环境¹)."""
+    raised = [c for c in line.chars
+              if c.size and c.size < 0.8 * line.size and c.bottom > line.bottom + 0.2 * line.size]
+    if not raised or not marks:
+        return line
+    gone = {c.order for c in raised if c.text in "".join(marks) or c.text in "*※"}
+    return _line([c for c in line.chars if c.order not in gone]) if gone else line
 
 
 # --------------------------------------------------------------------------
@@ -424,24 +477,47 @@ def _indents(lines: list[Line], left: float, right: float) -> bool:
 
 
 def _paragraphs(pages: list[list]) -> list[str]:
+    """The pages' lines joined into paragraphs.  A footnote waits for the paragraph it
+    interrupts to end and follows it as a paragraph of its own: its text stays searchable,
+    in the section that refers to it, without cutting a sentence in two."""
     margins = _margins(pages)
     out: list[str] = []
+    notes: list[str] = []                   # footnotes waiting for the open paragraph to end
     open_line: Line | None = None          # the last line of the paragraph being built, if it may go on
     for items in pages:
         for item in items:
-            if isinstance(item, Table):
-                out.extend(_table_lines(item))
-                open_line = None
-            elif len(item.segments) > 1:
-                out.extend(["\t" + s.text.strip() for s in item.segments] + [""])
-                open_line = None
+            if isinstance(item, Line) and item.footnote:
+                _add_footnote_line(notes, item.text)
+                continue
+            if isinstance(item, Line) and len(item.segments) == 1 and open_line is not None \
+                    and _goes_on(open_line, item, margins):
+                out[-1] = join_wrapped(out[-1], item.text)
             else:
-                if open_line is not None and _goes_on(open_line, item, margins):
-                    out[-1] = join_wrapped(out[-1], item.text)
-                else:
-                    out.append(item.text)
-                open_line = item if _reaches_margin(item, margins.left, margins.right) else None
-    return out
+                out.extend(notes)
+                notes.clear()
+                out.extend(_unit_lines(item))
+            open_line = item if isinstance(item, Line) and len(item.segments) == 1 \
+                and _reaches_margin(item, margins.left, margins.right) else None
+    return out + notes
+
+
+def _unit_lines(item) -> list[str]:
+    """A table, a row of cells or a line, as the lines of a .txt hold it."""
+    if isinstance(item, Table):
+        return _table_lines(item)
+    if len(item.segments) > 1:
+        return ["\t" + s.text.strip() for s in item.segments] + [""]
+    return [item.text]
+
+
+def _add_footnote_line(notes: list[str], text: str):
+    """A footnote's first line starts with its mark (dropped: its reference is taken out of
+    the body); a line without one goes on the footnote before it."""
+    mark = _FOOTNOTE_MARK.match(text)
+    if mark or not notes:
+        notes.append(text[mark.end():].strip() if mark else text)
+    else:
+        notes[-1] = join_wrapped(notes[-1], text)
 
 
 def _mode(values) -> float:
