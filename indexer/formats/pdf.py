@@ -4,14 +4,18 @@ Read with pypdfium2 (PDFium): chosen over pdfplumber and pdfminer.six because it
 13× faster on the same files and, read a character at a time, keeps every character
 (bench/readers.py measures both).  A page becomes characters with their boxes, then:
 
-* lines (characters on one baseline), cut into segments where a gap wider than a character
-  opens (table cells, columns of a form);
+* lines (characters whose boxes overlap vertically, read left to right whatever order the
+  page draws them in), cut into segments where a gap wider than a character opens (table
+  cells, columns of a form) — not the tab after a heading's or an item's own number;
+* footnotes (under the short rule at a page's foot) set apart, and their references taken out
+  of the text; each follows, as a paragraph, the paragraph it interrupted;
 * running headers and footers dropped: the lines above and below the body that recur on
   most pages once digits are set aside (a report's title, ``— 3 —``, ``第3页``, ``-3-``);
 * ruled tables (the borders a word processor draws) read as rows of cells, one cell per
   space between the rules; an unruled line of several segments is a row of its cells;
-* lines joined into paragraphs: a line that reaches the right margin goes on in the next,
-  unless that one is indented (a new paragraph) or starts a heading; across pages too.
+* lines joined into paragraphs: a line that reaches the right margin (or stops short only
+  because the next line's first word would not fit) goes on in the next, unless that one is
+  indented (a new paragraph) or starts a heading or a numbered item; across pages too.
 
 A PDF whose pages hold only images (a scan) fails with one line: 扫描件，无文字层.
 """
@@ -33,7 +37,9 @@ _PAGE_NUMBER = re.compile(r"^[—–\-－―]*\s*(第\s*)?\d{1,4}\s*(页)?\s*([/
 _DIGITS = re.compile(r"\d+")
 _ENDS = re.compile("[。！？!?；;：:][”’」』）)》】]*$")
 # what a footnote starts with: its number or sign
-_FOOTNOTE_MARK = re.compile(r"^\s*(\d{1,3}|[①-⑳]|[*※]+|注)")
+_FOOTNOTE_MARK = re.compile(r"^(\d{1,3}|[①-⑳]|[*※]+|注)")
+# what a line break does not put at a line's start
+_NO_LINE_START = "，。、；：？！,.;:?!%）)》」』】”’…·"
 # the number Word's automatic numbering puts before a heading or an item, alone
 _NUMBER_MARK = re.compile(r"^(第[一二三四五六七八九十百零〇]+[部分章节篇条]|[一二三四五六七八九十百零〇]+[、.．]"
                           r"|[（(]([一二三四五六七八九十百零〇]+|\d{1,3})[）)]|\d{1,3}[.．、]|[①-⑳])$")
@@ -58,6 +64,7 @@ class Line:
     segments: list = field(default_factory=list)
     chars: list = field(default_factory=list)       # its Chars, left to right
     footnote: bool = False      # below a page's footnote separator
+    hang: float | None = None   # where the text after its number starts, past Word's tab (1.⇥…)
 
     @property
     def x0(self) -> float:
@@ -107,7 +114,7 @@ def read_pdf(data: bytes) -> tuple[str, dict, list[str]]:
     if empty:
         warnings.append(f"第 {'、'.join(map(str, empty[:10]))}{' 等' if len(empty) > 10 else ''} 页没有文字层"
                         f"（扫描页）：未读")
-    pages = _drop_running_lines(pages)
+    pages = _drop_footnote_references(_drop_running_lines(pages))
     return "\n".join(_paragraphs(pages)), fields, warnings
 
 
@@ -344,6 +351,8 @@ def _line(row: list[Char]) -> Line:
         after_number = last is not None and len(line.segments) == 1 and _NUMBER_MARK.match(last.text)
         if after_number and ch.text.isspace():
             continue
+        if after_number and not ch.text.isdigit():
+            line.hang = ch.left
         if last is None or not after_number and ch.left - last.x1 > size * 1.2 and last.text.strip():
             last = Segment(ch.left, ch.right, "")
             line.segments.append(last)
@@ -362,21 +371,16 @@ def _line(row: list[Char]) -> Line:
 
 
 def _footnotes_apart(lines: list[Line], horizontal, tables) -> list[Line]:
-    """The page's lines with its footnotes marked and their marks in the body taken out.
+    """The page's lines with its footnotes marked as such.
 
     Word and LibreOffice set footnotes at the page foot under a short rule; read in turn they
     land in the middle of a paragraph that goes on over the page.  The rule is told from a
     table border or an underline by standing alone (no table, no text on it), shorter than
     the text is wide, with a footnote's mark (1, ①, *, 注) starting the line under it."""
     rule = _footnote_rule(lines, horizontal, tables)
-    if rule is None:
-        return lines
-    notes = [x for x in lines if x.top < rule]
-    marks = {m.group(0) for x in notes if (m := _FOOTNOTE_MARK.match(x.text))}
-    body = [_without_references(x, marks) for x in lines if x.top >= rule]
-    for x in notes:
-        x.footnote = True
-    return [x for x in body if x.text] + notes
+    for x in lines:
+        x.footnote = rule is not None and x.top < rule
+    return lines
 
 
 def _footnote_rule(lines: list[Line], horizontal, tables) -> float | None:
@@ -387,7 +391,7 @@ def _footnote_rule(lines: list[Line], horizontal, tables) -> float | None:
     for x0, bottom, x1, top in sorted(horizontal, key=lambda r: r[1]):
         y = (bottom + top) / 2
         below = sorted((x for x in lines if x.top < y), key=lambda x: -x.top)
-        if (below and x1 - x0 < 0.6 * (right - left) and _FOOTNOTE_MARK.match(below[0].text)
+        if (below and x1 - x0 < 0.6 * (right - left) and _footnote_mark(below[0])
                 and not any(t.bottom - 2 <= y <= t.top + 2 for t in tables)
                 and not any(x.bottom - 2 <= y <= x.top + 2 for x in lines)
                 and len(below) < len(lines) / 2):
@@ -395,14 +399,47 @@ def _footnote_rule(lines: list[Line], horizontal, tables) -> float | None:
     return None
 
 
+def _footnote_mark(line: Line) -> str:
+    """The mark a footnote's first line starts with (its number, ①, *, 注), set apart from its
+    text by a space or by a smaller size; "" for a line that goes on a footnote (15.8%…)."""
+    mark = _FOOTNOTE_MARK.match(line.text)
+    if not mark:
+        return ""
+    rest = line.text[mark.end():]
+    chars = [c for c in line.chars if not c.text.isspace()]
+    smaller = chars and chars[0].size < 0.9 * line.size
+    return mark.group(1) if rest[:1].isspace() or smaller else ""
+
+
+def _drop_footnote_references(pages: list[list]) -> list[list]:
+    """Without the raised small numbers in the text that refer to a footnote (营商环境¹): its
+    number, wherever the footnote itself was set (LibreOffice may carry it to the next page)."""
+    marks = {_footnote_mark(x) for items in pages for x in items if isinstance(x, Line) and x.footnote} - {""}
+    if not marks:
+        return pages
+    return [[_without_references(x, marks) if isinstance(x, Line) and not x.footnote else x for x in items]
+            for items in pages]
+
+
 def _without_references(line: Line, marks: set[str]) -> Line:
-    """The line without the raised small digits that refer to the page's footnotes (营商环境¹)."""
     raised = [c for c in line.chars
               if c.size and c.size < 0.8 * line.size and c.bottom > line.bottom + 0.2 * line.size]
-    if not raised or not marks:
-        return line
-    gone = {c.order for c in raised if c.text in "".join(marks) or c.text in "*※"}
+    gone: set[int] = set()
+    for run in _runs(raised):
+        if "".join(c.text for c in run) in marks:
+            gone.update(c.order for c in run)
     return _line([c for c in line.chars if c.order not in gone]) if gone else line
+
+
+def _runs(chars: list[Char]) -> list[list[Char]]:
+    """Characters drawn one after the other, in runs."""
+    runs: list[list[Char]] = []
+    for c in sorted(chars, key=lambda c: c.order):
+        if runs and runs[-1][-1].order == c.order - 1:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return runs
 
 
 # --------------------------------------------------------------------------
@@ -487,17 +524,17 @@ def _paragraphs(pages: list[list]) -> list[str]:
     for items in pages:
         for item in items:
             if isinstance(item, Line) and item.footnote:
-                _add_footnote_line(notes, item.text)
+                _add_footnote_line(notes, item)
                 continue
             if isinstance(item, Line) and len(item.segments) == 1 and open_line is not None \
-                    and _goes_on(open_line, item, margins):
+                    and _full(open_line, item, margins) and _goes_on(open_line, item, margins):
                 out[-1] = join_wrapped(out[-1], item.text)
+                item.hang = item.hang if item.hang is not None else open_line.hang
             else:
                 out.extend(notes)
                 notes.clear()
                 out.extend(_unit_lines(item))
-            open_line = item if isinstance(item, Line) and len(item.segments) == 1 \
-                and _reaches_margin(item, margins.left, margins.right) else None
+            open_line = item if isinstance(item, Line) and len(item.segments) == 1 else None
     return out + notes
 
 
@@ -510,14 +547,14 @@ def _unit_lines(item) -> list[str]:
     return [item.text]
 
 
-def _add_footnote_line(notes: list[str], text: str):
+def _add_footnote_line(notes: list[str], line: Line):
     """A footnote's first line starts with its mark (dropped: its reference is taken out of
     the body); a line without one goes on the footnote before it."""
-    mark = _FOOTNOTE_MARK.match(text)
+    mark = _footnote_mark(line)
     if mark or not notes:
-        notes.append(text[mark.end():].strip() if mark else text)
+        notes.append(line.text[len(mark):].strip() if mark else line.text)
     else:
-        notes[-1] = join_wrapped(notes[-1], text)
+        notes[-1] = join_wrapped(notes[-1], line.text)
 
 
 def _mode(values) -> float:
@@ -531,11 +568,38 @@ def _goes_on(prev: Line, line: Line, margins: _Margins) -> bool:
     heading, a list mark — after a finished sentence); a centred line goes on a wrapped title."""
     if abs(line.size - prev.size) > 0.6:
         return False
+    if line.hang is not None and _ENDS.search(prev.text):
+        return False                # a numbered item starts (Word's number and tab)
+    if prev.hang is not None and abs(line.x0 - prev.hang) <= line.size * 0.5:
+        return True                 # under the text of a numbered item: its hanging indent
     if _centred(line, margins.left, margins.right):
         return not _ENDS.search(prev.text)
     if line.x0 > margins.left + line.size * 1.2:
         return False
     return margins.indents or not (_STARTS_UNIT.match(line.text) and _ENDS.search(prev.text))
+
+
+def _full(prev: Line, line: Line, margins: _Margins) -> bool:
+    """``prev`` reaches the right margin, or stops short only because the first piece of the
+    next line would not fit after it: a number or Latin word (15.5%) is not broken, and a line
+    does not start with closing punctuation, so its character goes down with it."""
+    if _reaches_margin(prev, margins.left, margins.right):
+        return True
+    if _centred(prev, margins.left, margins.right) or not line.chars:
+        return False
+    piece = _first_piece(line.chars)
+    return prev.x1 + (piece[-1].right - piece[0].left) > margins.right - line.size   # the margin is the widest line's
+
+
+def _first_piece(chars: list[Char]) -> list[Char]:
+    """The first characters of a line that a line break cannot part."""
+    piece = [chars[0]]
+    latin = _latin(chars[0].text)
+    for ch in chars[1:]:
+        if not (latin and _latin(ch.text) or ch.text in _NO_LINE_START):
+            break
+        piece.append(ch)
+    return piece
 
 
 def _centred(line: Line, left: float, right: float) -> bool:
