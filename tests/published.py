@@ -9,7 +9,7 @@
 * ``govcn_page``: a gov.cn-style article page in GBK — nav, breadcrumb, 来源/时间 line, share bar,
   related links and footer around the text, the government-site meta tags.
 * ``scan_pdf``: an image-only PDF (a scan): pages printed from screenshots, no text layer.
-* ``doc_from_docx``: Word 97–2003 .doc written by LibreOffice from the .docx.
+* ``doc_from_docx``, ``pdf_from_docx``: the .docx converted by LibreOffice (.doc, PDF).
 
 A report's text is read as the .txt reader sees it: tab-indented lines are table cells, rows
 apart by a blank line, a short untabbed line after a cell the rest of that cell.
@@ -203,12 +203,21 @@ def _docx_table(d, rows):
 
 def doc_from_docx(docx_path: Path, out_dir: Path) -> Path:
     """Word 97–2003 .doc written by LibreOffice, as an office still sends them."""
+    return _soffice_convert(docx_path, out_dir, "doc:MS Word 97", ".doc")
+
+
+def pdf_from_docx(docx_path: Path, out_dir: Path) -> Path:
+    """The .docx exported to PDF by LibreOffice, as offices publish their reports."""
+    return _soffice_convert(docx_path, out_dir, "pdf", ".pdf")
+
+
+def _soffice_convert(path: Path, out_dir: Path, target: str, suffix: str) -> Path:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     profile = out_dir / "lo-profile"
     subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless",
-                    "--convert-to", "doc:MS Word 97", "--outdir", str(out_dir), str(docx_path)],
+                    "--convert-to", target, "--outdir", str(out_dir), str(path)],
                    check=True, capture_output=True, timeout=120)
-    return out_dir / (docx_path.stem + ".doc")
+    return out_dir / (path.stem + suffix)
 
 
 # --------------------------------------------------------------------------

@@ -4,14 +4,18 @@ Read with pypdfium2 (PDFium): chosen over pdfplumber and pdfminer.six because it
 13× faster on the same files and, read a character at a time, keeps every character
 (bench/readers.py measures both).  A page becomes characters with their boxes, then:
 
-* lines (characters on one baseline), cut into segments where a gap wider than a character
-  opens (table cells, columns of a form);
+* lines (characters whose boxes overlap vertically, read left to right whatever order the
+  page draws them in), cut into segments where a gap wider than a character opens (table
+  cells, columns of a form) — not the tab after a heading's or an item's own number;
+* footnotes (under the short rule at a page's foot) set apart, and their references taken out
+  of the text; each follows, as a paragraph, the paragraph it interrupted;
 * running headers and footers dropped: the lines above and below the body that recur on
   most pages once digits are set aside (a report's title, ``— 3 —``, ``第3页``, ``-3-``);
 * ruled tables (the borders a word processor draws) read as rows of cells, one cell per
   space between the rules; an unruled line of several segments is a row of its cells;
-* lines joined into paragraphs: a line that reaches the right margin goes on in the next,
-  unless that one is indented (a new paragraph) or starts a heading; across pages too.
+* lines joined into paragraphs: a line that reaches the right margin (or stops short only
+  because the next line's first word would not fit) goes on in the next, unless that one is
+  indented (a new paragraph) or starts a heading or a numbered item; across pages too.
 
 A PDF whose pages hold only images (a scan) fails with one line: 扫描件，无文字层.
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..analysis import normalize
 from ..messages import one_line
@@ -31,6 +36,13 @@ _PAGE_NUMBER = re.compile(r"^[—–\-－―]*\s*(第\s*)?\d{1,4}\s*(页)?\s*([/
                           r"|^page\s*\d+(\s*of\s*\d+)?$", re.I)
 _DIGITS = re.compile(r"\d+")
 _ENDS = re.compile("[。！？!?；;：:][”’」』）)》】]*$")
+# what a footnote starts with: its number or sign
+_FOOTNOTE_MARK = re.compile(r"^(\d{1,3}|[①-⑳]|[*※]+|注)")
+# what a line break does not put at a line's start
+_NO_LINE_START = "，。、；：？！,.;:?!%）)》」』】”’…·"
+# the number Word's automatic numbering puts before a heading or an item, alone
+_NUMBER_MARK = re.compile(r"^(第[一二三四五六七八九十百零〇]+[部分章节篇条]|[一二三四五六七八九十百零〇]+[、.．]"
+                          r"|[（(]([一二三四五六七八九十百零〇]+|\d{1,3})[）)]|\d{1,3}[.．、]|[①-⑳])$")
 
 
 class PdfError(Exception):
@@ -48,8 +60,11 @@ class Segment:
 class Line:
     top: float          # page coordinates, y grows upwards
     bottom: float
-    size: float         # font size of its first character
+    size: float         # the font size most of its characters have
     segments: list = field(default_factory=list)
+    chars: list = field(default_factory=list)       # its Chars, left to right
+    footnote: bool = False      # below a page's footnote separator
+    hang: float | None = None   # where the text after its number starts, past Word's tab (1.⇥…)
 
     @property
     def x0(self) -> float:
@@ -99,7 +114,7 @@ def read_pdf(data: bytes) -> tuple[str, dict, list[str]]:
     if empty:
         warnings.append(f"第 {'、'.join(map(str, empty[:10]))}{' 等' if len(empty) > 10 else ''} 页没有文字层"
                         f"（扫描页）：未读")
-    pages = _drop_running_lines(pages)
+    pages = _drop_footnote_references(_drop_running_lines(pages))
     return "\n".join(_paragraphs(pages)), fields, warnings
 
 
@@ -139,14 +154,34 @@ def _properties(doc) -> dict:
 # characters → lines and tables
 
 
-def _chars(textpage):
-    """(unicode, left, right, bottom, top, size) of each character the page draws."""
+class Char(NamedTuple):
+    text: str
+    left: float
+    right: float
+    bottom: float
+    top: float
+    size: float
+    after_gap: bool     # PDFium saw a gap before it, after the character drawn just before it
+    order: int          # its place in the order the page draws its characters
+
+    @property
+    def middle(self) -> float:
+        return (self.top + self.bottom) / 2
+
+    @property
+    def centre(self) -> float:
+        return (self.left + self.right) / 2
+
+
+def _chars(textpage) -> list[Char]:
+    """Each character the page draws, in the order it draws them (not always reading order:
+    a run in another font, such as quotes set in a Latin font, may come after its line)."""
     import ctypes
 
     import pypdfium2.raw as raw
 
     rect = raw.FS_RECTF()
-    out = []
+    out: list[Char] = []
     gap = False
     for i in range(raw.FPDFText_CountChars(textpage)):
         code = raw.FPDFText_GetUnicode(textpage, i)
@@ -157,23 +192,26 @@ def _chars(textpage):
             continue
         if not raw.FPDFText_GetLooseCharBox(textpage, i, ctypes.byref(rect)):
             continue
-        char = (chr(code), rect.left, rect.right, rect.bottom, rect.top, raw.FPDFText_GetFontSize(textpage, i))
-        if gap and out and _spaced(out[-1], char):
-            last = out[-1]
-            out.append((" ", last[2], last[2], last[3], last[4], last[5]))
+        out.append(Char(chr(code), rect.left, rect.right, rect.bottom, rect.top,
+                        raw.FPDFText_GetFontSize(textpage, i), gap, len(out)))
         gap = False
-        out.append(char)
     return out
 
 
-def _spaced(before: tuple, after: tuple) -> bool:
-    """A gap PDFium saw is a space between two pieces of Latin text, or beside one (全省 100 个,
-    6. “一表同享”) when it is wider than justification spreads between Chinese characters."""
-    if _latin(before[0]) and _latin(after[0]):
-        return True
-    if not (_latin(before[0]) or _latin(after[0]) or before[0] in "”’" and after[0] in "“‘"):
+def _spaced(before: Char, after: Char) -> bool:
+    """A space goes between two neighbours on a line: between two pieces of Latin text, or
+    beside one (全省 100 个, 6. “一表同享”) when the gap is wider than justification spreads
+    between Chinese characters.  Where the page drew them one after the other, PDFium's gap
+    says whether there is one; where not (a run drawn after its line), the gap's width does."""
+    drawn_in_turn = after.order == before.order + 1
+    if drawn_in_turn and not after.after_gap:
         return False
-    return after[1] - before[2] >= 0.25 * (after[5] or 10)
+    wide = after.left - before.right >= 0.25 * (after.size or 10)
+    if _latin(before.text) and _latin(after.text):
+        return drawn_in_turn or wide
+    if not (_latin(before.text) or _latin(after.text) or before.text in "”’" and after.text in "“‘"):
+        return False
+    return wide
 
 
 def _latin(ch: str) -> bool:
@@ -236,7 +274,7 @@ def _cell_of(t: Table, x: float, y: float) -> tuple[int, int] | None:
 
 
 def _page_lines(page) -> list:
-    """The page as a list of Lines and Tables in reading order."""
+    """The page as a list of Lines and Tables, top to bottom."""
     textpage = page.get_textpage()
     try:
         chars = _chars(textpage)
@@ -244,45 +282,164 @@ def _page_lines(page) -> list:
         textpage.close()
     if not chars:
         return []
-    tables = _tables(*_rules(page))
-    items: list = []
-    line: Line | None = None
+    horizontal, vertical = _rules(page)
+    tables = _tables(horizontal, vertical)
+    free: list[Char] = []
     for ch in chars:
-        text, left, right, bottom, top, size = ch
-        table = _table_at(tables, (left + right) / 2, (top + bottom) / 2)
-        if table is not None:
-            cell = _cell_of(table, (left + right) / 2, (top + bottom) / 2)
-            table.cells.setdefault(cell, []).append(((top + bottom) / 2, left, right, text))
-            if not items or items[-1] is not table:
-                if table not in items:
-                    items.append(table)
-            line = None
-            continue
-        line = _add_char(items, line, text, left, right, bottom, top, size)
-    return [it for it in items if not isinstance(it, Line) or it.text]
+        table = _table_at(tables, ch.centre, ch.middle)
+        if table is None:
+            free.append(ch)
+        else:
+            table.cells.setdefault(_cell_of(table, ch.centre, ch.middle), []).append(ch)
+    lines = _footnotes_apart([x for x in map(_line, _rows(free)) if x.text], horizontal, tables)
+    items = lines + [t for t in tables if t.cells]
+    return sorted(items, key=lambda x: -x.top)
 
 
 def _table_at(tables, x, y):
     return next((t for t in tables if t.left - 1 <= x <= t.right + 1 and t.bottom <= y <= t.top), None)
 
 
-def _add_char(items: list, line: Line | None, text, left, right, bottom, top, size) -> Line:
-    size = size or (top - bottom) or 10
-    same_line = line is not None and abs(((top + bottom) / 2) - (line.top + line.bottom) / 2) < size * 0.5 \
-        and left >= line.segments[-1].x1 - size * 0.5
-    if not same_line:
-        line = Line(top=top, bottom=bottom, size=size, segments=[Segment(left, right, "")])
-        items.append(line)
-    last = line.segments[-1]
-    if last.text and left - last.x1 > size * 1.2:      # a gap wider than a character: a new segment
-        last = Segment(left, right, "")
-        line.segments.append(last)
-    if text.isspace() and (not last.text or last.text.endswith(" ")):
-        return line
-    last.text += text
-    last.x1 = max(last.x1, right)
-    line.top, line.bottom = max(line.top, top), min(line.bottom, bottom)
+def _rows(chars: list[Char]) -> list[list[Char]]:
+    """Characters grouped into lines, top to bottom, each left to right.  Two characters are on
+    one line when their boxes overlap by at least half the lower one's height: a line is not a
+    band of fixed height, so one that straddles any band's edge stays whole, and a superscript
+    or a run in a font with other metrics stays on its line."""
+    rows: list[list[Char]] = []
+    tallest: Char | None = None         # the current line's tallest character: its band
+    for ch in sorted(chars, key=lambda c: -c.middle):
+        if tallest is not None and _overlap(tallest, ch) >= 0.5 * min(_height(tallest), _height(ch)) > 0:
+            rows[-1].append(ch)
+            if _height(ch) > _height(tallest):
+                tallest = ch
+        else:
+            rows.append([ch])
+            tallest = ch
+    return [sorted(_without_doubles(row), key=lambda c: (c.centre, c.order)) for row in rows]
+
+
+def _height(ch: Char) -> float:
+    return ch.top - ch.bottom
+
+
+def _overlap(a: Char, b: Char) -> float:
+    return min(a.top, b.top) - max(a.bottom, b.bottom)
+
+
+def _without_doubles(row: list[Char]) -> list[Char]:
+    """Without a character drawn again on itself (a bold faked by drawing twice, offset by a
+    fraction of its width): in left to right order it would stutter (政政府府)."""
+    out: list[Char] = []
+    seen: dict[str, list[float]] = {}
+    for ch in sorted(row, key=lambda c: c.order):
+        lefts = seen.setdefault(ch.text, [])
+        if ch.text.isspace() or not any(abs(ch.left - x) < 0.25 * (ch.right - ch.left) for x in lefts):
+            out.append(ch)
+            lefts.append(ch.left)
+    return out
+
+
+def _line(row: list[Char]) -> Line:
+    """A line of characters (left to right), cut into segments where a gap wider than a
+    character opens: table cells or form fields side by side.  The gap after a line's own
+    number (Word's tab after automatic numbering: 一、⇥总体要求) is no such gap."""
+    size = Counter(round(c.size or _height(c) or 10, 1) for c in row).most_common(1)[0][0]
+    line = Line(top=max(c.top for c in row), bottom=min(c.bottom for c in row), size=size, chars=row)
+    last: Segment | None = None
+    prev: Char | None = None
+    for ch in row:
+        after_number = last is not None and len(line.segments) == 1 and _NUMBER_MARK.match(last.text)
+        if after_number and ch.text.isspace():
+            continue
+        if after_number and not ch.text.isdigit():
+            line.hang = ch.left
+        if last is None or not after_number and ch.left - last.x1 > size * 1.2 and last.text.strip():
+            last = Segment(ch.left, ch.right, "")
+            line.segments.append(last)
+        elif prev is not None and not after_number and not (ch.text.isspace() or prev.text.isspace()) \
+                and _spaced(prev, ch):
+            last.text += " "
+        if not (ch.text.isspace() and (not last.text or last.text.endswith(" "))):
+            last.text += " " if ch.text.isspace() else ch.text
+            last.x1 = max(last.x1, ch.right)
+        prev = ch
     return line
+
+
+# --------------------------------------------------------------------------
+# footnotes
+
+
+def _footnotes_apart(lines: list[Line], horizontal, tables) -> list[Line]:
+    """The page's lines with its footnotes marked as such.
+
+    Word and LibreOffice set footnotes at the page foot under a short rule; read in turn they
+    land in the middle of a paragraph that goes on over the page.  The rule is told from a
+    table border or an underline by standing alone (no table, no text on it), shorter than
+    the text is wide, with a footnote's mark (1, ①, *, 注) starting the line under it."""
+    rule = _footnote_rule(lines, horizontal, tables)
+    for x in lines:
+        x.footnote = rule is not None and x.top < rule
+    return lines
+
+
+def _footnote_rule(lines: list[Line], horizontal, tables) -> float | None:
+    """The height of the page's footnote separator, if it has one."""
+    if not lines:
+        return None
+    left, right = min(x.x0 for x in lines), max(x.x1 for x in lines)
+    for x0, bottom, x1, top in sorted(horizontal, key=lambda r: r[1]):
+        y = (bottom + top) / 2
+        below = sorted((x for x in lines if x.top < y), key=lambda x: -x.top)
+        if (below and x1 - x0 < 0.6 * (right - left) and _footnote_mark(below[0])
+                and not any(t.bottom - 2 <= y <= t.top + 2 for t in tables)
+                and not any(x.bottom - 2 <= y <= x.top + 2 for x in lines)
+                and len(below) < len(lines) / 2):
+            return y
+    return None
+
+
+def _footnote_mark(line: Line) -> str:
+    """The mark a footnote's first line starts with (its number, ①, *, 注), set apart from its
+    text by a space or by a smaller size; "" for a line that goes on a footnote (15.8%…)."""
+    mark = _FOOTNOTE_MARK.match(line.text)
+    if not mark:
+        return ""
+    rest = line.text[mark.end():]
+    chars = [c for c in line.chars if not c.text.isspace()]
+    smaller = chars and chars[0].size < 0.9 * line.size
+    return mark.group(1) if rest[:1].isspace() or smaller else ""
+
+
+def _drop_footnote_references(pages: list[list]) -> list[list]:
+    """Without the raised small numbers in the text that refer to a footnote (营商环境¹): its
+    number, wherever the footnote itself was set (LibreOffice may carry it to the next page)."""
+    marks = {_footnote_mark(x) for items in pages for x in items if isinstance(x, Line) and x.footnote} - {""}
+    if not marks:
+        return pages
+    return [[_without_references(x, marks) if isinstance(x, Line) and not x.footnote else x for x in items]
+            for items in pages]
+
+
+def _without_references(line: Line, marks: set[str]) -> Line:
+    raised = [c for c in line.chars
+              if c.size and c.size < 0.8 * line.size and c.bottom > line.bottom + 0.2 * line.size]
+    gone: set[int] = set()
+    for run in _runs(raised):
+        if "".join(c.text for c in run) in marks:
+            gone.update(c.order for c in run)
+    return _line([c for c in line.chars if c.order not in gone]) if gone else line
+
+
+def _runs(chars: list[Char]) -> list[list[Char]]:
+    """Characters drawn one after the other, in runs."""
+    runs: list[list[Char]] = []
+    for c in sorted(chars, key=lambda c: c.order):
+        if runs and runs[-1][-1].order == c.order - 1:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return runs
 
 
 # --------------------------------------------------------------------------
@@ -294,18 +451,31 @@ def _shape(line) -> str:
 
 
 def _drop_running_lines(pages: list[list]) -> list[list]:
-    """Without the page numbers and the lines repeated above or below the body of most pages."""
-    edge_shapes = Counter()
+    """Without the page numbers and the lines repeated above or below the body of most pages,
+    where they stand on those pages: a first page's title that a running header repeats is
+    the title, set elsewhere and larger, and stays."""
+    seen: dict[str, list[Line]] = {}
     for items in pages:
         for line in _edges(items):
-            edge_shapes[_shape(line)] += 1
+            seen.setdefault(_shape(line), []).append(line)
     many = max(2, (len(pages) + 1) // 2)
-    running = {s for s, n in edge_shapes.items() if n >= many and s}
+    running = {s: _usual_place(lines) for s, lines in seen.items() if len(lines) >= many and s}
     out = []
     for items in pages:
         edges = {id(x) for x in _edges(items)}
-        out.append([x for x in items if not (id(x) in edges and (_shape(x) in running or _is_page_number(x)))])
+        out.append([x for x in items
+                    if not (id(x) in edges and (_at(x, running.get(_shape(x))) or _is_page_number(x)))])
     return out
+
+
+def _usual_place(lines: list[Line]) -> tuple[float, float]:
+    """(top, size) where most of a running line's copies stand: their medians."""
+    tops, sizes = sorted(x.top for x in lines), sorted(x.size for x in lines)
+    return tops[len(tops) // 2], sizes[len(sizes) // 2]
+
+
+def _at(line: Line, place: tuple[float, float] | None) -> bool:
+    return place is not None and abs(line.top - place[0]) <= line.size and abs(line.size - place[1]) <= 1
 
 
 def _edges(items: list) -> list:
@@ -344,24 +514,47 @@ def _indents(lines: list[Line], left: float, right: float) -> bool:
 
 
 def _paragraphs(pages: list[list]) -> list[str]:
+    """The pages' lines joined into paragraphs.  A footnote waits for the paragraph it
+    interrupts to end and follows it as a paragraph of its own: its text stays searchable,
+    in the section that refers to it, without cutting a sentence in two."""
     margins = _margins(pages)
     out: list[str] = []
+    notes: list[str] = []                   # footnotes waiting for the open paragraph to end
     open_line: Line | None = None          # the last line of the paragraph being built, if it may go on
     for items in pages:
         for item in items:
-            if isinstance(item, Table):
-                out.extend(_table_lines(item))
-                open_line = None
-            elif len(item.segments) > 1:
-                out.extend(["\t" + s.text.strip() for s in item.segments] + [""])
-                open_line = None
+            if isinstance(item, Line) and item.footnote:
+                _add_footnote_line(notes, item)
+                continue
+            if isinstance(item, Line) and len(item.segments) == 1 and open_line is not None \
+                    and _full(open_line, item, margins) and _goes_on(open_line, item, margins):
+                out[-1] = join_wrapped(out[-1], item.text)
+                item.hang = item.hang if item.hang is not None else open_line.hang
             else:
-                if open_line is not None and _goes_on(open_line, item, margins):
-                    out[-1] = join_wrapped(out[-1], item.text)
-                else:
-                    out.append(item.text)
-                open_line = item if _reaches_margin(item, margins.left, margins.right) else None
-    return out
+                out.extend(notes)
+                notes.clear()
+                out.extend(_unit_lines(item))
+            open_line = item if isinstance(item, Line) and len(item.segments) == 1 else None
+    return out + notes
+
+
+def _unit_lines(item) -> list[str]:
+    """A table, a row of cells or a line, as the lines of a .txt hold it."""
+    if isinstance(item, Table):
+        return _table_lines(item)
+    if len(item.segments) > 1:
+        return ["\t" + s.text.strip() for s in item.segments] + [""]
+    return [item.text]
+
+
+def _add_footnote_line(notes: list[str], line: Line):
+    """A footnote's first line starts with its mark (dropped: its reference is taken out of
+    the body); a line without one goes on the footnote before it."""
+    mark = _footnote_mark(line)
+    if mark or not notes:
+        notes.append(line.text[len(mark):].strip() if mark else line.text)
+    else:
+        notes[-1] = join_wrapped(notes[-1], line.text)
 
 
 def _mode(values) -> float:
@@ -375,11 +568,38 @@ def _goes_on(prev: Line, line: Line, margins: _Margins) -> bool:
     heading, a list mark — after a finished sentence); a centred line goes on a wrapped title."""
     if abs(line.size - prev.size) > 0.6:
         return False
+    if line.hang is not None and _ENDS.search(prev.text):
+        return False                # a numbered item starts (Word's number and tab)
+    if prev.hang is not None and abs(line.x0 - prev.hang) <= line.size * 0.5:
+        return True                 # under the text of a numbered item: its hanging indent
     if _centred(line, margins.left, margins.right):
         return not _ENDS.search(prev.text)
     if line.x0 > margins.left + line.size * 1.2:
         return False
     return margins.indents or not (_STARTS_UNIT.match(line.text) and _ENDS.search(prev.text))
+
+
+def _full(prev: Line, line: Line, margins: _Margins) -> bool:
+    """``prev`` reaches the right margin, or stops short only because the first piece of the
+    next line would not fit after it: a number or Latin word (15.5%) is not broken, and a line
+    does not start with closing punctuation, so its character goes down with it."""
+    if _reaches_margin(prev, margins.left, margins.right):
+        return True
+    if _centred(prev, margins.left, margins.right) or not line.chars:
+        return False
+    piece = _first_piece(line.chars)
+    return prev.x1 + (piece[-1].right - piece[0].left) > margins.right - line.size   # the margin is the widest line's
+
+
+def _first_piece(chars: list[Char]) -> list[Char]:
+    """The first characters of a line that a line break cannot part."""
+    piece = [chars[0]]
+    latin = _latin(chars[0].text)
+    for ch in chars[1:]:
+        if not (latin and _latin(ch.text) or ch.text in _NO_LINE_START):
+            break
+        piece.append(ch)
+    return piece
 
 
 def _centred(line: Line, left: float, right: float) -> bool:
@@ -398,10 +618,7 @@ def _table_lines(t: Table) -> list[str]:
     out = []
     for r in range(len(t.rows)):
         width = max(0, len(t.columns[r]) - 1)
-        cells = []
-        for c in range(width):
-            chars = sorted(t.cells.get((r, c), []), key=lambda ch: (-round(ch[0] / 3), ch[1]))
-            cells.append(_cell_text(chars))
+        cells = [_cell_text(t.cells.get((r, c), [])) for c in range(width)]
         if any(cells):
             while cells and not cells[-1]:
                 cells.pop()
@@ -411,16 +628,10 @@ def _table_lines(t: Table) -> list[str]:
     return out
 
 
-def _cell_text(chars) -> str:
-    """A cell's characters, line by line, its wrapped lines joined."""
-    text, prev = "", None
-    for y, x0, x1, ch in chars:
-        if prev is not None and abs(round(y / 3) - round(prev[0] / 3)) == 0 and x0 - prev[2] > 3 and ch != " ":
-            text += " "
-        elif prev is not None and round(y / 3) != round(prev[0] / 3):
-            text = join_wrapped(text.rstrip(), ch) if not ch.isspace() else text
-            prev = (y, x0, x1)
-            continue
-        text += ch
-        prev = (y, x0, x1)
+def _cell_text(chars: list[Char]) -> str:
+    """A cell's characters, line by line as on the page, its wrapped lines joined."""
+    text = ""
+    for row in _rows(chars):
+        line = _line(row).text
+        text = join_wrapped(text, line) if text and line else text or line
     return re.sub(r"\s+", " ", text).strip()

@@ -1,0 +1,179 @@
+"""A report exported from Word to PDF by LibreOffice reads like its .txt.
+
+The .docx is made from a real seed report (published.docx_from_text: heading styles, Word's
+own numbering with its tab after the number, a table of figures) and given what an office's
+file has besides: text in a CJK font with quotes and digits in a Latin one (LibreOffice draws
+such a run after the rest of its line), the title repeated as a running header, footnotes
+(real sentences of another report) on every few paragraphs.  LibreOffice exports it to PDF.
+The oracle is the seed read from its .txt, and the footnotes' own texts.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from . import published
+from .conftest import SEEDS
+from .shapes import province_rows
+from .test_formats import read_units
+
+SHORT_TITLED = "广东省"                 # its title (政府工作报告) fits on a line, as a header and as a title
+SEED = "003_b58f78ac1f665e0d"           # 綦江's plan report: quotes, numbered items, a table of decimals
+NOTES_FROM = "002_afc496c3baaee718"     # the report whose sentences serve as footnotes
+EVERY = 3                               # a footnote on every third paragraph: most pages carry one
+FIGURE = r"[\d.:%≥≤]+"                  # a cell holding a figure only
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def note_texts(n: int) -> list[str]:
+    """``n`` sentences of another report, of a footnote's length."""
+    text = (SEEDS / f"{NOTES_FROM}.txt").read_text(encoding="utf-8")
+    sentences = [s.strip() + "。" for s in re.split("。", text) if 20 <= len(s.strip()) <= 60 and not re.search(r"[\t\n]", s)]
+    assert len(sentences) >= n
+    return sentences[:n]
+
+
+def dress_as_an_office_does(path, running_header: str, every: int = 0) -> dict[str, str]:
+    """The .docx in a CJK font with a Latin one for Latin text, paragraphs indented two
+    characters (首行缩进), a running header, and a footnote after the first clause of every
+    ``every``-th body paragraph (if any): {paragraph: note}."""
+    import docx
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    d = docx.Document(path)
+    normal = d.styles["Normal"]
+    normal.paragraph_format.first_line_indent = Pt(2 * 11)
+    fonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
+    for attr, font in (("w:ascii", "DejaVu Sans"), ("w:hAnsi", "DejaVu Sans"), ("w:eastAsia", "WenQuanYi Micro Hei")):
+        fonts.set(qn(attr), font)
+    d.sections[0].header.paragraphs[0].text = running_header
+    if not every:
+        d.save(path)
+        return {}
+    body = [p for p in d.paragraphs if p.style.name == "Normal" and "，" in p.text]
+    referring = body[::every]
+    notes = note_texts(len(referring))
+    _footnotes_part(d, notes)
+    for number, (p, note) in enumerate(zip(referring, notes), start=1):
+        _refer(p, number)
+    d.save(path)
+    return {p.text: note for p, note in zip(referring, notes)}
+
+
+def _footnotes_part(d, notes: list[str]):
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    xml = [f'<w:footnotes xmlns:w="{W}">',
+           '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>',
+           '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p>'
+           '</w:footnote>']
+    for number, note in enumerate(notes, start=1):
+        xml.append(f'<w:footnote w:id="{number}"><w:p><w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr>'
+                   f'<w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> {note}</w:t></w:r></w:p></w:footnote>')
+    xml.append("</w:footnotes>")
+    part = Part(PackURI("/word/footnotes.xml"),
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml",
+                "".join(xml).encode(), d.part.package)
+    d.part.relate_to(part, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes")
+
+
+def _refer(p, number: int):
+    """Footnote ``number``'s superscript reference after the paragraph's first clause."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    text = p.text
+    cut = text.index("，") + 1
+    for run in list(p.runs):
+        run._r.getparent().remove(run._r)
+    p.add_run(text[:cut])
+    ref = p.add_run()._r
+    props = OxmlElement("w:rPr")
+    align = OxmlElement("w:vertAlign")
+    align.set(qn("w:val"), "superscript")
+    props.append(align)
+    ref.append(props)
+    mark = OxmlElement("w:footnoteReference")
+    mark.set(qn("w:id"), str(number))
+    ref.append(mark)
+    p.add_run(text[cut:])
+
+
+@pytest.fixture(scope="module")
+def oracle():
+    return read_units(SEEDS / f"{SEED}.txt")
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory, oracle):
+    """(the PDF's report and units, {referring paragraph: its footnote})."""
+    if not shutil.which("soffice"):
+        pytest.fail("LibreOffice (soffice) not found: install libreoffice-writer-nogui")
+    d = tmp_path_factory.mktemp("libreoffice")
+    text = (SEEDS / f"{SEED}.txt").read_text(encoding="utf-8")
+    path = published.docx_from_text(text, d / f"{SEED}.docx")
+    notes = dress_as_an_office_does(path, oracle[0].title, EVERY)
+    report, units = read_units(published.pdf_from_docx(path, d))
+    return report, units, notes
+
+
+def test_quotes_in_a_latin_font_stay_where_they_are_drawn(exported, oracle):
+    _, units, _ = exported
+    quoted = [t for _, t in oracle[1] if "“" in t]
+    texts = {t for _, t in units}
+    assert len(quoted) > 20
+    assert [t for t in quoted if t not in texts] == []
+
+
+def test_table_cells_read_as_typed(exported, oracle):
+    """Every figure of the table as typed (6.5, not 65. or 6 and 5 on two lines).  Cells of
+    words are not compared: a row LibreOffice breaks over a page comes out as two rows."""
+    _, units, _ = exported
+    figures = [c for k, t in oracle[1] if k == "table_row" for c in t.split(" | ") if re.fullmatch(FIGURE, c)]
+    got = [c for k, t in units if k == "table_row" for c in t.split(" | ") if re.fullmatch(FIGURE, c)]
+    assert "6.5" in figures and len(figures) > 20
+    assert got == figures
+
+
+def test_a_number_and_its_tab_are_no_table_row(exported, oracle):
+    _, units, _ = exported
+    numbered = [t for _, t in oracle[1] if re.match(r"\d+\.(?!\d)", t)]
+    texts = [t for _, t in units]
+    assert len(numbered) >= 5
+    assert [t for t in numbered if t not in texts] == []
+    assert [t for t in texts if re.match(r"\d+\.\s*\|", t)] == []
+
+
+def test_a_footnote_follows_the_paragraph_it_interrupts(exported):
+    """The paragraph that refers to a footnote is whole (not cut where its page ends, without
+    the reference's digits), and the footnote is a paragraph of its own after it."""
+    _, units, notes = exported
+    texts = [t for _, t in units]
+    assert [p for p in notes if p not in texts] == []
+    for paragraph, note in notes.items():
+        assert note in texts, note
+        assert texts.index(note) > texts.index(paragraph)
+        assert [t for t in texts if note in t and t != note] == []
+
+
+@pytest.fixture(scope="module")
+def headed(tmp_path_factory):
+    """(the .txt's report and units, the PDF's) of a report whose running header is its title."""
+    d = tmp_path_factory.mktemp("headed")
+    text = next(r["full_text"] for r in province_rows() if r["province"] == SHORT_TITLED)
+    (d / "report.txt").write_text(text, encoding="utf-8")
+    path = published.docx_from_text(text, d / "report.docx")
+    title = next(b.text for b in published.blocks(text) if b.kind == "title")
+    dress_as_an_office_does(path, title)
+    return read_units(d / "report.txt"), read_units(published.pdf_from_docx(path, d))
+
+
+def test_a_running_header_repeating_the_title_leaves_the_title(headed):
+    (want, want_units), (got, got_units) = headed
+    assert got.title == want.title
+    assert got_units[0] == want_units[0]
