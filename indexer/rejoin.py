@@ -53,7 +53,7 @@ def _complete(line: str) -> bool:
     return not s or s[-1] in _TERMINAL
 
 
-def _wrap_width(lines: list[str]) -> int:
+def wrap_width(lines: list[str]) -> int:
     """The fixed width of a hard-wrapped text (PDF, wiki copy), or 0 if none.
 
     Hard-wrapped text has many lines of one length that stop mid-sentence; a
@@ -76,6 +76,17 @@ def _wrap_width(lines: list[str]) -> int:
     return best if open_ended >= 0.5 * len(at_width) else 0
 
 
+def lines_are_paragraphs(lines: list[str]) -> bool:
+    """Whether a document's line breaks end its paragraphs (one paragraph a line, as a
+    report's .txt is written) rather than wrap them: its lines are not cut at one width
+    and most of them end a sentence.  A wrap at any width ends a sentence only where
+    the margin happens to fall after one."""
+    written = [line.strip() for line in lines if line.strip()]
+    if not written or wrap_width(written):
+        return False
+    return sum(1 for line in written if ends_sentence(line)) >= 0.5 * len(written)
+
+
 def rejoin_hard_wraps(lines: list[str]) -> list[str]:
     """Join lines broken mid-sentence or mid-word back into their paragraph.
 
@@ -85,7 +96,7 @@ def rejoin_hard_wraps(lines: list[str]) -> list[str]:
     (tab-indented cells) and blank-line structure are left alone; a heading,
     list item or salutation is not glued to the line before it.
     """
-    ctx = _Context(width=_wrap_width(lines), body_start=body_start(lines), lead_marks=_lead_marks(lines))
+    ctx = _Context(width=wrap_width(lines), body_start=body_start(lines), lead_marks=_lead_marks(lines))
     layout = _Layout()
     out: list[str] = []
     for i, raw in enumerate(lines):
