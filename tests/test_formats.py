@@ -126,6 +126,21 @@ def _issuer(name: str) -> str:
     return {"000_0934b745515b24c3": "成都市金牛区"}.get(name, "某某")
 
 
+@pytest.mark.parametrize("name", ["002_afc496c3baaee718", "2026_北京市_政府工作报告", "2026_四川省_政府工作报告"])
+def test_a_pages_pager_and_error_report_button_are_no_report_text(tmp_path, name):
+    """A news site's pager (上一页 1 2 3 下一页 in the article, 首页 上一页 … 尾页 under it) and its
+    【我要纠错】 button: the page reads as the same page without them (the pager was glued to the
+    paragraph after it, the button kept as the report's last heading)."""
+    rows = {f"2026_{r['province']}_政府工作报告": r["full_text"] for r in province_rows()}
+    text = rows.get(name) or (SEEDS / f"{name}.txt").read_text(encoding="utf-8")
+    meta = published.PageMeta(title=text.strip().split("\n")[0])
+    (tmp_path / "plain.html").write_bytes(published.govcn_page(text, meta))
+    (tmp_path / "widgets.html").write_bytes(published.govcn_page(text, meta, widgets=True))
+    assert "上一页" in (tmp_path / "widgets.html").read_bytes().decode("gbk")
+    (_, plain), (_, widgets) = read_units(tmp_path / "plain.html"), read_units(tmp_path / "widgets.html")
+    assert widgets == plain
+
+
 # --------------------------------------------------------------------------
 # the units: at least 98% identical to the .txt's
 
