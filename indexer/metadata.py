@@ -386,9 +386,7 @@ def _region_metadata(given: dict, title: str, subtitle: str, head: list[str], or
     given_region = _given_region(given)
     text_region: dict = {}
     if "province" not in given_region or not ({"city", "district"} & given_region.keys()):
-        text_region = _text_region(title, subtitle, head)
-        if not text_region and (given.get("_fallback") or {}).get("issuer"):
-            text_region = find_region(given["_fallback"]["issuer"])     # 来源：北京市人民政府
+        text_region = _text_region(title, subtitle, head) or _page_region(given.get("_fallback") or {})
     region = _settle_region(given_region, text_region)
     for k in ("province", "city", "district"):
         if k in given_region:
@@ -401,6 +399,12 @@ def _region_metadata(given: dict, title: str, subtitle: str, head: list[str], or
     if given.get("region") and not given_region:
         fields["region"] = given["region"]
     return fields
+
+
+def _page_region(fallback: dict) -> dict:
+    """The region a web page's issuer (来源：北京市人民政府) or, where that names none
+    (区政府办公室), the site it is on (重庆市渝北区人民政府) names."""
+    return next((found for found in (find_region(fallback.get(k, "")) for k in ("issuer", "site")) if found), {})
 
 
 def _settle_region(given_region: dict, text_region: dict) -> dict:

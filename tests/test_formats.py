@@ -141,6 +141,21 @@ def test_a_pages_pager_and_error_report_button_are_no_report_text(tmp_path, name
     assert widgets == plain
 
 
+@pytest.mark.parametrize("source, site, region", [
+    ("区政府办公室", "成都市金牛区人民政府", "四川省成都市金牛区"),          # the issuer names no region: the site does
+    ("成都市金牛区人民政府", "某某网", "四川省成都市金牛区"),
+    ("区政府办公室", "政府门户网站", "未知"),
+])
+def test_a_pages_region_is_its_issuers_else_its_sites(tmp_path, source, site, region):
+    """Seed 000's text names no region (its catalog gives it): on a web page, the region comes from
+    the page's ContentSource, and where that names none (区政府办公室) from its SiteName."""
+    text = (SEEDS / "000_0934b745515b24c3.txt").read_text(encoding="utf-8")
+    meta = published.PageMeta(title=text.split("\n")[0], source=source, site=site)
+    (tmp_path / "page.html").write_bytes(published.govcn_page(text, meta))
+    report, _ = read_units(tmp_path / "page.html")
+    assert report.region == region
+
+
 # --------------------------------------------------------------------------
 # the units: at least 98% identical to the .txt's
 

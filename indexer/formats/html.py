@@ -147,9 +147,11 @@ def page_metadata(page) -> dict:
     title = _first(values, "articletitle", "og:title")
     page_title = _clean(page.findtext(".//title") or "")
     date = _iso_date(_first(values, "pubdate", "firstpublishedtime", "article:published_time"))
-    issuer = _first(values, "contentsource", "sitename")
     fields.update(title=_clean(title), published=date, url=_page_url(page, values))
-    fallback.update(title=_strip_site(page_title, values) if page_title else "", date=date, issuer=_clean(issuer))
+    # the issuer (ContentSource) and the site's owner (SiteName): the region is taken from
+    # the first that names one (区政府办公室 names none, 重庆市渝北区人民政府 does)
+    fallback.update(title=_strip_site(page_title, values) if page_title else "", date=date,
+                    issuer=_clean(values.get("contentsource", "")), site=_clean(values.get("sitename", "")))
     return {"fields": {k: v for k, v in fields.items() if v}, "fallback": {k: v for k, v in fallback.items() if v}}
 
 
