@@ -309,8 +309,12 @@ def find_year(title: str, date: str, head: list[str]) -> int | None:
 
 def _fall_back_to_date(out: dict, origin: dict, date: str):
     """A document's own date (a page's PubDate, a Word file's creation) where the text gives none;
-    the year follows it only when neither the title nor the head names one."""
+    the year follows it only when neither the title nor the head names one.  A date of another
+    year than the report's own is not its date: a Word file made in 2019 from a template, a page
+    republished later."""
     if out["date"] or not re.match(r"^\d{4}-\d{2}-\d{2}$", date or ""):
+        return
+    if out["year"] is not None and out["year"] != int(date[:4]):
         return
     out["date"], origin["date"] = date, "document properties"
     if out["year"] is None:

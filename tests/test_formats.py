@@ -156,6 +156,21 @@ def test_a_pages_region_is_its_issuers_else_its_sites(tmp_path, source, site, re
     assert report.region == region
 
 
+@pytest.mark.parametrize("created, date", [
+    ((2019, 6, 1), ""),                       # made from a template years before: not the report's date
+    ((2024, 1, 15), "2024-01-15"),            # the report's own year: the date it was written
+])
+def test_a_word_files_creation_date_is_the_reports_only_in_the_reports_year(tmp_path, created, date):
+    """Seed 000 names its year (2024) but no date: a .docx of it gives its creation date as the
+    report's date, unless that date is of another year than the text's."""
+    import datetime
+
+    text = (SEEDS / "000_0934b745515b24c3.txt").read_text(encoding="utf-8")
+    published.docx_from_text(text, tmp_path / "r.docx", created=datetime.datetime(*created))
+    report, _ = read_units(tmp_path / "r.docx")
+    assert (report.year, report.date) == (2024, date)
+
+
 # --------------------------------------------------------------------------
 # the units: at least 98% identical to the .txt's
 
