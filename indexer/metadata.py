@@ -175,10 +175,14 @@ def classify_type(title: str) -> str:
     return "其他"
 
 
+# a Markdown heading's marks (# 2026年山东省政府工作报告): the title is the words after them
+_MD_MARKS = re.compile(r"^#{1,6}\s+")
+
+
 def _head(lines: list[str], n: int = 25) -> list[str]:
     out = []
     for line in lines:
-        s = line.strip()
+        s = _MD_MARKS.sub("", line.strip())
         if s:
             out.append(s)
         if len(out) >= n:

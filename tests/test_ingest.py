@@ -359,6 +359,17 @@ def test_a_report_saved_as_markdown_a_paragraph_a_line_reads_as_its_plain_text(t
     assert (md.title, md.region, md.year, md.date) == (plain.title, plain.region, plain.year, plain.date)
 
 
+@pytest.mark.parametrize("name", ["山东", "河南"])
+def test_a_markdown_reports_title_is_its_heading_without_the_marks(tmp_path, name):
+    """A report whose title Markdown marks as its heading (# 2026年山东省政府工作报告) is titled by
+    the words, as its plain text is (the title was "# 2026年…", in the list and in the facets)."""
+    lines = [line.strip() for line in _report_text(name).split("\n") if line.strip()]
+    lines = lines[next(i for i, line in enumerate(lines) if line.endswith("政府工作报告")):]   # the page's chrome off
+    markdown = "# " + lines[0] + "\n\n" + "\n\n".join(lines[1:]) + "\n"
+    plain, md = _plain_and_markdown(tmp_path, "r", "\n".join(lines), markdown)
+    assert plain.title == lines[0] and md.title == plain.title
+
+
 def hard_wrapped_markdown(text: str, width: int) -> str:
     """A report as Markdown whose paragraphs (a block each) are cut every ``width``
     characters, wherever the margin falls: inside a figure or a word too."""
