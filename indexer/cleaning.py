@@ -158,6 +158,24 @@ _CHROME_WORDS = ("发布时间", "来源", "字号", "阅读次数", "浏览次�
 _CAPTION = re.compile(r"(记者|摄影|通讯员).{0,12}(摄\)?|摄影)?$|\s摄$|作政府工作报告[。.]?$")
 
 
+# page widgets a site puts inside the article as well as around it, each a line of its own:
+# a pager (上一页 1 2 3 下一页, 首页 上一页 … 尾页, 共5页 第1页) and the error-report, share, print
+# and font buttons (【我要纠错】, 分享到：微信 微博 QQ空间, 【打印】【关闭】).  A line made only of
+# such words, one of them a widget's own, is no report text wherever it stands.
+_PAGER = re.compile(r"^(?:上一页|下一页|前一页|后一页|上页|下页|首页|尾页|末页|第\d+页|共\d+页|\d{1,3}|…+|\.{2,}"
+                    r"|[<>«»‹›\[\]【】()（）|:/,，]|跳转到?|转到|到第|页|go|确定)+$", re.I)
+_PAGER_WORD = re.compile(r"上一页|下一页|前一页|后一页|上页|下页|尾页|末页")
+_WIDGET = re.compile(r"^(?:[【】\[\]|:/]|我要纠错|在线纠错|纠错|打印本页|打印|关闭窗口|关闭|加入收藏|收藏本页|收藏|"
+                     r"分享到|分享|微信|微博|新浪微博|腾讯微博|qq空间|qq|朋友圈|复制链接|返回顶部|字号|字体|大|中|小|默认)+$",
+                     re.I)
+_WIDGET_WORD = re.compile(r"纠错|打印|关闭|收藏|分享|返回顶部|字号|字体")
+
+
+def _is_widget(key: str) -> bool:
+    return len(key) <= 60 and bool(_PAGER.match(key) and _PAGER_WORD.search(key)
+                                   or _WIDGET.match(key) and _WIDGET_WORD.search(key))
+
+
 def _key(line: str) -> str:
     """The form chrome is recognised in: normalised, no spaces."""
     return normalize(line).replace(" ", "").replace("：", ":")
@@ -189,6 +207,7 @@ def remove_chrome(lines: list[str]) -> list[str]:
     head_end = min(len(lines), _body_anchor(keys) + 1)
     _mark_head_chrome(keys[:head_end], drop)
     _mark_tail_chrome(keys, max(head_end, len(lines) // 2), drop)
+    drop = [d or _is_widget(k) for d, k in zip(drop, keys)]
     return [line for line, d in zip(lines, drop) if not d]
 
 

@@ -175,10 +175,14 @@ def classify_type(title: str) -> str:
     return "其他"
 
 
+# a Markdown heading's marks (# 2026年山东省政府工作报告): the title is the words after them
+_MD_MARKS = re.compile(r"^#{1,6}\s+")
+
+
 def _head(lines: list[str], n: int = 25) -> list[str]:
     out = []
     for line in lines:
-        s = line.strip()
+        s = _MD_MARKS.sub("", line.strip())
         if s:
             out.append(s)
         if len(out) >= n:
@@ -309,8 +313,12 @@ def find_year(title: str, date: str, head: list[str]) -> int | None:
 
 def _fall_back_to_date(out: dict, origin: dict, date: str):
     """A document's own date (a page's PubDate, a Word file's creation) where the text gives none;
-    the year follows it only when neither the title nor the head names one."""
+    the year follows it only when neither the title nor the head names one.  A date of another
+    year than the report's own is not its date: a Word file made in 2019 from a template, a page
+    republished later."""
     if out["date"] or not re.match(r"^\d{4}-\d{2}-\d{2}$", date or ""):
+        return
+    if out["year"] is not None and out["year"] != int(date[:4]):
         return
     out["date"], origin["date"] = date, "document properties"
     if out["year"] is None:
@@ -386,9 +394,7 @@ def _region_metadata(given: dict, title: str, subtitle: str, head: list[str], or
     given_region = _given_region(given)
     text_region: dict = {}
     if "province" not in given_region or not ({"city", "district"} & given_region.keys()):
-        text_region = _text_region(title, subtitle, head)
-        if not text_region and (given.get("_fallback") or {}).get("issuer"):
-            text_region = find_region(given["_fallback"]["issuer"])     # 来源：北京市人民政府
+        text_region = _text_region(title, subtitle, head) or _page_region(given.get("_fallback") or {})
     region = _settle_region(given_region, text_region)
     for k in ("province", "city", "district"):
         if k in given_region:
@@ -401,6 +407,12 @@ def _region_metadata(given: dict, title: str, subtitle: str, head: list[str], or
     if given.get("region") and not given_region:
         fields["region"] = given["region"]
     return fields
+
+
+def _page_region(fallback: dict) -> dict:
+    """The region a web page's issuer (来源：北京市人民政府) or, where that names none
+    (区政府办公室), the site it is on (重庆市渝北区人民政府) names."""
+    return next((found for found in (find_region(fallback.get(k, "")) for k in ("issuer", "site")) if found), {})
 
 
 def _settle_region(given_region: dict, text_region: dict) -> dict:

@@ -53,7 +53,7 @@ def _complete(line: str) -> bool:
     return not s or s[-1] in _TERMINAL
 
 
-def _wrap_width(lines: list[str]) -> int:
+def wrap_width(lines: list[str]) -> int:
     """The fixed width of a hard-wrapped text (PDF, wiki copy), or 0 if none.
 
     Hard-wrapped text has many lines of one length that stop mid-sentence; a
@@ -76,6 +76,41 @@ def _wrap_width(lines: list[str]) -> int:
     return best if open_ended >= 0.5 * len(at_width) else 0
 
 
+def lines_are_paragraphs(lines: list[str]) -> bool:
+    """Whether a document's line breaks end its paragraphs (one paragraph a line, as a
+    report's .txt is written) rather than wrap them: its lines are not cut at one width
+    and most of them end a sentence.  A wrap at any width ends a sentence only where
+    the margin happens to fall after one."""
+    written = [line.strip() for line in lines if line.strip()]
+    if not written or wrap_width(written):
+        return False
+    return sum(1 for line in written if ends_sentence(line)) >= 0.5 * len(written)
+
+
+# a first-line indent: full-width or no-break spaces, or two spaces and more (a tab is a table's cell)
+_INDENT = re.compile(r"^(\u3000|\u00a0|  )")
+
+
+def indent_marks_paragraphs(lines: list[str]) -> bool:
+    """Whether the document marks its paragraphs by a first-line indent (a hard-wrapped
+    text whose paragraphs start indented and whose other lines do not): five lines at
+    least are indented, and of the lines that carry on a sentence the line before cut
+    off, hardly any.  Then an indented line starts a paragraph and a line without the
+    indent goes on one, even where the line before it ends a sentence at the margin."""
+    indented = carried = carried_indented = 0
+    before = ""
+    for line in lines:
+        text = "" if line.startswith("\t") else line.strip()
+        if text:
+            indent = bool(_INDENT.match(line))
+            indented += indent
+            if before and not ends_sentence(before):
+                carried += 1
+                carried_indented += indent
+        before = text
+    return indented >= 5 and carried > 0 and carried_indented <= 0.1 * carried
+
+
 def rejoin_hard_wraps(lines: list[str]) -> list[str]:
     """Join lines broken mid-sentence or mid-word back into their paragraph.
 
@@ -85,12 +120,13 @@ def rejoin_hard_wraps(lines: list[str]) -> list[str]:
     (tab-indented cells) and blank-line structure are left alone; a heading,
     list item or salutation is not glued to the line before it.
     """
-    ctx = _Context(width=_wrap_width(lines), body_start=body_start(lines), lead_marks=_lead_marks(lines))
+    ctx = _Context(width=wrap_width(lines), body_start=body_start(lines), lead_marks=_lead_marks(lines),
+                   indented=indent_marks_paragraphs(lines))
     layout = _Layout()
     out: list[str] = []
     for i, raw in enumerate(lines):
         line = layout.read(raw)
-        if layout.stands_alone(line, out):
+        if layout.stands_alone(line, out) or (ctx.indented and _INDENT.match(line)):
             out.append(line)
         elif _continues(out[-1].strip(), line.strip(), ctx.at(lines, i, out)):
             out[-1] = out[-1].rstrip() + line.strip()
@@ -135,14 +171,17 @@ class _Context:
     width: int                  # the hard-wrap width, or 0
     body_start: int             # index of the line where the report's body starts
     lead_marks: set             # numbering marks this document uses for paragraphs, not headings
+    indented: bool = False      # the document starts its paragraphs with an indent, and only them
     body: bool = False          # the line is in the body (past the title block)
     nxt: str = ""               # the line after the one being decided ('' for a blank or a cell)
     prev_complete: bool = True  # the line before ``p`` ended a sentence (``p`` starts a paragraph)
     heading_may_follow: bool = True   # … and ended a paragraph, so ``p`` may be a plain heading
+    line_at_margin: bool = False      # the line before this one (not the paragraph so far) reached the wrap width
 
     def at(self, lines: list[str], i: int, out: list[str]) -> "_Context":
         """The context for joining lines[i] to out[-1]."""
         self.body = i > self.body_start
+        self.line_at_margin = bool(self.width) and i > 0 and len(lines[i - 1].rstrip()) >= self.width - 1
         self.nxt = lines[i + 1].strip() if i + 1 < len(lines) and not lines[i + 1].startswith("\t") else ""
         before = out[-2].strip() if len(out) > 1 else ""
         self.prev_complete = _ends_paragraph(before)
@@ -183,8 +222,13 @@ def _continues(p: str, s: str, ctx: _Context) -> bool:
     # a line of a hard-wrapped text that runs to the margin goes on, unless it
     # ends a sentence (then a paragraph may or may not end: keep the break)
     full_width = bool(ctx.width) and len(p) >= ctx.width - 1 and p[-1] not in "。！？!?…"
+    # where paragraphs start indented, a line without the indent after one that runs to the
+    # margin goes on even after a sentence: …取得新成效。 | 地区生产总值…,  …时有发生。 | 二是…
+    wraps_on = ctx.indented and ctx.line_at_margin
     if _STARTS_UNIT.match(s) and not (s.startswith("—") and not s.startswith("——") and _running_text(p)):
-        return _unit_goes_on(p, s, full_width)
+        return _unit_goes_on(p, s, full_width or wraps_on)
+    if wraps_on:
+        return True                               # 4.为…“两癌”患病 | 妇女…: not a heading either
     if _heading_line(p):
         return _heading_goes_on(p, s) or (ctx.body and _mark(p) in ctx.lead_marks and not ends_sentence(s))
     if full_width or _number_cut(p, s) or p[-1] in "，,、":

@@ -19,6 +19,7 @@ from .indicators import extract_indicators
 from .messages import library_detail
 from .metadata import extract_metadata
 from .model import PARSER_VERSION, Report, SourceDocument, UNKNOWN  # noqa: F401 (PARSER_VERSION: here too)
+from .rejoin import lines_are_paragraphs, wrap_width
 from .structure import split_units
 
 
@@ -31,72 +32,107 @@ _md = MarkdownIt("commonmark").enable("table")
 
 
 def markdown_lines(text: str) -> list[str]:
-    """Markdown to the line form the structure reader takes.
+    """Markdown to the line form the structure reader takes, a blank line between blocks.
 
     Headings keep their ``#`` marks, list items become ``- `` lines, tables become
-    tab-indented cells with a blank line between rows, paragraphs one line each
-    (Markdown's own soft breaks are already a rejoined hard wrap).
-    (Complexity 17: one flat dispatch over markdown-it's token types, which reads
-    best as one chain.)
+    tab-indented cells with a blank line between rows.  A paragraph's line breaks are
+    a wrap, joined, unless the document writes one paragraph a line (a report's .txt
+    saved as .md, which Markdown would run into one paragraph of the whole report):
+    then its lines stay lines, for the rejoining that reads a .txt's.
     """
-    tokens = _md.parse(text)
+    blocks = _markdown_blocks(_md.parse(text))
+    wrapped = [_BREAK.sub("", line) for lines, is_paragraph in blocks if is_paragraph for line in lines[:-1]]
+    by_line = lines_are_paragraphs(wrapped)
+    width = 0 if by_line else wrap_width(wrapped)
     out: list[str] = []
+    for lines, is_paragraph in blocks:
+        if is_paragraph:
+            lines = [_BREAK.sub("", line) for line in lines] if by_line else [_join_breaks(lines, width)]
+        out.extend([""] * bool(out) + lines)
+    return out
+
+
+def _markdown_blocks(tokens) -> list[tuple[list[str], bool]]:
+    """The document's blocks in order: (lines, is a paragraph).  A paragraph's lines are
+    its source lines (a line after a hard break starts with ``_HARD_BREAK``); a table
+    is one block of its cells.
+    (Complexity 17: one flat dispatch over markdown-it's token types, which reads
+    best as one chain.)"""
+    blocks: list[tuple[list[str], bool]] = []
     row: list[str] = []
     in_item = 0
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open":
             level = int(tok.tag[1])
-            out.append("#" * level + " " + inline_text(tokens[i + 1]))
+            blocks.append((["#" * level + " " + inline_text(tokens[i + 1])], False))
         elif tok.type == "list_item_open":
             in_item += 1
         elif tok.type == "list_item_close":
             in_item -= 1
         elif tok.type == "inline" and tokens[i - 1].type == "paragraph_open":
-            content = inline_text(tok)
-            out.append(("- " + content) if in_item else content)
+            lines = inline_lines(tok)
+            blocks.append(((["- " + lines[0]] + lines[1:]) if in_item else lines, True))
         elif tok.type in _BLOCK_TEXT:
-            out.extend(_BLOCK_TEXT[tok.type](tok.content))
+            blocks.append((_BLOCK_TEXT[tok.type](tok.content), False))
+        elif tok.type == "table_open":
+            blocks.append(([], False))
         elif tok.type == "tr_open":
             row = []
         elif tok.type == "inline" and tokens[i - 1].type in ("th_open", "td_open"):
             row.append(inline_text(tok))
         elif tok.type == "tr_close":
-            out.extend("\t" + c for c in row)
-            out.append("")
-        elif tok.type == "table_close":
-            out.append("")
-    return out
+            blocks[-1][0].extend(["\t" + c for c in row] + [""])
+    return blocks
 
 
-def inline_text(tok) -> str:
-    """An inline token's words as a reader sees them: emphasis marks, link targets,
-    images and inline tags gone, code kept as written, line breaks joined as a wrapped
-    line is (a paragraph's lines are one paragraph). Indexing the source instead put
-    ``**`` and URLs into paragraphs: in snippets, in the words searched, and between
-    the words of a phrase."""
+# where a hard break (two spaces or \\ before a line's end) stood: a line after it starts
+# with this control character, which strip_invisible has removed from the text itself
+_HARD_BREAK = "\x0b"
+_BREAK = re.compile(_HARD_BREAK)
+
+
+def inline_lines(tok) -> list[str]:
+    """An inline token's words as a reader sees them, one string a source line: emphasis
+    marks, link targets, images and inline tags gone, code kept as written.  Indexing the
+    source instead put ``**`` and URLs into paragraphs: in snippets, in the words searched,
+    and between the words of a phrase."""
     runs: list[tuple[bool, str]] = []          # (is code, text); a run of text may hold line breaks
     for child in tok.children or ():
         if child.type == "code_inline":
             runs.append((True, child.content))
         elif child.type in ("text", "softbreak", "hardbreak"):
-            words = child.content if child.type == "text" else "\n"
+            words = {"text": child.content, "softbreak": "\n"}.get(child.type, "\n" + _HARD_BREAK)
             if runs and not runs[-1][0]:
                 runs[-1] = (False, runs[-1][1] + words)
             else:
                 runs.append((False, words))
     text = "".join(t if code else _UNCLOSED_EMPHASIS.sub(_unwrap_emphasis, t) for code, t in runs)
-    return _join_breaks(text)
+    return text.split("\n")
 
 
-def _join_breaks(text: str) -> str:
-    """Lines joined: Chinese runs straight on, a space only between two ASCII characters
-    (``GDP growth``, ``5.2% 2026年``: digits must not run into each other)."""
-    out = ""
-    for piece in text.split("\n"):
+def inline_text(tok) -> str:
+    """An inline token's words on one line (a heading's, a table cell's)."""
+    return _join_breaks(inline_lines(tok))
+
+
+def _join_breaks(lines: list[str], width: int = 0) -> str:
+    """A wrapped paragraph's lines joined: Chinese and figures run straight on (a wrap
+    falls anywhere in a Chinese report: 4 | 200 is 4200, C | 919 is C919, as a wrapped
+    .txt is read), a space only between two Latin words (``GDP growth``), unless the
+    line before runs to the document's wrap ``width``: the margin cut a word there
+    (国盛I | EC).  After a hard break, which the writer chose, two ASCII characters are
+    kept apart (``5.2% 2026年``)."""
+    out, before = "", ""
+    for piece in lines:
+        hard = piece.startswith(_HARD_BREAK)
+        piece = piece.lstrip(_HARD_BREAK)
         piece = piece.strip() if out else piece.rstrip()
-        if out and piece and out[-1].isascii() and piece[0].isascii():
+        at_margin = bool(width) and len(before) >= width - 1
+        if out and piece and out[-1].isascii() and piece[0].isascii() \
+                and (hard or out[-1].isalpha() and piece[0].isalpha() and not at_margin):
             out += " "
         out += piece
+        before = piece
     return out
 
 
@@ -172,8 +208,7 @@ def report_lines(doc: SourceDocument) -> list[str]:
 def build_report(doc: SourceDocument, key: str) -> Report:
     fields = doc.fields
     lines, dropped = drop_boilerplate(report_lines(doc), doc.boilerplate)
-    if not fields.get("_markdown"):
-        lines = join_lines(lines)          # Markdown's paragraphs are whole already
+    lines = join_lines(lines)          # Markdown's wrapped paragraphs are whole already, each a block
     meta, origin = extract_metadata(lines, fields)
     warnings = list(doc.warnings)
     if meta.get("_unusable_year"):

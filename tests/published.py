@@ -309,9 +309,11 @@ class PageMeta:
     url: str = "https://www.example.gov.cn/zwgk/gzbg/202403/t20240305_123456.html"
 
 
-def govcn_page(text: str, meta: PageMeta, charset: str = "gbk") -> bytes:
+def govcn_page(text: str, meta: PageMeta, charset: str = "gbk", widgets: bool = False) -> bytes:
     """A gov.cn-style article page, encoded as it declares (GBK by default): the report's first
-    line is the page's <h1>, ``meta.title`` its ArticleTitle and <title>."""
+    line is the page's <h1>, ``meta.title`` its ArticleTitle and <title>.  ``widgets``: as a
+    news site splits a long report, a pager inside the article and after it, and an
+    error-report button (【我要纠错】) under it."""
     bs = blocks(text)
     title = html.escape(meta.title)
     shown = html.escape(bs[0].text)
@@ -340,6 +342,13 @@ def govcn_page(text: str, meta: PageMeta, charset: str = "gbk") -> bytes:
     share = ("<div class='share'>分享到：<a class='wx'>微信</a><a class='wb'>微博</a><a class='qq'>QQ空间</a>"
              "</div>")
     body = "\n".join(b if not b.startswith("<h1>") else "" for b in _body_html(bs).split("\n"))
+    if widgets:
+        blocks_html = body.split("\n")
+        half = len(blocks_html) // 2
+        pager = "<div class='page'>上一页 <a href='?p=1'>1</a> <a href='?p=2'>2</a> <a href='?p=3'>3</a> 下一页</div>"
+        body = "\n".join(blocks_html[:half] + [pager] + blocks_html[half:]) + (
+            "<div class='pages'><a>首页</a> <a>上一页</a> <a>1</a> … <a>3</a> <a>下一页</a> <a>尾页</a></div>"
+            "<p class='jc'>【我要纠错】</p>")
     tools = ("<div class='tools'><a href='javascript:window.print()'>【打印本页】</a>"
              "<a href='javascript:window.close()'>【关闭窗口】</a></div>")
     related = ("<div class='related'><h4>相关链接</h4><ul>"

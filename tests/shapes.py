@@ -84,6 +84,18 @@ def write_broken_provinces(folder: Path, seed: int = 12) -> list[tuple[str, str]
     return seams
 
 
+def indent_wrapped(units, indent: str, width: int) -> str:
+    """A report's units as a typewriter-style text writes them, every line cut at ``width``
+    columns wherever the margin falls: the title block (the headings above the first
+    paragraph) as it is, each unit of the body starting with ``indent``."""
+    out, body = [], False
+    for u in units:
+        body = body or u.kind != "heading" or bool(u.heading_path)
+        s = (indent if body else "") + u.text
+        out += [s[i:i + width] for i in range(0, len(s), width)]
+    return "\n".join(out)
+
+
 def write_collection(path: Path, rows: list[dict]):
     """Rows as a CSV collection file, in the provinces' column order."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ from search.engine import Engine, search
 from search.highlight import highlight, match_spans
 from search.results import SearchRequest
 
+from . import published
 from .conftest import ROOT, SEEDS
 
 SEED_002 = (SEEDS / "002_afc496c3baaee718.txt").read_text(encoding="utf-8")
@@ -143,6 +144,38 @@ def test_fixed_file_is_picked_up_on_rerun(bad_corpus, tmp_path):
     (d / "binary.txt").write_text(SEED_002.replace("渝北", "渝北（修复）"), encoding="utf-8")
     second = json.loads(gs("index", str(d), "--index", ix, "--json").stdout)
     assert second["added"] == 1 and "binary.txt" not in {f["source"].split("/")[-1] for f in second["failed"]}
+
+
+# error pages as sites serve them in place of an article (a saved link that had gone dead)
+ERROR_PAGES = {
+    "404.html": "<html><head><title>404 页面不存在</title></head><body><div>您访问的页面不存在</div></body></html>",
+    "apache.htm": ("<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1>"
+                   "<p>The requested URL was not found on this server.</p></body></html>"),
+    "removed.html": ("<html><head><meta charset='utf-8'><title>提示信息</title></head><body><div class='tip'>"
+                     "您访问的页面不存在或已被删除！</div><a href='/'>返回首页</a></body></html>"),
+}
+
+
+def test_a_saved_error_page_is_refused_and_the_report_it_replaced_stays(tmp_path):
+    """A 404 page saved instead of the report is no report: each is named with a one-line reason,
+    and a report page that a re-download replaced with one keeps its indexed report."""
+    d, ix = tmp_path / "pages", str(tmp_path / "ix")
+    d.mkdir()
+    page = d / "report.html"
+    page.write_bytes(published.govcn_page(SEED_002, published.PageMeta(title=SEED_002.split("\n")[0])))
+    assert json.loads(gs("index", str(d), "--index", ix, "--json").stdout)["added"] == 1
+    page.write_text(ERROR_PAGES["404.html"], encoding="utf-8")
+    for name, html in ERROR_PAGES.items():
+        (d / name).write_text(html, encoding="utf-8")
+    out = gs("index", str(d), "--index", ix, "--json")
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    f = failures(out)
+    assert set(f) == {"report.html", *ERROR_PAGES}
+    assert all("报错页" in reason and "不是报告" in reason and "\n" not in reason for reason in f.values()), f
+    run = json.loads(out.stdout)
+    assert run["added"] == 0 and run["removed"] == 0 and run["reports"] == 1
+    r = search(Engine(ix), SearchRequest(q='"渝北区人民政府"', limit=10))
+    assert len({h.report_id for h in r.hits}) == 1
 
 
 def test_file_vanishing_between_listing_and_reading(tmp_path):

@@ -126,6 +126,51 @@ def _issuer(name: str) -> str:
     return {"000_0934b745515b24c3": "成都市金牛区"}.get(name, "某某")
 
 
+@pytest.mark.parametrize("name", ["002_afc496c3baaee718", "2026_北京市_政府工作报告", "2026_四川省_政府工作报告"])
+def test_a_pages_pager_and_error_report_button_are_no_report_text(tmp_path, name):
+    """A news site's pager (上一页 1 2 3 下一页 in the article, 首页 上一页 … 尾页 under it) and its
+    【我要纠错】 button: the page reads as the same page without them (the pager was glued to the
+    paragraph after it, the button kept as the report's last heading)."""
+    rows = {f"2026_{r['province']}_政府工作报告": r["full_text"] for r in province_rows()}
+    text = rows.get(name) or (SEEDS / f"{name}.txt").read_text(encoding="utf-8")
+    meta = published.PageMeta(title=text.strip().split("\n")[0])
+    (tmp_path / "plain.html").write_bytes(published.govcn_page(text, meta))
+    (tmp_path / "widgets.html").write_bytes(published.govcn_page(text, meta, widgets=True))
+    assert "上一页" in (tmp_path / "widgets.html").read_bytes().decode("gbk")
+    (_, plain), (_, widgets) = read_units(tmp_path / "plain.html"), read_units(tmp_path / "widgets.html")
+    assert widgets == plain
+
+
+@pytest.mark.parametrize("source, site, region", [
+    ("区政府办公室", "成都市金牛区人民政府", "四川省成都市金牛区"),          # the issuer names no region: the site does
+    ("成都市金牛区人民政府", "某某网", "四川省成都市金牛区"),
+    ("区政府办公室", "政府门户网站", "未知"),
+])
+def test_a_pages_region_is_its_issuers_else_its_sites(tmp_path, source, site, region):
+    """Seed 000's text names no region (its catalog gives it): on a web page, the region comes from
+    the page's ContentSource, and where that names none (区政府办公室) from its SiteName."""
+    text = (SEEDS / "000_0934b745515b24c3.txt").read_text(encoding="utf-8")
+    meta = published.PageMeta(title=text.split("\n")[0], source=source, site=site)
+    (tmp_path / "page.html").write_bytes(published.govcn_page(text, meta))
+    report, _ = read_units(tmp_path / "page.html")
+    assert report.region == region
+
+
+@pytest.mark.parametrize("created, date", [
+    ((2019, 6, 1), ""),                       # made from a template years before: not the report's date
+    ((2024, 1, 15), "2024-01-15"),            # the report's own year: the date it was written
+])
+def test_a_word_files_creation_date_is_the_reports_only_in_the_reports_year(tmp_path, created, date):
+    """Seed 000 names its year (2024) but no date: a .docx of it gives its creation date as the
+    report's date, unless that date is of another year than the text's."""
+    import datetime
+
+    text = (SEEDS / "000_0934b745515b24c3.txt").read_text(encoding="utf-8")
+    published.docx_from_text(text, tmp_path / "r.docx", created=datetime.datetime(*created))
+    report, _ = read_units(tmp_path / "r.docx")
+    assert (report.year, report.date) == (2024, date)
+
+
 # --------------------------------------------------------------------------
 # the units: at least 98% identical to the .txt's
 

@@ -16,6 +16,7 @@ from indexer.reports import build_report
 from indexer.sources import FoundFile, find_files, load_catalog, read_file, split_front_matter
 
 from .conftest import SEEDS
+from .shapes import province_rows
 
 EXPECTED_SEEDS = {
     "000": dict(province="四川省", city="成都市", district="金牛区", region="四川省成都市金牛区",
@@ -329,6 +330,65 @@ def test_a_markdown_report_reads_as_the_same_report_in_plain_text(tmp_path, seed
     assert "**" in converter_markdown(text) and "**" not in markdown.text and "http" not in markdown.text
 
 
+def _plain_and_markdown(tmp_path, name: str, text: str, markdown: str):
+    """The report read from its plain text (the oracle) and from its Markdown form."""
+    for folder, body in (("txt", text), ("md", markdown)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / f"{name}.{folder}").write_text(body, encoding="utf-8")
+    (plain,), (md,) = build_all(tmp_path / "txt"), build_all(tmp_path / "md")
+    return plain, md
+
+
+def _report_text(name: str) -> str:
+    seed = next(SEEDS.glob(name + "*.txt"), None)
+    if seed:
+        return seed.read_text(encoding="utf-8")
+    return next(row["full_text"] for row in province_rows() if row["province"].startswith(name))
+
+
+# (the provinces chosen have no breadcrumb: its > marks are block quotes in Markdown)
+@pytest.mark.parametrize("name", ["000_", "001_", "002_", "河南", "北京"])
+def test_a_report_saved_as_markdown_a_paragraph_a_line_reads_as_its_plain_text(tmp_path, name):
+    """A report's .txt saved as .md: a paragraph a line, no blank line between them.  Read as
+    Markdown alone, the whole report was one paragraph (河南: 5 units of 3000 characters, its
+    year 2030 from a sentence); its lines are paragraphs, as in the plain text."""
+    text = _report_text(name)
+    plain, md = _plain_and_markdown(tmp_path, "r", text, text)
+    assert [(u.kind, u.text, u.heading_path) for u in md.paragraphs] == \
+        [(u.kind, u.text, u.heading_path) for u in plain.paragraphs]
+    assert (md.title, md.region, md.year, md.date) == (plain.title, plain.region, plain.year, plain.date)
+
+
+@pytest.mark.parametrize("name", ["山东", "河南"])
+def test_a_markdown_reports_title_is_its_heading_without_the_marks(tmp_path, name):
+    """A report whose title Markdown marks as its heading (# 2026年山东省政府工作报告) is titled by
+    the words, as its plain text is (the title was "# 2026年…", in the list and in the facets)."""
+    lines = [line.strip() for line in _report_text(name).split("\n") if line.strip()]
+    lines = lines[next(i for i, line in enumerate(lines) if line.endswith("政府工作报告")):]   # the page's chrome off
+    markdown = "# " + lines[0] + "\n\n" + "\n\n".join(lines[1:]) + "\n"
+    plain, md = _plain_and_markdown(tmp_path, "r", "\n".join(lines), markdown)
+    assert plain.title == lines[0] and md.title == plain.title
+
+
+def hard_wrapped_markdown(text: str, width: int) -> str:
+    """A report as Markdown whose paragraphs (a block each) are cut every ``width``
+    characters, wherever the margin falls: inside a figure or a word too."""
+    blocks = [line.strip() for line in text.split("\n") if line.strip()]
+    return "\n\n".join("\n".join(b[i:i + width] for i in range(0, len(b), width)) for b in blocks) + "\n"
+
+
+@pytest.mark.parametrize("name, width", [("001_", 38), ("002_", 60), ("山东", 60)])
+def test_a_hard_wrapped_markdown_report_reads_as_its_plain_text(tmp_path, name, width):
+    """A wrap that cut a figure (…项目4 | 200余个) is joined without a space, as in a wrapped
+    .txt: the figure is 4200 again for counts, phrases and indicators."""
+    text = _report_text(name)
+    markdown = hard_wrapped_markdown(text, width)
+    assert re.search(r"\d\n\d", markdown), "the wrap cuts no figure: nothing tested"
+    plain, md = _plain_and_markdown(tmp_path, "r", text, markdown)
+    assert [u.text for u in md.paragraphs] == [u.text for u in plain.paragraphs]
+    assert (md.title, md.region, md.year) == (plain.title, plain.region, plain.year)
+
+
 @pytest.mark.parametrize("markdown, line", [
     ("**（一）稳增长。**坚持*创新*驱动", "（一）稳增长。坚持创新驱动"),             # bold lead CommonMark leaves open
     ("坚持**“两个毫不动摇”**，支持", "坚持“两个毫不动摇”，支持"),
@@ -339,6 +399,7 @@ def test_a_markdown_report_reads_as_the_same_report_in_plain_text(tmp_path, seed
     ("网址 http://www.gov.cn/a__b__c.html", "网址 http://www.gov.cn/a__b__c.html"),
     ("全年增长5.2%  \n2026年目标", "全年增长5.2% 2026年目标"),            # a hard break: digits kept apart
     ("GDP\ngrowth，中文\n续行", "GDP growth，中文续行"),
+    ("项目4\n200余个，增长1\n.39%，C\n919和PM2\n.5", "项目4200余个，增长1.39%，C919和PM2.5"),   # a wrap inside a figure
     ("**一、加快\n发展。**坚持", "一、加快发展。坚持"),                     # a bold lead across a wrapped line
     ("GDP增长**5%**左右，**1.**加快发展", "GDP增长5%左右，1.加快发展"),       # bold figures and numbers
     ("坚持\ue0005\ue001发展和`x`", "坚持\ue0005\ue001发展和x"),                 # private-use text stays itself

@@ -96,9 +96,29 @@ def read_html(data: bytes) -> Extracted:
         raise FormatError(f"网页无法解析{library_detail(e)}") from None
     meta = page_metadata(page)
     lines = main_text_lines(page, text)
+    _refuse_error_page(page, lines)
     named = meta["fields"].get("title") or meta["fallback"].get("title", "")
     lines = _with_title(lines, _page_heading(page, named) or named)
     return Extracted(text="\n".join(lines), fields=meta["fields"], fallback=meta["fallback"], reader="html")
+
+
+# what a site's error page says instead of the page asked for (404, 403, 500, a removed article)
+_ERROR_PAGE = re.compile(r"\b(404|403|500|502|503)\b.{0,20}(not found|forbidden|error|错误|页面|找不到|不存在)"
+                         r"|not found|页面(不存在|找不到|已删除|已被删除|无法访问|出错)|找不到(该|此|您要的)?页面"
+                         r"|(您|你)(所)?访问的(页面|网页|文章|信息|内容).{0,10}(不存在|已被?删除|已下线|已过期|无法访问)"
+                         r"|(页面|文章|信息|内容)已被?(删除|撤回|下线)|服务器(内部)?错误|访问被拒绝", re.I)
+# an error page says so in a line or two; a report is thousands of characters
+ERROR_PAGE_MAX_CHARS = 300
+
+
+def _refuse_error_page(page, lines: list[str]):
+    """A saved error page (404 页面不存在, 您访问的页面不存在或已被删除) is no report: refused,
+    saying what it says, instead of indexed as a report of that one line."""
+    if sum(len(line) for line in lines) > ERROR_PAGE_MAX_CHARS:
+        return
+    said = next((s for s in [_clean(page.findtext(".//title") or "")] + lines[:5] if _ERROR_PAGE.search(s)), "")
+    if said:
+        raise FormatError(f"这是网站的报错页（“{said[:40]}”），不是报告：未索引")
 
 
 def _without_declaration(text: str) -> str:
@@ -127,9 +147,11 @@ def page_metadata(page) -> dict:
     title = _first(values, "articletitle", "og:title")
     page_title = _clean(page.findtext(".//title") or "")
     date = _iso_date(_first(values, "pubdate", "firstpublishedtime", "article:published_time"))
-    issuer = _first(values, "contentsource", "sitename")
     fields.update(title=_clean(title), published=date, url=_page_url(page, values))
-    fallback.update(title=_strip_site(page_title, values) if page_title else "", date=date, issuer=_clean(issuer))
+    # the issuer (ContentSource) and the site's owner (SiteName): the region is taken from
+    # the first that names one (区政府办公室 names none, 重庆市渝北区人民政府 does)
+    fallback.update(title=_strip_site(page_title, values) if page_title else "", date=date,
+                    issuer=_clean(values.get("contentsource", "")), site=_clean(values.get("sitename", "")))
     return {"fields": {k: v for k, v in fields.items() if v}, "fallback": {k: v for k, v in fallback.items() if v}}
 
 
