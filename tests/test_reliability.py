@@ -523,20 +523,30 @@ def test_a_data_folder_that_cannot_be_made_is_one_chinese_line(tmp_path):
     assert "\n" not in message
 
 
-def test_a_request_line_with_raw_utf8_is_read_as_its_percent_encoding(seeds_index):
+@pytest.mark.parametrize("listen", ["one", "several"])
+def test_a_request_line_with_raw_utf8_is_read_as_its_percent_encoding(seeds_index, listen):
     """curl sends Chinese in a URL as raw UTF-8 bytes; the server answers it as the
-    percent-encoded URL a browser sends, not with an English "Bad URI"."""
+    percent-encoded URL a browser sends, not with an English "Bad URI" — on every
+    address of a host that has several (localhost: 127.0.0.1 and ::1)."""
     import threading
     from urllib.parse import quote
 
-    from webui.server import make_server
+    from waitress.server import BaseWSGIServer
 
-    server = make_server(seeds_index, host="127.0.0.1", port=0, threads=2)
+    from webui import create_app
+    from webui.server import _waitress, make_server
+
+    if listen == "one":
+        server = make_server(seeds_index, host="127.0.0.1", port=0, threads=2)
+    else:
+        server = _waitress(create_app(seeds_index), 2, listen="127.0.0.1:0 127.0.0.2:0")
+    listeners = [server] if isinstance(server, BaseWSGIServer) else \
+        [s for s in server.map.values() if isinstance(s, BaseWSGIServer)]
+    assert len(listeners) == (1 if listen == "one" else 2)
     threading.Thread(target=server.run, daemon=True).start()
-    port = server.socket.getsockname()[1]
 
-    def get(target: bytes) -> tuple[bytes, bytes]:
-        with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+    def get(address, target: bytes) -> tuple[bytes, bytes]:
+        with socket.create_connection(address, timeout=30) as s:
             s.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
             data = b""
             while chunk := s.recv(65536):
@@ -546,11 +556,13 @@ def test_a_request_line_with_raw_utf8_is_read_as_its_percent_encoding(seeds_inde
 
     try:
         path = "/api/search?q=营商环境&province=重庆&limit=3"
-        raw_status, raw_body = get(path.encode("utf-8"))
-        encoded_status, encoded_body = get(quote(path, safe="/?&=").encode("ascii"))
-        assert raw_status == encoded_status == b"HTTP/1.1 200 OK"
-        raw, encoded = json.loads(raw_body), json.loads(encoded_body)
-        raw.pop("took_ms", None), encoded.pop("took_ms", None)
-        assert raw == encoded and raw["query"] == "营商环境" and raw["total"] > 0
+        for listener in listeners:
+            address = listener.socket.getsockname()[:2]
+            raw_status, raw_body = get(address, path.encode("utf-8"))
+            encoded_status, encoded_body = get(address, quote(path, safe="/?&=").encode("ascii"))
+            assert raw_status == encoded_status == b"HTTP/1.1 200 OK", address
+            raw, encoded = json.loads(raw_body), json.loads(encoded_body)
+            raw.pop("took_ms", None), encoded.pop("took_ms", None)
+            assert raw == encoded and raw["query"] == "营商环境" and raw["total"] > 0
     finally:
         server.close()

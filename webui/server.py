@@ -8,7 +8,7 @@ import socket
 
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
-from waitress.server import create_server
+from waitress.server import BaseWSGIServer, create_server
 
 from cli.terminal import printable
 from indexer.messages import library_detail, os_error_text
@@ -48,7 +48,11 @@ def _waitress(app, threads: int, **where):
     # more connections than waitress's 100, and drop idle ones after 30 s
     server = create_server(app, threads=threads, ident="govsearch", clear_untrusted_proxy_headers=True,
                            connection_limit=1000, channel_timeout=30, **where)
-    server.channel_class = _RawUtf8Channel
+    # a host with several addresses (localhost: 127.0.0.1 and ::1) gives a server of servers,
+    # each of which accepts its own connections
+    for listener in [server, *getattr(server, "map", {}).values()]:
+        if isinstance(listener, BaseWSGIServer):
+            listener.channel_class = _RawUtf8Channel
     return server
 
 
