@@ -11,7 +11,7 @@ from indexer.analysis import normalize
 from indexer.metadata import region_order_key
 from indexer.model import REPORT_FIELDS, UNKNOWN
 
-from .results import stored_year
+from .results import reader_source, stored_year
 
 
 def list_reports(*indexes) -> list[dict]:
@@ -59,8 +59,9 @@ def select_reports(rows: list[dict], text: str = "", sort: str = "region", **cho
     descending)."""
     wanted = normalize(text.strip())
     if wanted:
-        rows = [r for r in rows if any(wanted in normalize(str(r.get(k) or ""))
-                                       for k in ("region", "title", "file", "source"))]
+        # the file as readers know it, never the server's path (a filter would probe its folders)
+        rows = [r for r in rows if any(wanted in normalize(str(v or ""))
+                                       for v in (r.get("region"), r.get("title"), reader_source(r)))]
     for name in REPORT_FILTERS:
         if chosen.get(name):
             rows = [r for r in rows if str(r[name] if r[name] is not None else UNKNOWN) == chosen[name]]

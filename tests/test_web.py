@@ -434,4 +434,8 @@ def test_no_answer_shows_the_servers_path_of_a_report(tmp_path):
         answers[url] = (answer.status_code, answer.get_data(as_text=True))    # read before the next
     assert all(status == 200 for status, _ in answers.values()), answers.keys()
     assert all("secret-server-dir" not in body for _, body in answers.values())
+    # nor does the report list's filter find the server's folders, only what readers see
+    listed = {name: client.get(f"/reports?filter={name}").get_data(as_text=True).count("/reports/")
+              for name in ("secret-server-dir", "seeds/00")}
+    assert listed["secret-server-dir"] < listed["seeds/00"]
     assert {h["source"] for h in found["hits"]} <= {f"seeds/{p.name}" for p in SEEDS.glob("*.txt")}
