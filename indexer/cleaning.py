@@ -159,9 +159,10 @@ _CAPTION = re.compile(r"(记者|摄影|通讯员).{0,12}(摄\)?|摄影)?$|\s摄$
 
 
 # page widgets a site puts inside the article as well as around it, each a line of its own:
-# a pager (上一页 1 2 3 下一页, 首页 上一页 … 尾页, 共5页 第1页) and the error-report, share, print
-# and font buttons (【我要纠错】, 分享到：微信 微博 QQ空间, 【打印】【关闭】).  A line made only of
-# such words, one of them a widget's own, is no report text wherever it stands.
+# a pager (上一页 1 2 3 下一页, 首页 上一页 … 尾页, 共5页 第1页 下一页) and the error-report, share,
+# print and font buttons (【我要纠错】, 分享到：微信 微博 QQ空间, 【打印】【关闭】).  A line made only
+# of such words, one of them a widget's own (a pager needs its 上一页 or 下一页: 共5页 第1页 alone
+# could be a page number's line), is no report text wherever it stands, in any format.
 _PAGER = re.compile(r"^(?:上一页|下一页|前一页|后一页|上页|下页|首页|尾页|末页|第\d+页|共\d+页|\d{1,3}|…+|\.{2,}"
                     r"|[<>«»‹›\[\]【】()（）|:/,，]|跳转到?|转到|到第|页|go|确定)+$", re.I)
 _PAGER_WORD = re.compile(r"上一页|下一页|前一页|后一页|上页|下页|尾页|末页")
