@@ -104,6 +104,19 @@ def region_order_key(region: str) -> tuple:
     return (0 if region in NATIONAL_REGIONS else 2, 0, 0, region)
 
 
+def region_parts(region: str) -> list[str]:
+    """A region's levels: its province and city as the GB/T 2260 table names them, then
+    the rest (a district) whole: 广东省广州市天河区 → 广东省, 广州市, 天河区 (a split at
+    the first 州, 区 or 市 would cut 广州 and 贵州).  [] for a region outside the table."""
+    for province, _code, cities in _official_order():
+        if region.startswith(province):
+            rest = region[len(province):]
+            city = next((c for c in sorted(cities, key=len, reverse=True) if rest.startswith(c)), "")
+            district = rest[len(city):]
+            return [p for p in (province, city, district) if p]
+    return []
+
+
 def find_region(text: str) -> dict:
     """Province, city and district named at the start of a title or subtitle line."""
     city_to_province, provinces = gazetteer()

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from indexer.metadata import region_parts
+
 # longest first, so 自治区 wins over 区
 ADMIN_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "地区", "新区", "林区", "省", "市", "区",
                   "县", "州", "盟", "旗")
@@ -42,7 +44,7 @@ def _region_area(typed: str, values: list[str]) -> list[str]:
     (四川省成都市, 四川成都, 成都金牛 → 四川省成都市金牛区)."""
     areas = set()
     for v in values:
-        components = _COMPONENT.findall(v)
+        components = region_parts(v) or _COMPONENT.findall(v)
         for first in range(len(components)):
             end = _spelt_from(typed, components, first)
             if end is not None:

@@ -223,6 +223,19 @@ def test_a_region_typed_with_several_levels_means_the_area_they_name(corpus_engi
     assert inside and {h["id"] for h in got["hits"]} == inside
 
 
+def test_region_levels_are_read_from_the_official_table_not_split_at_a_suffix():
+    """广州 and 贵州 hold 州, 通州 a 州 before its 区: levels come from the GB/T 2260 table."""
+    from search.filters import resolve
+
+    held = ["广东省", "广东省广州市天河区", "广东省深圳市南山区", "贵州省", "贵州省贵阳市", "北京市通州区",
+            "浙江省杭州市西湖区", "浙江省温州市"]
+    gold = {"广东省广州市": ["广东省广州市天河区"], "广州天河": ["广东省广州市天河区"], "天河": ["广东省广州市天河区"],
+            "杭州西湖": ["浙江省杭州市西湖区"], "杭州市": ["浙江省杭州市西湖区"], "贵州贵阳": ["贵州省贵阳市"],
+            "贵州": ["贵州省", "贵州省贵阳市"], "北京通州": ["北京市通州区"], "温州": ["浙江省温州市"],
+            "广东深圳南山": ["广东省深圳市南山区"], "广州南山": []}
+    assert {typed: resolve("region", typed, held) for typed in gold} == gold
+
+
 def test_chinese_labels_are_field_names_and_plain_colons_stay_text():
     assert parse_query("年份:2024 地区:重庆 发展").filters == {"year": ["2024"], "region": ["重庆"]}
     # a colon after a word that is no field is part of the term
