@@ -15,6 +15,8 @@ from html import escape
 
 from indexer.analysis import cut_with_offsets, normalize
 
+from .query import wildcard_stem
+
 FRAGMENT_CHARS = 180
 ELLIPSIS = "…"
 
@@ -90,12 +92,17 @@ def _word_spans(norm: str, words: list[str], patterns: list[str],
     if not (words or patterns):
         return []
     wanted = {w: first_index + i for i, w in enumerate(words)}
-    fits = [(wildcard_regex(p), first_index + len(words) + i) for i, p in enumerate(patterns)]
+    # a pattern's words start with its stem (a wildcard never comes first): test that first
+    fits = [(wildcard_stem(p), wildcard_regex(p), first_index + len(words) + i)
+            for i, p in enumerate(patterns)]
 
     def term_of(word: str) -> int | None:
-        if word in wanted:
-            return wanted[word]
-        return next((ti for rx, ti in fits if rx.fullmatch(word)), None)
+        ti = wanted.get(word)
+        if ti is None:
+            for stem, rx, pattern_index in fits:
+                if word.startswith(stem) and rx.fullmatch(word):
+                    return pattern_index
+        return ti
 
     found = []
     for word, start, end, subs in cut_with_offsets(norm):

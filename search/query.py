@@ -392,7 +392,7 @@ class _Parser:
         if norm.count("*") + norm.count("?") > 2:
             raise QuerySyntaxError("too_many_wildcards", "一个词里最多两个通配符", pos)
         self.count_term(pos)
-        stem = re.split(r"[*?]", norm, maxsplit=1)[0]
+        stem = wildcard_stem(norm)
         self.terms.append(SearchTerm(stem, (stem,)))
         # the index matched whole words (or a word's dictionary sub-words) that fit the
         # pattern: those are marked, not the stem wherever it stands
@@ -400,6 +400,11 @@ class _Parser:
         if norm.endswith("*") and norm.count("*") == 1 and "?" not in norm:
             return Q.Prefix("text", stem)
         return Q.Wildcard("text", norm)
+
+
+def wildcard_stem(pattern: str) -> str:
+    """What a wildcard's words all start with (it never starts with * or ?)."""
+    return re.split(r"[*?]", pattern, maxsplit=1)[0]
 
 
 _WORD_CHAR = re.compile(r"[^\W_]")

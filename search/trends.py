@@ -32,6 +32,7 @@ from indexer.store import HEAD_ONLY_FIELDS
 
 from .engine import Engine, evaluate, years_of
 from .fields import BY_NAME, FILTERS
+from .query import wildcard_stem
 from .results import RequestError
 
 # the dimensions a trend can be drawn over: the facet fields
@@ -103,7 +104,7 @@ def occurrences(snap, parsed, docs: np.ndarray) -> np.ndarray:
     counts = np.zeros(docs.size, dtype=np.float64)
     # a wildcard counts the mentions of its stem: its words overlap the dictionary
     # sub-words they hold (数字化 and 数字), so their own counts would count one twice
-    stems = [re.split(r"[*?]", p, maxsplit=1)[0] for p in parsed.marks.patterns]
+    stems = [wildcard_stem(p) for p in parsed.marks.patterns]
     strings = list(dict.fromkeys(parsed.marks.strings + stems))
     if len(strings) == 1:
         counts += _string_counts(snap.arrays, strings[0], docs)
