@@ -396,7 +396,8 @@ def _without_doubles(row: list[Char]) -> list[Char]:
 def _line(row: list[Char]) -> Line:
     """A line of characters (left to right), cut into segments where a gap wider than a
     character opens: table cells or form fields side by side.  The gap after a line's own
-    number (Word's tab after automatic numbering: 一、⇥总体要求) is no such gap."""
+    number (Word's tab after automatic numbering: 一、⇥总体要求) is no such gap; after a number
+    with a point it is a space when the text starts with a figure (1.⇥2024年 → 1. 2024年)."""
     size = Counter(round(c.size or _height(c) or 10, 1) for c in row).most_common(1)[0][0]
     line = Line(top=max(c.top for c in row), bottom=min(c.bottom for c in row), size=size, chars=row)
     last: Segment | None = None
@@ -405,8 +406,12 @@ def _line(row: list[Char]) -> Line:
         after_number = last is not None and len(line.segments) == 1 and _NUMBER_MARK.match(last.text)
         if after_number and ch.text.isspace():
             continue
-        if after_number and not ch.text.isdigit():
-            line.hang = ch.left
+        if after_number:
+            tab = ch.left - last.x1 >= 0.25 * size      # the tab after the number, whatever follows
+            if tab or not ch.text.isdigit():            # (1.5 is a figure, 1.⇥2024年 an item)
+                line.hang = ch.left
+            if tab and ch.text.isdigit() and last.text[-1] in ".．":
+                last.text += " "                        # 1. 2024年, not 1.2024年
         if last is None or not after_number and ch.left - last.x1 > size * 1.2 and last.text.strip():
             last = Segment(ch.left, ch.right, "")
             line.segments.append(last)
