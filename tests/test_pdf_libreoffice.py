@@ -23,6 +23,7 @@ from .test_formats import read_units
 SHORT_TITLED = "广东省"                 # its title (政府工作报告) fits on a line, as a header and as a title
 SEED = "003_b58f78ac1f665e0d"           # 綦江's plan report: quotes, numbered items, a table of decimals
 NOTES_FROM = "002_afc496c3baaee718"     # the report whose sentences serve as footnotes
+COLUMN_BLOCKS = 40                      # the seed's first blocks that are no table: three two-column pages
 EVERY = 3                               # a footnote on every third paragraph: most pages carry one
 FIGURE = r"[\d.:%≥≤]+"                  # a cell holding a figure only
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -140,13 +141,34 @@ def test_table_cells_read_as_typed(exported, oracle):
     assert got == figures
 
 
-def test_a_number_and_its_tab_are_no_table_row(exported, oracle):
-    _, units, _ = exported
-    numbered = [t for _, t in oracle[1] if re.match(r"\d+\.(?!\d)", t)]
-    texts = [t for _, t in units]
-    assert len(numbered) >= 5
-    assert [t for t in numbered if t not in texts] == []
-    assert [t for t in texts if re.match(r"\d+\.\s*\|", t)] == []
+def test_a_number_and_its_tab_are_no_table_row(exported, oracle, figure_items):
+    """Word's number, its tab and the item's text read as the .txt has them — also where the
+    text starts with a figure (2. 2024年…, as 004's annex list writes it; not 2.2024年, which
+    reads as a decimal) — and the item's wrapped lines go on in it."""
+    (_, want), (_, got) = figure_items
+    for units, expected in ((exported[1], oracle[1]), (got, want)):
+        numbered = [t for _, t in expected if re.match(r"\d+\.(?!\d)", t)]
+        texts = [t for _, t in units]
+        assert len(numbered) >= 5
+        assert [t for t in numbered if t not in texts] == []
+        assert [t for t in texts if re.match(r"\d+\.\s*\|", t)] == []
+
+
+@pytest.fixture(scope="module")
+def figure_items(tmp_path_factory):
+    """(the .txt's units, the PDF's) of a list whose items start with a figure: the seeds'
+    sentences that do (2023年是…, 27个就业帮扶车间…), numbered ``N. `` as a seed writes it."""
+    d = tmp_path_factory.mktemp("figures")
+    sentences = [s.strip() + "。" for seed in sorted(SEEDS.glob("*.txt"))
+                 for s in re.split("[。\n]", seed.read_text(encoding="utf-8"))
+                 if re.match(r"\d+(?![\d.])", s.strip()) and 40 <= len(s.strip()) <= 120 and "\t" not in s]
+    assert len(sentences) >= 6
+    title = (SEEDS / f"{SEED}.txt").read_text(encoding="utf-8").split("\n")[0]
+    text = "\n".join([title] + [f"{n}. {s}" for n, s in enumerate(sentences[:12], start=1)]) + "\n"
+    (d / "report.txt").write_text(text, encoding="utf-8")
+    path = published.docx_from_text(text, d / "report.docx")
+    dress_as_an_office_does(path, title)
+    return read_units(d / "report.txt"), read_units(published.pdf_from_docx(path, d))
 
 
 def test_a_footnote_follows_the_paragraph_it_interrupts(exported):
@@ -177,3 +199,52 @@ def test_a_running_header_repeating_the_title_leaves_the_title(headed):
     (want, want_units), (got, got_units) = headed
     assert got.title == want.title
     assert got_units[0] == want_units[0]
+
+
+@pytest.fixture(scope="module")
+def two_columns(tmp_path_factory):
+    """(the .txt's units, the PDF's) of the seed's first paragraphs, headings and numbered items
+    (no table) set in two columns, as a bulletin or a yearbook sets a report."""
+    from docx import Document
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    d = tmp_path_factory.mktemp("columns")
+    seed = (SEEDS / f"{SEED}.txt").read_text(encoding="utf-8")
+    kept = [b for b in published.blocks(seed) if b.kind not in ("table", "caption")][:COLUMN_BLOCKS]
+    text = "\n".join(f"{b.number}.{b.text}" if b.kind == "numbered" else b.text for b in kept) + "\n"
+    (d / "report.txt").write_text(text, encoding="utf-8")
+    path = published.docx_from_text(text, d / "report.docx")
+    dress_as_an_office_does(path, kept[0].text)
+    doc = Document(path)
+    section = doc.sections[0]._sectPr
+    cols = section.find(qn("w:cols"))
+    if cols is None:
+        cols = OxmlElement("w:cols")
+        section.append(cols)
+    cols.set(qn("w:num"), "2")
+    cols.set(qn("w:space"), "425")         # 0.75 cm between the columns
+    doc.save(path)
+    return read_units(d / "report.txt")[1], read_units(published.pdf_from_docx(path, d))[1]
+
+
+def test_two_columns_are_read_one_after_the_other(two_columns):
+    """Lines side by side in the two columns are no row of a table: each column is read
+    whole, so the text runs as typed — every paragraph, heading and item, in order — and
+    the body's paragraphs come out whole.  (Not yet a heading wrapped in a narrow column:
+    the margins are the page's, not the column's, so it is cut where it wraps and its rest
+    runs into the paragraph under it.)"""
+    want, got = two_columns
+    assert [t for k, t in got if k == "table_row"] == []
+    text, at, out_of_order = "".join(t for _, t in got), 0, []
+    for _, t in want:
+        found = text.find(t, at)
+        if found < 0:
+            out_of_order.append(t)
+        else:
+            at = found + len(t)
+    assert out_of_order == []
+    start = [i for i, (k, _) in enumerate(want) if k == "heading"][1]      # past the wrapped title
+    body = [u for prev, u in zip(want[start:], want[start + 1:]) if u[0] == prev[0] == "paragraph"]
+    assert len(body) > 20
+    assert [u for u in body if u not in got] == []

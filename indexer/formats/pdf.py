@@ -4,8 +4,9 @@ Read with pypdfium2 (PDFium): chosen over pdfplumber and pdfminer.six because it
 13× faster on the same files and, read a character at a time, keeps every character
 (bench/readers.py measures both).  A page becomes characters with their boxes, then:
 
-* lines (characters whose boxes overlap vertically, read left to right whatever order the
-  page draws them in), cut into segments where a gap wider than a character opens (table
+* lines (characters drawn in turn on one band, with a run drawn out of turn added to the
+  line it stands on; read left to right), in the order the page draws them, so a column is
+  read whole before the next; cut into segments where a gap wider than a character opens (table
   cells, columns of a form) — not the tab after a heading's or an item's own number;
 * footnotes (under the short rule at a page's foot) set apart, and their references taken out
   of the text; each follows, as a paragraph, the paragraph it interrupted;
@@ -291,13 +292,66 @@ def _page_lines(page) -> list:
             free.append(ch)
         else:
             table.cells.setdefault(_cell_of(table, ch.centre, ch.middle), []).append(ch)
-    lines = _footnotes_apart([x for x in map(_line, _rows(free)) if x.text], horizontal, tables)
+    lines = _footnotes_apart([x for x in map(_line, _drawn_rows(free)) if x.text], horizontal, tables)
     items = lines + [t for t in tables if t.cells]
-    return sorted(items, key=lambda x: -x.top)
+    return sorted(items, key=_first_drawn)
+
+
+def _first_drawn(item) -> int:
+    """Where the page starts drawing a line or a table: items read in that order, so that a
+    column is read whole before the next (a page is drawn column by column)."""
+    if isinstance(item, Line):
+        return min(c.order for c in item.chars)
+    return min(c.order for chars in item.cells.values() for c in chars)
 
 
 def _table_at(tables, x, y):
     return next((t for t in tables if t.left - 1 <= x <= t.right + 1 and t.bottom <= y <= t.top), None)
+
+
+def _drawn_rows(chars: list[Char]) -> list[list[Char]]:
+    """Characters grouped into lines, each left to right, in the order the page draws them.
+    Characters drawn one after the other on one band (their boxes overlap by at least half
+    the lower one's height) are a run; a run is added to a line drawn before it that it
+    stands on — the same band, within a character's width of it: a run in another font
+    drawn after its line (quotes set in a Latin font: “十四五”).  A run on the same band but
+    across a gap (the other column of a two-column page, drawn column by column) is no part
+    of the line, so columns are not read across as rows of a table."""
+    lines: list[list] = []      # [chars, tallest, left, right]
+    bands: dict[int, list] = {}     # lines by their tallest character's middle, 8 pt bands
+    reach = 0.0                     # the tallest character's height so far: how far to look
+    run: list = []
+    for ch in chars:
+        if run and _same_band(run[1], ch):
+            run[0].append(ch)
+            run[1] = ch if _height(ch) > _height(run[1]) else run[1]
+            run[2], run[3] = min(run[2], ch.left), max(run[3], ch.right)
+            continue
+        run = [[ch], ch, ch.left, ch.right]
+        reach = max(reach, _height(ch))
+        home = _line_under(run, bands, reach)
+        if home is None:
+            lines.append(run)
+            bands.setdefault(int(ch.middle // 8), []).append(run)
+        else:
+            home[0].extend(run[0])
+            run = home
+    return [sorted(_without_doubles(chars), key=lambda c: (c.centre, c.order)) for chars, *_ in lines]
+
+
+def _same_band(tallest: Char, ch: Char) -> bool:
+    return _overlap(tallest, ch) >= 0.5 * min(_height(tallest), _height(ch)) > 0
+
+
+def _line_under(run: list, bands: dict, reach: float):
+    """The line drawn before that a run (its first character, so far) stands on, if any."""
+    ch = run[1]
+    near = (ch.size or _height(ch) or 10) * 1.2
+    for band in range(int((ch.middle - reach) // 8), int((ch.middle + reach) // 8) + 1):
+        for line in bands.get(band, ()):
+            if _same_band(line[1], ch) and line[2] - near <= ch.left and ch.right <= line[3] + near:
+                return line
+    return None
 
 
 def _rows(chars: list[Char]) -> list[list[Char]]:
@@ -342,7 +396,8 @@ def _without_doubles(row: list[Char]) -> list[Char]:
 def _line(row: list[Char]) -> Line:
     """A line of characters (left to right), cut into segments where a gap wider than a
     character opens: table cells or form fields side by side.  The gap after a line's own
-    number (Word's tab after automatic numbering: 一、⇥总体要求) is no such gap."""
+    number (Word's tab after automatic numbering: 一、⇥总体要求) is no such gap; after a number
+    with a point it is a space when the text starts with a figure (1.⇥2024年 → 1. 2024年)."""
     size = Counter(round(c.size or _height(c) or 10, 1) for c in row).most_common(1)[0][0]
     line = Line(top=max(c.top for c in row), bottom=min(c.bottom for c in row), size=size, chars=row)
     last: Segment | None = None
@@ -351,8 +406,12 @@ def _line(row: list[Char]) -> Line:
         after_number = last is not None and len(line.segments) == 1 and _NUMBER_MARK.match(last.text)
         if after_number and ch.text.isspace():
             continue
-        if after_number and not ch.text.isdigit():
-            line.hang = ch.left
+        if after_number:
+            tab = ch.left - last.x1 >= 0.25 * size      # the tab after the number, whatever follows
+            if tab or not ch.text.isdigit():            # (1.5 is a figure, 1.⇥2024年 an item)
+                line.hang = ch.left
+            if tab and ch.text.isdigit() and last.text[-1] in ".．":
+                last.text += " "                        # 1. 2024年, not 1.2024年
         if last is None or not after_number and ch.left - last.x1 > size * 1.2 and last.text.strip():
             last = Segment(ch.left, ch.right, "")
             line.segments.append(last)
