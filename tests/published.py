@@ -61,7 +61,8 @@ def _paragraph(s: str, first: bool) -> Block:
         return Block("title", s)
     m = NUMBERED.match(s)
     if m and len(s) > len(m.group(0)):
-        return Block("numbered", s[m.end():], number=int(m.group(1)))
+        # Word's number is no text: what follows it starts at the item's first character
+        return Block("numbered", s[m.end():].lstrip(" "), number=int(m.group(1)))
     if HEADING_1.match(s) and len(s) <= 60:
         return Block("h1", s)
     if HEADING_2.match(s) and len(s) <= 60:

@@ -145,8 +145,8 @@ def test_a_number_and_its_tab_are_no_table_row(exported, oracle, figure_items):
     """Word's number, its tab and the item's text read as the .txt has them — also where the
     text starts with a figure (2. 2024年…, as 004's annex list writes it; not 2.2024年, which
     reads as a decimal) — and the item's wrapped lines go on in it."""
-    (_, want), (_, got) = figure_items
-    for units, expected in ((exported[1], oracle[1]), (got, want)):
+    (_, want), (_, got), (_, docx) = figure_items
+    for units, expected in ((exported[1], oracle[1]), (got, want), (docx, want)):
         numbered = [t for _, t in expected if re.match(r"\d+\.(?!\d)", t)]
         texts = [t for _, t in units]
         assert len(numbered) >= 5
@@ -156,8 +156,9 @@ def test_a_number_and_its_tab_are_no_table_row(exported, oracle, figure_items):
 
 @pytest.fixture(scope="module")
 def figure_items(tmp_path_factory):
-    """(the .txt's units, the PDF's) of a list whose items start with a figure: the seeds'
-    sentences that do (2023年是…, 27个就业帮扶车间…), numbered ``N. `` as a seed writes it."""
+    """(the .txt's units, the PDF's, the .docx's) of a list whose items start with a figure:
+    the seeds' sentences that do (2023年是…, 27个就业帮扶车间…), numbered ``N. `` as a seed
+    writes it."""
     d = tmp_path_factory.mktemp("figures")
     sentences = [s.strip() + "。" for seed in sorted(SEEDS.glob("*.txt"))
                  for s in re.split("[。\n]", seed.read_text(encoding="utf-8"))
@@ -168,7 +169,7 @@ def figure_items(tmp_path_factory):
     (d / "report.txt").write_text(text, encoding="utf-8")
     path = published.docx_from_text(text, d / "report.docx")
     dress_as_an_office_does(path, title)
-    return read_units(d / "report.txt"), read_units(published.pdf_from_docx(path, d))
+    return read_units(d / "report.txt"), read_units(published.pdf_from_docx(path, d)), read_units(path)
 
 
 def test_a_footnote_follows_the_paragraph_it_interrupts(exported):

@@ -132,8 +132,12 @@ class _BodyReader:
 
 def _labelled(label: str, text: str) -> str:
     """Word's label before the text; the tab Word puts after a label ending in a mark (1. 一、)
-    is no space in Chinese text."""
-    return label + (text if label[-1].isalnum() or label == "• " else text.lstrip("\t"))
+    is no space in Chinese text, except before a figure: 1. 2024年, not 1.2024年, which reads
+    as a decimal (as the PDF reader writes it)."""
+    if label[-1].isalnum() or label == "• ":
+        return label + text
+    text = text.lstrip("\t")
+    return label + (" " if label[-1] in ".．" and text[:1].isdigit() else "") + text
 
 
 def paragraph_text(p, qn) -> str:
