@@ -104,7 +104,8 @@ def region_order_key(region: str) -> tuple:
     return (0 if region in NATIONAL_REGIONS else 2, 0, 0, region)
 
 
-def region_parts(region: str) -> list[str]:
+@lru_cache(maxsize=4096)              # a filter resolves against every region the index holds
+def region_parts(region: str) -> tuple[str, ...]:
     """A region's levels: its province and city as the GB/T 2260 table names them, then
     the rest (a district) whole: 广东省广州市天河区 → 广东省, 广州市, 天河区 (a split at
     the first 州, 区 or 市 would cut 广州 and 贵州).  [] for a region outside the table."""
@@ -113,8 +114,8 @@ def region_parts(region: str) -> list[str]:
             rest = region[len(province):]
             city = next((c for c in sorted(cities, key=len, reverse=True) if rest.startswith(c)), "")
             district = rest[len(city):]
-            return [p for p in (province, city, district) if p]
-    return []
+            return tuple(p for p in (province, city, district) if p)
+    return ()
 
 
 def find_region(text: str) -> dict:

@@ -41,13 +41,13 @@ def markdown_lines(text: str) -> list[str]:
     then its lines stay lines, for the rejoining that reads a .txt's.
     """
     blocks = _markdown_blocks(_md.parse(text))
-    wrapped = [_BREAK.sub("", line) for lines, is_paragraph in blocks if is_paragraph for line in lines[:-1]]
+    wrapped = [line.replace(_HARD_BREAK, "") for lines, is_paragraph in blocks if is_paragraph for line in lines[:-1]]
     by_line = lines_are_paragraphs(wrapped)
     width = 0 if by_line else wrap_width(wrapped)
     out: list[str] = []
     for lines, is_paragraph in blocks:
         if is_paragraph:
-            lines = [_BREAK.sub("", line) for line in lines] if by_line else [_join_breaks(lines, width)]
+            lines = [line.replace(_HARD_BREAK, "") for line in lines] if by_line else [_join_breaks(lines, width)]
         out.extend([""] * bool(out) + lines)
     return out
 
@@ -88,7 +88,6 @@ def _markdown_blocks(tokens) -> list[tuple[list[str], bool]]:
 # where a hard break (two spaces or \\ before a line's end) stood: a line after it starts
 # with this control character, which strip_invisible has removed from the text itself
 _HARD_BREAK = "\x0b"
-_BREAK = re.compile(_HARD_BREAK)
 
 
 def inline_lines(tok) -> list[str]:

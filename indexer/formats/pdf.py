@@ -336,7 +336,7 @@ def _drawn_rows(chars: list[Char]) -> list[list[Char]]:
         else:
             home[0].extend(run[0])
             run = home
-    return [sorted(_without_doubles(chars), key=lambda c: (c.centre, c.order)) for chars, *_ in lines]
+    return [_left_to_right(chars) for chars, *_ in lines]
 
 
 def _same_band(tallest: Char, ch: Char) -> bool:
@@ -362,14 +362,18 @@ def _rows(chars: list[Char]) -> list[list[Char]]:
     rows: list[list[Char]] = []
     tallest: Char | None = None         # the current line's tallest character: its band
     for ch in sorted(chars, key=lambda c: -c.middle):
-        if tallest is not None and _overlap(tallest, ch) >= 0.5 * min(_height(tallest), _height(ch)) > 0:
+        if tallest is not None and _same_band(tallest, ch):
             rows[-1].append(ch)
             if _height(ch) > _height(tallest):
                 tallest = ch
         else:
             rows.append([ch])
             tallest = ch
-    return [sorted(_without_doubles(row), key=lambda c: (c.centre, c.order)) for row in rows]
+    return [_left_to_right(row) for row in rows]
+
+
+def _left_to_right(chars: list[Char]) -> list[Char]:
+    return sorted(_without_doubles(chars), key=lambda c: (c.centre, c.order))
 
 
 def _height(ch: Char) -> float:
