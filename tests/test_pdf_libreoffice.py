@@ -18,7 +18,7 @@ import pytest
 from . import published
 from .conftest import SEEDS
 from .shapes import province_rows
-from .test_formats import read_units
+from .test_formats import identical_share, read_units
 
 SHORT_TITLED = "广东省"                 # its title (政府工作报告) fits on a line, as a header and as a title
 SEED = "003_b58f78ac1f665e0d"           # 綦江's plan report: quotes, numbered items, a table of decimals
@@ -249,3 +249,32 @@ def test_two_columns_are_read_one_after_the_other(two_columns):
     body = [u for prev, u in zip(want[start:], want[start + 1:]) if u[0] == prev[0] == "paragraph"]
     assert len(body) > 20
     assert [u for u in body if u not in got] == []
+
+
+SPACED = "002_afc496c3baaee718"     # 渝北's report: long paragraphs, many of them filling their last line
+
+
+@pytest.fixture(scope="module")
+def spaced(tmp_path_factory):
+    """(the .txt's units, the PDF's) of a report set as Word's own template sets it: no
+    first-line indent, a space after each paragraph, ragged right."""
+    import docx
+    from docx.shared import Pt
+
+    d = tmp_path_factory.mktemp("spaced")
+    want = read_units(SEEDS / f"{SPACED}.txt")[1]
+    path = published.docx_from_text((SEEDS / f"{SPACED}.txt").read_text(encoding="utf-8"), d / "report.docx")
+    dress_as_an_office_does(path, want[0][1])
+    doc = docx.Document(path)
+    layout = doc.styles["Normal"].paragraph_format
+    layout.first_line_indent, layout.space_after = None, Pt(8)
+    doc.save(path)
+    return want, read_units(published.pdf_from_docx(path, d))[1]
+
+
+def test_space_after_a_paragraph_ends_it(spaced):
+    """Where paragraphs are set apart by space rather than an indent, a paragraph whose
+    last line runs (nearly) to the margin still ends there: the gap under it is wider than
+    the line pitch.  Only a paragraph ending at a page's foot is left to the wording."""
+    want, got = spaced
+    assert identical_share(want, got) >= 0.95

@@ -24,6 +24,7 @@ A PDF whose pages hold only images (a scan) fails with one line: 扫描件，无
 from __future__ import annotations
 
 import re
+import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -40,6 +41,9 @@ _ENDS = re.compile("[。！？!?；;：:][”’」』）)》】]*$")
 # what a footnote starts with: its number or sign
 _FOOTNOTE_MARK = re.compile(r"^(\d{1,3}|[①-⑳]|[*※]+|注)")
 # what a line break does not put at a line's start
+# a space after a paragraph: the step to the next line exceeds the line pitch by this
+# share of the font size (Word's 段后 0.5 行 is half a line, a web page's margin a line)
+PARAGRAPH_SPACE = 0.4
 _NO_LINE_START = "，。、；：？！,.;:?!%）)》」』】”’…·"
 # the number Word's automatic numbering puts before a heading or an item, alone
 _NUMBER_MARK = re.compile(r"^(第[一二三四五六七八九十百零〇]+[部分章节篇条]|[一二三四五六七八九十百零〇]+[、.．]"
@@ -78,6 +82,12 @@ class Line:
     @property
     def text(self) -> str:
         return " ".join(s.text.strip() for s in self.segments).strip()
+
+    @property
+    def level(self) -> float:
+        """Where the line stands: the middle of its characters' feet.  A line's top or bottom
+        would move with a run in a font of other ascent (quotes in a Latin font)."""
+        return statistics.median(c.bottom for c in self.chars) if self.chars else self.bottom
 
 
 @dataclass
@@ -560,13 +570,37 @@ class _Margins:
     left: float
     right: float
     indents: bool       # the document starts its paragraphs indented (首行缩进)
+    pitch: float | None = None      # the usual distance from a full line to the next
 
 
 def _margins(pages: list[list]) -> _Margins:
     lines = [x for items in pages for x in items if isinstance(x, Line) and len(x.segments) == 1]
     left = _mode(round(x.x0) for x in lines) if lines else 0
     right = max((x.x1 for x in lines), default=0)
-    return _Margins(left, right, _indents(lines, left, right))
+    return _Margins(left, right, _indents(lines, left, right), _pitch(pages, left, right))
+
+
+def _pitch(pages: list[list], left: float, right: float) -> float | None:
+    """The usual step from a full line to the line under it: the line pitch inside a
+    paragraph, which a space after a paragraph (段后间距, a web page's margins) exceeds."""
+    steps = Counter()
+    for items in pages:
+        for a, b in zip(items, items[1:]):
+            if _one_line(a) and _one_line(b) and abs(a.size - b.size) <= 0.6 and _reaches_margin(a, left, right):
+                steps[round((a.level - b.level) * 2) / 2] += 1
+    step, count = steps.most_common(1)[0] if steps else (None, 0)
+    return step if step is not None and step > 0 and count >= 3 else None
+
+
+def _one_line(item) -> bool:
+    return isinstance(item, Line) and len(item.segments) == 1 and not item.footnote
+
+
+def _spaced_apart(prev: Line, line: Line, margins: _Margins) -> bool:
+    """A gap wider than the line pitch opens between the lines: a paragraph ends there,
+    however full its last line (a paragraph that fills its lines, in a document that
+    marks paragraphs with space rather than indents)."""
+    return margins.pitch is not None and prev.level - line.level > margins.pitch + PARAGRAPH_SPACE * line.size
 
 
 def _indents(lines: list[Line], left: float, right: float) -> bool:
@@ -584,13 +618,16 @@ def _paragraphs(pages: list[list]) -> list[str]:
     out: list[str] = []
     notes: list[str] = []                   # footnotes waiting for the open paragraph to end
     open_line: Line | None = None          # the last line of the paragraph being built, if it may go on
-    for items in pages:
+    open_page = -1                          # the page that line stands on
+    for page, items in enumerate(pages):
         for item in items:
             if isinstance(item, Line) and item.footnote:
                 _add_footnote_line(notes, item)
                 continue
+            same_page = open_page == page
             if isinstance(item, Line) and len(item.segments) == 1 and open_line is not None \
-                    and _full(open_line, item, margins) and _goes_on(open_line, item, margins):
+                    and _full(open_line, item, margins) and _goes_on(open_line, item, margins) \
+                    and not (same_page and _spaced_apart(open_line, item, margins)):
                 out[-1] = join_wrapped(out[-1], item.text)
                 item.hang = item.hang if item.hang is not None else open_line.hang
             else:
@@ -598,6 +635,7 @@ def _paragraphs(pages: list[list]) -> list[str]:
                 notes.clear()
                 out.extend(_unit_lines(item))
             open_line = item if isinstance(item, Line) and len(item.segments) == 1 else None
+            open_page = page
     return out + notes
 
 
