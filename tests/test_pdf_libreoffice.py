@@ -131,14 +131,18 @@ def test_quotes_in_a_latin_font_stay_where_they_are_drawn(exported, oracle):
     assert [t for t in quoted if t not in texts] == []
 
 
-def test_table_cells_read_as_typed(exported, oracle):
-    """Every figure of the table as typed (6.5, not 65. or 6 and 5 on two lines).  Cells of
-    words are not compared: a row LibreOffice breaks over a page comes out as two rows."""
+def test_table_cells_read_as_typed(exported, oracle, spaced_tables):
+    """Every figure of the table as typed (6.5, not 65. or 6 and 5 on two lines), and every
+    row whole, also a row LibreOffice breaks over a page (社会消费品零售总 | 7.5 on one page,
+    额增速（%） on the next), in both layouts."""
     _, units, _ = exported
     figures = [c for k, t in oracle[1] if k == "table_row" for c in t.split(" | ") if re.fullmatch(FIGURE, c)]
     got = [c for k, t in units if k == "table_row" for c in t.split(" | ") if re.fullmatch(FIGURE, c)]
     assert "6.5" in figures and len(figures) > 20
     assert got == figures
+    rows = [t for k, t in oracle[1] if k == "table_row"]
+    for layout in (units, spaced_tables):
+        assert [t for k, t in layout if k == "table_row"] == rows
 
 
 def test_a_number_and_its_tab_are_no_table_row(exported, oracle, figure_items):
@@ -256,20 +260,30 @@ SPACED = "002_afc496c3baaee718"     # 渝北's report: long paragraphs, many of 
 
 @pytest.fixture(scope="module")
 def spaced(tmp_path_factory):
+    return _spaced(tmp_path_factory, SPACED)
+
+
+def _spaced(tmp_path_factory, seed: str):
     """(the .txt's units, the PDF's) of a report set as Word's own template sets it: no
     first-line indent, a space after each paragraph, ragged right."""
     import docx
     from docx.shared import Pt
 
     d = tmp_path_factory.mktemp("spaced")
-    want = read_units(SEEDS / f"{SPACED}.txt")[1]
-    path = published.docx_from_text((SEEDS / f"{SPACED}.txt").read_text(encoding="utf-8"), d / "report.docx")
+    want = read_units(SEEDS / f"{seed}.txt")[1]
+    path = published.docx_from_text((SEEDS / f"{seed}.txt").read_text(encoding="utf-8"), d / "report.docx")
     dress_as_an_office_does(path, want[0][1])
     doc = docx.Document(path)
     layout = doc.styles["Normal"].paragraph_format
     layout.first_line_indent, layout.space_after = None, Pt(8)
     doc.save(path)
     return want, read_units(published.pdf_from_docx(path, d))[1]
+
+
+@pytest.fixture(scope="module")
+def spaced_tables(tmp_path_factory):
+    """The units of the table seed's PDF in the spaced layout: its rows break over other pages."""
+    return _spaced(tmp_path_factory, SEED)[1]
 
 
 def test_space_after_a_paragraph_ends_it(spaced):

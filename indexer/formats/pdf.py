@@ -99,6 +99,8 @@ class Table:
     rows: list          # [(top, bottom)] row bands, top first
     columns: list       # per row: the x's of the vertical rules crossing it
     cells: dict = field(default_factory=dict)   # (row, col) -> [chars as (y, x, text)]
+    texts: list | None = None   # per row, its cells' texts: made once by _texts
+
 
 
 def read_pdf(data: bytes) -> tuple[str, dict, list[str]]:
@@ -125,7 +127,7 @@ def read_pdf(data: bytes) -> tuple[str, dict, list[str]]:
     if empty:
         warnings.append(f"第 {'、'.join(map(str, empty[:10]))}{' 等' if len(empty) > 10 else ''} 页没有文字层"
                         f"（扫描页）：未读")
-    pages = _drop_footnote_references(_drop_running_lines(pages))
+    pages = _join_rows_across_pages(_drop_footnote_references(_drop_running_lines(pages)))
     return "\n".join(_paragraphs(pages)), fields, warnings
 
 
@@ -715,11 +717,50 @@ def _reaches_margin(line: Line, left: float, right: float) -> bool:
     return line.x1 >= right - line.size * 1.5
 
 
+def _texts(t: Table) -> list[list[str]]:
+    """The table's rows as their cells' texts."""
+    if t.texts is None:
+        t.texts = [[_cell_text(t.cells.get((r, c), [])) for c in range(max(0, len(t.columns[r]) - 1))]
+                   for r in range(len(t.rows))]
+    return t.texts
+
+
+def _join_rows_across_pages(pages: list[list]) -> list[list]:
+    """A table row that a page break cuts (Word lets a row break across pages) is one row
+    again: 社会消费品零售总 | 7.5 on one page and 额增速（%） under it on the next read
+    社会消费品零售总额增速（%） | 7.5.  The next page's first row continues the row above when
+    its table has the same columns and it holds text only in cells the row above filled, not
+    in all of them (_goes_on_row): a new row fills its own cells."""
+    for before, after in zip(pages, pages[1:]):
+        last = next((x for x in reversed(before) if not (isinstance(x, Line) and x.footnote)), None)
+        first = after[0] if after else None
+        if not (isinstance(last, Table) and isinstance(first, Table) and _texts(last) and _texts(first)):
+            continue
+        upper, lower = _texts(last)[-1], _texts(first)[0]
+        if _same_columns(last.columns[-1], first.columns[0]) and _goes_on_row(upper, lower):
+            _texts(last)[-1] = [join_wrapped(a, b) if a and b else a or b for a, b in zip(upper, lower)]
+            del _texts(first)[0]
+    return pages
+
+
+def _same_columns(a: list[float], b: list[float]) -> bool:
+    return len(a) == len(b) and all(abs(x - y) <= 2 for x, y in zip(a, b))
+
+
+def _goes_on_row(upper: list[str], lower: list[str]) -> bool:
+    """``lower`` holds the rest of ``upper``'s cells: text only where ``upper`` has some, and
+    a cell left empty after its first text where ``upper`` has some (the figures and short
+    words a row ends with fit on the first page).  A new row under a merged cell (共享发展
+    spanning the rows) lacks only its first cells."""
+    filled = [i for i, c in enumerate(lower) if c]
+    above = {i for i, c in enumerate(upper) if c}
+    return bool(filled) and set(filled) <= above and any(i > filled[0] and not lower[i] for i in above)
+
+
 def _table_lines(t: Table) -> list[str]:
     out = []
-    for r in range(len(t.rows)):
-        width = max(0, len(t.columns[r]) - 1)
-        cells = [_cell_text(t.cells.get((r, c), [])) for c in range(width)]
+    for cells in _texts(t):
+        cells = list(cells)
         if any(cells):
             while cells and not cells[-1]:
                 cells.pop()
