@@ -255,12 +255,14 @@ def test_two_columns_are_read_one_after_the_other(two_columns):
     assert [u for u in body if u not in got] == []
 
 
-SPACED = "002_afc496c3baaee718"     # 渝北's report: long paragraphs, many of them filling their last line
+# 渝北's report: long paragraphs, many of them filling their last line; 两江's: paragraphs that go
+# on with 一是…二是… after a full stop at a line's end
+SPACED = ("002_afc496c3baaee718", "004_75b1283dda5df6ce")
 
 
-@pytest.fixture(scope="module")
-def spaced(tmp_path_factory):
-    return _spaced(tmp_path_factory, SPACED)
+@pytest.fixture(scope="module", params=SPACED)
+def spaced(request, tmp_path_factory):
+    return _spaced(tmp_path_factory, request.param)
 
 
 def _spaced(tmp_path_factory, seed: str):
@@ -289,6 +291,10 @@ def spaced_tables(tmp_path_factory):
 def test_space_after_a_paragraph_ends_it(spaced):
     """Where paragraphs are set apart by space rather than an indent, a paragraph whose
     last line runs (nearly) to the margin still ends there: the gap under it is wider than
-    the line pitch.  Only a paragraph ending at a page's foot is left to the wording."""
+    the line pitch; and a line at the pitch goes on its paragraph, also one that starts
+    like a list item (。| 三是…).  Only a paragraph ending at a page's foot is left to the wording."""
     want, got = spaced
     assert identical_share(want, got) >= 0.95
+    texts = {t for _, t in got}
+    going_on = [t for _, t in want if re.search("。[一二三四五六七八九十]是", t)]
+    assert [t for t in going_on if t not in texts] == []

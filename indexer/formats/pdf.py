@@ -573,13 +573,15 @@ class _Margins:
     right: float
     indents: bool       # the document starts its paragraphs indented (首行缩进)
     pitch: float | None = None      # the usual distance from a full line to the next
+    spaced: bool = False            # the document ends its paragraphs with a space under them
 
 
 def _margins(pages: list[list]) -> _Margins:
     lines = [x for items in pages for x in items if isinstance(x, Line) and len(x.segments) == 1]
     left = _mode(round(x.x0) for x in lines) if lines else 0
     right = max((x.x1 for x in lines), default=0)
-    return _Margins(left, right, _indents(lines, left, right), _pitch(pages, left, right))
+    pitch = _pitch(pages, left, right)
+    return _Margins(left, right, _indents(lines, left, right), pitch, _paragraphs_spaced(pages, left, right, pitch))
 
 
 def _pitch(pages: list[list], left: float, right: float) -> float | None:
@@ -592,6 +594,19 @@ def _pitch(pages: list[list], left: float, right: float) -> float | None:
                 steps[round((a.level - b.level) * 2) / 2] += 1
     step, count = steps.most_common(1)[0] if steps else (None, 0)
     return step if step is not None and step > 0 and count >= 3 else None
+
+
+def _paragraphs_spaced(pages: list[list], left: float, right: float, pitch: float | None) -> bool:
+    """Most paragraphs that plainly end (a finished sentence short of the margin) have a
+    space under them: then a line at the pitch goes on its paragraph, whatever it starts
+    with (三是…, 2024年…), and a space ends one."""
+    ends = Counter()
+    for items in pages:
+        for a, b in zip(items, items[1:]):
+            if _one_line(a) and _one_line(b) and abs(a.size - b.size) <= 0.6 \
+                    and _ENDS.search(a.text) and not _reaches_margin(a, left, right):
+                ends[pitch is not None and a.level - b.level > pitch + PARAGRAPH_SPACE * b.size] += 1
+    return ends[True] >= 5 and ends[True] >= 0.8 * (ends[True] + ends[False])
 
 
 def _one_line(item) -> bool:
@@ -628,7 +643,8 @@ def _paragraphs(pages: list[list]) -> list[str]:
                 continue
             same_page = open_page == page
             if isinstance(item, Line) and len(item.segments) == 1 and open_line is not None \
-                    and _full(open_line, item, margins) and _goes_on(open_line, item, margins) \
+                    and _full(open_line, item, margins) \
+                    and _goes_on(open_line, item, margins, same_page and margins.spaced) \
                     and not (same_page and _spaced_apart(open_line, item, margins)):
                 out[-1] = join_wrapped(out[-1], item.text)
                 item.hang = item.hang if item.hang is not None else open_line.hang
@@ -665,10 +681,11 @@ def _mode(values) -> float:
     return counts.most_common(1)[0][0] if counts else 0
 
 
-def _goes_on(prev: Line, line: Line, margins: _Margins) -> bool:
+def _goes_on(prev: Line, line: Line, margins: _Margins, spacing_tells: bool = False) -> bool:
     """The line continues the paragraph whose last line (reaching the right margin) is ``prev``:
-    the same size, and not indented where paragraphs start indented (else not a new unit — a
-    heading, a list mark — after a finished sentence); a centred line goes on a wrapped title."""
+    the same size, and not indented where paragraphs start indented (else, unless the space
+    between paragraphs tells (``spacing_tells``: no space here), not a new unit — a heading, a
+    list mark — after a finished sentence); a centred line goes on a wrapped title."""
     if abs(line.size - prev.size) > 0.6:
         return False
     if line.hang is not None and _ENDS.search(prev.text):
@@ -679,7 +696,7 @@ def _goes_on(prev: Line, line: Line, margins: _Margins) -> bool:
         return not _ENDS.search(prev.text)
     if line.x0 > margins.left + line.size * 1.2:
         return False
-    return margins.indents or not (_STARTS_UNIT.match(line.text) and _ENDS.search(prev.text))
+    return margins.indents or spacing_tells or not (_STARTS_UNIT.match(line.text) and _ENDS.search(prev.text))
 
 
 def _full(prev: Line, line: Line, margins: _Margins) -> bool:
