@@ -92,15 +92,15 @@ def _plausible(share: float, evidence: int) -> bool:
     return share <= IMPLAUSIBLE_SHARE or evidence < MIN_EVIDENCE
 
 
-def _reading(sample: bytes, codec: str, whole: bool) -> tuple[float, int]:
-    """How the sample reads in one encoding: (suspect share, evidence)."""
+def _reading(sample: bytes, codec: str, whole: bool) -> tuple[float, int, int]:
+    """How the sample reads in one encoding: (suspect share, evidence, invalid bytes)."""
     any_script = codec == "utf-8" and _strict_utf8(sample, whole)
     if codec.startswith("utf-16"):
         sample = sample[:len(sample) // 2 * 2]
     text = sample.decode(codec, errors="replace")
     if not whole:
         text = text.rstrip("\ufffd")             # a character cut by the sample's end
-    return suspect_share(text, any_script)
+    return (*suspect_share(text, any_script), text.count("\ufffd"))
 
 
 def choose_encoding(sample: bytes, whole: bool = True, utf16: bool = True,
@@ -114,11 +114,13 @@ def choose_encoding(sample: bytes, whole: bool = True, utf16: bool = True,
         is_utf16 = codec.startswith("utf-16")
         if (is_utf16 and not utf16) or (only_utf16 and not is_utf16):
             continue
-        share, evidence = _reading(sample, codec, whole)
+        share, evidence, invalid = _reading(sample, codec, whole)
         if codec == "utf-8" and _strict_utf8(sample, whole) and _plausible(share, evidence):
             return codec, label                   # the usual case: valid UTF-8 that reads well
-        if _plausible(share, evidence) and (best is None or share < best[0]):
-            best = (share, codec, label)
+        # of the plausible readings, the one with fewest bytes it cannot read, then the one that
+        # reads best: a Hong Kong file's HKSCS characters (倮) are invalid Big5 and rare words
+        if _plausible(share, evidence) and (best is None or (invalid, share) < best[0]):
+            best = ((invalid, share), codec, label)
     return (best[1], best[2]) if best else None
 
 

@@ -109,6 +109,16 @@ def test_reading_decides_not_byte_rules():
     assert decode_bytes(simplified)[0] == simplified.decode("gb18030")
 
 
+def test_hong_kong_characters_read_as_big5_hkscs():
+    """A Hong Kong site's Big5-HKSCS file: its HKSCS characters are no valid Big5, and Big5
+    would read a wrong character into their bytes (倮果 → �赤G).  One such character is enough:
+    seed 001 with its one 倮 (its 羣, HKSCS too, written 群 as Big5 has it)."""
+    text = OpenCC("s2t").convert(remove_pinyin_debris(SEED_001)).replace("羣", "群")
+    text = text.encode("big5hkscs", errors="replace").decode("big5hkscs")
+    assert text.count("倮") == 1
+    assert decode_bytes(text.encode("big5hkscs")) == (text, ["按 Big5-HKSCS 解码"])
+
+
 def test_a_cut_utf8_file_stays_utf8():
     """A UTF-8 download cut mid-character is UTF-8 with one bad sequence, not GB18030 mojibake."""
     data = SEED_002.encode("utf-8")
