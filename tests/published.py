@@ -207,6 +207,12 @@ def doc_from_docx(docx_path: Path, out_dir: Path) -> Path:
     return _soffice_convert(docx_path, out_dir, "doc:MS Word 97", ".doc")
 
 
+def other_from_docx(docx_path: Path, out_dir: Path, suffix: str) -> Path:
+    """The .docx saved by LibreOffice as OpenDocument (.odt) or RTF (.rtf), as some offices keep them."""
+    target = {".odt": "odt", ".rtf": "rtf:Rich Text Format"}[suffix]
+    return _soffice_convert(docx_path, out_dir, target, suffix)
+
+
 def pdf_from_docx(docx_path: Path, out_dir: Path) -> Path:
     """The .docx exported to PDF by LibreOffice, as offices publish their reports."""
     return _soffice_convert(docx_path, out_dir, "pdf", ".pdf")

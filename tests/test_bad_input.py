@@ -54,6 +54,8 @@ def bad_corpus(tmp_path_factory):
     (d / "binary.txt").write_bytes(bytes(range(256)) * 64)
     (d / "renamed.pdf.txt").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n")
     (d / "zero.txt").write_bytes(b"")
+    (d / "text.odt").write_text("不是 OpenDocument", encoding="utf-8")      # a renamed text file
+    (d / "zip.rtf").write_bytes(b"PK\x03\x04" + b"\0" * 60)                  # a ZIP named .rtf
     (d / "spaces.txt").write_text(" \n\t\n\u3000\n", encoding="utf-8")
     with open(d / "huge.txt", "wb") as fh:                  # 50 MB: not one report
         fh.truncate(50 * 1024 * 1024)
@@ -101,6 +103,7 @@ def test_bad_files_named_good_files_indexed(bad_run):
     assert "二进制" in f["binary.txt"]
     assert "PDF" in f["renamed.pdf.txt"]
     assert "空文件" in f["zero.txt"] and "空文件" in f["spaces.txt"]
+    assert "不是 OpenDocument 文本文件（.odt）" in f["text.odt"] and "不是 RTF 文件（.rtf）" in f["zip.rtf"]
     assert "50 MB" in f["huge.txt"] and "最多 20 MB" in f["huge.txt"]
     assert "没有正文列" in f["notext.csv"]
     assert "不是有效的 JSON" in f["rows.jsonl#2"]

@@ -91,7 +91,7 @@ def published_dir(tmp_path_factory, texts, oracle, browser) -> Path:
     import datetime
 
     root = tmp_path_factory.mktemp("published")
-    for shape in ("docx", "html", "pdf", "doc", "scan"):
+    for shape in ("docx", "html", "pdf", "doc", "odt", "rtf", "scan"):
         (root / shape).mkdir()
     for txt in sorted(texts.glob("*.txt")):
         text = txt.read_text(encoding="utf-8")
@@ -106,7 +106,10 @@ def published_dir(tmp_path_factory, texts, oracle, browser) -> Path:
     published.scan_pdf(browser, (texts / f"{seed}.txt").read_text(encoding="utf-8"), root / "scan" / "scan.pdf")
     if shutil.which("soffice"):
         published.doc_from_docx(root / "docx" / f"{seed}.docx", root / "doc")
-        shutil.rmtree(root / "doc" / "lo-profile", ignore_errors=True)
+        for other in ("odt", "rtf"):
+            published.other_from_docx(root / "docx" / f"{seed}.docx", root / other, f".{other}")
+        for shape in ("doc", "odt", "rtf"):
+            shutil.rmtree(root / shape / "lo-profile", ignore_errors=True)
     return root
 
 
@@ -175,7 +178,7 @@ def test_a_word_files_creation_date_is_the_reports_only_in_the_reports_year(tmp_
 # the units: at least 98% identical to the .txt's
 
 
-@pytest.mark.parametrize("shape", ["docx", "html", "pdf", "doc"])
+@pytest.mark.parametrize("shape", ["docx", "html", "pdf", "doc", "odt", "rtf"])
 def test_each_shape_yields_the_units_of_the_txt(readings, oracle, shape):
     read = readings(shape)
     assert read, f"no {shape} fixture was made"

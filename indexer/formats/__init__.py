@@ -19,7 +19,8 @@ HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
 OFFICE_SUFFIXES = {".docx", ".doc", ".wps"}
 PDF_SUFFIXES = {".pdf"}
 MHT_SUFFIXES = {".mht", ".mhtml"}             # a web page and its images in one MIME file
-SUFFIXES = HTML_SUFFIXES | {".docx", ".doc"} | PDF_SUFFIXES | MHT_SUFFIXES
+CONVERTED_SUFFIXES = {".odt", ".rtf"}         # converted by LibreOffice, as a .doc is
+SUFFIXES = HTML_SUFFIXES | {".docx", ".doc"} | PDF_SUFFIXES | MHT_SUFFIXES | CONVERTED_SUFFIXES
 # a document title that names no report: a template's, an editor's or a file name
 JUNK_TITLE = re.compile(r"^(about:blank|untitled|无标题|新建.*文档|文档\d*|document\d*|microsoft word - .*|"
                         r".*\.(docx?|wps|pdf|html?))$", re.I)
@@ -54,6 +55,9 @@ def read_document(data: bytes, suffix: str, name: str = "") -> Extracted:
     if suffix == ".doc":
         from .doc import read_doc
         return read_doc(data, name)
+    if suffix in CONVERTED_SUFFIXES:
+        from .doc import read_converted
+        return read_converted(data, suffix)
     if suffix in PDF_SUFFIXES:
         from .pdf import PdfError, read_pdf
         try:

@@ -57,9 +57,30 @@ def read_doc(data: bytes, name: str = "") -> Extracted:
     return got
 
 
-def _convert(soffice: str, data: bytes) -> bytes:
+# other word-processor files LibreOffice converts to .docx as it does a .doc: their names, and the
+# test that the bytes are that format (an .odt is a ZIP naming its type first; RTF starts {\rtf)
+CONVERTED = {".odt": ("OpenDocument 文本文件", lambda d: d[:2] == b"PK" and b"opendocument.text" in d[:200]),
+             ".rtf": ("RTF 文件", lambda d: d.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"))}
+
+
+def read_converted(data: bytes, suffix: str) -> Extracted:
+    """An .odt or .rtf: converted to .docx by LibreOffice, then read as a .docx."""
+    from .docx import read_docx
+
+    name, is_format = CONVERTED[suffix]
+    if not is_format(data):
+        raise FormatError(f"不是 {name}（{suffix}）：文件头不对（是不是改错了扩展名？）")
+    soffice = converter()
+    if soffice is None:
+        raise FormatError(f"读 {name}需要 LibreOffice：请先安装（Debian：apt-get install {DEBIAN_PACKAGE}），再重新索引")
+    got = read_docx(_convert(soffice, data, suffix))
+    got.reader = f"{suffix[1:]} (LibreOffice)"
+    return got
+
+
+def _convert(soffice: str, data: bytes, suffix: str = ".doc") -> bytes:
     with tempfile.TemporaryDirectory(prefix="govsearch-doc-") as tmp:
-        src = os.path.join(tmp, "report.doc")
+        src = os.path.join(tmp, "report" + suffix)
         with open(src, "wb") as fh:
             fh.write(data)
         # a profile of its own: parallel conversions (and a user's open LibreOffice) do not collide
@@ -68,11 +89,11 @@ def _convert(soffice: str, data: bytes) -> bytes:
         try:
             done = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT_S, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
-            raise FormatError(f"LibreOffice 在 {TIMEOUT_S} 秒内没有转换完这个 .doc 文件（文件太大或已损坏？）") from None
+            raise FormatError(f"LibreOffice 在 {TIMEOUT_S} 秒内没有转换完这个 {suffix} 文件（文件太大或已损坏？）") from None
         out = os.path.join(tmp, "report.docx")
         if done.returncode != 0 or not os.path.exists(out):
             detail = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
-            raise FormatError("LibreOffice 转换不了这个 .doc 文件（已损坏或加了密？）"
+            raise FormatError(f"LibreOffice 转换不了这个 {suffix} 文件（已损坏或加了密？）"
                               + (f"（LibreOffice：{one_line(detail[-1])}）" if detail else ""))
         with open(out, "rb") as fh:
             return fh.read()
