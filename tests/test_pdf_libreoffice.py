@@ -298,3 +298,18 @@ def test_space_after_a_paragraph_ends_it(spaced):
     texts = {t for _, t in got}
     going_on = [t for _, t in want if re.search("。[一二三四五六七八九十]是", t)]
     assert [t for t in going_on if t not in texts] == []
+
+
+def test_a_two_em_dash_keeps_both_its_dashes():
+    """LibreOffice sets —— in Noto CJK as one run, and PDFium gives both dashes the box of
+    the pair (95–119 pt at 12 pt, as read from a report exported so): both stay, while a
+    character drawn twice on itself (a faked bold) is read once."""
+    from indexer.formats.pdf import Char, _line, _without_doubles
+
+    def char(text, left, right, order):
+        return Char(text, left, right, 485.73, 496.76, 12.0, False, order)
+
+    dashes = [char("—", 95.0, 119.0, 0), char("—", 95.0, 119.0, 1), char("过", 119.0, 131.0, 2)]
+    assert _line(_without_doubles(dashes)).text == "——过"
+    bold = [char("政", 95.0, 107.0, 0), char("政", 95.3, 107.3, 1), char("府", 107.0, 119.0, 2)]
+    assert _line(_without_doubles(bold)).text == "政府"

@@ -398,12 +398,16 @@ def _overlap(a: Char, b: Char) -> float:
 
 def _without_doubles(row: list[Char]) -> list[Char]:
     """Without a character drawn again on itself (a bold faked by drawing twice, offset by a
-    fraction of its width): in left to right order it would stutter (政政府府)."""
+    fraction of its width): in left to right order it would stutter (政政府府).  A box two
+    characters wide holds two: LibreOffice draws —— (and ……) as one run whose two dashes
+    PDFium gives the same box, and one dash of a list item's —— is not a double."""
     out: list[Char] = []
     seen: dict[str, list[float]] = {}
     for ch in sorted(row, key=lambda c: c.order):
         lefts = seen.setdefault(ch.text, [])
-        if ch.text.isspace() or not any(abs(ch.left - x) < 0.25 * (ch.right - ch.left) for x in lefts):
+        width = ch.right - ch.left
+        holds = 2 if width >= 1.6 * (ch.size or _height(ch) or width) else 1
+        if ch.text.isspace() or sum(abs(ch.left - x) < 0.25 * width for x in lefts) < holds:
             out.append(ch)
             lefts.append(ch.left)
     return out
