@@ -34,6 +34,7 @@ from pathlib import Path
 from whoosh import query as Q
 
 from indexer.analysis import cut, normalize, to_simplified
+from indexer.cleaning import strip_invisible
 from indexer.model import UNKNOWN
 
 from .fields import KIND_LABELS, QUERY_NAMES, FilterField
@@ -474,7 +475,7 @@ def parse_query(text: str, match: str = DEFAULT_MATCH) -> ParsedQuery:
     if match not in MATCH_MODES:
         raise QuerySyntaxError("bad_match", f"匹配方式只能是 exact（精确匹配）或 words（分词匹配），"
                                             f"收到“{str(match)[:20]}”")
-    text = "".join(ch if ch.isprintable() or ch in " \t" else " " for ch in text)
+    text = query_text(text)
     p = _Parser(text, match)
     q = p.parse_or()
     kind, _, pos = p.peek()
@@ -486,6 +487,15 @@ def parse_query(text: str, match: str = DEFAULT_MATCH) -> ParsedQuery:
     marks = Marks(_dedupe(p.marks.strings), _dedupe(p.marks.words), _dedupe(p.marks.patterns))
     return ParsedQuery(query=q, terms=p.terms, marks=marks, filters=p.filters, match=match,
                        empty=empty)
+
+
+def query_text(text: str) -> str:
+    """What the user typed, with the characters the index drops from report text
+    (zero-width spaces, soft hyphens, controls) dropped the same way, so 数字\u200b经济
+    is the one term 数字经济 the indexed text holds; other unprintable characters
+    (line breaks, odd spaces) separate terms, as white space does."""
+    text = strip_invisible(text)
+    return "".join(ch if ch.isprintable() or ch in " \t" else " " for ch in text)
 
 
 def _dedupe(items: list[str]) -> list[str]:
