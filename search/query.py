@@ -189,12 +189,25 @@ _TOKEN = re.compile(rf"""
 _CLOSE = {'"': '"', "＂": "＂", "“": "”", "”": "”", "「": "」", "『": "』", "」": "」", "』": "』"}
 
 
+_QUOTES = frozenset('"＂“”「」『』')
+_OPENING_ONLY = frozenset("“「『")
+_CLOSING_ONLY = frozenset("”」』")
+_ENDS_QUOTED = re.compile(r"[\s)）]|$")     # what may follow a phrase's closing quote
+
+
 def _lex(text: str):
-    """Yield (kind, value, position) tokens; phrases come out whole."""
+    """Yield (kind, value, position) tokens; phrases come out whole, and so does
+    report text pasted with its quotes (see _pasted)."""
     i, n = 0, len(text)
     while i < n:
         m = _TOKEN.match(text, i)
         kind = m.lastgroup            # every character starts some token
+        if kind in ("quote", "word"):
+            pasted = _pasted(text, i)
+            if pasted:
+                yield "phrase", pasted, i
+                i += len(pasted)
+                continue
         if kind == "quote":
             end = _closing_quote(text, i)
             yield "phrase", text[i + 1:end], i
@@ -207,12 +220,45 @@ def _lex(text: str):
         i = m.end()
 
 
+def _pasted(text: str, i: int) -> str:
+    """The text from i to the next space when it holds a quote mark that does not
+    enclose it whole (“十五五”规划, 推进“两重”建设, 十五五」): text copied from a
+    report, to be found as written, quotes and all ("" when it is not such text).
+    A wholly quoted phrase ("稳进 增效", “稳进增效”) is not: it is a phrase."""
+    end = _chunk_end(text, i)
+    chunk = text[i:end]
+    if not _QUOTES & set(chunk):
+        return ""
+    if chunk[0] not in _QUOTES:
+        return chunk                                  # text before a quote: 推进“两重”建设
+    close = _closing_quote(text, i)
+    if _ENDS_QUOTED.match(text, close + 1):
+        return ""                                     # the quotes enclose it whole
+    return text[i:_chunk_end(text, close + 1)]        # text after the closing quote: “十五五”规划
+
+
+def _chunk_end(text: str, i: int) -> int:
+    """Where the run of non-space characters from i ends, less the closing brackets
+    that close a group opened before it: (十五五”规划) leaves the ) to the group."""
+    m = re.compile(r"\S*").match(text, i)
+    end = m.end()
+    while end > i and text[end - 1] in ")）" and _closes_more(text[i:end]):
+        end -= 1
+    return end
+
+
+def _closes_more(s: str) -> bool:
+    return s.count(")") + s.count("）") > s.count("(") + s.count("（")
+
+
 def _closing_quote(text: str, i: int) -> int:
     opening = text[i]
     close = _CLOSE[opening]
     for j in range(i + 1, len(text)):
         if text[j] == close or (opening in "“”" and text[j] in "“”"):
             return j
+    if opening in _CLOSING_ONLY:
+        raise QuerySyntaxError("unbalanced_quote", f"引号不成对：结束的引号“{opening}”前面没有开始的引号", i)
     raise QuerySyntaxError("unbalanced_quote", "引号不成对：短语开了引号，没有结束的引号", i)
 
 

@@ -41,3 +41,47 @@ def test_an_invisible_character_inside_a_term_is_dropped_as_the_index_drops_it(
     want = containing(corpus_units, "数字经济")
     got = run(corpus_engine, f"数字{invisible}经济")
     assert want and got["total"] == len(want) and ids(got) == want
+
+
+# ---------------------------------------------------------------- 2. report text pasted with its quotes
+
+@pytest.mark.parametrize("pasted", ["“十五五”规划", "推进“两重”建设", "“两重”建设", "实施“两新”政策"])
+def test_report_text_pasted_with_its_quotes_is_found_as_written(corpus_engine, corpus_units, pasted):
+    """“十五五”规划 pasted from a report meant that string (22 paragraphs); it was read as
+    the phrase 十五五 AND 规划 anywhere (44)."""
+    want = containing(corpus_units, pasted)
+    got = run(corpus_engine, pasted)
+    assert want and got["total"] == len(want) and ids(got) == want
+    assert [t.text for t in parse_query(pasted).terms] == [normalize(pasted)]
+
+
+def test_a_pasted_string_combines_with_operators_and_groups(corpus_engine, corpus_units):
+    pasted, other = containing(corpus_units, "“十五五”规划"), containing(corpus_units, "数字经济")
+    assert ids(run(corpus_engine, "(“十五五”规划 OR 数字经济)")) == pasted | other
+    assert ids(run(corpus_engine, "数字经济 -“十五五”规划")) == other - pasted
+
+
+def test_quotes_that_enclose_a_whole_token_make_a_phrase_and_glued_text_makes_it_pasted(
+        corpus_engine, corpus_units):
+    for q, phrase in [('"稳进增效"', "稳进增效"), ("“稳进增效”", "稳进增效"), ("＂营商环境＂", "营商环境"),
+                      ('"营商 环境"', "营商 环境"), ("「营商环境」", "营商环境"), ("(“十五五”)", "十五五")]:
+        assert [t.text for t in parse_query(q).terms] == [phrase], q
+        assert ids(run(corpus_engine, q)) == containing(corpus_units, phrase), q
+    # the same quotes with text glued on: report text, as written (＂ is " once normalised)
+    for q in ("“十五五”时期", "＂十五五＂时期", '"十五五"时期'):
+        assert [t.text for t in parse_query(q).terms] == [normalize(q)], q
+        assert ids(run(corpus_engine, q)) == containing(corpus_units, q), q
+
+
+def test_a_closing_quote_glued_to_text_is_pasted_text_and_a_lone_one_says_so():
+    """十五五」 is the end of a copied quotation: found as written.  A closing quote
+    alone was reported as an opening quote left unclosed."""
+    assert [t.text for t in parse_query("十五五」").terms] == ["十五五」"]
+    for q in ("”", "营商 」", "』 环境"):
+        with pytest.raises(QuerySyntaxError) as e:
+            parse_query(q)
+        assert e.value.code == "unbalanced_quote" and "结束的引号" in str(e.value) \
+            and "前面没有开始的引号" in str(e.value), q
+    with pytest.raises(QuerySyntaxError) as e:
+        parse_query("“营商")
+    assert "没有结束的引号" in str(e.value)
