@@ -89,6 +89,7 @@ class ParsedQuery:
     filters: dict = field(default_factory=dict)   # index field -> [values typed inline]
     match: str = DEFAULT_MATCH
     empty: bool = False              # no search term: filters only / browse
+    says_nothing: bool = False       # no term, filter or NOT at all: the same as no query
 
 
 class Phrase(Q.Term):
@@ -317,6 +318,7 @@ class _Parser:
             kind, value, pos = self.peek()
             if kind == "word" and value == "AND":
                 self.take()
+                self._and_operands(bool(must or must_not), pos)
                 continue
             negate = kind == "minus" or (kind == "word" and value == "NOT")
             if negate:
@@ -330,6 +332,14 @@ class _Parser:
     def _and_ends(self) -> bool:
         kind, value, _pos = self.peek()
         return kind is None or kind == "rparen" or (kind == "word" and value in _OPERATORS_OR)
+
+    def _and_operands(self, before: bool, pos: int):
+        """AND needs a term on each side, as OR does: 发展 AND alone once counted every
+        paragraph 发展 is in, and AND alone every paragraph."""
+        kind, value, _pos = self.peek()
+        after = kind not in (None, "rparen") and not (kind == "word" and value in (*_OPERATORS_OR, "AND"))
+        if not (before and after):
+            raise QuerySyntaxError("and_operand", "AND 两边都要有检索词", pos)
 
     def _operand_follows(self, pos: int):
         kind, _value, _pos = self.peek()
@@ -528,11 +538,18 @@ def parse_query(text: str, match: str = DEFAULT_MATCH) -> ParsedQuery:
     if kind == "rparen":
         raise QuerySyntaxError("unbalanced_parenthesis", "括号不成对：“)”前面没有“(”", pos)
     empty = q is None or not p.terms
-    if q is None:
-        q = Q.Every()
     marks = Marks(_dedupe(p.marks.strings), _dedupe(p.marks.words), _dedupe(p.marks.patterns))
-    return ParsedQuery(query=q, terms=p.terms, marks=marks, filters=p.filters, match=match,
-                       empty=empty)
+    return ParsedQuery(query=Q.Every() if q is None else q, terms=p.terms, marks=marks,
+                       filters=p.filters, match=match, empty=empty, says_nothing=q is None)
+
+
+def says_nothing(text: str) -> bool:
+    """A query with nothing to search for once read: blank, (), "", a zero-width space.
+    A page shows what it shows for no query at all (a query it cannot read says something)."""
+    try:
+        return parse_query(text).says_nothing
+    except QuerySyntaxError:
+        return False
 
 
 def query_text(text: str) -> str:

@@ -85,3 +85,39 @@ def test_a_closing_quote_glued_to_text_is_pasted_text_and_a_lone_one_says_so():
     with pytest.raises(QuerySyntaxError) as e:
         parse_query("“营商")
     assert "没有结束的引号" in str(e.value)
+
+
+# ---------------------------------------------------------------- 3. queries that say nothing
+
+@pytest.fixture(scope="module")
+def client(corpus_index):
+    from webui import create_app
+
+    return create_app(corpus_index).test_client()
+
+
+@pytest.mark.parametrize("q", ["发展 AND", "AND 发展", "AND", "发展 AND AND 改革", "(发展 AND) 改革"])
+def test_and_without_a_term_on_each_side_is_refused_as_or_is(q):
+    """发展 AND counted every paragraph with 发展, and AND alone every paragraph, where
+    发展 OR and OR alone are refused."""
+    with pytest.raises(QuerySyntaxError) as e:
+        parse_query(q)
+    assert e.value.code == "and_operand" and "AND 两边都要有检索词" in str(e.value)
+
+
+@pytest.mark.parametrize("q", ["()", '""', "“”", "%00", "%E2%80%8B", "%EF%BB%BF", "%20%E2%80%8B%20"])
+def test_a_query_that_says_nothing_shows_the_page_of_no_query(client, q):
+    """(), "" or a lone zero-width space listed every paragraph of the collection as a
+    result; with no query the page lists the reports, and so it does for these."""
+    landing = client.get("/?q=").get_data(as_text=True)
+    page = client.get(f"/?q={q}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "已收录 <strong>" in text and "找到 <strong>" not in text
+    assert text.count("/reports/") == landing.count("/reports/")
+
+
+def test_and_without_a_term_is_a_one_line_error_on_the_page_and_the_api(client):
+    page = client.get("/?q=发展 AND")
+    assert page.status_code == 400 and "AND 两边都要有检索词" in page.get_data(as_text=True)
+    api = client.get("/api/search?q=发展 AND")
+    assert api.status_code == 400 and api.get_json()["code"] == "and_operand"
