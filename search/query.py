@@ -25,6 +25,7 @@ and a stable English ``code``; limits keep any query bounded.
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 from dataclasses import dataclass, field
@@ -492,6 +493,9 @@ def id_value(spec: FilterField, value: str) -> str:
     return _KIND_BY_LABEL.get(value, value) if spec.name == "kind" else value
 
 
+FIRST_YEAR = 1949                   # the earliest reports of this kind
+YEARS_AHEAD = 10                    # how far past this year a year may be asked for
+
 _YEAR = re.compile(r"^\s*(\d{4})\s*(?:(?:\.\.|-|~|—|到|至)\s*(\d{4})?)?\s*$|^\s*(?:\.\.|-)\s*(\d{4})\s*$")
 
 
@@ -502,13 +506,29 @@ def parse_year(value: str, pos: int | None = None) -> tuple[int | None, int | No
         raise QuerySyntaxError("bad_year", f"年份（year）“{str(value)[:40]}”无法识别：请写 2023 这样的年份，"
                                            f"或 2020..2024 这样的范围", pos)
     if m.group(3):
-        return None, int(m.group(3))
-    lo = int(m.group(1))
+        return None, _plausible_year(int(m.group(3)), value, pos)
+    lo = _plausible_year(int(m.group(1)), value, pos)
     ranged = re.search(r"\.\.|-|~|—|到|至", norm)
-    hi = int(m.group(2)) if m.group(2) else (None if ranged else lo)
+    hi = _plausible_year(int(m.group(2)), value, pos) if m.group(2) else (None if ranged else lo)
     if hi is not None and hi < lo:
-        lo, hi = hi, lo
+        # swapped silently, the answer was echoed as the range typed (年份=2030-2020)
+        raise QuerySyntaxError("bad_year", f"年份（year）范围“{str(value)[:40]}”起止颠倒：请先写早的年份，"
+                                           f"如 {hi}-{lo}", pos)
     return lo, hi
+
+
+def year_bounds() -> tuple[int, int]:
+    """The years a report can have: none before 1949; a plan may look ten years ahead."""
+    return FIRST_YEAR, datetime.date.today().year + YEARS_AHEAD
+
+
+def _plausible_year(year: int, value, pos: int | None) -> int:
+    first, last = year_bounds()
+    if not first <= year <= last:
+        # year=1899 or year=2200 found nothing and said nothing, where year:0 was refused
+        raise QuerySyntaxError("bad_year", f"年份（year）“{str(value)[:40]}”超出范围：报告的年份在 "
+                                           f"{first} 到 {last} 之间", pos)
+    return year
 
 
 def year_query(value: str, pos: int | None = None) -> Q.Query:

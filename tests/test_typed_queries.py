@@ -121,3 +121,54 @@ def test_and_without_a_term_is_a_one_line_error_on_the_page_and_the_api(client):
     assert page.status_code == 400 and "AND 两边都要有检索词" in page.get_data(as_text=True)
     api = client.get("/api/search?q=发展 AND")
     assert api.status_code == 400 and api.get_json()["code"] == "and_operand"
+
+
+# ---------------------------------------------------------------- 4. years
+
+@pytest.mark.parametrize("year", ["2030-2020", "2026-2025", "2026..2024"])
+def test_a_reversed_year_range_is_refused_naming_the_parameter(client, year):
+    """2030-2020 was swapped silently and echoed as typed (年份=2030-2020)."""
+    for url in (f"/api/search?q=发展&year={year}", f"/api/search?q=发展 year:{year}",
+                f"/api/search?q=发展 年份:{year}"):
+        r = client.get(url)
+        j = r.get_json()
+        assert r.status_code == 400 and j["code"] == "bad_year", url
+        assert "年份（year）" in j["error"] and "起止颠倒" in j["error"] and year in j["error"], url
+
+
+@pytest.mark.parametrize("year", ["1899", "2200", "1800-2026", "..1900", "2024..3000"])
+def test_a_year_out_of_the_plausible_range_is_refused_everywhere(client, year):
+    """year=1899 or year=2200 found nothing and said nothing, where year:0 was refused."""
+    import datetime
+
+    last = datetime.date.today().year + 10
+    for url in (f"/api/search?q=发展&year={year}", f"/api/search?q=发展 year:{year}",
+                f"/api/search?q=发展 年份:{year}"):
+        r = client.get(url)
+        j = r.get_json()
+        assert r.status_code == 400 and j["code"] == "bad_year", url
+        assert f"1949 到 {last}" in j["error"] and "年份（year）" in j["error"], url
+
+
+def test_the_plausible_years_are_1949_to_ten_years_ahead(corpus_engine, corpus_units):
+    import datetime
+
+    last = datetime.date.today().year + 10
+    everything = containing(corpus_units, "发展")
+    assert ids(run(corpus_engine, "发展", year=f"1949-{last}")) == everything
+    assert run(corpus_engine, "发展", year="1949")["total"] == 0
+    for year in ("1948", str(last + 1)):
+        with pytest.raises(QuerySyntaxError) as e:
+            run(corpus_engine, "发展", year=year)
+        assert e.value.code == "bad_year" and "超出范围" in str(e.value)
+
+
+def test_the_cli_refuses_a_reversed_year_range_in_one_line(corpus_index):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "cli", "query", "发展", "--year", "2030-2020",
+                          "--index", corpus_index], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and "起止颠倒" in out.stderr and "year" in out.stderr
+
