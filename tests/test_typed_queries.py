@@ -172,3 +172,45 @@ def test_the_cli_refuses_a_reversed_year_range_in_one_line(corpus_index):
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1 and "起止颠倒" in out.stderr and "year" in out.stderr
 
+
+# ---------------------------------------------------------------- 6. parameters
+
+@pytest.mark.parametrize("fmt,media", [("csv", "text/csv"), ("md", "text/markdown"),
+                                       ("jsonl", "application/x-ndjson")])
+def test_an_export_names_its_charset_once(client, fmt, media):
+    r = client.get(f"/export?q=营商环境&format={fmt}")
+    assert r.status_code == 200 and r.headers["Content-Type"] == f"{media}; charset=utf-8"
+    r.close()
+
+
+@pytest.mark.parametrize("top", ["abc", "1.5", "0"])
+def test_keywords_top_that_is_not_a_count_is_refused(client, top):
+    """top=abc fell back to 50 where top=0 was refused."""
+    r = client.get(f"/api/keywords?province=浙江&top={top}")
+    j = r.get_json()
+    assert r.status_code == 400 and j["code"] == "bad_parameter" and "参数 top" in j["error"]
+
+
+def test_by_report_must_be_a_yes_or_no(client):
+    """by_report=abc was read as no."""
+    r = client.get("/api/search?q=营商环境&by_report=abc")
+    j = r.get_json()
+    assert r.status_code == 400 and j["code"] == "bad_parameter" and "参数 by_report" in j["error"]
+    page = client.get("/?q=营商环境&by_report=abc")
+    assert page.status_code == 400 and "参数 by_report" in page.get_data(as_text=True)
+    yes, no = client.get("/api/search?q=营商环境&by_report=yes").get_json(), \
+        client.get("/api/search?q=营商环境&by_report=off").get_json()
+    assert "groups" in yes and "groups" not in no and yes["total"] == no["total"]
+
+
+@pytest.mark.parametrize("q", ["%E5%8F", "%ED%A0%80", "%E6%B5%99%E5"])
+def test_a_parameter_that_is_not_utf8_is_refused_naming_it(client, q):
+    """q=%E5%8F (a character cut short) was searched as the text %E5%8F."""
+    r = client.get(f"/api/search?q={q}")
+    j = r.get_json()
+    assert r.status_code == 400 and j["code"] == "bad_encoding" and "参数 q " in j["error"]
+    assert "\n" not in j["error"]
+    page = client.get(f"/?q={q}")
+    assert page.status_code == 400 and "参数 q " in page.get_data(as_text=True)
+    r = client.get(f"/api/search?q=营商环境&province={q}")
+    assert r.status_code == 400 and "参数 province " in r.get_json()["error"]
