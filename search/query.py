@@ -39,6 +39,7 @@ from indexer.cleaning import strip_invisible
 from indexer.model import UNKNOWN
 
 from .fields import KIND_LABELS, QUERY_NAMES, FilterField
+from .filters import value_by_label
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 64
@@ -485,12 +486,9 @@ def filter_query(spec: FilterField, values: list[str], pos: int | None = None) -
     return parts[0] if len(parts) == 1 else Q.Or(parts)
 
 
-_KIND_BY_LABEL = {label: kind for kind, label in KIND_LABELS.items()}
-
-
 def id_value(spec: FilterField, value: str) -> str:
     value = value.strip()
-    return _KIND_BY_LABEL.get(value, value) if spec.name == "kind" else value
+    return value_by_label(value, KIND_LABELS) if spec.name == "kind" and value else value
 
 
 FIRST_YEAR = 1949                   # the earliest reports of this kind

@@ -213,3 +213,23 @@ def test_a_parameter_that_is_not_utf8_is_refused_naming_it(client, q):
     assert page.status_code == 400 and "参数 q " in page.get_data(as_text=True)
     r = client.get(f"/api/search?q=营商环境&province={q}")
     assert r.status_code == 400 and "参数 province " in r.get_json()["error"]
+
+
+# ---------------------------------------------------------------- 5. filter values as people type them
+
+@pytest.mark.parametrize("typed,kind", [("表格", "table_row"), ("列表", "list_item"), ("table", "table_row")])
+def test_the_start_of_one_kinds_label_means_that_kind(corpus_engine, corpus_units, typed, kind):
+    """kind:表格 found nothing: only the whole label 表格行 was known."""
+    want = {u["id"] for u in corpus_units if u["kind"] == kind}
+    for got in (run(corpus_engine, f"kind:{typed}"), run(corpus_engine, "", kind=typed)):
+        assert want and ids(got) == want and got["filters"] == {"kind": [kind]}
+
+
+@pytest.mark.parametrize("typed", ["区县级", "县级", "区级"])
+def test_the_usual_spellings_of_a_level_mean_it(corpus_engine, corpus_units, client, typed):
+    """level:区县级 found nothing: the value is 县区级."""
+    want = {u["id"] for u in corpus_units if u["level"] == "县区级"}
+    for got in (run(corpus_engine, f"level:{typed}"), run(corpus_engine, "", level=typed)):
+        assert want and ids(got) == want and got["filters"] == {"level": ["县区级"]}
+    page = client.get(f"/?q=发展&level={typed}").get_data(as_text=True)
+    assert f"{typed} → 县区级" in page                  # the chip says what it was taken to mean
