@@ -4,7 +4,8 @@ The language, Chinese users' habits first:
 
     营商环境 优化          each term found as written (Ctrl-F on the normalised text), all of them
     "稳进增效" “量发展”    a quoted phrase: the same, without synonyms
-    A OR B, NOT A, -A     boolean operators; ( ) groups
+    “十五五”规划          report text pasted with its quotes: found as written, quotes and all
+    A OR B, NOT A, -A     boolean operators; ( ) groups; a space (AND) binds tighter than OR
     province:四川 省份:四川 year:2020..2024 type:政府工作报告 section:… part:部署
     营商*                  a jieba word starting with 营商
 
