@@ -21,6 +21,7 @@ class FilterField:
     facet: bool = False    # counted over every match and shown as a facet
     help: str = ""         # the CLI option's help
     aliases: tuple = ()    # further names the query language accepts
+    spellings: tuple = ()  # (as people also type it, the value it means): 区县级 → 县区级
 
 
 FILTERS: tuple[FilterField, ...] = (
@@ -29,7 +30,9 @@ FILTERS: tuple[FilterField, ...] = (
     FilterField("province", "province", "省份", facet=True, help="四川或四川省。"),
     FilterField("city", "city", "城市", help="成都或成都市。"),
     FilterField("district", "district", "区县", help="渝北或渝北区。"),
-    FilterField("level", "level", "层级", facet=True, help="国家、省级、地市级或县区级。"),
+    FilterField("level", "level", "层级", facet=True, help="国家、省级、地市级或县区级。",
+                spellings=(("区县级", "县区级"), ("县级", "县区级"), ("区级", "县区级"), ("区县", "县区级"),
+                           ("市级", "地市级"), ("地级", "地市级"), ("国家级", "国家"), ("全国", "国家"))),
     FilterField("year", "year", "年份", kind="year", facet=True,
                 help="年份（2024）、范围（2020-2024、2020..2024），或 未知（没有找到年份）。"),
     FilterField("type", "type", "类型", facet=True, help="政府工作报告、计划报告、预算报告、决议、讲话或其他。"),
@@ -46,6 +49,8 @@ BY_NAME = {f.name: f for f in FILTERS}
 # every name the query language accepts before a colon -> its filter
 QUERY_NAMES = {**{f.name: f for f in FILTERS}, **{f.label: f for f in FILTERS},
                **{a: f for f in FILTERS for a in f.aliases}}
+# index field -> {a value as people also type it: the value it means}
+SPELLINGS = {f.field: dict(f.spellings) for f in FILTERS if f.spellings}
 FILTER_PARAMS = tuple(f.name for f in FILTERS)
 # the facet fields, in the order results list them
 FACET_FIELDS = tuple(f.field for f in FILTERS if f.facet)

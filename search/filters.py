@@ -16,6 +16,8 @@ import re
 
 from indexer.metadata import region_parts
 
+from .fields import SPELLINGS
+
 # longest first, so 自治区 wins over 区
 ADMIN_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "地区", "新区", "林区", "省", "市", "区",
                   "县", "州", "盟", "旗")
@@ -27,6 +29,7 @@ def resolve(field: str, typed: str, values) -> list[str]:
     """The index values a typed filter value stands for (maybe none), in sorted order
     (the same whatever segments or shards the values come from)."""
     values = sorted(v for v in values if isinstance(v, str) and v)
+    typed = SPELLINGS.get(field, {}).get(typed, typed)
     if typed in values:
         return [typed]
     if field == "region":
@@ -36,6 +39,17 @@ def resolve(field: str, typed: str, values) -> list[str]:
         return suffixed
     prefixed = [v for v in values if v.startswith(typed)]
     return prefixed if len(prefixed) <= PREFIX_MATCHES else []
+
+
+def value_by_label(typed: str, labels: dict[str, str]) -> str:
+    """A value of a field whose values have labels (段落类型: table_row 表格行), typed as the
+    value, its label, or the start of exactly one label or value (表格 → table_row);
+    otherwise as typed, which then matches nothing."""
+    if typed in labels:
+        return typed
+    named = [v for v, label in labels.items() if label == typed]
+    started = [v for v, label in labels.items() if label.startswith(typed) or v.startswith(typed)]
+    return (named or started)[0] if named or len(started) == 1 else typed
 
 
 def _region_area(typed: str, values: list[str]) -> list[str]:

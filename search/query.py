@@ -4,7 +4,8 @@ The language, Chinese users' habits first:
 
     营商环境 优化          each term found as written (Ctrl-F on the normalised text), all of them
     "稳进增效" “量发展”    a quoted phrase: the same, without synonyms
-    A OR B, NOT A, -A     boolean operators; ( ) groups
+    “十五五”规划          report text pasted with its quotes: found as written, quotes and all
+    A OR B, NOT A, -A     boolean operators; ( ) groups; a space (AND) binds tighter than OR
     province:四川 省份:四川 year:2020..2024 type:政府工作报告 section:… part:部署
     营商*                  a jieba word starting with 营商
 
@@ -25,6 +26,7 @@ and a stable English ``code``; limits keep any query bounded.
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 from dataclasses import dataclass, field
@@ -34,9 +36,11 @@ from pathlib import Path
 from whoosh import query as Q
 
 from indexer.analysis import cut, normalize, to_simplified
+from indexer.cleaning import strip_invisible
 from indexer.model import UNKNOWN
 
 from .fields import KIND_LABELS, QUERY_NAMES, FilterField
+from .filters import value_by_label
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 64
@@ -88,6 +92,7 @@ class ParsedQuery:
     filters: dict = field(default_factory=dict)   # index field -> [values typed inline]
     match: str = DEFAULT_MATCH
     empty: bool = False              # no search term: filters only / browse
+    says_nothing: bool = False       # no term, filter or NOT at all: the same as no query
 
 
 class Phrase(Q.Term):
@@ -188,12 +193,25 @@ _TOKEN = re.compile(rf"""
 _CLOSE = {'"': '"', "＂": "＂", "“": "”", "”": "”", "「": "」", "『": "』", "」": "」", "』": "』"}
 
 
+_QUOTES = frozenset('"＂“”「」『』')
+_OPENING_ONLY = frozenset("“「『")
+_CLOSING_ONLY = frozenset("”」』")
+_ENDS_QUOTED = re.compile(r"[\s)）]|$")     # what may follow a phrase's closing quote
+
+
 def _lex(text: str):
-    """Yield (kind, value, position) tokens; phrases come out whole."""
+    """Yield (kind, value, position) tokens; phrases come out whole, and so does
+    report text pasted with its quotes (see _pasted)."""
     i, n = 0, len(text)
     while i < n:
         m = _TOKEN.match(text, i)
         kind = m.lastgroup            # every character starts some token
+        if kind in ("quote", "word"):
+            pasted = _pasted(text, i)
+            if pasted:
+                yield "phrase", pasted, i
+                i += len(pasted)
+                continue
         if kind == "quote":
             end = _closing_quote(text, i)
             yield "phrase", text[i + 1:end], i
@@ -206,12 +224,45 @@ def _lex(text: str):
         i = m.end()
 
 
+def _pasted(text: str, i: int) -> str:
+    """The text from i to the next space when it holds a quote mark that does not
+    enclose it whole (“十五五”规划, 推进“两重”建设, 十五五」): text copied from a
+    report, to be found as written, quotes and all ("" when it is not such text).
+    A wholly quoted phrase ("稳进 增效", “稳进增效”) is not: it is a phrase."""
+    end = _chunk_end(text, i)
+    chunk = text[i:end]
+    if not _QUOTES & set(chunk):
+        return ""
+    if chunk[0] not in _QUOTES:
+        return chunk                                  # text before a quote: 推进“两重”建设
+    close = _closing_quote(text, i)
+    if _ENDS_QUOTED.match(text, close + 1):
+        return ""                                     # the quotes enclose it whole
+    return text[i:_chunk_end(text, close + 1)]        # text after the closing quote: “十五五”规划
+
+
+def _chunk_end(text: str, i: int) -> int:
+    """Where the run of non-space characters from i ends, less the closing brackets
+    that close a group opened before it: (十五五”规划) leaves the ) to the group."""
+    m = re.compile(r"\S*").match(text, i)
+    end = m.end()
+    while end > i and text[end - 1] in ")）" and _closes_more(text[i:end]):
+        end -= 1
+    return end
+
+
+def _closes_more(s: str) -> bool:
+    return s.count(")") + s.count("）") > s.count("(") + s.count("（")
+
+
 def _closing_quote(text: str, i: int) -> int:
     opening = text[i]
     close = _CLOSE[opening]
     for j in range(i + 1, len(text)):
         if text[j] == close or (opening in "“”" and text[j] in "“”"):
             return j
+    if opening in _CLOSING_ONLY:
+        raise QuerySyntaxError("unbalanced_quote", f"引号不成对：结束的引号“{opening}”前面没有开始的引号", i)
     raise QuerySyntaxError("unbalanced_quote", "引号不成对：短语开了引号，没有结束的引号", i)
 
 
@@ -270,6 +321,7 @@ class _Parser:
             kind, value, pos = self.peek()
             if kind == "word" and value == "AND":
                 self.take()
+                self._and_operands(bool(must or must_not), pos)
                 continue
             negate = kind == "minus" or (kind == "word" and value == "NOT")
             if negate:
@@ -283,6 +335,14 @@ class _Parser:
     def _and_ends(self) -> bool:
         kind, value, _pos = self.peek()
         return kind is None or kind == "rparen" or (kind == "word" and value in _OPERATORS_OR)
+
+    def _and_operands(self, before: bool, pos: int):
+        """AND needs a term on each side, as OR does: 发展 AND alone once counted every
+        paragraph 发展 is in, and AND alone every paragraph."""
+        kind, value, _pos = self.peek()
+        after = kind not in (None, "rparen") and not (kind == "word" and value in (*_OPERATORS_OR, "AND"))
+        if not (before and after):
+            raise QuerySyntaxError("and_operand", "AND 两边都要有检索词", pos)
 
     def _operand_follows(self, pos: int):
         kind, _value, _pos = self.peek()
@@ -427,13 +487,13 @@ def filter_query(spec: FilterField, values: list[str], pos: int | None = None) -
     return parts[0] if len(parts) == 1 else Q.Or(parts)
 
 
-_KIND_BY_LABEL = {label: kind for kind, label in KIND_LABELS.items()}
-
-
 def id_value(spec: FilterField, value: str) -> str:
     value = value.strip()
-    return _KIND_BY_LABEL.get(value, value) if spec.name == "kind" else value
+    return value_by_label(value, KIND_LABELS) if spec.name == "kind" and value else value
 
+
+FIRST_YEAR = 1949                   # the earliest reports of this kind
+YEARS_AHEAD = 10                    # how far past this year a year may be asked for
 
 _YEAR = re.compile(r"^\s*(\d{4})\s*(?:(?:\.\.|-|~|—|到|至)\s*(\d{4})?)?\s*$|^\s*(?:\.\.|-)\s*(\d{4})\s*$")
 
@@ -445,13 +505,29 @@ def parse_year(value: str, pos: int | None = None) -> tuple[int | None, int | No
         raise QuerySyntaxError("bad_year", f"年份（year）“{str(value)[:40]}”无法识别：请写 2023 这样的年份，"
                                            f"或 2020..2024 这样的范围", pos)
     if m.group(3):
-        return None, int(m.group(3))
-    lo = int(m.group(1))
+        return None, _plausible_year(int(m.group(3)), value, pos)
+    lo = _plausible_year(int(m.group(1)), value, pos)
     ranged = re.search(r"\.\.|-|~|—|到|至", norm)
-    hi = int(m.group(2)) if m.group(2) else (None if ranged else lo)
+    hi = _plausible_year(int(m.group(2)), value, pos) if m.group(2) else (None if ranged else lo)
     if hi is not None and hi < lo:
-        lo, hi = hi, lo
+        # swapped silently, the answer was echoed as the range typed (年份=2030-2020)
+        raise QuerySyntaxError("bad_year", f"年份（year）范围“{str(value)[:40]}”起止颠倒：请先写早的年份，"
+                                           f"如 {hi}-{lo}", pos)
     return lo, hi
+
+
+def year_bounds() -> tuple[int, int]:
+    """The years a report can have: none before 1949; a plan may look ten years ahead."""
+    return FIRST_YEAR, datetime.date.today().year + YEARS_AHEAD
+
+
+def _plausible_year(year: int, value, pos: int | None) -> int:
+    first, last = year_bounds()
+    if not first <= year <= last:
+        # year=1899 or year=2200 found nothing and said nothing, where year:0 was refused
+        raise QuerySyntaxError("bad_year", f"年份（year）“{str(value)[:40]}”超出范围：报告的年份在 "
+                                           f"{first} 到 {last} 之间", pos)
+    return year
 
 
 def year_query(value: str, pos: int | None = None) -> Q.Query:
@@ -474,18 +550,34 @@ def parse_query(text: str, match: str = DEFAULT_MATCH) -> ParsedQuery:
     if match not in MATCH_MODES:
         raise QuerySyntaxError("bad_match", f"匹配方式只能是 exact（精确匹配）或 words（分词匹配），"
                                             f"收到“{str(match)[:20]}”")
-    text = "".join(ch if ch.isprintable() or ch in " \t" else " " for ch in text)
+    text = query_text(text)
     p = _Parser(text, match)
     q = p.parse_or()
     kind, _, pos = p.peek()
     if kind == "rparen":
         raise QuerySyntaxError("unbalanced_parenthesis", "括号不成对：“)”前面没有“(”", pos)
     empty = q is None or not p.terms
-    if q is None:
-        q = Q.Every()
     marks = Marks(_dedupe(p.marks.strings), _dedupe(p.marks.words), _dedupe(p.marks.patterns))
-    return ParsedQuery(query=q, terms=p.terms, marks=marks, filters=p.filters, match=match,
-                       empty=empty)
+    return ParsedQuery(query=Q.Every() if q is None else q, terms=p.terms, marks=marks,
+                       filters=p.filters, match=match, empty=empty, says_nothing=q is None)
+
+
+def says_nothing(text: str) -> bool:
+    """A query with nothing to search for once read: blank, (), "", a zero-width space.
+    A page shows what it shows for no query at all (a query it cannot read says something)."""
+    try:
+        return parse_query(text).says_nothing
+    except QuerySyntaxError:
+        return False
+
+
+def query_text(text: str) -> str:
+    """What the user typed, with the characters the index drops from report text
+    (zero-width spaces, soft hyphens, controls) dropped the same way, so 数字\u200b经济
+    is the one term 数字经济 the indexed text holds; other unprintable characters
+    (line breaks, odd spaces) separate terms, as white space does."""
+    text = strip_invisible(text)
+    return "".join(ch if ch.isprintable() or ch in " \t" else " " for ch in text)
 
 
 def _dedupe(items: list[str]) -> list[str]:

@@ -40,7 +40,7 @@ class RequestError(ValueError):
         super().__init__(message)
 
 
-def _int_param(name: str, raw, default: int, lo: int, hi: int) -> int:
+def int_param(name: str, raw, default: int, lo: int, hi: int) -> int:
     if raw in (None, ""):
         return default
     try:
@@ -50,6 +50,21 @@ def _int_param(name: str, raw, default: int, lo: int, hi: int) -> int:
     if value < lo or value > hi:
         raise RequestError("bad_parameter", f"参数 {name} 要在 {lo} 到 {hi} 之间，收到的是 {value}")
     return value
+
+
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
+def bool_param(name: str, raw, default: bool = False) -> bool:
+    """A yes/no parameter; any other value is refused (by_report=abc once meant no)."""
+    value = str(raw or "").strip().lower()
+    if not value:
+        return default
+    if value in TRUE_WORDS + FALSE_WORDS:
+        return value in TRUE_WORDS
+    raise RequestError("bad_parameter", f"参数 {name} 只能是 1 / 0、true / false、yes / no 或 on / off，"
+                                        f"收到的是“{str(raw)[:20]}”")
 
 
 def _choice_param(name: str, raw, choices: tuple, default: str) -> str:
@@ -97,10 +112,10 @@ class SearchRequest:
         """Build from any source of parameters: get_list(name) -> [str], get_one(name) -> str|None."""
         q = get_one("q") or ""
         filters = filter_params(get_list)
-        by_report = str(get_one("by_report") or "").lower() in ("1", "true", "yes", "on")
+        by_report = bool_param("by_report", get_one("by_report"))
         return cls(q=q, filters=filters,
-                   limit=_int_param("limit", get_one("limit"), DEFAULT_LIMIT, 1, MAX_LIMIT),
-                   page=_int_param("page", get_one("page"), 1, 1, MAX_PAGE),
+                   limit=int_param("limit", get_one("limit"), DEFAULT_LIMIT, 1, MAX_LIMIT),
+                   page=int_param("page", get_one("page"), 1, 1, MAX_PAGE),
                    sort=_choice_param("sort", get_one("sort"), SORTS, "relevance"),
                    by_report=by_report,
                    match=_choice_param("match", get_one("match"), MATCH_MODES, DEFAULT_MATCH))

@@ -16,9 +16,9 @@ from flask import Blueprint, Response, jsonify, render_template, request, stream
 from search.compare import CompareRequest
 from search.export import FORMATS, MEDIA_TYPES, render
 from search.fields import BY_NAME, FILTER_PARAMS
-from search.keywords import KeywordRequest, filters_from_text
+from search.keywords import MAX_TOP, KeywordRequest, filters_from_text
 from search.query import QuerySyntaxError
-from search.results import RequestError, SearchRequest
+from search.results import RequestError, SearchRequest, int_param
 from search.shard_analyses import compare_over, export_over, keywords_over, trend_over
 from search.trends import BY_CHOICES, TABLE_COLUMNS as TREND_CSV, TrendRequest, table_rows
 
@@ -32,6 +32,7 @@ MAX_LINES = 5                     # terms drawn in the chart (the table has them
 MAX_BARS = 40                     # rows of the bar chart
 METRICS = (("mentions", "提及次数"), ("per_10k_chars", "每万字提及"), ("per_report", "每份报告提及"),
            ("paragraphs", "段落数"), ("reports", "报告数"))
+MAX_MIN_COUNT = 10**9             # min_count: how often a listed word occurs at least
 
 
 def request_filters(args, skip: tuple = ()) -> dict:
@@ -141,8 +142,10 @@ def api_keywords():
     args = request.args
     try:
         ref = filters_from_text(args.get("vs"), "vs") if args.get("vs") else None
-        req = KeywordRequest(request_filters(args), ref, _int(args.get("top"), 50), args.get("new") == "1",
-                             _int(args.get("min_count"), 2))
+        # top=abc once fell back to the default where top=0 was refused: both are refused
+        req = KeywordRequest(request_filters(args), ref, int_param("top", args.get("top"), 50, 1, MAX_TOP),
+                             args.get("new") == "1",
+                             int_param("min_count", args.get("min_count"), 2, 0, MAX_MIN_COUNT))
         return jsonify(keywords_over(index_or_shards(), req))
     except BAD_REQUEST as e:
         return jsonify({"error": str(e), "code": getattr(e, "code", "bad_request")}), 400
@@ -215,7 +218,8 @@ def export():
         return Response(f"导出失败：{e}\n", status=400, mimetype="text/plain")
     body = render(rows, fmt)
     head = "\ufeff" if fmt == "csv" else ""          # so spreadsheet programs read the CSV as UTF-8
-    return Response(stream_with_context(_prefixed(head, body)), mimetype=MEDIA_TYPES[fmt],
+    # the media type names its charset already: as a mimetype Flask would add a second one
+    return Response(stream_with_context(_prefixed(head, body)), content_type=MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f"attachment; filename=govsearch-export.{fmt}",
                              "X-Total-Hits": str(total)})
 

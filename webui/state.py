@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from indexer.analysis import to_simplified
 from search.facets import in_official_order, province_of
 from search.fields import FILTER_PARAMS, FILTERS, KIND_LABELS
+from search.query import says_nothing
 from search.results import DEFAULT_LIMIT, MAX_PAGE
 
 # parameters the search page keeps in its links, in the order they appear
@@ -76,8 +77,9 @@ class State:
 
     @property
     def is_blank(self) -> bool:
-        """No query and no filter: the landing page."""
-        return not self.q.strip() and not self.filters
+        """No query and no filter: the landing page (a query that says nothing, such as
+        () or a zero-width space, is no query)."""
+        return not self.filters and says_nothing(self.q)
 
     # ---- changing (each returns a URL; the page always goes back to 1 unless set)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup, escape
@@ -111,11 +112,42 @@ def bounded_query_string():
     qs = request.query_string
     count = qs.count(b"&") + 1 if qs else 0
     if count > MAX_PARAMETERS:
-        e = RequestError("too_many_parameters", f"网址的参数太多：最多 {MAX_PARAMETERS} 个，收到 {count} 个")
-        if _wants_json():
-            return jsonify({"error": str(e), "code": e.code}), 400
-        return render_template("error.html", code=400, title=MESSAGES[400], message=str(e)), 400
+        return _refuse_url(RequestError("too_many_parameters",
+                                        f"网址的参数太多：最多 {MAX_PARAMETERS} 个，收到 {count} 个"))
     return None
+
+
+@bp.before_app_request
+def utf8_parameters():
+    """q=%E5%8F (a character cut short) was searched as the text %E5%8F: Werkzeug keeps
+    bytes that are not UTF-8 as their escapes.  A parameter with a readable name and
+    such a value is refused; one whose name is unreadable too is junk, and ignored."""
+    name = _undecodable_parameter(request.query_string)
+    if name is not None:
+        return _refuse_url(RequestError("bad_encoding", f"参数 {name[:40]} 的值不是有效的 UTF-8 文字"
+                                                        f"（网址里的百分号编码不完整或有误）"))
+    return None
+
+
+def _undecodable_parameter(qs: bytes) -> str | None:
+    for pair in qs.split(b"&"):
+        raw_name, _, raw_value = pair.partition(b"=")
+        try:
+            name = unquote_to_bytes(raw_name.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        try:
+            unquote_to_bytes(raw_value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            return name
+    return None
+
+
+def _refuse_url(e: RequestError):
+    """400 for a URL refused before it is read: JSON under /api/, else the error page."""
+    if _wants_json():
+        return jsonify({"error": str(e), "code": e.code}), 400
+    return render_template("error.html", code=400, title=MESSAGES[400], message=str(e)), 400
 
 
 # --------------------------------------------------------------------------- search page

@@ -1,0 +1,235 @@
+"""Queries as people type and paste them: invisible characters, report text with its
+quotes, queries that say nothing, years and filter values as typed.
+
+Expected counts come from a substring scan of every unit's normalised text (the
+oracle of tests/test_counts.py), over the real seeds and provincial reports.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.analysis import normalize
+from search.engine import search
+from search.query import QuerySyntaxError, parse_query
+from search.results import SearchRequest, to_json
+
+
+def run(engine, q, **filters) -> dict:
+    req = SearchRequest(q=q, limit=10000,
+                        filters={k: v if isinstance(v, list) else [v] for k, v in filters.items()})
+    return to_json(search(engine, req))
+
+
+def containing(units, text: str) -> set[str]:
+    s = " ".join(normalize(text).split())
+    return {u["id"] for u in units if s in u["norm"]}
+
+
+def ids(result: dict) -> set[str]:
+    return {h["id"] for h in result["hits"]}
+
+
+# ---------------------------------------------------------------- 1. invisible characters
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufeff", "\x00"])
+def test_an_invisible_character_inside_a_term_is_dropped_as_the_index_drops_it(
+        corpus_engine, corpus_units, invisible):
+    """The index strips zero-width and control characters from report text; a query
+    holding one (pasted from a web page) read it as a space: 数字\u200b经济 counted
+    数字 AND 经济 (130 paragraphs), not the term (65)."""
+    want = containing(corpus_units, "数字经济")
+    got = run(corpus_engine, f"数字{invisible}经济")
+    assert want and got["total"] == len(want) and ids(got) == want
+
+
+# ---------------------------------------------------------------- 2. report text pasted with its quotes
+
+@pytest.mark.parametrize("pasted", ["“十五五”规划", "推进“两重”建设", "“两重”建设", "实施“两新”政策"])
+def test_report_text_pasted_with_its_quotes_is_found_as_written(corpus_engine, corpus_units, pasted):
+    """“十五五”规划 pasted from a report meant that string (22 paragraphs); it was read as
+    the phrase 十五五 AND 规划 anywhere (44)."""
+    want = containing(corpus_units, pasted)
+    got = run(corpus_engine, pasted)
+    assert want and got["total"] == len(want) and ids(got) == want
+    assert [t.text for t in parse_query(pasted).terms] == [normalize(pasted)]
+
+
+def test_a_pasted_string_combines_with_operators_and_groups(corpus_engine, corpus_units):
+    pasted, other = containing(corpus_units, "“十五五”规划"), containing(corpus_units, "数字经济")
+    assert ids(run(corpus_engine, "(“十五五”规划 OR 数字经济)")) == pasted | other
+    assert ids(run(corpus_engine, "数字经济 -“十五五”规划")) == other - pasted
+
+
+def test_quotes_that_enclose_a_whole_token_make_a_phrase_and_glued_text_makes_it_pasted(
+        corpus_engine, corpus_units):
+    for q, phrase in [('"稳进增效"', "稳进增效"), ("“稳进增效”", "稳进增效"), ("＂营商环境＂", "营商环境"),
+                      ('"营商 环境"', "营商 环境"), ("「营商环境」", "营商环境"), ("(“十五五”)", "十五五")]:
+        assert [t.text for t in parse_query(q).terms] == [phrase], q
+        assert ids(run(corpus_engine, q)) == containing(corpus_units, phrase), q
+    # the same quotes with text glued on: report text, as written (＂ is " once normalised)
+    for q in ("“十五五”时期", "＂十五五＂时期", '"十五五"时期'):
+        assert [t.text for t in parse_query(q).terms] == [normalize(q)], q
+        assert ids(run(corpus_engine, q)) == containing(corpus_units, q), q
+
+
+def test_a_closing_quote_glued_to_text_is_pasted_text_and_a_lone_one_says_so():
+    """十五五」 is the end of a copied quotation: found as written.  A closing quote
+    alone was reported as an opening quote left unclosed."""
+    assert [t.text for t in parse_query("十五五」").terms] == ["十五五」"]
+    for q in ("”", "营商 」", "』 环境"):
+        with pytest.raises(QuerySyntaxError) as e:
+            parse_query(q)
+        assert e.value.code == "unbalanced_quote" and "结束的引号" in str(e.value) \
+            and "前面没有开始的引号" in str(e.value), q
+    with pytest.raises(QuerySyntaxError) as e:
+        parse_query("“营商")
+    assert "没有结束的引号" in str(e.value)
+
+
+# ---------------------------------------------------------------- 3. queries that say nothing
+
+@pytest.fixture(scope="module")
+def client(corpus_index):
+    from webui import create_app
+
+    return create_app(corpus_index).test_client()
+
+
+@pytest.mark.parametrize("q", ["发展 AND", "AND 发展", "AND", "发展 AND AND 改革", "(发展 AND) 改革"])
+def test_and_without_a_term_on_each_side_is_refused_as_or_is(q):
+    """发展 AND counted every paragraph with 发展, and AND alone every paragraph, where
+    发展 OR and OR alone are refused."""
+    with pytest.raises(QuerySyntaxError) as e:
+        parse_query(q)
+    assert e.value.code == "and_operand" and "AND 两边都要有检索词" in str(e.value)
+
+
+@pytest.mark.parametrize("q", ["()", '""', "“”", "%00", "%E2%80%8B", "%EF%BB%BF", "%20%E2%80%8B%20"])
+def test_a_query_that_says_nothing_shows_the_page_of_no_query(client, q):
+    """(), "" or a lone zero-width space listed every paragraph of the collection as a
+    result; with no query the page lists the reports, and so it does for these."""
+    landing = client.get("/?q=").get_data(as_text=True)
+    page = client.get(f"/?q={q}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "已收录 <strong>" in text and "找到 <strong>" not in text
+    assert text.count("/reports/") == landing.count("/reports/")
+
+
+def test_and_without_a_term_is_a_one_line_error_on_the_page_and_the_api(client):
+    page = client.get("/?q=发展 AND")
+    assert page.status_code == 400 and "AND 两边都要有检索词" in page.get_data(as_text=True)
+    api = client.get("/api/search?q=发展 AND")
+    assert api.status_code == 400 and api.get_json()["code"] == "and_operand"
+
+
+# ---------------------------------------------------------------- 4. years
+
+@pytest.mark.parametrize("year", ["2030-2020", "2026-2025", "2026..2024"])
+def test_a_reversed_year_range_is_refused_naming_the_parameter(client, year):
+    """2030-2020 was swapped silently and echoed as typed (年份=2030-2020)."""
+    for url in (f"/api/search?q=发展&year={year}", f"/api/search?q=发展 year:{year}",
+                f"/api/search?q=发展 年份:{year}"):
+        r = client.get(url)
+        j = r.get_json()
+        assert r.status_code == 400 and j["code"] == "bad_year", url
+        assert "年份（year）" in j["error"] and "起止颠倒" in j["error"] and year in j["error"], url
+
+
+@pytest.mark.parametrize("year", ["1899", "2200", "1800-2026", "..1900", "2024..3000"])
+def test_a_year_out_of_the_plausible_range_is_refused_everywhere(client, year):
+    """year=1899 or year=2200 found nothing and said nothing, where year:0 was refused."""
+    import datetime
+
+    last = datetime.date.today().year + 10
+    for url in (f"/api/search?q=发展&year={year}", f"/api/search?q=发展 year:{year}",
+                f"/api/search?q=发展 年份:{year}"):
+        r = client.get(url)
+        j = r.get_json()
+        assert r.status_code == 400 and j["code"] == "bad_year", url
+        assert f"1949 到 {last}" in j["error"] and "年份（year）" in j["error"], url
+
+
+def test_the_plausible_years_are_1949_to_ten_years_ahead(corpus_engine, corpus_units):
+    import datetime
+
+    last = datetime.date.today().year + 10
+    everything = containing(corpus_units, "发展")
+    assert ids(run(corpus_engine, "发展", year=f"1949-{last}")) == everything
+    assert run(corpus_engine, "发展", year="1949")["total"] == 0
+    for year in ("1948", str(last + 1)):
+        with pytest.raises(QuerySyntaxError) as e:
+            run(corpus_engine, "发展", year=year)
+        assert e.value.code == "bad_year" and "超出范围" in str(e.value)
+
+
+def test_the_cli_refuses_a_reversed_year_range_in_one_line(corpus_index):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "cli", "query", "发展", "--year", "2030-2020",
+                          "--index", corpus_index], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and "起止颠倒" in out.stderr and "year" in out.stderr
+
+
+# ---------------------------------------------------------------- 6. parameters
+
+@pytest.mark.parametrize("fmt,media", [("csv", "text/csv"), ("md", "text/markdown")])
+def test_an_export_names_its_charset_once(client, fmt, media):
+    r = client.get(f"/export?q=营商环境&format={fmt}")
+    r.get_data()                     # the download is streamed: read it whole before asserting
+    assert r.status_code == 200 and r.headers["Content-Type"] == f"{media}; charset=utf-8"
+
+
+@pytest.mark.parametrize("top", ["abc", "1.5"])
+def test_keywords_top_that_is_not_a_count_is_refused(client, top):
+    """top=abc fell back to 50 where top=0 was refused (as it still is)."""
+    r = client.get(f"/api/keywords?province=浙江&top={top}")
+    j = r.get_json()
+    assert r.status_code == 400 and j["code"] == "bad_parameter" and "参数 top" in j["error"]
+
+
+def test_by_report_must_be_a_yes_or_no(client):
+    """by_report=abc was read as no."""
+    r = client.get("/api/search?q=营商环境&by_report=abc")
+    j = r.get_json()
+    assert r.status_code == 400 and j["code"] == "bad_parameter" and "参数 by_report" in j["error"]
+    page = client.get("/?q=营商环境&by_report=abc")
+    assert page.status_code == 400 and "参数 by_report" in page.get_data(as_text=True)
+    yes, no = client.get("/api/search?q=营商环境&by_report=yes").get_json(), \
+        client.get("/api/search?q=营商环境&by_report=off").get_json()
+    assert "groups" in yes and "groups" not in no and yes["total"] == no["total"]
+
+
+@pytest.mark.parametrize("q", ["%E5%8F", "%ED%A0%80", "%E6%B5%99%E5"])
+def test_a_parameter_that_is_not_utf8_is_refused_naming_it(client, q):
+    """q=%E5%8F (a character cut short) was searched as the text %E5%8F."""
+    r = client.get(f"/api/search?q={q}")
+    j = r.get_json()
+    assert r.status_code == 400 and j["code"] == "bad_encoding" and "参数 q " in j["error"]
+    assert "\n" not in j["error"]
+    page = client.get(f"/?q={q}")
+    assert page.status_code == 400 and "参数 q " in page.get_data(as_text=True)
+    r = client.get(f"/api/search?q=营商环境&province={q}")
+    assert r.status_code == 400 and "参数 province " in r.get_json()["error"]
+
+
+# ---------------------------------------------------------------- 5. filter values as people type them
+
+@pytest.mark.parametrize("typed,kind", [("表格", "table_row"), ("列表", "list_item"), ("table", "table_row")])
+def test_the_start_of_one_kinds_label_means_that_kind(corpus_engine, corpus_units, typed, kind):
+    """kind:表格 found nothing: only the whole label 表格行 was known."""
+    want = {u["id"] for u in corpus_units if u["kind"] == kind}
+    for got in (run(corpus_engine, f"kind:{typed}"), run(corpus_engine, "", kind=typed)):
+        assert want and ids(got) == want and got["filters"] == {"kind": [kind]}
+
+
+@pytest.mark.parametrize("typed", ["区县级", "县级", "区级"])
+def test_the_usual_spellings_of_a_level_mean_it(corpus_engine, corpus_units, client, typed):
+    """level:区县级 found nothing: the value is 县区级."""
+    want = {u["id"] for u in corpus_units if u["level"] == "县区级"}
+    for got in (run(corpus_engine, f"level:{typed}"), run(corpus_engine, "", level=typed)):
+        assert want and ids(got) == want and got["filters"] == {"level": ["县区级"]}
+    page = client.get(f"/?q=发展&level={typed}").get_data(as_text=True)
+    assert f"{typed} → 县区级" in page                  # the chip says what it was taken to mean
