@@ -148,6 +148,7 @@ _TAIL_MARKERS = {
 }
 _CHROME_PREFIX = re.compile(
     r"^(来源|时间|发表时间|发布时间|责任编辑|编辑|作者|阅读量|阅读次数|浏览次数)[:][^。]{0,40}$"
+    r"|^(当前位置|您的位置|您现在的位置|所在位置)[:][^。]{0,80}$"
     r"|^\(来源[:][^)]{1,30}\)$"
     r"|^\d{4}-\d{1,2}-\d{1,2}( ?\d{1,2}:\d{2}(:\d{2})?)?$"
     r"|^\d{4}年\d{1,2}月\d{1,2}日 ?\d{1,2}[时:]\d{1,2}分?$"
@@ -182,8 +183,30 @@ def _key(line: str) -> str:
     return normalize(line).replace(" ", "").replace("：", ":")
 
 
+# a site's navigation bar in one line (首页|无障碍|长者模式|English要闻动态…) and its footer
+# (主办：…办公厅 承办：… 网站标识码… ICP备…号 网站地图|联系我们), as a printed page or a copied
+# page's text holds them
+_NAV_WORDS = ("首页", "无障碍", "长者模式", "适老化", "english", "网站地图", "联系我们", "登录", "注册")
+_FOOTER = re.compile(r"icp备|网站标识码|公网安备|公安机关备案号|版权所有|主办单位|主办:|承办:|技术支持:")
+
+
+# a site's list of links to other pages, after the article: 相关链接 图解：一图读懂…
+_RELATED = re.compile(r"^(相关链接|相关阅读|相关新闻|相关报道|相关文章)[^。]{0,200}$")
+
+
+def _is_site_bar(key: str) -> bool:
+    """A navigation bar or a site's footer: short items between |, or the footer's own
+    words, and no sentence."""
+    if "。" in key or len(key) > 300:
+        return False
+    nav = key.count("|") >= 2 and sum(w in key for w in _NAV_WORDS) >= 2
+    # a footer run together into one line (a printed page): its lines apart, each with a word
+    # or two of these, recur across a collection and are the boilerplate reader's to drop and count
+    return nav or len(_FOOTER.findall(key)) >= 3
+
+
 def _is_chrome(key: str) -> bool:
-    if key in _CHROME_LINES or _CHROME_PREFIX.match(key):
+    if key in _CHROME_LINES or _CHROME_PREFIX.match(key) or _is_site_bar(key):
         return True
     # a run-together chrome line: 发布时间:… 来源:… 选择阅读字号:[大中小] 阅读次数:
     return len(key) < 120 and sum(w in key for w in _CHROME_WORDS) >= 3
@@ -245,7 +268,8 @@ def _mark_tail_chrome(keys: list[str], start: int, drop: list[bool]):
             break
     for i in range(start, len(keys)):
         k = keys[i]
-        if k and (_is_chrome(k) and len(k) <= 30 or k.startswith("(来源:")):
+        if k and (_is_chrome(k) and len(k) <= 30 or k.startswith("(来源:") or _is_site_bar(k)
+                  or _RELATED.match(k)):
             drop[i] = True
 
 

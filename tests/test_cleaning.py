@@ -213,3 +213,21 @@ def test_a_short_report_whose_title_is_in_two_halves_is_read(tmp_path, lines):
     (found,), _ = find_files([str(short)])
     (_source, doc), = list(read_file(found))
     assert build_report(doc, found.key).title == "关于重庆市綦江区2023年国民经济和社会发展计划执行情况及2024年计划草案的报告"
+
+
+@pytest.mark.parametrize("province", ["四川省", "浙江省"])
+def test_a_sites_bars_around_a_copied_or_printed_page_are_no_report_text(tmp_path, province):
+    """A page printed to PDF or copied whole holds the site's navigation bar, its breadcrumb
+    in one line, its related links and its footer run together in one line: none of them is
+    report text (they were a heading and a paragraph of the report)."""
+    from .shapes import province_rows
+    from .test_formats import read_units
+
+    text = next(r["full_text"] for r in province_rows() if r["province"] == province)
+    site = (f"首页|无障碍|长者模式| English\n当前位置：首页>政务公开>政府工作报告\n{text.rstrip()}\n"
+            f"相关链接 图解：一图读懂2026年{province}人民政府工作报告 代表委员热议政府工作报告\n"
+            f"主办：{province}人民政府办公厅 承办：{province}大数据中心 网站标识码：5100000062 "
+            f"ICP备05003828号 网站地图|联系我们|隐私声明\n")
+    (tmp_path / "plain.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "site.txt").write_text(site, encoding="utf-8")
+    assert read_units(tmp_path / "site.txt")[1] == read_units(tmp_path / "plain.txt")[1]
