@@ -33,7 +33,7 @@ from .highlight import highlight, highlight_context
 from .matching import Evaluator, IndexArrays, Match
 from .query import MAX_WILDCARD_EXPANSION, QuerySyntaxError, filter_query, id_value, parse_query
 from .ranking import array_scores, is_bare_heading, top_k
-from .results import FacetValue, Hit, Relaxation, ReportGroup, SearchRequest, SearchResult, reader_source, stored_year
+from .results import FacetValue, Hit, Relaxation, ReportGroup, SearchRequest, SearchResult, reader_source, stored_year, written_section
 from .units import UnitStore
 
 log = logging.getLogger("govsearch.search")
@@ -391,7 +391,7 @@ def make_hit(f: dict, score: float, marks) -> Hit:
         title=f.get("title", ""), province=f.get("province", ""), city=f.get("city", ""),
         district=f.get("district", ""), region=f.get("region", ""), level=f.get("level", ""),
         year=stored_year(f.get("year")), date=f.get("date", ""), type=f.get("type", ""),
-        section=f.get("section", ""), part=f.get("part", ""),
+        section=written_section(f), part=f.get("part", ""),
         heading_path=json.loads(f.get("heading_path") or "[]"), kind=f.get("kind", ""),
         para_no=int(f.get("para_no") or 0), text=text, highlight=hl.html(),
         score=score, highlight_ansi=hl.ansi(), url=f.get("url", ""), section_label=f.get("section_label", ""),

@@ -15,7 +15,7 @@ from indexer.analysis import apply_diff
 
 from .arrays import StoredFields
 from .engine import Engine, evaluate, ranked
-from .results import SearchRequest, stored_year
+from .results import SearchRequest, stored_year, written_section
 
 FORMATS = ("csv", "jsonl", "md")
 COLUMNS = ("region", "province", "year", "type", "title", "section", "para_no", "text", "url")
@@ -62,7 +62,7 @@ def _row(snap, s, stored, docnum: int) -> dict:
     head = snap.units.head(s, f.get("report_id", ""))
     return {"region": head.get("region", ""), "province": head.get("province", ""),
             "year": stored_year(head.get("year")), "type": head.get("type", ""),
-            "title": head.get("title", ""), "section": f.get("section", ""),
+            "title": head.get("title", ""), "section": written_section(f),
             "para_no": int(f.get("para_no") or 0), "text": apply_diff(snap.arrays.text(docnum), f.get("orig", "")),
             "url": head.get("url", ""), "date": head.get("date", "")}
 

@@ -9,7 +9,7 @@ from indexer.model import REPORT_FIELDS, REPORT_ID
 
 from .highlight import highlight
 from .query import DEFAULT_MATCH, Marks, QuerySyntaxError, parse_query
-from .results import reader_source, stored_year
+from .results import reader_source, stored_year, written_section
 
 
 
@@ -56,7 +56,7 @@ def _unit(f: dict, terms: Marks) -> Unit:
     text = f.get("text", "")
     return Unit(para_no=int(f.get("para_no") or 0), kind=f.get("kind", ""), text=text,
                 heading_path=json.loads(f.get("heading_path") or "[]"),
-                section=f.get("section", ""), part=f.get("part", ""),
+                section=written_section(f), part=f.get("part", ""),
                 cells=json.loads(f["cells"]) if f.get("cells") else None,
                 highlight=highlight(text, terms, max_chars=0).html())
 

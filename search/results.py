@@ -7,7 +7,11 @@ answer is shaped, for `govsearch query --json` and `/api/search` both.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+
+from indexer.analysis import to_simplified
+from indexer.structure import strip_numbering
 
 from .fields import FILTER_PARAMS
 from .query import DEFAULT_MATCH, MATCH_MODES
@@ -228,6 +232,15 @@ def to_json(result: SearchResult) -> dict:
     if result.shards is not None:
         out["shards"] = result.shards
     return out
+
+
+def written_section(f: dict) -> str:
+    """A unit's section as its report writes it (2024年經濟社會發展的主要任務和措施): the index
+    keeps the section in Simplified for its filter and facet, and a citation quotes the report."""
+    section = f.get("section", "")
+    path = json.loads(f.get("heading_path") or "[]")
+    written = strip_numbering(path[0]) if path else ""
+    return written if written and to_simplified(written) == section else section
 
 
 def reader_source(f: dict) -> str:

@@ -596,3 +596,24 @@ def test_variant_forms_fold_as_opencc_converts_them():
                 checked += 1
     assert checked >= 10
     assert normalize("显著") == "显著" and normalize("抬头") == "抬头"
+
+
+def test_a_traditional_reports_section_is_cited_as_it_is_written(corpus_engine):
+    """Seed 001 is in Traditional script: its hits, its report page and its citations give
+    the section as the report writes it (2024年經濟社會發展的主要任務和措施), which its reader can
+    find in it, not in the Simplified the index keeps for the section filter."""
+    from search.engine import search
+    from search.export import export_rows, render
+    from search.results import SearchRequest
+
+    from .conftest import SEEDS
+
+    written = (SEEDS / "001_ee0cd8f568fba525.txt").read_text(encoding="utf-8")
+    written = re.sub(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)", "", written)    # its pinyin debris: 經(jīng)濟
+    req = SearchRequest(q="发展", filters={"district": ["东区"]}, limit=500)
+    hits = search(corpus_engine, req).hits
+    sections = {h.section for h in hits if h.section != "导言"}
+    assert len(sections) >= 2
+    assert [s for s in sections if s not in written] == []
+    cited = "".join(render(export_rows(corpus_engine, req)[1], "md"))
+    assert [s for s in sections if f"· {s}）" not in cited] == []
