@@ -391,7 +391,7 @@ def make_hit(f: dict, score: float, marks) -> Hit:
         title=f.get("title", ""), province=f.get("province", ""), city=f.get("city", ""),
         district=f.get("district", ""), region=f.get("region", ""), level=f.get("level", ""),
         year=stored_year(f.get("year")), date=f.get("date", ""), type=f.get("type", ""),
-        section=written_section(f), part=f.get("part", ""),
+        section=f.get("section", ""), section_written=written_section(f), part=f.get("part", ""),
         heading_path=json.loads(f.get("heading_path") or "[]"), kind=f.get("kind", ""),
         para_no=int(f.get("para_no") or 0), text=text, highlight=hl.html(),
         score=score, highlight_ansi=hl.ansi(), url=f.get("url", ""), section_label=f.get("section_label", ""),

@@ -150,6 +150,7 @@ class Hit:
     highlight_ansi: str = ""            # the same marks for a terminal (not in JSON)
     url: str = ""                       # the report's source link
     section_label: str = ""             # the section normalised, as its facet groups it
+    section_written: str = ""           # the section as the report writes it (section: its filter's value)
     context: str = ""                   # a heading's section opening, HTML with marks ("" otherwise)
     script: str = "简"                  # 繁: the report is in Traditional characters (pages say lang="zh-Hant")
 
@@ -200,7 +201,8 @@ class SearchResult:
 
 
 JSON_HIT_FIELDS = ("id", "report_id", "source", "url", "title", "province", "city", "district", "region",
-                   "level", "year", "date", "type", "section", "section_label", "part", "heading_path", "kind",
+                   "level", "year", "date", "type", "section", "section_written", "section_label", "part",
+                   "heading_path", "kind",
                    "para_no", "text", "highlight", "context", "score")
 
 

@@ -281,7 +281,7 @@ def test_seeds_query_json_contract(seeds_index):
     assert j["match"] == "exact" and j["filters"] == {}
     assert {h["source"].split("/")[-1][:3] for h in j["hits"]} == {"000", "001", "002", "003", "004"}
     hit_keys = ["id", "report_id", "source", "url", "title", "province", "city", "district", "region", "level",
-                "year", "date", "type", "section", "section_label", "part", "heading_path", "kind", "para_no", "text",
+                "year", "date", "type", "section", "section_written", "section_label", "part", "heading_path", "kind", "para_no", "text",
                 "highlight", "context", "score"]
     for h in j["hits"]:
         assert list(h) == hit_keys and "<mark>" in h["highlight"]
@@ -599,9 +599,9 @@ def test_variant_forms_fold_as_opencc_converts_them():
 
 
 def test_a_traditional_reports_section_is_cited_as_it_is_written(corpus_engine):
-    """Seed 001 is in Traditional script: its hits, its report page and its citations give
+    """Seed 001 is in Traditional script: its hits (``section_written``) and its citations give
     the section as the report writes it (2024年經濟社會發展的主要任務和措施), which its reader can
-    find in it, not in the Simplified the index keeps for the section filter."""
+    find in it, not in the Simplified the index keeps for the section filter (``section``)."""
     from search.engine import search
     from search.export import export_rows, render
     from search.results import SearchRequest
@@ -612,7 +612,7 @@ def test_a_traditional_reports_section_is_cited_as_it_is_written(corpus_engine):
     written = re.sub(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)", "", written)    # its pinyin debris: 經(jīng)濟
     req = SearchRequest(q="发展", filters={"district": ["东区"]}, limit=500)
     hits = search(corpus_engine, req).hits
-    sections = {h.section for h in hits if h.section != "导言"}
+    sections = {h.section_written for h in hits if h.section != "导言"}
     assert len(sections) >= 2
     assert [s for s in sections if s not in written] == []
     cited = "".join(render(export_rows(corpus_engine, req)[1], "md"))
