@@ -125,9 +125,11 @@ def test_a_text_wrapped_at_a_fixed_width_without_indents_has_the_paragraphs_of_t
     each numbered lead (1.致力建机制、抓落实，…。) run into the paragraph under it: the lines
     were measured in characters, 35 to 41 of them on a full line, so no line looked short.
     Where a line at the margin ends a sentence the text does not say whether its paragraph
-    ends; only there may a unit start differ from the original's.  The oracle: the report's
-    paragraphs as published, a paragraph a line."""
-    undecided = 0
+    ends; only there may a unit start differ from the original's, and at few of those: a
+    paragraph's last line fills the margin only by chance (浙江's came out cut at seven such
+    lines inside a paragraph).  The oracle: the report's paragraphs as published, a paragraph
+    a line."""
+    undecided = differ = 0
     for name, text, fields in without_tables():
         original = build(name, text, fields)
         got = build(name, column_wrapped(original.paragraphs, width), fields)
@@ -135,9 +137,12 @@ def test_a_text_wrapped_at_a_fixed_width_without_indents_has_the_paragraphs_of_t
         assert (got.title, got.region, got.type, got.year) == \
             (original.title, original.region, original.type, original.year), name
         open_question = undecided_by_the_text(original.paragraphs, width)
-        assert unit_starts(got.paragraphs) ^ unit_starts(original.paragraphs) <= open_question, name
+        differing = unit_starts(got.paragraphs) ^ unit_starts(original.paragraphs)
+        assert differing <= open_question, name
         undecided += len(open_question)
+        differ += len(differing)
     assert undecided > 100              # the cases only a guess decides are there
+    assert differ <= 0.1 * undecided, (differ, undecided)      # measured: 6%; keeping every break: 38%
 
 
 @pytest.fixture(scope="module")
