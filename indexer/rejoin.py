@@ -182,6 +182,22 @@ def indent_marks_paragraphs(lines: list[str]) -> bool:
     return indented >= 5 and carried > 0 and carried_indented <= 0.1 * carried
 
 
+def blank_lines_mark_paragraphs(lines: list[str], margin: Margin) -> bool:
+    """Whether a hard-wrapped text sets its paragraphs apart by blank lines: of its lines
+    that end a paragraph (that fall short of the margin), five at least and nearly all
+    stand before a blank line.  Then the lines of a block are one paragraph: a line at the
+    margin goes on to the next, even where it ends a sentence and the next starts like a
+    list item.  (A table's rows are apart by blank lines in any text: the rest of a cell
+    on a line of its own is no paragraph's end.)"""
+    before_blank = before_text = 0
+    for before, line, nxt in zip([""] + lines, lines, lines[1:] + [""]):
+        if line.strip() and not line.startswith("\t") and not before.startswith("\t") \
+                and margin.falls_short(line, nxt):
+            before_text += bool(nxt.strip())
+            before_blank += not nxt.strip()
+    return before_blank >= 5 and before_text <= 0.1 * (before_blank + before_text)
+
+
 def rejoin_hard_wraps(lines: list[str]) -> list[str]:
     """Join lines broken mid-sentence or mid-word back into their paragraph.
 
@@ -193,7 +209,8 @@ def rejoin_hard_wraps(lines: list[str]) -> list[str]:
     """
     margin = wrap_margin(lines)
     ctx = _Context(margin=margin, body_start=body_start(lines), lead_marks=_lead_marks(lines),
-                   indented=indent_marks_paragraphs(lines))
+                   indented=indent_marks_paragraphs(lines),
+                   blank_separated=bool(margin.width) and blank_lines_mark_paragraphs(lines, margin))
     layout = _Layout()
     out: list[str] = []
     for i, raw in enumerate(lines):
@@ -255,6 +272,7 @@ class _Context:
     body_start: int             # index of the line where the report's body starts
     lead_marks: set             # numbering marks this document uses for paragraphs, not headings
     indented: bool = False      # the document starts its paragraphs with an indent, and only them
+    blank_separated: bool = False     # … or sets its wrapped paragraphs apart by blank lines
     body: bool = False          # the line is in the body (past the title block)
     nxt: str = ""               # the line after the one being decided ('' for a blank or a cell)
     prev_complete: bool = True  # the line before ``p`` ended a sentence (``p`` starts a paragraph)
@@ -310,9 +328,10 @@ def _continues(p: str, s: str, ctx: _Context) -> bool:
     # list item is left to the marks (full_width: the line before stops mid-sentence).
     at_margin = ctx.line_at_margin and (ctx.body or not _TITLE_END.search(p))
     full_width = at_margin and p[-1] not in "。！？!?…"
-    # where paragraphs start indented, a line without the indent after one that runs to the
-    # margin goes on even after a sentence: …取得新成效。 | 地区生产总值…,  …时有发生。 | 二是…
-    wraps_on = ctx.indented and ctx.line_at_margin
+    # where paragraphs start indented or stand apart by blank lines, a line after one that runs
+    # to the margin (without the indent, in the same block) goes on even after a sentence and
+    # into a list mark: …取得新成效。 | 地区生产总值…,  …时有发生。 | 二是…
+    wraps_on = (ctx.indented or ctx.blank_separated) and ctx.line_at_margin
     if _STARTS_UNIT.match(s) and not (s.startswith("—") and not s.startswith("——") and _running_text(p)):
         return _unit_goes_on(p, s, full_width or wraps_on)
     if wraps_on or at_margin:

@@ -145,6 +145,22 @@ def test_a_text_wrapped_at_a_fixed_width_without_indents_has_the_paragraphs_of_t
     assert differ <= 0.1 * undecided, (differ, undecided)      # measured: 6%; keeping every break: 38%
 
 
+@pytest.mark.parametrize("width", [70, 60])
+def test_a_wrapped_text_with_blank_lines_between_paragraphs_has_the_paragraphs_of_the_original(width):
+    """Wrapped at ``width`` columns with a blank line after each paragraph (渝北's report came
+    so): the blank lines are the paragraph marks, and the lines of a block one paragraph, even
+    where a line at the margin ends a sentence and the next starts like a list item (…。 | 二是…).
+    渝北's came out cut after …受益人口近9万人。 and three more such lines.  The oracle: the
+    report's paragraphs as published, a paragraph a line."""
+    sentence_ends = 0
+    for name, text, fields in without_tables():
+        want = build(name, text, fields).paragraphs
+        sentence_ends += len(undecided_by_the_text(want, width) - unit_starts(want))
+        wrapped = column_wrapped(want, width, between="\n")
+        assert [u.text for u in build(name, wrapped, fields).paragraphs] == [u.text for u in want], name
+    assert sentence_ends > 200          # lines inside a paragraph that fill the margin and end a sentence
+
+
 @pytest.fixture(scope="module")
 def broken_index(tmp_path_factory):
     folder = tmp_path_factory.mktemp("broken") / "cms-export"
