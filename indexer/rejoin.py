@@ -76,11 +76,17 @@ class Margin:
     """Where a hard-wrapped text's lines are cut, in the measure it was wrapped by: characters
     (a converter that counts them) or display columns (a tool that wraps at 70 columns, where
     汉字 and full-width punctuation take two and digits, Latin and ASCII punctuation one: its
-    full lines hold 35 to 41 characters).  ``width`` 0: the text is not hard-wrapped."""
+    full lines hold 35 to 41 characters).  ``width`` 0: the text is not hard-wrapped.
+
+    ``exact``: the lines were cut by that count, so a line that stops short of the margin was
+    not cut by it.  A PDF's justified lines are not: the type's widths vary (digits, squeezed
+    punctuation), and full lines hold 21 to 27 characters; only the rules that need no more
+    than "this line runs to about the margin" read those."""
 
     width: int = 0              # the length most lines have, give or take one
     fill: int = 0               # the longest of those: what a full line reaches
     columns: bool = False       # measured in display columns, else in characters
+    exact: bool = False         # nearly every line that stops mid-sentence is at the margin
 
     def measure(self, text: str) -> int:
         return display_columns(text) if self.columns else len(text)
@@ -97,7 +103,7 @@ class Margin:
         after it, even with every character of a font-dependent width taken as two columns."""
         widest = widest_columns if self.columns else len
         room = self.fill - widest(line.rstrip()) - widest(_first_word(nxt))
-        return bool(self.width) and not self.reaches(line) and room >= 0
+        return self.exact and not self.reaches(line) and room >= 0
 
 
 NO_MARGIN = Margin()
@@ -118,31 +124,52 @@ def wrap_margin(lines: list[str]) -> Margin:
 
     Hard-wrapped text has many lines of one length that stop mid-sentence; a
     web page's paragraphs have lengths all over the place and end in 。.  The
-    length is read in characters and in display columns; the measure the text was
-    wrapped by puts more of its lines at one width (a text wrapped by characters
-    only as many: it stays read in characters)."""
-    stripped = [l.strip() for l in lines if len(l.strip()) >= 16 and not l.startswith("\t")]
-    if len(stripped) < 6:
+    length is read in characters, else in display columns where the text was cut
+    exactly by them and not by characters; a margin neither measure finds exact is
+    read in characters."""
+    long_lines = [l.rstrip() for l in lines if len(l.strip()) >= 16 and not l.startswith("\t")]
+    if len(long_lines) < 6:
         return NO_MARGIN
-    (width, n), measure = max(((_common_width(stripped, m), m) for m in (len, display_columns)),
-                              key=lambda found: found[0][1])
+    by_characters, by_columns = (_margin_in(long_lines, measure) for measure in (len, display_columns))
+    return by_columns if by_columns.exact and not by_characters.exact else by_characters
+
+
+def _margin_in(lines: list[str], measure: Callable[[str], int]) -> Margin:
+    """The margin ``lines`` (of 16 characters or more) have in ``measure``, or NO_MARGIN."""
+    stripped = [l.strip() for l in lines]
+    width, n = _common_width(stripped, measure)
     if n < max(5, 0.3 * len(stripped)):
         return NO_MARGIN
     at_width = [l for l in stripped if width - 1 <= measure(l) <= width + 1]
     open_ended = sum(1 for l in at_width if not _complete(l))
     if open_ended < 0.5 * len(at_width):
         return NO_MARGIN
-    return Margin(width, max(measure(l) for l in at_width), measure is display_columns)
+    return Margin(width, max(measure(l) for l in at_width), measure is display_columns,
+                  _cut_exactly(lines, width, measure))
+
+
+def _cut_exactly(lines: list[str], width: int, measure: Callable[[str], int]) -> bool:
+    """Whether the lines that stop mid-sentence stop at ``width`` (give or take one), as a
+    count cuts them, and hardly any a few characters short of it or past it, as a justified
+    PDF's are: a twentieth of them at the most.  Lines keep their indent: it took its
+    columns on the line."""
+    wide = measure("字")
+    at = off = 0
+    for line in lines:
+        if not _complete(line):
+            length = measure(line)
+            at += width - 1 <= length <= width + 1
+            off += width - 4 * wide <= length < width - 1 or length > width + 1
+    return off <= 0.05 * at
 
 
 def _common_width(lines: list[str], measure: Callable[[str], int]) -> tuple[int, int]:
-    """The width (give or take one) most lines have in ``measure``, and how many have it: of
-    two that hold as many, the wider (full lines reach the margin or stop one short of it)."""
+    """The width (give or take one) most lines have in ``measure``, and how many have it."""
     lengths = [measure(l) for l in lines]
     best, best_n = 0, 0
     for width in set(lengths):
         n = sum(1 for x in lengths if width - 1 <= x <= width + 1)
-        if n > best_n or (n == best_n and width > best):
+        if n > best_n:
             best, best_n = width, n
     return best, best_n
 
@@ -324,8 +351,9 @@ def _continues(p: str, s: str, ctx: _Context) -> bool:
     # ends as a title or subtitle ends.  Where it ends a sentence the text does not say whether
     # its paragraph ends; a paragraph's last line fills the margin only by chance, a line inside
     # one ends on 。 as often as 。 is in the text: in the real reports wrapped at 70 columns,
-    # six in seven such lines are inside a paragraph.  Only a line that starts like a heading or
-    # list item is left to the marks (full_width: the line before stops mid-sentence).
+    # six in seven such lines are inside a paragraph.  So where the margin is exact it goes on
+    # then too, unless the next line starts like a heading or list item (full_width: the line
+    # stops mid-sentence); where it is not (a justified PDF) only a line that stops mid-sentence.
     at_margin = ctx.line_at_margin and (ctx.body or not _TITLE_END.search(p))
     full_width = at_margin and p[-1] not in "。！？!?…"
     # where paragraphs start indented or stand apart by blank lines, a line after one that runs
@@ -334,7 +362,7 @@ def _continues(p: str, s: str, ctx: _Context) -> bool:
     wraps_on = (ctx.indented or ctx.blank_separated) and ctx.line_at_margin
     if _STARTS_UNIT.match(s) and not (s.startswith("—") and not s.startswith("——") and _running_text(p)):
         return _unit_goes_on(p, s, full_width or wraps_on)
-    if wraps_on or at_margin:
+    if wraps_on or (at_margin and ctx.margin.exact) or full_width:
         return True                               # 4.为…“两癌”患病 | 妇女…, 2.…岗位4. | 5万个: not a heading either
     if _heading_line(p):
         return _heading_goes_on(p, s) or (ctx.body and _mark(p) in ctx.lead_marks and not ends_sentence(s))
