@@ -9,7 +9,10 @@ wrap width, where its body starts, how it numbers paragraphs).
 
 from __future__ import annotations
 
+import itertools
 import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .analysis import is_cjk, normalize
@@ -27,6 +30,9 @@ _STARTS_UNIT = re.compile(
     r"|[#＃]|[-*+]\s)"
 )
 
+
+# how a title or subtitle ends: above the body such a line ends there, at a wrap's margin too
+_TITLE_END = re.compile(r"(报告|讲话|决议|報告|講話|決議|(会议|會議)上?[）)]?)$")
 
 # numbered headings proper (not dashes, salutations or list marks)
 _HEADING_START = re.compile(
@@ -53,27 +59,119 @@ def _complete(line: str) -> bool:
     return not s or s[-1] in _TERMINAL
 
 
-def wrap_width(lines: list[str]) -> int:
-    """The fixed width of a hard-wrapped text (PDF, wiki copy), or 0 if none.
+def display_columns(text: str) -> int:
+    """The columns a fixed-pitch setting gives the text: a wide or full-width character
+    (汉字, full-width punctuation) takes two, any other one."""
+    return len(text) + sum(1 for ch in text if unicodedata.east_asian_width(ch) in "WF")
+
+
+def widest_columns(text: str) -> int:
+    """The columns at the most: a character whose width depends on the font (“ ” … ①,
+    "ambiguous") taken as two, as a Chinese setting gives it."""
+    return len(text) + sum(1 for ch in text if unicodedata.east_asian_width(ch) in "WFA")
+
+
+@dataclass(frozen=True)
+class Margin:
+    """Where a hard-wrapped text's lines are cut, in the measure it was wrapped by: characters
+    (a converter that counts them) or display columns (a tool that wraps at 70 columns, where
+    汉字 and full-width punctuation take two and digits, Latin and ASCII punctuation one: its
+    full lines hold 35 to 41 characters).  ``width`` 0: the text is not hard-wrapped.
+
+    ``exact``: the lines were cut by that count, so a line that stops short of the margin was
+    not cut by it.  A PDF's justified lines are not: the type's widths vary (digits, squeezed
+    punctuation), and full lines hold 21 to 27 characters; only the rules that need no more
+    than "this line runs to about the margin" read those."""
+
+    width: int = 0              # the length most lines have, give or take one
+    fill: int = 0               # the longest of those: what a full line reaches
+    columns: bool = False       # measured in display columns, else in characters
+    exact: bool = False         # nearly every line that stops mid-sentence is at the margin
+
+    def measure(self, text: str) -> int:
+        return display_columns(text) if self.columns else len(text)
+
+    def reaches(self, line: str) -> bool:
+        """The line runs to the margin: in columns it fills the line or stops one short (a wide
+        character did not fit), in characters (a converter's, a PDF's) full lines vary by one
+        either way of the common width."""
+        full = self.fill - 1 if self.columns else self.width - 1
+        return bool(self.width) and self.measure(line.rstrip()) >= full
+
+    def falls_short(self, line: str, nxt: str) -> bool:
+        """The wrap would have filled the line: the next line's first word would have fitted
+        after it, even with every character of a font-dependent width taken as two columns."""
+        widest = widest_columns if self.columns else len
+        room = self.fill - widest(line.rstrip()) - widest(_first_word(nxt))
+        return self.exact and not self.reaches(line) and room >= 0
+
+
+NO_MARGIN = Margin()
+
+
+def _first_word(line: str) -> str:
+    """What a wrap keeps whole at the start of a line: a figure or Latin word, else a
+    character with the marks that may not start a line after it (字。 moves down as one)."""
+    s = line.strip()
+    word = re.match(r"[A-Za-z0-9.%]+", s)
+    if word:
+        return word.group()
+    return s[:1] + "".join(itertools.takewhile(_CONTINUES.__contains__, s[1:]))
+
+
+def wrap_margin(lines: list[str]) -> Margin:
+    """The margin of a hard-wrapped text (PDF, wiki copy, a fixed-width .txt), or NO_MARGIN.
 
     Hard-wrapped text has many lines of one length that stop mid-sentence; a
-    web page's paragraphs have lengths all over the place and end in 。
-    (Complexity 16 counts the comprehensions' conditions: three filters over the lines.)
-    """
-    stripped = [l.strip() for l in lines if len(l.strip()) >= 16 and not l.startswith("\t")]
-    if len(stripped) < 6:
-        return 0
-    lengths = [len(l) for l in stripped]
+    web page's paragraphs have lengths all over the place and end in 。.  The
+    length is read in characters, else in display columns where the text was cut
+    exactly by them and not by characters; a margin neither measure finds exact is
+    read in characters."""
+    long_lines = [l.rstrip() for l in lines if len(l.strip()) >= 16 and not l.startswith("\t")]
+    if len(long_lines) < 6:
+        return NO_MARGIN
+    by_characters, by_columns = (_margin_in(long_lines, measure) for measure in (len, display_columns))
+    return by_columns if by_columns.exact and not by_characters.exact else by_characters
+
+
+def _margin_in(lines: list[str], measure: Callable[[str], int]) -> Margin:
+    """The margin ``lines`` (of 16 characters or more) have in ``measure``, or NO_MARGIN."""
+    stripped = [l.strip() for l in lines]
+    width, n = _common_width(stripped, measure)
+    if n < max(5, 0.3 * len(stripped)):
+        return NO_MARGIN
+    at_width = [l for l in stripped if width - 1 <= measure(l) <= width + 1]
+    open_ended = sum(1 for l in at_width if not _complete(l))
+    if open_ended < 0.5 * len(at_width):
+        return NO_MARGIN
+    return Margin(width, max(measure(l) for l in at_width), measure is display_columns,
+                  _cut_exactly(lines, width, measure))
+
+
+def _cut_exactly(lines: list[str], width: int, measure: Callable[[str], int]) -> bool:
+    """Whether the lines that stop mid-sentence stop at ``width`` (give or take one), as a
+    count cuts them, and hardly any a few characters short of it or past it, as a justified
+    PDF's are: a twentieth of them at the most.  Lines keep their indent: it took its
+    columns on the line."""
+    wide = measure("字")
+    at = off = 0
+    for line in lines:
+        if not _complete(line):
+            length = measure(line)
+            at += width - 1 <= length <= width + 1
+            off += width - 4 * wide <= length < width - 1 or length > width + 1
+    return off <= 0.05 * at
+
+
+def _common_width(lines: list[str], measure: Callable[[str], int]) -> tuple[int, int]:
+    """The width (give or take one) most lines have in ``measure``, and how many have it."""
+    lengths = [measure(l) for l in lines]
     best, best_n = 0, 0
     for width in set(lengths):
         n = sum(1 for x in lengths if width - 1 <= x <= width + 1)
         if n > best_n:
             best, best_n = width, n
-    if best_n < max(5, 0.3 * len(lengths)):
-        return 0
-    at_width = [l for l in stripped if best - 1 <= len(l) <= best + 1]
-    open_ended = sum(1 for l in at_width if not _complete(l))
-    return best if open_ended >= 0.5 * len(at_width) else 0
+    return best, best_n
 
 
 def lines_are_paragraphs(lines: list[str]) -> bool:
@@ -82,7 +180,7 @@ def lines_are_paragraphs(lines: list[str]) -> bool:
     and most of them end a sentence.  A wrap at any width ends a sentence only where
     the margin happens to fall after one."""
     written = [line.strip() for line in lines if line.strip()]
-    if not written or wrap_width(written):
+    if not written or wrap_margin(written).width:
         return False
     return sum(1 for line in written if ends_sentence(line)) >= 0.5 * len(written)
 
@@ -111,6 +209,22 @@ def indent_marks_paragraphs(lines: list[str]) -> bool:
     return indented >= 5 and carried > 0 and carried_indented <= 0.1 * carried
 
 
+def blank_lines_mark_paragraphs(lines: list[str], margin: Margin) -> bool:
+    """Whether a hard-wrapped text sets its paragraphs apart by blank lines: of its lines
+    that end a paragraph (that fall short of the margin), five at least and nearly all
+    stand before a blank line.  Then the lines of a block are one paragraph: a line at the
+    margin goes on to the next, even where it ends a sentence and the next starts like a
+    list item.  (A table's rows are apart by blank lines in any text: the rest of a cell
+    on a line of its own is no paragraph's end.)"""
+    before_blank = before_text = 0
+    for before, line, nxt in zip([""] + lines, lines, lines[1:] + [""]):
+        if line.strip() and not line.startswith("\t") and not before.startswith("\t") \
+                and margin.falls_short(line, nxt):
+            before_text += bool(nxt.strip())
+            before_blank += not nxt.strip()
+    return before_blank >= 5 and before_text <= 0.1 * (before_blank + before_text)
+
+
 def rejoin_hard_wraps(lines: list[str]) -> list[str]:
     """Join lines broken mid-sentence or mid-word back into their paragraph.
 
@@ -120,19 +234,32 @@ def rejoin_hard_wraps(lines: list[str]) -> list[str]:
     (tab-indented cells) and blank-line structure are left alone; a heading,
     list item or salutation is not glued to the line before it.
     """
-    ctx = _Context(width=wrap_width(lines), body_start=body_start(lines), lead_marks=_lead_marks(lines),
-                   indented=indent_marks_paragraphs(lines))
+    margin = wrap_margin(lines)
+    ctx = _Context(margin=margin, body_start=body_start(lines), lead_marks=_lead_marks(lines),
+                   indented=indent_marks_paragraphs(lines),
+                   blank_separated=bool(margin.width) and blank_lines_mark_paragraphs(lines, margin))
     layout = _Layout()
     out: list[str] = []
     for i, raw in enumerate(lines):
         line = layout.read(raw)
-        if layout.stands_alone(line, out) or (ctx.indented and _INDENT.match(line)):
+        if layout.stands_alone(line, out) or (ctx.indented and _INDENT.match(line)) \
+                or _wrap_ended(lines[i - 1], line, margin):
             out.append(line)
         elif _continues(out[-1].strip(), line.strip(), ctx.at(lines, i, out)):
             out[-1] = out[-1].rstrip() + line.strip()
         else:
             out.append(line)
     return out
+
+
+def _wrap_ended(before: str, line: str, margin: Margin) -> bool:
+    """In a hard-wrapped text a line that stops with room for the next line's first word
+    ended its paragraph (the wrap would have filled it: a heading, a title line, a paragraph's
+    last line), unless it stops where no paragraph stops: on a comma or an opening bracket,
+    or before a comma or a closing mark."""
+    b, s = before.strip(), line.strip()
+    return bool(b and s) and margin.falls_short(before, line) and b[-1] not in "，,、" + _OPENERS \
+        and s[0] not in _CONTINUES
 
 
 class _Layout:
@@ -168,10 +295,11 @@ class _Layout:
 class _Context:
     """What the rejoining rules see beside the two lines: the document and the next line."""
 
-    width: int                  # the hard-wrap width, or 0
+    margin: Margin              # the hard wrap's margin (NO_MARGIN: none)
     body_start: int             # index of the line where the report's body starts
     lead_marks: set             # numbering marks this document uses for paragraphs, not headings
     indented: bool = False      # the document starts its paragraphs with an indent, and only them
+    blank_separated: bool = False     # … or sets its wrapped paragraphs apart by blank lines
     body: bool = False          # the line is in the body (past the title block)
     nxt: str = ""               # the line after the one being decided ('' for a blank or a cell)
     prev_complete: bool = True  # the line before ``p`` ended a sentence (``p`` starts a paragraph)
@@ -181,7 +309,7 @@ class _Context:
     def at(self, lines: list[str], i: int, out: list[str]) -> "_Context":
         """The context for joining lines[i] to out[-1]."""
         self.body = i > self.body_start
-        self.line_at_margin = bool(self.width) and i > 0 and len(lines[i - 1].rstrip()) >= self.width - 1
+        self.line_at_margin = i > 0 and self.margin.reaches(lines[i - 1])
         self.nxt = lines[i + 1].strip() if i + 1 < len(lines) and not lines[i + 1].startswith("\t") else ""
         before = out[-2].strip() if len(out) > 1 else ""
         self.prev_complete = _ends_paragraph(before)
@@ -219,28 +347,38 @@ def _lead_marks(lines: list[str]) -> set:
 
 def _continues(p: str, s: str, ctx: _Context) -> bool:
     """Whether line ``s`` goes on from line ``p``."""
-    # a line of a hard-wrapped text that runs to the margin goes on, unless it
-    # ends a sentence (then a paragraph may or may not end: keep the break)
-    full_width = bool(ctx.width) and len(p) >= ctx.width - 1 and p[-1] not in "。！？!?…"
-    # where paragraphs start indented, a line without the indent after one that runs to the
-    # margin goes on even after a sentence: …取得新成效。 | 地区生产总值…,  …时有发生。 | 二是…
-    wraps_on = ctx.indented and ctx.line_at_margin
+    # a line of a hard-wrapped text that runs to the margin goes on, unless above the body it
+    # ends as a title or subtitle ends.  Where it ends a sentence the text does not say whether
+    # its paragraph ends; a paragraph's last line fills the margin only by chance, a line inside
+    # one ends on 。 as often as 。 is in the text: in the real reports wrapped at 70 columns,
+    # six in seven such lines are inside a paragraph.  So where the margin is exact it goes on
+    # then too, unless the next line starts like a heading or list item (full_width: the line
+    # stops mid-sentence); where it is not (a justified PDF) only a line that stops mid-sentence.
+    at_margin = ctx.line_at_margin and (ctx.body or not _TITLE_END.search(p))
+    full_width = at_margin and p[-1] not in "。！？!?…"
+    # where paragraphs start indented or stand apart by blank lines, a line after one that runs
+    # to the margin (without the indent, in the same block) goes on even after a sentence and
+    # into a list mark: …取得新成效。 | 地区生产总值…,  …时有发生。 | 二是…
+    wraps_on = (ctx.indented or ctx.blank_separated) and ctx.line_at_margin
     if _STARTS_UNIT.match(s) and not (s.startswith("—") and not s.startswith("——") and _running_text(p)):
         return _unit_goes_on(p, s, full_width or wraps_on)
-    if wraps_on:
-        return True                               # 4.为…“两癌”患病 | 妇女…: not a heading either
+    if wraps_on or (at_margin and ctx.margin.exact) or full_width:
+        return True                               # 4.为…“两癌”患病 | 妇女…, 2.…岗位4. | 5万个: not a heading either
     if _heading_line(p):
         return _heading_goes_on(p, s) or (ctx.body and _mark(p) in ctx.lead_marks and not ends_sentence(s))
-    if full_width or _number_cut(p, s) or p[-1] in "，,、":
+    if _number_cut(p, s) or p[-1] in "，,、":
         return True                               # …完成投资10428. | 6亿元   现在， | 我代表…
     return _sentence_goes_on(p, s, ctx)
 
 
 def _unit_goes_on(p: str, s: str, full_width: bool) -> bool:
     """``s`` starts like a heading or list item; it still goes on from ``p`` after an opening
-    bracket, at a hard wrap's margin, or where a line break cut a mark or number from its sentence."""
-    return p.endswith(tuple(_OPENERS)) or (full_width and not _HEADING_START.match(s)) \
-        or _clause_goes_on(p, s) or (_numbering_only(s) and _number_cut(p, s))
+    bracket, at a hard wrap's margin (a heading's mark too, where the margin cut running text
+    mid-sentence: …推进合 | 六、合淮产业走廊…), or where a line break cut a mark or number
+    from its sentence."""
+    at_margin = full_width and (not _HEADING_START.match(s) or _running_text(p) and not _complete(p))
+    return p.endswith(tuple(_OPENERS)) or at_margin or _clause_goes_on(p, s) \
+        or (_numbering_only(s) and _number_cut(p, s))
 
 
 def _sentence_goes_on(p: str, s: str, ctx: _Context) -> bool:

@@ -19,7 +19,7 @@ from .indicators import extract_indicators
 from .messages import library_detail
 from .metadata import extract_metadata
 from .model import PARSER_VERSION, Report, SourceDocument, UNKNOWN  # noqa: F401 (PARSER_VERSION: here too)
-from .rejoin import lines_are_paragraphs, wrap_width
+from .rejoin import NO_MARGIN, Margin, lines_are_paragraphs, wrap_margin
 from .structure import split_units
 
 
@@ -43,11 +43,11 @@ def markdown_lines(text: str) -> list[str]:
     blocks = _markdown_blocks(_md.parse(text))
     wrapped = [line.replace(_HARD_BREAK, "") for lines, is_paragraph in blocks if is_paragraph for line in lines[:-1]]
     by_line = lines_are_paragraphs(wrapped)
-    width = 0 if by_line else wrap_width(wrapped)
+    margin = NO_MARGIN if by_line else wrap_margin(wrapped)
     out: list[str] = []
     for lines, is_paragraph in blocks:
         if is_paragraph:
-            lines = [line.replace(_HARD_BREAK, "") for line in lines] if by_line else [_join_breaks(lines, width)]
+            lines = [line.replace(_HARD_BREAK, "") for line in lines] if by_line else [_join_breaks(lines, margin)]
         out.extend([""] * bool(out) + lines)
     return out
 
@@ -114,11 +114,11 @@ def inline_text(tok) -> str:
     return _join_breaks(inline_lines(tok))
 
 
-def _join_breaks(lines: list[str], width: int = 0) -> str:
+def _join_breaks(lines: list[str], margin: Margin = NO_MARGIN) -> str:
     """A wrapped paragraph's lines joined: Chinese and figures run straight on (a wrap
     falls anywhere in a Chinese report: 4 | 200 is 4200, C | 919 is C919, as a wrapped
     .txt is read), a space only between two Latin words (``GDP growth``), unless the
-    line before runs to the document's wrap ``width``: the margin cut a word there
+    line before runs to the document's wrap ``margin``: the margin cut a word there
     (国盛I | EC).  After a hard break, which the writer chose, two ASCII characters are
     kept apart (``5.2% 2026年``)."""
     out, before = "", ""
@@ -126,7 +126,7 @@ def _join_breaks(lines: list[str], width: int = 0) -> str:
         hard = piece.startswith(_HARD_BREAK)
         piece = piece.lstrip(_HARD_BREAK)
         piece = piece.strip() if out else piece.rstrip()
-        at_margin = bool(width) and len(before) >= width - 1
+        at_margin = margin.reaches(before)
         if out and piece and out[-1].isascii() and piece[0].isascii() \
                 and (hard or out[-1].isalpha() and piece[0].isalpha() and not at_margin):
             out += " "

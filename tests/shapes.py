@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import random
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,6 +95,30 @@ def indent_wrapped(units, indent: str, width: int) -> str:
         s = (indent if body else "") + u.text
         out += [s[i:i + width] for i in range(0, len(s), width)]
     return "\n".join(out)
+
+
+def columns(text: str) -> int:
+    """Display columns: a wide or full-width character (汉字, full-width punctuation) takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def column_wrapped_lines(text: str, width: int) -> list[str]:
+    """A unit's text as a fixed-width tool cuts it (a terminal, fold, a typewriter-style
+    export): a new line wherever the next character would pass ``width`` columns."""
+    out, line = [], ""
+    for ch in text:
+        if columns(line + ch) > width:
+            out.append(line)
+            line = ""
+        line += ch
+    return out + [line]
+
+
+def column_wrapped(units, width: int, between: str = "") -> str:
+    """A report's units as a fixed-width text writes them: each from the line's start, no
+    indent, cut at ``width`` columns, ``between`` after each ("\n" for a blank line between
+    paragraphs, "" for none)."""
+    return ("\n" + between).join("\n".join(column_wrapped_lines(u.text, width)) for u in units)
 
 
 def write_collection(path: Path, rows: list[dict]):
