@@ -10,7 +10,7 @@ import re
 # becomes: an index built by another version asks to be rebuilt, as it does for
 # another analyzer, instead of mixing old and new readings of the same files.
 # (Here, not in reports.py: a search checks it without loading the readers.)
-PARSER_VERSION = "8"
+PARSER_VERSION = "9"
 
 UNKNOWN = "未知"
 # what a report id may look like: it stands in URLs (/reports/<id>)
