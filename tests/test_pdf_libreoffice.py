@@ -37,7 +37,7 @@ def note_texts(n: int) -> list[str]:
     return sentences[:n]
 
 
-def dress_as_an_office_does(path, running_header: str, every: int = 0) -> dict[str, str]:
+def dress_as_an_office_does(path, running_header: str, every: int = 0, flush: bool = False) -> dict[str, str]:
     """The .docx in a CJK font with a Latin one for Latin text, paragraphs indented two
     characters (首行缩进), a running header, and a footnote after the first clause of every
     ``every``-th body paragraph (if any): {paragraph: note}."""
@@ -58,14 +58,16 @@ def dress_as_an_office_does(path, running_header: str, every: int = 0) -> dict[s
     body = [p for p in d.paragraphs if p.style.name == "Normal" and "，" in p.text]
     referring = body[::every]
     notes = note_texts(len(referring))
-    _footnotes_part(d, notes)
+    _footnotes_part(d, notes, flush)
     for number, (p, note) in enumerate(zip(referring, notes), start=1):
         _refer(p, number)
     d.save(path)
     return {p.text: note for p, note in zip(referring, notes)}
 
 
-def _footnotes_part(d, notes: list[str]):
+def _footnotes_part(d, notes: list[str], flush: bool = False):
+    """The footnotes, each after its number: raised and a space before the text, or (``flush``)
+    in the note's own type and flush against it (1数据来源：…), as LibreOffice sets them."""
     from docx.opc.packuri import PackURI
     from docx.opc.part import Part
 
@@ -73,9 +75,12 @@ def _footnotes_part(d, notes: list[str]):
            '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>',
            '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p>'
            '</w:footnote>']
+    # a flush note is in footnote type, 9 pt (小五), as Word's and LibreOffice's footnote styles set it
+    small = '<w:rPr><w:sz w:val="18"/><w:szCs w:val="18"/></w:rPr>'
+    mark, space, text = (small, "", small) if flush else ('<w:rPr><w:vertAlign w:val="superscript"/></w:rPr>', " ", "")
     for number, note in enumerate(notes, start=1):
-        xml.append(f'<w:footnote w:id="{number}"><w:p><w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr>'
-                   f'<w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> {note}</w:t></w:r></w:p></w:footnote>')
+        xml.append(f'<w:footnote w:id="{number}"><w:p><w:r>{mark}'
+                   f'<w:footnoteRef/></w:r><w:r>{text}<w:t xml:space="preserve">{space}{note}</w:t></w:r></w:p></w:footnote>')
     xml.append("</w:footnotes>")
     part = Part(PackURI("/word/footnotes.xml"),
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml",
@@ -176,10 +181,22 @@ def figure_items(tmp_path_factory):
     return read_units(d / "report.txt"), read_units(published.pdf_from_docx(path, d)), read_units(path)
 
 
-def test_a_footnote_follows_the_paragraph_it_interrupts(exported):
+@pytest.fixture(scope="module")
+def flush_notes(tmp_path_factory, oracle):
+    """Like ``exported``, with each footnote's number flush against its text in the note's type."""
+    d = tmp_path_factory.mktemp("flush-notes")
+    path = published.docx_from_text((SEEDS / f"{SEED}.txt").read_text(encoding="utf-8"), d / f"{SEED}.docx")
+    notes = dress_as_an_office_does(path, oracle[0].title, EVERY, flush=True)
+    report, units = read_units(published.pdf_from_docx(path, d))
+    return report, units, notes
+
+
+@pytest.mark.parametrize("setting", ["exported", "flush_notes"])
+def test_a_footnote_follows_the_paragraph_it_interrupts(setting, request):
     """The paragraph that refers to a footnote is whole (not cut where its page ends, without
-    the reference's digits), and the footnote is a paragraph of its own after it."""
-    _, units, notes = exported
+    the reference's digits), and the footnote is a paragraph of its own after it — also where
+    its number stands flush against its text (1数据来源：…)."""
+    _, units, notes = request.getfixturevalue(setting)
     texts = [t for _, t in units]
     assert [p for p in notes if p not in texts] == []
     for paragraph, note in notes.items():

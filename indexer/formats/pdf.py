@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
+from itertools import takewhile
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -487,7 +488,9 @@ def _footnote_rule(lines: list[Line], horizontal, tables) -> float | None:
     for x0, bottom, x1, top in sorted(horizontal, key=lambda r: r[1]):
         y = (bottom + top) / 2
         below = sorted((x for x in lines if x.top < y), key=lambda x: -x.top)
-        if (below and x1 - x0 < 0.6 * (right - left) and _footnote_mark(below[0])
+        body = statistics.median(x.size for x in lines if x.top >= y) if len(below) < len(lines) else 0
+        if (below and x1 - x0 < 0.6 * (right - left)
+                and (_footnote_mark(below[0]) or _flush_mark(below[0]) and below[0].size < 0.9 * body)
                 and not any(t.bottom - 2 <= y <= t.top + 2 for t in tables)
                 and not any(x.bottom - 2 <= y <= x.top + 2 for x in lines)
                 and len(below) < len(lines) / 2):
@@ -511,10 +514,38 @@ def _footnote_mark(line: Line) -> str:
     return mark.group(1) if rest[:1].isspace() or smaller or apart else ""
 
 
+def _flush_mark(line: Line) -> str:
+    """A footnote's number set flush against its text, as LibreOffice sets it (1数据来源：…):
+    a mark only in a line under a footnote rule, in footnote type; not a figure's start
+    (21.8%, 3,000)."""
+    digits = re.match(r"\d{1,3}(?=[^\d.．%％,，、:：\s])", line.text)      # 1数据…, 11“民转公”…, 14OPPO…
+    return digits.group() if digits else ""
+
+
+def _note_mark(line: Line, before: str = "") -> str:
+    """The mark of a line under the footnote rule (``before``: the last note's mark).  Where
+    the note's text starts with a figure (521项… is note 5's 21项…), the mark is the figure's
+    start in another size than the text, else the number after ``before``."""
+    mark = _footnote_mark(line) or _flush_mark(line)
+    if not mark.isdigit():
+        return mark
+    chars = [c for c in line.chars if not c.text.isspace()]
+    if len(chars) > len(mark):
+        sized = len(list(takewhile(lambda c: abs(c.size - chars[len(mark)].size) > 0.5, chars[:len(mark)])))
+        if 0 < sized < len(mark):
+            return mark[:sized]
+    following = str(int(before) + 1) if before.isdigit() else "1"
+    return following if mark != following and mark.startswith(following) else mark
+
+
 def _drop_footnote_references(pages: list[list]) -> list[list]:
     """Without the raised small numbers in the text that refer to a footnote (营商环境¹): its
     number, wherever the footnote itself was set (LibreOffice may carry it to the next page)."""
-    marks = {_footnote_mark(x) for items in pages for x in items if isinstance(x, Line) and x.footnote} - {""}
+    marks, before = set(), ""
+    for x in (x for items in pages for x in items if isinstance(x, Line) and x.footnote):
+        before = _note_mark(x, before) or before
+        marks.add(before)
+    marks -= {""}
     if not marks:
         return pages
     return [[_without_references(x, marks) if isinstance(x, Line) and not x.footnote else x for x in items]
@@ -703,7 +734,7 @@ class _Footnotes:
         """A footnote's first line starts with its mark (dropped: its reference is taken out of
         the body); a line without one goes on the footnote before it, and so does a line that
         starts with a figure (19万户。) after a full line, unless that figure is the next mark."""
-        mark = _footnote_mark(line)
+        mark = _note_mark(line, self.mark)
         if mark and self.last is not None and _reaches_margin(self.last, self.margins.left, self.margins.right) \
                 and not _next_mark(self.mark, mark):
             mark = ""
