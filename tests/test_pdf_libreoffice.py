@@ -253,9 +253,8 @@ def two_columns(tmp_path_factory):
 def test_two_columns_are_read_one_after_the_other(two_columns):
     """Lines side by side in the two columns are no row of a table: each column is read
     whole, so the text runs as typed — every paragraph, heading and item, in order — and
-    the body's paragraphs come out whole.  (Not yet a heading wrapped in a narrow column:
-    the margins are the page's, not the column's, so it is cut where it wraps and its rest
-    runs into the paragraph under it.)"""
+    the body's paragraphs and its headings come out whole, also a heading that wraps in its
+    narrow column: a line is full at its column's right edge, not the page's."""
     want, got = two_columns
     assert [t for k, t in got if k == "table_row"] == []
     text, at, out_of_order = "".join(t for _, t in got), 0, []
@@ -270,6 +269,9 @@ def test_two_columns_are_read_one_after_the_other(two_columns):
     body = [u for prev, u in zip(want[start:], want[start + 1:]) if u[0] == prev[0] == "paragraph"]
     assert len(body) > 20
     assert [u for u in body if u not in got] == []
+    headings = [u for u in want[start:] if u[0] == "heading"]
+    assert len(headings) >= 4
+    assert [u for u in headings if u not in got] == []
 
 
 # 渝北's report: long paragraphs, many of them filling their last line; 两江's: paragraphs that go

@@ -27,7 +27,7 @@ import re
 import statistics
 from collections import Counter
 from itertools import takewhile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from ..analysis import normalize
@@ -630,37 +630,73 @@ class _Margins:
     indents: bool       # the document starts its paragraphs indented (首行缩进)
     pitch: float | None = None      # the usual distance from a full line to the next
     spaced: bool = False            # the document ends its paragraphs with a space under them
+    columns: dict = field(default_factory=dict)     # id(line) -> (left, right) of its column
+
+    def of(self, line: Line) -> "_Margins":
+        """The margins a line is set between: its column's on a page of columns."""
+        frame = self.columns.get(id(line))
+        return self if frame is None else replace(self, left=frame[0], right=frame[1], columns={})
+
+    def frame(self, line: Line) -> tuple[float, float]:
+        return self.columns.get(id(line), (self.left, self.right))
 
 
 def _margins(pages: list[list]) -> _Margins:
     lines = [x for items in pages for x in items if isinstance(x, Line) and len(x.segments) == 1]
     left = _mode(round(x.x0) for x in lines) if lines else 0
     right = max((x.x1 for x in lines), default=0)
-    pitch = _pitch(pages, left, right)
-    return _Margins(left, right, _indents(lines, left, right), pitch, _paragraphs_spaced(pages, left, right, pitch))
+    margins = _Margins(left, right, False, columns=_column_frames(pages))
+    margins.indents = _indents(lines, margins)
+    margins.pitch = _pitch(pages, margins)
+    margins.spaced = _paragraphs_spaced(pages, margins)
+    return margins
 
 
-def _pitch(pages: list[list], left: float, right: float) -> float | None:
+def _column_frames(pages: list[list]) -> dict:
+    """id(line) -> (left, right) of its column, for the lines of pages set in two columns:
+    a line there is full at its column's right edge, not the page's."""
+    frames = {}
+    for items in pages:
+        for column in _columns([x for x in items if _one_line(x)]):
+            frame = (_mode(round(x.x0) for x in column), max(x.x1 for x in column))
+            frames.update((id(x), frame) for x in column)
+    return frames
+
+
+def _columns(lines: list[Line]) -> list[list[Line]]:
+    """A page's two columns, if it has them: lines wholly left or wholly right of the page's
+    middle, hardly any across it (a title over both), at least four on each side."""
+    if len(lines) < 8:
+        return []
+    middle = (min(x.x0 for x in lines) + max(x.x1 for x in lines)) / 2
+    left = [x for x in lines if x.x1 <= middle]
+    right = [x for x in lines if x.x0 >= middle]
+    across = len(lines) - len(left) - len(right)
+    return [left, right] if len(left) >= 4 and len(right) >= 4 and across <= 0.1 * len(lines) else []
+
+
+def _pitch(pages: list[list], margins: _Margins) -> float | None:
     """The usual step from a full line to the line under it: the line pitch inside a
     paragraph, which a space after a paragraph (段后间距, a web page's margins) exceeds."""
     steps = Counter()
     for items in pages:
         for a, b in zip(items, items[1:]):
-            if _one_line(a) and _one_line(b) and abs(a.size - b.size) <= 0.6 and _reaches_margin(a, left, right):
+            if _one_line(a) and _one_line(b) and abs(a.size - b.size) <= 0.6 and _reaches_margin(a, *margins.frame(a)):
                 steps[round((a.level - b.level) * 2) / 2] += 1
     step, count = steps.most_common(1)[0] if steps else (None, 0)
     return step if step is not None and step > 0 and count >= 3 else None
 
 
-def _paragraphs_spaced(pages: list[list], left: float, right: float, pitch: float | None) -> bool:
+def _paragraphs_spaced(pages: list[list], margins: _Margins) -> bool:
     """Most paragraphs that plainly end (a finished sentence short of the margin) have a
     space under them: then a line at the pitch goes on its paragraph, whatever it starts
     with (三是…, 2024年…), and a space ends one."""
     ends = Counter()
+    pitch = margins.pitch
     for items in pages:
         for a, b in zip(items, items[1:]):
             if _one_line(a) and _one_line(b) and abs(a.size - b.size) <= 0.6 \
-                    and _ENDS.search(a.text) and not _reaches_margin(a, left, right):
+                    and _ENDS.search(a.text) and not _reaches_margin(a, *margins.frame(a)):
                 ends[pitch is not None and a.level - b.level > pitch + PARAGRAPH_SPACE * b.size] += 1
     return ends[True] >= 5 and ends[True] >= 0.8 * (ends[True] + ends[False])
 
@@ -676,10 +712,10 @@ def _spaced_apart(prev: Line, line: Line, margins: _Margins) -> bool:
     return margins.pitch is not None and prev.level - line.level > margins.pitch + PARAGRAPH_SPACE * line.size
 
 
-def _indents(lines: list[Line], left: float, right: float) -> bool:
+def _indents(lines: list[Line], margins: _Margins) -> bool:
     """Most lines after a line that stops short of the margin (paragraph starts) are indented."""
-    starts = [b for a, b in zip(lines, lines[1:]) if a.x1 < right - a.size * 1.5]
-    indented = [x for x in starts if x.x0 > left + x.size * 1.2]
+    starts = [b for a, b in zip(lines, lines[1:]) if a.x1 < margins.frame(a)[1] - a.size * 1.5]
+    indented = [x for x in starts if x.x0 > margins.frame(x)[0] + x.size * 1.2]
     return bool(starts) and len(indented) >= 0.6 * len(starts)
 
 
@@ -699,8 +735,8 @@ def _paragraphs(pages: list[list]) -> list[str]:
                 continue
             same_page = open_page == page
             if isinstance(item, Line) and len(item.segments) == 1 and open_line is not None \
-                    and _full(open_line, item, margins) \
-                    and _goes_on(open_line, item, margins, same_page and margins.spaced) \
+                    and _full(open_line, item, margins.of(open_line)) \
+                    and _goes_on(open_line, item, margins.of(item), same_page and margins.spaced) \
                     and not (same_page and _spaced_apart(open_line, item, margins)):
                 out[-1] = join_wrapped(out[-1], item.text)
                 item.hang = item.hang if item.hang is not None else open_line.hang
