@@ -17,7 +17,8 @@ Two ways to match an unquoted term (``match``):
   counts are then what a reader counting occurrences would count.
 * ``words``: the term is cut into jieba words and a paragraph matches when it
   has every word (anywhere in it) or a synonym's words: word boundaries keep
-  人民生活 out of 民生, at the price of missing strings jieba cuts otherwise.
+  人民生活 out of 民生, at the price of missing strings jieba cuts otherwise.  A
+  term jieba cuts into loose characters (新质 → 新 质) is found as written.
 
 Quoted phrases are exact in both modes and never expand.  Errors are
 QuerySyntaxError, with a Chinese message that says what is wrong and where
@@ -433,16 +434,22 @@ class _Parser:
         return options[0] if len(options) == 1 else Q.Or(options)
 
     def _words(self, norm: str, variants: tuple, pos: int) -> Q.Query | None:
-        """match=words: each variant is the AND of its jieba words."""
-        cuts = [tuple(cut(v)) for v in variants]
-        cuts = [c for c in dict.fromkeys(cuts) if c]
-        if not cuts:
+        """match=words: each variant is the AND of its jieba words — unless jieba cuts it
+        into loose characters (智算 → 智 算, 大规模设备更新和消费品以旧换新 → … 和 …): a
+        character found anywhere is no word of the term, so such a variant is found as
+        written, as in exact matching."""
+        cuts = {v: tuple(cut(v)) for v in variants}
+        whole = [v for v, c in cuts.items() if len(c) > 1 and any(len(w) == 1 for w in c)]
+        cuts = [c for v, c in cuts.items() if c and v not in whole]
+        cuts = list(dict.fromkeys(cuts))
+        if not cuts and not whole:
             return None
-        self.count_term(pos, len(cuts[0]))
+        self.count_term(pos, len(cuts[0]) if cuts else 1)
         self.terms.append(SearchTerm(norm, variants, words=tuple(cuts)))
         self.marks.words.extend(w for c in cuts for w in c)
+        self.marks.strings.extend(whole)
         options = [Q.Term("text", c[0]) if len(c) == 1 else Q.And([Q.Term("text", w) for w in c])
-                   for c in cuts]
+                   for c in cuts] + [Phrase(v) for v in whole]
         return options[0] if len(options) == 1 else Q.Or(options)
 
     def wildcard(self, raw: str, pos: int) -> Q.Query:

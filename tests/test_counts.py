@@ -185,9 +185,9 @@ def test_quoted_phrase_never_expands(corpus_engine, units):
 
 
 def test_words_mode_matches_jieba_words_and_marks_only_them(corpus_engine, units):
-    exact, words = run(corpus_engine, "新质"), run(corpus_engine, "新质", match="words")
+    exact, words = run(corpus_engine, "绿色发展"), run(corpus_engine, "绿色发展", match="words")
     assert exact["match"] == "exact" and words["match"] == "words"
-    assert exact["total"] == len(containing(units, "新质")) != words["total"]
+    assert exact["total"] == len(containing(units, "绿色发展")) != words["total"]
     # words: the AND of the term's jieba words, each marked only where the text's cut has it
     tokens = set(cut(normalize("民营经济发展")))
     for h in run(corpus_engine, "民营经济发展", match="words", limit=30)["hits"]:
@@ -253,3 +253,15 @@ def test_a_filter_typed_with_a_space_after_its_colon_still_filters():
     for typed in ("营商环境 province:", "营商环境 年份: ", "年份: (营商环境)"):
         with pytest.raises(QuerySyntaxError, match="后面要有值"):
             parse_query(typed)
+
+
+@pytest.mark.parametrize("term", ["新质", "智算", "数实", "绿电"])
+def test_words_mode_finds_a_term_jieba_cuts_into_characters_as_written(corpus_engine, units, term):
+    """新质 is no word to jieba (新 / 质): in word matching it was the AND of two characters
+    anywhere in a paragraph (285 paragraphs where 128 say 新质), marking every 新.  A term
+    cut into loose characters is found as written, in either mode, and marked as written."""
+    words = run(corpus_engine, term, match="words", limit=1000)
+    assert any(len(w) == 1 for w in cut(normalize(term)))
+    assert {h["id"] for h in words["hits"]} == containing(units, term)
+    for h in words["hits"]:
+        assert {normalize(unescape(m)) for m in MARK.findall(h["highlight"])} == {term}
