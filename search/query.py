@@ -210,7 +210,7 @@ def _lex(text: str):
         if kind in ("quote", "word"):
             pasted = _pasted(text, i)
             if pasted:
-                yield "phrase", pasted, i
+                yield "phrase", _curly(pasted), i
                 i += len(pasted)
                 continue
         if kind == "quote":
@@ -240,6 +240,18 @@ def _pasted(text: str, i: int) -> str:
     if _ENDS_QUOTED.match(text, close + 1):
         return ""                                     # the quotes enclose it whole
     return text[i:_chunk_end(text, close + 1)]        # text after the closing quote: “十五五”规划
+
+
+def _curly(pasted: str) -> str:
+    """Pasted text with its straight quotes ("十五五"规划, typed in English punctuation or
+    on a command line) as the reports write them, “十五五”规划: one character for one, so
+    positions stay."""
+    out, opening = [], True
+    for ch in pasted:
+        if ch in '"＂':
+            ch, opening = ("“" if opening else "”"), not opening
+        out.append(ch)
+    return "".join(out)
 
 
 def _chunk_end(text: str, i: int) -> int:

@@ -368,3 +368,33 @@ def test_the_automatic_space_beside_latin_text_is_no_space(as_word_sets_chinese)
     assert len(typed) <= 1
     assert [t for _, t in got if spaced.search(t) and t not in typed] == []
     assert identical_share(want, got) >= 0.95
+
+
+def test_footnotes_marked_with_circled_numbers_are_read():
+    """① and ② are digits to Python but no numbers to int(): two such footnotes made the
+    whole PDF fail.  Lines as PDFium gives them: ① set apart from its note by a space."""
+    from indexer.formats.pdf import Char, _line, _next_mark, _NoteMarks, _Margins
+
+    def line(text, bottom):
+        chars = [Char(ch, 90 + 9 * i, 99 + 9 * i, bottom, bottom + 9, 9.0, False, i) for i, ch in enumerate(text)]
+        made = _line(chars)
+        made.footnote = True
+        return made
+
+    notes = _NoteMarks(_Margins(90, 500, False))
+    assert [notes.start(line(t, y)) for t, y in (("① 数据来源：区统计局快报数。", 100), ("② 按可比价格计算。", 88))] \
+        == ["①", "②"]
+    assert _next_mark("①", "②") and not _next_mark("①", "③")
+
+
+def test_a_row_broken_by_a_page_goes_on_but_two_rows_of_figures_stay_two():
+    """The next page's first row goes on the row above where it holds the rest of its words
+    (社会消费品零售总 | 7.5 | 预期性, then 额增速（%）); a row of its own whose last cell is
+    empty (税收收入 | 98.1 under 一般公共预算收入 | 120.5 | 增长5%) is no such rest: its figure
+    would be glued to the one above (120.598.1)."""
+    from indexer.formats.pdf import _goes_on_row
+
+    assert _goes_on_row(["社会消费品零售总", "7.5", "预期性"], ["额增速（%）", "", ""])
+    assert _goes_on_row(["#二氧化硫排放总量减少", "完成上级下达", "完成", "约束性"], ["（%）*", "目标", "", ""])
+    assert not _goes_on_row(["一般公共预算收入", "120.5", "增长5%"], ["税收收入", "98.1", ""])
+    assert not _goes_on_row(["城镇新增就业（万人）", "60", "完成"], ["城镇调查失业率（%）", "5.5", ""])

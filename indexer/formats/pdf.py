@@ -527,25 +527,43 @@ def _note_mark(line: Line, before: str = "") -> str:
     the note's text starts with a figure (521项… is note 5's 21项…), the mark is the figure's
     start in another size than the text, else the number after ``before``."""
     mark = _footnote_mark(line) or _flush_mark(line)
-    if not mark.isdigit():
-        return mark
+    if not mark.isdecimal():
+        return mark                         # ①, *, 注
     chars = [c for c in line.chars if not c.text.isspace()]
     if len(chars) > len(mark):
         sized = len(list(takewhile(lambda c: abs(c.size - chars[len(mark)].size) > 0.5, chars[:len(mark)])))
         if 0 < sized < len(mark):
             return mark[:sized]
-    following = str(int(before) + 1) if before.isdigit() else "1"
+    following = str(int(before) + 1) if before.isdecimal() else "1"
     return following if mark != following and mark.startswith(following) else mark
+
+
+class _NoteMarks:
+    """Which lines under a footnote rule start a note, and with what mark: a line after a
+    full footnote line goes on that note even if it starts with a figure (19万户。), unless
+    the figure is the next mark."""
+
+    def __init__(self, margins: "_Margins"):
+        self.margins = margins
+        self.mark = ""                      # the mark of the last note
+        self.last: Line | None = None       # the last footnote line read
+
+    def start(self, line: Line) -> str:
+        """The mark ``line`` starts a note with, or "" where it goes on the note before."""
+        mark = _note_mark(line, self.mark)
+        if mark and self.last is not None and _reaches_margin(self.last, *self.margins.frame(self.last)) \
+                and not _next_mark(self.mark, mark):
+            mark = ""
+        self.mark = mark or self.mark
+        self.last = line
+        return mark
 
 
 def _drop_footnote_references(pages: list[list]) -> list[list]:
     """Without the raised small numbers in the text that refer to a footnote (营商环境¹): its
     number, wherever the footnote itself was set (LibreOffice may carry it to the next page)."""
-    marks, before = set(), ""
-    for x in (x for items in pages for x in items if isinstance(x, Line) and x.footnote):
-        before = _note_mark(x, before) or before
-        marks.add(before)
-    marks -= {""}
+    notes = _NoteMarks(_margins(pages))
+    marks = {notes.start(x) for items in pages for x in items if isinstance(x, Line) and x.footnote} - {""}
     if not marks:
         return pages
     return [[_without_references(x, marks) if isinstance(x, Line) and not x.footnote else x for x in items]
@@ -672,7 +690,23 @@ def _columns(lines: list[Line]) -> list[list[Line]]:
     left = [x for x in lines if x.x1 <= middle]
     right = [x for x in lines if x.x0 >= middle]
     across = len(lines) - len(left) - len(right)
-    return [left, right] if len(left) >= 4 and len(right) >= 4 and across <= 0.1 * len(lines) else []
+    if len(left) < 4 or len(right) < 4 or across > 0.1 * len(lines):
+        return []
+    return [left, right] if _filled(left) and _aligned(right) else []
+
+
+def _filled(column: list[Line]) -> bool:
+    """Most of a column's lines run to its right edge: a column of text, not a few short lines
+    (a list, headings) that all end left of the page's middle."""
+    edge = max(x.x1 for x in column)
+    return sum(x.x1 >= edge - 1.5 * x.size for x in column) >= 0.5 * len(column)
+
+
+def _aligned(column: list[Line]) -> bool:
+    """Most of a column's lines start at one place, give or take an indent: a column of text
+    (which may end short on a report's last page), not a right-aligned signature block."""
+    start = min(x.x0 for x in column)
+    return sum(x.x0 <= start + 2.5 * x.size for x in column) >= 0.6 * len(column)
 
 
 def _pitch(pages: list[list], margins: _Margins) -> float | None:
@@ -737,7 +771,7 @@ def _paragraphs(pages: list[list]) -> list[str]:
             if isinstance(item, Line) and len(item.segments) == 1 and open_line is not None \
                     and _full(open_line, item, margins.of(open_line)) \
                     and _goes_on(open_line, item, margins.of(item), same_page and margins.spaced) \
-                    and not (same_page and _spaced_apart(open_line, item, margins)):
+                    and not (same_page and margins.spaced and _spaced_apart(open_line, item, margins)):
                 out[-1] = join_wrapped(out[-1], item.text)
                 item.hang = item.hang if item.hang is not None else open_line.hang
             else:
@@ -761,36 +795,28 @@ class _Footnotes:
     """The footnotes read since the last paragraph ended, in order."""
 
     def __init__(self, margins: _Margins):
-        self.margins = margins
+        self.marks = _NoteMarks(margins)
         self.texts: list[str] = []
-        self.mark = ""                      # the mark of the last footnote
-        self.last: Line | None = None       # its last line
 
     def add(self, line: Line):
         """A footnote's first line starts with its mark (dropped: its reference is taken out of
-        the body); a line without one goes on the footnote before it, and so does a line that
-        starts with a figure (19万户。) after a full line, unless that figure is the next mark."""
-        mark = _note_mark(line, self.mark)
-        if mark and self.last is not None and _reaches_margin(self.last, self.margins.left, self.margins.right) \
-                and not _next_mark(self.mark, mark):
-            mark = ""
+        the body); a line without one goes on the footnote before it (_NoteMarks)."""
+        mark = self.marks.start(line)
         if mark or not self.texts:
             self.texts.append(line.text[len(mark):].strip() if mark else line.text)
-            self.mark = mark or self.mark
         else:
             self.texts[-1] = join_wrapped(self.texts[-1], line.text)
-        self.last = line
 
     def flush(self) -> list[str]:
-        texts, self.texts, self.last = self.texts, [], None
+        texts, self.texts, self.marks.last = self.texts, [], None
         return texts
 
 
 def _next_mark(before: str, mark: str) -> bool:
     """``mark`` numbers the footnote after ``before``'s (2 after 1, ② after ①), or starts anew."""
-    if before.isdigit() and mark.isdigit():
+    if before.isdecimal() and mark.isdecimal():
         return int(mark) in (int(before) + 1, 1)
-    return len(before) == len(mark) == 1 and ord(mark) == ord(before) + 1 or not before.isdigit()
+    return not before or len(before) == len(mark) == 1 and ord(mark) == ord(before) + 1
 
 
 def _mode(values) -> float:
@@ -877,6 +903,9 @@ def _join_rows_across_pages(pages: list[list]) -> list[list]:
     return pages
 
 
+_FIGURE_CELL = re.compile(r"[-+−]?[\d,.]+\s*(%|％|‰)?|[-—–]+")
+
+
 def _same_columns(a: list[float], b: list[float]) -> bool:
     return len(a) == len(b) and all(abs(x - y) <= 2 for x, y in zip(a, b))
 
@@ -888,7 +917,10 @@ def _goes_on_row(upper: list[str], lower: list[str]) -> bool:
     spanning the rows) lacks only its first cells."""
     filled = [i for i, c in enumerate(lower) if c]
     above = {i for i, c in enumerate(upper) if c}
-    return bool(filled) and set(filled) <= above and any(i > filled[0] and not lower[i] for i in above)
+    # a figure is whole in its cell: two figures one above the other are two rows (120.5 | 98.1)
+    figures = any(_FIGURE_CELL.fullmatch(upper[i]) or _FIGURE_CELL.fullmatch(lower[i]) for i in filled)
+    return bool(filled) and set(filled) <= above and not figures \
+        and any(i > filled[0] and not lower[i] for i in above)
 
 
 def _table_lines(t: Table) -> list[str]:
