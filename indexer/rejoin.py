@@ -243,7 +243,7 @@ def rejoin_hard_wraps(lines: list[str]) -> list[str]:
     for i, raw in enumerate(lines):
         line = layout.read(raw)
         if layout.stands_alone(line, out) or (ctx.indented and _INDENT.match(line)) \
-                or _wrap_ended(lines[i - 1], line, margin):
+                or (i > 0 and _wrap_ended(lines[i - 1], line, margin)):
             out.append(line)
         elif _continues(out[-1].strip(), line.strip(), ctx.at(lines, i, out)):
             out[-1] = out[-1].rstrip() + line.strip()

@@ -216,6 +216,9 @@ def test_a_parameter_that_is_not_utf8_is_refused_naming_it(client, q):
     assert page.status_code == 400 and "参数 q " in page.get_data(as_text=True)
     r = client.get(f"/api/search?q=营商环境&province={q}")
     assert r.status_code == 400 and "参数 province " in r.get_json()["error"]
+    # a parameter no page reads, such as a tracking tag a site appends in GBK, is nobody's concern
+    tagged = client.get("/api/search?q=营商环境&from=%C8%FD")
+    assert tagged.status_code == 200 and tagged.get_json()["total"] == client.get("/api/search?q=营商环境").get_json()["total"]
 
 
 # ---------------------------------------------------------------- 5. filter values as people type them

@@ -18,7 +18,7 @@ from search.export import FORMATS, MEDIA_TYPES, render
 from search.fields import BY_NAME, FILTER_PARAMS
 from search.keywords import MAX_TOP, KeywordRequest, filters_from_text
 from search.query import QuerySyntaxError
-from search.results import RequestError, SearchRequest, int_param
+from search.results import RequestError, SearchRequest, bool_param, int_param
 from search.shard_analyses import compare_over, export_over, keywords_over, trend_over
 from search.trends import BY_CHOICES, TABLE_COLUMNS as TREND_CSV, TrendRequest, table_rows
 
@@ -144,7 +144,7 @@ def api_keywords():
         ref = filters_from_text(args.get("vs"), "vs") if args.get("vs") else None
         # top=abc once fell back to the default where top=0 was refused: both are refused
         req = KeywordRequest(request_filters(args), ref, int_param("top", args.get("top"), 50, 1, MAX_TOP),
-                             args.get("new") == "1",
+                             bool_param("new", args.get("new")),
                              int_param("min_count", args.get("min_count"), 2, 0, MAX_MIN_COUNT))
         return jsonify(keywords_over(index_or_shards(), req))
     except BAD_REQUEST as e:

@@ -19,7 +19,7 @@ from search.query import DEFAULT_MATCH, MATCH_MODES, MAX_QUERY_CHARS, QuerySynta
 from search.reports import get_report
 from search.results import FILTER_ERRORS, RequestError, SearchRequest
 
-from search.fields import KIND_LABELS
+from search.fields import FILTER_PARAMS, KIND_LABELS
 
 from .report_list import report_table
 from .state import MATCH_LABELS, SORT_LABELS, State, facet_views, page_sizes, pagination
@@ -129,12 +129,22 @@ def utf8_parameters():
     return None
 
 
+# the parameters the pages and the API read (besides the filters): a value of another one
+# that is not UTF-8 (a tracking tag some site appends in GBK, from=%C8%FD) is nobody's concern
+READ_PARAMETERS = frozenset(FILTER_PARAMS) | {
+    "q", "vs", "find", "f", "filter", "ref", "a", "b", "name", "focus", "match", "sort", "page", "limit",
+    "format", "by", "metric", "measure", "top", "min_count", "new", "by_report", "script", "dir", "bar_year",
+    "level"}
+
+
 def _undecodable_parameter(qs: bytes) -> str | None:
     for pair in qs.split(b"&"):
         raw_name, _, raw_value = pair.partition(b"=")
         try:
             name = unquote_to_bytes(raw_name.replace(b"+", b" ")).decode("utf-8")
         except UnicodeDecodeError:
+            continue
+        if name not in READ_PARAMETERS:
             continue
         try:
             unquote_to_bytes(raw_value.replace(b"+", b" ")).decode("utf-8")
