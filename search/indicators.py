@@ -119,12 +119,17 @@ class IndicatorRequest:
         return all(checks)
 
 
+# the latest year a target names (远景目标: 到2050年)
+TARGET_YEARS_UNTIL = 2100
+
+
 def _year_range(name: str, value: str) -> tuple:
+    """A year or range of the ``year`` (the value's: a target may be 2035's or 2050's) or the
+    ``report_year`` parameter; the parser's own words say what is wrong with it."""
     try:
-        return parse_year(value)
-    except QuerySyntaxError:
-        raise IndicatorRequestError(f"参数 {name}：“{value[:20]}”不是年份，请写 2023 这样的年份或 2020..2024 "
-                                    f"这样的范围") from None
+        return parse_year(value, last=TARGET_YEARS_UNTIL if name == "year" else None)
+    except QuerySyntaxError as e:
+        raise IndicatorRequestError(f"参数 {name}：{e}".replace("年份（year）", "")) from None
 
 
 def _in_years(year: int, ranges: list) -> bool:

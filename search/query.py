@@ -517,17 +517,19 @@ YEARS_AHEAD = 10                    # how far past this year a year may be asked
 _YEAR = re.compile(r"^\s*(\d{4})\s*(?:(?:\.\.|-|~|—|到|至)\s*(\d{4})?)?\s*$|^\s*(?:\.\.|-)\s*(\d{4})\s*$")
 
 
-def parse_year(value: str, pos: int | None = None) -> tuple[int | None, int | None]:
+def parse_year(value: str, pos: int | None = None, last: int | None = None) -> tuple[int | None, int | None]:
+    """(first, last) year of a year or range; ``last``: the latest year allowed, if not a
+    report's (an indicator's target year: 到2050年)."""
     norm = normalize(str(value))
     m = _YEAR.match(norm)
     if not m:
         raise QuerySyntaxError("bad_year", f"年份（year）“{str(value)[:40]}”无法识别：请写 2023 这样的年份，"
                                            f"或 2020..2024 这样的范围", pos)
     if m.group(3):
-        return None, _plausible_year(int(m.group(3)), value, pos)
-    lo = _plausible_year(int(m.group(1)), value, pos)
+        return None, _plausible_year(int(m.group(3)), value, pos, last)
+    lo = _plausible_year(int(m.group(1)), value, pos, last)
     ranged = re.search(r"\.\.|-|~|—|到|至", norm)
-    hi = _plausible_year(int(m.group(2)), value, pos) if m.group(2) else (None if ranged else lo)
+    hi = _plausible_year(int(m.group(2)), value, pos, last) if m.group(2) else (None if ranged else lo)
     if hi is not None and hi < lo:
         # swapped silently, the answer was echoed as the range typed (年份=2030-2020)
         raise QuerySyntaxError("bad_year", f"年份（year）范围“{str(value)[:40]}”起止颠倒：请先写早的年份，"
@@ -540,12 +542,13 @@ def year_bounds() -> tuple[int, int]:
     return FIRST_YEAR, datetime.date.today().year + YEARS_AHEAD
 
 
-def _plausible_year(year: int, value, pos: int | None) -> int:
-    first, last = year_bounds()
-    if not first <= year <= last:
+def _plausible_year(year: int, value, pos: int | None, last: int | None = None) -> int:
+    first, latest = year_bounds()
+    latest = last or latest
+    if not first <= year <= latest:
         # year=1899 or year=2200 found nothing and said nothing, where year:0 was refused
-        raise QuerySyntaxError("bad_year", f"年份（year）“{str(value)[:40]}”超出范围：报告的年份在 "
-                                           f"{first} 到 {last} 之间", pos)
+        raise QuerySyntaxError("bad_year", f"年份（year）“{str(value)[:40]}”超出范围：年份在 "
+                                           f"{first} 到 {latest} 之间", pos)
     return year
 
 

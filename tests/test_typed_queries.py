@@ -176,6 +176,21 @@ def test_the_cli_refuses_a_reversed_year_range_in_one_line(corpus_index):
     assert len(out.stderr.strip().splitlines()) == 1 and "起止颠倒" in out.stderr and "year" in out.stderr
 
 
+def test_an_indicators_target_year_may_be_far_ahead_and_a_bad_one_says_why(corpus_index):
+    """A target's year may be 2035's or 2050's (远景目标), beyond the years a report has; a
+    reversed range says so rather than "不是年份"."""
+    import subprocess
+    import sys
+
+    def indicators(year):
+        return subprocess.run([sys.executable, "-m", "cli", "indicators", "--year", year, "--json",
+                               "--index", corpus_index], capture_output=True, text=True, timeout=120)
+
+    assert indicators("2050").returncode == 0
+    out = indicators("2030-2020")
+    assert out.returncode == 2 and "起止颠倒" in out.stderr and "不是年份" not in out.stderr
+
+
 # ---------------------------------------------------------------- 6. parameters
 
 @pytest.mark.parametrize("fmt,media", [("csv", "text/csv"), ("md", "text/markdown")])
