@@ -195,9 +195,9 @@ _CLOSE = {'"': '"', "＂": "＂", "“": "”", "”": "”", "「": "」", "『
 
 
 _QUOTES = frozenset('"＂“”「」『』')
-_OPENING_ONLY = frozenset("“「『")
 _CLOSING_ONLY = frozenset("”」』")
 _ENDS_QUOTED = re.compile(r"[\s)）]|$")     # what may follow a phrase's closing quote
+_NON_SPACE = re.compile(r"\S*")
 
 
 def _lex(text: str):
@@ -257,8 +257,7 @@ def _curly(pasted: str) -> str:
 def _chunk_end(text: str, i: int) -> int:
     """Where the run of non-space characters from i ends, less the closing brackets
     that close a group opened before it: (十五五”规划) leaves the ) to the group."""
-    m = re.compile(r"\S*").match(text, i)
-    end = m.end()
+    end = _NON_SPACE.match(text, i).end()
     while end > i and text[end - 1] in ")）" and _closes_more(text[i:end]):
         end -= 1
     return end

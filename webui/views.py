@@ -133,8 +133,7 @@ def utf8_parameters():
 # that is not UTF-8 (a tracking tag some site appends in GBK, from=%C8%FD) is nobody's concern
 READ_PARAMETERS = frozenset(FILTER_PARAMS) | {
     "q", "vs", "find", "f", "filter", "ref", "a", "b", "name", "focus", "match", "sort", "page", "limit",
-    "format", "by", "metric", "measure", "top", "min_count", "new", "by_report", "script", "dir", "bar_year",
-    "level"}
+    "format", "by", "metric", "measure", "top", "min_count", "new", "by_report", "script", "dir", "bar_year"}
 
 
 def _undecodable_parameter(qs: bytes) -> str | None:

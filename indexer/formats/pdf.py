@@ -26,8 +26,9 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
-from itertools import takewhile
 from dataclasses import dataclass, field, replace
+from functools import cached_property
+from itertools import takewhile
 from typing import NamedTuple
 
 from ..analysis import normalize
@@ -41,12 +42,12 @@ _DIGITS = re.compile(r"\d+")
 _ENDS = re.compile("[。！？!?；;：:][”’」』）)》】]*$")
 # what a footnote starts with: its number or sign
 _FOOTNOTE_MARK = re.compile(r"^(\d{1,3}|[①-⑳]|[*※]+|注)")
-# what a line break does not put at a line's start
 # the space Word and LibreOffice put between Chinese and Latin text by themselves, in ems
 AUTOSPACE_EM = 0.25
 # a space after a paragraph: the step to the next line exceeds the line pitch by this
 # share of the font size (Word's 段后 0.5 行 is half a line, a web page's margin a line)
 PARAGRAPH_SPACE = 0.4
+# what a line break does not put at a line's start
 _NO_LINE_START = "，。、；：？！,.;:?!%）)》」』】”’…·"
 # the number Word's automatic numbering puts before a heading or an item, alone
 _NUMBER_MARK = re.compile(r"^(第[一二三四五六七八九十百零〇]+[部分章节篇条]|[一二三四五六七八九十百零〇]+[、.．]"
@@ -86,7 +87,7 @@ class Line:
     def text(self) -> str:
         return " ".join(s.text.strip() for s in self.segments).strip()
 
-    @property
+    @cached_property
     def level(self) -> float:
         """Where the line stands: the middle of its characters' feet.  A line's top or bottom
         would move with a run in a font of other ascent (quotes in a Latin font)."""
@@ -103,7 +104,6 @@ class Table:
     columns: list       # per row: the x's of the vertical rules crossing it
     cells: dict = field(default_factory=dict)   # (row, col) -> [chars as (y, x, text)]
     texts: list | None = None   # per row, its cells' texts: made once by _texts
-
 
 
 def read_pdf(data: bytes) -> tuple[str, dict, list[str]]:
@@ -488,9 +488,8 @@ def _footnote_rule(lines: list[Line], horizontal, tables) -> float | None:
     for x0, bottom, x1, top in sorted(horizontal, key=lambda r: r[1]):
         y = (bottom + top) / 2
         below = sorted((x for x in lines if x.top < y), key=lambda x: -x.top)
-        body = statistics.median(x.size for x in lines if x.top >= y) if len(below) < len(lines) else 0
         if (below and x1 - x0 < 0.6 * (right - left)
-                and (_footnote_mark(below[0]) or _flush_mark(below[0]) and below[0].size < 0.9 * body)
+                and (_footnote_mark(below[0]) or _flush_mark(below[0]) and _in_note_type(below[0], lines, y))
                 and not any(t.bottom - 2 <= y <= t.top + 2 for t in tables)
                 and not any(x.bottom - 2 <= y <= x.top + 2 for x in lines)
                 and len(below) < len(lines) / 2):
@@ -512,6 +511,12 @@ def _footnote_mark(line: Line) -> str:
     after = len(mark.group(1))
     apart = len(chars) > after and chars[after].left - chars[after - 1].right >= 0.2 * line.size
     return mark.group(1) if rest[:1].isspace() or smaller or apart else ""
+
+
+def _in_note_type(line: Line, lines: list[Line], rule: float) -> bool:
+    """The line is set smaller than the page's lines above the rule: in footnote type."""
+    above = [x.size for x in lines if x.top >= rule]
+    return bool(above) and line.size < 0.9 * statistics.median(above)
 
 
 def _flush_mark(line: Line) -> str:
