@@ -437,7 +437,8 @@ def _line(row: list[Char]) -> Line:
     with a point it is a space when the text starts with a figure (1.⇥2024年 → 1. 2024年)."""
     size = Counter(round(c.size or _height(c) or 10, 1) for c in row).most_common(1)[0][0]
     line = Line(top=max(c.top for c in row), bottom=min(c.bottom for c in row), size=size, chars=row)
-    spread = _justification(row)
+    # Only a gap beside Latin text (or between ” and “) is measured against justification.
+    spread = _justification(row) if any(_latin(c.text) or c.text in "”’" for c in row) else 0.0
     last: Segment | None = None
     prev: Char | None = None
     for ch in row:
@@ -567,8 +568,11 @@ class _NoteMarks:
 def _drop_footnote_references(pages: list[list]) -> list[list]:
     """Without the raised small numbers in the text that refer to a footnote (营商环境¹): its
     number, wherever the footnote itself was set (LibreOffice may carry it to the next page)."""
+    footnotes = [x for items in pages for x in items if isinstance(x, Line) and x.footnote]
+    if not footnotes:
+        return pages                        # (the margins are worth measuring only for their marks)
     notes = _NoteMarks(_margins(pages))
-    marks = {notes.start(x) for items in pages for x in items if isinstance(x, Line) and x.footnote} - {""}
+    marks = {notes.start(x) for x in footnotes} - {""}
     if not marks:
         return pages
     return [[_without_references(x, marks) if isinstance(x, Line) and not x.footnote else x for x in items]
