@@ -24,12 +24,15 @@ MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson;
                "md": "text/markdown; charset=utf-8"}
 
 
-def citation(f: dict, para_no: int) -> str:
+def citation(f: dict, para_no: int, where: str = "") -> str:
     """《2026年辽宁省政府工作报告》（2026-01-27）第47段 https://…: title, date (else year), the
-    paragraph's number and the report's source link, as a reader cites it."""
+    paragraph's number, ``where`` it stands if given, and the report's source link, as a
+    reader cites it.  The link comes last, after a space: an autolinker (GitHub's, markdown-it's)
+    takes every character up to whitespace into a link, so text run on after it (（安徽省）) would
+    break it."""
     when = f.get("date") or (f"{f['year']}年" if f.get("year") else "")
     return f"《{f['title']}》" + (f"（{when}）" if when else "") + f"第{para_no}段" + \
-        (f" {f['url']}" if f.get("url") else "")
+        (f"（{where}）" if where else "") + (f" {f['url']}" if f.get("url") else "")
 
 
 def export_rows(engine: Engine, req: SearchRequest):
@@ -93,4 +96,4 @@ def _markdown(r: dict) -> str:
     """One citation: the paragraph quoted, then where it stands."""
     text = " ".join(r["text"].split())
     where = " · ".join(str(x) for x in (r["region"], r["section"]) if x)
-    return f"- {text}\n  —— {citation(r, r['para_no'])}" + (f"（{where}）" if where else "") + "\n"
+    return f"- {text}\n  —— {citation(r, r['para_no'], where)}\n"

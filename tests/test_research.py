@@ -237,6 +237,21 @@ def test_export_of_every_hit_has_total_rows(corpus_engine):
     assert md.count("\n- ") + 1 == total and "第" in md and "段" in md
 
 
+def test_markdown_citations_end_with_their_link(corpus_engine):
+    """An autolinker (GitHub's, markdown-it's linkify) takes everything up to whitespace into a
+    link: a citation's source link must end its line, with nothing run on after it."""
+    req = SearchRequest(q="营商环境", limit=1000)
+    rows = list(export_rows(corpus_engine, req)[1])
+    with_url = [r for r in rows if r["url"]]
+    assert len(with_url) > 50
+    lines = [line for line in "".join(render(iter(rows), "md")).splitlines() if line.startswith("  —— ")]
+    assert len(lines) == len(rows)
+    for r, line in zip(rows, lines):
+        if r["url"]:
+            assert line.endswith(" " + r["url"]), line
+        assert f"第{r['para_no']}段" in line and r["region"] in line
+
+
 def test_export_follows_the_search_order_and_filters(corpus_engine):
     req = SearchRequest(q="营商环境", filters={"province": ["四川"]}, limit=1000)
     hits = search(corpus_engine, req).hits
