@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from contextlib import contextmanager
@@ -31,7 +32,7 @@ from .facets import FACETS, FacetTable, reading_order
 from .fields import BY_NAME
 from .highlight import highlight, highlight_context
 from .matching import Evaluator, IndexArrays, Match
-from .query import MAX_WILDCARD_EXPANSION, QuerySyntaxError, filter_query, id_value, parse_query
+from .query import MAX_WILDCARD_EXPANSION, QuerySyntaxError, filter_query, id_value, operator, parse_query
 from .ranking import array_scores, is_bare_heading, top_k
 from .results import FacetValue, Hit, Relaxation, ReportGroup, SearchRequest, SearchResult, reader_source, stored_year, written_section
 from .units import UnitStore
@@ -41,6 +42,9 @@ log = logging.getLogger("govsearch.search")
 GROUP_HITS = 3                 # paragraphs shown per report when grouped
 GROUP_SCAN = 2000              # best paragraphs scanned to build report groups
 MAX_RELAXATIONS = 12           # searches an empty result may run to find suggestions
+# what people put between keywords (营商环境，优化): a term as written, which an empty
+# result offers to search as separate terms
+_TERM_SEPARATORS = re.compile(r"[，、；,;]+")
 
 
 class Snapshot:
@@ -211,15 +215,20 @@ def relaxations(engine, req: SearchRequest, run=None) -> list[Relaxation]:
 
 
 def _relaxation_options(req: SearchRequest) -> list[tuple]:
-    """(kind, name, value, q, filters) of each one-step-smaller search: a filter value
+    """(kind, name, value, q, filters) of each other search an empty result may offer:
+    terms typed with Chinese punctuation between them searched apart, a filter value
     dropped, or a term dropped from a plain list of terms."""
     options = []
+    terms = req.q.split()
+    plain = not any(c in req.q for c in '"“”()（）＂') and not any(operator(t) or t in ("-", "－") for t in terms)
+    if plain and _TERM_SEPARATORS.search(req.q):
+        options.append(("split", "q", req.q, " ".join(_TERM_SEPARATORS.sub(" ", req.q).split()), req.filters))
     for name, values in req.filters.items():
         for v in values:
             rest = {n: [x for x in vs if not (n == name and x == v)] for n, vs in req.filters.items()}
             options.append(("filter", name, v, req.q, {n: vs for n, vs in rest.items() if vs}))
-    terms = req.q.split()
-    if len(terms) > 1 and not any(c in req.q for c in '"“”()（）'):
+    # only from a plain list: dropping NOT (or the - of 营商环境 - 优化) would offer the opposite
+    if len(terms) > 1 and plain:
         for i, t in enumerate(terms):
             options.append(("term", "q", t, " ".join(terms[:i] + terms[i + 1:]), req.filters))
     return options

@@ -5,7 +5,8 @@ The language, Chinese users' habits first:
     营商环境 优化          each term found as written (Ctrl-F on the normalised text), all of them
     "稳进增效" “量发展”    a quoted phrase: the same, without synonyms
     “十五五”规划          report text pasted with its quotes: found as written, quotes and all
-    A OR B, NOT A, -A     boolean operators; ( ) groups; a space (AND) binds tighter than OR
+    A OR B, NOT A, -A     boolean operators, in any case or width (or, ＮＯＴ, - A); ( ) groups;
+                          a space (AND) binds tighter than OR
     province:四川 省份:四川 year:2020..2024 type:政府工作报告 section:… part:部署
     营商*                  a jieba word starting with 营商
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 import datetime
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -53,6 +55,8 @@ MAX_VARIANTS = 16                   # a term's synonym forms searched at most
 MATCH_MODES = ("exact", "words")
 DEFAULT_MATCH = "exact"
 _OPERATORS_OR = ("OR", "|", "或")
+_OPERATOR_WORDS = ("OR", "AND", "NOT")
+_LONE_MINUS = ("-", "－")
 
 
 class QuerySyntaxError(ValueError):
@@ -220,9 +224,23 @@ def _lex(text: str):
             continue
         if kind == "spaced":
             yield "field", m.group(kind), i
+        elif kind == "word" and operator(m.group()):
+            yield "word", operator(m.group()), i
+        elif kind == "word" and m.group() in _LONE_MINUS:
+            yield "minus", m.group(), i          # 营商环境 - 优化: the minus typed apart from its word
         elif kind != "ws":
             yield kind, m.group(kind) if kind == "field" else m.group(), i
         i = m.end()
+
+
+def operator(word: str) -> str | None:
+    """The operator a word typed on its own stands for, in any case or width (or, ＯＲ, Not:
+    how people type, an input method in full width), else None.  A word written in quotes
+    ("or") is searched as a word."""
+    if word in _OPERATORS_OR:
+        return word
+    upper = unicodedata.normalize("NFKC", word).upper()
+    return upper if upper in _OPERATOR_WORDS or upper == "|" else None
 
 
 def _pasted(text: str, i: int) -> str:

@@ -175,8 +175,9 @@ class ReportGroup:
 
 @dataclass
 class Relaxation:
-    """The same search with one filter value or one term left out, and what it finds."""
-    kind: str                           # "filter" or "term"
+    """The same search with one filter value or one term left out, or with terms typed with
+    Chinese punctuation between them searched apart, and what it finds."""
+    kind: str                           # "filter", "term" or "split"
     name: str                           # the filter's name, or "q"
     value: str                          # the filter value or term left out
     query: str                          # the query text without it (kind "term")

@@ -254,3 +254,69 @@ def test_the_usual_spellings_of_a_level_mean_it(corpus_engine, corpus_units, cli
         assert want and ids(got) == want and got["filters"] == {"level": ["县区级"]}
     page = client.get(f"/?q=发展&level={typed}").get_data(as_text=True)
     assert f"{typed} → 县区级" in page                  # the chip says what it was taken to mean
+
+
+# ---------------------------------------------------------------- operators as people type them
+
+@pytest.mark.parametrize("typed,meant", [
+    ("营商环境 or 低空经济", ("营商环境", "|", "低空经济")),
+    ("营商环境 ＯＲ 低空经济", ("营商环境", "|", "低空经济")),
+    ("营商环境 Or 低空经济", ("营商环境", "|", "低空经济")),
+    ("营商环境 not 优化", ("营商环境", "-", "优化")),
+    ("营商环境 ＮＯＴ 优化", ("营商环境", "-", "优化")),
+    ("营商环境 - 优化", ("营商环境", "-", "优化")),
+    ("营商环境 － 优化", ("营商环境", "-", "优化")),
+    ("营商环境 and 优化", ("营商环境", "&", "优化")),
+])
+def test_operators_typed_in_any_case_or_width_are_operators(corpus_engine, corpus_units, typed, meant):
+    """营商环境 or 低空经济 searched for the word "or" as well (0 paragraphs), and so did
+    ＯＲ from an input method in full width, not, and a minus typed apart from its word;
+    an empty page then offered to drop "not", which found the opposite of what was asked."""
+    a, op, b = meant
+    left, right = containing(corpus_units, a), containing(corpus_units, b)
+    want = {"|": left | right, "-": left - right, "&": left & right}[op]
+    got = run(corpus_engine, typed)
+    assert want and got["total"] == len(want) and ids(got) == want
+
+
+def test_a_word_that_looks_like_an_operator_is_searched_when_quoted():
+    assert [t.text for t in parse_query('"or" 营商环境').terms] == ["or", "营商环境"]
+
+
+@pytest.mark.parametrize("q", ["营商环境 -", "营商环境 not", "营商环境 －"])
+def test_a_minus_or_not_with_nothing_after_it_says_so(q):
+    with pytest.raises(QuerySyntaxError) as e:
+        parse_query(q)
+    assert e.value.code == "not_operand"
+
+
+def _suggestions(page: str) -> dict:
+    import html
+    import re
+
+    return {label: (html.unescape(url), int(n)) for url, label, n in
+            re.findall(r'<li><a href="([^"]+)">([^<]+)</a>（(\d+) 个段落）', page)}
+
+
+def test_an_empty_result_never_offers_to_drop_an_operator(client, corpus_units):
+    """营商环境 NOT 营商 finds nothing; dropping NOT would offer 营商环境 营商, the opposite of
+    what was asked.  Only filters may be dropped from a query with operators."""
+    page = client.get("/?q=营商环境 NOT 营商&province=四川").get_data(as_text=True)
+    offered = _suggestions(page)
+    assert not [label for label in offered if "NOT" in label or "检索词" in label]
+    page = client.get("/?q=营商环境 - 营商").get_data(as_text=True)
+    assert "没有找到匹配的段落" in page and not _suggestions(page)
+
+
+@pytest.mark.parametrize("sep", ["，", "、", "；", ","])
+def test_keywords_typed_with_chinese_punctuation_between_them_are_offered_apart(client, corpus_units, sep):
+    """营商环境，优化 is found as written (Ctrl-F), which no paragraph holds; the empty page
+    offers 营商环境 优化, with the total that search finds."""
+    assert not containing(corpus_units, f"营商环境{sep}优化")
+    want = containing(corpus_units, "营商环境") & containing(corpus_units, "优化")
+    page = client.get(f"/?q=营商环境{sep}优化").get_data(as_text=True)
+    offered = _suggestions(page)
+    url, n = offered["分开检索“营商环境 优化”（每段都含这几个词）"]
+    from urllib.parse import parse_qs, urlsplit
+
+    assert n == len(want) and parse_qs(urlsplit(url).query)["q"] == ["营商环境 优化"]

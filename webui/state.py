@@ -163,6 +163,9 @@ class State:
             if r.kind == "filter":
                 label = f"去掉筛选“{LABELS.get(r.name, r.name)}：{display_value(r.name, r.value)}”"
                 url = self.remove(r.name, r.value)
+            elif r.kind == "split":
+                label = f"分开检索“{r.query}”（每段都含这几个词）"
+                url = self.with_q(r.query)
             else:
                 label = f"去掉检索词“{r.value}”"
                 url = self.with_q(r.query)
