@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from indexer.model import REPORT_FIELDS, REPORT_ID
 
 from .highlight import highlight
-from .query import DEFAULT_MATCH, Marks, QuerySyntaxError, parse_query
+from .query import DEFAULT_MATCH, Marks, QuerySyntaxError
 from .results import reader_source, stored_year, written_section
 
 
@@ -31,12 +31,31 @@ class ReportView:
     units: list = field(default_factory=list)
     outline: list = field(default_factory=list)   # [{"para_no", "text", "depth"}] headings
     marks: Marks = field(default_factory=Marks)   # what the query marks (table cells use it too)
+    problem: dict | None = None  # {"error", "code"} of a query that cannot run
 
     def as_json(self) -> dict:
         return {**self.fields, "outline": self.outline,
                 "units": [{"para_no": u.para_no, "kind": u.kind, "text": u.text,
                            "heading_path": u.heading_path, "section": u.section, "part": u.part,
                            "cells": u.cells, "highlight": u.highlight} for u in self.units]}
+
+
+def _found_here(snap, report_id: str, q: str, match: str) -> tuple[Marks, set, dict | None]:
+    """(what the search marks, the units of this report it finds, the problem of a query
+    that cannot run).  The search itself runs, restricted to the report: a page reached from
+    a hit of 营商环境 -优化 marks the paragraphs the search found, not every 营商环境 in the
+    report, and counts what the search counted; a filter in the query (省份:四川) applies."""
+    if not q:
+        return Marks(), set(), None
+    from .engine import evaluate
+
+    try:
+        parsed, found, _understood = evaluate(snap, q, {"report_id": [report_id]}, match)
+    except QuerySyntaxError as e:
+        return Marks(), set(), {"error": str(e), "code": e.code}
+    if parsed.empty:                        # filters alone: nothing to mark
+        return Marks(), set(), None
+    return parsed.marks, set(found.docs.tolist()), None
 
 
 def _report_fields(stored: list[dict]) -> dict:
@@ -62,25 +81,21 @@ def _unit(f: dict, terms: Marks) -> Unit:
 
 
 def get_report(engine, report_id: str, q: str = "", match: str = DEFAULT_MATCH) -> ReportView | None:
-    """The report's units in reading order, matches of ``q`` marked; None if unknown."""
+    """The report's units in reading order, the paragraphs the search ``q`` finds here
+    marked; None if unknown."""
     if not report_id or not REPORT_ID.match(report_id):
         return None
-    terms = Marks()
-    if q:
-        try:
-            terms = parse_query(q, match).marks
-        except QuerySyntaxError:
-            pass
     snap = engine.snapshot()
     # each read takes the reader's lock alone: a long report never holds up a search
     docnums, _w, _df = snap.arrays.postings("report_id", report_id)
-    stored = [snap.units.fields(snap.searcher, int(d)) for d in docnums]
+    stored = sorted(((snap.units.fields(snap.searcher, int(d)), int(d)) for d in docnums),
+                    key=lambda fd: int(fd[0].get("para_no") or 0))
     if not stored:
         return None
-    stored.sort(key=lambda f: int(f.get("para_no") or 0))
-    view = ReportView(fields=_report_fields(stored), marks=terms)
-    for f in stored:
-        unit = _unit(f, terms)
+    terms, found, problem = _found_here(snap, report_id, q, match)
+    view = ReportView(fields=_report_fields([f for f, _d in stored]), marks=terms, problem=problem)
+    for f, docnum in stored:
+        unit = _unit(f, terms if docnum in found else Marks())
         view.units.append(unit)
         if unit.kind == "heading" and unit.heading_path:
             view.outline.append({"para_no": unit.para_no, "text": unit.text, "depth": len(unit.heading_path)})

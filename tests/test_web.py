@@ -314,6 +314,41 @@ def test_report_highlights_query(client):
     assert said and int(said.group(1)) == page.count("<mark>") >= int(said.group(2)) > 0
 
 
+def _marked_paragraphs(page: str) -> set[int]:
+    """The para_no of every block of the report page that holds a <mark>."""
+    blocks = re.split(r'(?= id="p-\d+")', page)
+    return {int(re.match(r' id="p-(\d+)"', b).group(1)) for b in blocks[1:] if "<mark>" in b}
+
+
+@pytest.mark.parametrize("q,holds", [
+    ("营商环境 -优化", lambda t: "营商环境" in t and "优化" not in t),
+    ("营商环境 优化", lambda t: "营商环境" in t and "优化" in t),
+    ('"营商环境" OR 市场主体', lambda t: "营商环境" in t or "市场主体" in t),
+    ("营商环境 province:四川", lambda t: False),              # seed 003 is in 重庆
+])
+def test_a_report_reached_from_a_search_marks_what_the_search_found(client, engine, q, holds):
+    """The report page marked and counted each term on its own: for 营商环境 -优化 it marked
+    the paragraphs the search had left out for their 优化, and its count disagreed with the
+    search's.  Expected: a scan of the report's own paragraphs."""
+    from search.reports import get_report
+
+    units = get_report(engine, SEED_003).units
+    want = {u.para_no for u in units if holds(normalize(u.text))}
+    page = text_of(client.get(f"/reports/{SEED_003}", query_string={"q": q}))
+    assert _marked_paragraphs(page) == want
+    said = re.search(r"在本报告中有 <strong class=\"find-total\">(\d+)</strong> 处（(\d+) 段）", page)
+    assert (int(said.group(2)) if said else 0) == len(want)
+    if not want:
+        assert "在本报告中没有匹配" in page
+
+
+def test_a_find_that_cannot_run_says_why(client):
+    page = text_of(client.get(f"/reports/{SEED_003}", query_string={"find": "(营商"}))
+    assert "括号不成对" in page and "<mark>" not in page
+    r = client.get(f"/api/reports/{SEED_003}", query_string={"find": "(营商"})
+    assert r.status_code == 400 and r.get_json()["code"] == "unbalanced_parenthesis"
+
+
 def test_report_script_switch(client):
     trad = text_of(client.get(f"/reports/{SEED_001}?q=营商环境"))
     assert "<h1 id=\"report-title\">關于攀枝花市東區" in trad

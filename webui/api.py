@@ -41,4 +41,6 @@ def api_report(report_id: str):
     view = report_view(report_id, words, match)
     if view is None:
         abort(404, description=f"没有编号为“{report_id[:80]}”的报告")
+    if view.problem:
+        return jsonify(view.problem), 400
     return jsonify(view.as_json())

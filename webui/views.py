@@ -259,7 +259,7 @@ def report_page(report_id: str):
     outline = [{**o, "text": conv(o["text"])} for o in view.outline]
     switch = _script_switch(f["report_id"], q, match, simplified) if traditional else None
     return render_template("report.html", r=f, blocks=blocks, outline=outline, q=q, matches=matches,
-                           find=find, marks=marks, match_param=None if match == DEFAULT_MATCH else match,
+                           find=find, marks=marks, problem=view.problem, match_param=None if match == DEFAULT_MATCH else match,
                            switch=switch, kind_labels=KIND_LABELS,
                            search_url=url_for("pages.search_page", q=q or None,
                                               match=None if match == DEFAULT_MATCH else match))
