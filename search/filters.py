@@ -23,6 +23,14 @@ ADMIN_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "地
                   "县", "州", "盟", "旗")
 _COMPONENT = re.compile("(.+?(?:" + "|".join(ADMIN_SUFFIXES) + "))")
 PREFIX_MATCHES = 20                 # a prefix standing for more values than this is too vague
+# The peoples an autonomous area is named for (宁夏回族自治区, 阿坝藏族羌族自治州): people call it by
+# its place name alone (宁夏, 阿坝).  A name of two characters or more may stand without 族 in
+# the official name (新疆维吾尔自治区, 伊犁哈萨克自治州); a one-character one never does (回 in 宁夏回族).
+PEOPLES = ("蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 东乡 "
+           "纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 俄罗斯 "
+           "鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺").split()
+_AUTONOMOUS = ("自治区", "自治州", "自治县", "自治旗")
+_PEOPLE_ENDINGS = sorted([p + "族" for p in PEOPLES] + [p for p in PEOPLES if len(p) >= 2], key=len, reverse=True)
 
 
 def resolve(field: str, typed: str, values) -> list[str]:
@@ -74,12 +82,26 @@ def _spelt_from(typed: str, components: list[str], i: int) -> int | None:
         return i
     if i == len(components):
         return None
-    for form in dict.fromkeys((components[i], _strip_suffix(components[i]))):
+    for form in dict.fromkeys((components[i], _strip_suffix(components[i]), _place_name(components[i]))):
         if typed.startswith(form):
             end = _spelt_from(typed[len(form):], components, i + 1)
             if end is not None:
                 return end
     return None
+
+
+def _place_name(name: str) -> str:
+    """An autonomous area's name as people say it: without its suffix and its peoples
+    (宁夏回族自治区 → 宁夏, 阿坝藏族羌族自治州 → 阿坝), at least two characters left (内蒙古
+    keeps its 蒙古)."""
+    if not name.endswith(_AUTONOMOUS):
+        return name
+    base = _strip_suffix(name)
+    while True:
+        ending = next((e for e in _PEOPLE_ENDINGS if base.endswith(e) and len(base) - len(e) >= 2), None)
+        if ending is None:
+            return base
+        base = base[:-len(ending)]
 
 
 def _strip_suffix(name: str) -> str:
