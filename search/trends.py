@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from indexer.analysis import phrase_grams
+from indexer.analysis import phrase_grams, subwords
 from indexer.model import UNKNOWN
 from indexer.store import HEAD_ONLY_FIELDS
 
@@ -114,9 +114,31 @@ def occurrences(snap, parsed, docs: np.ndarray) -> np.ndarray:
     for term in parsed.terms:
         if term.words and term.words not in seen:
             seen.add(term.words)
-            for words in term.words:
-                counts += np.min([_weights_at(snap.arrays, "text", w, docs) for w in words], axis=0)
+            counts += _word_form_counts(snap.arrays, term.words, docs)
     return counts
+
+
+def _word_form_counts(ia, forms: tuple, docs: np.ndarray) -> np.ndarray:
+    """Mentions of a term's forms by words (each form's words where all of them stand),
+    a mention inside a longer form counted once: the word field holds 生产总值 for every
+    地区生产总值 (a dictionary sub-word), so GDP's forms summed counted that mention twice.
+    Longer forms first, each form keeps the mentions no longer form it lies inside took."""
+    forms = sorted(forms, key=lambda f: len("".join(f)), reverse=True)
+    own = []
+    for i, form in enumerate(forms):
+        found = np.min([_weights_at(ia, "text", w, docs) for w in form], axis=0)
+        for longer, taken in zip(forms[:i], own):
+            if _inside(form, longer):
+                found = found - taken
+        own.append(np.maximum(found, 0.0))
+    return np.sum(own, axis=0)
+
+
+def _inside(form: tuple, longer: tuple) -> bool:
+    """Every word of ``form`` stands wherever ``longer`` does: as one of its words or a
+    dictionary sub-word of one."""
+    held = set(longer) | {sub for w in longer for sub, _offset in subwords(w)}
+    return form != longer and all(w in held for w in form)
 
 
 def _string_counts(ia, s: str, docs: np.ndarray) -> np.ndarray:

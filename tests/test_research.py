@@ -315,3 +315,23 @@ def test_characters_per_unit_are_the_units_own(corpus_engine, corpus_units):
     ia = corpus_engine.snapshot().arrays
     chars = ia.texts.char_lengths()
     assert [int(chars[d]) for d in ia.all_docs.tolist()] == [len(u["norm"]) for u in corpus_units]
+
+
+@pytest.mark.parametrize("q,forms", [
+    ("GDP", ["gdp", "地区生产总值", "国内生产总值", "生产总值"]),
+    ("一带一路", ["一带一路", "共建一带一路"]),
+    ("双城经济圈", ["双城经济圈", "成渝地区双城经济圈"]),
+])
+def test_word_matching_counts_a_mention_inside_a_longer_form_once(corpus_engine, units, q, forms):
+    """In word matching, GDP's forms were counted each on its own; the word field holds
+    生产总值 for every 地区生产总值 (a dictionary sub-word), so each such mention counted
+    twice (北京: 18 where the text says 地区生产总值 9 times).  Expected: the reader's scan of
+    the paragraphs word matching finds (each form here is one jieba word or stands whole)."""
+    words = trend(corpus_engine, TrendRequest([q], "region", match="words"))["terms"][0]
+    hits = search(corpus_engine, SearchRequest(q=q, match="words", limit=10000)).hits
+    by_id = {u["id"]: u for u in units}
+    want = Counter()
+    for h in hits:
+        want[by_id[h.id]["region"]] += scan_count(by_id[h.id]["norm"], forms)
+    got = {s["value"]: s["mentions"] for s in words["series"] if s["mentions"]}
+    assert got == {r: n for r, n in want.items() if n}
