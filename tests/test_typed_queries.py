@@ -354,3 +354,14 @@ def test_an_autonomous_area_is_found_by_its_place_name(official, everyday):
     values = [official, "四川省成都市金牛区", "重庆市"]
     assert resolve("region", everyday, values) == [official]
     assert resolve("region", official, values) == [official]
+
+
+def test_national_gdp_is_not_a_regions(corpus_engine, corpus_units):
+    """国内生产总值 (the nation's) and 地区生产总值 (a region's) were one synonym group: a trend
+    of 国内生产总值 said 239 mentions in 181 paragraphs of reports that never write it.  GDP
+    still stands for either."""
+    national = containing(corpus_units, "国内生产总值") | containing(corpus_units, "GDP")
+    assert ids(run(corpus_engine, "国内生产总值")) == national
+    regional = set().union(*(containing(corpus_units, s) for s in ("地区生产总值", "生产总值", "GDP")))
+    assert ids(run(corpus_engine, "GDP")) == regional | national
+    assert len(regional) > 2 * len(national)
