@@ -72,6 +72,9 @@ class KeywordRequest:
             raise RequestError("no_selection", "请给出要分析的报告：至少一个筛选条件（如 --province 浙江 --year 2026）")
         if not 1 <= int(self.top) <= MAX_TOP:
             raise RequestError("bad_parameter", f"参数 top 要在 1 到 {MAX_TOP} 之间，收到的是 {self.top}")
+        # a word listed 0 times is no word of the selection (new=1&min_count=0 listed 995 of them)
+        if int(self.min_count) < 1:
+            raise RequestError("bad_parameter", f"参数 min_count 至少是 1，收到的是 {self.min_count}")
         if self.new:
             self.previous = {**self.filters, "year": [str(self._year() - 1)]}
 

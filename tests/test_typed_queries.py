@@ -208,6 +208,19 @@ def test_keywords_top_that_is_not_a_count_is_refused(client, top):
     assert r.status_code == 400 and j["code"] == "bad_parameter" and "参数 top" in j["error"]
 
 
+@pytest.mark.parametrize("params", ["province=浙江&min_count=0", "province=浙江&year=2026&new=1&min_count=0"])
+def test_keywords_min_count_below_one_is_refused(client, params):
+    """new=1&min_count=0 listed hundreds of "new words" that occur 0 times (the CLI refused 0)."""
+    r = client.get(f"/api/keywords?{params}")
+    j = r.get_json()
+    assert r.status_code == 400 and j["code"] == "bad_parameter" and "min_count" in j["error"]
+    from search.keywords import KeywordRequest
+    from search.results import RequestError
+
+    with pytest.raises(RequestError):
+        KeywordRequest({"province": ["浙江"]}, min_count=0)
+
+
 def test_by_report_must_be_a_yes_or_no(client):
     """by_report=abc was read as no."""
     r = client.get("/api/search?q=营商环境&by_report=abc")

@@ -145,7 +145,7 @@ def api_keywords():
         # top=abc once fell back to the default where top=0 was refused: both are refused
         req = KeywordRequest(request_filters(args), ref, int_param("top", args.get("top"), 50, 1, MAX_TOP),
                              bool_param("new", args.get("new")),
-                             int_param("min_count", args.get("min_count"), 2, 0, MAX_MIN_COUNT))
+                             int_param("min_count", args.get("min_count"), 2, 1, MAX_MIN_COUNT))
         return jsonify(keywords_over(index_or_shards(), req))
     except BAD_REQUEST as e:
         return jsonify({"error": str(e), "code": getattr(e, "code", "bad_request")}), 400
