@@ -531,7 +531,8 @@ def id_value(spec: FilterField, value: str) -> str:
 FIRST_YEAR = 1949                   # the earliest reports of this kind
 YEARS_AHEAD = 10                    # how far past this year a year may be asked for
 
-_YEAR = re.compile(r"^\s*(\d{4})\s*(?:(?:\.\.|-|~|—|到|至)\s*(\d{4})?)?\s*$|^\s*(?:\.\.|-)\s*(\d{4})\s*$")
+# a year may carry its 年, as people write it (2026年, 2020年-2024年)
+_YEAR = re.compile(r"^\s*(\d{4})年?\s*(?:(?:\.\.|-|~|—|到|至)\s*(?:(\d{4})年?)?)?\s*$|^\s*(?:\.\.|-)\s*(\d{4})年?\s*$")
 
 
 def parse_year(value: str, pos: int | None = None, last: int | None = None) -> tuple[int | None, int | None]:

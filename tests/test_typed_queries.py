@@ -378,3 +378,12 @@ def test_national_gdp_is_not_a_regions(corpus_engine, corpus_units):
     regional = set().union(*(containing(corpus_units, s) for s in ("地区生产总值", "生产总值", "GDP")))
     assert ids(run(corpus_engine, "GDP")) == regional | national
     assert len(regional) > 2 * len(national)
+
+
+@pytest.mark.parametrize("typed,lo,hi", [("2026年", 2026, 2026), ("2023年-2024年", 2023, 2024),
+                                         ("2023年至2026年", 2023, 2026)])
+def test_a_year_written_with_its_nian_is_that_year(corpus_engine, corpus_units, typed, lo, hi):
+    """年份:2026年, as most people write a year in Chinese, was refused as unreadable."""
+    want = {u["id"] for u in corpus_units if u["year"] and lo <= int(u["year"]) <= hi and "发展" in u["norm"]}
+    assert want and ids(run(corpus_engine, f"发展 年份:{typed}")) == want
+    assert ids(run(corpus_engine, "发展", year=typed)) == want
