@@ -9,10 +9,10 @@ import click
 
 from indexer.store import IndexError_
 
-from .main import echo_json, fail, filter_options, index_option
+from .main import echo_json, fail, filter_options, index_option, refuse_together
 from .usage import ChineseCommand, as_typed
 from .shards import cluster_option, timeout_option
-from .terminal import pad as _pad, printable
+from .terminal import display_width, pad as _pad, printable
 
 KEYWORD_CSV = ("list", "word", "g2", "count", "rate", "ref_count", "ref_rate")
 
@@ -70,6 +70,7 @@ def trend(terms, index_dir, by, match, as_json, as_csv, cluster, shard_timeout, 
     from search.shard_analyses import trend_over
     from search.trends import TrendRequest
 
+    refuse_together(json=as_json, csv=as_csv)
     req = _run(TrendRequest, list(terms), by, _filters(opts), match)
     data = _run(trend_over, _open(index_dir, cluster, shard_timeout), req)
     if as_json:
@@ -92,12 +93,15 @@ def _trend_csv(data: dict):
 def _trend_text(data: dict):
     terms = data["terms"]
     click.echo(f"按 {data['by']}：提及次数（每万字次数）；有报告的取值 {len(data['buckets'])} 个")
-    header = _pad("", 16) + _pad("报告数", 9) + "".join(_pad(printable(t["term"])[:14], 20) for t in terms)
+    # the first column as wide as its longest value (四川省成都市金牛区 ran into its count: 金牛区1)
+    values = [printable(str(b["value"])) for b in data["buckets"]]
+    first = max([16] + [display_width(v) + 2 for v in values])
+    header = _pad("", first) + _pad("报告数", 9) + "".join(_pad(printable(t["term"])[:14], 20) for t in terms)
     click.echo(header)
-    for i, b in enumerate(data["buckets"]):
+    for i, (b, value) in enumerate(zip(data["buckets"], values)):
         cells = "".join(_pad(f"{t['series'][i]['mentions']} ({t['series'][i]['per_10k_chars']:g})", 20)
                         for t in terms)
-        click.echo(_pad(printable(str(b["value"]))[:14], 16) + _pad(str(b["reports"]), 9) + cells)
+        click.echo(_pad(value, first) + _pad(str(b["reports"]), 9) + cells)
     for t in terms:
         total = t["total"]
         click.echo(f"{printable(t['term'])}：在 {total['reports']} 篇报告的 {total['paragraphs']} 段里"
@@ -128,6 +132,8 @@ def keywords(index_dir, vs, new, top, min_count, as_json, as_csv, cluster, shard
     from search.keywords import KeywordRequest, filters_from_text
     from search.shard_analyses import keywords_over
 
+    refuse_together(json=as_json, csv=as_csv)
+    refuse_together(new=new, vs=vs)                     # --new is its own reference: the year before
     ref = _run(filters_from_text, vs, "--vs") if vs else None
     req = _run(KeywordRequest, _filters(opts), ref, top, new, min_count)
     data = _run(keywords_over, _open(index_dir, cluster, shard_timeout), req)

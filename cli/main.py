@@ -32,6 +32,14 @@ def fail(message: str, code: int = 1):
     sys.exit(code)
 
 
+def refuse_together(**given):
+    """Options that ask for different things (--json and --csv; --format, which writes every
+    hit, and --page) stop the command in one line, exit 2: one was taken silently before."""
+    named = ["--" + name.replace("_", "-") for name, value in given.items() if value]
+    if len(named) > 1:
+        fail(f"选项 {' 和 '.join(named)} 不能同时使用", 2)
+
+
 def echo_json(obj):
     click.echo(json_text(obj))
 
@@ -359,6 +367,7 @@ def indicators(index_dir, quotes, as_json, as_csv, **opts):
     from indexer.indicators import TableError
     from search.indicators import IndicatorRequest, IndicatorRequestError, all_facts, select, sort_key, stale_warning
 
+    refuse_together(json=as_json, csv=as_csv)
     params = {name: list(values) for name, values in opts.items()}
     params["type"] = params.pop("type_")
     try:
@@ -456,6 +465,9 @@ def query(text, index_dir, as_json, export_format, cluster, shard_timeout, **opt
     from search.query import QuerySyntaxError
     from search.results import RequestError, SearchRequest, to_json
 
+    refuse_together(json=as_json, format=export_format)
+    refuse_together(format=export_format, page=opts["page"])       # --format writes every hit
+    refuse_together(format=export_format, by_report=opts["by_report"])
     if text == "-":                       # a query too long for the command line
         text = sys.stdin.read().rstrip("\n")
     params = {"q": [text], "limit": [opts["limit"]], "page": [opts["page"]], "sort": [opts["sort"]],

@@ -335,3 +335,31 @@ def test_word_matching_counts_a_mention_inside_a_longer_form_once(corpus_engine,
         want[by_id[h.id]["region"]] += scan_count(by_id[h.id]["norm"], forms)
     got = {s["value"]: s["mentions"] for s in words["series"] if s["mentions"]}
     assert got == {r: n for r, n in want.items() if n}
+
+
+@pytest.mark.parametrize("args,named", [
+    (("query", "营商环境", "--json", "--format", "csv"), ("--json", "--format")),
+    (("query", "营商环境", "--format", "csv", "--page", "2"), ("--format", "--page")),
+    (("query", "营商环境", "--format", "md", "--by-report"), ("--format", "--by-report")),
+    (("trend", "营商环境", "--json", "--csv"), ("--json", "--csv")),
+    (("keywords", "--province", "浙江", "--year", "2026", "--new", "--vs", "省份:江苏"), ("--new", "--vs")),
+    (("indicators", "--json", "--csv"), ("--json", "--csv")),
+])
+def test_cli_options_that_ask_for_different_things_are_refused_together(corpus_index, args, named):
+    """--json --csv printed JSON, --format with --page exported every hit, --new ignored --vs:
+    one option was taken silently."""
+    out = subprocess.run([sys.executable, "-m", "cli", *args, "--index", corpus_index],
+                         capture_output=True, text=True, cwd=ROOT)
+    lines = out.stderr.strip().splitlines()
+    assert out.returncode == 2 and out.stdout == "" and len(lines) == 1
+    assert all(n in lines[0] for n in named) and "不能同时使用" in lines[0]
+
+
+def test_cli_trend_table_keeps_a_long_region_apart_from_its_count(corpus_index, units):
+    out = subprocess.run([sys.executable, "-m", "cli", "trend", "营商环境", "--by", "region", "--index", corpus_index],
+                         capture_output=True, text=True, cwd=ROOT)
+    regions = {u["region"] for u in units}
+    rows = {line.split()[0]: line.split()[1:] for line in out.stdout.splitlines()[2:] if line.split()
+            and line.split()[0] in regions}
+    assert set(rows) == regions                       # 四川省成都市金牛区1 was one token
+    assert all(cells[0].isdigit() for cells in rows.values())
