@@ -39,7 +39,7 @@ from .messages import os_error_text
 
 TABLE_PATH = Path(__file__).resolve().parent / "indicators.csv"
 # bump when extraction changes what a report yields: indexes built before are flagged stale
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 
 ROLES = ("target", "result", "plan")
 MEASURES = ("growth", "level")
@@ -313,13 +313,15 @@ _FYP = r"(?<![比较与从由])(?<![比较与从由][“\"])十[一二三四五�
 _PLAN_CUE = r"今后五年|未来五年|到20[3-9]\d年|规划纲要|纲要"
 _RESULT5_CUE = r"过去的?五年|这五年|五年来|五年间"
 # done, not to be done: 较好完成全年主要目标任务, 超过年初预期目标, 主要目标任务如期完成。
-# (如期实现碳达峰目标 and 全面完成…目标 also speak of plans, so they are no cue)
+# (如期实现碳达峰目标 and 全面完成…目标 also speak of plans, so they are no cue).  Chinese
+# marks no tense: 碳达峰战略目标如期实现 in a 十五五 plan is to come, so such wording says
+# "done" only for its own sentence; the sentences after it take their time from time cues.
 _DONE = r"(?:顺利|较好|圆满|超额)(?:完成|实现)了?|完成了|实现了|超过|超出|高于|好于|低于"
-_RESULT_CUE = (r"过去一年|一年来|去年|上年|刚刚过去|完成情况|执行情况|工作情况|发展情况|实际完成|初步统计|回顾|总结|"
-               rf"(?:{_DONE})[^,;。:]{{0,8}}目标|"
-               r"目标(?:任务)?[^,;。:]{0,4}(?:完成|实现)(?:了|情况|(?=[,;。:]|$))")
+_DONE_CUE = (rf"(?:{_DONE})[^,;。:]{{0,8}}目标|"
+             r"目标(?:任务)?[^,;。:]{0,4}(?:完成|实现)(?:了|情况|(?=[,;。:]|$))")
+_RESULT_CUE = r"过去一年|一年来|去年|上年|刚刚过去|完成情况|执行情况|工作情况|发展情况|实际完成|初步统计|回顾|总结"
 _TARGET_CUE = r"预期目标|预期指标|目标是|目标为|今年|明年|计划目标|计划草案|预计目标|(?<!努)力争|确保|工作安排"
-_CUES = re.compile(rf"(?P<fyp>{_FYP})|(?P<plan>{_PLAN_CUE})|(?P<result5>{_RESULT5_CUE})|"
+_CUES = re.compile(rf"(?P<fyp>{_FYP})|(?P<plan>{_PLAN_CUE})|(?P<result5>{_RESULT5_CUE})|(?P<done>{_DONE_CUE})|"
                    rf"(?P<result>{_RESULT_CUE})|(?P<target>{_TARGET_CUE})|(?<![\d从由较比与])(?P<year>20\d\d)年(?!的)")
 _YEAR = re.compile(r"(?<![\d从由较比与])(20\d\d)年(?!的|前|以来|度?远景)")
 _NAMED_PLAN = re.compile(r"十([一二三四五六七八九])五")
@@ -343,6 +345,8 @@ def _cue_role(m: re.Match, report_year: int) -> str | None:
             return "plan"
         # the plan just ended is looked back on; an older one is only a base of comparison
         return "result5" if number == _plan_containing(report_year - 1) else None
+    if role == "done":
+        return "result"
     if role == "year":
         # the year reviewed says result; the report's own year is a weak cue (a speech at a
         # year's end reviews and plans under one year) and only counts when nothing else does
@@ -362,15 +366,26 @@ def _overlapping(pattern: re.Pattern, text: str):
 _LIGHT_CUE = re.compile(r"力争|确保")
 
 
+def _is_light(m: re.Match) -> bool:
+    """A cue of wording, not of time (力争, 确保, 超过年初预期目标, 目标如期实现): it speaks
+    for its own sentence only."""
+    return m.lastgroup == "done" or bool(_LIGHT_CUE.fullmatch(m.group()))
+
+
 def _cue_in(text: str, report_year: int, weak: bool = False, light: bool = True) -> tuple[str, str] | None:
     """The nearest (last-ending, then longest) role cue in ``text``: (role, cue text).
 
-    ``light``: count 力争/确保, which plan only in the value's own sentence (确保粮食安全
-    in a review is no target)."""
-    best = None
+    ``light``: count the wording cues, which say target or result only in the value's own
+    sentence (确保粮食安全 in a review is no target).  Uncounted, a 超过年初预期目标 still
+    hides the 预期目标 inside it."""
+    best, hidden_to = None, -1
     for m in _overlapping(_CUES, text):
         role = _cue_role(m, report_year)
-        if role is None or (role == "weak_target") != weak or not light and _LIGHT_CUE.fullmatch(m.group()):
+        if m.lastgroup == "done" and not light:
+            hidden_to = max(hidden_to, m.end())
+            continue
+        if role is None or (role == "weak_target") != weak or m.end() <= hidden_to or \
+                not light and _is_light(m):
             continue
         key = (m.end(), m.end() - m.start())
         if best is None or key >= best[0]:
@@ -868,7 +883,7 @@ def _topic(norm: str, report_year: int, sentences: int = 3) -> str:
         if _CHARACTERISATION.match(sentence):
             continue
         ends = [m.end() for m in _overlapping(_CUES, sentence)
-                if _cue_role(m, report_year) and not _LIGHT_CUE.fullmatch(m.group())]
+                if _cue_role(m, report_year) and not _is_light(m)]
         if ends:
             return norm[s_start:s_start + min(ends)]
     return ""

@@ -146,6 +146,23 @@ def test_five_year_figures_are_told_apart(facts):
     assert one(facts, "新疆维吾尔自治区", "GDP", "result", 2025, period="")["low"] == 5.5
 
 
+def test_done_wording_speaks_only_for_its_own_sentence(facts):
+    """目标如期实现 has no tense: in a 十五五 section it is to come, so it may not make the next
+    sentence or paragraph a result of the year reviewed (宁夏 ¶53 after ¶52's 碳达峰战略目标如期实现)."""
+    ningxia = one(facts, "宁夏回族自治区", "常住人口城镇化率", "plan", 2030, "level")
+    assert (ningxia["low"], ningxia["qualifier"], ningxia["period"]) == (71.0, "以上", "十五五")
+    assert not of(facts, "宁夏回族自治区", "常住人口城镇化率", "result", 2025, "level", para_no=ningxia["para_no"])
+    report = _report("一、2025年工作回顾\n地区生产总值增长5.3%，超过年初预期目标。一般公共预算收入增长3%。\n"
+                     "二、“十五五”时期主要目标\n生态环境持续改善，碳达峰目标如期实现。人均预期寿命达到80岁。\n"
+                     "主要目标任务全面完成。常住人口城镇化率达到70%以上。")
+    got = sorted((f.canonical, f.role, f.year, f.period) for f in extract_indicators(report))
+    assert got == [("GDP", "result", 2025, ""), ("一般公共预算收入", "result", 2025, ""),
+                   ("人均预期寿命", "plan", 2030, "十五五"), ("常住人口城镇化率", "plan", 2030, "十五五")]
+    # uncounted beyond its sentence, 超过年初预期目标 still is no 预期目标 (a target cue)
+    report = _report("二、2026年工作安排\n2025年地区生产总值增长5.3%，超过年初预期目标。一般公共预算收入增长3%。")
+    assert {(f.role, f.year) for f in extract_indicators(report)} == {("result", 2025)}
+
+
 def test_every_fact_is_stated_in_its_paragraph(facts, units_of):
     """The link target (report, ¶) holds the quote and, unless masked, the number."""
     assert len(facts) > 500
