@@ -39,7 +39,7 @@ from .messages import os_error_text
 
 TABLE_PATH = Path(__file__).resolve().parent / "indicators.csv"
 # bump when extraction changes what a report yields: indexes built before are flagged stale
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 
 ROLES = ("target", "result", "plan")
 MEASURES = ("growth", "level")
@@ -271,6 +271,15 @@ _DECLINE = re.compile(r"下降|降低|减少|回落")
 # (GDP), (同比,下同): a name or a remark in parentheses, no number in it
 _PAREN_NAME = re.compile(r"\([^()\d]{0,12}\)")
 _COMPARE = re.compile(r"超过|超出|高于|低于|快于|慢于|好于")
+# a remark on the name's rank or record between two of its values (达到5.53万亿元、稳居全国前十强、
+# 增长4.8%): it says nothing of the value after it, so the name goes on past it
+_ASIDE_WORDS = r"(?:稳|位|跃|仍|继续)?居|位列|名列|排名|(?:再|屡)?创"
+_ASIDE = re.compile(rf"(?<=、)(?:{_ASIDE_WORDS})[^、,;。:]*、")
+_ASIDE_CLAUSE = re.compile(rf"(?:{_ASIDE_WORDS})[^、,;。:]*[,:]?")
+
+
+def _past_asides(gap: str) -> str:
+    return _ASIDE.sub("", gap)
 
 
 def gap_ok(gap: str) -> bool:
@@ -524,8 +533,10 @@ class ProseReader:
                 return Subject(items)
         mentions = [m for m in self.mentions if self.c_start <= m.start and m.end <= c_end]
         if not mentions:
-            # a clause that gives its subject no value ends the chain: 新增公园127座
-            if subject is not None and self._values_for(subject, self.c_start, c_end):
+            # a clause that gives its subject no value ends the chain (新增公园127座), but for
+            # a remark on its rank or record (，稳居全国前十强，增长4.8%)
+            if subject is not None and (self._values_for(subject, self.c_start, c_end)
+                                        or _ASIDE_CLAUSE.fullmatch(text)):
                 return subject
             return None
         for m, after in zip(mentions, mentions[1:] + [None]):
@@ -584,7 +595,7 @@ class ProseReader:
                 not _directly_after_target(self.norm[self.c_start:at]):
             return "skip", comparing               # 增长1.7%（同口径增长2.5%以上）: a remark
         comparing = comparing or bool(_COMPARE.search(gap))
-        if comparing and not gap.endswith("(") or not gap_ok(gap):
+        if comparing and not gap.endswith("(") or not gap_ok(_past_asides(gap)):
             return "stop", comparing
         return "take", comparing
 

@@ -197,6 +197,22 @@ def test_values_that_are_not_the_indicators_own():
                    ("一般公共预算收入", "result", 2025, 62.1, "亿元")]
 
 
+def test_a_remark_on_rank_or_record_does_not_end_the_name(facts):
+    """湖南 ¶6 达到5.53万亿元、稳居全国前十强、增长4.8%: the growth is the GDP's too; a
+    comparison or a sub-part in that place still ends it."""
+    hunan = of(facts, "湖南省", "GDP", "result", 2025, "growth", period="")
+    assert [(f["low"], f["para_no"]) for f in hunan] == [(4.8, 6)]
+    report = _report("一、2025年工作回顾\n"
+                     "粮食产量达到620亿斤、创历史新高、增长1.2%。"
+                     "一般公共预算收入达3507亿元，居全国第9位，增长1.7%。"
+                     "社会消费品零售总额达2万亿元、高于全国平均水平、增长6%。"
+                     "固定资产投资达1万亿元、居全国前列、其中工业投资增长9%。")
+    got = sorted((f.canonical, f.measure, f.low) for f in extract_indicators(report))
+    assert got == [("一般公共预算收入", "growth", 1.7), ("一般公共预算收入", "level", 3507.0),
+                   ("固定资产投资", "level", 1.0), ("社会消费品零售总额", "level", 2.0),
+                   ("粮食产量", "growth", 1.2), ("粮食产量", "level", 620.0)]
+
+
 def test_respectively_pairs_lists():
     report = _report("一、2025年工作回顾\n城镇和农村常住居民人均可支配收入分别达到53685元、26515元，增长4.5%、6.4%。"
                      "城乡居民人均可支配收入年均分别增长5.3%、7.1%。")
