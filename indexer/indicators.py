@@ -39,7 +39,7 @@ from .messages import os_error_text
 
 TABLE_PATH = Path(__file__).resolve().parent / "indicators.csv"
 # bump when extraction changes what a report yields: indexes built before are flagged stale
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 
 ROLES = ("target", "result", "plan")
 MEASURES = ("growth", "level")
@@ -264,7 +264,7 @@ def _prose_value(norm: str, m: re.Match) -> Value | None:
 _GAP_WORD = re.compile(
     r"同比|比上年|较上年|比去年|按可比价格计算|可比价|初步统计|预计|确保|力争|争取|努力|实现|完成|达到|达|为|是|在|"
     r"到|至|按|设定|突破|超过|跨越|迈上|保持|稳定|控制|继续|持续|分别|同口径|平均|年均|总量|总额|总值|规模|"
-    r"增长|增速|增幅|涨幅|上涨|下降|降低|减少|回落|提高|提升|增加|增至|降至|全年|年初|预期|目标|计划|"
+    r"增长|增速|增幅|涨幅|上涨|下降|降低|减少|回落|提高|提升|增加|增至|降至|幅度|全年|年初|预期|目标|计划|"
     r"进一步|人数|首次|超出|高于|低于|快于|慢于|好于|实际|名义|值|[、和与及()\s“”\"]")
 _GROWTH_VERB = re.compile(r"(增长|增速|增幅|涨幅|上涨|下降|降低|减少|回落|提高|提升|增加)(?![到至])$")
 _DECLINE = re.compile(r"下降|降低|减少|回落")

@@ -213,6 +213,15 @@ def test_a_remark_on_rank_or_record_does_not_end_the_name(facts):
                    ("粮食产量", "growth", 1.2), ("粮食产量", "level", 620.0)]
 
 
+def test_long_names_and_long_verbs(facts):
+    """山西 ¶41 居民消费价格总水平上涨幅度控制在2%左右: the CPI's full name and 上涨幅度 (涨幅 written out)."""
+    shanxi = one(facts, "山西省", "CPI", "target", 2026)
+    assert (shanxi["low"], shanxi["qualifier"], shanxi["para_no"]) == (2.0, "左右", 41)
+    report = _report("一、2025年工作回顾\n居民消费价格总水平上涨0.2%，城镇居民人均可支配收入增长幅度为4.5%。")
+    got = sorted((f.canonical, f.role, f.low) for f in extract_indicators(report))
+    assert got == [("CPI", "result", 0.2), ("城镇居民人均可支配收入", "result", 4.5)]
+
+
 def test_respectively_pairs_lists():
     report = _report("一、2025年工作回顾\n城镇和农村常住居民人均可支配收入分别达到53685元、26515元，增长4.5%、6.4%。"
                      "城乡居民人均可支配收入年均分别增长5.3%、7.1%。")
