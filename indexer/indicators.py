@@ -39,7 +39,7 @@ from .messages import os_error_text
 
 TABLE_PATH = Path(__file__).resolve().parent / "indicators.csv"
 # bump when extraction changes what a report yields: indexes built before are flagged stale
-EXTRACTOR_VERSION = "4"
+EXTRACTOR_VERSION = "5"
 
 ROLES = ("target", "result", "plan")
 MEASURES = ("growth", "level")
@@ -151,10 +151,11 @@ def table_fingerprint(path: str = str(TABLE_PATH)) -> str:
 # --------------------------------------------------------------------------- mentions
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
-# words that may stand right before an indicator's name: 全市生产总值, 实现地区生产总值 …
-_LEAD_WORDS = ("全自治区", "全市", "全省", "全区", "全县", "全州", "全盟", "我市", "我省", "我区", "我县",
-               "全年", "预计实现", "实现", "完成", "预计", "确保", "力争", "争取", "其中", "今年", "去年",
-               "初步统计", "核心指标", "主要指标", "指标", "推动", "保持", "提出", "时期", "累计", "年")
+# words that may stand right before an indicator's name: 全市生产总值, 实现地区生产总值 …;
+# 全疆 is 新疆's 全区, and 包括/以及 start the items of a list (包括地区生产总值年均增长5%左右、…)
+_LEAD_WORDS = ("全自治区", "全市", "全省", "全区", "全疆", "全县", "全州", "全盟", "我市", "我省", "我区", "我县",
+               "全年", "预计实现", "实现", "完成", "预计", "确保", "力争", "争取", "其中", "包括", "以及",
+               "今年", "去年", "初步统计", "核心指标", "主要指标", "指标", "推动", "保持", "提出", "时期", "累计", "年")
 # what may not follow a name: it is then part of another quantity (…占地区生产总值比重)
 _BAD_AFTER = re.compile(r"比重|比例|占比|之比|比(?!上年|去年)|的|二氧化碳|能耗|安全|核算|总产值")
 

@@ -222,6 +222,19 @@ def test_long_names_and_long_verbs(facts):
     assert got == [("CPI", "result", 0.2), ("城镇居民人均可支配收入", "result", 4.5)]
 
 
+def test_words_that_may_stand_before_a_name(facts):
+    """全疆 is 新疆's 全区 (¶13 全疆常住人口城镇化率61.61%), 包括 opens a list's items (福建 ¶57
+    包括地区生产总值年均增长5%左右); a sub-region (南疆五地州地区生产总值) still is no name."""
+    xinjiang = one(facts, "新疆维吾尔自治区", "常住人口城镇化率", "result", 2025, "level", para_no=13)
+    assert (xinjiang["low"], xinjiang["period"]) == (61.61, "十四五")
+    assert not [f for f in facts if f["region"] == "新疆维吾尔自治区" and f["para_no"] == 13 and f["canonical"] == "GDP"]
+    fujian = one(facts, "福建省", "GDP", "plan", 2030, para_no=57)
+    assert (fujian["low"], fujian["qualifier"], fujian["period"]) == (5.0, "左右", "十五五")
+    report = _report("二、2026年工作安排\n主要预期目标共8项，包括城镇新增就业50万人，以及一般公共预算收入增长3%。")
+    got = sorted((f.canonical, f.role, f.low) for f in extract_indicators(report))
+    assert got == [("一般公共预算收入", "target", 3.0), ("城镇新增就业", "target", 50.0)]
+
+
 def test_respectively_pairs_lists():
     report = _report("一、2025年工作回顾\n城镇和农村常住居民人均可支配收入分别达到53685元、26515元，增长4.5%、6.4%。"
                      "城乡居民人均可支配收入年均分别增长5.3%、7.1%。")
