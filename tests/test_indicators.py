@@ -235,6 +235,15 @@ def test_words_that_may_stand_before_a_name(facts):
     assert got == [("一般公共预算收入", "target", 3.0), ("城镇新增就业", "target", 50.0)]
 
 
+def test_economy_with_a_modifier_before_its_growth(facts):
+    """经济 is the GDP only before its growth: 经济增长5%, and with a modifier between, 河南 ¶25
+    经济年均增长5%左右 (a 十五五 plan); 县域经济增长5.5% is a county's."""
+    henan = one(facts, "河南省", "GDP", "plan", 2030, para_no=25)
+    assert (henan["low"], henan["qualifier"], henan["period"]) == (5.0, "左右", "十五五")
+    report = _report("一、2025年工作回顾\n经济同比增长5.2%，县域经济年均增长5.5%，经济运行稳中向好。")
+    assert [(f.canonical, f.role, f.low) for f in extract_indicators(report)] == [("GDP", "result", 5.2)]
+
+
 def test_respectively_pairs_lists():
     report = _report("一、2025年工作回顾\n城镇和农村常住居民人均可支配收入分别达到53685元、26515元，增长4.5%、6.4%。"
                      "城乡居民人均可支配收入年均分别增长5.3%、7.1%。")
