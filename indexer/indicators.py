@@ -39,7 +39,7 @@ from .messages import os_error_text
 
 TABLE_PATH = Path(__file__).resolve().parent / "indicators.csv"
 # bump when extraction changes what a report yields: indexes built before are flagged stale
-EXTRACTOR_VERSION = "5"
+EXTRACTOR_VERSION = "6"
 
 ROLES = ("target", "result", "plan")
 MEASURES = ("growth", "level")
@@ -261,14 +261,17 @@ def _prose_value(norm: str, m: re.Match) -> Value | None:
                  m.group("post") or "", "x" in (low, high))
 
 
+# a change said with a degree adverb: CPI微降0.1%, 略涨, 小幅下降 (降 涨 增 升 stand alone only so)
+_SLIGHT = r"[微略稍][降涨增升]"
+_DEGREE = r"小幅|大幅"
 # what may stand between an indicator and its value, or between two of its values
 _GAP_WORD = re.compile(
     r"同比|比上年|较上年|比去年|按可比价格计算|可比价|初步统计|预计|确保|力争|争取|努力|实现|完成|达到|达|为|是|在|"
     r"到|至|按|设定|突破|超过|跨越|迈上|保持|稳定|控制|继续|持续|分别|同口径|平均|年均|总量|总额|总值|规模|"
-    r"增长|增速|增幅|涨幅|上涨|下降|降低|减少|回落|提高|提升|增加|增至|降至|幅度|全年|年初|预期|目标|计划|"
-    r"进一步|人数|首次|超出|高于|低于|快于|慢于|好于|实际|名义|值|[、和与及()\s“”\"]")
-_GROWTH_VERB = re.compile(r"(增长|增速|增幅|涨幅|上涨|下降|降低|减少|回落|提高|提升|增加)(?![到至])$")
-_DECLINE = re.compile(r"下降|降低|减少|回落")
+    rf"增长|增速|增幅|涨幅|上涨|下降|降低|减少|回落|提高|提升|增加|增至|降至|幅度|{_SLIGHT}|{_DEGREE}|"
+    r"全年|年初|预期|目标|计划|进一步|人数|首次|超出|高于|低于|快于|慢于|好于|实际|名义|值|[、和与及()\s“”\"]")
+_GROWTH_VERB = re.compile(rf"(增长|增速|增幅|涨幅|上涨|下降|降低|减少|回落|提高|提升|增加|{_SLIGHT})(?![到至])$")
+_DECLINE = re.compile(r"下降|降低|减少|回落|[微略稍]降")
 # (GDP), (同比,下同): a name or a remark in parentheses, no number in it
 _PAREN_NAME = re.compile(r"\([^()\d]{0,12}\)")
 _COMPARE = re.compile(r"超过|超出|高于|低于|快于|慢于|好于")
@@ -296,7 +299,7 @@ def gap_ok(gap: str) -> bool:
 
 def _last_verb(gap: str) -> str:
     verbs = re.findall(r"(?:增长|增加|提高|提升|下降|降低|减少)[到至]|增长|增速|增幅|涨幅|上涨|下降|降低|减少|回落|"
-                       r"提高|提升|增加|增至|降至|降到|达到|达|为|控制|保持|稳定", gap)
+                       rf"提高|提升|增加|增至|降至|降到|{_SLIGHT}|达到|达|为|控制|保持|稳定", gap)
     return verbs[-1] if verbs else ""
 
 

@@ -244,6 +244,16 @@ def test_economy_with_a_modifier_before_its_growth(facts):
     assert [(f.canonical, f.role, f.low) for f in extract_indicators(report)] == [("GDP", "result", 5.2)]
 
 
+def test_a_change_with_a_degree_adverb(facts):
+    """海南 ¶12 CPI微降0.1%: a decline, −0.1; 略涨, 小幅下降 and 微增 (an absolute change) read alike."""
+    hainan = one(facts, "海南省", "CPI", "result", 2025, para_no=12)
+    assert hainan["low"] == -0.1
+    report = _report("一、2025年工作回顾\n居民消费价格略涨0.3%，固定资产投资小幅下降1.2%，"
+                     "一般公共预算收入微增1.5亿元。")
+    got = sorted((f.canonical, f.measure, f.low) for f in extract_indicators(report))
+    assert got == [("CPI", "growth", 0.3), ("固定资产投资", "growth", -1.2)]
+
+
 def test_respectively_pairs_lists():
     report = _report("一、2025年工作回顾\n城镇和农村常住居民人均可支配收入分别达到53685元、26515元，增长4.5%、6.4%。"
                      "城乡居民人均可支配收入年均分别增长5.3%、7.1%。")
