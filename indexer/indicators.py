@@ -39,7 +39,7 @@ from .messages import os_error_text
 
 TABLE_PATH = Path(__file__).resolve().parent / "indicators.csv"
 # bump when extraction changes what a report yields: indexes built before are flagged stale
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "6"
 
 ROLES = ("target", "result", "plan")
 MEASURES = ("growth", "level")
@@ -151,10 +151,11 @@ def table_fingerprint(path: str = str(TABLE_PATH)) -> str:
 # --------------------------------------------------------------------------- mentions
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
-# words that may stand right before an indicator's name: 全市生产总值, 实现地区生产总值 …
-_LEAD_WORDS = ("全自治区", "全市", "全省", "全区", "全县", "全州", "全盟", "我市", "我省", "我区", "我县",
-               "全年", "预计实现", "实现", "完成", "预计", "确保", "力争", "争取", "其中", "今年", "去年",
-               "初步统计", "核心指标", "主要指标", "指标", "推动", "保持", "提出", "时期", "累计", "年")
+# words that may stand right before an indicator's name: 全市生产总值, 实现地区生产总值 …;
+# 全疆 is 新疆's 全区, and 包括/以及 start the items of a list (包括地区生产总值年均增长5%左右、…)
+_LEAD_WORDS = ("全自治区", "全市", "全省", "全区", "全疆", "全县", "全州", "全盟", "我市", "我省", "我区", "我县",
+               "全年", "预计实现", "实现", "完成", "预计", "确保", "力争", "争取", "其中", "包括", "以及",
+               "今年", "去年", "初步统计", "核心指标", "主要指标", "指标", "推动", "保持", "提出", "时期", "累计", "年")
 # what may not follow a name: it is then part of another quantity (…占地区生产总值比重)
 _BAD_AFTER = re.compile(r"比重|比例|占比|之比|比(?!上年|去年)|的|二氧化碳|能耗|安全|核算|总产值")
 
@@ -260,17 +261,29 @@ def _prose_value(norm: str, m: re.Match) -> Value | None:
                  m.group("post") or "", "x" in (low, high))
 
 
+# a change said with a degree adverb: CPI微降0.1%, 略涨, 小幅下降 (降 涨 增 升 stand alone only so)
+_SLIGHT = r"[微略稍][降涨增升]"
+_DEGREE = r"小幅|大幅"
 # what may stand between an indicator and its value, or between two of its values
 _GAP_WORD = re.compile(
     r"同比|比上年|较上年|比去年|按可比价格计算|可比价|初步统计|预计|确保|力争|争取|努力|实现|完成|达到|达|为|是|在|"
     r"到|至|按|设定|突破|超过|跨越|迈上|保持|稳定|控制|继续|持续|分别|同口径|平均|年均|总量|总额|总值|规模|"
-    r"增长|增速|增幅|涨幅|上涨|下降|降低|减少|回落|提高|提升|增加|增至|降至|全年|年初|预期|目标|计划|"
-    r"进一步|人数|首次|超出|高于|低于|快于|慢于|好于|实际|名义|值|[、和与及()\s“”\"]")
-_GROWTH_VERB = re.compile(r"(增长|增速|增幅|涨幅|上涨|下降|降低|减少|回落|提高|提升|增加)(?![到至])$")
-_DECLINE = re.compile(r"下降|降低|减少|回落")
+    rf"增长|增速|增幅|涨幅|上涨|下降|降低|减少|回落|提高|提升|增加|增至|降至|幅度|{_SLIGHT}|{_DEGREE}|"
+    r"全年|年初|预期|目标|计划|进一步|人数|首次|超出|高于|低于|快于|慢于|好于|实际|名义|值|[、和与及()\s“”\"]")
+_GROWTH_VERB = re.compile(rf"(增长|增速|增幅|涨幅|上涨|下降|降低|减少|回落|提高|提升|增加|{_SLIGHT})(?![到至])$")
+_DECLINE = re.compile(r"下降|降低|减少|回落|[微略稍]降")
 # (GDP), (同比,下同): a name or a remark in parentheses, no number in it
 _PAREN_NAME = re.compile(r"\([^()\d]{0,12}\)")
 _COMPARE = re.compile(r"超过|超出|高于|低于|快于|慢于|好于")
+# a remark on the name's rank or record between two of its values (达到5.53万亿元、稳居全国前十强、
+# 增长4.8%): it says nothing of the value after it, so the name goes on past it
+_ASIDE_WORDS = r"(?:稳|位|跃|仍|继续)?居|位列|名列|排名|(?:再|屡)?创"
+_ASIDE = re.compile(rf"(?<=、)(?:{_ASIDE_WORDS})[^、,;。:]*、")
+_ASIDE_CLAUSE = re.compile(rf"(?:{_ASIDE_WORDS})[^、,;。:]*[,:]?")
+
+
+def _past_asides(gap: str) -> str:
+    return _ASIDE.sub("", gap)
 
 
 def gap_ok(gap: str) -> bool:
@@ -286,7 +299,7 @@ def gap_ok(gap: str) -> bool:
 
 def _last_verb(gap: str) -> str:
     verbs = re.findall(r"(?:增长|增加|提高|提升|下降|降低|减少)[到至]|增长|增速|增幅|涨幅|上涨|下降|降低|减少|回落|"
-                       r"提高|提升|增加|增至|降至|降到|达到|达|为|控制|保持|稳定", gap)
+                       rf"提高|提升|增加|增至|降至|降到|{_SLIGHT}|达到|达|为|控制|保持|稳定", gap)
     return verbs[-1] if verbs else ""
 
 
@@ -313,13 +326,15 @@ _FYP = r"(?<![比较与从由])(?<![比较与从由][“\"])十[一二三四五�
 _PLAN_CUE = r"今后五年|未来五年|到20[3-9]\d年|规划纲要|纲要"
 _RESULT5_CUE = r"过去的?五年|这五年|五年来|五年间"
 # done, not to be done: 较好完成全年主要目标任务, 超过年初预期目标, 主要目标任务如期完成。
-# (如期实现碳达峰目标 and 全面完成…目标 also speak of plans, so they are no cue)
+# (如期实现碳达峰目标 and 全面完成…目标 also speak of plans, so they are no cue).  Chinese
+# marks no tense: 碳达峰战略目标如期实现 in a 十五五 plan is to come, so such wording says
+# "done" only for its own sentence; the sentences after it take their time from time cues.
 _DONE = r"(?:顺利|较好|圆满|超额)(?:完成|实现)了?|完成了|实现了|超过|超出|高于|好于|低于"
-_RESULT_CUE = (r"过去一年|一年来|去年|上年|刚刚过去|完成情况|执行情况|工作情况|发展情况|实际完成|初步统计|回顾|总结|"
-               rf"(?:{_DONE})[^,;。:]{{0,8}}目标|"
-               r"目标(?:任务)?[^,;。:]{0,4}(?:完成|实现)(?:了|情况|(?=[,;。:]|$))")
+_DONE_CUE = (rf"(?:{_DONE})[^,;。:]{{0,8}}目标|"
+             r"目标(?:任务)?[^,;。:]{0,4}(?:完成|实现)(?:了|情况|(?=[,;。:]|$))")
+_RESULT_CUE = r"过去一年|一年来|去年|上年|刚刚过去|完成情况|执行情况|工作情况|发展情况|实际完成|初步统计|回顾|总结"
 _TARGET_CUE = r"预期目标|预期指标|目标是|目标为|今年|明年|计划目标|计划草案|预计目标|(?<!努)力争|确保|工作安排"
-_CUES = re.compile(rf"(?P<fyp>{_FYP})|(?P<plan>{_PLAN_CUE})|(?P<result5>{_RESULT5_CUE})|"
+_CUES = re.compile(rf"(?P<fyp>{_FYP})|(?P<plan>{_PLAN_CUE})|(?P<result5>{_RESULT5_CUE})|(?P<done>{_DONE_CUE})|"
                    rf"(?P<result>{_RESULT_CUE})|(?P<target>{_TARGET_CUE})|(?<![\d从由较比与])(?P<year>20\d\d)年(?!的)")
 _YEAR = re.compile(r"(?<![\d从由较比与])(20\d\d)年(?!的|前|以来|度?远景)")
 _NAMED_PLAN = re.compile(r"十([一二三四五六七八九])五")
@@ -343,6 +358,8 @@ def _cue_role(m: re.Match, report_year: int) -> str | None:
             return "plan"
         # the plan just ended is looked back on; an older one is only a base of comparison
         return "result5" if number == _plan_containing(report_year - 1) else None
+    if role == "done":
+        return "result"
     if role == "year":
         # the year reviewed says result; the report's own year is a weak cue (a speech at a
         # year's end reviews and plans under one year) and only counts when nothing else does
@@ -362,15 +379,26 @@ def _overlapping(pattern: re.Pattern, text: str):
 _LIGHT_CUE = re.compile(r"力争|确保")
 
 
+def _is_light(m: re.Match) -> bool:
+    """A cue of wording, not of time (力争, 确保, 超过年初预期目标, 目标如期实现): it speaks
+    for its own sentence only."""
+    return m.lastgroup == "done" or bool(_LIGHT_CUE.fullmatch(m.group()))
+
+
 def _cue_in(text: str, report_year: int, weak: bool = False, light: bool = True) -> tuple[str, str] | None:
     """The nearest (last-ending, then longest) role cue in ``text``: (role, cue text).
 
-    ``light``: count 力争/确保, which plan only in the value's own sentence (确保粮食安全
-    in a review is no target)."""
-    best = None
+    ``light``: count the wording cues, which say target or result only in the value's own
+    sentence (确保粮食安全 in a review is no target).  Uncounted, a 超过年初预期目标 still
+    hides the 预期目标 inside it."""
+    best, hidden_to = None, -1
     for m in _overlapping(_CUES, text):
         role = _cue_role(m, report_year)
-        if role is None or (role == "weak_target") != weak or not light and _LIGHT_CUE.fullmatch(m.group()):
+        if m.lastgroup == "done" and not light:
+            hidden_to = max(hidden_to, m.end())
+            continue
+        if role is None or (role == "weak_target") != weak or m.end() <= hidden_to or \
+                not light and _is_light(m):
             continue
         key = (m.end(), m.end() - m.start())
         if best is None or key >= best[0]:
@@ -509,8 +537,10 @@ class ProseReader:
                 return Subject(items)
         mentions = [m for m in self.mentions if self.c_start <= m.start and m.end <= c_end]
         if not mentions:
-            # a clause that gives its subject no value ends the chain: 新增公园127座
-            if subject is not None and self._values_for(subject, self.c_start, c_end):
+            # a clause that gives its subject no value ends the chain (新增公园127座), but for
+            # a remark on its rank or record (，稳居全国前十强，增长4.8%)
+            if subject is not None and (self._values_for(subject, self.c_start, c_end)
+                                        or _ASIDE_CLAUSE.fullmatch(text)):
                 return subject
             return None
         for m, after in zip(mentions, mentions[1:] + [None]):
@@ -569,7 +599,7 @@ class ProseReader:
                 not _directly_after_target(self.norm[self.c_start:at]):
             return "skip", comparing               # 增长1.7%（同口径增长2.5%以上）: a remark
         comparing = comparing or bool(_COMPARE.search(gap))
-        if comparing and not gap.endswith("(") or not gap_ok(gap):
+        if comparing and not gap.endswith("(") or not gap_ok(_past_asides(gap)):
             return "stop", comparing
         return "take", comparing
 
@@ -868,7 +898,7 @@ def _topic(norm: str, report_year: int, sentences: int = 3) -> str:
         if _CHARACTERISATION.match(sentence):
             continue
         ends = [m.end() for m in _overlapping(_CUES, sentence)
-                if _cue_role(m, report_year) and not _LIGHT_CUE.fullmatch(m.group())]
+                if _cue_role(m, report_year) and not _is_light(m)]
         if ends:
             return norm[s_start:s_start + min(ends)]
     return ""

@@ -146,6 +146,23 @@ def test_five_year_figures_are_told_apart(facts):
     assert one(facts, "新疆维吾尔自治区", "GDP", "result", 2025, period="")["low"] == 5.5
 
 
+def test_done_wording_speaks_only_for_its_own_sentence(facts):
+    """目标如期实现 has no tense: in a 十五五 section it is to come, so it may not make the next
+    sentence or paragraph a result of the year reviewed (宁夏 ¶53 after ¶52's 碳达峰战略目标如期实现)."""
+    ningxia = one(facts, "宁夏回族自治区", "常住人口城镇化率", "plan", 2030, "level")
+    assert (ningxia["low"], ningxia["qualifier"], ningxia["period"]) == (71.0, "以上", "十五五")
+    assert not of(facts, "宁夏回族自治区", "常住人口城镇化率", "result", 2025, "level", para_no=ningxia["para_no"])
+    report = _report("一、2025年工作回顾\n地区生产总值增长5.3%，超过年初预期目标。一般公共预算收入增长3%。\n"
+                     "二、“十五五”时期主要目标\n生态环境持续改善，碳达峰目标如期实现。人均预期寿命达到80岁。\n"
+                     "主要目标任务全面完成。常住人口城镇化率达到70%以上。")
+    got = sorted((f.canonical, f.role, f.year, f.period) for f in extract_indicators(report))
+    assert got == [("GDP", "result", 2025, ""), ("一般公共预算收入", "result", 2025, ""),
+                   ("人均预期寿命", "plan", 2030, "十五五"), ("常住人口城镇化率", "plan", 2030, "十五五")]
+    # uncounted beyond its sentence, 超过年初预期目标 still is no 预期目标 (a target cue)
+    report = _report("二、2026年工作安排\n2025年地区生产总值增长5.3%，超过年初预期目标。一般公共预算收入增长3%。")
+    assert {(f.role, f.year) for f in extract_indicators(report)} == {("result", 2025)}
+
+
 def test_every_fact_is_stated_in_its_paragraph(facts, units_of):
     """The link target (report, ¶) holds the quote and, unless masked, the number."""
     assert len(facts) > 500
@@ -178,6 +195,63 @@ def test_values_that_are_not_the_indicators_own():
     assert got == [("GDP", "result", 2025, 4.7, "%"), ("GDP", "target", 2026, 5.0, "%"),
                    ("PM2.5浓度", "result", 2025, 26.3, "微克/立方米"),
                    ("一般公共预算收入", "result", 2025, 62.1, "亿元")]
+
+
+def test_a_remark_on_rank_or_record_does_not_end_the_name(facts):
+    """湖南 ¶6 达到5.53万亿元、稳居全国前十强、增长4.8%: the growth is the GDP's too; a
+    comparison or a sub-part in that place still ends it."""
+    hunan = of(facts, "湖南省", "GDP", "result", 2025, "growth", period="")
+    assert [(f["low"], f["para_no"]) for f in hunan] == [(4.8, 6)]
+    report = _report("一、2025年工作回顾\n"
+                     "粮食产量达到620亿斤、创历史新高、增长1.2%。"
+                     "一般公共预算收入达3507亿元，居全国第9位，增长1.7%。"
+                     "社会消费品零售总额达2万亿元、高于全国平均水平、增长6%。"
+                     "固定资产投资达1万亿元、居全国前列、其中工业投资增长9%。")
+    got = sorted((f.canonical, f.measure, f.low) for f in extract_indicators(report))
+    assert got == [("一般公共预算收入", "growth", 1.7), ("一般公共预算收入", "level", 3507.0),
+                   ("固定资产投资", "level", 1.0), ("社会消费品零售总额", "level", 2.0),
+                   ("粮食产量", "growth", 1.2), ("粮食产量", "level", 620.0)]
+
+
+def test_long_names_and_long_verbs(facts):
+    """山西 ¶41 居民消费价格总水平上涨幅度控制在2%左右: the CPI's full name and 上涨幅度 (涨幅 written out)."""
+    shanxi = one(facts, "山西省", "CPI", "target", 2026)
+    assert (shanxi["low"], shanxi["qualifier"], shanxi["para_no"]) == (2.0, "左右", 41)
+    report = _report("一、2025年工作回顾\n居民消费价格总水平上涨0.2%，城镇居民人均可支配收入增长幅度为4.5%。")
+    got = sorted((f.canonical, f.role, f.low) for f in extract_indicators(report))
+    assert got == [("CPI", "result", 0.2), ("城镇居民人均可支配收入", "result", 4.5)]
+
+
+def test_words_that_may_stand_before_a_name(facts):
+    """全疆 is 新疆's 全区 (¶13 全疆常住人口城镇化率61.61%), 包括 opens a list's items (福建 ¶57
+    包括地区生产总值年均增长5%左右); a sub-region (南疆五地州地区生产总值) still is no name."""
+    xinjiang = one(facts, "新疆维吾尔自治区", "常住人口城镇化率", "result", 2025, "level", para_no=13)
+    assert (xinjiang["low"], xinjiang["period"]) == (61.61, "十四五")
+    assert not [f for f in facts if f["region"] == "新疆维吾尔自治区" and f["para_no"] == 13 and f["canonical"] == "GDP"]
+    fujian = one(facts, "福建省", "GDP", "plan", 2030, para_no=57)
+    assert (fujian["low"], fujian["qualifier"], fujian["period"]) == (5.0, "左右", "十五五")
+    report = _report("二、2026年工作安排\n主要预期目标共8项，包括城镇新增就业50万人，以及一般公共预算收入增长3%。")
+    got = sorted((f.canonical, f.role, f.low) for f in extract_indicators(report))
+    assert got == [("一般公共预算收入", "target", 3.0), ("城镇新增就业", "target", 50.0)]
+
+
+def test_economy_with_a_modifier_before_its_growth(facts):
+    """经济 is the GDP only before its growth: 经济增长5%, and with a modifier between, 河南 ¶25
+    经济年均增长5%左右 (a 十五五 plan); 县域经济增长5.5% is a county's."""
+    henan = one(facts, "河南省", "GDP", "plan", 2030, para_no=25)
+    assert (henan["low"], henan["qualifier"], henan["period"]) == (5.0, "左右", "十五五")
+    report = _report("一、2025年工作回顾\n经济同比增长5.2%，县域经济年均增长5.5%，经济运行稳中向好。")
+    assert [(f.canonical, f.role, f.low) for f in extract_indicators(report)] == [("GDP", "result", 5.2)]
+
+
+def test_a_change_with_a_degree_adverb(facts):
+    """海南 ¶12 CPI微降0.1%: a decline, −0.1; 略涨, 小幅下降 and 微增 (an absolute change) read alike."""
+    hainan = one(facts, "海南省", "CPI", "result", 2025, para_no=12)
+    assert hainan["low"] == -0.1
+    report = _report("一、2025年工作回顾\n居民消费价格略涨0.3%，固定资产投资小幅下降1.2%，"
+                     "一般公共预算收入微增1.5亿元。")
+    got = sorted((f.canonical, f.measure, f.low) for f in extract_indicators(report))
+    assert got == [("CPI", "growth", 0.3), ("固定资产投资", "growth", -1.2)]
 
 
 def test_respectively_pairs_lists():
