@@ -11,6 +11,8 @@ from indexer.analysis import normalize
 from indexer.metadata import region_order_key
 from indexer.model import REPORT_FIELDS, UNKNOWN
 
+from .filters import resolve
+from .query import parse_year
 from .results import reader_source, stored_year
 
 
@@ -57,17 +59,39 @@ def select_reports(rows: list[dict], text: str = "", sort: str = "region", **cho
     """The rows whose region, title or file holds ``text`` (any script, any width) and whose
     year, type and level are the chosen ones, sorted by a REPORT_SORTS column (``-`` before it:
     descending)."""
-    wanted = normalize(text.strip())
-    if wanted:
-        # the file as readers know it, never the server's path (a filter would probe its folders)
-        rows = [r for r in rows if any(wanted in normalize(str(v or ""))
-                                       for v in (r.get("region"), r.get("title"), reader_source(r)))]
+    for word in normalize(text).split():            # 四川 预算: every word, each anywhere
+        rows = _holding(rows, word)
     for name in REPORT_FILTERS:
         if chosen.get(name):
-            rows = [r for r in rows if str(r[name] if r[name] is not None else UNKNOWN) == chosen[name]]
+            keep = _chosen(name, chosen[name], rows)
+            rows = [r for r in rows if keep(r)]
     key = REPORT_SORTS.get(sort.lstrip("-"), REPORT_SORTS["region"])
     rows = sorted(rows, key=lambda r: (region_order_key(r["region"]), -(r["year"] or 0), r["source"]))
     return sorted(rows, key=key, reverse=sort.startswith("-"))     # stable: ties keep that order
+
+
+def _holding(rows: list[dict], word: str) -> list[dict]:
+    """The rows whose region, title, type, year or file holds ``word``, or whose region is
+    inside the area it names as people say it (成都金牛, 攀枝花东区: as search reads a region)."""
+    areas = set(resolve("region", word, {r["region"] for r in rows if r.get("region")}))
+    # the file as readers know it, never the server's path (a filter would probe its folders)
+    return [r for r in rows if r.get("region") in areas or any(
+        word in normalize(str(v or "")) for v in (r.get("region"), r.get("title"), r.get("type"), r.get("year"),
+                                                  reader_source(r)))]
+
+
+def _chosen(name: str, typed: str, rows: list[dict]):
+    """Whether a row has the value chosen for a filter, typed as search takes it (计划 →
+    计划报告, 区县级 → 县区级, a year or a range of years; a bad year is refused, as search
+    refuses it: QuerySyntaxError)."""
+    def value(r):
+        return r[name] if r[name] is not None else UNKNOWN
+
+    if name == "year" and typed != UNKNOWN:
+        lo, hi = parse_year(typed)
+        return lambda r: value(r) != UNKNOWN and (lo is None or value(r) >= lo) and (hi is None or value(r) <= hi)
+    meant = {typed, *resolve(name, typed, {str(value(r)) for r in rows})}
+    return lambda r: str(value(r)) in meant
 
 
 def index_stats(*indexes) -> dict:

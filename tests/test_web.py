@@ -474,3 +474,33 @@ def test_no_answer_shows_the_servers_path_of_a_report(tmp_path):
               for name in ("secret-server-dir", "seeds/00")}
     assert listed["secret-server-dir"] < listed["seeds/00"]
     assert {h["source"] for h in found["hits"]} <= {f"seeds/{p.name}" for p in SEEDS.glob("*.txt")}
+
+
+# --------------------------------------------------------------------------- 全部报告, filtered as typed
+
+@pytest.fixture(scope="module")
+def corpus_client(corpus_index):
+    return create_app(corpus_index).test_client()
+
+
+def _listed(client, **params) -> int:
+    page = text_of(client.get("/reports", query_string=params))
+    return int(re.search(r"符合条件的 <strong>(\d+)</strong> 份", page).group(1))
+
+
+def test_the_report_list_reads_its_filters_as_search_does(corpus_client, corpus_units):
+    """filter=成都金牛 and 攀枝花东区 listed nothing (search reads both), nor did 四川 预算 or
+    重庆 计划 (the words were one string), type=计划 and level=区县级 (the spellings search takes)."""
+    reports = {u["report_id"]: u for u in corpus_units}.values()
+    assert _listed(corpus_client, filter="成都金牛") == sum(r["region"] == "四川省成都市金牛区" for r in reports) == 1
+    assert _listed(corpus_client, filter="攀枝花东区") == sum(r["region"] == "四川省攀枝花市东区" for r in reports) == 1
+    assert _listed(corpus_client, filter="重庆 计划") == \
+        sum(r["region"].startswith("重庆") and r["type"] == "计划报告" for r in reports) > 0
+    assert _listed(corpus_client, type="计划") == sum(r["type"] == "计划报告" for r in reports) > 0
+    assert _listed(corpus_client, level="区县级") == sum(r["level"] == "县区级" for r in reports) > 0
+    assert _listed(corpus_client, year="2023-2024") == sum(r["year"] in (2023, 2024) for r in reports) > 0
+
+
+def test_the_report_list_refuses_a_year_it_cannot_read(corpus_client):
+    r = corpus_client.get("/reports?year=abc")
+    assert r.status_code == 400 and "年份（year）“abc”无法识别" in text_of(r)

@@ -224,7 +224,10 @@ def data_links(state: State) -> list[dict]:
 
 @bp.get("/reports")
 def reports_page():
-    table = report_table(every_report()[0], request.args, url_for("pages.reports_page"))
+    try:
+        table = report_table(every_report()[0], request.args, url_for("pages.reports_page"))
+    except QuerySyntaxError as e:                   # year=abc: said, as search says it
+        abort(400, description=str(e))
     return render_template("reports.html", table=table, reports=table["rows"])
 
 
@@ -366,7 +369,7 @@ def register_error_handlers(app):
         else:
             resp = app.make_response((render_template(
                 "error.html", code=code, title=_said(code),
-                message=desc if code == 404 and desc and desc.startswith("没有") else None), code))
+                message=desc if code == 400 or (code == 404 and desc and desc.startswith("没有")) else None), code))
         resp.status_code = code
         if code == 405:
             resp.headers["Allow"] = ", ".join(ALLOWED_METHODS)
