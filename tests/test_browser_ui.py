@@ -19,6 +19,7 @@ from .test_indicators_browser import base_url  # noqa: F401  (the real server ov
 pytestmark = pytest.mark.browser
 
 DESKTOP, PHONE = (1366, 900), (390, 844)
+PHONE_375 = (375, 812)                  # the smallest phone the tester used
 SIZES = pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["1366", "390"])
 TERM = "营商环境"                       # no synonym group: its oracle is a plain substring count
 # the province-level divisions in GB/T 2260 code order, written out (the oracle for 全部报告)
@@ -127,6 +128,41 @@ def test_the_filter_panel_opens_on_a_phone(watched, base_url, artifacts_dir):
     opener.click()
     page.keyboard.press("Escape")
     assert page.locator("aside#facets").bounding_box()["y"] > PHONE[1]
+
+
+# points across the panel's sticky header that hit something outside it (a facet below it)
+OUTSIDE_HEAD = """() => { const h = document.querySelector('.facets-head').getBoundingClientRect(); const out = [];
+  for (let x = h.left + 1; x < h.right - 1; x += 4) for (const y of [h.top + 2, (h.top + h.bottom) / 2, h.bottom - 2]) {
+    const e = document.elementFromPoint(x, y); if (!e || !e.closest('.facets-head')) out.push([x, y]); }
+  return out; }"""
+H2_CENTRE_OUTSIDE = """() => { const r = document.getElementById('facets-h').getBoundingClientRect();
+  const e = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2); return !e.closest('.facets-head'); }"""
+
+
+def test_the_filter_panels_header_stays_on_top_of_its_scrolled_facets(watched, base_url, artifacts_dir):
+    """Once the panel scrolls, the facets pass under its sticky header: the header is what a
+    finger on it touches (a tap on 筛选 once switched on a facet hidden beneath it)."""
+    page = watched(*PHONE_375, has_touch=True)
+    page.goto(f"{base_url}/?q={TERM}")
+    page.locator("a.filter-open").tap()
+    panel = page.locator("aside#facets")
+    panel.wait_for(state="visible")
+    start = page.url
+    room = panel.evaluate("p => p.scrollHeight - p.clientHeight")
+    assert room > 1000                                    # a long panel: there is something to scroll
+    tops = range(0, room, 10)
+    # a tap on the heading where a facet would lie under it, if anywhere
+    risky = next((t for t in tops if panel.evaluate(f"p => {{ p.scrollTop = {t}; }}") is None
+                  and page.evaluate(H2_CENTRE_OUTSIDE)), 400)
+    panel.evaluate(f"p => {{ p.scrollTop = {risky}; }}")
+    box = page.locator("#facets-h").bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(300)
+    assert page.url == start and panel.is_visible()
+    shot(page, artifacts_dir, "panel-head-on-top", PHONE_375)
+    for top in tops:
+        panel.evaluate(f"p => {{ p.scrollTop = {top}; }}")
+        assert page.evaluate(OUTSIDE_HEAD) == [], top
 
 
 def test_citation_buttons_do_not_take_a_column_on_a_phone(watched, base_url, units, artifacts_dir):
