@@ -273,6 +273,51 @@ def test_arriving_from_a_hit_marks_every_match(watched, base_url, units, artifac
     shot(page, artifacts_dir, "arrive-from-hit", DESKTOP)
 
 
+# where a paragraph lies against the sticky 查找 bar: [its top, the bar's bottom, the bar's height]
+AGAINST_BAR = """id => { const bar = document.querySelector('form.find').getBoundingClientRect();
+  return [document.getElementById(id).getBoundingClientRect().top, bar.bottom, bar.height]; }"""
+# ten terms OR-ed: the status line repeats them and wraps, and the bar grows on a wide screen too
+LONG_FIND = " OR ".join([TERM, "低空经济", "新质生产力", "人工智能", "数字经济", "消费", "投资", "就业", "养老", "教育"])
+
+
+@pytest.mark.parametrize("size,script,find", [(PHONE_375, True, TERM), (PHONE_375, False, TERM),
+                                              (DESKTOP, True, LONG_FIND)], ids=["375", "375-noscript", "1366-long"])
+def test_the_paragraph_opened_from_a_hit_lands_below_the_find_bar(watched, base_url, units, size, script, find,
+                                                                   artifacts_dir):
+    rid, _n = _report_with_matches(units, TERM, 6)
+    paras = sorted(u["para_no"] for u in units if u["report_id"] == rid and TERM in u["norm"])
+    para = paras[len(paras) // 2]                     # far enough down that the page scrolls to it
+    page = watched(*size, java_script_enabled=script)
+    page.goto(f"{base_url}/reports/{rid}?q={find}#p-{para}")
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(200)
+    top, bar_bottom, bar_height = page.evaluate(AGAINST_BAR, f"p-{para}")
+    assert bar_height > 90                           # taller than the fixed margin it once had
+    assert top >= bar_bottom - 0.5, (top, bar_bottom)
+    if script:                                       # the current match is seen, not the bar over it
+        assert page.locator("article.report mark.current").evaluate(
+            "m => { const r = m.getBoundingClientRect(); const e = document.elementFromPoint(r.left + r.width / 2,"
+            " r.top + r.height / 2); return m.contains(e); }")
+    shot(page, artifacts_dir, f"hit-below-bar{'' if script else '-noscript'}", size)
+
+
+def test_outline_links_land_below_the_find_bar_as_the_window_changes(watched, base_url, units, artifacts_dir):
+    rid, _n = _report_with_matches(units, TERM, 6)
+    page = watched(*DESKTOP)
+    page.goto(f"{base_url}/reports/{rid}?q={LONG_FIND}")
+    links = page.locator("nav.outline a")
+    assert links.count() >= 2
+    for size, link in ((DESKTOP, links.nth(links.count() - 1)), (PHONE_375, links.nth(1)), ((320, 700), links.nth(0))):
+        page.set_viewport_size({"width": size[0], "height": size[1]})
+        page.wait_for_timeout(100)
+        target = link.get_attribute("href")[1:]
+        link.click()
+        page.wait_for_timeout(200)
+        top, bar_bottom, _h = page.evaluate(AGAINST_BAR, target)
+        assert top >= bar_bottom - 0.5, (size, target, top, bar_bottom)
+    shot(page, artifacts_dir, "outline-below-bar", (320, 700))
+
+
 # ---------------------------------------------------------------- 5. the list of reports
 
 @SIZES

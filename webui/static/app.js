@@ -94,9 +94,24 @@
     }
   }
 
+  // the sticky 查找 bar is as tall as its wrapped lines (143 px on a phone): --find-bar follows
+  // its height, so that the paragraph jumped to (#p-N, 目录) lands below it (style.css)
+  function trackFindBar(bar) {
+    var root = document.documentElement;
+    function update() { root.style.setProperty("--find-bar", bar.offsetHeight + "px"); }
+    update();
+    if (window.ResizeObserver) { new ResizeObserver(update).observe(bar); }
+    window.addEventListener("resize", update);
+    // the browser may have jumped to #p-N before the height was known: jump again, below the bar
+    var target = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
+    if (target) { target.scrollIntoView(); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var find = document.querySelector("form.find");
     if (find) { setupFind(find); }
+    var bar = document.querySelector("form.find.finding");
+    if (bar) { trackFindBar(bar); }
     Array.prototype.forEach.call(document.querySelectorAll("button.cite[data-cite]"), setupCite);
     var opener = document.querySelector("a.filter-open");
     if (opener) { setupFacetPanel(opener); }
