@@ -165,6 +165,41 @@ def test_the_filter_panels_header_stays_on_top_of_its_scrolled_facets(watched, b
         assert page.evaluate(OUTSIDE_HEAD) == [], top
 
 
+# the panel's controls a keyboard can reach, in document order, each as its index among the panel's elements
+PANEL_CONTROLS = """p => { const all = [...p.querySelectorAll('*')];
+  return [...p.querySelectorAll('a[href], button, summary')].filter(e => e.checkVisibility())
+    .map(e => all.indexOf(e)); }"""
+FOCUSED = """p => { const a = document.activeElement; return p.contains(a) && a !== p ? [...p.querySelectorAll('*')].indexOf(a) : null; }"""
+
+
+def test_the_open_filter_panel_holds_keyboard_focus(watched, base_url, artifacts_dir):
+    """Open over the whole page, the panel is a modal dialog: Tab goes round its own
+    controls and never to the page hidden under it; Escape closes it and focus returns."""
+    page = watched(*PHONE_375)
+    page.goto(f"{base_url}/?q={TERM}")
+    opener = page.locator("a.filter-open")
+    opener.focus()
+    page.keyboard.press("Enter")
+    panel = page.locator("aside#facets")
+    panel.wait_for(state="visible")
+    assert panel.get_attribute("role") == "dialog" and panel.get_attribute("aria-modal") == "true"
+    controls = panel.evaluate(PANEL_CONTROLS)
+    assert len(controls) > 20
+    seen = []
+    for _ in range(len(controls) + 1):
+        page.keyboard.press("Tab")
+        seen.append(panel.evaluate(FOCUSED))
+    assert seen == controls + controls[:1]            # every control once, then round to the first
+    page.keyboard.press("Shift+Tab")
+    assert panel.evaluate(FOCUSED) == controls[-1]    # and back round to the last
+    shot(page, artifacts_dir, "panel-focus", PHONE_375)
+    page.keyboard.press("Escape")
+    assert page.evaluate("() => document.activeElement.classList.contains('filter-open')")
+    assert panel.get_attribute("role") is None and panel.get_attribute("aria-modal") is None
+    page.keyboard.press("Tab")                        # closed, the panel holds nothing
+    assert panel.evaluate(FOCUSED) is None
+
+
 def test_citation_buttons_do_not_take_a_column_on_a_phone(watched, base_url, units, artifacts_dir):
     report_id = next(u["report_id"] for u in units if u["province"] == "辽宁省")
     page = watched(*PHONE)
