@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import re
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
@@ -351,6 +352,34 @@ def test_outline_links_land_below_the_find_bar_as_the_window_changes(watched, ba
         top, bar_bottom, _h = page.evaluate(AGAINST_BAR, target)
         assert top >= bar_bottom - 0.5, (size, target, top, bar_bottom)
     shot(page, artifacts_dir, "outline-below-bar", (320, 700))
+
+
+# a narrowed, paged and ordered search: its state in the order the page writes it
+NARROWED = [("q", TERM), ("province", "广东省"), ("province", "浙江省"), ("province", "四川"), ("match", "words"),
+            ("sort", "-year"), ("limit", "10"), ("page", "2")]
+
+
+def test_back_to_the_results_keeps_the_whole_search(watched, base_url, artifacts_dir):
+    """← 返回“…”的检索结果 leads to the results the hit was opened from: filters, page,
+    page size, order and matching as they were (it kept only q and match)."""
+    page = watched(*DESKTOP)
+    page.goto(f"{base_url}/?{urlencode(NARROWED)}")
+    before, shown = total(page), page.locator("li.hit p.goto a").evaluate_all("els => els.map(e => e.href)")
+    assert before > 10 and shown                      # a second page with hits on it
+    page.locator("li.hit h2.h-title a").nth(len(shown) // 2).click()
+    page.wait_for_load_state()
+    back = page.locator("p.back a")
+    assert back.inner_text() == f"← 返回“{TERM}”的检索结果"
+    # the find box keeps it too: a search inside the report, then back
+    page.locator("#find-q").fill("发展")
+    page.locator("#find-q").press("Enter")
+    page.wait_for_load_state()
+    page.locator("p.back a").click()
+    page.wait_for_load_state()
+    assert parse_qsl(urlsplit(page.url).query) == NARROWED
+    assert total(page) == before
+    assert page.locator("li.hit p.goto a").evaluate_all("els => els.map(e => e.href)") == shown
+    shot(page, artifacts_dir, "back-to-results", DESKTOP)
 
 
 # ---------------------------------------------------------------- 5. the list of reports

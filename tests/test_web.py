@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import pytest
 
@@ -325,6 +325,21 @@ def test_report_script_switch(client):
     assert "東區" not in re.search(r'<article.*</article>', simp, re.S).group(0)
     # a Simplified report has no switch
     assert "繁体原文" not in text_of(client.get(f"/reports/{SEED_003}"))
+
+
+def test_a_report_opened_from_grouped_results_leads_back_to_them(client):
+    """The report a group links to carries the search whole, through 简体 and back."""
+    start = [("q", "营商环境"), ("region", "四川"), ("sort", "year"), ("by_report", "1"), ("limit", "10")]
+    page = text_of(client.get("/?" + urlencode(start)))
+    opened = html.unescape(re.search(rf'<h2 class="g-title"[^>]*><a href="(/reports/{SEED_001}[^"]*)"', page).group(1))
+    report = text_of(client.get(opened))
+    back = html.unescape(re.search(r'<p class="back"><a href="([^"]*)">← 返回“营商环境”的检索结果', report).group(1))
+    assert urlsplit(back).path == "/" and parse_qsl(urlsplit(back).query) == start
+    simplified = html.unescape(re.search(r'<a href="([^"]+)"[^>]*>简体</a>', report).group(1))
+    assert parse_qsl(urlsplit(simplified).query) == start + [("script", "简")]
+    again = text_of(client.get(simplified))
+    assert html.unescape(re.search(r'<p class="back"><a href="([^"]*)"', again).group(1)) == back
+    assert total_of(text_of(client.get(back))) == total_of(page)
 
 
 # --------------------------------------------------------------------------- security

@@ -117,6 +117,12 @@ class State:
         """The same search with every filter removed (清除全部筛选)."""
         return self.url([(k, v) for k, v in self.pairs if k not in FILTER_PARAMS and k != "page"])
 
+    def link(self, path: str, anchor: str = "", **extra) -> str:
+        """A page opened from these results (a hit's report) with their whole state, and
+        ``extra`` parameters of its own, so that its 返回 link leads back to exactly them."""
+        pairs = self.pairs + [(k, str(v)) for k, v in extra.items() if v not in (None, "")]
+        return State(pairs, path).url() + (f"#{anchor}" if anchor else "")
+
     def api_query(self) -> str:
         """The search's own parameters as a query string, for /api/search and exports
         (the page's view settings, 更多 and the facet order, left out)."""
