@@ -199,7 +199,7 @@ def search_page():
         chips=state.chips(result.filters),
         matches=[{"value": v, "label": label, "current": req.match == v,
                   "url": state.set("match", None if v == "exact" else v)} for v, label in MATCH_LABELS],
-        facets=facet_views(state, result.facets),
+        facets=facet_views(state, result.facets, result.filters),
         pages=pagination(state, result),
         sorts=[{"value": v, "label": label, "current": req.sort == v,
                 "url": state.set("sort", None if v == "relevance" else v)} for v, label in SORT_LABELS],
