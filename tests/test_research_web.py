@@ -49,6 +49,40 @@ def test_trends_page_table_and_links(client):
     assert f"找到 <strong>{want['paragraphs']}</strong> 个段落" in page
 
 
+def facets_by_name(client) -> list[str]:
+    """Every region the search page's 地区 facet lists when ordered 按名称, in that order (a
+    province's own region is its header: a value of both fields, counted once)."""
+    page = client.get("/?q=发展&facet_sort=name").get_data(as_text=True)
+    return list(dict.fromkeys(re.findall(r'data-facet-value="([^"]+)" data-facet="(?:province|region)"', page)))
+
+
+@pytest.mark.parametrize("by", ["province", "region"])
+def test_trend_regions_come_in_the_facets_order_by_name(client, by):
+    named = facets_by_name(client)
+    data = client.get(f"/api/trends?q=营商环境&by={by}").get_json()
+    got = [b["value"] for b in data["buckets"]]
+    reports = {b["value"]: b["reports"] for b in data["buckets"]}
+    assert set(got) <= set(named) and len(got) >= 31
+    # regions with more reports first, as before; among equals the facets' order, not code points
+    assert got == sorted([v for v in named if v in reports], key=lambda v: -reports[v])
+    r = client.get(f"/api/trends?q=营商环境&by={by}&format=csv")
+    rows = list(csv.DictReader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [x["value"] for x in rows] == got
+    html = client.get(f"/trends?q=营商环境&by={by}").get_data(as_text=True)
+    table = re.search(r'<table class="ind-table" id="trend-table">.*?</table>', html, re.S).group(0)
+    assert re.findall(r'<tr><th scope="row">([^<]+)</th>', table) == got
+
+
+def test_indicator_table_regions_come_in_the_facets_order_by_name(client):
+    named = facets_by_name(client)
+    for direction, order in (("", named), ("&sort=region&dir=desc", named[::-1])):
+        html = client.get("/indicators?name=GDP" + direction).get_data(as_text=True)
+        table = re.search(r'<table class="ind-table">.*?</table>', html, re.S).group(0)
+        rows = re.findall(r'<tr><th scope="row">([^<]+)</th>', table)
+        assert len(rows) >= 31 and set(rows) <= set(named)
+        assert rows == [v for v in order if v in rows]
+
+
 def test_keywords_page_two_selections(client):
     r = client.get("/keywords?a=省份:浙江 年份:2026&b=省份:江苏 年份:2026&top=10")
     html = r.get_data(as_text=True)
