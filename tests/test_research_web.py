@@ -104,6 +104,29 @@ def test_compare_page(client):
     assert client.get("/compare?q=营商环境").status_code == 400
 
 
+def _compare_rows(html: str) -> dict:
+    return {m.group(1): m.group(0) for m in re.finditer(r'<tr data-region="([^"]+)">.*?</tr>', html, re.S)}
+
+
+def test_compare_says_a_region_is_unknown_and_never_that_it_has_no_report(client, corpus_units):
+    """region=火星 (or a typo) is no region of the index: the page says so in one line, as
+    the search page's chip does (（无此值）), where it showed a bare row or claimed 无报告."""
+    assert not any("火星" in u["region"] for u in corpus_units)
+    assert any(u["province"] == "广东省" for u in corpus_units)
+    for url in ("/compare?q=低空经济&region=火星", "/compare?q=低空经济&region=广东&region=火星"):
+        r = client.get(url)
+        html = r.get_data(as_text=True)
+        notice = re.findall(r'<p class="error" role="alert">([^<]*)</p>', html)
+        assert r.status_code == 200 and len(notice) == 1 and "“火星”" in notice[0] and "无此值" in notice[0]
+        row = _compare_rows(html)["火星"]
+        assert "（无此值）" in row and "无报告" not in row and 'data-status="no_report"' not in row
+    rows = _compare_rows(client.get("/compare?q=低空经济&region=广东&region=火星").get_data(as_text=True))
+    assert 'data-status="hit"' in rows["广东"]          # the real region beside it is answered as before
+    # a real region whose reports another filter leaves out is not unknown
+    html = client.get("/compare?q=低空经济&region=广东&f=类型:决议").get_data(as_text=True)
+    assert "无此值" not in html
+
+
 def test_export_download_has_every_hit(client, corpus_engine):
     total = search(corpus_engine, SearchRequest(q="发展")).total
     r = client.get("/export?q=发展&format=csv")

@@ -200,7 +200,10 @@ def compare_page():
     for row in grid["rows"]:
         for cell in row["cells"]:
             cell["url"] = search_url(req.q, {**filters, "region": [row["region"]]}, req.match, year=cell["year"])
-    return render_template("compare.html", **{**ctx, "grid": grid})
+            if not row["understood"]:          # no region of the index goes by that name: it has no 无报告 either
+                cell["status"] = "unknown"
+    unknown = [row["region"] for row in grid["rows"] if not row["understood"]]
+    return render_template("compare.html", **{**ctx, "grid": grid, "unknown": unknown})
 
 
 # --------------------------------------------------------------------------- export
