@@ -468,3 +468,21 @@ def test_traditional_snippets_skip_link_and_no_stolen_focus(watched, base_url, u
     page.wait_for_url(re.compile(r".*#facets$"), timeout=5000)   # a loaded machine: the jump may lag the key
     assert page.url.endswith("#facets") and page.evaluate("() => document.activeElement.id") == "facets"
     shot(page, artifacts_dir, "skip-to-facets", size)
+
+
+def test_a_query_pasted_past_the_limit_is_refused_with_a_reason(watched, base_url, artifacts_dir):
+    """The box once cut a paste at 1000 characters without a word (maxlength), so the
+    server's own reason could never be seen: now the whole paste goes and the page says why."""
+    from search.query import MAX_QUERY_CHARS
+
+    pasted = (TERM + " ") * (MAX_QUERY_CHARS // 4)          # 1250 characters
+    page = watched(*DESKTOP)
+    page.goto(f"{base_url}/?q=发展")
+    page.locator("#q").fill(pasted)
+    assert len(page.locator("#q").input_value()) == len(pasted)
+    page.locator("#q").press("Enter")
+    page.wait_for_load_state()
+    error = page.locator("#q-error")
+    assert error.is_visible() and f"检索式超过 {MAX_QUERY_CHARS} 个字符" in error.inner_text()
+    assert page.locator("#q").input_value().strip() == pasted.strip()          # what was pasted, whole
+    shot(page, artifacts_dir, "query-too-long", DESKTOP)

@@ -163,8 +163,7 @@ def _refuse_url(e: RequestError):
 
 def _page_context(state: State, chips: bool = True) -> dict:
     return {"state": state, "q": state.q, "error": None, "result": None, "facets": [],
-            "chips": state.chips() if chips else [], "pages": None, "sorts": [], "matches": [],
-            "max_q": MAX_QUERY_CHARS}
+            "chips": state.chips() if chips else [], "pages": None, "sorts": [], "matches": []}
 
 
 def _refused(state: State, e: Exception):
