@@ -83,6 +83,23 @@ def test_indicator_table_regions_come_in_the_facets_order_by_name(client):
         assert rows == [v for v in order if v in rows]
 
 
+@pytest.mark.parametrize("name,value", [("metric", "foo"), ("by", "foo"), ("metric", "提及")])
+def test_trends_refuses_an_unknown_metric_as_it_refuses_an_unknown_by(client, name, value):
+    """metric=foo was drawn as 提及次数 without a word while by=foo was refused: both are refused,
+    one line in Chinese naming the parameter."""
+    r = client.get(f"/trends?q=营商环境&{name}={value}")
+    html = r.get_data(as_text=True)
+    errors = re.findall(r'<p class="error" role="alert">([^<]*)</p>', html)
+    assert r.status_code == 400 and len(errors) == 1 and f"参数 {name} " in errors[0] and f"“{value}”" in errors[0]
+    assert "Traceback" not in html and 'id="trend-chart"' not in html
+
+
+def test_trends_draws_each_known_metric(client):
+    for metric in ("mentions", "per_10k_chars", "per_report", "paragraphs", "reports"):
+        r = client.get(f"/trends?q=营商环境&metric={metric}")
+        assert r.status_code == 200 and f'<option value="{metric}" selected>' in r.get_data(as_text=True)
+
+
 def test_keywords_page_two_selections(client):
     r = client.get("/keywords?a=省份:浙江 年份:2026&b=省份:江苏 年份:2026&top=10")
     html = r.get_data(as_text=True)
