@@ -114,6 +114,20 @@ def test_keywords_page_two_selections(client):
     assert [w["word"] for w in api["words"]][:1] == ["浙江"]
 
 
+def test_an_empty_selection_is_named_with_the_pages_labels(client, corpus_units):
+    """The message named the filters by their URL names (province=浙江；year=2025) inside a
+    Chinese sentence: they are named as the pages name them, from the field table."""
+    from search.fields import BY_NAME
+
+    assert not any(u["province"] == "浙江省" and str(u.get("year")) == "2025" for u in corpus_units)
+    said = f"{BY_NAME['province'].label}：浙江；{BY_NAME['year'].label}：2025"
+    r = client.get("/keywords?a=省份:浙江 年份:2026&ref=new")
+    error = re.findall(r'<p class="error"[^>]*>([^<]*)</p>', r.get_data(as_text=True))
+    assert r.status_code == 400 and len(error) == 1 and said in error[0] and "province" not in error[0]
+    api = client.get("/api/keywords?province=浙江&year=2026&new=1")
+    assert api.status_code == 400 and said in api.get_json()["error"]
+
+
 def test_compare_page(client):
     html = client.get("/compare?q=营商环境&region=重庆&region=浙江省").get_data(as_text=True)
     assert html.count('data-status="hit"') == 3 and html.count('data-status="no_report"') == 1
