@@ -137,8 +137,10 @@
     if (window.ResizeObserver) { new ResizeObserver(update).observe(bar); }
     window.addEventListener("resize", update);
     // the browser may have jumped to #p-N before the height was known: jump again, below the bar
+    // (not on Back or reload, where the browser puts the reader back where they had scrolled to)
     var target = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
-    if (target) { target.scrollIntoView(); }
+    var how = window.performance && performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+    if (target && (!how || how.type === "navigate")) { target.scrollIntoView(); }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
