@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from indexer.analysis import to_simplified
 from indexer.model import UNKNOWN
 
 from .engine import Engine, evaluate, make_hit, page_fields, reading_places, years_of
+from .matching import Evaluator
 from .ranking import top_k
 from .query import parse_query
 from .results import RequestError, hit_json
@@ -79,8 +81,14 @@ def region_part(snap, req: CompareRequest, region: str, stats=None, values=None)
         para = int(reading_places(snap, docs[:1])[0] & 0xFFFFFFFF)
         cells[y] = (int(cell.sum()), int(np.unique(reports.ords[found.docs[cell]]).size),
                     (float(scores[0]), y, reports.values[reports.ords[doc]], para, doc))
-    return {"understood": [v for vs in understood.values() for v in vs], "report_years": report_years,
-            "cells": cells}
+    return {"understood": [v for vs in understood.values() for v in vs] or _regions_named(snap, region, values),
+            "report_years": report_years, "cells": cells}
+
+
+def _regions_named(snap, region: str, values=None) -> list:
+    """The index's regions a typed one stands for, read as search reads it: asked again where
+    another filter matched nothing and the region was never looked up (none: no such region)."""
+    return Evaluator(snap.arrays, values=values).resolve("region", to_simplified(region.strip()))
 
 
 def region_from_parts(region: str, parts: list, shards: list | None = None) -> dict:

@@ -17,6 +17,7 @@ from indexer.analysis import normalize, to_simplified
 from indexer.indicators import ROLES, MEASURES, Indicator, load_table, table_fingerprint
 from indexer.store import IndexStore
 
+from .facets import in_official_order
 from .filters import resolve
 from .query import QuerySyntaxError, parse_year
 from .results import MAX_FILTER_CHARS, MAX_FILTER_VALUES
@@ -322,7 +323,9 @@ def pivot(facts: list[dict], sort: str = "region", descending: bool = False) -> 
         row = rows.setdefault(f["region"], Row(f["region"], f["level"], {}))
         row.cells.setdefault(col.id, []).append(f)
     cols = sorted(columns.values(), key=lambda c: (c.year, bool(c.period), ROLES.index(c.role)))
-    out = sorted(rows.values(), key=lambda r: r.region, reverse=descending and sort == "region")
+    out = in_official_order(list(rows.values()), key=lambda r: r.region)     # as the facets list regions by name
+    if descending and sort == "region":
+        out.reverse()
     if sort != "region" and sort in columns:
         known = [r for r in out if r.sort_value(sort) is not None]
         unknown = [r for r in out if r.sort_value(sort) is None]

@@ -207,8 +207,10 @@ class Selection:
             self.counts.update(p["counts"])
         self.total = float(sum(self.counts.values()))
         if not self.paragraphs:
+            # the filters as pages and the query language name them (省份：浙江), not the URL's province=
             raise RequestError("empty_selection", f"{what}的筛选条件下没有报告："
-                               + "；".join(f"{k}={'、'.join(map(str, v))}" for k, v in filters.items()))
+                               + "；".join(f"{BY_NAME[k].label if k in BY_NAME else k}：{'、'.join(map(str, v))}"
+                                          for k, v in filters.items()))
 
     def as_json(self) -> dict:
         return {"filters": self.filters, "reports": self.reports, "paragraphs": self.paragraphs,

@@ -31,6 +31,7 @@ from indexer.model import UNKNOWN
 from indexer.store import HEAD_ONLY_FIELDS
 
 from .engine import Engine, evaluate, years_of
+from .facets import in_official_order
 from .fields import BY_NAME, FILTERS
 from .query import wildcard_stem
 from .results import RequestError
@@ -38,6 +39,7 @@ from .results import RequestError
 # the dimensions a trend can be drawn over: the facet fields
 BY_CHOICES = tuple(f.name for f in FILTERS if f.facet)
 MAX_TREND_TERMS = 20
+REGION_FIELDS = ("region", "province")      # dimensions whose values are places
 # the table of a trend (CSV): one row per term and bucket
 TABLE_COLUMNS = ("term", "value", "mentions", "paragraphs", "reports", "bucket_reports", "chars",
                  "per_report", "per_10k_chars")
@@ -226,10 +228,14 @@ def trend_from_parts(req: TrendRequest, parts: list) -> dict:
 
 
 def _bucket_order(by: str, buckets: dict) -> list:
-    """Years oldest first (a report of no known year last); other values by reports, then name."""
+    """Years oldest first (a report of no known year last); other values by reports, then
+    name: regions by name in the official GB/T 2260 order, as the facets and /reports list
+    them (a reader looks 北京, 天津, 河北 … up there, not in code-point order)."""
     if BY_NAME[by].field == "year":
         return sorted(buckets, key=lambda v: (v is None, v or 0))
-    return sorted(buckets, key=lambda v: (-buckets[v][0], str(v)))
+    by_name = in_official_order(list(buckets), key=str) if BY_NAME[by].field in REGION_FIELDS \
+        else sorted(buckets, key=str)
+    return sorted(by_name, key=lambda v: -buckets[v][0])        # stable: by name among equals
 
 
 def _shown(v):

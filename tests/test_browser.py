@@ -57,9 +57,10 @@ def watched(browser, base_url):
     problems: list[str] = []
     contexts = []
 
-    def make(width=1280, height=900):
+    def make(width=1280, height=900, **options):
+        # options: further context settings (has_touch=True, java_script_enabled=False)
         ctx = browser.new_context(viewport={"width": width, "height": height},
-                                  permissions=["clipboard-read", "clipboard-write"])
+                                  permissions=["clipboard-read", "clipboard-write"], **options)
         contexts.append(ctx)
         page = ctx.new_page()
         host = urlsplit(base_url).netloc

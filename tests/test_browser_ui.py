@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import re
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
@@ -19,6 +20,7 @@ from .test_indicators_browser import base_url  # noqa: F401  (the real server ov
 pytestmark = pytest.mark.browser
 
 DESKTOP, PHONE = (1366, 900), (390, 844)
+PHONE_375 = (375, 812)                  # the smallest phone the tester used
 SIZES = pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["1366", "390"])
 TERM = "营商环境"                       # no synonym group: its oracle is a plain substring count
 # the province-level divisions in GB/T 2260 code order, written out (the oracle for 全部报告)
@@ -129,6 +131,76 @@ def test_the_filter_panel_opens_on_a_phone(watched, base_url, artifacts_dir):
     assert page.locator("aside#facets").bounding_box()["y"] > PHONE[1]
 
 
+# points across the panel's sticky header that hit something outside it (a facet below it)
+OUTSIDE_HEAD = """() => { const h = document.querySelector('.facets-head').getBoundingClientRect(); const out = [];
+  for (let x = h.left + 1; x < h.right - 1; x += 4) for (const y of [h.top + 2, (h.top + h.bottom) / 2, h.bottom - 2]) {
+    const e = document.elementFromPoint(x, y); if (!e || !e.closest('.facets-head')) out.push([x, y]); }
+  return out; }"""
+H2_CENTRE_OUTSIDE = """() => { const r = document.getElementById('facets-h').getBoundingClientRect();
+  const e = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2); return !e.closest('.facets-head'); }"""
+
+
+def test_the_filter_panels_header_stays_on_top_of_its_scrolled_facets(watched, base_url, artifacts_dir):
+    """Once the panel scrolls, the facets pass under its sticky header: the header is what a
+    finger on it touches (a tap on 筛选 once switched on a facet hidden beneath it)."""
+    page = watched(*PHONE_375, has_touch=True)
+    page.goto(f"{base_url}/?q={TERM}")
+    page.locator("a.filter-open").tap()
+    panel = page.locator("aside#facets")
+    panel.wait_for(state="visible")
+    start = page.url
+    room = panel.evaluate("p => p.scrollHeight - p.clientHeight")
+    assert room > 1000                                    # a long panel: there is something to scroll
+    tops = range(0, room, 10)
+    # a tap on the heading where a facet would lie under it, if anywhere
+    risky = next((t for t in tops if panel.evaluate(f"p => {{ p.scrollTop = {t}; }}") is None
+                  and page.evaluate(H2_CENTRE_OUTSIDE)), 400)
+    panel.evaluate(f"p => {{ p.scrollTop = {risky}; }}")
+    box = page.locator("#facets-h").bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(300)
+    assert page.url == start and panel.is_visible()
+    shot(page, artifacts_dir, "panel-head-on-top", PHONE_375)
+    for top in tops:
+        panel.evaluate(f"p => {{ p.scrollTop = {top}; }}")
+        assert page.evaluate(OUTSIDE_HEAD) == [], top
+
+
+# the panel's controls a keyboard can reach, in document order, each as its index among the panel's elements
+PANEL_CONTROLS = """p => { const all = [...p.querySelectorAll('*')];
+  return [...p.querySelectorAll('a[href], button, summary')].filter(e => e.checkVisibility())
+    .map(e => all.indexOf(e)); }"""
+FOCUSED = """p => { const a = document.activeElement; return p.contains(a) && a !== p ? [...p.querySelectorAll('*')].indexOf(a) : null; }"""
+
+
+def test_the_open_filter_panel_holds_keyboard_focus(watched, base_url, artifacts_dir):
+    """Open over the whole page, the panel is a modal dialog: Tab goes round its own
+    controls and never to the page hidden under it; Escape closes it and focus returns."""
+    page = watched(*PHONE_375)
+    page.goto(f"{base_url}/?q={TERM}")
+    opener = page.locator("a.filter-open")
+    opener.focus()
+    page.keyboard.press("Enter")
+    panel = page.locator("aside#facets")
+    panel.wait_for(state="visible")
+    assert panel.get_attribute("role") == "dialog" and panel.get_attribute("aria-modal") == "true"
+    controls = panel.evaluate(PANEL_CONTROLS)
+    assert len(controls) > 20
+    seen = []
+    for _ in range(len(controls) + 1):
+        page.keyboard.press("Tab")
+        seen.append(panel.evaluate(FOCUSED))
+    assert seen == controls + controls[:1]            # every control once, then round to the first
+    page.keyboard.press("Shift+Tab")
+    assert panel.evaluate(FOCUSED) == controls[-1]    # and back round to the last
+    shot(page, artifacts_dir, "panel-focus", PHONE_375)
+    page.keyboard.press("Escape")
+    assert page.evaluate("() => document.activeElement.classList.contains('filter-open')")
+    assert panel.get_attribute("role") is None and panel.get_attribute("aria-modal") is None
+    page.keyboard.press("Tab")                        # closed, the panel holds nothing
+    assert panel.evaluate(FOCUSED) is None
+
+
 def test_citation_buttons_do_not_take_a_column_on_a_phone(watched, base_url, units, artifacts_dir):
     report_id = next(u["report_id"] for u in units if u["province"] == "辽宁省")
     page = watched(*PHONE)
@@ -237,6 +309,79 @@ def test_arriving_from_a_hit_marks_every_match(watched, base_url, units, artifac
     shot(page, artifacts_dir, "arrive-from-hit", DESKTOP)
 
 
+# where a paragraph lies against the sticky 查找 bar: [its top, the bar's bottom, the bar's height]
+AGAINST_BAR = """id => { const bar = document.querySelector('form.find').getBoundingClientRect();
+  return [document.getElementById(id).getBoundingClientRect().top, bar.bottom, bar.height]; }"""
+# ten terms OR-ed: the status line repeats them and wraps, and the bar grows on a wide screen too
+LONG_FIND = " OR ".join([TERM, "低空经济", "新质生产力", "人工智能", "数字经济", "消费", "投资", "就业", "养老", "教育"])
+
+
+@pytest.mark.parametrize("size,script,find", [(PHONE_375, True, TERM), (PHONE_375, False, TERM),
+                                              (DESKTOP, True, LONG_FIND)], ids=["375", "375-noscript", "1366-long"])
+def test_the_paragraph_opened_from_a_hit_lands_below_the_find_bar(watched, base_url, units, size, script, find,
+                                                                   artifacts_dir):
+    rid, _n = _report_with_matches(units, TERM, 6)
+    paras = sorted(u["para_no"] for u in units if u["report_id"] == rid and TERM in u["norm"])
+    para = paras[len(paras) // 2]                     # far enough down that the page scrolls to it
+    page = watched(*size, java_script_enabled=script)
+    page.goto(f"{base_url}/reports/{rid}?q={find}#p-{para}")
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(200)
+    top, bar_bottom, bar_height = page.evaluate(AGAINST_BAR, f"p-{para}")
+    assert bar_height > 90                           # taller than the fixed margin it once had
+    assert top >= bar_bottom - 0.5, (top, bar_bottom)
+    if script:                                       # the current match is seen, not the bar over it
+        assert page.locator("article.report mark.current").evaluate(
+            "m => { const r = m.getBoundingClientRect(); const e = document.elementFromPoint(r.left + r.width / 2,"
+            " r.top + r.height / 2); return m.contains(e); }")
+    shot(page, artifacts_dir, f"hit-below-bar{'' if script else '-noscript'}", size)
+
+
+def test_outline_links_land_below_the_find_bar_as_the_window_changes(watched, base_url, units, artifacts_dir):
+    rid, _n = _report_with_matches(units, TERM, 6)
+    page = watched(*DESKTOP)
+    page.goto(f"{base_url}/reports/{rid}?q={LONG_FIND}")
+    links = page.locator("nav.outline a")
+    assert links.count() >= 2
+    for size, link in ((DESKTOP, links.nth(links.count() - 1)), (PHONE_375, links.nth(1)), ((320, 700), links.nth(0))):
+        page.set_viewport_size({"width": size[0], "height": size[1]})
+        page.wait_for_timeout(100)
+        target = link.get_attribute("href")[1:]
+        link.click()
+        page.wait_for_timeout(200)
+        top, bar_bottom, _h = page.evaluate(AGAINST_BAR, target)
+        assert top >= bar_bottom - 0.5, (size, target, top, bar_bottom)
+    shot(page, artifacts_dir, "outline-below-bar", (320, 700))
+
+
+# a narrowed, paged and ordered search: its state in the order the page writes it
+NARROWED = [("q", TERM), ("province", "广东省"), ("province", "浙江省"), ("province", "四川"), ("match", "words"),
+            ("sort", "-year"), ("limit", "10"), ("page", "2")]
+
+
+def test_back_to_the_results_keeps_the_whole_search(watched, base_url, artifacts_dir):
+    """← 返回“…”的检索结果 leads to the results the hit was opened from: filters, page,
+    page size, order and matching as they were (it kept only q and match)."""
+    page = watched(*DESKTOP)
+    page.goto(f"{base_url}/?{urlencode(NARROWED)}")
+    before, shown = total(page), page.locator("li.hit p.goto a").evaluate_all("els => els.map(e => e.href)")
+    assert before > 10 and shown                      # a second page with hits on it
+    page.locator("li.hit h2.h-title a").nth(len(shown) // 2).click()
+    page.wait_for_load_state()
+    back = page.locator("p.back a")
+    assert back.inner_text() == f"← 返回“{TERM}”的检索结果"
+    # the find box keeps it too: a search inside the report, then back
+    page.locator("#find-q").fill("发展")
+    page.locator("#find-q").press("Enter")
+    page.wait_for_load_state()
+    page.locator("p.back a").click()
+    page.wait_for_load_state()
+    assert parse_qsl(urlsplit(page.url).query) == NARROWED
+    assert total(page) == before
+    assert page.locator("li.hit p.goto a").evaluate_all("els => els.map(e => e.href)") == shown
+    shot(page, artifacts_dir, "back-to-results", DESKTOP)
+
+
 # ---------------------------------------------------------------- 5. the list of reports
 
 @SIZES
@@ -323,3 +468,21 @@ def test_traditional_snippets_skip_link_and_no_stolen_focus(watched, base_url, u
     page.wait_for_url(re.compile(r".*#facets$"), timeout=5000)   # a loaded machine: the jump may lag the key
     assert page.url.endswith("#facets") and page.evaluate("() => document.activeElement.id") == "facets"
     shot(page, artifacts_dir, "skip-to-facets", size)
+
+
+def test_a_query_pasted_past_the_limit_is_refused_with_a_reason(watched, base_url, artifacts_dir):
+    """The box once cut a paste at 1000 characters without a word (maxlength), so the
+    server's own reason could never be seen: now the whole paste goes and the page says why."""
+    from search.query import MAX_QUERY_CHARS
+
+    pasted = (TERM + " ") * (MAX_QUERY_CHARS // 4)          # 1250 characters
+    page = watched(*DESKTOP)
+    page.goto(f"{base_url}/?q=发展")
+    page.locator("#q").fill(pasted)
+    assert len(page.locator("#q").input_value()) == len(pasted)
+    page.locator("#q").press("Enter")
+    page.wait_for_load_state()
+    error = page.locator("#q-error")
+    assert error.is_visible() and f"检索式超过 {MAX_QUERY_CHARS} 个字符" in error.inner_text()
+    assert page.locator("#q").input_value().strip() == pasted.strip()          # what was pasted, whole
+    shot(page, artifacts_dir, "query-too-long", DESKTOP)

@@ -79,3 +79,30 @@ def test_compare_grid(watched, base_url, artifacts_dir):
     grid.locator('tr[data-region="四川"] td[data-year="2026"] a.cmp-hit').click()
     page.wait_for_url(re.compile(r"/reports/"))
     assert page.locator("mark").count() > 0
+
+
+# the rendered height of the chart's smallest label, the page's and each chart box's widths
+CHART_TEXT = """() => [...document.querySelectorAll('svg.chart')].map(s => {
+  const box = s.closest('.chart-scroll') || s.parentElement;
+  return {label: Math.min(...[...s.querySelectorAll('text')].map(t => t.getBoundingClientRect().height)),
+          box: box.clientWidth, drawn: box.scrollWidth}; })"""
+
+
+@pytest.mark.parametrize("path", ["/trends?q=营商环境&q=低空经济&by=province", "/trends?q=营商环境&q=低空经济",
+                                  "/indicators?name=GDP"])
+def test_charts_are_readable_on_a_phone(watched, base_url, artifacts_dir, path):
+    """At 375 px the 760 px charts were shrunk to 45%, their 11 px labels 5 px high: each now keeps
+    its drawn size and scrolls in its own box, the page itself no wider than the screen."""
+    page = watched(375, 812)
+    page.goto(base_url + path)
+    charts = page.evaluate(CHART_TEXT)
+    assert charts
+    for c in charts:
+        assert c["label"] >= 11                      # an 11 px label (its line box) at full size
+        assert c["drawn"] > c["box"]                 # wider than the screen: it scrolls, in its box
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    page.screenshot(path=str(artifacts_dir / f"phone-chart-{path.split('?')[0].strip('/')}.png"))
+    # a bar or point scrolled into view still opens its search
+    first = page.locator("svg.chart a").first
+    first.scroll_into_view_if_needed()
+    assert first.bounding_box()["x"] >= 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import pytest
 
@@ -121,6 +121,37 @@ def test_facet_toggle_narrows_and_chip_restores(client):
     both = text_of(client.get(t["href"]))
     assert len(links(both, "chip")) == 2
     assert params(t["href"])["region"] == ["重庆市江北区"]
+
+
+LOCKED = 'title="由检索词中的字段条件选定"'       # a facet value the query text chose: shown, not a link
+
+
+@pytest.mark.parametrize("typed,field,prefix", [("province=四川", "province", "四川"), ("region=重庆", "region", "重庆"),
+                                                ("province=四川省&region=重庆", "region", "重庆")])
+def test_a_filter_typed_as_people_say_it_is_an_ordinary_choice(client, engine, typed, field, prefix):
+    """province=四川 (as the 关键词 and 对比 pages write it) ticks 四川省 like a click would: a
+    link that unticks it by taking what was typed out of the URL; it once showed as chosen
+    in the search box, a span nobody could untick."""
+    whole = [(k, v) for k, v in parse_qsl(typed)]
+    chosen = {getattr(h, field) for h in search(engine, SearchRequest(q="营商环境", limit=1000)).hits
+              if getattr(h, field).startswith(prefix)}
+    page = text_of(client.get("/?q=营商环境&" + typed))
+    assert LOCKED not in page
+    ticked = {a["data-facet-value"]: a for a in links(page, "fval")
+              if a["data-facet"] == field and "on" in a["class"].split()}
+    assert set(ticked) == chosen and all(a.get("aria-current") == "true" for a in ticked.values())
+    left = [p for p in whole if p[0] != field or not p[1].startswith(prefix)]
+    for a in ticked.values():                          # unticking takes the typed value out, nothing else
+        assert parse_qsl(urlsplit(a["href"]).query) == [("q", "营商环境")] + left
+    untick = next(iter(ticked.values()))["href"]
+    assert total_of(text_of(client.get(untick))) == total_of(text_of(client.get("/?" + urlencode(
+        [("q", "营商环境")] + left))))
+
+
+def test_a_filter_in_the_query_text_stays_locked_in_the_facets(client):
+    page = text_of(client.get("/?q=营商环境 省份:四川"))
+    assert page.count(LOCKED) == 1
+    assert not [a for a in links(page, "fval") if a["data-facet"] == "province" and "on" in a["class"].split()]
 
 
 def test_region_facet_grouped_by_province(client):
@@ -360,6 +391,21 @@ def test_report_script_switch(client):
     assert "東區" not in re.search(r'<article.*</article>', simp, re.S).group(0)
     # a Simplified report has no switch
     assert "繁体原文" not in text_of(client.get(f"/reports/{SEED_003}"))
+
+
+def test_a_report_opened_from_grouped_results_leads_back_to_them(client):
+    """The report a group links to carries the search whole, through 简体 and back."""
+    start = [("q", "营商环境"), ("region", "四川"), ("sort", "year"), ("by_report", "1"), ("limit", "10")]
+    page = text_of(client.get("/?" + urlencode(start)))
+    opened = html.unescape(re.search(rf'<h2 class="g-title"[^>]*><a href="(/reports/{SEED_001}[^"]*)"', page).group(1))
+    report = text_of(client.get(opened))
+    back = html.unescape(re.search(r'<p class="back"><a href="([^"]*)">← 返回“营商环境”的检索结果', report).group(1))
+    assert urlsplit(back).path == "/" and parse_qsl(urlsplit(back).query) == start
+    simplified = html.unescape(re.search(r'<a href="([^"]+)"[^>]*>简体</a>', report).group(1))
+    assert parse_qsl(urlsplit(simplified).query) == start + [("script", "简")]
+    again = text_of(client.get(simplified))
+    assert html.unescape(re.search(r'<p class="back"><a href="([^"]*)"', again).group(1)) == back
+    assert total_of(text_of(client.get(back))) == total_of(page)
 
 
 # --------------------------------------------------------------------------- security

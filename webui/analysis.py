@@ -95,13 +95,14 @@ def _csv_download(rows: list[dict], name: str) -> Response:
 @bp.get("/trends")
 def trends_page():
     args = request.args
-    metric = args.get("metric") if args.get("metric") in dict(METRICS) else "mentions"
+    metric = args.get("metric") or "mentions"
     ctx = {"terms": args.getlist("q"), "by": args.get("by") or "year", "match": args.get("match") or "exact",
-           "f": args.get("f", ""), "metric": metric, "metrics": METRICS, "by_choices": _by_labels(),
-           "data": None, "error": None}
+           "f": args.get("f", ""), "metric": metric if metric in dict(METRICS) else "mentions", "metrics": METRICS,
+           "by_choices": _by_labels(), "data": None, "error": None}
     if not any(t.strip() for t in ctx["terms"]):
         return render_template("trends.html", **ctx)
     try:
+        _check_metric(metric)
         req = _trend_request(args)
         data = trend_over(index_or_shards(), req)
     except BAD_REQUEST as e:
@@ -111,6 +112,13 @@ def trends_page():
     ctx.update(data=data, links=links, chart=_trend_chart(data, metric, links), csv_url=_with_format("csv"),
                api_url=url_for("analysis.api_trends") + "?" + request.query_string.decode())
     return render_template("trends.html", **ctx)
+
+
+def _check_metric(metric: str) -> None:
+    """An unknown metric is refused, as an unknown by= is (it was drawn as 提及次数 without a word)."""
+    if metric not in dict(METRICS):
+        raise RequestError("bad_parameter", f"参数 metric 只能是 {' / '.join(dict(METRICS))}，"
+                                            f"收到的是“{metric[:20]}”")
 
 
 def _by_labels() -> list[tuple[str, str]]:
@@ -200,7 +208,10 @@ def compare_page():
     for row in grid["rows"]:
         for cell in row["cells"]:
             cell["url"] = search_url(req.q, {**filters, "region": [row["region"]]}, req.match, year=cell["year"])
-    return render_template("compare.html", **{**ctx, "grid": grid})
+            if not row["understood"]:          # no region of the index goes by that name: it has no 无报告 either
+                cell["status"] = "unknown"
+    unknown = [row["region"] for row in grid["rows"] if not row["understood"]]
+    return render_template("compare.html", **{**ctx, "grid": grid, "unknown": unknown})
 
 
 # --------------------------------------------------------------------------- export

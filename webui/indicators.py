@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
 from indexer.indicators import TableError
+from search.facets import in_official_order
 from search.indicators import (MEASURE_LABELS, REPORT_FILTERS, ROLE_LABELS, IndicatorRequest,
                                IndicatorRequestError, best_region, facts_of, indicator_options, known_names,
                                pivot, resolve_name, select, series, stale_warning, target_years,
@@ -109,7 +110,7 @@ def _bars(shown: list[dict], wanted) -> dict:
 
 def _series(shown: list[dict], wanted) -> dict:
     """Target against result over the years for one region (the best covered unless asked)."""
-    regions = sorted({f["region"] for f in shown})
+    regions = in_official_order(list({f["region"] for f in shown}), key=str)     # the facets' order by name
     region = wanted if wanted in regions else best_region(shown)
     rows = series(shown, region)
     return {"regions": regions, "region": region, "region_rows": rows,

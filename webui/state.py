@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 
 from indexer.analysis import to_simplified
 from search.facets import in_official_order, province_of
-from search.fields import FILTER_PARAMS, FILTERS, KIND_LABELS
+from search.fields import BY_NAME, FILTER_PARAMS, FILTERS, KIND_LABELS
+from search.filters import resolve
 from search.query import says_nothing
 from search.results import DEFAULT_LIMIT, MAX_PAGE
 
@@ -101,6 +102,10 @@ class State:
     def remove(self, name: str, value: str | None = None) -> str:
         return self.url(self._without(name, value))
 
+    def remove_each(self, name: str, values: list[str]) -> str:
+        """Without each of these values of a filter (the values typed that chose one facet value)."""
+        return self.url([(k, v) for k, v in self._without("page") if not (k == name and v in values)])
+
     def set(self, name: str, value: str | None, keep_page: bool = False) -> str:
         pairs = self._without(name, keep_page=keep_page)
         if value not in (None, ""):
@@ -116,6 +121,12 @@ class State:
     def without_filters(self) -> str:
         """The same search with every filter removed (清除全部筛选)."""
         return self.url([(k, v) for k, v in self.pairs if k not in FILTER_PARAMS and k != "page"])
+
+    def link(self, path: str, anchor: str = "", **extra) -> str:
+        """A page opened from these results (a hit's report) with their whole state, and
+        ``extra`` parameters of its own, so that its 返回 link leads back to exactly them."""
+        pairs = self.pairs + [(k, str(v)) for k, v in extra.items() if v not in (None, "")]
+        return State(pairs, path).url() + (f"#{anchor}" if anchor else "")
 
     def api_query(self) -> str:
         """The search's own parameters as a query string, for /api/search and exports
@@ -191,28 +202,41 @@ def display_value(name: str, value) -> str:
     return str(value)
 
 
-def _facet_value(state: State, field: str, fv) -> dict:
+def _facet_value(state: State, field: str, fv, understood: dict | None = None) -> dict:
     value = str(fv.value)
-    in_url = state.has(field, value)
+    typed = _typed_for(state, field, value, (understood or {}).get(field))
     return {"field": field, "value": value, "label": display_value(field, fv.value) or "（未标注）", "count": fv.count,
-            "selected": bool(fv.selected or in_url),
+            "selected": bool(fv.selected or typed),
             # a value chosen inside the query text (year:2024) can't be toggled from here
-            "url": state.toggle(field, value) if (in_url or not fv.selected) else None}
+            "url": state.remove_each(field, typed) if typed else
+            (state.toggle(field, value) if not fv.selected else None)}
 
 
-def facet_views(state: State, facets: dict) -> list[dict]:
-    """The sidebar: one block per facet, each value with count, toggle URL and selected state."""
+def _typed_for(state: State, field: str, value: str, meant: list | None) -> list[str]:
+    """The URL's values of a filter that chose this facet value: itself, or as people type it
+    (province=四川 chose 四川省, region=重庆 every 重庆 region), read as search read them."""
+    typed = [v for k, v in state.filters if k == field]
+    if value in typed:
+        return [value]
+    if not meant or BY_NAME[field].kind != "label":
+        return []
+    return [t for t in typed if value in resolve(field, to_simplified(t.strip()), [str(m) for m in meant])]
+
+
+def facet_views(state: State, facets: dict, understood: dict | None = None) -> list[dict]:
+    """The sidebar: one block per facet, each value with count, toggle URL and selected state
+    (``understood``: what each filter was taken to mean, the result's ``filters``)."""
     blocks = []
     for field in SIDEBAR_FACETS:
         values = facets.get(field) or []
         if field == "region":
-            groups = _region_groups(state, values, facets.get("province") or [])
+            groups = _region_groups(state, values, facets.get("province") or [], understood)
             if groups:
                 shown, more = _fold_groups(groups)
                 blocks.append({"field": field, "label": LABELS[field], "groups": shown, "more_groups": more,
                                "values": [], "more": [], "orders": _facet_orders(state)})
             continue
-        items = [_facet_value(state, field, fv) for fv in values]
+        items = [_facet_value(state, field, fv, understood) for fv in values]
         if not items:
             continue
         blocks.append(_facet_block(state, field, items))
@@ -255,7 +279,7 @@ def _facet_block(state: State, field: str, items: list[dict]) -> dict:
     return block
 
 
-def _region_groups(state: State, regions: list, provinces: list) -> list[dict]:
+def _region_groups(state: State, regions: list, provinces: list, understood: dict | None) -> list[dict]:
     """Region values under the province they lie in, every counted province shown (its
     other values stay choosable once one is chosen); by count, or by the official order
     when the page asks for names (?facet_sort=name)."""
@@ -265,9 +289,9 @@ def _region_groups(state: State, regions: list, provinces: list) -> list[dict]:
     name_order = state.get("facet_sort") == "name"
     if name_order:
         names = in_official_order(names, key=str)
-    groups = [_province_group(state, name, heads.get(name), by_province.pop(name, []), name_order)
+    groups = [_province_group(state, name, heads.get(name), by_province.pop(name, []), name_order, understood)
               for name in names]
-    rest = [_facet_value(state, "region", fv) for vals in by_province.values() for fv in vals]
+    rest = [_facet_value(state, "region", fv, understood) for vals in by_province.values() for fv in vals]
     if rest:
         groups.append({"province": None, "regions": rest})
     return groups
@@ -283,17 +307,19 @@ def _by_province(regions: list, heads: dict) -> dict[str, list]:
     return by_province
 
 
-def _province_group(state: State, name: str, head_value, values: list, name_order: bool) -> dict:
-    children = [_region_value(state, fv, name) for fv in (in_official_order(values) if name_order else values)]
+def _province_group(state: State, name: str, head_value, values: list, name_order: bool,
+                    understood: dict | None) -> dict:
+    children = [_region_value(state, fv, name, understood)
+                for fv in (in_official_order(values) if name_order else values)]
     if head_value is None:
         return {"province": {"label": name, "url": None, "heading_only": True}, "regions": children}
     if len(children) == 1 and children[0]["value"] == name and not children[0]["selected"]:
         children = []          # a province with only its own report: the header says it all
-    return {"province": _facet_value(state, "province", head_value), "regions": children}
+    return {"province": _facet_value(state, "province", head_value, understood), "regions": children}
 
 
-def _region_value(state: State, fv, province: str) -> dict:
-    item = _facet_value(state, "region", fv)
+def _region_value(state: State, fv, province: str, understood: dict | None) -> dict:
+    item = _facet_value(state, "region", fv, understood)
     if item["value"] == province:
         item["label"] = "本级"
     return item

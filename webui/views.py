@@ -163,8 +163,7 @@ def _refuse_url(e: RequestError):
 
 def _page_context(state: State, chips: bool = True) -> dict:
     return {"state": state, "q": state.q, "error": None, "result": None, "facets": [],
-            "chips": state.chips() if chips else [], "pages": None, "sorts": [], "matches": [],
-            "max_q": MAX_QUERY_CHARS, "match_param": state.get("match")}
+            "chips": state.chips() if chips else [], "pages": None, "sorts": [], "matches": []}
 
 
 def _refused(state: State, e: Exception):
@@ -199,7 +198,7 @@ def search_page():
         chips=state.chips(result.filters),
         matches=[{"value": v, "label": label, "current": req.match == v,
                   "url": state.set("match", None if v == "exact" else v)} for v, label in MATCH_LABELS],
-        facets=facet_views(state, result.facets),
+        facets=facet_views(state, result.facets, result.filters),
         pages=pagination(state, result),
         sorts=[{"value": v, "label": label, "current": req.sort == v,
                 "url": state.set("sort", None if v == "relevance" else v)} for v, label in SORT_LABELS],
@@ -260,21 +259,20 @@ def report_page(report_id: str):
         f[k] = conv(f.get(k) or "")
     blocks, matches, marks = _report_blocks(view, f, conv)
     outline = [{**o, "text": conv(o["text"])} for o in view.outline]
-    switch = _script_switch(f["report_id"], q, match, simplified) if traditional else None
+    # the search this page was opened from, whole (filters, page, size, order …): 返回 leads back to it
+    back = State.from_args(request.args, url_for("pages.search_page"))
+    switch = _script_switch(f["report_id"], back, simplified) if traditional else None
     return render_template("report.html", r=f, blocks=blocks, outline=outline, q=q, matches=matches,
-                           find=find, marks=marks, problem=view.problem, match_param=None if match == DEFAULT_MATCH else match,
-                           switch=switch, kind_labels=KIND_LABELS,
-                           search_url=url_for("pages.search_page", q=q or None,
-                                              match=None if match == DEFAULT_MATCH else match))
+                           find=find, marks=marks, problem=view.problem,
+                           match_param=None if match == DEFAULT_MATCH else match,
+                           switch=switch, kind_labels=KIND_LABELS, back=back, search_url=back.url())
 
 
-def _script_switch(report_id: str, q: str, match: str, simplified: bool) -> dict:
-    """繁/简 links for a Traditional report, keeping the search and the find words."""
-    keep = {"q": q or None, "find": request.args.get("find") or None,
-            "match": None if match == DEFAULT_MATCH else match}
-    return {"simplified": simplified,
-            "to_traditional": url_for("pages.report_page", report_id=report_id, **keep),
-            "to_simplified": url_for("pages.report_page", report_id=report_id, script="简", **keep)}
+def _script_switch(report_id: str, back: State, simplified: bool) -> dict:
+    """繁/简 links for a Traditional report, keeping the search it was opened from and the find words."""
+    here, find = url_for("pages.report_page", report_id=report_id), request.args.get("find")
+    return {"simplified": simplified, "to_traditional": back.link(here, find=find),
+            "to_simplified": back.link(here, find=find, script="简")}
 
 
 def _report_blocks(view, f: dict, conv) -> tuple[list[dict], list[int], int]:

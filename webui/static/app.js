@@ -45,14 +45,46 @@
     });
   }
 
-  // phones: the 筛选 link opens the facets as a panel (without script it jumps to them)
+  // the controls Tab stops at inside an element, in order (those in a closed <details> are not shown)
+  function tabStops(root) {
+    var all = root.querySelectorAll("a[href], button, summary, input, select, textarea, [tabindex]");
+    return Array.prototype.filter.call(all, function (el) {
+      return el.tabIndex >= 0 && !el.disabled && el.getClientRects().length > 0;
+    });
+  }
+
+  // Tab and Shift+Tab go round the open panel's own controls: the page it covers is out of reach
+  function keepFocusIn(panel, ev) {
+    var stops = tabStops(panel);
+    if (!stops.length) { return; }
+    var at = document.activeElement;
+    var inside = panel.contains(at) && at !== panel;
+    if (ev.shiftKey && (!inside || at === stops[0])) {
+      ev.preventDefault();
+      stops[stops.length - 1].focus();
+    } else if (!ev.shiftKey && (!inside || at === stops[stops.length - 1])) {
+      ev.preventDefault();
+      stops[0].focus();
+    }
+  }
+
+  // phones: the 筛选 link opens the facets as a panel (without script it jumps to them);
+  // open, the panel is a modal dialog over the page, closed it is the sidebar again
   function setupFacetPanel(opener) {
     var panel = document.getElementById("facets");
     if (!panel) { return; }
     var close = panel.querySelector(".facets-close");
+    function isOpen() { return document.body.classList.contains("facets-open"); }
     function setOpen(open) {
       document.body.classList.toggle("facets-open", open);
       opener.setAttribute("aria-expanded", open ? "true" : "false");
+      if (open) {
+        panel.setAttribute("role", "dialog");
+        panel.setAttribute("aria-modal", "true");
+      } else {
+        panel.removeAttribute("role");
+        panel.removeAttribute("aria-modal");
+      }
       if (close) { close.hidden = !open; }
       if (open) { panel.focus(); } else { opener.focus(); }
     }
@@ -62,7 +94,9 @@
     });
     if (close) { close.addEventListener("click", function () { setOpen(false); }); }
     document.addEventListener("keydown", function (ev) {
-      if (ev.key === "Escape" && document.body.classList.contains("facets-open")) { setOpen(false); }
+      if (!isOpen()) { return; }
+      if (ev.key === "Escape") { setOpen(false); }
+      else if (ev.key === "Tab") { keepFocusIn(panel, ev); }
     });
   }
 
@@ -94,9 +128,26 @@
     }
   }
 
+  // the sticky 查找 bar is as tall as its wrapped lines (143 px on a phone): --find-bar follows
+  // its height, so that the paragraph jumped to (#p-N, 目录) lands below it (style.css)
+  function trackFindBar(bar) {
+    var root = document.documentElement;
+    function update() { root.style.setProperty("--find-bar", bar.offsetHeight + "px"); }
+    update();
+    if (window.ResizeObserver) { new ResizeObserver(update).observe(bar); }
+    window.addEventListener("resize", update);
+    // the browser may have jumped to #p-N before the height was known: jump again, below the bar
+    // (not on Back or reload, where the browser puts the reader back where they had scrolled to)
+    var target = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
+    var how = window.performance && performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+    if (target && (!how || how.type === "navigate")) { target.scrollIntoView(); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var find = document.querySelector("form.find");
     if (find) { setupFind(find); }
+    var bar = document.querySelector("form.find.finding");
+    if (bar) { trackFindBar(bar); }
     Array.prototype.forEach.call(document.querySelectorAll("button.cite[data-cite]"), setupCite);
     var opener = document.querySelector("a.filter-open");
     if (opener) { setupFacetPanel(opener); }
