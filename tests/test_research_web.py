@@ -171,3 +171,22 @@ def test_export_download_has_every_hit(client, corpus_engine):
     page = client.get("/?q=发展&province=四川").get_data(as_text=True)
     link = unescape(re.search(r'<a href="([^"]+format=md)">Markdown</a>', page).group(1))
     assert link.startswith("/export?") and "province=" in link and client.get(link).status_code == 200
+
+
+def test_the_trend_line_spaces_years_as_far_apart_as_they_are(client):
+    """Years were drawn one step apart whatever lay between them: 2018 → 2024 looked like
+    adjacent years, and a report of no year (未知) was joined to the line as the next one."""
+    from webui.charts import line_chart
+
+    years = [2018, 2023, 2024, 2026]
+    chart = line_chart(years + ["未知"], [{"name": "t", "values": [1, 5, 2, 3, 4], "links": list("abcde")}])
+    line = chart["lines"][0]
+    x = {d["label"]: d["cx"] for d in line["dots"]}
+    unit = (x[2026] - x[2018]) / 8
+    for a, b in zip(years, years[1:]):
+        assert abs((x[b] - x[a]) - unit * (b - a)) < 1.0, (a, b)
+    assert line["points"].count(",") == len(years)          # the line joins the years only
+    assert x[2026] < x["未知"]
+    # on the page: the corpus's years drawn at those places
+    page = client.get("/trends?q=营商环境").get_data(as_text=True)
+    assert re.findall(r'data-label="(\d+)"', page)

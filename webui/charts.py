@@ -112,19 +112,41 @@ def line_chart(labels: list, series: list[dict], width: int = 760, height: int =
     each point keeps its value and the link it opens."""
     top, bottom, left, right = 20, height - 44, 64, 20
     y = Scale([v for s in series for v in s["values"]], bottom, top - bottom)      # upwards
-    step = (width - left - right) / max(1, len(labels) - 1) if len(labels) > 1 else 0
-    xs = [round(left + (step * i if len(labels) > 1 else (width - left - right) / 2), 1)
-          for i in range(len(labels))]
+    xs = _year_positions(labels, left, width - right)
     lines = []
     for k, s in enumerate(series):
         dots = [{"cx": x, "cy": y(v), "value": v, "label": labels[i], "href": s["links"][i]}
                 for i, (x, v) in enumerate(zip(xs, s["values"]))]
+        # the line joins the years only: 未知 is a point apart, not the year after the last
         lines.append({"name": s["name"], "color": PALETTE[k % len(PALETTE)], "dots": dots,
-                      "points": " ".join(f"{d['cx']},{d['cy']}" for d in dots)})
+                      "points": " ".join(f"{d['cx']},{d['cy']}" for d in dots if _is_year(d["label"]))})
     every = max(1, math.ceil(len(labels) / 12))              # at most about 12 year labels
     return {"width": width, "height": height, "left": left, "right": width - right, "bottom": bottom,
             "ticks": [{"y": y(t), "label": f"{t:g}"} for t in y.ticks], "lines": lines,
             "xlabels": [{"x": x, "label": str(lab)} for i, (x, lab) in enumerate(zip(xs, labels)) if i % every == 0]}
+
+
+def _is_year(label) -> bool:
+    return isinstance(label, int) or str(label).isdigit()
+
+
+def _year_positions(labels: list, start: float, end: float) -> list[float]:
+    """x of each label: a year as far from the next as the years are apart (2018 and 2024 six
+    steps, not one), anything else (未知) after them, a step apart."""
+    years = [int(lab) for lab in labels if _is_year(lab)]
+    others = len(labels) - len(years)
+    slot = (end - start) / (len(labels) + 1) if others else 0.0     # room on the right for 未知
+    span = end - start - slot * others
+    first, last = (min(years), max(years)) if years else (0, 0)
+    out, extra = [], 0
+    for lab in labels:
+        if _is_year(lab):
+            x = start + (span * (int(lab) - first) / (last - first) if last > first else span / 2)
+        else:
+            extra += 1
+            x = end - slot * (others - extra)
+        out.append(round(x, 1))
+    return out
 
 
 def grouped_bars(labels: list, series: list[dict], width: int = 760) -> dict:
