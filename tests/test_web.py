@@ -170,8 +170,16 @@ def test_sort_and_group_switches(client, engine):
     grouped = text_of(client.get("/?q=营商环境&by_report=1"))
     assert "分布在 <strong>5</strong> 份报告中" in grouped
     assert grouped.count('class="group"') == 5
-    more = re.findall(r"本报告还有 (\d+) 处匹配", grouped)
-    assert more and all(int(n) > 0 for n in more)
+    # "more": paragraphs, as the report page opened from it counts them (it said 处, which there
+    # counts marks: 还有 2 处 led to 7 处（5 段）)
+    more = re.findall(r'<h2 class="g-title"[^>]*><a href="([^"]+)">.*?本报告 (\d+) 个段落匹配(.*?)</li>\s*(?:<li class="group"|</ol>)',
+                      grouped, re.S)
+    linked = [(html.unescape(url), int(total), re.search(r"本报告还有 (\d+) 段匹配", rest)) for url, total, rest in more]
+    assert any(m for _u, _t, m in linked)
+    for url, total, m in linked:
+        report = text_of(client.get(url))
+        said = re.search(r"有 <strong class=\"find-total\">\d+</strong> 处（(\d+) 段）", report)
+        assert said and int(said.group(1)) == total
 
 
 def test_pagination_bounded(client):
