@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from indexer.model import REPORT_FIELDS, REPORT_ID
 
 from .highlight import highlight
-from .query import DEFAULT_MATCH, Marks, QuerySyntaxError
-from .results import reader_source, stored_year, written_section
+from .query import DEFAULT_MATCH, Marks, QuerySyntaxError, parse_query
+from .results import MAX_LIMIT, RequestError, SearchRequest, reader_source, stored_year, written_section
 
 
 
@@ -23,6 +23,7 @@ class Unit:
     part: str
     cells: dict | None = None
     highlight: str = ""          # HTML, with <mark> when a query was given
+    found: bool = False          # the search that marks the report finds this unit
 
 
 @dataclass
@@ -40,22 +41,25 @@ class ReportView:
                            "cells": u.cells, "highlight": u.highlight} for u in self.units]}
 
 
-def _found_here(snap, report_id: str, q: str, match: str) -> tuple[Marks, set, dict | None]:
-    """(what the search marks, the units of this report it finds, the problem of a query
-    that cannot run).  The search itself runs, restricted to the report: a page reached from
-    a hit of 营商环境 -优化 marks the paragraphs the search found, not every 营商环境 in the
-    report, and counts what the search counted; a filter in the query (省份:四川) applies."""
+def found_in_report(run, report_id: str, q: str, filters: dict, match: str) -> tuple[frozenset, dict | None]:
+    """(the para_no of the report's units the search finds, the problem of a search that
+    cannot run).  ``run(request)`` is the search of the index or of its shards, so the page
+    marks what the search found, with its filters, limits and shards: a page reached from a
+    hit of 营商环境 -优化 marks the paragraphs the search found, not every 营商环境 in it."""
     if not q:
-        return Marks(), set(), None
-    from .engine import evaluate
-
+        return frozenset(), None
+    req = SearchRequest(q=q, filters={**filters, "report_id": [report_id]}, match=match, limit=MAX_LIMIT)
     try:
-        parsed, found, _understood = evaluate(snap, q, {"report_id": [report_id]}, match)
-    except QuerySyntaxError as e:
-        return Marks(), set(), {"error": str(e), "code": e.code}
-    if parsed.empty:                        # filters alone: nothing to mark
-        return Marks(), set(), None
-    return parsed.marks, set(found.docs.tolist()), None
+        return frozenset(h.para_no for h in run(req).hits), None
+    except (QuerySyntaxError, RequestError) as e:        # RequestError: also a query too dear to run
+        return frozenset(), {"error": str(e), "code": getattr(e, "code", "bad_request")}
+
+
+def _marks(q: str, match: str) -> Marks:
+    try:
+        return parse_query(q, match).marks
+    except QuerySyntaxError:
+        return Marks()
 
 
 def _report_fields(stored: list[dict]) -> dict:
@@ -71,31 +75,32 @@ def _report_fields(stored: list[dict]) -> dict:
     return fields
 
 
-def _unit(f: dict, terms: Marks) -> Unit:
+def _unit(f: dict, terms: Marks, found: bool) -> Unit:
     text = f.get("text", "")
     return Unit(para_no=int(f.get("para_no") or 0), kind=f.get("kind", ""), text=text,
                 heading_path=json.loads(f.get("heading_path") or "[]"),
                 section=written_section(f), part=f.get("part", ""),
                 cells=json.loads(f["cells"]) if f.get("cells") else None,
-                highlight=highlight(text, terms, max_chars=0).html())
+                highlight=highlight(text, terms if found else Marks(), max_chars=0).html(), found=found)
 
 
-def get_report(engine, report_id: str, q: str = "", match: str = DEFAULT_MATCH) -> ReportView | None:
-    """The report's units in reading order, the paragraphs the search ``q`` finds here
-    marked; None if unknown."""
+def get_report(engine, report_id: str, q: str = "", match: str = DEFAULT_MATCH,
+               found: frozenset = frozenset(), problem: dict | None = None) -> ReportView | None:
+    """The report's units in reading order, the paragraphs ``found`` (their para_no: what
+    the search ``q`` finds here, found_in_report) marked with what ``q`` marks; None if unknown."""
     if not report_id or not REPORT_ID.match(report_id):
         return None
     snap = engine.snapshot()
     # each read takes the reader's lock alone: a long report never holds up a search
     docnums, _w, _df = snap.arrays.postings("report_id", report_id)
-    stored = sorted(((snap.units.fields(snap.searcher, int(d)), int(d)) for d in docnums),
-                    key=lambda fd: int(fd[0].get("para_no") or 0))
+    stored = sorted((snap.units.fields(snap.searcher, int(d)) for d in docnums),
+                    key=lambda f: int(f.get("para_no") or 0))
     if not stored:
         return None
-    terms, found, problem = _found_here(snap, report_id, q, match)
-    view = ReportView(fields=_report_fields([f for f, _d in stored]), marks=terms, problem=problem)
-    for f, docnum in stored:
-        unit = _unit(f, terms if docnum in found else Marks())
+    terms = _marks(q, match) if found else Marks()
+    view = ReportView(fields=_report_fields(stored), marks=terms, problem=problem)
+    for f in stored:
+        unit = _unit(f, terms, int(f.get("para_no") or 0) in found)
         view.units.append(unit)
         if unit.kind == "heading" and unit.heading_path:
             view.outline.append({"para_no": unit.para_no, "text": unit.text, "depth": len(unit.heading_path)})

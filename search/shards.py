@@ -184,9 +184,9 @@ class ShardIndex:
             raise ShardGone(f"索引的第 {generation} 代已经关闭（有新的提交）")
         return snap
 
-    def report(self, report_id: str, q: str, match: str):
+    def report(self, report_id: str, q: str, match: str, found: frozenset = frozenset(), problem=None):
         """A whole report this shard holds (search/reports.py), or None."""
-        return get_report(self.engine, report_id, q=q, match=match)
+        return get_report(self.engine, report_id, q=q, match=match, found=found, problem=problem)
 
     def ping(self) -> tuple:
         return self._snapshot().generation

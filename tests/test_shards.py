@@ -440,3 +440,18 @@ def test_ray_ingest_is_incremental_and_a_failing_file_loses_nothing(ray_shards, 
     assert (bad.removed, bad.reports) == (0, 5)                # its indexed version stays
     found = sharded_search(LocalShards(shard_dirs(root)), SearchRequest(q=f'"{phrase}"'))
     assert found.total >= 1 and seed.stem in {h.source.split("/")[-1].split(".")[0] for h in found.hits}
+
+
+def test_a_report_page_over_shards_marks_what_one_index_marks(four_shards, corpus_index):
+    """Each shard read the page's filters against its own values: 营商环境 region:重庆市 on
+    綦江区's report marked 0 paragraphs on one index and 6 over shards."""
+    from webui import create_app
+
+    sharded, one = create_app(four_shards).test_client(), create_app(corpus_index).test_client()
+    hits = one.get("/api/search", query_string={"q": "营商环境", "district": "綦江", "limit": 1}).get_json()["hits"]
+    report = hits[0]["report_id"]
+    for q in ("营商环境 region:重庆市", "营商环境 region:重庆", "发展 章节原文:202", "营商环境 -优化"):
+        a = one.get(f"/api/reports/{report}", query_string={"q": q}).get_json()
+        b = sharded.get(f"/api/reports/{report}", query_string={"q": q}).get_json()
+        assert a["units"] == b["units"], q                  # (each index has its own indexed_at)
+    assert "<mark>" not in str(one.get(f"/api/reports/{report}", query_string={"q": "营商环境 region:重庆市"}).get_json())

@@ -319,8 +319,12 @@ def test_api_search_equals_to_json(client, engine, query):
 def test_api_report(client, engine):
     from search.reports import get_report
 
+    from search.reports import found_in_report
+
     r = client.get(f"/api/reports/{SEED_001}?q=营商环境")
-    assert r.get_json() == get_report(engine, SEED_001, q="营商环境").as_json()
+    found, problem = found_in_report(lambda req: search(engine, req), SEED_001, "营商环境", {}, "exact")
+    assert found and problem is None
+    assert r.get_json() == get_report(engine, SEED_001, q="营商环境", found=found).as_json()
 
 
 # --------------------------------------------------------------------------- report page
@@ -364,6 +368,7 @@ def _marked_paragraphs(page: str) -> set[int]:
     ("营商环境 优化", lambda t: "营商环境" in t and "优化" in t),
     ('"营商环境" OR 市场主体', lambda t: "营商环境" in t or "市场主体" in t),
     ("营商环境 province:四川", lambda t: False),              # seed 003 is in 重庆
+    ("增长 -预期性", lambda t: "增长" in t and "预期性" not in t),  # table rows among them
 ])
 def test_a_report_reached_from_a_search_marks_what_the_search_found(client, engine, q, holds):
     """The report page marked and counted each term on its own: for 营商环境 -优化 it marked
@@ -379,6 +384,33 @@ def test_a_report_reached_from_a_search_marks_what_the_search_found(client, engi
     assert (int(said.group(2)) if said else 0) == len(want)
     if not want:
         assert "在本报告中没有匹配" in page
+
+
+def test_table_rows_the_search_left_out_are_not_marked(client, engine):
+    """A table row was marked whenever it held a term, though the search had left it out
+    (地区生产总值 -比重 on seed 004: 18 段 marked where the search finds 13)."""
+    from search.reports import get_report
+
+    seed_004 = report_id_for(path_key(SEEDS / "004_75b1283dda5df6ce.txt"))
+    units = get_report(engine, seed_004).units
+    want = {u.para_no for u in units if "地区生产总值" in normalize(u.text) and "比重" not in normalize(u.text)}
+    rows_left_out = {u.para_no for u in units if u.kind == "table_row" and "比重" in normalize(u.text)
+                     and "地区生产总值" in normalize(u.text)}
+    assert want and rows_left_out
+    page = text_of(client.get(f"/reports/{seed_004}", query_string={"q": "地区生产总值 -比重"}))
+    assert _marked_paragraphs(page) == want
+
+
+def test_a_report_page_applies_the_filters_of_the_search_it_was_opened_from(client, engine):
+    """Hit links carry the search's URL filters (part=部署): the page marked every 营商环境 in
+    the report, the paragraphs the filter had left out too."""
+    from search.reports import get_report
+
+    units = get_report(engine, SEED_003).units
+    want = {u.para_no for u in units if "营商环境" in normalize(u.text) and u.part == "部署"}
+    page = text_of(client.get(f"/reports/{SEED_003}", query_string={"q": "营商环境", "part": "部署"}))
+    assert want and _marked_paragraphs(page) == want
+    assert want != {u.para_no for u in units if "营商环境" in normalize(u.text)}
 
 
 def test_a_find_that_cannot_run_says_why(client):

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, jsonify, request
 from search.query import DEFAULT_MATCH, MATCH_MODES, MAX_QUERY_CHARS, QuerySyntaxError
 from search.results import RequestError, to_json
 
-from .views import report_view, run_search, search_request
+from .views import report_view, run_search, search_filters, search_request
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -37,8 +37,9 @@ def api_facets():
 def api_report(report_id: str):
     match = request.args.get("match") if request.args.get("match") in MATCH_MODES else DEFAULT_MATCH
     # find= (the page's 在本报告中查找) marks its own words, else q's, as the page does
-    words = (request.args.get("find", "").strip() or request.args.get("q", ""))[:MAX_QUERY_CHARS]
-    view = report_view(report_id, words, match)
+    find = request.args.get("find", "").strip()
+    words = (find or request.args.get("q", ""))[:MAX_QUERY_CHARS]
+    view = report_view(report_id, words, match, {} if find else search_filters(request.args))
     if view is None:
         abort(404, description=f"没有编号为“{report_id[:80]}”的报告")
     if view.problem:

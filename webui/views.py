@@ -15,8 +15,8 @@ from search.catalog import list_reports
 from search.engine import relaxations, search
 from search.export import citation
 from search.highlight import highlight
-from search.query import DEFAULT_MATCH, MATCH_MODES, MAX_QUERY_CHARS, QuerySyntaxError
-from search.reports import get_report
+from search.query import DEFAULT_MATCH, MATCH_MODES, MAX_QUERY_CHARS, Marks, QuerySyntaxError
+from search.reports import found_in_report, get_report
 from search.results import FILTER_ERRORS, RequestError, SearchRequest
 
 from search.fields import FILTER_PARAMS, KIND_LABELS
@@ -38,15 +38,17 @@ def index_or_shards():
     return current_app.extensions.get("govsearch_shards") or engine()
 
 
-def report_view(report_id: str, q: str, match: str):
-    """A whole report from the index, or from the shard its id routes to."""
+def report_view(report_id: str, q: str, match: str, filters: dict | None = None):
+    """A whole report from the index, or from the shard its id routes to, with the
+    paragraphs the search (q and filters, run as any search runs) finds in it marked."""
+    found, problem = found_in_report(run_search, report_id, q, filters or {}, match)
     shards = current_app.extensions.get("govsearch_shards")
     if shards is None:
-        return get_report(engine(), report_id, q=q, match=match)
+        return get_report(engine(), report_id, q=q, match=match, found=found, problem=problem)
     from indexer.layout import shard_of
 
     i = shard_of(report_id, shards.size)
-    got = shards.call("report", {i: (report_id, q, match)})[i]
+    got = shards.call("report", {i: (report_id, q, match, found, problem)})[i]
     if isinstance(got, Exception):
         raise IndexError_(f"这份报告所在的分片（第 {i} 个）暂时没有响应，请稍后再试。")
     return got
@@ -93,6 +95,15 @@ def every_report() -> tuple[list, int]:
 def search_request(args) -> SearchRequest:
     """The request's parameters, read exactly as the CLI reads its options."""
     return SearchRequest.from_params(args.getlist, args.get)
+
+
+def search_filters(args) -> dict:
+    """The filters of the search a report page was opened from (its URL carries them);
+    none where they cannot be read (the page's find words still run)."""
+    try:
+        return search_request(args).filters
+    except (QuerySyntaxError, RequestError):
+        return {}
 
 
 @bp.before_app_request
@@ -248,7 +259,7 @@ def report_page(report_id: str):
     # 本报告内查找: its own words, else the search that led here; matched as search matches
     find = request.args.get("find", "")[:MAX_QUERY_CHARS].strip() or q
     match = request.args.get("match") if request.args.get("match") in MATCH_MODES else DEFAULT_MATCH
-    view = report_view(report_id, find, match)
+    view = report_view(report_id, find, match, search_filters(request.args) if find == q else {})
     if view is None:
         abort(404, description="没有这份报告：报告编号不存在或格式不对。")
     f = dict(view.fields)
@@ -283,7 +294,7 @@ def _report_blocks(view, f: dict, conv) -> tuple[list[dict], list[int], int]:
     marks = 0
     for u in view.units:
         if u.kind == "table_row" and u.cells and u.cells.get("cells") is not None:
-            shown = _add_table_row(blocks, u, view.marks, conv)
+            shown = _add_table_row(blocks, u, view.marks if u.found else Marks(), conv)
         else:
             block = _unit_block(u, f, conv)
             shown = block["html"].count("<mark>")
