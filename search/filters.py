@@ -64,15 +64,18 @@ def _region_area(typed: str, values: list[str]) -> list[str]:
     """Every region inside the area a name stands for, typed as people say it: one
     level (重庆 → 重庆市, 重庆市綦江区, …) or several, with or without their suffixes
     (四川省成都市, 四川成都, 成都金牛 → 四川省成都市金牛区)."""
-    areas = set()
+    areas: dict[str, int] = {}                  # area -> the level its name starts at
     for v in values:
         components = region_parts(v) or _COMPONENT.findall(v)
         for first in range(len(components)):
             end = _spelt_from(typed, components, first)
             if end is not None:
-                areas.add("".join(components[:end]))
+                areas.setdefault("".join(components[:end]), first)
                 break
-    return [v for v in values if any(v.startswith(a) for a in areas)]
+    # the highest level a name is found at is the one meant: 海南 is 海南省, not also 青海省's
+    # 海南藏族自治州 (a name people give both is the province's)
+    top = min(areas.values(), default=0)
+    return [v for v in values if any(v.startswith(a) for a, level in areas.items() if level == top)]
 
 
 def _spelt_from(typed: str, components: list[str], i: int) -> int | None:

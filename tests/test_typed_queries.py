@@ -387,3 +387,15 @@ def test_a_year_written_with_its_nian_is_that_year(corpus_engine, corpus_units, 
     want = {u["id"] for u in corpus_units if u["year"] and lo <= int(u["year"]) <= hi and "发展" in u["norm"]}
     assert want and ids(run(corpus_engine, f"发展 年份:{typed}")) == want
     assert ids(run(corpus_engine, "发展", year=typed)) == want
+
+
+@pytest.mark.parametrize("typed,meant", [("海南", ["海南省"]), ("河南", ["河南省"]),
+                                         ("吉林", ["吉林省", "吉林省吉林市"]), ("海南藏族", ["青海省海南藏族自治州"])])
+def test_a_name_shared_by_a_province_and_an_area_inside_another_is_the_provinces(typed, meant):
+    """海南 also selected 青海省海南藏族自治州 once autonomous areas were found by their place
+    names, and 河南 a county of 青海 (河南蒙古族自治县)."""
+    from search.filters import resolve
+
+    values = ["海南省", "青海省海南藏族自治州", "河南省", "青海省黄南藏族自治州河南蒙古族自治县", "吉林省",
+              "吉林省吉林市", "重庆市"]
+    assert resolve("region", typed, values) == meant
