@@ -160,8 +160,10 @@ def expand(term: str) -> list[str]:
     term with a member inside it replaced by each other member (规上工业 → 规模以上工业),
     then with several replaced together (社零、固投 → 社会消费品零售总额、固定资产投资)."""
     syn = load_synonyms()
-    inside = [(member, others) for member, others in syn.items()
-              if len(member) >= 2 and member != term and member in term]
+    # a term with a group of its own means what its group says: 国内生产总值 holds 生产总值, but
+    # is no 国内地区生产总值 (in word matching: 国内, 地区 and 生产总值 anywhere)
+    inside = [] if term in syn else [(member, others) for member, others in syn.items()
+                                     if len(member) >= 2 and member != term and member in term]
     singles = [term.replace(member, other) for member, others in inside for other in others]
     together = [term]
     for member, others in inside:

@@ -378,6 +378,10 @@ def test_national_gdp_is_not_a_regions(corpus_engine, corpus_units):
     regional = set().union(*(containing(corpus_units, s) for s in ("地区生产总值", "生产总值", "GDP")))
     assert ids(run(corpus_engine, "GDP")) == regional | national
     assert len(regional) > 2 * len(national)
+    # in word matching too: 国内生产总值 was also 国内地区生产总值, 国内 and 地区生产总值 anywhere
+    words = to_json(search(corpus_engine, SearchRequest(q="国内生产总值", match="words", limit=10000)))
+    by_id = {u["id"]: u["norm"] for u in corpus_units}
+    assert [h["id"] for h in words["hits"] if not ("国内生产总值" in by_id[h["id"]] or "gdp" in by_id[h["id"]])] == []
 
 
 @pytest.mark.parametrize("typed,lo,hi", [("2026年", 2026, 2026), ("2023年-2024年", 2023, 2024),
