@@ -590,3 +590,13 @@ def test_the_report_list_reads_its_filters_as_search_does(corpus_client, corpus_
 def test_the_report_list_refuses_a_year_it_cannot_read(corpus_client):
     r = corpus_client.get("/reports?year=abc")
     assert r.status_code == 400 and "年份（year）“abc”无法识别" in text_of(r)
+
+
+def test_unticking_a_facet_chosen_exactly_and_as_typed_takes_both_out(corpus_client):
+    """province=四川&province=四川省: the ticked 四川省 linked to province=四川, so it stayed ticked."""
+    page = text_of(corpus_client.get("/", query_string=[("q", "营商环境"), ("province", "四川"), ("province", "四川省")]))
+    urls = re.findall(r'<a class="fval on" href="([^"]+)" data-facet-value="四川省" data-facet="province"', page)
+    urls = [html.unescape(u) for u in urls]
+    assert urls, "no link for 四川省"
+    for url in urls:
+        assert "province" not in parse_qs(urlsplit(url).query), url

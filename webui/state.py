@@ -216,11 +216,21 @@ def _typed_for(state: State, field: str, value: str, meant: list | None) -> list
     """The URL's values of a filter that chose this facet value: itself, or as people type it
     (province=四川 chose 四川省, region=重庆 every 重庆 region), read as search read them."""
     typed = [v for k, v in state.filters if k == field]
-    if value in typed:
-        return [value]
+    exact = [t for t in typed if t == value]
     if not meant or BY_NAME[field].kind != "label":
-        return []
-    return [t for t in typed if value in resolve(field, to_simplified(t.strip()), [str(m) for m in meant])]
+        return exact
+    # province=四川&province=四川省: unticking 四川省 takes both out, or it stays ticked
+    return exact + [t for t in typed if t != value and value in _meant(state, field, t, meant)]
+
+
+def _meant(state: State, field: str, typed: str, meant: list) -> frozenset:
+    """The values one typed filter value stands for, read once a page (every facet value asks:
+    read for each, 三 regions typed cost a second on a large index)."""
+    cache = state.__dict__.setdefault("_meant", {})
+    key = (field, typed)
+    if key not in cache:
+        cache[key] = frozenset(resolve(field, to_simplified(typed.strip()), [str(m) for m in meant]))
+    return cache[key]
 
 
 def facet_views(state: State, facets: dict, understood: dict | None = None) -> list[dict]:
