@@ -467,6 +467,7 @@ def query(text, index_dir, as_json, export_format, cluster, shard_timeout, **opt
 
     refuse_together(json=as_json, format=export_format)
     refuse_together(format=export_format, page=opts["page"])       # --format writes every hit
+    refuse_together(format=export_format, limit=opts["limit"])
     refuse_together(format=export_format, by_report=opts["by_report"])
     if text == "-":                       # a query too long for the command line
         text = sys.stdin.read().rstrip("\n")

@@ -59,8 +59,9 @@ def select_reports(rows: list[dict], text: str = "", sort: str = "region", **cho
     """The rows whose region, title or file holds ``text`` (any script, any width) and whose
     year, type and level are the chosen ones, sorted by a REPORT_SORTS column (``-`` before it:
     descending)."""
-    for word in normalize(text).split():            # 四川 预算: every word, each anywhere
-        rows = _holding(rows, word)
+    words = list(dict.fromkeys(normalize(text).split()))       # 四川 预算: every word, each anywhere
+    if words:
+        rows = _holding(rows, words)
     for name in REPORT_FILTERS:
         if chosen.get(name):
             keep = _chosen(name, chosen[name], rows)
@@ -70,14 +71,16 @@ def select_reports(rows: list[dict], text: str = "", sort: str = "region", **cho
     return sorted(rows, key=key, reverse=sort.startswith("-"))     # stable: ties keep that order
 
 
-def _holding(rows: list[dict], word: str) -> list[dict]:
-    """The rows whose region, title, type, year or file holds ``word``, or whose region is
-    inside the area it names as people say it (成都金牛, 攀枝花东区: as search reads a region)."""
-    areas = set(resolve("region", word, {r["region"] for r in rows if r.get("region")}))
+def _holding(rows: list[dict], words: list[str]) -> list[dict]:
+    """The rows whose region, title, type, year or file holds every word, or whose region is
+    inside the area a word names as people say it (成都金牛, 攀枝花东区: as search reads a region)."""
+    regions = {r["region"] for r in rows if r.get("region")}
+    areas = [set(resolve("region", w, regions)) for w in words]
     # the file as readers know it, never the server's path (a filter would probe its folders)
-    return [r for r in rows if r.get("region") in areas or any(
-        word in normalize(str(v or "")) for v in (r.get("region"), r.get("title"), r.get("type"), r.get("year"),
-                                                  reader_source(r)))]
+    texts = [" ".join(normalize(str(v or "")) for v in (r.get("region"), r.get("title"), r.get("type"),
+                                                         r.get("year"), reader_source(r))) for r in rows]
+    return [r for r, text in zip(rows, texts)
+            if all(w in text or r.get("region") in area for w, area in zip(words, areas))]
 
 
 def _chosen(name: str, typed: str, rows: list[dict]):

@@ -44,7 +44,7 @@ GROUP_SCAN = 2000              # best paragraphs scanned to build report groups
 MAX_RELAXATIONS = 12           # searches an empty result may run to find suggestions
 # what people put between keywords (营商环境，优化): a term as written, which an empty
 # result offers to search as separate terms
-_TERM_SEPARATORS = re.compile(r"[，、；,;]+")
+_TERM_SEPARATORS = re.compile(r"[，、；;]+|,(?!\d)|(?<!\d),")     # a comma inside a number (1,000) is none
 
 
 class Snapshot:
@@ -221,8 +221,9 @@ def _relaxation_options(req: SearchRequest) -> list[tuple]:
     options = []
     terms = req.q.split()
     plain = not any(c in req.q for c in '"“”()（）＂') and not any(operator(t) or t in ("-", "－") for t in terms)
-    if plain and _TERM_SEPARATORS.search(req.q):
-        options.append(("split", "q", req.q, " ".join(_TERM_SEPARATORS.sub(" ", req.q).split()), req.filters))
+    apart = _TERM_SEPARATORS.sub(" ", req.q).split() if plain else []
+    if len(apart) > len(terms):             # only where it makes more terms (not ，，，, not 1,000)
+        options.append(("split", "q", req.q, " ".join(apart), req.filters))
     for name, values in req.filters.items():
         for v in values:
             rest = {n: [x for x in vs if not (n == name and x == v)] for n, vs in req.filters.items()}

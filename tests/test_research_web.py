@@ -190,3 +190,14 @@ def test_the_trend_line_spaces_years_as_far_apart_as_they_are(client):
     # on the page: the corpus's years drawn at those places
     page = client.get("/trends?q=营商环境").get_data(as_text=True)
     assert re.findall(r'data-label="(\d+)"', page)
+
+
+def test_year_labels_never_run_into_each_other():
+    """Placed by value, 2020 … 2026 after 1990 sat 17 px apart with labels 25 px wide."""
+    from webui.charts import LABEL_GAP, line_chart
+
+    years = [1990, *range(2020, 2027), "未知"]
+    chart = line_chart(years, [{"name": "t", "values": list(range(len(years))), "links": ["x"] * len(years)}])
+    xs = [lab["x"] for lab in chart["xlabels"]]
+    assert all(b - a >= LABEL_GAP for a, b in zip(xs, xs[1:]))
+    assert [lab["label"] for lab in chart["xlabels"]][0] == "1990" and chart["xlabels"][-1]["label"] == "未知"

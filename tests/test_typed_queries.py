@@ -403,3 +403,10 @@ def test_a_name_shared_by_a_province_and_an_area_inside_another_is_the_provinces
     values = ["海南省", "青海省海南藏族自治州", "河南省", "青海省黄南藏族自治州河南蒙古族自治县", "吉林省",
               "吉林省吉林市", "重庆市"]
     assert resolve("region", typed, values) == meant
+
+
+@pytest.mark.parametrize("q", ["，，，，，，", "1,000亿元"])
+def test_searching_apart_is_offered_only_where_it_makes_more_terms(client, q):
+    """，，，，，， was offered 分开检索“” (the landing page), and 1,000亿元 “1 000亿元”."""
+    assert not [label for label in _suggestions(client.get("/", query_string={"q": q}).get_data(as_text=True))
+                if label.startswith("分开检索")]

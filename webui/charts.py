@@ -120,10 +120,24 @@ def line_chart(labels: list, series: list[dict], width: int = 760, height: int =
         # the line joins the years only: 未知 is a point apart, not the year after the last
         lines.append({"name": s["name"], "color": PALETTE[k % len(PALETTE)], "dots": dots,
                       "points": " ".join(f"{d['cx']},{d['cy']}" for d in dots if _is_year(d["label"]))})
-    every = max(1, math.ceil(len(labels) / 12))              # at most about 12 year labels
     return {"width": width, "height": height, "left": left, "right": width - right, "bottom": bottom,
             "ticks": [{"y": y(t), "label": f"{t:g}"} for t in y.ticks], "lines": lines,
-            "xlabels": [{"x": x, "label": str(lab)} for i, (x, lab) in enumerate(zip(xs, labels)) if i % every == 0]}
+            "xlabels": _spaced_labels(xs, labels)}
+
+
+LABEL_GAP = 34          # px between two year labels' places (an 11 px label is about 25 px wide)
+
+
+def _spaced_labels(xs: list[float], labels: list) -> list[dict]:
+    """The x-axis labels that do not run into the one before (years are placed by value,
+    so 2020 … 2026 after 1990 sit close together); 未知 is always shown."""
+    shown: list[dict] = []
+    for x, lab in zip(xs, labels):
+        if not shown or x - shown[-1]["x"] >= LABEL_GAP:
+            shown.append({"x": x, "label": str(lab)})
+        elif not _is_year(lab):
+            shown[-1] = {"x": x, "label": str(lab)}
+    return shown
 
 
 def _is_year(label) -> bool:
