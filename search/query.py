@@ -430,6 +430,8 @@ class _Parser:
         kind, value, vpos = self.take()
         if kind not in ("word", "phrase") or not value.strip():
             raise QuerySyntaxError("field_value", f"筛选字段“{name}”后面要有值", pos)
+        if spec.field == "year":
+            value = plain_year(value)
         self.filters.setdefault(spec.field, []).append(value)
         return filter_query(spec, [value], vpos)
 
@@ -535,6 +537,15 @@ YEARS_AHEAD = 10                    # how far past this year a year may be asked
 
 # a year may carry its 年, as people write it (2026年, 2020年-2024年)
 _YEAR = re.compile(r"^\s*(\d{4})年?\s*(?:(?:\.\.|-|~|—|到|至)\s*(?:(\d{4})年?)?)?\s*$|^\s*(?:\.\.|-)\s*(\d{4})年?\s*$")
+
+
+def plain_year(value: str) -> str:
+    """A year filter's value without the 年 people write after a year (2024年 → 2024,
+    2020年-2024年 → 2020-2024): the facet's value, so that 2024年 ticks 2024."""
+    return _NIAN.sub(r"\1", value)
+
+
+_NIAN = re.compile(r"(\d{4})\s*年")
 
 
 def parse_year(value: str, pos: int | None = None, last: int | None = None) -> tuple[int | None, int | None]:

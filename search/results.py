@@ -14,7 +14,7 @@ from indexer.analysis import to_simplified
 from indexer.structure import strip_numbering
 
 from .fields import FILTER_PARAMS
-from .query import DEFAULT_MATCH, MATCH_MODES
+from .query import DEFAULT_MATCH, MATCH_MODES, plain_year
 
 MAX_LIMIT = 10000
 DEFAULT_LIMIT = 10
@@ -97,7 +97,8 @@ def filter_params(get_list) -> dict[str, list[str]]:
         if chars > MAX_FILTER_CHARS_TOTAL:
             raise RequestError("filters_too_long", f"筛选参数的值合计超过 {MAX_FILTER_CHARS_TOTAL} 个字符")
         if values:
-            filters[name] = list(dict.fromkeys(str(v).strip() for v in values))
+            read = (plain_year(str(v).strip()) if name == "year" else str(v).strip() for v in values)
+            filters[name] = list(dict.fromkeys(read))
     return filters
 
 

@@ -410,3 +410,15 @@ def test_searching_apart_is_offered_only_where_it_makes_more_terms(client, q):
     """，，，，，， was offered 分开检索“” (the landing page), and 1,000亿元 “1 000亿元”."""
     assert not [label for label in _suggestions(client.get("/", query_string={"q": q}).get_data(as_text=True))
                 if label.startswith("分开检索")]
+
+
+@pytest.mark.parametrize("typed", ["2024年", "2024 年"])
+def test_a_year_typed_with_its_nian_ticks_its_facet(client, typed):
+    """year=2024年 searched 2024 but the 2024 facet was not ticked (a click added year=2024
+    beside it) and the JSON said it was taken to mean 2024年."""
+    import re
+
+    page = client.get("/", query_string={"q": "营商环境", "year": typed}).get_data(as_text=True)
+    on = re.findall(r'<a class="fval on" href="([^"]+)" data-facet-value="(\d+)" data-facet="year"', page)
+    assert [year for _url, year in on] == ["2024"] and "year=" not in on[0][0]
+    assert client.get("/api/search", query_string={"q": "营商环境", "year": typed}).get_json()["filters"]["year"] == ["2024"]

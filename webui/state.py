@@ -15,7 +15,7 @@ from indexer.analysis import to_simplified
 from search.facets import in_official_order, province_of
 from search.fields import BY_NAME, FILTER_PARAMS, FILTERS, KIND_LABELS
 from search.filters import resolve
-from search.query import says_nothing
+from search.query import plain_year, says_nothing
 from search.results import DEFAULT_LIMIT, MAX_PAGE
 
 # parameters the search page keeps in its links, in the order they appear
@@ -216,7 +216,7 @@ def _typed_for(state: State, field: str, value: str, meant: list | None) -> list
     """The URL's values of a filter that chose this facet value: itself, or as people type it
     (province=四川 chose 四川省, region=重庆 every 重庆 region), read as search read them."""
     typed = [v for k, v in state.filters if k == field]
-    exact = [t for t in typed if t == value]
+    exact = [t for t in typed if t == value or field == "year" and plain_year(t) == value]   # 2024年 ticks 2024
     if not meant or BY_NAME[field].kind != "label":
         return exact
     # province=四川&province=四川省: unticking 四川省 takes both out, or it stays ticked
