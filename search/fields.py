@@ -22,14 +22,15 @@ class FilterField:
     help: str = ""         # the CLI option's help
     aliases: tuple = ()    # further names the query language accepts
     spellings: tuple = ()  # (as people also type it, the value it means): 区县级 → 县区级
+    place: bool = False    # its values are places: listed by name in the official GB/T 2260 order
 
 
 FILTERS: tuple[FilterField, ...] = (
-    FilterField("region", "region", "地区", facet=True,
+    FilterField("region", "region", "地区", facet=True, place=True,
                 help="地区及其下辖的所有地区：重庆 指重庆市及其各区县。"),
-    FilterField("province", "province", "省份", facet=True, help="四川或四川省。"),
-    FilterField("city", "city", "城市", help="成都或成都市。"),
-    FilterField("district", "district", "区县", help="渝北或渝北区。"),
+    FilterField("province", "province", "省份", facet=True, place=True, help="四川或四川省。"),
+    FilterField("city", "city", "城市", place=True, help="成都或成都市。"),
+    FilterField("district", "district", "区县", place=True, help="渝北或渝北区。"),
     FilterField("level", "level", "层级", facet=True, help="国家、省级、地市级或县区级。",
                 spellings=(("区县级", "县区级"), ("县级", "县区级"), ("区级", "县区级"), ("区县", "县区级"),
                            ("市级", "地市级"), ("地级", "地市级"), ("国家级", "国家"), ("全国", "国家"))),

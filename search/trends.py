@@ -39,7 +39,6 @@ from .results import RequestError
 # the dimensions a trend can be drawn over: the facet fields
 BY_CHOICES = tuple(f.name for f in FILTERS if f.facet)
 MAX_TREND_TERMS = 20
-REGION_FIELDS = ("region", "province")      # dimensions whose values are places
 # the table of a trend (CSV): one row per term and bucket
 TABLE_COLUMNS = ("term", "value", "mentions", "paragraphs", "reports", "bucket_reports", "chars",
                  "per_report", "per_10k_chars")
@@ -233,7 +232,7 @@ def _bucket_order(by: str, buckets: dict) -> list:
     them (a reader looks 北京, 天津, 河北 … up there, not in code-point order)."""
     if BY_NAME[by].field == "year":
         return sorted(buckets, key=lambda v: (v is None, v or 0))
-    by_name = in_official_order(list(buckets), key=str) if BY_NAME[by].field in REGION_FIELDS \
+    by_name = in_official_order(list(buckets), key=str) if BY_NAME[by].place \
         else sorted(buckets, key=str)
     return sorted(by_name, key=lambda v: -buckets[v][0])        # stable: by name among equals
 
