@@ -54,8 +54,13 @@ def _retire(folder: Path):
     shutil.rmtree(folder, ignore_errors=True)
 
 
+RESHARD_DIR = ".reshard"        # a rebuild into another number of shards, built beside the index
+RETIRED_DIR = ".retired"        # the shards it replaces, for the moment of the swap
+BUILT_MARK = "built"            # in RESHARD_DIR: the new shards are complete
+
+
 def index_sharded(root: str, paths: list[str], shards: int, rebuild: bool = False, wait: float = 0.0,
-                  progress=None, run_shards=None, read_many=None) -> IndexRun:
+                  progress=None, run_shards=None, read_many=None, refuse_as: str | None = None) -> IndexRun:
     """Index into a sharded index: one plan over every shard, each shard's part
     written by its own apply step.
 
@@ -68,7 +73,14 @@ def index_sharded(root: str, paths: list[str], shards: int, rebuild: bool = Fals
     --cluster (indexer/cluster.py) the reports are built (cleaning, structure,
     segmentation) by Ray tasks and written by one writer actor per shard.
     ``read_many`` reads the sources for the plan (Ray tasks with --cluster).
-    Every shard's write lock is held by this process for the whole run."""
+    Every shard's write lock is held by this process for the whole run.
+    ``refuse_as``: the index a rebuild stands for, when it is built elsewhere (_reshard): a
+    root it cannot read stops it, as any rebuild of an existing index."""
+    _finish_swap(Path(root))
+    known = shard_count(root)
+    if rebuild and known is not None and known != shards:
+        return _reshard(Path(root), paths, shards, wait, progress=progress, run_shards=run_shards,
+                        read_many=read_many)
     started = time.monotonic()
     dirs = prepare_layout(root, shards, rebuild)
     stores = [IndexStore(d) for d in dirs]
@@ -78,8 +90,8 @@ def index_sharded(root: str, paths: list[str], shards: int, rebuild: bool = Fals
             locks.enter_context(store.write_lock(wait=wait))
         manifest = _manifests(stores, rebuild)
         existing = [s for s in stores if s.exists()]
-        refuse = (lambda unreadable: refuse_rebuild_without(unreadable, _Root(root))) \
-            if rebuild and existing else None
+        refuse = (lambda unreadable: refuse_rebuild_without(unreadable, _Root(refuse_as or root))) \
+            if rebuild and (existing or refuse_as) else None
         plan = plan_sources(list(paths), manifest, rebuild or not existing, run, refuse, progress or _quiet,
                             read_many)
         jobs = [(str(d), plan.restricted(router(i, shards), rebuild or not s.exists()))
@@ -88,6 +100,46 @@ def index_sharded(root: str, paths: list[str], shards: int, rebuild: bool = Fals
     out = merge_runs([run] + runs)
     out.seconds = time.monotonic() - started
     return out
+
+
+def _reshard(root: Path, paths: list[str], shards: int, wait: float, **kwargs) -> IndexRun:
+    """A rebuild into another number of shards: built beside the index, which stays whole,
+    searchable and locked (no other writer) until the new shards are complete, then put in
+    its place.  A failure, a kill or a root it cannot read leaves the index as it was (the
+    old shards were once deleted first: any of those lost the whole collection)."""
+    staging = root / RESHARD_DIR
+    with ExitStack() as locks:
+        for folder in shard_dirs(root):
+            locks.enter_context(IndexStore(folder).write_lock(wait=wait))
+        _retire(staging)                       # a reshard killed before: its half-made shards
+        try:
+            run = index_sharded(str(staging), paths, shards, rebuild=True, wait=wait, refuse_as=str(root), **kwargs)
+        except BaseException:
+            _retire(staging)                   # refused or failed: nothing of it stays on disk
+            raise
+        (staging / BUILT_MARK).write_text("", encoding="utf-8")
+        _finish_swap(root)
+    return run
+
+
+def _finish_swap(root: Path):
+    """Put complete new shards (RESHARD_DIR with BUILT_MARK) in place of the old ones, or take
+    the old ones back out of RETIRED_DIR if a swap stopped half way with nothing complete to
+    put in: run before any run on a sharded index, so a kill during a swap heals."""
+    staging, retired = root / RESHARD_DIR, root / RETIRED_DIR
+    if (staging / BUILT_MARK).exists():
+        retired.mkdir(exist_ok=True)
+        for old in sorted(root.glob("shard-*")):
+            old.rename(retired / old.name)
+        for new in sorted(staging.glob("shard-*")):
+            new.rename(root / new.name)
+        (staging / LAYOUT_FILE).replace(root / LAYOUT_FILE)
+        _retire(staging)
+    elif retired.exists():
+        for old in sorted(retired.glob("shard-*")):
+            if not (root / old.name).exists():
+                old.rename(root / old.name)
+    _retire(retired)
 
 
 def index_any(root: str, paths: list[str], **kwargs) -> IndexRun:

@@ -455,3 +455,55 @@ def test_a_report_page_over_shards_marks_what_one_index_marks(four_shards, corpu
         b = sharded.get(f"/api/reports/{report}", query_string={"q": q}).get_json()
         assert a["units"] == b["units"], q                  # (each index has its own indexed_at)
     assert "<mark>" not in str(one.get(f"/api/reports/{report}", query_string={"q": "营商环境 region:重庆市"}).get_json())
+
+
+def _holds(index: str) -> tuple:
+    out = subprocess.run([sys.executable, "-m", "cli", "stats", "--index", index, "--json"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    return d["reports"], d["paragraphs"]
+
+
+def test_changing_the_shard_count_keeps_the_index_until_the_new_one_is_complete(tmp_path, seeds_copy):
+    """index --rebuild --shards M on an index of N shards deleted the old shards first: a
+    failure (a bad setting), a kill or a root it cannot read left no index at all."""
+    import os
+
+    from indexer.shards import index_sharded
+
+    index_sharded(str(tmp_path / "ix"), [str(seeds_copy)], 4)
+    before = _holds(str(tmp_path / "ix"))
+
+    def reshard(*extra, env=None):
+        return subprocess.run([sys.executable, "-m", "cli", "index", str(seeds_copy), *extra, "--index",
+                               str(tmp_path / "ix"), "--shards", "2", "--rebuild", "--quiet"],
+                              capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})})
+
+    failed = reshard(env={"GOVSEARCH_WRITER_PROCESSES": "0"})
+    assert failed.returncode == 1 and _holds(str(tmp_path / "ix")) == before
+    refused = reshard(str(tmp_path / "not-mounted"))
+    assert refused.returncode != 0 and "没有重建" in refused.stderr and _holds(str(tmp_path / "ix")) == before
+    assert json.loads((tmp_path / "ix" / "shards.json").read_text())["shards"] == 4
+    done = reshard()
+    assert done.returncode == 0 and _holds(str(tmp_path / "ix")) == before
+    assert json.loads((tmp_path / "ix" / "shards.json").read_text())["shards"] == 2
+    assert sorted(p.name for p in (tmp_path / "ix").iterdir()) == ["shard-00", "shard-01", "shards.json"]
+
+
+def test_a_swap_stopped_half_way_heals_at_the_next_run(tmp_path, seeds_copy):
+    """A kill between moving the old shards aside and moving the new ones in: the next run
+    puts complete new shards in place, or the old ones back."""
+    from indexer.shards import BUILT_MARK, RESHARD_DIR, RETIRED_DIR, index_sharded
+
+    root = tmp_path / "ix"
+    index_sharded(str(root), [str(seeds_copy)], 4)
+    before = _holds(str(root))
+    (root / RETIRED_DIR).mkdir()
+    (root / "shard-01").rename(root / RETIRED_DIR / "shard-01")      # the old shards half moved aside
+    index_sharded(str(root), [str(seeds_copy)], 4)
+    assert _holds(str(root)) == before and not (root / RETIRED_DIR).exists()
+    index_sharded(str(root / RESHARD_DIR), [str(seeds_copy)], 2)      # complete new shards, then the kill
+    (root / RESHARD_DIR / BUILT_MARK).write_text("")
+    index_sharded(str(root), [str(seeds_copy)], 2)
+    assert _holds(str(root)) == before and json.loads((root / "shards.json").read_text())["shards"] == 2
