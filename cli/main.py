@@ -246,11 +246,18 @@ def _stale(store: IndexStore, index_dir: str) -> str | None:
     return "用另一版指标表" if stale_warning(index_dir) else None
 
 
+def _a_number(_ctx, _param, value):
+    # nan passes a range (every comparison with it is false): the watcher then died at its first file
+    if value != value:
+        raise click.BadParameter("要是 0 到 3600 之间的秒数，给的是 nan")
+    return value
+
+
 @cli.command(help="监视文件夹，报告一到、一改、一删就索引（Ctrl-C 停止）。")
 @click.argument("folders", nargs=-1, required=True)
 @index_option
-@click.option("--debounce", type=float, default=1.0,
-              help="文件夹要保持多少秒不变，才索引它的变动（默认 1.0）。")
+@click.option("--debounce", type=click.FloatRange(0.0, 3600.0), default=1.0, callback=_a_number,
+              help="文件夹要保持多少秒不变，才索引它的变动，0 到 3600（默认 1.0）。")
 @click.option("--polling", is_flag=True, help="定时轮询，不用 inotify。")
 def watch(folders, index_dir, debounce, polling):
     """Watch folders and index reports as they arrive, change or disappear (Ctrl-C stops)."""

@@ -89,21 +89,31 @@ def watch_folders(index_dir: str, folders: list[str], log, debounce: float = 1.0
         if not os.path.isdir(f):
             raise IndexError_(f"无法监视 {f}：它不是文件夹")
 
-    def run_once():
+    said: set[str] = set()              # failures logged already: a retry says only what is new
+
+    def run_once() -> bool:
+        """One run; True when it went through and no source failed.  A run that did not
+        (the index locked by a long rebuild, a disk full, a file that came unreadable and
+        was then fixed by chmod, which changes neither size nor time) is tried again at the
+        next rescan: it was once left until some other file changed."""
         try:
             run = index_any(index_dir, folders, wait=wait)
         except IndexError_ as e:
-            log(f"error: {e}")
-            return
-        except OSError as e:       # the index folder itself: the next change tries again
-            log(f"error: 无法写入索引 {index_dir}：{describe_os_error(e)}；下次有变动时再试")
-            return
+            log(f"error: {e}；{rescan:g} 秒后再试")
+            return False
+        except OSError as e:       # the index folder itself
+            log(f"error: 无法写入索引 {index_dir}：{describe_os_error(e)}；{rescan:g} 秒后再试")
+            return False
         for c in run.changes:
             log(f"{c['action']}: {c['source']}")
         for d in run.duplicates:
             log(f"duplicate: {d['source']} 与 {d['same_as']} 内容相同，未重复索引")
-        for fl in run.failed:
-            log(f"failed: {fl['source']}: {fl['error']}")
+        failed = {f"failed: {fl['source']}: {fl['error']}" for fl in run.failed}
+        for line in sorted(failed - said):
+            log(line)
+        said.clear()
+        said.update(failed)
+        return not failed
 
     trigger = _Trigger()
     observer, mode = _start_observer(folders, trigger, polling)
@@ -111,7 +121,8 @@ def watch_folders(index_dir: str, folders: list[str], log, debounce: float = 1.0
     # the state is taken before each run: a file that lands while a run goes on
     # differs from it and is indexed by the next run
     last_state = snapshot_files(folders)
-    run_once()
+    if not run_once():
+        last_state = None                      # tried again at the next rescan
     next_rescan = time.monotonic() + rescan
     try:
         while not stop.is_set():
@@ -136,8 +147,7 @@ def watch_folders(index_dir: str, folders: list[str], log, debounce: float = 1.0
                 state = again
             if stop.is_set():
                 break
-            last_state = state
-            run_once()
+            last_state = state if run_once() else None
     finally:
         if observer is not None:
             observer.stop()

@@ -282,6 +282,47 @@ def test_watch_indexes_a_dropped_report(tmp_path):
     assert "Traceback" not in out and proc.returncode == 0
 
 
+def test_watch_tries_a_failed_run_again(tmp_path):
+    """A report that arrived while the index was locked (a long rebuild beside the watcher)
+    stayed unindexed until some other file changed: the folder was taken as done before the
+    run that failed.  Now the next rescan runs again."""
+    import threading
+
+    from indexer.watch import watch_folders
+
+    folder, ix = tmp_path / "inbox", str(tmp_path / "index")
+    folder.mkdir()
+    lines, stop = [], threading.Event()
+    t = threading.Thread(target=watch_folders, args=(ix, [str(folder)], lines.append),
+                         kwargs={"debounce": 0.2, "rescan": 1.0, "polling": True, "stop": stop, "wait": 0.2})
+    t.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not IndexStore(ix).exists():
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        with IndexStore(ix).write_lock():
+            shutil.copy(next(SEEDS.glob("000_*.txt")), folder / "speech.txt")
+            while not any(line.startswith("error:") for line in lines):
+                assert time.monotonic() < deadline, lines
+                time.sleep(0.1)
+        deadline = time.monotonic() + 30
+        while total(ix, '"驷马桥"') != 1:
+            assert time.monotonic() < deadline, lines
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        t.join(10)
+    assert any(line.startswith("added: ") for line in lines)
+
+
+def test_watch_refuses_a_debounce_that_is_no_number_of_seconds(tmp_path):
+    for bad in ("-5", "nan"):
+        out = subprocess.run(GS + ["watch", str(tmp_path), "--index", str(tmp_path / "ix"), "--debounce", bad],
+                             cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 2 and "--debounce" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
 def test_deleting_a_collection_row(tmp_path):
     """Rows are identified by number: deleting row 1 shifts the others, and the
     index must end up holding exactly the rows the file holds."""
