@@ -493,10 +493,21 @@ def query(text, index_dir, as_json, export_format, cluster, shard_timeout, **opt
         fail(as_typed(str(e)), 2)
     except IndexError_ as e:
         fail(str(e))
+    _warn_if_partial(result)
     if as_json:
         echo_json(to_json(result))
         return
     _print_result(result, color=sys.stdout.isatty())
+
+
+def _warn_if_partial(result):
+    """A sharded answer without some shards says so on stderr: only the JSON said it, and
+    the text printed smaller totals as if whole (88 段 for 113, exit 0)."""
+    part = result.shards
+    if part and part.get("failed"):
+        missing = "、".join(str(f.get("shard")) for f in part["failed"])
+        click.echo(f"govsearch: warning: 结果不完整：{part['total']} 个分片中有 {len(part['failed'])} 个"
+                   f"没有回答（第 {missing} 个），总数和分面都偏小", err=True)
 
 
 def _export(index, req, export_format: str):

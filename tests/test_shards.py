@@ -507,3 +507,17 @@ def test_a_swap_stopped_half_way_heals_at_the_next_run(tmp_path, seeds_copy):
     (root / RESHARD_DIR / BUILT_MARK).write_text("")
     index_sharded(str(root), [str(seeds_copy)], 2)
     assert _holds(str(root)) == before and json.loads((root / "shards.json").read_text())["shards"] == 2
+
+
+def test_a_text_query_without_a_shard_says_it_is_partial(tmp_path, seeds_copy):
+    """With a shard lost, query printed smaller totals with exit 0 and no word: only --json
+    carried "shards"."""
+    from indexer.shards import index_sharded
+
+    root = tmp_path / "ix"
+    index_sharded(str(root), [str(seeds_copy)], 4)
+    (root / "shard-02" / "CURRENT").rename(root / "shard-02" / "CURRENT.away")
+    for extra in ((), ("--json",)):
+        out = subprocess.run([sys.executable, "-m", "cli", "query", "营商环境", "--index", str(root), *extra],
+                             capture_output=True, text=True, cwd=ROOT)
+        assert out.returncode == 0 and "结果不完整" in out.stderr and "第 2 个" in out.stderr
