@@ -94,6 +94,9 @@ class Unreadable:
     reason: str
     key: str
     whole: bool = False     # a path named to the run, or a folder: all of it is unknown this time
+    # a symlink's own place (its folder resolved, not it): what a file there was indexed under
+    # before a broken link took its place, so that its report stays too
+    place: str = ""
 
 
 def _valid_text(name: str) -> str:
@@ -252,7 +255,8 @@ def _walk(root: Path, found: list, failed: list, seen: set):
             fp = Path(dirpath) / name
             problem = not_regular(fp)
             if problem:
-                failed.append(Unreadable(display_name(fp), problem, path_key(fp)))
+                place = f"{path_key(fp.parent)}/{_valid_text(name)}" if os.path.islink(fp) else ""
+                failed.append(Unreadable(display_name(fp), problem, path_key(fp), place=place))
                 continue
             _add(found, seen, FoundFile(fp, path_key(fp), display_name(fp)))
 

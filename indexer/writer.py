@@ -336,7 +336,7 @@ def plan_sources(paths: list[str], manifest: dict, fresh: bool, run: IndexRun, r
     run.warnings.extend(catalog_orphans(files))
     root_keys = _root_keys(paths)
     # what this run could not read: their indexed reports stay as they are
-    failed_prefixes: list[str] = [u.key for u in unreadable]
+    failed_prefixes: list[str] = [u.key for u in unreadable] + [u.place for u in unreadable if u.place]
     run.failed.extend({"source": u.display, "error": u.reason} for u in unreadable)
     devices: dict[str, int] = {}
     entries = _read_sources(files, manifest, run, failed_prefixes, devices, progress, read_many)

@@ -323,6 +323,23 @@ def test_watch_refuses_a_debounce_that_is_no_number_of_seconds(tmp_path):
         assert out.returncode == 2 and "--debounce" in out.stderr and len(out.stderr.strip().splitlines()) == 1
 
 
+def test_a_report_whose_file_became_a_broken_link_stays(tmp_path):
+    """An indexed file replaced by a symlink to a disk not mounted was listed as failed (which
+    keeps a report) and removed in the same run: the unreadable key was the link's target."""
+    folder, ix = tmp_path / "r", str(tmp_path / "ix")
+    folder.mkdir()
+    for p in sorted(SEEDS.glob("00[12]_*.txt")):
+        shutil.copy(p, folder / p.name)
+    index_paths(ix, [str(folder)])
+    before = total(ix, "")
+    name = next(SEEDS.glob("001_*.txt")).name
+    (folder / name).unlink()
+    (folder / name).symlink_to("/nonexistent-mount/" + name)
+    run = index_paths(ix, [str(folder)])
+    assert len(run.failed) == 1 and name in run.failed[0]["source"]
+    assert total(ix, "") == before and total(ix, "攀枝花") > 0
+
+
 def test_deleting_a_collection_row(tmp_path):
     """Rows are identified by number: deleting row 1 shifts the others, and the
     index must end up holding exactly the rows the file holds."""
