@@ -650,6 +650,16 @@ cli.add_command(trend)
 cli.add_command(keywords)
 
 
+def _raised_reading_the_index(e: Exception) -> bool:
+    """The error came from Whoosh reading the index's files (a segment file cut short or
+    deleted: Invalid argument, a bad postings block, truncated pickle data): a damaged
+    index, which --rebuild mends, not a bug of ours to report."""
+    import traceback
+
+    frames = traceback.extract_tb(e.__traceback__)
+    return bool(frames) and "/whoosh/" in frames[-1].filename.replace("\\", "/")
+
+
 def main():
     """The `govsearch` command: a wrong option or value is one line too, not a usage page."""
     try:
@@ -667,6 +677,9 @@ def main():
         logging.getLogger("govsearch.cli").error("意外的内部错误", exc_info=True)
         from indexer.messages import library_detail
 
+        if _raised_reading_the_index(e):
+            fail("索引的文件读不出来，可能已损坏：请重建，`govsearch index --rebuild --index 文件夹 路径...`"
+                 + library_detail(e))
         fail("出了意外的内部错误，没有完成：请加 -v 重新运行，把输出报告给维护者" + library_detail(e))
     sys.exit(code if isinstance(code, int) else 0)
 

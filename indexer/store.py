@@ -485,6 +485,15 @@ def whoosh_version() -> str:
     return version("whoosh3")
 
 
+def _has_index(d: Path) -> bool:
+    """A Whoosh index is in ``d``, a damaged one too: a table of contents it cannot read (cut
+    short) made `--rebuild`, the way out, fail as an internal error before it began."""
+    try:
+        return whoosh_index.exists_in(str(d))
+    except Exception:               # noqa: BLE001 (Whoosh raises what unpickling raises)
+        return True
+
+
 class IndexStore:
     """An index folder: finds the live data folder and guards writing."""
 
@@ -507,7 +516,7 @@ class IndexStore:
 
     def exists(self) -> bool:
         d = self.current_dir()
-        return d is not None and whoosh_index.exists_in(str(d))
+        return d is not None and _has_index(d)
 
     def read_meta(self, data_dir: Path | None = None) -> dict:
         d = data_dir or self.current_dir()
@@ -543,7 +552,7 @@ class IndexStore:
         if self.root.exists() and not self.root.is_dir():
             raise IndexError_(f"索引 {self.root} 是一个文件，不是文件夹")
         d = data_dir or self.current_dir()
-        if d is None or not whoosh_index.exists_in(str(d)):
+        if d is None or not _has_index(d):
             raise IndexError_(f"{self.root} 没有索引：先建一个，"
                               f"`govsearch index --index {self.root} 路径...`")
         if check_version:

@@ -566,3 +566,30 @@ def test_a_request_line_with_raw_utf8_is_read_as_its_percent_encoding(seeds_inde
             assert raw == encoded and raw["query"] == "营商环境" and raw["total"] > 0
     finally:
         server.close()
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_a_damaged_index_says_so_and_rebuild_mends_it(tmp_path, seeds_index):
+    """A segment file cut short was "an unexpected internal error, report it to the maintainers",
+    naming no rebuild; a table of contents cut short made --rebuild itself fail that way."""
+    ix = tmp_path / "ix"
+    shutil.copytree(seeds_index, ix)
+    terms = max(ix.glob("data-*/*.trm"), key=lambda f: f.stat().st_size)
+    with open(terms, "r+b") as f:
+        f.truncate(terms.stat().st_size // 2)
+    out = _cli("query", "营商环境", "--index", str(ix))
+    assert out.returncode == 1 and len(out.stderr.strip().splitlines()) == 1
+    assert "可能已损坏" in out.stderr and "--rebuild" in out.stderr and "报告给维护者" not in out.stderr
+
+    shutil.rmtree(ix)
+    shutil.copytree(seeds_index, ix)
+    toc = next(ix.glob("data-*/_MAIN_*.toc"))
+    with open(toc, "r+b") as f:
+        f.truncate(20)
+    out = _cli("query", "营商环境", "--index", str(ix))
+    assert out.returncode == 1 and "可能已损坏" in out.stderr
+    assert _cli("index", str(SEEDS), "--index", str(ix), "--rebuild", "--quiet").returncode == 0
+    assert json.loads(_cli("query", "营商环境", "--index", str(ix), "--json").stdout)["total"] > 0
