@@ -631,6 +631,11 @@ class IndexStore:
                     time.sleep(0.2)
             os.ftruncate(fd, 0)
             os.pwrite(fd, str(os.getpid()).encode(), 0)
+            current = self.current_dir()
+            if current is not None:
+                # a rebuild killed before it published left its data folder (gigabytes, on a
+                # large index) for the next rebuild only: no live reader uses it, nor an old one
+                self.cleanup(keep=current)
             yield
         finally:
             try:

@@ -593,3 +593,15 @@ def test_a_damaged_index_says_so_and_rebuild_mends_it(tmp_path, seeds_index):
     assert out.returncode == 1 and "可能已损坏" in out.stderr
     assert _cli("index", str(SEEDS), "--index", str(ix), "--rebuild", "--quiet").returncode == 0
     assert json.loads(_cli("query", "营商环境", "--index", str(ix), "--json").stdout)["total"] > 0
+
+
+def test_a_rebuild_killed_before_it_published_leaves_no_folder_behind(tmp_path, seeds_index):
+    """Its half-made data folder stayed through any number of incremental runs."""
+    ix = tmp_path / "ix"
+    shutil.copytree(seeds_index, ix)
+    live = (ix / "CURRENT").read_text().strip()
+    abandoned = ix / "data-20260101T000000-1-1"
+    abandoned.mkdir()
+    (abandoned / "_MAIN_1.toc").write_bytes(b"half")
+    assert _cli("index", str(SEEDS), "--index", str(ix), "--quiet").returncode == 0
+    assert sorted(p.name for p in ix.glob("data-*")) == [live]
