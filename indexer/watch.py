@@ -4,8 +4,12 @@ Filesystem events (watchdog: inotify where the kernel has it, polling where it
 does not) only say *that* something changed.  A change is indexed once the
 folder has been quiet for ``debounce`` seconds and every report file's size
 and modification time held still across that wait, so a file still being
-copied is never indexed half-written.  Indexing itself is the ordinary
-incremental run, so each change costs what that report costs.
+copied is not indexed half-written, unless the copy stalls for longer than
+``debounce`` (a slow network copy): it is then indexed as it stands and updated
+when the rest arrives.  Copying to a hidden or temporary name and renaming it
+into the folder avoids even that.  Indexing itself is the ordinary incremental
+run, so each change costs what that report costs; a run that fails is tried
+again at the next rescan.
 """
 
 from __future__ import annotations
