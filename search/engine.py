@@ -32,7 +32,7 @@ from .facets import FACETS, FacetTable, reading_order
 from .fields import BY_NAME
 from .highlight import highlight, highlight_context
 from .matching import Evaluator, IndexArrays, Match
-from .query import MAX_WILDCARD_EXPANSION, QuerySyntaxError, filter_query, id_value, operator, parse_query
+from .query import MAX_WILDCARD_EXPANSION, QuerySyntaxError, filter_query, id_value, is_operator, parse_query
 from .ranking import array_scores, is_bare_heading, top_k
 from .results import FacetValue, Hit, Relaxation, ReportGroup, SearchRequest, SearchResult, reader_source, stored_year, written_section
 from .units import UnitStore
@@ -220,7 +220,7 @@ def _relaxation_options(req: SearchRequest) -> list[tuple]:
     dropped, or a term dropped from a plain list of terms."""
     options = []
     terms = req.q.split()
-    plain = not any(c in req.q for c in '"“”()（）＂') and not any(operator(t) or t in ("-", "－") for t in terms)
+    plain = not any(c in req.q for c in '"“”()（）＂') and not any(is_operator(t) for t in terms)
     apart = _TERM_SEPARATORS.sub(" ", req.q).split() if plain else []
     if len(apart) > len(terms):             # only where it makes more terms (not ，，，, not 1,000)
         options.append(("split", "q", req.q, " ".join(apart), req.filters))

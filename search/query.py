@@ -245,6 +245,11 @@ def operator(word: str) -> str | None:
     return upper if upper in _OPERATOR_WORDS or upper == "|" else None
 
 
+def is_operator(word: str) -> bool:
+    """A whitespace-separated piece of a query that is an operator, a lone minus too."""
+    return bool(operator(word)) or word in _LONE_MINUS
+
+
 def _pasted(text: str, i: int) -> str:
     """The text from i to the next space when it holds a quote mark that does not
     enclose it whole (“十五五”规划, 推进“两重”建设, 十五五」): text copied from a

@@ -48,7 +48,8 @@ def found_in_report(run, report_id: str, q: str, filters: dict, match: str) -> t
     hit of 营商环境 -优化 marks the paragraphs the search found, not every 营商环境 in it."""
     if not q:
         return frozenset(), None
-    req = SearchRequest(q=q, filters={**filters, "report_id": [report_id]}, match=match, limit=MAX_LIMIT)
+    # in reading order: the set is wanted, not a ranking (which reads and weighs every text)
+    req = SearchRequest(q=q, filters={**filters, "report_id": [report_id]}, match=match, limit=MAX_LIMIT, sort="year")
     try:
         return frozenset(h.para_no for h in run(req).hits), None
     except (QuerySyntaxError, RequestError) as e:        # RequestError: also a query too dear to run

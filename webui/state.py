@@ -41,6 +41,7 @@ class State:
     def __init__(self, pairs: list[tuple[str, str]], path: str = "/"):
         self.pairs = pairs
         self.path = path
+        self.meant: dict[tuple[str, str], frozenset] = {}     # (field, typed value) -> what it stands for
 
     @classmethod
     def from_args(cls, args, path: str = "/") -> "State":
@@ -226,11 +227,10 @@ def _typed_for(state: State, field: str, value: str, meant: list | None) -> list
 def _meant(state: State, field: str, typed: str, meant: list) -> frozenset:
     """The values one typed filter value stands for, read once a page (every facet value asks:
     read for each, 三 regions typed cost a second on a large index)."""
-    cache = state.__dict__.setdefault("_meant", {})
     key = (field, typed)
-    if key not in cache:
-        cache[key] = frozenset(resolve(field, to_simplified(typed.strip()), [str(m) for m in meant]))
-    return cache[key]
+    if key not in state.meant:
+        state.meant[key] = frozenset(resolve(field, to_simplified(typed.strip()), [str(m) for m in meant]))
+    return state.meant[key]
 
 
 def facet_views(state: State, facets: dict, understood: dict | None = None) -> list[dict]:
